@@ -1,0 +1,55 @@
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { startLocalPilots, type LocalPilots } from "../resources/local-pilots.js";
+import type { ServerConfig } from "../server/config.js";
+import { LocalPandoClient } from "../server/local-client.js";
+import { startServer, type RunningServer } from "../server/server.js";
+
+export interface Embedded {
+  server: RunningServer;
+  pilots: LocalPilots;
+  client: LocalPandoClient;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  config: ServerConfig;
+  /** Local pilots to start; default the number of cores. */
+  pilots?: number;
+  /** Executors per pilot. */
+  slots?: number;
+}
+
+/**
+ * The embedded default: a server in this process on SQLite under the data directory, and local pilots as
+ * child processes. The driver in this process talks to the server directly.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
+  const { config } = options;
+  const logDir = join(config.dataDir, "logs");
+  const logger = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: join(logDir, "server.log"), mkdir: true, sync: true }));
+  const server = await startServer(config, logger);
+  const principal = await server.service.authenticate(server.credentials.userToken);
+  if (!principal) throw new Error("the embedded server did not accept its own credentials");
+  const pilots = startLocalPilots({
+    server: server.url,
+    token: server.credentials.pilotToken,
+    queue: config.defaultQueue,
+    count: options.pilots ?? availableParallelism(),
+    slots: options.slots ?? 1,
+    cacheDir: join(config.dataDir, "cache"),
+    logDir,
+  });
+  const client = new LocalPandoClient(server.service, principal, server.url);
+  return {
+    server,
+    pilots,
+    client,
+    stop: async () => {
+      await pilots.stop();
+      await server.close();
+      logger.flush();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { InvalidArgumentError } from "commander";
+import { parseByteSize } from "../codec/limits.js";
+
+/** "500ms", "10s", "2m", "1h" or a number of milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  if (!m) throw new InvalidArgumentError(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m or 1h`);
+  const unit = (m[2] ?? "ms").toLowerCase();
+  const factor = unit === "h" ? 3_600_000 : unit === "m" ? 60_000 : unit === "s" ? 1000 : 1;
+  return Math.round(Number(m[1]) * factor);
+}
+
+export function parseBytes(text: string): number {
+  try {
+    return parseByteSize(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+export function parseCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${text}' is not a whole number of at least 1`);
+  return n;
+}
+
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`'${text}' is not a TCP port (0-65535)`);
+  return n;
+}
+
+/** A command-line argument of a workflow: JSON if it parses as JSON, otherwise the string itself. */
+export function parseWorkflowArg(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,131 @@
+import { join, resolve } from "node:path";
+import { inspect } from "node:util";
+import { BundleCache } from "../bundle/cache.js";
+import { bundleEntry } from "../bundle/bundler.js";
+import { importForRegistrations } from "../bundle/load.js";
+import { uploadBundle } from "../bundle/upload.js";
+import { readCredentials } from "../server/credentials.js";
+import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
+import { setDriverEnvironment } from "../sdk/driver-env.js";
+import { JobError, TaskFailedError } from "../sdk/errors.js";
+import { registry } from "../sdk/registry.js";
+import { startEmbedded, type Embedded } from "./embedded.js";
+import { parseWorkflowArg } from "./parse.js";
+import { Progress } from "./progress.js";
+import { serverConfigFrom, type ServerFlags } from "./server-options.js";
+
+export interface RunFlags extends ServerFlags {
+  server?: string;
+  token?: string;
+  pilots?: number;
+  slots?: number;
+  queue?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function splitTarget(target: string): { file: string; exportName: string | undefined } {
+  const hash = target.lastIndexOf("#");
+  if (hash < 0) return { file: target, exportName: undefined };
+  return { file: target.slice(0, hash), exportName: target.slice(hash + 1) };
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof TaskFailedError) {
+    return [err.message, ...err.errors.slice(0, 3).map((e) => `  job ${e.jobId ?? e.index}: ${e.stack ?? e.message}`)].join("\n");
+  }
+  if (err instanceof JobError) return err.stack ?? err.message;
+  if (err instanceof Error) return err.stack ?? err.message;
+  return String(err);
+}
+
+/** Waits until every workflow this program started has ended. */
+function tracker() {
+  const active = new Set<number>();
+  let idle: (() => void) | undefined;
+  return {
+    start: (id: number) => active.add(id),
+    end: (id: number) => {
+      active.delete(id);
+      if (active.size === 0) idle?.();
+    },
+    settled: () => (active.size === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r))),
+  };
+}
+
+/**
+ * `pando run file.ts[#export] [args…]`: bundles the program, starts the embedded server and local pilots (or
+ * uses --server), and runs the workflow here. With #export the named workflow is called with the arguments
+ * (each parsed as JSON when it is JSON); without it the module's own top-level code runs.
+ */
+export async function runCommand(target: string, rawArgs: string[], flags: RunFlags): Promise<number> {
+  const { file, exportName } = splitTarget(target);
+  const progress = new Progress(process.stderr, !flags.quiet);
+  const config = serverConfigFrom(flags);
+  const bundle = await bundleEntry(file);
+
+  let embedded: Embedded | undefined;
+  let client: PandoClient;
+  if (flags.server) {
+    const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
+    if (!token) {
+      throw new Error(`no token for ${flags.server}: pass --token, set PANDO_TOKEN, or run on the machine of its data directory`);
+    }
+    client = new HttpPandoClient(flags.server, token);
+  } else {
+    embedded = await startEmbedded({ config, pilots: flags.pilots, slots: flags.slots });
+    client = embedded.client;
+  }
+
+  const runs = tracker();
+  let outcome: "ok" | "failed" = "ok";
+  try {
+    await uploadBundle(client, bundle);
+    const bundlePath = new BundleCache(resolve(join(config.dataDir, "cache"))).put(bundle.hash, bundle.code);
+    setDriverEnvironment({
+      client,
+      queue: flags.queue,
+      bundle: async () => ({ hash: bundle.hash, lockfileHash: bundle.lockfileHash }),
+      onWorkflowStart: (id, name) => {
+        runs.start(id);
+        progress.workflowStarted(id, name, client.serverUrl);
+      },
+      onWorkflowEnd: (id, status) => {
+        progress.line(`workflow ${id} ${status}`);
+        if (status !== "finished") outcome = "failed";
+        runs.end(id);
+      },
+      onProgress: (p) => progress.update(p),
+    });
+
+    if (exportName === undefined) {
+      await import(bundlePath);
+      await runs.settled();
+      return outcome === "ok" ? 0 : 1;
+    }
+
+    const mod = await importForRegistrations(bundlePath);
+    registry().loading.active = false;
+    if (!mod) {
+      throw new Error(`${file} runs a workflow from its top-level code; run it as \`pando run ${file}\` (without #${exportName})`);
+    }
+    const wf = mod[exportName];
+    if (typeof wf !== "function" || typeof (wf as { workflowName?: unknown }).workflowName !== "string") {
+      const found = Object.keys(mod).join(", ") || "none";
+      throw new Error(`${file} has no exported workflow '${exportName}' (exports: ${found}); wrap the driver with workflow()`);
+    }
+    const value: unknown = await (wf as (...a: unknown[]) => Promise<unknown>)(...rawArgs.map(parseWorkflowArg));
+    progress.end();
+    process.stdout.write(
+      flags.json ? `${JSON.stringify(value ?? null)}\n` : `${inspect(value, { depth: 6, colors: process.stdout.isTTY })}\n`,
+    );
+    return outcome === "ok" ? 0 : 1;
+  } catch (err) {
+    progress.end();
+    process.stderr.write(`${describeError(err)}\n`);
+    return 1;
+  } finally {
+    setDriverEnvironment(undefined);
+    await (embedded ? embedded.stop() : client.close());
+  }
+}

@@ -1,0 +1,33 @@
+// Error codes of failed attempts and how the retry policy treats them, in the spirit of PanDA's
+// per-component error codes: a user sees one stable code per cause.
+
+export const ERROR_CODES = {
+  user_error: { retryable: true, system: false, summary: "the function threw an error" },
+  executor_crash: { retryable: true, system: false, summary: "the executor process died while running the job" },
+  lost_heartbeat: { retryable: true, system: true, summary: "the pilot stopped sending heartbeats" },
+  lost_dispatch: { retryable: true, system: true, summary: "the pilot never confirmed receiving the job" },
+  pilot_exited: { retryable: true, system: true, summary: "the pilot exited while holding the job" },
+  bundle_unavailable: { retryable: true, system: true, summary: "the pilot could not fetch the code bundle" },
+  bundle_load_failed: { retryable: false, system: false, summary: "importing the code bundle failed" },
+  unknown_work: { retryable: false, system: false, summary: "no work of that name is registered in the bundle" },
+  bad_arguments: { retryable: false, system: false, summary: "the job's arguments could not be decoded" },
+  unserialisable_result: { retryable: false, system: false, summary: "the result cannot be serialised" },
+  payload_too_large: { retryable: false, system: false, summary: "the result is over the payload limit" },
+  killed: { retryable: false, system: false, summary: "killed by a user" },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+/** The error of a failed attempt or job as stored and sent to drivers. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  name?: string;
+  stack?: string;
+  exitCode?: number;
+  signal?: string;
+}

@@ -1,0 +1,229 @@
+// The REST protocol between drivers, pilots and the server: request/response shapes with their validation.
+// Arguments and results travel as tagged-JSON text (src/codec) inside these messages, exactly as stored.
+import { z } from "zod";
+import { ERROR_CODES, type ErrorCode, type ErrorInfo } from "./errors.js";
+import type { FinalJobState, TaskStatus, WorkflowMode, WorkflowStatus } from "./states.js";
+
+const name = z
+  .string()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .regex(/^[\w.:@/-]+$/, "may contain only letters, digits and _ . : @ / -");
+const id = z.number().int().positive();
+const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
+
+export const errorInfoSchema = z.object({
+  code: errorCode,
+  message: z.string(),
+  name: z.string().optional(),
+  stack: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  signal: z.string().optional(),
+}) satisfies z.ZodType<ErrorInfo>;
+
+export const createWorkflowSchema = z.object({
+  name,
+  mode: z.enum(["local", "remote"]).default("local"),
+  queue: name.optional(),
+  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest").optional(),
+  nodeVersion: z.string().max(50).optional(),
+  lockfileHash: z.string().max(128).optional(),
+});
+export type CreateWorkflowRequest = z.input<typeof createWorkflowSchema>;
+
+export const closeWorkflowSchema = z.object({
+  outcome: z.enum(["returned", "threw"]),
+  result: z.string().optional(),
+  error: errorInfoSchema.omit({ code: true }).optional(),
+});
+export type CloseWorkflowRequest = z.input<typeof closeWorkflowSchema>;
+
+export const submitTaskSchema = z.object({
+  work: name,
+  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest"),
+  seq: z.number().int().nonnegative().optional(),
+  queue: name.optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  priority: z.number().int().min(-1000).max(1000).optional(),
+  jobs: z
+    .array(z.object({ key: z.string().min(1).max(256), args: z.string() }))
+    .min(1, "a task needs at least one job"),
+});
+export type SubmitTaskRequest = z.input<typeof submitTaskSchema>;
+
+export const resultsQuerySchema = z.object({
+  after: z.coerce.number().int().nonnegative().default(0),
+  waitMs: z.coerce.number().int().nonnegative().max(120_000).default(0),
+  limit: z.coerce.number().int().min(1).max(50_000).default(10_000),
+});
+export type ResultsQuery = z.input<typeof resultsQuerySchema>;
+
+export const registerPilotSchema = z.object({
+  queue: name,
+  name: z.string().min(1).max(200),
+  host: z.string().max(255).default(""),
+  pid: z.number().int().nonnegative().default(0),
+  slots: z.number().int().min(1).max(4096).default(1),
+  version: z.string().max(50).default(""),
+});
+export type RegisterPilotRequest = z.input<typeof registerPilotSchema>;
+
+export const acquireSchema = z.object({
+  max: z.number().int().min(0).max(10_000),
+  waitMs: z.number().int().min(0).max(120_000).default(0),
+});
+export type AcquireRequest = z.input<typeof acquireSchema>;
+
+const attemptRef = z.object({ jobId: id, attempt: z.number().int().positive() });
+export type AttemptRef = z.infer<typeof attemptRef>;
+
+export const attemptUpdateSchema = attemptRef.extend({
+  state: z.enum(["running", "finished", "failed", "cancelled"]),
+  startedAt: z.number().int().nonnegative().optional(),
+  endedAt: z.number().int().nonnegative().optional(),
+  result: z.string().optional(),
+  error: errorInfoSchema.optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+});
+export type AttemptUpdate = z.infer<typeof attemptUpdateSchema>;
+
+export const reportSchema = z.object({ updates: z.array(attemptUpdateSchema).max(100_000) });
+export type ReportRequest = z.input<typeof reportSchema>;
+
+export const heartbeatSchema = z.object({ held: z.array(attemptRef).max(100_000).default([]) });
+export type HeartbeatRequest = z.input<typeof heartbeatSchema>;
+
+export interface CreateWorkflowResponse {
+  id: number;
+}
+
+export interface TaskView {
+  id: number;
+  workflowId: number;
+  work: string;
+  seq: number | null;
+  status: TaskStatus;
+  queue: string;
+  nJobs: number;
+  nFinished: number;
+  nFailed: number;
+  nCancelled: number;
+  createdAt: number;
+  endedAt: number | null;
+}
+
+export interface WorkflowView {
+  id: number;
+  name: string;
+  user: string;
+  status: WorkflowStatus;
+  mode: WorkflowMode;
+  queue: string;
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
+  result: string | null;
+  error: ErrorInfo | Omit<ErrorInfo, "code"> | null;
+  tasks: TaskView[];
+}
+
+export interface SubmitTaskResponse {
+  id: number;
+  nJobs: number;
+}
+
+/** One job's final outcome, as delivered to the waiting driver. */
+export interface JobOutcome {
+  jobId: number;
+  index: number;
+  key: string;
+  state: FinalJobState;
+  result?: string;
+  error?: ErrorInfo;
+  attempts: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  pilot: string | null;
+  queue: string;
+  /** Position in the task's stream of final states; the results cursor. */
+  seq: number;
+}
+
+export interface TaskResultsResponse {
+  task: TaskView;
+  results: JobOutcome[];
+  cursor: number;
+}
+
+export interface RegisterPilotResponse {
+  id: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  maxPayloadBytes: number;
+  maxLogChars: number;
+}
+
+/** A job handed to a pilot: everything the executor needs to run one attempt. */
+export interface DispatchedJob {
+  jobId: number;
+  attempt: number;
+  taskId: number;
+  workflowId: number;
+  index: number;
+  key: string;
+  work: string;
+  bundleHash: string;
+  args: string;
+}
+
+export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { kind: "shutdown" };
+
+export interface AcquireResponse {
+  jobs: DispatchedJob[];
+  commands: PilotCommand[];
+}
+
+export interface ReportResponse {
+  accepted: number;
+  ignored: number;
+  commands: PilotCommand[];
+}
+
+export interface HeartbeatResponse {
+  commands: PilotCommand[];
+}
+
+export interface JobAttemptView {
+  attempt: number;
+  state: string;
+  pilot: string | null;
+  sentAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  error: ErrorInfo | null;
+  stdout: string | null;
+  stderr: string | null;
+}
+
+export interface JobView {
+  id: number;
+  taskId: number;
+  workflowId: number;
+  index: number;
+  key: string;
+  state: string;
+  args: string;
+  result: string | null;
+  error: ErrorInfo | null;
+  attempts: JobAttemptView[];
+  queue: string;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** The body of every error response. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}

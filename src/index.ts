@@ -1,0 +1,12 @@
+// The public API of Pando.
+export { work, type Work, type ManyResult } from "./sdk/work.js";
+export { workflow, type Workflow } from "./sdk/workflow.js";
+export { MapResult, type FailedEntry } from "./sdk/map-result.js";
+export { TaskRun, type CompletedJob } from "./sdk/task-run.js";
+export { JobError, TaskFailedError, WorkflowError } from "./sdk/errors.js";
+export { currentJob, type JobInfo } from "./sdk/context.js";
+export type { JobDetails } from "./sdk/outcome.js";
+export type { WorkOptions, WorkflowOptions } from "./sdk/options.js";
+export type { KwargsEntry, WithOptions } from "./sdk/entries.js";
+export { CodecError } from "./codec/tagged-json.js";
+export type { ErrorInfo, ErrorCode } from "./core/errors.js";

@@ -1,0 +1,110 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ErrorInfo } from "../core/errors.js";
+import type { DispatchedJob } from "../core/protocol.js";
+import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
+
+const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
+const STDERR_TAIL = 2000;
+
+export interface ExecutorEvents {
+  onReady(ex: ExecutorHandle): void;
+  onLoadFailed(ex: ExecutorHandle, error: ErrorInfo): void;
+  onDone(ex: ExecutorHandle, job: DispatchedJob, done: JobDone): void;
+  /** The process ended; `inflight` are the jobs it held, the first of which may have been running. */
+  onExit(ex: ExecutorHandle, inflight: DispatchedJob[], reason: string): void;
+}
+
+export interface ExecutorSettings {
+  maxPayloadBytes: number;
+  maxLogChars: number;
+  /** Prefix for what the executor prints outside any job. */
+  label: string;
+}
+
+/** The pilot's side of one executor process bound to one bundle. */
+export class ExecutorHandle {
+  readonly inflight: DispatchedJob[] = [];
+  ready = false;
+  /** Set when the pilot kills the process on purpose (a job kill); the exit is then not a crash. */
+  killedFor: DispatchedJob | undefined;
+  private readonly proc: ChildProcess;
+  private stderrTail = "";
+  private exited = false;
+
+  constructor(
+    readonly bundleHash: string,
+    bundlePath: string,
+    settings: ExecutorSettings,
+    private readonly events: ExecutorEvents,
+  ) {
+    this.proc = fork(EXECUTOR_SCRIPT, [bundlePath], {
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      execArgv: ["--enable-source-maps"],
+      env: {
+        ...process.env,
+        PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+        PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
+      },
+    });
+    const forward = (chunk: Buffer) => process.stderr.write(`[${settings.label}] ${chunk.toString("utf8")}`);
+    this.proc.stdout?.on("data", forward);
+    this.proc.stderr?.on("data", (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);
+      forward(chunk);
+    });
+    this.proc.on("message", (msg: FromExecutor) => this.receive(msg));
+    this.proc.on("exit", (code, signal) => {
+      this.exited = true;
+      const held = this.inflight.splice(0);
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const tail = this.stderrTail.trim();
+      this.events.onExit(this, held, tail ? `the executor process ${how}; its last output:\n${tail}` : `the executor process ${how}`);
+    });
+    this.proc.on("error", () => {
+      // 'exit' follows (or the process never started); nothing else to do here.
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  private receive(msg: FromExecutor): void {
+    if (msg.t === "ready") {
+      this.ready = true;
+      this.events.onReady(this);
+    } else if (msg.t === "load-failed") {
+      this.events.onLoadFailed(this, msg.error);
+    } else {
+      const i = this.inflight.findIndex((j) => j.jobId === msg.jobId && j.attempt === msg.attempt);
+      if (i < 0) return;
+      const [job] = this.inflight.splice(i, 1);
+      this.events.onDone(this, job!, msg);
+    }
+  }
+
+  /** The job the executor is running now: the first of those sent, in order. */
+  get current(): DispatchedJob | undefined {
+    return this.inflight[0];
+  }
+
+  run(jobs: DispatchedJob[]): void {
+    this.inflight.push(...jobs);
+    this.post({ t: "run", jobs });
+  }
+
+  cancelQueued(job: DispatchedJob): void {
+    this.post({ t: "cancel", jobId: job.jobId, attempt: job.attempt });
+  }
+
+  private post(msg: ToExecutor): void {
+    if (this.exited || !this.proc.connected) return;
+    this.proc.send(msg);
+  }
+
+  kill(forJob?: DispatchedJob): void {
+    this.killedFor = forJob;
+    if (!this.exited) this.proc.kill("SIGKILL");
+  }
+}

@@ -1,0 +1,28 @@
+// Messages between a pilot and its executor processes (Node IPC, JSON).
+import type { ErrorInfo } from "../core/errors.js";
+import type { DispatchedJob } from "../core/protocol.js";
+
+export type ToExecutor =
+  | { t: "run"; jobs: DispatchedJob[] }
+  /** Drop a job that has not started yet. */
+  | { t: "cancel"; jobId: number; attempt: number };
+
+export interface JobDone {
+  t: "done";
+  jobId: number;
+  attempt: number;
+  ok: boolean;
+  result?: string;
+  error?: ErrorInfo;
+  startedAt: number;
+  endedAt: number;
+  stdout?: string;
+  stderr?: string;
+  /** True when the job was dropped before it started (a cancel). */
+  dropped?: boolean;
+}
+
+export type FromExecutor =
+  | { t: "ready"; works: string[] }
+  | { t: "load-failed"; error: ErrorInfo }
+  | JobDone;

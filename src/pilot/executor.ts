@@ -1,0 +1,138 @@
+// An executor: a warm child process of a pilot that imports one code bundle once and then runs many jobs,
+// one at a time, in the order the pilot sends them. Started as `node executor.js <bundle file>`.
+import { importForRegistrations } from "../bundle/load.js";
+import { CodecError, decode, encode } from "../codec/tagged-json.js";
+import type { ErrorInfo } from "../core/errors.js";
+import type { DispatchedJob } from "../core/protocol.js";
+import { withJob } from "../sdk/context.js";
+import { registry } from "../sdk/registry.js";
+import { CappedOutput } from "./capture.js";
+import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
+
+const bundlePath = process.argv[2];
+const maxPayloadBytes = Number(process.env.PANDO_MAX_PAYLOAD_BYTES);
+const maxLogChars = Number(process.env.PANDO_MAX_LOG_CHARS);
+
+function send(msg: FromExecutor): void {
+  process.send?.(msg);
+}
+
+function errorInfo(err: unknown, code: ErrorInfo["code"]): ErrorInfo {
+  if (err instanceof Error) return { code, name: err.name, message: err.message, stack: err.stack };
+  return { code, message: String(err) };
+}
+
+// ---- output capture: while a job runs, what it prints belongs to it ------------------------------
+
+let output: { out: CappedOutput; err: CappedOutput } | undefined;
+
+function capture(stream: NodeJS.WriteStream, pick: (o: NonNullable<typeof output>) => CappedOutput): void {
+  const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (!output) return original(chunk, ...rest);
+    pick(output).append(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
+    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+}
+
+capture(process.stdout, (o) => o.out);
+capture(process.stderr, (o) => o.err);
+
+// ---- running jobs -------------------------------------------------------------------------------
+
+const queue: DispatchedJob[] = [];
+let running = false;
+
+async function runOne(job: DispatchedJob): Promise<JobDone> {
+  const startedAt = Date.now();
+  const done = (fields: Partial<JobDone>): JobDone => ({
+    t: "done",
+    jobId: job.jobId,
+    attempt: job.attempt,
+    ok: false,
+    startedAt,
+    endedAt: Date.now(),
+    ...fields,
+  });
+  const entry = registry().works.get(job.work);
+  if (!entry) {
+    const known = [...registry().works.keys()].join(", ") || "none";
+    return done({
+      error: {
+        code: "unknown_work",
+        message: `no work named '${job.work}' is registered in bundle ${job.bundleHash.slice(0, 12)}; registered works: ${known}`,
+      },
+    });
+  }
+  let args: unknown;
+  try {
+    args = decode(job.args);
+  } catch (err) {
+    return done({ error: errorInfo(err, "bad_arguments") });
+  }
+  if (!Array.isArray(args)) {
+    return done({ error: { code: "bad_arguments", message: "the job's arguments are not a list" } });
+  }
+  output = { out: new CappedOutput(maxLogChars), err: new CappedOutput(maxLogChars) };
+  const logs = output;
+  const info = {
+    jobId: job.jobId,
+    taskId: job.taskId,
+    workflowId: job.workflowId,
+    attempt: job.attempt,
+    index: job.index,
+    key: job.key,
+  };
+  try {
+    const value = await withJob(info, () => (entry.fn as (...a: unknown[]) => unknown)(...args));
+    try {
+      const result = encode(value, { root: "result", limitBytes: maxPayloadBytes, what: "result" });
+      return done({ ok: true, result, stdout: logs.out.text(), stderr: logs.err.text() });
+    } catch (err) {
+      const code = err instanceof CodecError && err.code === "payload_too_large" ? "payload_too_large" : "unserialisable_result";
+      return done({ error: errorInfo(err, code), stdout: logs.out.text(), stderr: logs.err.text() });
+    }
+  } catch (err) {
+    return done({ error: errorInfo(err, "user_error"), stdout: logs.out.text(), stderr: logs.err.text() });
+  } finally {
+    output = undefined;
+  }
+}
+
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) send(await runOne(job));
+  } finally {
+    running = false;
+  }
+}
+
+process.on("message", (msg: ToExecutor) => {
+  if (msg.t === "run") {
+    queue.push(...msg.jobs);
+    void drain();
+  } else if (msg.t === "cancel") {
+    const i = queue.findIndex((j) => j.jobId === msg.jobId && j.attempt === msg.attempt);
+    if (i >= 0) {
+      queue.splice(i, 1);
+      const now = Date.now();
+      send({ t: "done", jobId: msg.jobId, attempt: msg.attempt, ok: false, startedAt: now, endedAt: now, dropped: true });
+    }
+  }
+});
+
+// Without its pilot an executor has no one to report to.
+process.on("disconnect", () => process.exit(0));
+
+// Executors never leave registration-only mode: they run works, never a workflow's driver.
+importForRegistrations(bundlePath!).then(
+  () => send({ t: "ready", works: [...registry().works.keys()] }),
+  (err: unknown) => {
+    send({ t: "load-failed", error: errorInfo(err, "bundle_load_failed") });
+    process.disconnect?.();
+  },
+);

@@ -1,0 +1,466 @@
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { BundleCache } from "../bundle/cache.js";
+import type { ErrorInfo } from "../core/errors.js";
+import type {
+  AcquireResponse,
+  AttemptUpdate,
+  DispatchedJob,
+  HeartbeatResponse,
+  PilotCommand,
+  RegisterPilotResponse,
+  ReportResponse,
+} from "../core/protocol.js";
+import { HttpTransport, PandoApiError } from "../sdk/http.js";
+import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
+import type { JobDone } from "./executor-protocol.js";
+import { JobDepth } from "./job-depth.js";
+
+export interface PilotOptions {
+  server: string;
+  token: string;
+  queue: string;
+  /** Executor processes, i.e. jobs run at once. */
+  slots: number;
+  /** Where fetched bundles are kept. */
+  cacheDir: string;
+  name?: string;
+  /** Most jobs held per slot when jobs are fast. */
+  maxDepthPerSlot?: number;
+  /** How long a stopping pilot lets running jobs finish. */
+  stopGraceMs?: number;
+  log: Logger;
+}
+
+type Phase = "fetching" | "waiting" | "running" | "done";
+
+interface Held {
+  job: DispatchedJob;
+  phase: Phase;
+  startedAt: number | undefined;
+  runningReported: boolean;
+}
+
+const ACQUIRE_WAIT_MS = 30_000;
+const REPORT_BATCH = 5000;
+const REPORT_BATCH_CHARS = 32 * 1024 * 1024;
+const RUNNING_REPORT_DELAY_MS = 100;
+const DEPTH_WINDOW_MS = 20;
+
+const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The worker agent: takes jobs of its queue from the server in batches (long-poll), runs them in warm
+ * executor processes, and reports their outcomes in batches. Everything it holds is listed in its
+ * heartbeats until the server has acknowledged the job's final state.
+ */
+export class Pilot implements ExecutorEvents {
+  private readonly http: HttpTransport;
+  private readonly cache: BundleCache;
+  private readonly depth: JobDepth;
+  private readonly held = new Map<string, Held>();
+  private waiting: DispatchedJob[] = [];
+  private readonly executors: ExecutorHandle[] = [];
+  private readonly bundles = new Map<string, Promise<string>>();
+  private readonly brokenBundles = new Map<string, ErrorInfo>();
+  private pending: AttemptUpdate[] = [];
+  private reporting: Promise<void> | undefined;
+  private acquiring: { controller: AbortController; want: number } | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private runningTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private id = 0;
+  private config: RegisterPilotResponse | undefined;
+
+  constructor(private readonly options: PilotOptions) {
+    this.http = new HttpTransport(options.server, options.token);
+    this.cache = new BundleCache(options.cacheDir);
+    this.depth = new JobDepth(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
+  }
+
+  get pilotId(): number {
+    return this.id;
+  }
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  /** Registers and works until stop() is called. */
+  async run(): Promise<void> {
+    await this.register();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config!.heartbeatIntervalMs);
+    while (!this.stopping) await this.acquireOnce();
+  }
+
+  private async register(): Promise<void> {
+    this.config = await this.http.json<RegisterPilotResponse>(
+      "POST",
+      "/api/v1/pilots",
+      {
+        queue: this.options.queue,
+        name: this.options.name ?? `${hostname()}:${process.pid}`,
+        host: hostname(),
+        pid: process.pid,
+        slots: this.options.slots,
+        version: process.version,
+      },
+      { retryUnreachableMs: 30_000 },
+    );
+    this.id = this.config.id;
+    this.log.info({ pilot: this.id, queue: this.options.queue, slots: this.options.slots }, "pilot registered");
+  }
+
+  // ---- taking jobs ----------------------------------------------------------------------------------
+
+  /** Jobs this pilot can take now: its slots times the current depth, minus what it holds unfinished. */
+  private want(): number {
+    let open = 0;
+    for (const h of this.held.values()) if (h.phase !== "done") open++;
+    return Math.max(0, this.options.slots * this.depth.value() - open);
+  }
+
+  private async acquireOnce(): Promise<void> {
+    const want = this.want();
+    const controller = new AbortController();
+    this.acquiring = { controller, want };
+    try {
+      const res = await this.http.json<AcquireResponse>(
+        "POST",
+        `/api/v1/pilots/${this.id}/acquire`,
+        { max: want, waitMs: ACQUIRE_WAIT_MS },
+        { signal: controller.signal },
+      );
+      this.handleCommands(res.commands);
+      for (const job of res.jobs) this.accept(job);
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      await this.onServerError(err, "acquire");
+    } finally {
+      this.acquiring = undefined;
+    }
+  }
+
+  /** A pilot with no room long-polls for commands only; when room appears it asks for jobs at once. */
+  private roomChanged(): void {
+    if (this.acquiring && this.acquiring.want === 0 && this.want() > 0) this.acquiring.controller.abort();
+  }
+
+  private async onServerError(err: unknown, what: string): Promise<void> {
+    if (err instanceof PandoApiError && err.code === "pilot_ended") {
+      this.log.warn({ pilot: this.id }, "the server declared this pilot ended; dropping its jobs and registering again");
+      this.dropEverything();
+      await this.register();
+      return;
+    }
+    this.log.warn({ err: err instanceof Error ? err.message : String(err), what }, "server request failed; retrying");
+    await sleep(1000);
+  }
+
+  private dropEverything(): void {
+    for (const ex of this.executors.splice(0)) ex.kill();
+    this.held.clear();
+    this.waiting = [];
+    this.pending = [];
+  }
+
+  private accept(job: DispatchedJob): void {
+    const held: Held = { job, phase: "fetching", startedAt: undefined, runningReported: false };
+    this.held.set(keyOf(job), held);
+    const broken = this.brokenBundles.get(job.bundleHash);
+    if (broken) {
+      this.finish(held, { state: "failed", error: broken });
+      return;
+    }
+    this.bundlePath(job.bundleHash).then(
+      () => {
+        if (held.phase !== "fetching") return;
+        held.phase = "waiting";
+        this.waiting.push(job);
+        this.dispatch();
+      },
+      (err: unknown) =>
+        this.finish(held, {
+          state: "failed",
+          error: { code: "bundle_unavailable", message: `could not fetch bundle ${job.bundleHash}: ${String(err)}` },
+        }),
+    );
+  }
+
+  private bundlePath(hash: string): Promise<string> {
+    let path = this.bundles.get(hash);
+    if (!path) {
+      path = this.cache.has(hash)
+        ? Promise.resolve(this.cache.pathOf(hash))
+        : this.http
+            .bytes("GET", `/api/v1/bundles/${hash}`, undefined, { retryUnreachableMs: 10_000 })
+            .then((code) => this.cache.put(hash, code as Uint8Array));
+      path.catch(() => this.bundles.delete(hash));
+      this.bundles.set(hash, path);
+    }
+    return path;
+  }
+
+  // ---- executors ------------------------------------------------------------------------------------
+
+  /** Sends waiting jobs to executors of their bundle, spreading them over the ready ones. */
+  private dispatch(): void {
+    if (this.waiting.length === 0) return;
+    const depth = this.depth.value();
+    const ready = this.executors.filter((e) => e.ready && e.alive && e.inflight.length < depth);
+    for (const ex of ready) {
+      const same = ready.filter((e) => e.bundleHash === ex.bundleHash).length;
+      const mine = this.waiting.filter((j) => j.bundleHash === ex.bundleHash).length;
+      const share = Math.min(depth - ex.inflight.length, Math.ceil(mine / same));
+      if (share <= 0) continue;
+      const batch: DispatchedJob[] = [];
+      this.waiting = this.waiting.filter((j) => {
+        if (batch.length < share && j.bundleHash === ex.bundleHash) {
+          batch.push(j);
+          return false;
+        }
+        return true;
+      });
+      const wasIdle = ex.inflight.length === 0;
+      for (const j of batch) this.held.get(keyOf(j))!.phase = "running";
+      ex.run(batch);
+      if (wasIdle) this.started(ex);
+    }
+    this.growPool();
+  }
+
+  /** Starts executors while jobs wait and slots are free; retires idle executors of other bundles if needed. */
+  private growPool(): void {
+    for (const job of this.waiting) {
+      const starting = this.executors.some((e) => e.bundleHash === job.bundleHash && e.alive && !e.ready);
+      if (starting) continue;
+      if (this.executors.length >= this.options.slots) {
+        const idle = this.executors.find(
+          (e) => e.inflight.length === 0 && e.bundleHash !== job.bundleHash && !this.waiting.some((w) => w.bundleHash === e.bundleHash),
+        );
+        if (!idle) return;
+        this.retire(idle);
+      }
+      const path = this.cache.pathOf(job.bundleHash);
+      this.executors.push(
+        new ExecutorHandle(
+          job.bundleHash,
+          path,
+          {
+            maxPayloadBytes: this.config!.maxPayloadBytes,
+            maxLogChars: this.config!.maxLogChars,
+            label: `pilot ${this.id} executor`,
+          },
+          this,
+        ),
+      );
+    }
+  }
+
+  private retire(ex: ExecutorHandle): void {
+    this.executors.splice(this.executors.indexOf(ex), 1);
+    ex.kill();
+  }
+
+  /** The executor's next job starts now. */
+  private started(ex: ExecutorHandle): void {
+    const job = ex.current;
+    if (!job) return;
+    const held = this.held.get(keyOf(job));
+    if (!held) return;
+    held.startedAt = Date.now();
+    this.runningTimer ??= setTimeout(() => {
+      this.runningTimer = undefined;
+      this.reportRunning();
+    }, RUNNING_REPORT_DELAY_MS);
+  }
+
+  /** Jobs still running a moment after they started are reported as running (fast ones never are). */
+  private reportRunning(): void {
+    const now = Date.now();
+    let added = false;
+    for (const h of this.held.values()) {
+      if (h.phase !== "running" || h.runningReported || h.startedAt === undefined) continue;
+      if (now - h.startedAt < RUNNING_REPORT_DELAY_MS) continue;
+      h.runningReported = true;
+      this.pending.push({ jobId: h.job.jobId, attempt: h.job.attempt, state: "running", startedAt: h.startedAt });
+      added = true;
+    }
+    if (added) void this.flush();
+  }
+
+  onReady(_ex: ExecutorHandle): void {
+    this.dispatch();
+  }
+
+  onLoadFailed(ex: ExecutorHandle, error: ErrorInfo): void {
+    this.brokenBundles.set(ex.bundleHash, error);
+    this.retire(ex);
+    const failing = this.waiting.filter((j) => j.bundleHash === ex.bundleHash);
+    this.waiting = this.waiting.filter((j) => j.bundleHash !== ex.bundleHash);
+    for (const j of failing) {
+      const held = this.held.get(keyOf(j));
+      if (held) this.finish(held, { state: "failed", error });
+    }
+  }
+
+  onDone(ex: ExecutorHandle, job: DispatchedJob, done: JobDone): void {
+    const held = this.held.get(keyOf(job));
+    if (held) {
+      if (done.dropped) {
+        this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+      } else {
+        this.depth.observe(done.endedAt - done.startedAt);
+        this.finish(held, {
+          state: done.ok ? "finished" : "failed",
+          result: done.result,
+          error: done.error,
+          startedAt: done.startedAt,
+          endedAt: done.endedAt,
+          stdout: done.stdout,
+          stderr: done.stderr,
+        });
+      }
+    }
+    this.started(ex);
+    this.dispatch();
+  }
+
+  onExit(ex: ExecutorHandle, inflight: DispatchedJob[], reason: string): void {
+    const i = this.executors.indexOf(ex);
+    if (i >= 0) this.executors.splice(i, 1);
+    const [first, ...rest] = inflight;
+    if (first) {
+      const held = this.held.get(keyOf(first));
+      if (held && ex.killedFor === first) {
+        this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+      } else if (held && !this.brokenBundles.has(ex.bundleHash)) {
+        this.finish(held, { state: "failed", error: { code: "executor_crash", message: reason } });
+      }
+    }
+    // Jobs queued behind the one that ended never started: they go to another executor, no attempt spent.
+    for (const j of rest) {
+      const held = this.held.get(keyOf(j));
+      if (held) held.phase = "waiting";
+    }
+    this.waiting.unshift(...rest);
+    if (!this.stopping) this.dispatch();
+  }
+
+  // ---- reporting ------------------------------------------------------------------------------------
+
+  private finish(held: Held, update: Omit<AttemptUpdate, "jobId" | "attempt">): void {
+    if (held.phase === "done") return;
+    held.phase = "done";
+    this.pending.push({
+      jobId: held.job.jobId,
+      attempt: held.job.attempt,
+      ...update,
+      startedAt: update.startedAt ?? held.startedAt,
+      endedAt: update.endedAt ?? Date.now(),
+    });
+    void this.flush();
+    this.roomChanged();
+  }
+
+  /**
+   * Sends pending updates: at once if no report is in flight, otherwise together with everything else
+   * that piles up meanwhile (so batches grow exactly when the server is busy).
+   */
+  private flush(): Promise<void> {
+    this.reporting ??= this.sendReports().finally(() => (this.reporting = undefined));
+    return this.reporting;
+  }
+
+  private async sendReports(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        const res = await this.http.json<ReportResponse>("POST", `/api/v1/pilots/${this.id}/report`, { updates: batch });
+        for (const u of batch) if (u.state !== "running") this.held.delete(keyOf(u));
+        this.handleCommands(res.commands);
+        this.roomChanged();
+      } catch (err) {
+        if (err instanceof PandoApiError && err.code === "pilot_ended") {
+          await this.onServerError(err, "report");
+          return;
+        }
+        this.pending.unshift(...batch);
+        await this.onServerError(err, "report");
+      }
+    }
+  }
+
+  private takeBatch(): AttemptUpdate[] {
+    let chars = 0;
+    let n = 0;
+    while (n < this.pending.length && n < REPORT_BATCH) {
+      const u = this.pending[n]!;
+      chars += (u.result?.length ?? 0) + (u.stdout?.length ?? 0) + (u.stderr?.length ?? 0) + 200;
+      if (n > 0 && chars > REPORT_BATCH_CHARS) break;
+      n++;
+    }
+    return this.pending.splice(0, n);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const held = [...this.held.values()].map((h) => ({ jobId: h.job.jobId, attempt: h.job.attempt }));
+      const res = await this.http.json<HeartbeatResponse>("POST", `/api/v1/pilots/${this.id}/heartbeat`, { held });
+      this.handleCommands(res.commands);
+    } catch (err) {
+      if (err instanceof PandoApiError && err.code === "pilot_ended") await this.onServerError(err, "heartbeat");
+      else this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "heartbeat failed");
+    }
+  }
+
+  // ---- commands -------------------------------------------------------------------------------------
+
+  private handleCommands(commands: readonly PilotCommand[]): void {
+    for (const c of commands) {
+      if (c.kind === "shutdown") void this.stop();
+      else this.kill(c.jobId, c.attempt);
+    }
+  }
+
+  private kill(jobId: number, attempt: number): void {
+    const held = this.held.get(keyOf({ jobId, attempt }));
+    if (!held || held.phase === "done") return;
+    if (held.phase === "fetching" || held.phase === "waiting") {
+      this.waiting = this.waiting.filter((j) => j !== held.job);
+      this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+      return;
+    }
+    const ex = this.executors.find((e) => e.inflight.includes(held.job));
+    if (!ex) return;
+    if (ex.current === held.job) ex.kill(held.job);
+    else ex.cancelQueued(held.job);
+  }
+
+  // ---- stopping -------------------------------------------------------------------------------------
+
+  /**
+   * Stops taking jobs, lets running jobs finish (up to the grace period), reports, and tells the server it
+   * left so that anything it still held is retried elsewhere at once.
+   */
+  async stop(graceMs = this.options.stopGraceMs ?? 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.acquiring?.controller.abort();
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.runningTimer);
+    // Jobs not started yet are left to the server, which hands them to other pilots when this one exits.
+    for (const [key, h] of this.held) if (h.phase === "fetching" || h.phase === "waiting") this.held.delete(key);
+    this.waiting = [];
+    const deadline = Date.now() + graceMs;
+    while (this.executors.some((e) => e.inflight.length > 0) && Date.now() < deadline) await sleep(20);
+    await Promise.race([this.flush(), sleep(Math.max(0, deadline - Date.now()))]);
+    for (const ex of this.executors.splice(0)) ex.kill();
+    if (this.id > 0) {
+      await this.http.json("POST", `/api/v1/pilots/${this.id}/exit`, {}).catch(() => undefined);
+    }
+    await this.http.close();
+  }
+}

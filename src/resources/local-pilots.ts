@@ -1,0 +1,77 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { PANDO_ROOT } from "../bundle/cache.js";
+
+export interface LocalPilotsOptions {
+  server: string;
+  token: string;
+  queue: string;
+  count: number;
+  slots: number;
+  cacheDir: string;
+  /** Each pilot's output goes to `<logDir>/pilot-<n>.log`. */
+  logDir: string;
+}
+
+export interface LocalPilots {
+  readonly processes: readonly ChildProcess[];
+  /** Asks every pilot to stop (finishing what runs) and waits for them to exit. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
+
+/**
+ * Starts pilots as child processes of this one, connected by an IPC channel: a pilot whose parent dies
+ * notices the channel closing and exits, so no pilot outlives the program that started it.
+ */
+export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
+  mkdirSync(options.logDir, { recursive: true });
+  const processes: ChildProcess[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const log = openSync(join(options.logDir, `pilot-${i + 1}.log`), "a");
+    processes.push(
+      fork(
+        CLI,
+        [
+          "pilot",
+          "--server",
+          options.server,
+          "--queue",
+          options.queue,
+          "--slots",
+          String(options.slots),
+          "--cache-dir",
+          options.cacheDir,
+          "--name",
+          `local-${i + 1}`,
+        ],
+        {
+          stdio: ["ignore", log, log, "ipc"],
+          // The token travels in the environment, never on a command line other users can read.
+          env: { ...process.env, PANDO_TOKEN: options.token },
+        },
+      ),
+    );
+  }
+  return {
+    processes,
+    stop: async (timeoutMs = 15_000) => {
+      await Promise.all(
+        processes.map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              if (p.exitCode !== null || p.signalCode !== null) return resolve();
+              const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+              p.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              p.kill("SIGTERM");
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type {
+  CloseWorkflowRequest,
+  CreateWorkflowRequest,
+  CreateWorkflowResponse,
+  ResultsQuery,
+  SubmitTaskRequest,
+  SubmitTaskResponse,
+  TaskResultsResponse,
+  TaskView,
+  WorkflowView,
+} from "../core/protocol.js";
+import { HttpTransport, PandoApiError } from "./http.js";
+
+/**
+ * What a driver needs from a Pando server. Over HTTP for a remote server; the embedded server hands its
+ * driver a direct implementation with the same behaviour.
+ */
+export interface PandoClient {
+  readonly serverUrl: string;
+  createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse>;
+  closeWorkflow(workflowId: number, req: CloseWorkflowRequest): Promise<WorkflowView>;
+  submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse>;
+  taskResults(taskId: number, query: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse>;
+  killTask(taskId: number): Promise<TaskView>;
+  hasBundle(hash: string): Promise<boolean>;
+  putBundle(hash: string, content: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+const RETRY_MS = 10_000;
+
+export class HttpPandoClient implements PandoClient {
+  private readonly http: HttpTransport;
+
+  constructor(
+    readonly serverUrl: string,
+    token: string,
+  ) {
+    this.http = new HttpTransport(serverUrl, token);
+  }
+
+  createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse> {
+    return this.http.json("POST", "/api/v1/workflows", req);
+  }
+
+  closeWorkflow(workflowId: number, req: CloseWorkflowRequest): Promise<WorkflowView> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/close`, req, { retryUnreachableMs: RETRY_MS });
+  }
+
+  submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/tasks`, req);
+  }
+
+  taskResults(taskId: number, query: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+    return this.http.json("GET", `/api/v1/tasks/${taskId}/results?${q}`, undefined, {
+      signal,
+      retryUnreachableMs: RETRY_MS,
+    });
+  }
+
+  killTask(taskId: number): Promise<TaskView> {
+    return this.http.json("POST", `/api/v1/tasks/${taskId}/kill`, {});
+  }
+
+  async hasBundle(hash: string): Promise<boolean> {
+    try {
+      await this.http.bytes("HEAD", `/api/v1/bundles/${hash}`);
+      return true;
+    } catch (err) {
+      if (err instanceof PandoApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  async putBundle(hash: string, content: Uint8Array): Promise<void> {
+    await this.http.bytes("PUT", `/api/v1/bundles/${hash}`, content, { retryUnreachableMs: RETRY_MS });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,65 @@
+// Where SDK calls find the run they belong to. AsyncLocalStorage keeps concurrent workflows in one process
+// apart; like the registry it is shared through globalThis by every copy of the SDK in the process.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PandoClient } from "./client.js";
+
+/** A workflow body being run by this process. */
+export interface RunContext {
+  workflowId: number | null;
+  distributed: boolean;
+  client: PandoClient | undefined;
+  bundleHash: string | undefined;
+  queue: string | undefined;
+  /** Sequence number of the next work call (the memo key's position). */
+  nextSeq: number;
+  onProgress: ((p: TaskProgress) => void) | undefined;
+}
+
+/** A job being run by an executor. */
+export interface JobInfo {
+  jobId: number;
+  taskId: number;
+  workflowId: number;
+  attempt: number;
+  index: number;
+  key: string;
+}
+
+export interface TaskProgress {
+  taskId: number;
+  work: string;
+  nJobs: number;
+  finished: number;
+  failed: number;
+  done: boolean;
+}
+
+interface Contexts {
+  run: AsyncLocalStorage<RunContext>;
+  job: AsyncLocalStorage<JobInfo>;
+}
+
+const KEY = Symbol.for("pando.contexts");
+
+function contexts(): Contexts {
+  const g = globalThis as { [KEY]?: Contexts };
+  g[KEY] ??= { run: new AsyncLocalStorage(), job: new AsyncLocalStorage() };
+  return g[KEY];
+}
+
+export function currentRun(): RunContext | undefined {
+  return contexts().run.getStore();
+}
+
+export function withRun<T>(ctx: RunContext, fn: () => T): T {
+  return contexts().run.run(ctx, fn);
+}
+
+export function withJob<T>(job: JobInfo, fn: () => T): T {
+  return contexts().job.run(job, fn);
+}
+
+/** The job this code runs as, inside a work function running on a pilot; undefined elsewhere. */
+export function currentJob(): JobInfo | undefined {
+  return contexts().job.getStore();
+}

@@ -1,0 +1,28 @@
+// How a workflow run started in this process finds its server and its code bundle. `pando run` sets the
+// environment explicitly; a program started otherwise can point at a server with PANDO_SERVER and
+// PANDO_TOKEN, and then its workflow's own module is bundled.
+import type { PandoClient } from "./client.js";
+import type { TaskProgress } from "./context.js";
+
+export interface DriverEnvironment {
+  client: PandoClient;
+  /** Returns the code bundle's hash, uploading it to the server's code cache the first time. */
+  bundle(definedIn: string | undefined): Promise<{ hash: string; lockfileHash: string | null }>;
+  /** Default queue of workflows started here. */
+  queue?: string;
+  onWorkflowStart?(id: number, name: string): void;
+  onWorkflowEnd?(id: number, status: string): void;
+  onProgress?(progress: TaskProgress): void;
+}
+
+const KEY = Symbol.for("pando.driverEnvironment");
+
+type Holder = { [KEY]?: DriverEnvironment };
+
+export function setDriverEnvironment(env: DriverEnvironment | undefined): void {
+  (globalThis as Holder)[KEY] = env;
+}
+
+export function driverEnvironment(): DriverEnvironment | undefined {
+  return (globalThis as Holder)[KEY];
+}

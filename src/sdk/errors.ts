@@ -1,0 +1,57 @@
+import type { ErrorInfo } from "../core/errors.js";
+
+/** A job that failed after its last attempt: the remote error's message, stack and where it ran. */
+export class JobError extends Error {
+  readonly code: ErrorInfo["code"];
+  readonly jobId: number | null;
+  readonly taskId: number | null;
+  readonly key: string;
+  readonly index: number;
+  readonly attempts: number;
+  readonly remoteName: string | undefined;
+  readonly remoteStack: string | undefined;
+
+  constructor(
+    info: ErrorInfo,
+    job: { jobId: number | null; taskId: number | null; key: string; index: number; attempts: number },
+  ) {
+    super(info.message);
+    this.name = "JobError";
+    this.code = info.code;
+    this.jobId = job.jobId;
+    this.taskId = job.taskId;
+    this.key = job.key;
+    this.index = job.index;
+    this.attempts = job.attempts;
+    this.remoteName = info.name;
+    this.remoteStack = info.stack;
+    const where = job.jobId === null ? "local job" : `job ${job.jobId} of task ${job.taskId}`;
+    if (info.stack) {
+      this.stack = `${this.stack ?? this.message}\n    --- remote stack (${where}, ${this.attempts} attempt(s)) ---\n${info.stack}`;
+    }
+  }
+}
+
+/** Every job of a task failed, so there is no value to return (list mode). */
+export class TaskFailedError extends Error {
+  constructor(
+    readonly taskId: number | null,
+    readonly work: string,
+    readonly errors: readonly JobError[],
+  ) {
+    const first = errors[0];
+    super(
+      `all ${errors.length} job(s) of ${taskId === null ? "the local" : `task ${taskId}`} (${work}) failed` +
+        (first ? `; the first error: ${first.message}` : ""),
+    );
+    this.name = "TaskFailedError";
+  }
+}
+
+/** A workflow could not run: no server configured, called on a worker, and similar. */
+export class WorkflowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkflowError";
+  }
+}

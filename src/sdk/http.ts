@@ -1,0 +1,115 @@
+import { Pool } from "undici";
+import type { ErrorBody } from "../core/protocol.js";
+
+/** An error answer from the Pando server, or a failure to reach it. */
+export class PandoApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PandoApiError";
+  }
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Retry while the server cannot be reached, for requests that are safe to repeat. */
+  retryUnreachableMs?: number;
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+
+function unreachableCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
+  return code !== undefined && UNREACHABLE.has(code) ? code : undefined;
+}
+
+/**
+ * JSON over keep-alive HTTP to one Pando server, authenticated by a bearer token. undici's Pool keeps
+ * connections open, so the per-request cost on loopback is a fraction of a millisecond.
+ */
+export class HttpTransport {
+  private readonly pool: Pool;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+  ) {
+    this.pool = new Pool(baseUrl, {
+      connections: 16,
+      keepAliveTimeout: 60_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  async json<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json", options);
+    return res as T;
+  }
+
+  async bytes(method: "GET" | "PUT" | "HEAD", path: string, body?: Uint8Array, options: RequestOptions = {}) {
+    return this.send(method, path, body, "application/octet-stream", options, true);
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    contentType: string,
+    options: RequestOptions,
+    raw = false,
+  ): Promise<unknown> {
+    const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await this.once(method, path, body, contentType, options, raw);
+      } catch (err) {
+        const code = unreachableCode(err);
+        if (code === undefined || options.signal?.aborted) throw err;
+        if (Date.now() + delay > deadline) {
+          throw new PandoApiError(0, "unreachable", `cannot reach the Pando server at ${this.baseUrl} (${code})`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async once(
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    contentType: string,
+    options: RequestOptions,
+    raw: boolean,
+  ): Promise<unknown> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers["content-type"] = contentType;
+    const res = await this.pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
+    if (res.statusCode >= 400) {
+      const text = await res.body.text();
+      let parsed: ErrorBody | undefined;
+      try {
+        parsed = JSON.parse(text) as ErrorBody;
+      } catch {
+        parsed = undefined;
+      }
+      throw new PandoApiError(
+        res.statusCode,
+        parsed?.error?.code ?? "http_error",
+        parsed?.error?.message ?? `${method} ${path} failed with HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
+      );
+    }
+    if (raw) return new Uint8Array(await res.body.arrayBuffer());
+    const text = await res.body.text();
+    return text.length > 0 ? JSON.parse(text) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

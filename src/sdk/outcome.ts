@@ -1,0 +1,52 @@
+import type { ErrorInfo } from "../core/errors.js";
+import type { FinalJobState } from "../core/states.js";
+import { JobError } from "./errors.js";
+
+/** One job's final outcome in the driver, with its value decoded. */
+export interface Outcome {
+  index: number;
+  key: string;
+  jobId: number | null;
+  state: FinalJobState;
+  value?: unknown;
+  error?: ErrorInfo;
+  attempts: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  pilot: string | null;
+  queue: string;
+}
+
+/** Per-job details a MapResult gives for each entry. */
+export interface JobDetails {
+  key: string;
+  index: number;
+  jobId: number | null;
+  state: FinalJobState;
+  error: ErrorInfo | undefined;
+  attempts: number;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  pilot: string | null;
+  queue: string;
+}
+
+export function detailsOf(o: Outcome): JobDetails {
+  return {
+    key: o.key,
+    index: o.index,
+    jobId: o.jobId,
+    state: o.state,
+    error: o.error,
+    attempts: o.attempts,
+    startedAt: o.startedAt === null ? null : new Date(o.startedAt),
+    endedAt: o.endedAt === null ? null : new Date(o.endedAt),
+    pilot: o.pilot,
+    queue: o.queue,
+  };
+}
+
+export function jobErrorOf(o: Outcome, taskId: number | null): JobError {
+  const info = o.error ?? { code: "killed" as const, message: `the job ended ${o.state} without a result` };
+  return new JobError(info, { jobId: o.jobId, taskId, key: o.key, index: o.index, attempts: o.attempts });
+}

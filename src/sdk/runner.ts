@@ -1,0 +1,166 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "../codec/limits.js";
+import { decode, encode } from "../codec/tagged-json.js";
+import type { ErrorInfo } from "../core/errors.js";
+import { DEFAULT_MAX_ATTEMPTS, decideAfterAttempt } from "../core/retry-policy.js";
+import { FINAL_TASK_STATUSES } from "../core/states.js";
+import { withJob, type RunContext } from "./context.js";
+import type { JobSpec } from "./entries.js";
+import type { WorkOptions } from "./options.js";
+import type { Outcome } from "./outcome.js";
+import type { AnyFn } from "./registry.js";
+
+const RESULTS_WAIT_MS = 30_000;
+const RESULTS_BATCH = 10_000;
+
+/** A work call in progress: receives each job's outcome once, as it becomes final. */
+export interface OutcomeSink {
+  onTaskId(taskId: number): void;
+  onOutcome(outcome: Outcome): void;
+  readonly signal: AbortSignal;
+}
+
+export interface WorkCall {
+  name: string;
+  fn: AnyFn;
+  options: WorkOptions;
+  jobs: JobSpec[];
+}
+
+function errorInfo(err: unknown, code: ErrorInfo["code"] = "user_error"): ErrorInfo {
+  if (err instanceof Error) return { code, name: err.name, message: err.message, stack: err.stack };
+  return { code, message: String(err) };
+}
+
+function argsRoot(call: WorkCall, i: number): string {
+  return call.jobs.length === 1 ? "args" : `entries[${i}]`;
+}
+
+/**
+ * Submits a work call as one task of N jobs in one request, then streams the jobs' final outcomes from the
+ * server (long-poll with a cursor) until every job has one. Outcomes are de-duplicated by job key: the first
+ * final state of a job wins, so a repeated delivery can never count twice.
+ */
+export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSink): Promise<void> {
+  const client = ctx.client;
+  if (!client || ctx.workflowId === null || ctx.bundleHash === undefined) {
+    throw new Error("internal: a distributed work call needs a client, a workflow and a bundle");
+  }
+  const jobs = call.jobs.map((job, i) => ({
+    key: job.key,
+    args: encode(job.args, { root: argsRoot(call, i), limitBytes: DEFAULT_MAX_PAYLOAD_BYTES, what: "argument set" }),
+  }));
+  const seq = ctx.nextSeq++;
+  const { id: taskId } = await client.submitTask(ctx.workflowId, {
+    work: call.name,
+    bundleHash: ctx.bundleHash,
+    seq,
+    queue: call.options.queue ?? ctx.queue,
+    maxAttempts: call.options.maxAttempts,
+    priority: call.options.priority,
+    jobs,
+  });
+  sink.onTaskId(taskId);
+  const byKey = new Map(call.jobs.map((j, i) => [j.key, i]));
+  const received = new Set<string>();
+  let cursor = 0;
+  let finished = 0;
+  let failed = 0;
+  while (received.size < call.jobs.length) {
+    const page = await client.taskResults(
+      taskId,
+      { after: cursor, waitMs: RESULTS_WAIT_MS, limit: RESULTS_BATCH },
+      sink.signal,
+    );
+    cursor = page.cursor;
+    for (const r of page.results) {
+      const index = byKey.get(r.key);
+      if (index === undefined || received.has(r.key)) continue;
+      received.add(r.key);
+      const outcome: Outcome = {
+        index,
+        key: r.key,
+        jobId: r.jobId,
+        state: r.state,
+        attempts: r.attempts,
+        startedAt: r.startedAt,
+        endedAt: r.endedAt,
+        pilot: r.pilot,
+        queue: r.queue,
+      };
+      if (r.state === "finished") {
+        outcome.value = r.result === undefined ? undefined : decode(r.result);
+        finished++;
+      } else {
+        outcome.error = r.error;
+        failed++;
+      }
+      sink.onOutcome(outcome);
+    }
+    ctx.onProgress?.({
+      taskId,
+      work: call.name,
+      nJobs: call.jobs.length,
+      finished,
+      failed,
+      done: received.size === call.jobs.length,
+    });
+    if (page.results.length === 0 && FINAL_TASK_STATUSES.has(page.task.status) && received.size < call.jobs.length) {
+      throw new Error(
+        `task ${taskId} ended ${page.task.status} but ${call.jobs.length - received.size} job outcome(s) never arrived`,
+      );
+    }
+    if (sink.signal.aborted) throw sink.signal.reason;
+  }
+}
+
+/**
+ * Runs a work call in this process, job after job in input order, with the same retries, encoding and
+ * outcomes as a distributed run (workflow({ distributed: false })). With `roundTrip` false (a work called
+ * outside any workflow) the arguments and values are passed as they are.
+ */
+export async function runLocal(call: WorkCall, sink: OutcomeSink, roundTrip: boolean): Promise<void> {
+  const maxAttempts = call.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  for (let index = 0; index < call.jobs.length; index++) {
+    const job = call.jobs[index]!;
+    const outcome: Outcome = {
+      index,
+      key: job.key,
+      jobId: null,
+      state: "failed",
+      attempts: 0,
+      startedAt: Date.now(),
+      endedAt: null,
+      pilot: null,
+      queue: "in-process",
+    };
+    if (sink.signal.aborted) {
+      sink.onOutcome({ ...outcome, state: "cancelled", error: { code: "killed", message: "the call was cancelled" } });
+      continue;
+    }
+    const args = roundTrip ? (decode(encode(job.args, { root: argsRoot(call, index) })) as unknown[]) : job.args;
+    let counters = { failures: 0, systemFailures: 0, maxAttempts, maxSystemRetries: 0 };
+    for (;;) {
+      outcome.attempts++;
+      const info = { jobId: 0, taskId: 0, workflowId: 0, attempt: outcome.attempts, index, key: job.key };
+      let error: ErrorInfo | undefined;
+      try {
+        const value = await withJob(info, () => (call.fn as (...a: unknown[]) => unknown)(...args));
+        try {
+          outcome.value = roundTrip ? decode(encode(value, { root: "result" })) : value;
+        } catch (err) {
+          error = errorInfo(err, "unserialisable_result");
+        }
+      } catch (err) {
+        error = errorInfo(err);
+      }
+      const decision = decideAfterAttempt(counters, error ? { ok: false, code: error.code } : { ok: true });
+      counters = { ...counters, failures: decision.failures };
+      if (decision.next === "activated") continue;
+      outcome.state = decision.next;
+      if (error) outcome.error = error;
+      break;
+    }
+    outcome.endedAt = Date.now();
+    sink.onOutcome(outcome);
+  }
+}

@@ -1,0 +1,55 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "../codec/limits.js";
+import { DEFAULT_MAX_ATTEMPTS } from "../core/retry-policy.js";
+
+/** Every limit and timer of the server, with its default. All are documented in docs/configuration.md. */
+export interface ServerConfig {
+  /** Directory of the embedded database and the local credentials. */
+  dataDir: string;
+  /** SQLite file; default `<dataDir>/pando.db`. */
+  dbPath: string;
+  /** "normal" survives a SIGKILLed server; "full" also survives power loss (an fsync per commit). */
+  sqliteSync: "normal" | "full";
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** How often pilots send heartbeats. */
+  heartbeatIntervalMs: number;
+  /** A pilot silent for this long is lost and its jobs are retried. */
+  heartbeatTimeoutMs: number;
+  /** A job sent to a pilot that does not list it among its jobs for this long was lost in dispatch. */
+  dispatchGraceMs: number;
+  /** Largest argument set or result, as tagged-JSON bytes. */
+  maxPayloadBytes: number;
+  /** Most characters of stdout and of stderr kept per attempt (the start and the end are kept). */
+  maxLogChars: number;
+  /** Largest HTTP request body. */
+  maxRequestBytes: number;
+  /** Retries after system failures (lost pilot…), which never spend the user's maxAttempts. */
+  maxSystemRetries: number;
+  /** Attempts of a job when the work does not say (PanDA: maxAttempt). */
+  defaultMaxAttempts: number;
+  /** Queue of tasks that name none. */
+  defaultQueue: string;
+  /** Longest long-poll a client may ask for. */
+  maxWaitMs: number;
+}
+
+export function defaultServerConfig(dataDir: string): ServerConfig {
+  return {
+    dataDir,
+    dbPath: `${dataDir}/pando.db`,
+    sqliteSync: "normal",
+    host: "127.0.0.1",
+    port: 0,
+    heartbeatIntervalMs: 10_000,
+    heartbeatTimeoutMs: 60_000,
+    dispatchGraceMs: 30_000,
+    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+    maxLogChars: 64 * 1024,
+    maxRequestBytes: 256 * 1024 * 1024,
+    maxSystemRetries: 10,
+    defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
+    defaultQueue: "local",
+    maxWaitMs: 60_000,
+  };
+}

@@ -1,0 +1,436 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import { formatBytes } from "../codec/limits.js";
+import type { ErrorInfo } from "../core/errors.js";
+import {
+  acquireSchema,
+  closeWorkflowSchema,
+  createWorkflowSchema,
+  heartbeatSchema,
+  registerPilotSchema,
+  reportSchema,
+  resultsQuerySchema,
+  submitTaskSchema,
+  type AcquireResponse,
+  type AttemptRef,
+  type AttemptUpdate,
+  type CreateWorkflowResponse,
+  type HeartbeatResponse,
+  type JobView,
+  type RegisterPilotResponse,
+  type ReportResponse,
+  type SubmitTaskResponse,
+  type TaskResultsResponse,
+  type TaskView,
+  type WorkflowView,
+} from "../core/protocol.js";
+import { FINAL_TASK_STATUSES } from "../core/states.js";
+import type { Principal } from "../store/auth-store.js";
+import type { ApplyResult } from "../store/dispatch-store.js";
+import type { Store } from "../store/store.js";
+import type { TaskChange } from "../store/task-store.js";
+import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
+import type { ServerConfig } from "./config.js";
+import type { Notifier } from "./notifier.js";
+
+const TOKEN_CACHE_MS = 5_000;
+
+function byteLength(text: string, limit: number): number {
+  // Only measure exactly when the text could be over the limit (3 bytes per UTF-16 unit at most).
+  return text.length * 3 <= limit ? text.length : Buffer.byteLength(text);
+}
+
+/**
+ * Everything the server does, with authorisation, independent of HTTP: the routes are thin adapters over
+ * it, and the embedded server's own driver calls it directly.
+ */
+export class Service {
+  private readonly tokenCache = new Map<string, { principal: Principal | undefined; until: number }>();
+
+  constructor(
+    readonly store: Store,
+    readonly config: ServerConfig,
+    readonly notifier: Notifier,
+    readonly log: Logger,
+  ) {}
+
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const now = Date.now();
+    const cached = this.tokenCache.get(token);
+    if (cached && cached.until > now) return cached.principal;
+    const principal = await this.store.auth.principalForToken(token);
+    if (this.tokenCache.size > 10_000) this.tokenCache.clear();
+    this.tokenCache.set(token, { principal, until: now + TOKEN_CACHE_MS });
+    return principal;
+  }
+
+  // ---- access rules -------------------------------------------------------------------------------
+
+  private async authorizeWorkflow(p: Principal, workflowId: number): Promise<{ closed: boolean }> {
+    const owner = await this.store.workflows.ownerOf(workflowId);
+    if (!owner) throw notFound("workflow", workflowId);
+    if (p.kind === "pilot") throw forbidden("a pilot token cannot act on workflows; use a user token");
+    if (p.workflowId !== null && p.workflowId !== workflowId) {
+      throw forbidden(`this token is scoped to workflow ${p.workflowId} and cannot access workflow ${workflowId}`);
+    }
+    if (!p.admin && owner.userId !== p.userId) {
+      throw forbidden(`workflow ${workflowId} belongs to another user; only its owner or an administrator may access it`);
+    }
+    return owner;
+  }
+
+  private async authorizeTask(p: Principal, taskId: number): Promise<number> {
+    const info = await this.store.tasks.info(taskId);
+    if (!info) throw notFound("task", taskId);
+    await this.authorizeWorkflow(p, info.workflowId);
+    return info.workflowId;
+  }
+
+  private requirePilotRole(p: Principal): void {
+    if (p.kind !== "pilot" && !p.admin) {
+      throw forbidden("only pilot tokens (or administrators) may act as pilots");
+    }
+  }
+
+  private checkPayload(text: string, what: string): void {
+    const limit = this.config.maxPayloadBytes;
+    const size = byteLength(text, limit);
+    if (size > limit) {
+      throw new ApiError(
+        413,
+        "payload_too_large",
+        `${what} is ${formatBytes(size)}, over the ${formatBytes(limit)} payload limit (maxPayloadBytes); ` +
+          "pass large data by reference (a file path or URL) instead",
+      );
+    }
+  }
+
+  // ---- wake-ups -----------------------------------------------------------------------------------
+
+  private wake(tasks: readonly TaskChange[], queues: readonly string[] = [], pilots: readonly number[] = []): void {
+    for (const t of tasks) this.notifier.notify(`task:${t.taskId}`);
+    for (const q of queues) this.notifier.notify(`queue:${q}`);
+    for (const p of pilots) this.notifier.notify(`pilot:${p}`);
+  }
+
+  private wakeApplied(result: ApplyResult): void {
+    this.wake(result.tasks, result.requeued);
+  }
+
+  // ---- workflows ----------------------------------------------------------------------------------
+
+  async createWorkflow(p: Principal, body: unknown): Promise<CreateWorkflowResponse> {
+    if (p.kind !== "user") throw forbidden("only user tokens may create workflows");
+    const req = parse(createWorkflowSchema, body, "body");
+    const queue = req.queue ?? this.config.defaultQueue;
+    await this.requireQueue(queue);
+    const id = await this.store.workflows.create({
+      userId: p.userId,
+      name: req.name,
+      mode: req.mode,
+      queue,
+      bundleHash: req.bundleHash ?? null,
+      nodeVersion: req.nodeVersion ?? null,
+      lockfileHash: req.lockfileHash ?? null,
+    });
+    return { id };
+  }
+
+  async getWorkflow(p: Principal, workflowId: number): Promise<WorkflowView> {
+    await this.authorizeWorkflow(p, workflowId);
+    const view = await this.store.workflows.get(workflowId);
+    if (!view) throw notFound("workflow", workflowId);
+    return view;
+  }
+
+  async closeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<WorkflowView> {
+    await this.authorizeWorkflow(p, workflowId);
+    const req = parse(closeWorkflowSchema, body, "body");
+    if (req.result !== undefined) this.checkPayload(req.result, "the workflow's result");
+    const change = await this.store.workflows.close(workflowId, {
+      body: req.outcome,
+      result: req.result ?? null,
+      error: req.error ?? null,
+    });
+    if (change) this.wake(change.tasks, [], change.pilots);
+    return this.getWorkflow(p, workflowId);
+  }
+
+  async killWorkflow(p: Principal, workflowId: number): Promise<WorkflowView> {
+    await this.authorizeWorkflow(p, workflowId);
+    const change = await this.store.workflows.kill(workflowId);
+    if (change) this.wake(change.tasks, [], change.pilots);
+    return this.getWorkflow(p, workflowId);
+  }
+
+  async retryWorkflow(p: Principal, workflowId: number): Promise<{ retried: number }> {
+    const view = await this.getWorkflow(p, workflowId);
+    let retried = 0;
+    for (const t of view.tasks) {
+      if (t.status === "finished" || t.status === "failed" || t.status === "cancelled") {
+        retried += (await this.retryTask(p, t.id)).retried;
+      }
+    }
+    if (retried === 0) throw conflict(`workflow ${workflowId} has no failed or cancelled jobs to retry`);
+    return { retried };
+  }
+
+  // ---- tasks --------------------------------------------------------------------------------------
+
+  private async requireQueue(queue: string): Promise<void> {
+    const queues = await this.store.ctx.db.selectFrom("queues").select("name").execute();
+    if (!queues.some((q) => q.name === queue)) {
+      throw new ApiError(
+        400,
+        "unknown_queue",
+        `queue '${queue}' does not exist; known queues: ${queues.map((q) => q.name).join(", ") || "none"}`,
+      );
+    }
+  }
+
+  async submitTask(p: Principal, workflowId: number, body: unknown): Promise<SubmitTaskResponse> {
+    const owner = await this.authorizeWorkflow(p, workflowId);
+    if (owner.closed) throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
+    const req = parse(submitTaskSchema, body, "body");
+    if (!(await this.store.bundles.has(req.bundleHash))) {
+      throw new ApiError(
+        400,
+        "unknown_bundle",
+        `bundle ${req.bundleHash} is not in the code cache; upload it first (PUT /api/v1/bundles/${req.bundleHash})`,
+      );
+    }
+    const queue = req.queue ?? this.config.defaultQueue;
+    await this.requireQueue(queue);
+    const seen = new Map<string, number>();
+    req.jobs.forEach((job, i) => {
+      this.checkPayload(job.args, `the arguments of jobs[${i}]`);
+      const first = seen.get(job.key);
+      if (first !== undefined) {
+        throw new ApiError(
+          400,
+          "duplicate_job_key",
+          `job keys must be unique within a task: '${job.key}' is the key of jobs[${first}] and jobs[${i}]`,
+        );
+      }
+      seen.set(job.key, i);
+    });
+    const task = await this.store.tasks.addTask({
+      workflowId,
+      work: req.work,
+      bundleHash: req.bundleHash,
+      seq: req.seq ?? null,
+      queue,
+      priority: req.priority ?? 0,
+      maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
+      jobs: req.jobs,
+    });
+    this.notifier.notify(`queue:${queue}`);
+    return task;
+  }
+
+  async getTask(p: Principal, taskId: number): Promise<TaskView> {
+    await this.authorizeTask(p, taskId);
+    const view = await this.store.tasks.get(taskId);
+    if (!view) throw notFound("task", taskId);
+    return view;
+  }
+
+  /** Final outcomes after the cursor; waits up to waitMs for the first one (long-poll). */
+  async taskResults(p: Principal, taskId: number, query: unknown, signal?: AbortSignal): Promise<TaskResultsResponse> {
+    await this.authorizeTask(p, taskId);
+    const q = parse(resultsQuerySchema, query, "query");
+    const deadline = Date.now() + Math.min(q.waitMs, this.config.maxWaitMs);
+    const sub = this.notifier.subscribe([`task:${taskId}`]);
+    try {
+      for (;;) {
+        const results = await this.store.tasks.results(taskId, q.after, q.limit);
+        const task = await this.store.tasks.get(taskId);
+        if (!task) throw notFound("task", taskId);
+        const cursor = results.length > 0 ? results[results.length - 1]!.seq : q.after;
+        if (results.length > 0 || FINAL_TASK_STATUSES.has(task.status)) return { task, results, cursor };
+        const left = deadline - Date.now();
+        if (left <= 0 || !(await sub.wait(left, signal))) return { task, results, cursor };
+      }
+    } finally {
+      sub.close();
+    }
+  }
+
+  async killTask(p: Principal, taskId: number): Promise<TaskView> {
+    await this.authorizeTask(p, taskId);
+    const killed = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.kill(trx, taskId, Date.now()));
+    if (!killed) {
+      const view = await this.getTask(p, taskId);
+      throw conflict(`task ${taskId} is already ${view.status}; only unfinished tasks can be killed`);
+    }
+    this.wake([killed.change], [], killed.pilots);
+    return this.getTask(p, taskId);
+  }
+
+  async retryTask(p: Principal, taskId: number): Promise<{ retried: number }> {
+    await this.authorizeTask(p, taskId);
+    const view = await this.getTask(p, taskId);
+    if (!FINAL_TASK_STATUSES.has(view.status)) {
+      throw conflict(`task ${taskId} is still ${view.status}; retry it once it has ended`);
+    }
+    const retried = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.retry(trx, taskId, Date.now()));
+    if (retried === 0) throw conflict(`task ${taskId} has no failed or cancelled jobs to retry`);
+    this.notifier.notify(`queue:${view.queue}`);
+    return { retried };
+  }
+
+  async listJobs(p: Principal, taskId: number, query: { state?: string; after?: number; limit?: number }) {
+    await this.authorizeTask(p, taskId);
+    return this.store.tasks.jobsOf(taskId, query.state, query.after ?? 0, Math.min(query.limit ?? 1000, 10_000));
+  }
+
+  async getJob(p: Principal, jobId: number): Promise<JobView> {
+    const job = await this.store.tasks.job(jobId);
+    if (!job) throw notFound("job", jobId);
+    await this.authorizeWorkflow(p, job.workflowId);
+    return job;
+  }
+
+  // ---- code cache ---------------------------------------------------------------------------------
+
+  async putBundle(p: Principal, hash: string, content: Uint8Array): Promise<{ hash: string; size: number }> {
+    if (p.kind !== "user") throw forbidden("only user tokens may upload bundles");
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new ApiError(400, "invalid_request", `'${hash}' is not a sha256 hex digest`);
+    const actual = createHash("sha256").update(content).digest("hex");
+    if (actual !== hash) {
+      throw new ApiError(400, "hash_mismatch", `the body's sha256 is ${actual}, not the ${hash} named in the URL`);
+    }
+    await this.store.bundles.put(hash, content);
+    return { hash, size: content.byteLength };
+  }
+
+  async getBundle(_p: Principal, hash: string): Promise<Uint8Array> {
+    const content = await this.store.bundles.get(hash);
+    if (!content) throw notFound("bundle", hash);
+    return content;
+  }
+
+  async hasBundle(_p: Principal, hash: string): Promise<boolean> {
+    return this.store.bundles.has(hash);
+  }
+
+  // ---- pilots -------------------------------------------------------------------------------------
+
+  async registerPilot(p: Principal, body: unknown): Promise<RegisterPilotResponse> {
+    this.requirePilotRole(p);
+    const req = parse(registerPilotSchema, body, "body");
+    await this.requireQueue(req.queue);
+    const id = await this.store.dispatch.registerPilot(req);
+    return {
+      id,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
+      maxPayloadBytes: this.config.maxPayloadBytes,
+      maxLogChars: this.config.maxLogChars,
+    };
+  }
+
+  private async livePilot(p: Principal, pilotId: number) {
+    this.requirePilotRole(p);
+    const pilot = await this.store.dispatch.pilot(pilotId);
+    if (!pilot) throw notFound("pilot", pilotId);
+    if (pilot.status !== "running") {
+      throw new ApiError(
+        409,
+        "pilot_ended",
+        `pilot ${pilotId} is ${pilot.status}; its jobs were given to other pilots. Register again to get new jobs`,
+      );
+    }
+    return pilot;
+  }
+
+  /** Claims jobs for a pilot; waits up to waitMs for jobs or commands (long-poll). */
+  async acquire(p: Principal, pilotId: number, body: unknown, signal?: AbortSignal): Promise<AcquireResponse> {
+    const pilot = await this.livePilot(p, pilotId);
+    const req = parse(acquireSchema, body, "body");
+    const deadline = Date.now() + Math.min(req.waitMs, this.config.maxWaitMs);
+    const sub = this.notifier.subscribe([`queue:${pilot.queue}`, `pilot:${pilotId}`]);
+    try {
+      for (;;) {
+        const commands = await this.store.dispatch.commands(pilotId);
+        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.max);
+        if (jobs.length > 0 || commands.length > 0) return { jobs, commands };
+        const left = deadline - Date.now();
+        if (left <= 0 || !(await sub.wait(left, signal))) return { jobs, commands };
+      }
+    } finally {
+      sub.close();
+    }
+  }
+
+  async report(p: Principal, pilotId: number, body: unknown): Promise<ReportResponse> {
+    await this.livePilot(p, pilotId);
+    const req = parse(reportSchema, body, "body");
+    const updates = req.updates.map((u) => this.boundUpdate(u));
+    const result = await this.store.dispatch.apply(pilotId, updates);
+    this.wakeApplied(result);
+    return { accepted: result.accepted, ignored: result.ignored, commands: await this.store.dispatch.commands(pilotId) };
+  }
+
+  /** Keeps a pilot's report within the limits even if the pilot does not enforce them itself. */
+  private boundUpdate(u: AttemptUpdate): AttemptUpdate {
+    const limit = this.config.maxLogChars;
+    const cut = (s: string | undefined) => (s !== undefined && s.length > limit ? s.slice(0, limit) : s);
+    const bounded: AttemptUpdate = { ...u, stdout: cut(u.stdout), stderr: cut(u.stderr) };
+    if (u.result !== undefined) {
+      const size = byteLength(u.result, this.config.maxPayloadBytes);
+      if (size > this.config.maxPayloadBytes) {
+        bounded.state = "failed";
+        delete bounded.result;
+        bounded.error = {
+          code: "payload_too_large",
+          message: `the result is ${formatBytes(size)}, over the ${formatBytes(this.config.maxPayloadBytes)} payload limit`,
+        };
+      }
+    }
+    return bounded;
+  }
+
+  async heartbeat(p: Principal, pilotId: number, body: unknown): Promise<HeartbeatResponse> {
+    await this.livePilot(p, pilotId);
+    const req = parse(heartbeatSchema, body, "body");
+    const missing = await this.store.dispatch.heartbeat(pilotId, req.held, this.config.dispatchGraceMs);
+    if (missing.length > 0) {
+      this.log.warn({ pilotId, missing: missing.length }, "pilot does not hold jobs sent to it; retrying them");
+      await this.failAttempts(missing, {
+        code: "lost_dispatch",
+        message: `pilot ${pilotId} never received the job or dropped it`,
+      });
+    }
+    return { commands: await this.store.dispatch.commands(pilotId) };
+  }
+
+  async endPilot(p: Principal, pilotId: number): Promise<void> {
+    this.requirePilotRole(p);
+    const held = await this.store.dispatch.endPilot(pilotId);
+    await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
+  }
+
+  /** Fails attempts on behalf of the server (lost pilots): their jobs are retried or fail. */
+  async failAttempts(attempts: readonly AttemptRef[], error: ErrorInfo): Promise<void> {
+    if (attempts.length === 0) return;
+    const now = Date.now();
+    const result = await this.store.dispatch.apply(
+      null,
+      attempts.map((a) => ({ ...a, state: "failed", endedAt: now, error })),
+    );
+    this.wakeApplied(result);
+  }
+
+  /** One pass of the lost-heartbeat timer. */
+  async sweepLostPilots(): Promise<number> {
+    const { pilots, attempts } = await this.store.dispatch.sweepLostPilots(Date.now() - this.config.heartbeatTimeoutMs);
+    if (pilots.length === 0) return 0;
+    this.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
+    await this.failAttempts(attempts, {
+      code: "lost_heartbeat",
+      message: `the pilot sent no heartbeat for ${this.config.heartbeatTimeoutMs} ms`,
+    });
+    return pilots.length;
+  }
+}

@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { StoreContext } from "./store.js";
+
+export type TokenKind = "user" | "pilot" | "workflow";
+
+/** Who a request acts for, resolved from its bearer token. */
+export interface Principal {
+  userId: number;
+  userName: string;
+  admin: boolean;
+  kind: TokenKind;
+  /** For workflow-scoped tokens: the only workflow they may touch. */
+  workflowId: number | null;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Users and their bearer tokens (stored as sha256 hashes only). */
+export class AuthStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** Returns the user of that name, creating it with the given role if it does not exist. */
+  async ensureUser(name: string, role: "admin" | "user"): Promise<number> {
+    const db = this.ctx.db;
+    const found = await db.selectFrom("users").select("id").where("name", "=", name).executeTakeFirst();
+    if (found) return found.id;
+    const row = await db
+      .insertInto("users")
+      .values({ name, role, created_at: Date.now() })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** Creates a token and returns it; only its hash is kept. */
+  async createToken(userId: number, kind: TokenKind, name: string, workflowId: number | null = null): Promise<string> {
+    const token = `pando_${randomBytes(24).toString("base64url")}`;
+    await this.ctx.db
+      .insertInto("tokens")
+      .values({
+        user_id: userId,
+        name,
+        hash: hashToken(token),
+        kind,
+        workflow_id: workflowId,
+        created_at: Date.now(),
+        revoked_at: null,
+      })
+      .execute();
+    return token;
+  }
+
+  async principalForToken(token: string): Promise<Principal | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("tokens")
+      .innerJoin("users", "users.id", "tokens.user_id")
+      .select(["users.id as userId", "users.name as userName", "users.role", "tokens.kind", "tokens.workflow_id"])
+      .where("tokens.hash", "=", hashToken(token))
+      .where("tokens.revoked_at", "is", null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      userId: row.userId,
+      userName: row.userName,
+      admin: row.role === "admin",
+      kind: row.kind,
+      workflowId: row.workflow_id,
+    };
+  }
+}

@@ -1,0 +1,32 @@
+// The few places where SQLite and PostgreSQL need different SQL, kept in one file.
+import { sql, type RawBuilder } from "kysely";
+
+export type DialectName = "sqlite" | "postgres";
+
+export type ColumnKind = "int" | "text";
+
+/**
+ * A row source `AS u` built from a JSON array of objects, so that a batch of N rows is one statement
+ * instead of N (SQLite: json_each; PostgreSQL: jsonb_to_recordset).
+ */
+export function jsonRows(
+  dialect: DialectName,
+  rows: readonly object[],
+  columns: Readonly<Record<string, ColumnKind>>,
+): RawBuilder<unknown> {
+  const json = JSON.stringify(rows);
+  const names = Object.keys(columns);
+  if (dialect === "postgres") {
+    const defs = names.map((n) => `${n} ${columns[n] === "int" ? "bigint" : "text"}`).join(", ");
+    return sql`jsonb_to_recordset(${json}::jsonb) AS u(${sql.raw(defs)})`;
+  }
+  const picks = names.map((n) => `value ->> '${n}' AS ${n}`).join(", ");
+  return sql`(SELECT ${sql.raw(picks)} FROM json_each(${json})) AS u`;
+}
+
+/** `column IN (ids…)` with the ids bound as one parameter. */
+export function inIds(dialect: DialectName, column: string, ids: readonly number[]): RawBuilder<boolean> {
+  const ref = sql.ref(column);
+  if (dialect === "postgres") return sql<boolean>`${ref} = ANY(${ids as number[]}::bigint[])`;
+  return sql<boolean>`${ref} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}

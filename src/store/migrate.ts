@@ -1,0 +1,47 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import type { DialectName } from "./dialect.js";
+import * as initial from "./migrations/0001-initial.js";
+import type { Database } from "./schema.js";
+
+const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
+  "0001-initial": initial.up,
+};
+
+class CodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, up] of Object.entries(MIGRATIONS)) out[name] = { up: (db) => up(db, this.dialect) };
+    return out;
+  }
+}
+
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknownMigrations: string[]) {
+    super(
+      `the database has schema migrations this version of Pando does not know (${unknownMigrations.join(", ")}): ` +
+        "it was written by a newer Pando. Upgrade Pando, or point it at another database.",
+    );
+    this.name = "SchemaTooNewError";
+  }
+}
+
+async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((t) => t.name === "kysely_migration")) return [];
+  const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
+  return rows.rows.map((r) => r.name);
+}
+
+/** Brings the schema up to date; refuses a database written by a newer Pando. */
+export async function migrate(db: Kysely<Database>, dialect: DialectName): Promise<void> {
+  const unknown = (await appliedMigrations(db)).filter((name) => !Object.hasOwn(MIGRATIONS, name));
+  if (unknown.length > 0) throw new SchemaTooNewError(unknown);
+  const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${detail}`);
+  }
+}

@@ -1,0 +1,138 @@
+// Kysely table types. Times are integer milliseconds since the epoch; JSON columns hold text.
+import type { Generated } from "kysely";
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  role: "admin" | "user";
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** sha256 hex of the token; the token itself is never stored. */
+  hash: string;
+  kind: "user" | "pilot" | "workflow";
+  workflow_id: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface WorkflowsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  status: string;
+  mode: string;
+  queue: string;
+  bundle_hash: string | null;
+  node_version: string | null;
+  lockfile_hash: string | null;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+  ended_at: number | null;
+}
+
+export interface TasksTable {
+  id: Generated<number>;
+  workflow_id: number;
+  seq: number | null;
+  work: string;
+  bundle_hash: string;
+  status: string;
+  queue: string;
+  priority: number;
+  max_attempts: number;
+  n_jobs: number;
+  n_finished: number;
+  n_failed: number;
+  n_cancelled: number;
+  /** Counter of final states reached by the task's jobs; each final job takes the next value as done_seq. */
+  result_seq: number;
+  killed: number;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  task_id: number;
+  idx: number;
+  job_key: string;
+  state: string;
+  queue: string;
+  priority: number;
+  args: string;
+  result: string | null;
+  error: string | null;
+  attempt_nr: number;
+  failures: number;
+  system_failures: number;
+  max_attempts: number;
+  pilot_id: number | null;
+  done_seq: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  job_id: number;
+  nr: number;
+  state: string;
+  pilot_id: number;
+  kill_requested: number;
+  sent_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  error: string | null;
+  stdout: string | null;
+  stderr: string | null;
+}
+
+export interface PilotsTable {
+  id: Generated<number>;
+  queue: string;
+  name: string;
+  host: string;
+  pid: number;
+  slots: number;
+  version: string;
+  status: string;
+  created_at: number;
+  heartbeat_at: number;
+  ended_at: number | null;
+}
+
+export interface QueuesTable {
+  name: string;
+  backend: string;
+  status: string;
+  created_at: number;
+}
+
+export interface BundlesTable {
+  hash: string;
+  size: number;
+  content: Uint8Array;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  workflows: WorkflowsTable;
+  tasks: TasksTable;
+  jobs: JobsTable;
+  attempts: AttemptsTable;
+  pilots: PilotsTable;
+  queues: QueuesTable;
+  bundles: BundlesTable;
+}

@@ -1,0 +1,28 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import type { Database } from "./schema.js";
+
+export interface SqliteOptions {
+  /** File path, or ":memory:". */
+  path: string;
+  /**
+   * "normal" (default): with WAL a committed transaction survives a crash of the process (SIGKILL) but the
+   * last ones may be lost on power failure; "full" also survives power failure at the cost of an fsync per commit.
+   */
+  synchronous?: "normal" | "full";
+}
+
+/** Opens the embedded database: SQLite in WAL mode, one connection, serialised by Kysely. */
+export function openSqlite(options: SqliteOptions): Kysely<Database> {
+  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const db = new BetterSqlite3(options.path);
+  db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  db.pragma("cache_size = -65536");
+  db.pragma("temp_store = MEMORY");
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+}

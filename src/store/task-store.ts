@@ -1,0 +1,455 @@
+import { sql } from "kysely";
+import type { ErrorInfo } from "../core/errors.js";
+import type { JobOutcome, JobView, TaskView } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
+import { taskStatusFromCounts } from "../core/task-status.js";
+import { inIds, jsonRows } from "./dialect.js";
+import type { TasksTable } from "./schema.js";
+import type { StoreContext, Tx } from "./store.js";
+import { refreshClosedWorkflows } from "./workflow-status.js";
+
+export interface NewTask {
+  workflowId: number;
+  work: string;
+  bundleHash: string;
+  seq: number | null;
+  queue: string;
+  priority: number;
+  maxAttempts: number;
+  jobs: ReadonlyArray<{ key: string; args: string }>;
+}
+
+/** A job that reached a final state in this transaction. */
+export interface JobFinal {
+  jobId: number;
+  taskId: number;
+  state: FinalJobState;
+  result: string | null;
+  error: ErrorInfo | null;
+  startedAt: number | null;
+  endedAt: number;
+}
+
+/** What changed for one task in a transaction, for wake-ups and bookkeeping. */
+export interface TaskChange {
+  taskId: number;
+  workflowId: number;
+  status: TaskStatus;
+  ended: boolean;
+}
+
+/** Immutable facts of a task, cached because every dispatched job needs them. */
+export interface TaskInfo {
+  id: number;
+  workflowId: number;
+  work: string;
+  bundleHash: string;
+  queue: string;
+}
+
+const INSERT_CHUNK = 5000;
+const TASK_INFO_CACHE = 10_000;
+
+type TaskRow = Pick<
+  TasksTable,
+  | "workflow_id"
+  | "seq"
+  | "work"
+  | "status"
+  | "queue"
+  | "n_jobs"
+  | "n_finished"
+  | "n_failed"
+  | "n_cancelled"
+  | "created_at"
+  | "ended_at"
+> & { id: number };
+
+export function taskView(row: TaskRow): TaskView {
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    work: row.work,
+    seq: row.seq,
+    status: row.status as TaskStatus,
+    queue: row.queue,
+    nJobs: row.n_jobs,
+    nFinished: row.n_finished,
+    nFailed: row.n_failed,
+    nCancelled: row.n_cancelled,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+  };
+}
+
+const TASK_COLUMNS = [
+  "id",
+  "workflow_id",
+  "seq",
+  "work",
+  "status",
+  "queue",
+  "n_jobs",
+  "n_finished",
+  "n_failed",
+  "n_cancelled",
+  "created_at",
+  "ended_at",
+] as const;
+
+function parseError(text: string | null): ErrorInfo | null {
+  return text === null ? null : (JSON.parse(text) as ErrorInfo);
+}
+
+/** Tasks and their jobs: submission, results, kill and retry. */
+export class TaskStore {
+  private readonly infoCache = new Map<number, TaskInfo>();
+
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** Inserts a task and all its jobs in one transaction; the jobs are immediately dispatchable. */
+  async addTask(task: NewTask): Promise<{ id: number; nJobs: number }> {
+    const now = Date.now();
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const { id } = await trx
+        .insertInto("tasks")
+        .values({
+          workflow_id: task.workflowId,
+          seq: task.seq,
+          work: task.work,
+          bundle_hash: task.bundleHash,
+          status: "running",
+          queue: task.queue,
+          priority: task.priority,
+          max_attempts: task.maxAttempts,
+          n_jobs: task.jobs.length,
+          n_finished: 0,
+          n_failed: 0,
+          n_cancelled: 0,
+          result_seq: 0,
+          killed: 0,
+          created_at: now,
+          updated_at: now,
+          ended_at: null,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
+        const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
+        await sql`
+          INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
+                            system_failures, max_attempts, created_at, updated_at)
+          SELECT ${id}, u.i, u.k, 'activated', ${task.queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts},
+                 ${now}, ${now}
+          FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
+      }
+      await trx.updateTable("workflows").set({ updated_at: now }).where("id", "=", task.workflowId).execute();
+      return { id, nJobs: task.jobs.length };
+    });
+  }
+
+  async info(taskId: number): Promise<TaskInfo | undefined> {
+    const cached = this.infoCache.get(taskId);
+    if (cached) return cached;
+    const row = await this.ctx.db
+      .selectFrom("tasks")
+      .select(["id", "workflow_id", "work", "bundle_hash", "queue"])
+      .where("id", "=", taskId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const info = { id: row.id, workflowId: row.workflow_id, work: row.work, bundleHash: row.bundle_hash, queue: row.queue };
+    if (this.infoCache.size >= TASK_INFO_CACHE) {
+      const oldest = this.infoCache.keys().next();
+      if (!oldest.done) this.infoCache.delete(oldest.value);
+    }
+    this.infoCache.set(taskId, info);
+    return info;
+  }
+
+  async get(taskId: number, db: Tx = this.ctx.db): Promise<TaskView | undefined> {
+    const row = await db.selectFrom("tasks").select(TASK_COLUMNS).where("id", "=", taskId).executeTakeFirst();
+    return row ? taskView(row) : undefined;
+  }
+
+  async listForWorkflow(workflowId: number, db: Tx = this.ctx.db): Promise<TaskView[]> {
+    const rows = await db
+      .selectFrom("tasks")
+      .select(TASK_COLUMNS)
+      .where("workflow_id", "=", workflowId)
+      .orderBy("id")
+      .execute();
+    return rows.map(taskView);
+  }
+
+  /** Final outcomes of a task's jobs after the cursor, in the order they became final. */
+  async results(taskId: number, after: number, limit: number): Promise<JobOutcome[]> {
+    const rows = await this.ctx.db
+      .selectFrom("jobs")
+      .leftJoin("pilots", "pilots.id", "jobs.pilot_id")
+      .select([
+        "jobs.id",
+        "jobs.idx",
+        "jobs.job_key",
+        "jobs.state",
+        "jobs.result",
+        "jobs.error",
+        "jobs.attempt_nr",
+        "jobs.started_at",
+        "jobs.ended_at",
+        "jobs.queue",
+        "jobs.done_seq",
+        "pilots.name as pilot",
+      ])
+      .where("jobs.task_id", "=", taskId)
+      .where("jobs.done_seq", ">", after)
+      .orderBy("jobs.done_seq")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => {
+      const outcome: JobOutcome = {
+        jobId: r.id,
+        index: r.idx,
+        key: r.job_key,
+        state: r.state as FinalJobState,
+        attempts: r.attempt_nr,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        pilot: r.pilot,
+        queue: r.queue,
+        seq: r.done_seq ?? 0,
+      };
+      if (r.result !== null) outcome.result = r.result;
+      const error = parseError(r.error);
+      if (error) outcome.error = error;
+      return outcome;
+    });
+  }
+
+  async job(jobId: number): Promise<JobView | undefined> {
+    const db = this.ctx.db;
+    const row = await db
+      .selectFrom("jobs")
+      .innerJoin("tasks", "tasks.id", "jobs.task_id")
+      .selectAll("jobs")
+      .select("tasks.workflow_id")
+      .where("jobs.id", "=", jobId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const attempts = await db
+      .selectFrom("attempts")
+      .leftJoin("pilots", "pilots.id", "attempts.pilot_id")
+      .selectAll("attempts")
+      .select("pilots.name as pilot")
+      .where("attempts.job_id", "=", jobId)
+      .orderBy("attempts.nr")
+      .execute();
+    return {
+      id: row.id,
+      taskId: row.task_id,
+      workflowId: row.workflow_id,
+      index: row.idx,
+      key: row.job_key,
+      state: row.state,
+      args: row.args,
+      result: row.result,
+      error: parseError(row.error),
+      queue: row.queue,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      attempts: attempts.map((a) => ({
+        attempt: a.nr,
+        state: a.state,
+        pilot: a.pilot,
+        sentAt: a.sent_at,
+        startedAt: a.started_at,
+        endedAt: a.ended_at,
+        error: parseError(a.error),
+        stdout: a.stdout,
+        stderr: a.stderr,
+      })),
+    };
+  }
+
+  /**
+   * Records jobs that became final: each takes the next number of its task's result stream (the cursor
+   * drivers read from), the task's counters move, and a task whose jobs are all final gets its status.
+   */
+  async recordFinals(trx: Tx, finals: readonly JobFinal[], now: number): Promise<TaskChange[]> {
+    if (finals.length === 0) return [];
+    const byTask = new Map<number, JobFinal[]>();
+    for (const f of finals) {
+      const list = byTask.get(f.taskId);
+      if (list) list.push(f);
+      else byTask.set(f.taskId, [f]);
+    }
+    const changes: TaskChange[] = [];
+    const rows: object[] = [];
+    for (const [taskId, list] of byTask) {
+      const count = (s: FinalJobState) => list.filter((f) => f.state === s).length;
+      const t = await trx
+        .updateTable("tasks")
+        .set((eb) => ({
+          result_seq: eb("result_seq", "+", list.length),
+          n_finished: eb("n_finished", "+", count("finished")),
+          n_failed: eb("n_failed", "+", count("failed") + count("closed")),
+          n_cancelled: eb("n_cancelled", "+", count("cancelled")),
+          updated_at: now,
+        }))
+        .where("id", "=", taskId)
+        .returning(["workflow_id", "result_seq", "n_jobs", "n_finished", "n_failed", "n_cancelled", "killed", "status"])
+        .executeTakeFirstOrThrow();
+      let seq = t.result_seq - list.length;
+      for (const f of list) {
+        rows.push({
+          id: f.jobId,
+          s: f.state,
+          r: f.result,
+          e: f.error ? JSON.stringify(f.error) : null,
+          q: ++seq,
+          b: f.startedAt,
+          n: f.endedAt,
+        });
+      }
+      const status = taskStatusFromCounts(
+        { nJobs: t.n_jobs, nFinished: t.n_finished, nFailed: t.n_failed, nCancelled: t.n_cancelled },
+        t.killed === 1,
+      );
+      const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status as TaskStatus);
+      if (ended) {
+        await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();
+      }
+      changes.push({ taskId, workflowId: t.workflow_id, status, ended });
+    }
+    await sql`
+      UPDATE jobs SET state = u.s, result = u.r, error = u.e, done_seq = u.q, started_at = u.b, ended_at = u.n,
+                      updated_at = ${now}
+      FROM ${jsonRows(this.ctx.dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int" })}
+      WHERE jobs.id = u.id`.execute(trx);
+    await refreshClosedWorkflows(
+      trx,
+      changes.filter((c) => c.ended).map((c) => c.workflowId),
+      now,
+    );
+    return changes;
+  }
+
+  /**
+   * Kills a task: queued jobs are cancelled at once; running ones are cancelled too and their attempts
+   * marked for the pilot to kill. Returns the pilots that must be told, or undefined if the task is final.
+   */
+  async kill(trx: Tx, taskId: number, now: number): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
+    const task = await trx.selectFrom("tasks").select(["status"]).where("id", "=", taskId).executeTakeFirst();
+    if (!task || FINAL_TASK_STATUSES.has(task.status as TaskStatus)) return undefined;
+    await trx.updateTable("tasks").set({ killed: 1 }).where("id", "=", taskId).execute();
+    const open = await trx
+      .selectFrom("jobs")
+      .select(["id", "state", "started_at", "attempt_nr", "pilot_id"])
+      .where("task_id", "=", taskId)
+      .where("state", "in", ["defined", "activated", "sent", "starting", "running"])
+      .execute();
+    const error: ErrorInfo = { code: "killed", message: "the task was killed" };
+    const claimed = open.filter((j) => j.state !== "defined" && j.state !== "activated");
+    const pilots = [...new Set(claimed.map((j) => j.pilot_id).filter((p): p is number => p !== null))];
+    if (claimed.length > 0) {
+      const refs = claimed.map((j) => ({ j: j.id, n: j.attempt_nr }));
+      await sql`
+        UPDATE attempts SET kill_requested = 1
+        FROM ${jsonRows(this.ctx.dialect, refs, { j: "int", n: "int" })}
+        WHERE attempts.job_id = u.j AND attempts.nr = u.n`.execute(trx);
+    }
+    const finals: JobFinal[] = open.map((j) => ({
+      jobId: j.id,
+      taskId,
+      state: "cancelled",
+      result: null,
+      error,
+      startedAt: j.started_at,
+      endedAt: now,
+    }));
+    const changes = await this.recordFinals(trx, finals, now);
+    let change = changes[0];
+    if (!change) {
+      // A task whose jobs were all final already but not yet marked: settle its status now.
+      const t = await this.get(taskId, trx);
+      if (!t) return undefined;
+      const status = taskStatusFromCounts(t, true);
+      await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();
+      change = { taskId, workflowId: t.workflowId, status, ended: true };
+    }
+    return { change, pilots };
+  }
+
+  /** Puts a finished task's failed and cancelled jobs back in the queue with a fresh attempt budget. */
+  async retry(trx: Tx, taskId: number, now: number): Promise<number> {
+    const reset = await trx
+      .updateTable("jobs")
+      .set({
+        state: "activated",
+        failures: 0,
+        system_failures: 0,
+        done_seq: null,
+        result: null,
+        error: null,
+        started_at: null,
+        ended_at: null,
+        updated_at: now,
+      })
+      .where("task_id", "=", taskId)
+      .where("state", "in", ["failed", "cancelled", "closed"])
+      .returning("id")
+      .execute();
+    if (reset.length === 0) return 0;
+    await trx
+      .updateTable("tasks")
+      .set({ n_failed: 0, n_cancelled: 0, killed: 0, status: "running", ended_at: null, updated_at: now })
+      .where("id", "=", taskId)
+      .execute();
+    return reset.length;
+  }
+
+  /** Ids of the tasks of a workflow that are not final. */
+  async openTaskIds(trx: Tx, workflowId: number): Promise<number[]> {
+    const rows = await trx
+      .selectFrom("tasks")
+      .select("id")
+      .where("workflow_id", "=", workflowId)
+      .where("status", "not in", [...FINAL_TASK_STATUSES])
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Jobs of a task, optionally by state, in index order, for listings. */
+  async jobsOf(taskId: number, state: string | undefined, after: number, limit: number) {
+    let q = this.ctx.db
+      .selectFrom("jobs")
+      .select(["id", "idx", "job_key", "state", "attempt_nr", "started_at", "ended_at", "error"])
+      .where("task_id", "=", taskId)
+      .where("idx", ">=", after)
+      .orderBy("idx")
+      .limit(limit);
+    if (state) q = q.where("state", "=", state);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      index: r.idx,
+      key: r.job_key,
+      state: r.state,
+      attempts: r.attempt_nr,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      error: parseError(r.error),
+    }));
+  }
+
+  /** Whether all the given ids exist (for clear 404s). */
+  async exists(taskIds: readonly number[]): Promise<boolean> {
+    if (taskIds.length === 0) return true;
+    const rows = await this.ctx.db
+      .selectFrom("tasks")
+      .select("id")
+      .where(inIds(this.ctx.dialect, "id", taskIds))
+      .execute();
+    return rows.length === new Set(taskIds).size;
+  }
+}

@@ -1,0 +1,164 @@
+import type { ErrorInfo } from "../core/errors.js";
+import type { WorkflowView } from "../core/protocol.js";
+import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
+import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
+import type { StoreContext, Tx } from "./store.js";
+import type { TaskChange, TaskStore } from "./task-store.js";
+
+export interface NewWorkflow {
+  userId: number;
+  name: string;
+  mode: WorkflowMode;
+  queue: string;
+  bundleHash: string | null;
+  nodeVersion: string | null;
+  lockfileHash: string | null;
+}
+
+export interface CloseOutcome {
+  body: BodyOutcome;
+  result: string | null;
+  error: Omit<ErrorInfo, "code"> | null;
+}
+
+/** What closing or killing a workflow changed, for wake-ups. */
+export interface WorkflowChange {
+  status: WorkflowStatus;
+  tasks: TaskChange[];
+  pilots: number[];
+}
+
+/** Workflows (iDDS requests): creation, views, close and kill. */
+export class WorkflowStore {
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly tasks: TaskStore,
+  ) {}
+
+  async create(wf: NewWorkflow): Promise<number> {
+    const now = Date.now();
+    const row = await this.ctx.db
+      .insertInto("workflows")
+      .values({
+        user_id: wf.userId,
+        name: wf.name,
+        status: "running",
+        mode: wf.mode,
+        queue: wf.queue,
+        bundle_hash: wf.bundleHash,
+        node_version: wf.nodeVersion,
+        lockfile_hash: wf.lockfileHash,
+        result: null,
+        error: null,
+        created_at: now,
+        updated_at: now,
+        closed_at: null,
+        ended_at: null,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** The owner of a workflow, for authorisation; undefined if there is no such workflow. */
+  async ownerOf(workflowId: number): Promise<{ userId: number; closed: boolean } | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("workflows")
+      .select(["user_id", "closed_at"])
+      .where("id", "=", workflowId)
+      .executeTakeFirst();
+    return row ? { userId: row.user_id, closed: row.closed_at !== null } : undefined;
+  }
+
+  async get(workflowId: number): Promise<WorkflowView | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("workflows")
+      .innerJoin("users", "users.id", "workflows.user_id")
+      .selectAll("workflows")
+      .select("users.name as user")
+      .where("workflows.id", "=", workflowId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      user: row.user,
+      status: row.status as WorkflowStatus,
+      mode: row.mode as WorkflowMode,
+      queue: row.queue,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      endedAt: row.ended_at,
+      result: row.result,
+      error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
+      tasks: await this.tasks.listForWorkflow(workflowId),
+    };
+  }
+
+  /**
+   * Closes a workflow when its body ended: unfinished tasks are cancelled and the status follows
+   * iDDS's request rules. Closing twice changes nothing.
+   */
+  async close(workflowId: number, outcome: CloseOutcome): Promise<WorkflowChange | undefined> {
+    const now = Date.now();
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const wf = await trx
+        .selectFrom("workflows")
+        .select(["status", "closed_at"])
+        .where("id", "=", workflowId)
+        .executeTakeFirst();
+      if (!wf) return undefined;
+      if (wf.closed_at !== null) return { status: wf.status as WorkflowStatus, tasks: [], pilots: [] };
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now);
+      const statuses = await trx.selectFrom("tasks").select("status").where("workflow_id", "=", workflowId).execute();
+      const status =
+        wf.status === "cancelled"
+          ? "cancelled"
+          : workflowStatusOnClose(
+              statuses.map((s) => s.status as TaskStatus),
+              outcome.body,
+            );
+      await trx
+        .updateTable("workflows")
+        .set({
+          status,
+          result: outcome.result,
+          error: outcome.error ? JSON.stringify(outcome.error) : null,
+          updated_at: now,
+          closed_at: now,
+          ended_at: status === "running" ? null : now,
+        })
+        .where("id", "=", workflowId)
+        .execute();
+      return { status, tasks: changes, pilots };
+    });
+  }
+
+  private async killOpenTasks(trx: Tx, workflowId: number, now: number): Promise<Omit<WorkflowChange, "status">> {
+    const tasks: TaskChange[] = [];
+    const pilots = new Set<number>();
+    for (const taskId of await this.tasks.openTaskIds(trx, workflowId)) {
+      const killed = await this.tasks.kill(trx, taskId, now);
+      if (!killed) continue;
+      tasks.push(killed.change);
+      for (const p of killed.pilots) pilots.add(p);
+    }
+    return { tasks, pilots: [...pilots] };
+  }
+
+  /** Kills a workflow: every unfinished task is killed and the workflow is cancelled. */
+  async kill(workflowId: number): Promise<WorkflowChange | undefined> {
+    const now = Date.now();
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const wf = await trx.selectFrom("workflows").select(["status"]).where("id", "=", workflowId).executeTakeFirst();
+      if (!wf) return undefined;
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now);
+      await trx
+        .updateTable("workflows")
+        .set({ status: "cancelled", updated_at: now, ended_at: now })
+        .where("id", "=", workflowId)
+        .execute();
+      return { status: "cancelled", tasks: changes, pilots };
+    });
+  }
+}
