@@ -69,7 +69,8 @@ export const registerPilotSchema = z.object({
 export type RegisterPilotRequest = z.input<typeof registerPilotSchema>;
 
 export const acquireSchema = z.object({
-  max: z.number().int().min(0).max(10_000),
+  /** Jobs the pilot wants to hold in all; the server hands out that many minus those the pilot holds. */
+  capacity: z.number().int().min(0).max(100_000),
   waitMs: z.number().int().min(0).max(120_000).default(0),
 });
 export type AcquireRequest = z.input<typeof acquireSchema>;
@@ -109,6 +110,8 @@ export interface TaskView {
   nFinished: number;
   nFailed: number;
   nCancelled: number;
+  /** How many final states the task's jobs have reached so far: the end of its results stream. */
+  resultCursor: number;
   createdAt: number;
   endedAt: number | null;
 }

@@ -66,7 +66,7 @@ export class Pilot implements ExecutorEvents {
   private readonly brokenBundles = new Map<string, ErrorInfo>();
   private pending: AttemptUpdate[] = [];
   private reporting: Promise<void> | undefined;
-  private acquiring: { controller: AbortController; want: number } | undefined;
+  private acquiring: AbortController | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private runningTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -114,22 +114,23 @@ export class Pilot implements ExecutorEvents {
 
   // ---- taking jobs ----------------------------------------------------------------------------------
 
-  /** Jobs this pilot can take now: its slots times the current depth, minus what it holds unfinished. */
-  private want(): number {
-    let open = 0;
-    for (const h of this.held.values()) if (h.phase !== "done") open++;
-    return Math.max(0, this.options.slots * this.depth.value() - open);
+  /** Jobs this pilot wants to hold: its slots times the current depth. */
+  private capacity(): number {
+    return this.options.slots * this.depth.value();
   }
 
+  /**
+   * One long-poll for jobs and commands. The server subtracts what this pilot holds from its capacity and
+   * answers as soon as there is room and work, so one open request serves both idle and busy pilots.
+   */
   private async acquireOnce(): Promise<void> {
-    const want = this.want();
     const controller = new AbortController();
-    this.acquiring = { controller, want };
+    this.acquiring = controller;
     try {
       const res = await this.http.json<AcquireResponse>(
         "POST",
         `/api/v1/pilots/${this.id}/acquire`,
-        { max: want, waitMs: ACQUIRE_WAIT_MS },
+        { capacity: this.stopping ? 0 : this.capacity(), waitMs: ACQUIRE_WAIT_MS },
         { signal: controller.signal },
       );
       this.handleCommands(res.commands);
@@ -140,11 +141,6 @@ export class Pilot implements ExecutorEvents {
     } finally {
       this.acquiring = undefined;
     }
-  }
-
-  /** A pilot with no room long-polls for commands only; when room appears it asks for jobs at once. */
-  private roomChanged(): void {
-    if (this.acquiring && this.acquiring.want === 0 && this.want() > 0) this.acquiring.controller.abort();
   }
 
   private async onServerError(err: unknown, what: string): Promise<void> {
@@ -361,7 +357,6 @@ export class Pilot implements ExecutorEvents {
       endedAt: update.endedAt ?? Date.now(),
     });
     void this.flush();
-    this.roomChanged();
   }
 
   /**
@@ -380,7 +375,6 @@ export class Pilot implements ExecutorEvents {
         const res = await this.http.json<ReportResponse>("POST", `/api/v1/pilots/${this.id}/report`, { updates: batch });
         for (const u of batch) if (u.state !== "running") this.held.delete(keyOf(u));
         this.handleCommands(res.commands);
-        this.roomChanged();
       } catch (err) {
         if (err instanceof PandoApiError && err.code === "pilot_ended") {
           await this.onServerError(err, "report");
@@ -448,7 +442,7 @@ export class Pilot implements ExecutorEvents {
   async stop(graceMs = this.options.stopGraceMs ?? 10_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.acquiring?.controller.abort();
+    this.acquiring?.abort();
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.runningTimer);
     // Jobs not started yet are left to the server, which hands them to other pilots when this one exits.

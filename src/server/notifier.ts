@@ -10,9 +10,18 @@ export interface Subscription {
 export class Notifier {
   private readonly listeners = new Map<string, Set<() => void>>();
 
-  notify(topic: string): void {
+  /**
+   * Wakes the subscribers of a topic, or only the first `count` of them (one new job needs one pilot, not
+   * all of them racing for it). A woken subscriber that is busy sees the wake-up on its next wait.
+   */
+  notify(topic: string, count = Infinity): void {
     const set = this.listeners.get(topic);
-    if (set) for (const fire of [...set]) fire();
+    if (!set) return;
+    let left = count;
+    for (const fire of [...set]) {
+      if (left-- <= 0) break;
+      fire();
+    }
   }
 
   /** Subscribe before reading state, then wait: a notification in between is not missed. */

@@ -34,6 +34,10 @@ import type { ServerConfig } from "./config.js";
 import type { Notifier } from "./notifier.js";
 
 const TOKEN_CACHE_MS = 5_000;
+const PILOT_CACHE_MS = 1_000;
+const QUEUE_CACHE_MS = 1_000;
+
+type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
 
 function byteLength(text: string, limit: number): number {
   // Only measure exactly when the text could be over the limit (3 bytes per UTF-16 unit at most).
@@ -46,6 +50,12 @@ function byteLength(text: string, limit: number): number {
  */
 export class Service {
   private readonly tokenCache = new Map<string, { principal: Principal | undefined; until: number }>();
+  /** Immutable facts read on every request, kept in memory. */
+  private readonly owners = new Map<number, number>();
+  private readonly bundles = new Set<string>();
+  private queues: { names: Set<string>; until: number } | undefined;
+  /** Pilot rows read on every acquire and report; a pilot's end is applied here at once. */
+  private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
 
   constructor(
     readonly store: Store,
@@ -66,17 +76,28 @@ export class Service {
 
   // ---- access rules -------------------------------------------------------------------------------
 
-  private async authorizeWorkflow(p: Principal, workflowId: number): Promise<{ closed: boolean }> {
+  /** A workflow's owner never changes, so it is read once. */
+  private async ownerOf(workflowId: number): Promise<number | undefined> {
+    const cached = this.owners.get(workflowId);
+    if (cached !== undefined) return cached;
     const owner = await this.store.workflows.ownerOf(workflowId);
-    if (!owner) throw notFound("workflow", workflowId);
+    if (owner !== undefined) {
+      if (this.owners.size >= 100_000) this.owners.clear();
+      this.owners.set(workflowId, owner);
+    }
+    return owner;
+  }
+
+  private async authorizeWorkflow(p: Principal, workflowId: number): Promise<void> {
+    const owner = await this.ownerOf(workflowId);
+    if (owner === undefined) throw notFound("workflow", workflowId);
     if (p.kind === "pilot") throw forbidden("a pilot token cannot act on workflows; use a user token");
     if (p.workflowId !== null && p.workflowId !== workflowId) {
       throw forbidden(`this token is scoped to workflow ${p.workflowId} and cannot access workflow ${workflowId}`);
     }
-    if (!p.admin && owner.userId !== p.userId) {
+    if (!p.admin && owner !== p.userId) {
       throw forbidden(`workflow ${workflowId} belongs to another user; only its owner or an administrator may access it`);
     }
-    return owner;
   }
 
   private async authorizeTask(p: Principal, taskId: number): Promise<number> {
@@ -178,21 +199,24 @@ export class Service {
   // ---- tasks --------------------------------------------------------------------------------------
 
   private async requireQueue(queue: string): Promise<void> {
-    const queues = await this.store.ctx.db.selectFrom("queues").select("name").execute();
-    if (!queues.some((q) => q.name === queue)) {
+    const now = Date.now();
+    if (!this.queues || this.queues.until <= now) {
+      const rows = await this.store.ctx.db.selectFrom("queues").select("name").execute();
+      this.queues = { names: new Set(rows.map((r) => r.name)), until: now + QUEUE_CACHE_MS };
+    }
+    if (!this.queues.names.has(queue)) {
       throw new ApiError(
         400,
         "unknown_queue",
-        `queue '${queue}' does not exist; known queues: ${queues.map((q) => q.name).join(", ") || "none"}`,
+        `queue '${queue}' does not exist; known queues: ${[...this.queues.names].join(", ") || "none"}`,
       );
     }
   }
 
   async submitTask(p: Principal, workflowId: number, body: unknown): Promise<SubmitTaskResponse> {
-    const owner = await this.authorizeWorkflow(p, workflowId);
-    if (owner.closed) throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
+    await this.authorizeWorkflow(p, workflowId);
     const req = parse(submitTaskSchema, body, "body");
-    if (!(await this.store.bundles.has(req.bundleHash))) {
+    if (!(await this.hasBundle(p, req.bundleHash))) {
       throw new ApiError(
         400,
         "unknown_bundle",
@@ -224,7 +248,8 @@ export class Service {
       maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
       jobs: req.jobs,
     });
-    this.notifier.notify(`queue:${queue}`);
+    if (!task) throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
+    this.notifier.notify(`queue:${queue}`, req.jobs.length);
     return task;
   }
 
@@ -243,9 +268,9 @@ export class Service {
     const sub = this.notifier.subscribe([`task:${taskId}`]);
     try {
       for (;;) {
-        const results = await this.store.tasks.results(taskId, q.after, q.limit);
         const task = await this.store.tasks.get(taskId);
         if (!task) throw notFound("task", taskId);
+        const results = task.resultCursor > q.after ? await this.store.tasks.results(taskId, q.after, q.limit) : [];
         const cursor = results.length > 0 ? results[results.length - 1]!.seq : q.after;
         if (results.length > 0 || FINAL_TASK_STATUSES.has(task.status)) return { task, results, cursor };
         const left = deadline - Date.now();
@@ -311,7 +336,10 @@ export class Service {
   }
 
   async hasBundle(_p: Principal, hash: string): Promise<boolean> {
-    return this.store.bundles.has(hash);
+    if (this.bundles.has(hash)) return true;
+    const has = await this.store.bundles.has(hash);
+    if (has) this.bundles.add(hash);
+    return has;
   }
 
   // ---- pilots -------------------------------------------------------------------------------------
@@ -332,8 +360,11 @@ export class Service {
 
   private async livePilot(p: Principal, pilotId: number) {
     this.requirePilotRole(p);
-    const pilot = await this.store.dispatch.pilot(pilotId);
+    const now = Date.now();
+    const cached = this.pilotCache.get(pilotId);
+    const pilot = cached && cached.until > now ? cached.pilot : await this.store.dispatch.pilot(pilotId);
     if (!pilot) throw notFound("pilot", pilotId);
+    if (pilot !== cached?.pilot) this.pilotCache.set(pilotId, { pilot, until: now + PILOT_CACHE_MS });
     if (pilot.status !== "running") {
       throw new ApiError(
         409,
@@ -344,7 +375,11 @@ export class Service {
     return pilot;
   }
 
-  /** Claims jobs for a pilot; waits up to waitMs for jobs or commands (long-poll). */
+  /**
+   * Claims jobs for a pilot, as many as its capacity minus the attempts it holds, and waits up to waitMs for
+   * jobs or commands (long-poll). A pilot keeps one such request open: it is woken when jobs arrive in its
+   * queue and when one of its reports frees room, so it never has to cancel and re-ask.
+   */
   async acquire(p: Principal, pilotId: number, body: unknown, signal?: AbortSignal): Promise<AcquireResponse> {
     const pilot = await this.livePilot(p, pilotId);
     const req = parse(acquireSchema, body, "body");
@@ -352,8 +387,8 @@ export class Service {
     const sub = this.notifier.subscribe([`queue:${pilot.queue}`, `pilot:${pilotId}`]);
     try {
       for (;;) {
-        const commands = await this.store.dispatch.commands(pilotId);
-        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.max);
+        const { count, commands } = await this.store.dispatch.held(pilotId);
+        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - count);
         if (jobs.length > 0 || commands.length > 0) return { jobs, commands };
         const left = deadline - Date.now();
         if (left <= 0 || !(await sub.wait(left, signal))) return { jobs, commands };
@@ -369,26 +404,27 @@ export class Service {
     const updates = req.updates.map((u) => this.boundUpdate(u));
     const result = await this.store.dispatch.apply(pilotId, updates);
     this.wakeApplied(result);
+    if (result.accepted > 0) this.notifier.notify(`pilot:${pilotId}`);
     return { accepted: result.accepted, ignored: result.ignored, commands: await this.store.dispatch.commands(pilotId) };
   }
 
   /** Keeps a pilot's report within the limits even if the pilot does not enforce them itself. */
   private boundUpdate(u: AttemptUpdate): AttemptUpdate {
     const limit = this.config.maxLogChars;
-    const cut = (s: string | undefined) => (s !== undefined && s.length > limit ? s.slice(0, limit) : s);
-    const bounded: AttemptUpdate = { ...u, stdout: cut(u.stdout), stderr: cut(u.stderr) };
-    if (u.result !== undefined) {
-      const size = byteLength(u.result, this.config.maxPayloadBytes);
-      if (size > this.config.maxPayloadBytes) {
-        bounded.state = "failed";
-        delete bounded.result;
-        bounded.error = {
-          code: "payload_too_large",
-          message: `the result is ${formatBytes(size)}, over the ${formatBytes(this.config.maxPayloadBytes)} payload limit`,
-        };
-      }
-    }
-    return bounded;
+    if (u.stdout !== undefined && u.stdout.length > limit) u.stdout = u.stdout.slice(0, limit);
+    if (u.stderr !== undefined && u.stderr.length > limit) u.stderr = u.stderr.slice(0, limit);
+    if (u.result === undefined) return u;
+    const size = byteLength(u.result, this.config.maxPayloadBytes);
+    if (size <= this.config.maxPayloadBytes) return u;
+    const { result: _dropped, ...rest } = u;
+    return {
+      ...rest,
+      state: "failed",
+      error: {
+        code: "payload_too_large",
+        message: `the result is ${formatBytes(size)}, over the ${formatBytes(this.config.maxPayloadBytes)} payload limit`,
+      },
+    };
   }
 
   async heartbeat(p: Principal, pilotId: number, body: unknown): Promise<HeartbeatResponse> {
@@ -408,6 +444,7 @@ export class Service {
   async endPilot(p: Principal, pilotId: number): Promise<void> {
     this.requirePilotRole(p);
     const held = await this.store.dispatch.endPilot(pilotId);
+    this.pilotCache.delete(pilotId);
     await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
   }
 
@@ -426,6 +463,7 @@ export class Service {
   async sweepLostPilots(): Promise<number> {
     const { pilots, attempts } = await this.store.dispatch.sweepLostPilots(Date.now() - this.config.heartbeatTimeoutMs);
     if (pilots.length === 0) return 0;
+    for (const id of pilots) this.pilotCache.delete(id);
     this.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
     await this.failAttempts(attempts, {
       code: "lost_heartbeat",

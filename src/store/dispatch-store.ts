@@ -37,7 +37,9 @@ interface JobRow {
   started_at: number | null;
 }
 
-const ACTIVE_ATTEMPT = ["sent", "starting", "running"] as const;
+// Written as a literal, not bound parameters, so SQLite can use the partial index on active attempts;
+// the unary plus on pilot_id in the report update keeps it from choosing that index where the primary key is better.
+const ACTIVE = sql.raw("('sent', 'starting', 'running')");
 
 /** Pilots and the job traffic with them: claim, reports, heartbeats, lost pilots. */
 export class DispatchStore {
@@ -67,14 +69,17 @@ export class DispatchStore {
   async claim(pilotId: number, queue: string, max: number): Promise<DispatchedJob[]> {
     if (max <= 0) return [];
     const now = Date.now();
-    const { dialect } = this.ctx;
-    const claimed = await this.ctx.db.transaction().execute(async (trx) => {
+    const { dialect, db } = this.ctx;
+    // Looking first, outside any transaction, keeps an empty poll from costing a write transaction.
+    const candidates = await sql<{ id: number }>`
+      SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' ORDER BY priority DESC, id LIMIT ${max}`.execute(db);
+    if (candidates.rows.length === 0) return [];
+    const ids = candidates.rows.map((r) => r.id);
+    const claimed = await db.transaction().execute(async (trx) => {
       const pick =
         dialect === "postgres"
-          ? sql`SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated'
-                ORDER BY priority DESC, id LIMIT ${max} FOR UPDATE SKIP LOCKED`
-          : sql`SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated'
-                ORDER BY priority DESC, id LIMIT ${max}`;
+          ? sql`SELECT id FROM jobs WHERE ${inIds(dialect, "id", ids)} AND state = 'activated' FOR UPDATE SKIP LOCKED`
+          : sql`SELECT value FROM json_each(${JSON.stringify(ids)})`;
       const rows = await sql<{
         id: number;
         task_id: number;
@@ -85,7 +90,7 @@ export class DispatchStore {
         priority: number;
       }>`
         UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, updated_at = ${now}
-        WHERE id IN (${pick})
+        WHERE id IN (${pick}) AND state = 'activated'
         RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(trx);
       if (rows.rows.length === 0) return [];
       const refs = rows.rows.map((r) => ({ j: r.id, n: r.attempt_nr }));
@@ -115,16 +120,20 @@ export class DispatchStore {
     return out;
   }
 
+  /** How many attempts this pilot holds (sent, starting or running), and the kill orders among them. */
+  async held(pilotId: number): Promise<{ count: number; commands: PilotCommand[] }> {
+    const rows = await sql<{ job_id: number; nr: number; kill_requested: number }>`
+      SELECT job_id, nr, kill_requested FROM attempts WHERE pilot_id = ${pilotId} AND state IN ${ACTIVE}`.execute(
+      this.ctx.db,
+    );
+    const commands: PilotCommand[] = [];
+    for (const r of rows.rows) if (r.kill_requested === 1) commands.push({ kind: "kill", jobId: r.job_id, attempt: r.nr });
+    return { count: rows.rows.length, commands };
+  }
+
   /** Kill orders for attempts this pilot still runs. */
   async commands(pilotId: number): Promise<PilotCommand[]> {
-    const rows = await this.ctx.db
-      .selectFrom("attempts")
-      .select(["job_id", "nr"])
-      .where("pilot_id", "=", pilotId)
-      .where("state", "in", ACTIVE_ATTEMPT)
-      .where("kill_requested", "=", 1)
-      .execute();
-    return rows.map((r) => ({ kind: "kill", jobId: r.job_id, attempt: r.nr }));
+    return (await this.held(pilotId)).commands;
   }
 
   /**
@@ -221,8 +230,8 @@ export class DispatchStore {
                ended_at = COALESCE(u.x, attempts.ended_at), error = COALESCE(u.e, attempts.error),
                stdout = COALESCE(u.o, attempts.stdout), stderr = COALESCE(u.r, attempts.stderr)
         FROM ${jsonRows(dialect, attempts, { j: "int", n: "int", s: "text", b: "int", x: "int", e: "text", o: "text", r: "text" })}
-        WHERE attempts.job_id = u.j AND attempts.nr = u.n AND attempts.state IN ('sent', 'starting', 'running')
-          ${pilotId === null ? sql`` : sql`AND attempts.pilot_id = ${pilotId}`}`.execute(trx);
+        WHERE attempts.job_id = u.j AND attempts.nr = u.n AND attempts.state IN ${ACTIVE}
+          ${pilotId === null ? sql`` : sql`AND +attempts.pilot_id = ${pilotId}`}`.execute(trx);
       if (moved.size > 0) {
         const rowsMoved = [...moved.values()].map((j) => ({
           id: j.id,
@@ -254,7 +263,7 @@ export class DispatchStore {
       .selectFrom("attempts")
       .select(["job_id", "nr", "sent_at"])
       .where("pilot_id", "=", pilotId)
-      .where("state", "in", ACTIVE_ATTEMPT)
+      .where(sql<boolean>`state IN ${ACTIVE}`)
       .execute();
     const holds = new Set(held.map((h) => `${h.jobId}:${h.attempt}`));
     return active
@@ -298,7 +307,7 @@ export class DispatchStore {
       .selectFrom("attempts")
       .select(["job_id", "nr"])
       .where(inIds(this.ctx.dialect, "pilot_id", pilots))
-      .where("state", "in", ACTIVE_ATTEMPT)
+      .where(sql<boolean>`state IN ${ACTIVE}`)
       .execute();
     return rows.map((r) => ({ jobId: r.job_id, attempt: r.nr }));
   }

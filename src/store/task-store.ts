@@ -61,6 +61,7 @@ type TaskRow = Pick<
   | "n_finished"
   | "n_failed"
   | "n_cancelled"
+  | "result_seq"
   | "created_at"
   | "ended_at"
 > & { id: number };
@@ -77,6 +78,7 @@ export function taskView(row: TaskRow): TaskView {
     nFinished: row.n_finished,
     nFailed: row.n_failed,
     nCancelled: row.n_cancelled,
+    resultCursor: row.result_seq,
     createdAt: row.created_at,
     endedAt: row.ended_at,
   };
@@ -93,6 +95,7 @@ const TASK_COLUMNS = [
   "n_finished",
   "n_failed",
   "n_cancelled",
+  "result_seq",
   "created_at",
   "ended_at",
 ] as const;
@@ -107,10 +110,20 @@ export class TaskStore {
 
   constructor(private readonly ctx: StoreContext) {}
 
-  /** Inserts a task and all its jobs in one transaction; the jobs are immediately dispatchable. */
-  async addTask(task: NewTask): Promise<{ id: number; nJobs: number }> {
+  /**
+   * Inserts a task and all its jobs in one transaction; the jobs are immediately dispatchable. Returns
+   * undefined, adding nothing, if the workflow is closed.
+   */
+  async addTask(task: NewTask): Promise<{ id: number; nJobs: number } | undefined> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
+      const open = await trx
+        .updateTable("workflows")
+        .set({ updated_at: now })
+        .where("id", "=", task.workflowId)
+        .where("closed_at", "is", null)
+        .executeTakeFirst();
+      if (Number(open.numUpdatedRows) === 0) return undefined;
       const { id } = await trx
         .insertInto("tasks")
         .values({
@@ -143,7 +156,6 @@ export class TaskStore {
                  ${now}, ${now}
           FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
       }
-      await trx.updateTable("workflows").set({ updated_at: now }).where("id", "=", task.workflowId).execute();
       return { id, nJobs: task.jobs.length };
     });
   }

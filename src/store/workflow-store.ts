@@ -61,13 +61,9 @@ export class WorkflowStore {
   }
 
   /** The owner of a workflow, for authorisation; undefined if there is no such workflow. */
-  async ownerOf(workflowId: number): Promise<{ userId: number; closed: boolean } | undefined> {
-    const row = await this.ctx.db
-      .selectFrom("workflows")
-      .select(["user_id", "closed_at"])
-      .where("id", "=", workflowId)
-      .executeTakeFirst();
-    return row ? { userId: row.user_id, closed: row.closed_at !== null } : undefined;
+  async ownerOf(workflowId: number): Promise<number | undefined> {
+    const row = await this.ctx.db.selectFrom("workflows").select("user_id").where("id", "=", workflowId).executeTakeFirst();
+    return row?.user_id;
   }
 
   async get(workflowId: number): Promise<WorkflowView | undefined> {
