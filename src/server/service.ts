@@ -14,6 +14,7 @@ import {
   type AcquireResponse,
   type AttemptRef,
   type AttemptUpdate,
+  type DispatchedJob,
   type CreateWorkflowResponse,
   type HeartbeatResponse,
   type JobView,
@@ -27,7 +28,7 @@ import {
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
-import type { Store } from "../store/store.js";
+import type { Store, Tx } from "../store/store.js";
 import type { TaskChange } from "../store/task-store.js";
 import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
 import type { ServerConfig } from "./config.js";
@@ -50,6 +51,10 @@ function byteLength(text: string, limit: number): number {
  */
 export class Service {
   private readonly tokenCache = new Map<string, { principal: Principal | undefined; until: number }>();
+  /** Long-polling pilots by queue, with their capacity: new work is handed to them directly. */
+  private readonly waiting = new Map<string, Map<number, number>>();
+  /** Jobs claimed for a pilot and not yet returned to it. */
+  private readonly outbox = new Map<number, DispatchedJob[]>();
   /** Immutable facts read on every request, kept in memory. */
   private readonly owners = new Map<number, number>();
   private readonly bundles = new Set<string>();
@@ -136,6 +141,55 @@ export class Service {
 
   private wakeApplied(result: ApplyResult): void {
     this.wake(result.tasks, result.requeued);
+  }
+
+  // ---- hand-off to waiting pilots -----------------------------------------------------------------
+
+  /**
+   * Claims jobs for pilots whose long-poll is waiting, inside the caller's transaction (the one that made
+   * the jobs available), so a dispatch costs no transaction of its own. Claimed jobs wait in the pilot's
+   * outbox until its long-poll returns them; a pilot that never comes back has them retried when it is
+   * declared lost.
+   */
+  private async handOff(trx: Tx, queue: string, max: number): Promise<Map<number, DispatchedJob[]>> {
+    const handed = new Map<number, DispatchedJob[]>();
+    const pilots = this.waiting.get(queue);
+    if (!pilots) return handed;
+    let left = max;
+    for (const [pilotId, capacity] of pilots) {
+      if (left <= 0) break;
+      const { count } = await this.store.dispatch.held(pilotId, trx);
+      const jobs = await this.store.dispatch.claim(pilotId, queue, Math.min(left, capacity - count), trx);
+      if (jobs.length === 0) continue;
+      handed.set(pilotId, jobs);
+      left -= jobs.length;
+    }
+    return handed;
+  }
+
+  /** Puts handed-off jobs in their pilots' outboxes and wakes the pilots; returns how many jobs that was. */
+  private deliver(handed: Map<number, DispatchedJob[]> | undefined): number {
+    let n = 0;
+    for (const [pilotId, jobs] of handed ?? []) {
+      const box = this.outbox.get(pilotId);
+      if (box) box.push(...jobs);
+      else this.outbox.set(pilotId, jobs);
+      n += jobs.length;
+      this.notifier.notify(`pilot:${pilotId}`);
+    }
+    return n;
+  }
+
+  private takeOutbox(pilotId: number): DispatchedJob[] {
+    const jobs = this.outbox.get(pilotId) ?? [];
+    this.outbox.delete(pilotId);
+    return jobs;
+  }
+
+  private forgetPilot(pilotId: number): void {
+    this.pilotCache.delete(pilotId);
+    this.outbox.delete(pilotId);
+    for (const pilots of this.waiting.values()) pilots.delete(pilotId);
   }
 
   // ---- workflows ----------------------------------------------------------------------------------
@@ -238,19 +292,23 @@ export class Service {
       }
       seen.set(job.key, i);
     });
-    const task = await this.store.tasks.addTask({
-      workflowId,
-      work: req.work,
-      bundleHash: req.bundleHash,
-      seq: req.seq ?? null,
-      queue,
-      priority: req.priority ?? 0,
-      maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
-      jobs: req.jobs,
-    });
+    const task = await this.store.tasks.addTask(
+      {
+        workflowId,
+        work: req.work,
+        bundleHash: req.bundleHash,
+        seq: req.seq ?? null,
+        queue,
+        priority: req.priority ?? 0,
+        maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
+        jobs: req.jobs,
+      },
+      (trx) => this.handOff(trx, queue, req.jobs.length),
+    );
     if (!task) throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
-    this.notifier.notify(`queue:${queue}`, req.jobs.length);
-    return task;
+    const handed = this.deliver(task.also);
+    if (handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
+    return { id: task.id, nJobs: task.nJobs };
   }
 
   async getTask(p: Principal, taskId: number): Promise<TaskView> {
@@ -385,15 +443,23 @@ export class Service {
     const req = parse(acquireSchema, body, "body");
     const deadline = Date.now() + Math.min(req.waitMs, this.config.maxWaitMs);
     const sub = this.notifier.subscribe([`queue:${pilot.queue}`, `pilot:${pilotId}`]);
+    let waiting = this.waiting.get(pilot.queue);
+    if (!waiting) this.waiting.set(pilot.queue, (waiting = new Map()));
     try {
       for (;;) {
         const { count, commands } = await this.store.dispatch.held(pilotId);
-        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - count);
+        let jobs = this.takeOutbox(pilotId);
+        if (jobs.length === 0) jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - count);
         if (jobs.length > 0 || commands.length > 0) return { jobs, commands };
         const left = deadline - Date.now();
-        if (left <= 0 || !(await sub.wait(left, signal))) return { jobs, commands };
+        if (left <= 0) return { jobs, commands };
+        waiting.set(pilotId, req.capacity);
+        const woken = await sub.wait(left, signal);
+        waiting.delete(pilotId);
+        if (!woken) return { jobs: signal?.aborted ? [] : this.takeOutbox(pilotId), commands };
       }
     } finally {
+      waiting.delete(pilotId);
       sub.close();
     }
   }
@@ -404,8 +470,9 @@ export class Service {
     const updates = req.updates.map((u) => this.boundUpdate(u));
     const result = await this.store.dispatch.apply(pilotId, updates);
     this.wakeApplied(result);
+    // The pilot's own long-poll takes its next jobs now that it has room; results go out first.
     if (result.accepted > 0) this.notifier.notify(`pilot:${pilotId}`);
-    return { accepted: result.accepted, ignored: result.ignored, commands: await this.store.dispatch.commands(pilotId) };
+    return { accepted: result.accepted, ignored: result.ignored, commands: (await this.store.dispatch.held(pilotId)).commands };
   }
 
   /** Keeps a pilot's report within the limits even if the pilot does not enforce them itself. */
@@ -438,13 +505,13 @@ export class Service {
         message: `pilot ${pilotId} never received the job or dropped it`,
       });
     }
-    return { commands: await this.store.dispatch.commands(pilotId) };
+    return { commands: (await this.store.dispatch.held(pilotId)).commands };
   }
 
   async endPilot(p: Principal, pilotId: number): Promise<void> {
     this.requirePilotRole(p);
     const held = await this.store.dispatch.endPilot(pilotId);
-    this.pilotCache.delete(pilotId);
+    this.forgetPilot(pilotId);
     await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
   }
 
@@ -463,7 +530,7 @@ export class Service {
   async sweepLostPilots(): Promise<number> {
     const { pilots, attempts } = await this.store.dispatch.sweepLostPilots(Date.now() - this.config.heartbeatTimeoutMs);
     if (pilots.length === 0) return 0;
-    for (const id of pilots) this.pilotCache.delete(id);
+    for (const id of pilots) this.forgetPilot(id);
     this.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
     await this.failAttempts(attempts, {
       code: "lost_heartbeat",

@@ -3,6 +3,12 @@ import { sql, type RawBuilder } from "kysely";
 
 export type DialectName = "sqlite" | "postgres";
 
+/**
+ * Jobs a pilot holds: the condition of the partial index jobs_held, written out identically in the queries
+ * that use it (SQLite uses a partial index only for a query whose condition matches it literally).
+ */
+export const HELD_BY_PILOT = "(state IN ('sent', 'starting', 'running') OR kill_requested = 1)";
+
 export type ColumnKind = "int" | "text";
 
 /**

@@ -3,7 +3,7 @@ import type { ErrorInfo } from "../core/errors.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/protocol.js";
 import { decideAfterAttempt } from "../core/retry-policy.js";
 import { CLAIMED_JOB_STATES } from "../core/states.js";
-import { inIds, jsonRows } from "./dialect.js";
+import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
 import type { StoreContext, Tx } from "./store.js";
 import type { JobFinal, TaskChange, TaskStore } from "./task-store.js";
 
@@ -34,14 +34,31 @@ interface JobRow {
   system_failures: number;
   max_attempts: number;
   pilot_id: number | null;
+  sent_at: number | null;
   started_at: number | null;
+  kill_requested: number;
 }
 
-// Written as a literal, not bound parameters, so SQLite can use the partial index on active attempts;
-// the unary plus on pilot_id in the report update keeps it from choosing that index where the primary key is better.
-const ACTIVE = sql.raw("('sent', 'starting', 'running')");
+interface ClaimedRow {
+  id: number;
+  task_id: number;
+  idx: number;
+  job_key: string;
+  args: string;
+  attempt_nr: number;
+  priority: number;
+}
 
-/** Pilots and the job traffic with them: claim, reports, heartbeats, lost pilots. */
+const HELD = sql.raw(HELD_BY_PILOT);
+
+function isClaimed(state: string): boolean {
+  return (CLAIMED_JOB_STATES as readonly string[]).includes(state);
+}
+
+/**
+ * Pilots and the job traffic with them: claim, reports, heartbeats, lost pilots. A job's current attempt
+ * lives on its row (pilot, attempt number, sent time); the attempts table keeps the attempts that ended.
+ */
 export class DispatchStore {
   constructor(
     private readonly ctx: StoreContext,
@@ -63,47 +80,24 @@ export class DispatchStore {
   }
 
   /**
-   * Atomically moves up to `max` activated jobs of the queue to `sent` for this pilot (activated→sent only if
-   * still activated), each as a new attempt.
+   * Atomically moves up to `max` activated jobs of the queue to `sent` for this pilot, each as a new attempt
+   * (activated→sent only if still activated). One statement; on PostgreSQL concurrent claims skip each
+   * other's rows.
    */
-  async claim(pilotId: number, queue: string, max: number): Promise<DispatchedJob[]> {
+  async claim(pilotId: number, queue: string, max: number, db: Tx = this.ctx.db): Promise<DispatchedJob[]> {
     if (max <= 0) return [];
     const now = Date.now();
-    const { dialect, db } = this.ctx;
-    // Looking first, outside any transaction, keeps an empty poll from costing a write transaction.
-    const candidates = await sql<{ id: number }>`
-      SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' ORDER BY priority DESC, id LIMIT ${max}`.execute(db);
-    if (candidates.rows.length === 0) return [];
-    const ids = candidates.rows.map((r) => r.id);
-    const claimed = await db.transaction().execute(async (trx) => {
-      const pick =
-        dialect === "postgres"
-          ? sql`SELECT id FROM jobs WHERE ${inIds(dialect, "id", ids)} AND state = 'activated' FOR UPDATE SKIP LOCKED`
-          : sql`SELECT value FROM json_each(${JSON.stringify(ids)})`;
-      const rows = await sql<{
-        id: number;
-        task_id: number;
-        idx: number;
-        job_key: string;
-        args: string;
-        attempt_nr: number;
-        priority: number;
-      }>`
-        UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, updated_at = ${now}
-        WHERE id IN (${pick}) AND state = 'activated'
-        RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(trx);
-      if (rows.rows.length === 0) return [];
-      const refs = rows.rows.map((r) => ({ j: r.id, n: r.attempt_nr }));
-      await sql`
-        INSERT INTO attempts (job_id, nr, state, pilot_id, kill_requested, sent_at)
-        SELECT u.j, u.n, 'sent', ${pilotId}, 0, ${now}
-        FROM ${jsonRows(dialect, refs, { j: "int", n: "int" })}`.execute(trx);
-      return rows.rows;
-    });
-    claimed.sort((a, b) => b.priority - a.priority || a.id - b.id);
+    const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const { rows } = await sql<ClaimedRow>`
+      UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
+                      started_at = NULL, kill_requested = 0, updated_at = ${now}
+      WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated'
+                   ORDER BY priority DESC, id LIMIT ${max} ${lock})
+      RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
+    rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
     const out: DispatchedJob[] = [];
-    for (const r of claimed) {
-      const info = await this.tasks.info(r.task_id);
+    for (const r of rows) {
+      const info = await this.tasks.info(r.task_id, db);
       if (!info) throw new Error(`job ${r.id} belongs to task ${r.task_id}, which does not exist`);
       out.push({
         jobId: r.id,
@@ -120,26 +114,26 @@ export class DispatchStore {
     return out;
   }
 
-  /** How many attempts this pilot holds (sent, starting or running), and the kill orders among them. */
-  async held(pilotId: number): Promise<{ count: number; commands: PilotCommand[] }> {
-    const rows = await sql<{ job_id: number; nr: number; kill_requested: number }>`
-      SELECT job_id, nr, kill_requested FROM attempts WHERE pilot_id = ${pilotId} AND state IN ${ACTIVE}`.execute(
-      this.ctx.db,
-    );
+  /** The attempts a pilot holds, with kill orders for those a user killed. */
+  async held(
+    pilotId: number,
+    db: Tx = this.ctx.db,
+  ): Promise<{ count: number; commands: PilotCommand[]; refs: Array<AttemptRef & { sentAt: number }> }> {
+    const { rows } = await sql<{ id: number; attempt_nr: number; kill_requested: number; sent_at: number }>`
+      SELECT id, attempt_nr, kill_requested, sent_at FROM jobs WHERE pilot_id = ${pilotId} AND ${HELD}`.execute(db);
     const commands: PilotCommand[] = [];
-    for (const r of rows.rows) if (r.kill_requested === 1) commands.push({ kind: "kill", jobId: r.job_id, attempt: r.nr });
-    return { count: rows.rows.length, commands };
-  }
-
-  /** Kill orders for attempts this pilot still runs. */
-  async commands(pilotId: number): Promise<PilotCommand[]> {
-    return (await this.held(pilotId)).commands;
+    for (const r of rows) if (r.kill_requested === 1) commands.push({ kind: "kill", jobId: r.id, attempt: r.attempt_nr });
+    return {
+      count: rows.length,
+      commands,
+      refs: rows.map((r) => ({ jobId: r.id, attempt: r.attempt_nr, sentAt: r.sent_at })),
+    };
   }
 
   /**
    * Applies a batch of attempt updates from a pilot (or from the server's own timers when pilotId is null).
    * An update counts only for the job's current attempt on the pilot that holds it, so a late report from a
-   * lost attempt can never overwrite a newer one.
+   * lost attempt can never overwrite a newer one. Ended attempts go to the attempts history.
    */
   async apply(pilotId: number | null, updates: readonly AttemptUpdate[]): Promise<ApplyResult> {
     if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [] };
@@ -147,50 +141,45 @@ export class DispatchStore {
     const { dialect, limits } = this.ctx;
     return this.ctx.db.transaction().execute(async (trx) => {
       const ids = [...new Set(updates.map((u) => u.jobId))];
-      const rows = await trx
-        .selectFrom("jobs")
-        .select([
-          "id",
-          "task_id",
-          "state",
-          "queue",
-          "attempt_nr",
-          "failures",
-          "system_failures",
-          "max_attempts",
-          "pilot_id",
-          "started_at",
-        ])
-        .where(inIds(dialect, "id", ids))
-        .execute();
-      const jobs = new Map<number, JobRow>(rows.map((r) => [r.id, { ...r }]));
+      const { rows } = await sql<JobRow>`
+        SELECT id, task_id, state, queue, attempt_nr, failures, system_failures, max_attempts, pilot_id, sent_at,
+               started_at, kill_requested
+        FROM jobs WHERE ${inIds(dialect, "id", ids)}`.execute(trx);
+      const jobs = new Map<number, JobRow>(rows.map((r) => [r.id, r]));
       const finals: JobFinal[] = [];
       const moved = new Map<number, JobRow>();
-      const attempts: object[] = [];
+      const history: object[] = [];
       const requeued = new Set<string>();
       let accepted = 0;
       for (const u of updates) {
-        attempts.push({
-          j: u.jobId,
-          n: u.attempt,
+        const job = jobs.get(u.jobId);
+        const mine = job !== undefined && job.attempt_nr === u.attempt && (pilotId === null || job.pilot_id === pilotId);
+        if (!mine) continue;
+        const live = isClaimed(job.state);
+        if (!live && job.kill_requested !== 1) continue;
+        accepted++;
+        if (u.startedAt !== undefined) job.started_at = u.startedAt;
+        if (u.state === "running") {
+          if (!live) continue;
+          job.state = "running";
+          moved.set(job.id, job);
+          continue;
+        }
+        history.push({
+          j: job.id,
+          n: job.attempt_nr,
           s: u.state,
-          b: u.startedAt ?? null,
-          x: u.endedAt ?? null,
+          p: job.pilot_id,
+          t: job.sent_at ?? now,
+          b: job.started_at,
+          x: u.endedAt ?? now,
           e: u.error ? JSON.stringify(u.error) : null,
           o: u.stdout ?? null,
           r: u.stderr ?? null,
         });
-        const job = jobs.get(u.jobId);
-        const current =
-          job !== undefined &&
-          job.attempt_nr === u.attempt &&
-          (pilotId === null || job.pilot_id === pilotId) &&
-          (CLAIMED_JOB_STATES as readonly string[]).includes(job.state);
-        if (!current) continue;
-        accepted++;
-        if (u.startedAt !== undefined) job.started_at = u.startedAt;
-        if (u.state === "running") {
-          job.state = "running";
+        if (!live) {
+          // A killed job's pilot confirms: the job is already cancelled; only its attempt ends now.
+          job.kill_requested = 0;
           moved.set(job.id, job);
           continue;
         }
@@ -203,7 +192,7 @@ export class DispatchStore {
             maxAttempts: job.max_attempts,
             maxSystemRetries: limits.maxSystemRetries,
           },
-          u.state === "finished" ? { ok: true } : { ok: false, code: error?.code ?? "killed" },
+          error === null ? { ok: true } : { ok: false, code: error.code },
         );
         job.failures = decision.failures;
         job.system_failures = decision.systemFailures;
@@ -225,13 +214,13 @@ export class DispatchStore {
           endedAt: u.endedAt ?? now,
         });
       }
-      await sql`
-        UPDATE attempts SET state = u.s, started_at = COALESCE(u.b, attempts.started_at),
-               ended_at = COALESCE(u.x, attempts.ended_at), error = COALESCE(u.e, attempts.error),
-               stdout = COALESCE(u.o, attempts.stdout), stderr = COALESCE(u.r, attempts.stderr)
-        FROM ${jsonRows(dialect, attempts, { j: "int", n: "int", s: "text", b: "int", x: "int", e: "text", o: "text", r: "text" })}
-        WHERE attempts.job_id = u.j AND attempts.nr = u.n AND attempts.state IN ${ACTIVE}
-          ${pilotId === null ? sql`` : sql`AND +attempts.pilot_id = ${pilotId}`}`.execute(trx);
+      if (history.length > 0) {
+        const cols = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
+        await sql`
+          INSERT INTO attempts (job_id, nr, state, pilot_id, sent_at, started_at, ended_at, error, stdout, stderr)
+          SELECT u.j, u.n, u.s, u.p, u.t, u.b, u.x, u.e, u.o, u.r FROM ${jsonRows(dialect, history, cols)} WHERE true
+          ON CONFLICT (job_id, nr) DO NOTHING`.execute(trx);
+      }
       if (moved.size > 0) {
         const rowsMoved = [...moved.values()].map((j) => ({
           id: j.id,
@@ -239,10 +228,12 @@ export class DispatchStore {
           f: j.failures,
           y: j.system_failures,
           b: j.started_at,
+          k: j.kill_requested,
         }));
         await sql`
-          UPDATE jobs SET state = u.s, failures = u.f, system_failures = u.y, started_at = u.b, updated_at = ${now}
-          FROM ${jsonRows(dialect, rowsMoved, { id: "int", s: "text", f: "int", y: "int", b: "int" })}
+          UPDATE jobs SET state = u.s, failures = u.f, system_failures = u.y, started_at = u.b, kill_requested = u.k,
+                          updated_at = ${now}
+          FROM ${jsonRows(dialect, rowsMoved, { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" })}
           WHERE jobs.id = u.id`.execute(trx);
       }
       const tasks = await this.tasks.recordFinals(trx, finals, now);
@@ -250,7 +241,7 @@ export class DispatchStore {
     });
   }
 
-  /** Records a pilot's heartbeat and returns the attempts it should hold but does not (lost in dispatch). */
+  /** Records a pilot's heartbeat; returns the attempts sent to it that it does not hold (lost in dispatch). */
   async heartbeat(pilotId: number, held: readonly AttemptRef[], dispatchGraceMs: number): Promise<AttemptRef[]> {
     const now = Date.now();
     await this.ctx.db
@@ -259,16 +250,10 @@ export class DispatchStore {
       .where("id", "=", pilotId)
       .where("status", "=", "running")
       .execute();
-    const active = await this.ctx.db
-      .selectFrom("attempts")
-      .select(["job_id", "nr", "sent_at"])
-      .where("pilot_id", "=", pilotId)
-      .where(sql<boolean>`state IN ${ACTIVE}`)
-      .execute();
     const holds = new Set(held.map((h) => `${h.jobId}:${h.attempt}`));
-    return active
-      .filter((a) => !holds.has(`${a.job_id}:${a.nr}`) && a.sent_at < now - dispatchGraceMs)
-      .map((a) => ({ jobId: a.job_id, attempt: a.nr }));
+    return (await this.held(pilotId)).refs
+      .filter((a) => !holds.has(`${a.jobId}:${a.attempt}`) && a.sentAt < now - dispatchGraceMs)
+      .map(({ jobId, attempt }) => ({ jobId, attempt }));
   }
 
   /** Marks pilots silent since `cutoff` as lost; returns them with the attempts they held. */
@@ -283,7 +268,7 @@ export class DispatchStore {
         .returning("id")
         .execute();
       const pilots = lost.map((p) => p.id);
-      return { pilots, attempts: await this.activeAttempts(trx, pilots) };
+      return { pilots, attempts: await this.heldBy(trx, pilots) };
     });
   }
 
@@ -297,18 +282,14 @@ export class DispatchStore {
         .where("id", "=", pilotId)
         .where("status", "in", ["starting", "running"])
         .execute();
-      return this.activeAttempts(trx, [pilotId]);
+      return this.heldBy(trx, [pilotId]);
     });
   }
 
-  private async activeAttempts(trx: Tx, pilots: readonly number[]): Promise<AttemptRef[]> {
+  private async heldBy(trx: Tx, pilots: readonly number[]): Promise<AttemptRef[]> {
     if (pilots.length === 0) return [];
-    const rows = await trx
-      .selectFrom("attempts")
-      .select(["job_id", "nr"])
-      .where(inIds(this.ctx.dialect, "pilot_id", pilots))
-      .where(sql<boolean>`state IN ${ACTIVE}`)
-      .execute();
-    return rows.map((r) => ({ jobId: r.job_id, attempt: r.nr }));
+    const { rows } = await sql<{ id: number; attempt_nr: number }>`
+      SELECT id, attempt_nr FROM jobs WHERE ${inIds(this.ctx.dialect, "pilot_id", pilots)} AND ${HELD}`.execute(trx);
+    return rows.map((r) => ({ jobId: r.id, attempt: r.attempt_nr }));
   }
 }

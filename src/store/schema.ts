@@ -75,7 +75,12 @@ export interface JobsTable {
   failures: number;
   system_failures: number;
   max_attempts: number;
+  /** Pilot of the current (or last) attempt. */
   pilot_id: number | null;
+  /** When the current attempt was sent to its pilot. */
+  sent_at: number | null;
+  /** 1 while a kill of the current attempt waits for its pilot to confirm. */
+  kill_requested: number;
   done_seq: number | null;
   started_at: number | null;
   ended_at: number | null;
@@ -83,12 +88,12 @@ export interface JobsTable {
   updated_at: number;
 }
 
+/** Attempts that ended (the current attempt of a job lives on the job row until it ends). */
 export interface AttemptsTable {
   job_id: number;
   nr: number;
   state: string;
   pilot_id: number;
-  kill_requested: number;
   sent_at: number;
   started_at: number | null;
   ended_at: number | null;

@@ -112,9 +112,13 @@ export class TaskStore {
 
   /**
    * Inserts a task and all its jobs in one transaction; the jobs are immediately dispatchable. Returns
-   * undefined, adding nothing, if the workflow is closed.
+   * undefined, adding nothing, if the workflow is closed. `alsoInTransaction` runs in the same transaction
+   * (the server hands new jobs to waiting pilots there, saving a commit per dispatch).
    */
-  async addTask(task: NewTask): Promise<{ id: number; nJobs: number } | undefined> {
+  async addTask<T>(
+    task: NewTask,
+    alsoInTransaction: (trx: Tx) => Promise<T>,
+  ): Promise<{ id: number; nJobs: number; also: T } | undefined> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
       const open = await trx
@@ -151,19 +155,19 @@ export class TaskStore {
         const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
         await sql`
           INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
-                            system_failures, max_attempts, created_at, updated_at)
-          SELECT ${id}, u.i, u.k, 'activated', ${task.queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts},
+                            system_failures, max_attempts, kill_requested, created_at, updated_at)
+          SELECT ${id}, u.i, u.k, 'activated', ${task.queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
                  ${now}, ${now}
           FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
       }
-      return { id, nJobs: task.jobs.length };
+      return { id, nJobs: task.jobs.length, also: await alsoInTransaction(trx) };
     });
   }
 
-  async info(taskId: number): Promise<TaskInfo | undefined> {
+  async info(taskId: number, db: Tx = this.ctx.db): Promise<TaskInfo | undefined> {
     const cached = this.infoCache.get(taskId);
     if (cached) return cached;
-    const row = await this.ctx.db
+    const row = await db
       .selectFrom("tasks")
       .select(["id", "workflow_id", "work", "bundle_hash", "queue"])
       .where("id", "=", taskId)
@@ -255,6 +259,35 @@ export class TaskStore {
       .where("attempts.job_id", "=", jobId)
       .orderBy("attempts.nr")
       .execute();
+    const history = attempts.map((a) => ({
+      attempt: a.nr,
+      state: a.state,
+      pilot: a.pilot,
+      sentAt: a.sent_at,
+      startedAt: a.started_at,
+      endedAt: a.ended_at,
+      error: parseError(a.error),
+      stdout: a.stdout,
+      stderr: a.stderr,
+    }));
+    if (row.sent_at !== null && !history.some((a) => a.attempt === row.attempt_nr)) {
+      // The current attempt lives on the job row until it ends.
+      const pilot =
+        row.pilot_id === null
+          ? undefined
+          : await db.selectFrom("pilots").select("name").where("id", "=", row.pilot_id).executeTakeFirst();
+      history.push({
+        attempt: row.attempt_nr,
+        state: row.kill_requested === 1 ? "killing" : row.state,
+        pilot: pilot?.name ?? null,
+        sentAt: row.sent_at,
+        startedAt: row.started_at,
+        endedAt: null,
+        error: null,
+        stdout: null,
+        stderr: null,
+      });
+    }
     return {
       id: row.id,
       taskId: row.task_id,
@@ -269,17 +302,7 @@ export class TaskStore {
       createdAt: row.created_at,
       startedAt: row.started_at,
       endedAt: row.ended_at,
-      attempts: attempts.map((a) => ({
-        attempt: a.nr,
-        state: a.state,
-        pilot: a.pilot,
-        sentAt: a.sent_at,
-        startedAt: a.started_at,
-        endedAt: a.ended_at,
-        error: parseError(a.error),
-        stdout: a.stdout,
-        stderr: a.stderr,
-      })),
+      attempts: history,
     };
   }
 
@@ -364,11 +387,12 @@ export class TaskStore {
     const claimed = open.filter((j) => j.state !== "defined" && j.state !== "activated");
     const pilots = [...new Set(claimed.map((j) => j.pilot_id).filter((p): p is number => p !== null))];
     if (claimed.length > 0) {
-      const refs = claimed.map((j) => ({ j: j.id, n: j.attempt_nr }));
-      await sql`
-        UPDATE attempts SET kill_requested = 1
-        FROM ${jsonRows(this.ctx.dialect, refs, { j: "int", n: "int" })}
-        WHERE attempts.job_id = u.j AND attempts.nr = u.n`.execute(trx);
+      // The attempts run on: their pilots are told to kill them and confirm (jobs_held lists them until then).
+      await trx
+        .updateTable("jobs")
+        .set({ kill_requested: 1 })
+        .where(inIds(this.ctx.dialect, "id", claimed.map((j) => j.id)))
+        .execute();
     }
     const finals: JobFinal[] = open.map((j) => ({
       jobId: j.id,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { DialectName } from "../dialect.js";
+import { HELD_BY_PILOT, type DialectName } from "../dialect.js";
 
 /** The first schema: every entity of DESIGN.md and the indexes of the hot queries. */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
@@ -87,6 +87,8 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn("system_failures", "integer", (c) => c.notNull())
     .addColumn("max_attempts", "integer", (c) => c.notNull())
     .addColumn("pilot_id", big)
+    .addColumn("sent_at", big)
+    .addColumn("kill_requested", "integer", (c) => c.notNull())
     .addColumn("done_seq", big)
     .addColumn("started_at", big)
     .addColumn("ended_at", big)
@@ -102,6 +104,13 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .columns(["queue", "priority desc", "id"])
     .where(sql.ref("state"), "=", "activated")
     .execute();
+  // What each pilot holds: its running attempts, and killed ones it has not yet confirmed.
+  await db.schema
+    .createIndex("jobs_held")
+    .on("jobs")
+    .columns(["pilot_id"])
+    .where(sql.raw<boolean>(HELD_BY_PILOT))
+    .execute();
 
   await db.schema
     .createTable("attempts")
@@ -109,7 +118,6 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn("nr", "integer", (c) => c.notNull())
     .addColumn("state", "text", (c) => c.notNull())
     .addColumn("pilot_id", big, (c) => c.notNull())
-    .addColumn("kill_requested", "integer", (c) => c.notNull())
     .addColumn("sent_at", big, (c) => c.notNull())
     .addColumn("started_at", big)
     .addColumn("ended_at", big)
@@ -117,13 +125,6 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn("stdout", "text")
     .addColumn("stderr", "text")
     .addPrimaryKeyConstraint("attempts_pk", ["job_id", "nr"])
-    .execute();
-  // Attempts a pilot still holds: heartbeats, kills and lost-pilot sweeps look only at these.
-  await db.schema
-    .createIndex("attempts_active")
-    .on("attempts")
-    .columns(["pilot_id"])
-    .where(sql.ref("state"), "in", sql`('sent', 'starting', 'running')`)
     .execute();
 
   await db.schema
