@@ -91,8 +91,9 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
         progress.workflowStarted(id, name, client.serverUrl);
       },
       onWorkflowEnd: (id, status) => {
-        progress.line(`workflow ${id} ${status}`);
-        if (status !== "finished") outcome = "failed";
+        progress.line(`workflow ${id} ${status}${status === "subfinished" ? " (some jobs failed)" : ""}`);
+        // Subfinished: the body returned although some of its jobs failed; the run itself succeeded.
+        if (status !== "finished" && status !== "subfinished") outcome = "failed";
         runs.end(id);
       },
       onProgress: (p) => progress.update(p),

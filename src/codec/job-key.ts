@@ -4,7 +4,10 @@ import { createHash } from "node:crypto";
 import { pythonJsonDumps } from "./canonical-json.js";
 import { toJsonValue } from "./tagged-json.js";
 
-/** SHA-1 hex of the entry's tagged JSON as Python's json.dumps(entry, sort_keys=True) prints it. */
-export function jobKeyOf(entry: unknown): string {
-  return createHash("sha1").update(pythonJsonDumps(toJsonValue(entry, { root: "entry" }))).digest("hex");
+/**
+ * SHA-1 hex of the entry's tagged JSON as Python's json.dumps(entry, sort_keys=True) prints it. `root` names
+ * the entry in the error thrown for a value that cannot be sent.
+ */
+export function jobKeyOf(entry: unknown, root = "entry"): string {
+  return createHash("sha1").update(pythonJsonDumps(toJsonValue(entry, { root }))).digest("hex");
 }

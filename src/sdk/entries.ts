@@ -43,7 +43,7 @@ function withOptions(
 }
 
 export function singleJob(args: readonly unknown[], jobKey?: string): JobSpec[] {
-  return [{ key: jobKey ?? jobKeyOf(args), args: [...args], entry: args }];
+  return [{ key: jobKey ?? jobKeyOf(args, "args"), args: [...args], entry: args }];
 }
 
 /**
@@ -59,7 +59,7 @@ export function mapJobs(list: readonly unknown[], unique: boolean): JobSpec[] {
           `write map([[a1], [a2]]) for a one-argument function`,
       );
     }
-    let key = jobKeyOf(entry);
+    let key = jobKeyOf(entry, `entries[${i}]`);
     const first = seen.get(key);
     if (first !== undefined) {
       if (unique) {
@@ -93,7 +93,7 @@ export function kwargsJobs(args: readonly unknown[], opts: WithOptions): JobSpec
           "(merged into the options argument) or an array (the positional arguments)",
       );
     }
-    const key = jobKeyOf(entry);
+    const key = jobKeyOf(entry, `multiJobsKwargsList[${i}]`);
     const first = seen.get(key);
     if (first !== undefined) {
       throw new TypeError(`multiJobsKwargsList entries ${first} and ${i} are identical; each job needs its own entry`);

@@ -1,0 +1,184 @@
+// Real processes on 127.0.0.1 for integration tests: a `pando server`, pilots, and drivers run with `pando run`.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const CLI = join(ROOT, "dist", "cli", "main.js");
+
+export interface Credentials {
+  user: string;
+  userToken: string;
+  pilotToken: string;
+}
+
+function waitForLine(proc: ChildProcess, pattern: RegExp, what: string, timeoutMs = 20_000): Promise<RegExpExecArray> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms; output:\n${seen}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString("utf8");
+      const m = pattern.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout?.off("data", onData);
+        resolvePromise(m);
+      }
+    };
+    proc.stdout?.on("data", onData);
+    proc.stderr?.on("data", (c: Buffer) => (seen += c.toString("utf8")));
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with code ${code} before it was ready; output:\n${seen}`));
+    });
+  });
+}
+
+export interface PilotProcess {
+  name: string;
+  proc: ChildProcess;
+  /** Output of the pilot and its executors. */
+  output(): string;
+}
+
+export interface Cluster {
+  url: string;
+  dataDir: string;
+  credentials: Credentials;
+  pilots: PilotProcess[];
+  startPilot(name?: string, slots?: number): PilotProcess;
+  /** JSON API call with the user's token (or another, or none). */
+  api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  pilots?: number;
+  slots?: number;
+  serverArgs?: string[];
+}
+
+function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 10_000): Promise<void> {
+  return new Promise((done) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return done();
+    const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+    proc.once("exit", () => {
+      clearTimeout(timer);
+      done();
+    });
+    proc.kill(signal);
+  });
+}
+
+/** Starts a server on a free port with its own data directory, and `pilots` pilots of queue "local". */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const dataDir = mkdtempSync(join(tmpdir(), "pando-test-"));
+  const server = spawn(
+    process.execPath,
+    [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(options.serverArgs ?? [])],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_LOG_LEVEL: "warn" } },
+  );
+  let serverOutput = "";
+  server.stderr?.on("data", (c: Buffer) => (serverOutput += c.toString("utf8")));
+  const m = await waitForLine(server, /listening on (http:\/\/127\.0\.0\.1:\d+)/, "pando server");
+  const url = m[1]!;
+  const credentials = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as Credentials;
+  const pilots: PilotProcess[] = [];
+
+  const startPilot = (name = `pilot-${pilots.length + 1}`, slots = options.slots ?? 1): PilotProcess => {
+    const proc = spawn(
+      process.execPath,
+      [CLI, "pilot", "--server", url, "--queue", "local", "--slots", String(slots), "--cache-dir", join(dataDir, `cache-${name}`), "--name", name],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_TOKEN: credentials.pilotToken, PANDO_LOG_LEVEL: "warn" } },
+    );
+    let out = "";
+    proc.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    proc.stderr?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    const pilot = { name, proc, output: () => out };
+    pilots.push(pilot);
+    return pilot;
+  };
+  for (let i = 0; i < (options.pilots ?? 2); i++) startPilot();
+
+  const api: Cluster["api"] = async (method, path, body, token) => {
+    const headers: Record<string, string> = {};
+    const auth = token === undefined ? credentials.userToken : token;
+    if (auth !== null) headers.authorization = `Bearer ${auth}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed };
+  };
+
+  return {
+    url,
+    dataDir,
+    credentials,
+    pilots,
+    startPilot,
+    api,
+    stop: async () => {
+      await Promise.all(pilots.map((p) => stopProcess(p.proc)));
+      await stopProcess(server);
+      if (server.exitCode !== 0 && server.exitCode !== null && serverOutput) process.stderr.write(serverOutput);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface DriverResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The printed result, parsed (runs use --json). */
+  value: unknown;
+  workflowId: number | undefined;
+}
+
+/** Runs `pando run target args… --json` against a cluster (or the embedded server when url is undefined). */
+export function runDriver(
+  target: string,
+  args: readonly string[],
+  options: { url?: string; token?: string; dataDir?: string; extra?: string[]; timeoutMs?: number } = {},
+): Promise<DriverResult> {
+  const flags = ["--json", ...(options.extra ?? [])];
+  if (options.url) flags.push("--server", options.url, "--token", options.token ?? "");
+  if (options.dataDir) flags.push("--data-dir", options.dataDir);
+  const proc = spawn(process.execPath, [CLI, "run", target, ...args, ...flags], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PANDO_LOG_LEVEL: "warn" },
+  });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout?.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+  proc.stderr?.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`pando run ${target} did not finish in time; stderr:\n${stderr}`));
+    }, options.timeoutMs ?? 90_000);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      let value: unknown;
+      try {
+        value = stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        value = undefined;
+      }
+      const id = /workflow (\d+) \(/.exec(stderr);
+      resolvePromise({ code, stdout, stderr, value, workflowId: id ? Number(id[1]) : undefined });
+    });
+  });
+}

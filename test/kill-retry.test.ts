@@ -1,0 +1,103 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+
+const FIXTURE = "test/fixtures/core.ts";
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("kill and retry", () => {
+  let cluster: Cluster;
+  let dir: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 2, serverArgs: ["--heartbeat-interval", "300ms", "--heartbeat-timeout", "3s"] });
+    dir = mkdtempSync(join(tmpdir(), "pando-kill-"));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("kills a running workflow: queued jobs are cancelled, running ones are stopped on their pilot", async () => {
+    const markers = join(dir, "markers");
+    const started = Date.now();
+    const driver = runDriver(`${FIXTURE}#survivors`, [markers, "6", "60000"], {
+      url: cluster.url,
+      token: cluster.credentials.userToken,
+    });
+    const first = await until("a job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
+    const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number; workflowId: number } };
+    const killed = await cluster.api("POST", `/api/v1/workflows/${marker.job.workflowId}/kill`);
+    expect(killed.status).toBe(200);
+    expect(killed.body.status).toBe("cancelled");
+    expect(killed.body.tasks[0]).toMatchObject({ status: "cancelled", nCancelled: 6 });
+
+    const r = await driver;
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // The pilot confirms the kill of the attempt it was running.
+    const attempt = await until("the pilot to confirm the kill", async () => {
+      const job = await cluster.api("GET", `/api/v1/jobs/${marker.job.jobId}`);
+      const a = job.body.attempts[0];
+      return a.state === "cancelled" ? a : undefined;
+    });
+    expect(attempt.error.code).toBe("killed");
+    const again = await cluster.api("POST", `/api/v1/tasks/${killed.body.tasks[0].id}/kill`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/already cancelled/);
+    // The pilots still work.
+    const after = await runDriver(`${FIXTURE}#single`, ["4"], { url: cluster.url, token: cluster.credentials.userToken });
+    expect(after.value).toBe(16);
+  });
+
+  it("retries only the failed jobs of a task, as new attempts, and re-derives the workflow's status", async () => {
+    const flag = join(dir, "flag");
+    const r = await runDriver(`${FIXTURE}#flagged`, [flag], { url: cluster.url, token: cluster.credentials.userToken });
+    expect(r.code).toBe(0);
+    expect(r.value).toEqual([10]);
+    let wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
+    expect(wf.body.status).toBe("subfinished");
+    const taskId = wf.body.tasks[0].id as number;
+
+    const tooEarly = await cluster.api("POST", `/api/v1/workflows/${r.workflowId}/retry`);
+    expect(tooEarly.status).toBe(200);
+    await until("the retried task to end", async () => {
+      const t = await cluster.api("GET", `/api/v1/tasks/${taskId}`);
+      return t.body.status === "running" ? undefined : t.body;
+    });
+    // The flag is still missing: the retried job failed again.
+    wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
+    expect(wf.body.status).toBe("subfinished");
+
+    writeFileSync(flag, "1");
+    const retry = await cluster.api("POST", `/api/v1/tasks/${taskId}/retry`);
+    expect(retry.status).toBe(200);
+    expect(retry.body.retried).toBe(1);
+    const done = await until("the retried task to end", async () => {
+      const t = await cluster.api("GET", `/api/v1/tasks/${taskId}`);
+      return t.body.status === "running" ? undefined : t.body;
+    });
+    expect(done).toMatchObject({ status: "done", nFinished: 2, nFailed: 0 });
+    wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
+    expect(wf.body.status).toBe("finished");
+    const jobs = await cluster.api("GET", `/api/v1/tasks/${taskId}/jobs`);
+    const second = await cluster.api("GET", `/api/v1/jobs/${jobs.body[1].id}`);
+    expect(second.body.attempts.map((a: { state: string }) => a.state)).toEqual(["failed", "failed", "finished"]);
+    const first = await cluster.api("GET", `/api/v1/jobs/${jobs.body[0].id}`);
+    expect(first.body.attempts).toHaveLength(1);
+    const nothing = await cluster.api("POST", `/api/v1/tasks/${taskId}/retry`);
+    expect(nothing.status).toBe(409);
+    expect(nothing.body.error.message).toMatch(/no failed or cancelled jobs to retry/);
+  });
+});

@@ -1,0 +1,62 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+
+const FIXTURE = "test/fixtures/core.ts";
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("a pilot killed with SIGKILL in the middle of a job", () => {
+  let cluster: Cluster;
+  let markers: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 2, serverArgs: ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"] });
+    markers = mkdtempSync(join(tmpdir(), "pando-markers-"));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(markers, { recursive: true, force: true });
+  });
+
+  it("has its job retried on another pilot after the heartbeat timeout, and the workflow finishes with every result", async () => {
+    const driver = runDriver(`${FIXTURE}#survivors`, [markers, "4", "2500"], {
+      url: cluster.url,
+      token: cluster.credentials.userToken,
+    });
+    // The first job to start tells which pilot runs it; kill that pilot outright.
+    const first = await until("a job to start", () => {
+      const files = existsSync(markers) ? readdirSync(markers) : [];
+      return files[0];
+    });
+    const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { pilotPid: number; job: { jobId: number } };
+    const victim = cluster.pilots.find((p) => p.proc.pid === marker.pilotPid);
+    expect(victim, "the marker names one of our pilots").toBeDefined();
+    victim!.proc.kill("SIGKILL");
+
+    const r = await driver;
+    expect(r.stderr).toMatch(/workflow \d+ finished/);
+    expect(r.code).toBe(0);
+    expect((r.value as Array<{ i: number }>).map((v) => v.i)).toEqual([0, 1, 2, 3]);
+
+    const job = await cluster.api("GET", `/api/v1/jobs/${marker.job.jobId}`);
+    expect(job.body.state).toBe("finished");
+    const attempts = job.body.attempts as Array<{ state: string; pilot: string; error: { code: string } | null }>;
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts[0]).toMatchObject({ state: "failed", pilot: victim!.name });
+    expect(attempts[0]!.error?.code).toBe("lost_heartbeat");
+    const last = attempts[attempts.length - 1]!;
+    expect(last.state).toBe("finished");
+    expect(last.pilot).not.toBe(victim!.name);
+  });
+});
