@@ -1,7 +1,10 @@
+// The Pando side of the benchmarks, run with `pando run` on the embedded default.
 import { work, workflow } from "pando";
+import { percentile } from "./stats.js";
 
 export const noop = work({ name: "noop" }, async (i: number) => i);
 
+/** One task of n no-op jobs: from submission to every result in the driver's hands. */
 export const throughput = workflow({ name: "throughput" }, async (n: number) => {
   const entries = Array.from({ length: n }, (_, i) => [i] as [number]);
   const t0 = performance.now();
@@ -11,6 +14,7 @@ export const throughput = workflow({ name: "throughput" }, async (n: number) => 
   return { n, ms, jobsPerSecond: (n / ms) * 1000 };
 });
 
+/** n single-job calls one after the other (after 20 warm-up calls). */
 export const latency = workflow({ name: "latency" }, async (n: number) => {
   for (let i = 0; i < 20; i++) await noop(i);
   const samples: number[] = [];
@@ -19,7 +23,5 @@ export const latency = workflow({ name: "latency" }, async (n: number) => {
     await noop(i);
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
-  const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
-  return { n, p50: q(0.5), p99: q(0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
+  return { n, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
 });

@@ -48,6 +48,8 @@ export interface Cluster {
   credentials: Credentials;
   pilots: PilotProcess[];
   startPilot(name?: string, slots?: number): PilotProcess;
+  /** Stops the server with a signal (SIGKILL: a crash) and starts it again on the same port and data. */
+  restartServer(signal: NodeJS.Signals): Promise<void>;
   /** JSON API call with the user's token (or another, or none). */
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -74,15 +76,20 @@ function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM", tim
 /** Starts a server on a free port with its own data directory, and `pilots` pilots of queue "local". */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-test-"));
-  const server = spawn(
-    process.execPath,
-    [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(options.serverArgs ?? [])],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_LOG_LEVEL: "warn" } },
-  );
   let serverOutput = "";
-  server.stderr?.on("data", (c: Buffer) => (serverOutput += c.toString("utf8")));
-  const m = await waitForLine(server, /listening on (http:\/\/127\.0\.0\.1:\d+)/, "pando server");
-  const url = m[1]!;
+  const launch = async (port: number) => {
+    const proc = spawn(
+      process.execPath,
+      [CLI, "server", "--port", String(port), "--data-dir", dataDir, ...(options.serverArgs ?? [])],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_LOG_LEVEL: "warn" } },
+    );
+    proc.stderr?.on("data", (c: Buffer) => (serverOutput += c.toString("utf8")));
+    const m = await waitForLine(proc, /listening on (http:\/\/127\.0\.0\.1:(\d+))/, "pando server");
+    return { proc, url: m[1]!, port: Number(m[2]) };
+  };
+  const first = await launch(0);
+  let server = first.proc;
+  const url = first.url;
   const credentials = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as Credentials;
   const pilots: PilotProcess[] = [];
 
@@ -128,6 +135,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     pilots,
     startPilot,
     api,
+    restartServer: async (signal) => {
+      await stopProcess(server, signal);
+      server = (await launch(first.port)).proc;
+    },
     stop: async () => {
       await Promise.all(pilots.map((p) => stopProcess(p.proc)));
       await stopProcess(server);

@@ -1,0 +1,72 @@
+// BullMQ measurements, done the same way as Pando's (bench/pando-noop.ts): submit → every result in hand.
+import { fork } from "node:child_process";
+import { Queue, QueueEvents } from "bullmq";
+import { percentile } from "./stats.js";
+
+export interface Throughput {
+  n: number;
+  ms: number;
+  jobsPerSecond: number;
+}
+
+export interface Latency {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+async function withBullmq<T>(port: number, body: (queue: Queue, events: QueueEvents) => Promise<T>): Promise<T> {
+  const connection = { host: "127.0.0.1", port };
+  const queue = new Queue("pando-bench", { connection });
+  await queue.obliterate({ force: true });
+  const events = new QueueEvents("pando-bench", { connection });
+  await events.waitUntilReady();
+  const worker = fork(new URL("./bullmq-worker.ts", import.meta.url), [String(port)], { execArgv: ["--import", "tsx"] });
+  await new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("exit", (code) => reject(new Error(`the BullMQ worker exited with code ${code}`)));
+  });
+  try {
+    return await body(queue, events);
+  } finally {
+    worker.kill("SIGTERM");
+    await new Promise((r) => worker.once("exit", r));
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+export function bullmqThroughput(port: number, n: number): Promise<Throughput> {
+  return withBullmq(port, async (queue, events) => {
+    let completed = 0;
+    const done = new Promise<void>((resolve) => {
+      events.on("completed", () => {
+        if (++completed === n) resolve();
+      });
+    });
+    const t0 = performance.now();
+    for (let start = 0; start < n; start += 1000) {
+      const batch = Array.from({ length: Math.min(1000, n - start) }, (_, k) => ({ name: "noop", data: { i: start + k } }));
+      await queue.addBulk(batch);
+    }
+    await done;
+    const ms = performance.now() - t0;
+    return { n, ms, jobsPerSecond: (n / ms) * 1000 };
+  });
+}
+
+export function bullmqLatency(port: number, n: number): Promise<Latency> {
+  return withBullmq(port, async (queue, events) => {
+    for (let i = 0; i < 20; i++) await (await queue.add("noop", { i })).waitUntilFinished(events);
+    const samples: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const job = await queue.add("noop", { i });
+      await job.waitUntilFinished(events);
+      samples.push(performance.now() - t0);
+    }
+    return { n, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
+  });
+}

@@ -1,0 +1,39 @@
+# Shared helpers of the service scripts: sourced, not run.
+
+# Where services keep their data, logs and pid files (relative to the repository unless set).
+PANDO_SERVICES_DIR=${PANDO_SERVICES_DIR:-"$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.pando/services"}
+
+# Installs Debian packages if the given command is missing.
+ensure_package() { # command package...
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  echo "installing $* (Debian packages) for $cmd" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >/dev/null 2>&1 \
+    || { $sudo apt-get update >/dev/null 2>&1 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >/dev/null; } \
+    || { echo "could not install $* with apt-get; install it and try again" >&2; return 1; }
+}
+
+# Waits until a TCP port on 127.0.0.1 accepts connections.
+wait_for_port() { # port seconds what
+  local port=$1 seconds=$2 what=$3 i=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    i=$((i + 1))
+    if [ "$i" -gt $((seconds * 20)) ]; then echo "$what did not open port $port within ${seconds}s" >&2; return 1; fi
+    sleep 0.05
+  done
+}
+
+# Stops the process in a pid file and waits for it to exit.
+stop_pidfile() { # pidfile what
+  local pidfile=$1 what=$2 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$pid" 2>/dev/null && { echo "$what ($pid) did not stop; killing it" >&2; kill -KILL "$pid"; }
+  fi
+  rm -f "$pidfile"
+}
