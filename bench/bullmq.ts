@@ -40,6 +40,8 @@ async function withBullmq<T>(port: number, body: (queue: Queue, events: QueueEve
 
 export function bullmqThroughput(port: number, n: number): Promise<Throughput> {
   return withBullmq(port, async (queue, events) => {
+    const warm = await queue.addBulk(Array.from({ length: 500 }, (_, i) => ({ name: "noop", data: { i } })));
+    await Promise.all(warm.map((j) => j.waitUntilFinished(events)));
     let completed = 0;
     const done = new Promise<void>((resolve) => {
       events.on("completed", () => {

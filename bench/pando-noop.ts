@@ -4,8 +4,12 @@ import { percentile } from "./stats.js";
 
 export const noop = work({ name: "noop" }, async (i: number) => i);
 
-/** One task of n no-op jobs: from submission to every result in the driver's hands. */
+/**
+ * One task of n no-op jobs: from submission to every result in the driver's hands, after a warm-up task
+ * (as the BullMQ side starts with its worker connected and ready).
+ */
 export const throughput = workflow({ name: "throughput" }, async (n: number) => {
+  await noop.map(Array.from({ length: 500 }, (_, i) => [i] as [number]));
   const entries = Array.from({ length: n }, (_, i) => [i] as [number]);
   const t0 = performance.now();
   const values = await noop.map(entries);

@@ -18,16 +18,34 @@ export function parseBytes(text: string): number {
   }
 }
 
+/** Plain decimal digits only: Number() would also take "", "0x10" and "1e3". */
+function wholeNumber(text: string): number {
+  return /^\s*\d{1,15}\s*$/.test(text) ? Number(text) : NaN;
+}
+
 export function parseCount(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${text}' is not a whole number of at least 1`);
+  const n = wholeNumber(text);
+  if (!(n >= 1)) throw new InvalidArgumentError(`'${text}' is not a whole number of at least 1`);
+  return n;
+}
+
+export function parseNonNegative(text: string): number {
+  const n = wholeNumber(text);
+  if (!(n >= 0)) throw new InvalidArgumentError(`'${text}' is not a whole number of at least 0`);
   return n;
 }
 
 export function parsePort(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`'${text}' is not a TCP port (0-65535)`);
+  const n = wholeNumber(text);
+  if (!(n >= 0 && n <= 65535)) throw new InvalidArgumentError(`'${text}' is not a TCP port (0-65535)`);
   return n;
+}
+
+/** A duration that must be more than zero (intervals and timeouts). */
+export function parsePositiveDuration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms <= 0) throw new InvalidArgumentError(`'${text}' must be longer than zero`);
+  return ms;
 }
 
 /** A command-line argument of a workflow: JSON if it parses as JSON, otherwise the string itself. */

@@ -1,17 +1,17 @@
 import type { Command } from "commander";
 import { defaultServerConfig, type ServerConfig } from "../server/config.js";
-import { parseBytes, parseCount, parseDuration } from "./parse.js";
+import { parseBytes, parseCount, parseNonNegative, parsePositiveDuration } from "./parse.js";
 
 /** The server settings shared by `pando server` and the embedded server of `pando run`. */
 export function addServerOptions(cmd: Command): Command {
   return cmd
     .option("--data-dir <dir>", "where the database and local credentials live", ".pando")
-    .option("--heartbeat-interval <duration>", "how often pilots send heartbeats", parseDuration)
-    .option("--heartbeat-timeout <duration>", "silence after which a pilot is lost and its jobs retried", parseDuration)
+    .option("--heartbeat-interval <duration>", "how often pilots send heartbeats", parsePositiveDuration)
+    .option("--heartbeat-timeout <duration>", "silence after which a pilot is lost and its jobs retried", parsePositiveDuration)
     .option("--max-payload <size>", "largest argument set or result (e.g. 16MiB)", parseBytes)
     .option("--max-request <size>", "largest HTTP request body (e.g. 256MiB)", parseBytes)
     .option("--max-log <chars>", "characters of stdout/stderr kept per attempt", parseCount)
-    .option("--max-system-retries <n>", "retries after system failures such as a lost pilot", parseCount)
+    .option("--max-system-retries <n>", "retries after system failures such as a lost pilot", parseNonNegative)
     .option("--sqlite-sync <mode>", "normal (survives a killed server) or full (also power loss)");
 }
 

@@ -187,10 +187,10 @@ export interface AcquireResponse {
   commands: PilotCommand[];
 }
 
+/** Kill orders reach a pilot through its long-poll (and heartbeats), so a report's answer is just the count. */
 export interface ReportResponse {
   accepted: number;
   ignored: number;
-  commands: PilotCommand[];
 }
 
 export interface HeartbeatResponse {

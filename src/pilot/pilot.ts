@@ -374,7 +374,7 @@ export class Pilot implements ExecutorEvents {
       try {
         const res = await this.http.json<ReportResponse>("POST", `/api/v1/pilots/${this.id}/report`, { updates: batch });
         for (const u of batch) if (u.state !== "running") this.held.delete(keyOf(u));
-        this.handleCommands(res.commands);
+        if (res.ignored > 0) this.log.debug({ ignored: res.ignored }, "the server ignored stale updates");
       } catch (err) {
         if (err instanceof PandoApiError && err.code === "pilot_ended") {
           await this.onServerError(err, "report");

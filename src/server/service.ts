@@ -447,9 +447,11 @@ export class Service {
     if (!waiting) this.waiting.set(pilot.queue, (waiting = new Map()));
     try {
       for (;;) {
+        // Jobs already claimed for this pilot go out at once; commands come with its next request.
+        const handed = this.takeOutbox(pilotId);
+        if (handed.length > 0) return { jobs: handed, commands: [] };
         const { count, commands } = await this.store.dispatch.held(pilotId);
-        let jobs = this.takeOutbox(pilotId);
-        if (jobs.length === 0) jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - count);
+        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - count);
         if (jobs.length > 0 || commands.length > 0) return { jobs, commands };
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands };
@@ -472,7 +474,7 @@ export class Service {
     this.wakeApplied(result);
     // The pilot's own long-poll takes its next jobs now that it has room; results go out first.
     if (result.accepted > 0) this.notifier.notify(`pilot:${pilotId}`);
-    return { accepted: result.accepted, ignored: result.ignored, commands: (await this.store.dispatch.held(pilotId)).commands };
+    return { accepted: result.accepted, ignored: result.ignored };
   }
 
   /** Keeps a pilot's report within the limits even if the pilot does not enforce them itself. */

@@ -160,6 +160,7 @@ export class TaskStore {
                  ${now}, ${now}
           FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
       }
+      this.remember({ id, workflowId: task.workflowId, work: task.work, bundleHash: task.bundleHash, queue: task.queue });
       return { id, nJobs: task.jobs.length, also: await alsoInTransaction(trx) };
     });
   }
@@ -174,12 +175,16 @@ export class TaskStore {
       .executeTakeFirst();
     if (!row) return undefined;
     const info = { id: row.id, workflowId: row.workflow_id, work: row.work, bundleHash: row.bundle_hash, queue: row.queue };
+    this.remember(info);
+    return info;
+  }
+
+  private remember(info: TaskInfo): void {
     if (this.infoCache.size >= TASK_INFO_CACHE) {
       const oldest = this.infoCache.keys().next();
       if (!oldest.done) this.infoCache.delete(oldest.value);
     }
-    this.infoCache.set(taskId, info);
-    return info;
+    this.infoCache.set(info.id, info);
   }
 
   async get(taskId: number, db: Tx = this.ctx.db): Promise<TaskView | undefined> {
@@ -319,6 +324,7 @@ export class TaskStore {
       else byTask.set(f.taskId, [f]);
     }
     const changes: TaskChange[] = [];
+    const closedWorkflows: number[] = [];
     const rows: object[] = [];
     for (const [taskId, list] of byTask) {
       const count = (s: FinalJobState) => list.filter((f) => f.state === s).length;
@@ -332,7 +338,21 @@ export class TaskStore {
           updated_at: now,
         }))
         .where("id", "=", taskId)
-        .returning(["workflow_id", "result_seq", "n_jobs", "n_finished", "n_failed", "n_cancelled", "killed", "status"])
+        .returning((eb) => [
+          "workflow_id",
+          "result_seq",
+          "n_jobs",
+          "n_finished",
+          "n_failed",
+          "n_cancelled",
+          "killed",
+          "status",
+          eb
+            .selectFrom("workflows")
+            .select("closed_at")
+            .whereRef("workflows.id", "=", "tasks.workflow_id")
+            .as("workflow_closed_at"),
+        ])
         .executeTakeFirstOrThrow();
       let seq = t.result_seq - list.length;
       for (const f of list) {
@@ -355,17 +375,14 @@ export class TaskStore {
         await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();
       }
       changes.push({ taskId, workflowId: t.workflow_id, status, ended });
+      if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
     }
     await sql`
       UPDATE jobs SET state = u.s, result = u.r, error = u.e, done_seq = u.q, started_at = u.b, ended_at = u.n,
                       updated_at = ${now}
       FROM ${jsonRows(this.ctx.dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int" })}
       WHERE jobs.id = u.id`.execute(trx);
-    await refreshClosedWorkflows(
-      trx,
-      changes.filter((c) => c.ended).map((c) => c.workflowId),
-      now,
-    );
+    await refreshClosedWorkflows(trx, closedWorkflows, now);
     return changes;
   }
 

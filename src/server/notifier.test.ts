@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { Notifier } from "./notifier.js";
+
+describe("Notifier", () => {
+  it("does not miss a notification between subscribe and wait", async () => {
+    const n = new Notifier();
+    const sub = n.subscribe(["task:1"]);
+    n.notify("task:1");
+    expect(await sub.wait(0)).toBe(true);
+    // The wake-up is used up by that wait.
+    expect(await sub.wait(0)).toBe(false);
+    sub.close();
+  });
+
+  it("wakes a pending wait", async () => {
+    const n = new Notifier();
+    const sub = n.subscribe(["queue:local"]);
+    const waiting = sub.wait(10_000);
+    n.notify("queue:local");
+    expect(await waiting).toBe(true);
+    sub.close();
+  });
+
+  it("wakes on any of the subscribed topics and ignores others", async () => {
+    const n = new Notifier();
+    const sub = n.subscribe(["a", "b"]);
+    n.notify("c");
+    expect(await sub.wait(0)).toBe(false);
+    n.notify("b");
+    expect(await sub.wait(0)).toBe(true);
+    sub.close();
+  });
+
+  it("wakes every subscriber by default", async () => {
+    const n = new Notifier();
+    const a = n.subscribe(["t"]);
+    const b = n.subscribe(["t"]);
+    n.notify("t");
+    expect([await a.wait(0), await b.wait(0)]).toEqual([true, true]);
+  });
+
+  it("wakes only one of two subscribers with count 1", async () => {
+    const n = new Notifier();
+    const a = n.subscribe(["queue:local"]);
+    const b = n.subscribe(["queue:local"]);
+    const waits = [a.wait(50), b.wait(50)];
+    n.notify("queue:local", 1);
+    const woken = await Promise.all(waits);
+    expect(woken.filter(Boolean)).toHaveLength(1);
+    expect(woken).toEqual([true, false]);
+    a.close();
+    b.close();
+  });
+
+  it("resolves false when the time runs out", async () => {
+    const n = new Notifier();
+    const sub = n.subscribe(["t"]);
+    const started = Date.now();
+    expect(await sub.wait(20)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    sub.close();
+  });
+
+  it("resolves false when aborted, at once if already aborted", async () => {
+    const n = new Notifier();
+    const sub = n.subscribe(["t"]);
+    const controller = new AbortController();
+    const waiting = sub.wait(10_000, controller.signal);
+    controller.abort();
+    expect(await waiting).toBe(false);
+    expect(await sub.wait(10_000, controller.signal)).toBe(false);
+    // A later notification still reaches the subscription.
+    n.notify("t");
+    expect(await sub.wait(0)).toBe(true);
+    sub.close();
+  });
+
+  it("stops notifying a closed subscription", async () => {
+    const n = new Notifier();
+    const closed = n.subscribe(["t"]);
+    const open = n.subscribe(["t"]);
+    closed.close();
+    // With the closed one gone, the single wake-up goes to the open subscriber.
+    n.notify("t", 1);
+    expect(await closed.wait(0)).toBe(false);
+    expect(await open.wait(0)).toBe(true);
+    open.close();
+  });
+});
