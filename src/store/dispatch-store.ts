@@ -86,6 +86,9 @@ export class DispatchStore {
    */
   async claim(pilotId: number, queue: string, max: number, db: Tx = this.ctx.db): Promise<DispatchedJob[]> {
     if (max <= 0) return [];
+    // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
+    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' LIMIT 1`.execute(db);
+    if (any.rows.length === 0) return [];
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const { rows } = await sql<ClaimedRow>`

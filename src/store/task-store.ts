@@ -100,6 +100,19 @@ const TASK_COLUMNS = [
   "ended_at",
 ] as const;
 
+/** A task's counters after a batch of its jobs became final. */
+interface CounterRow {
+  workflow_id: number;
+  result_seq: number;
+  n_jobs: number;
+  n_finished: number;
+  n_failed: number;
+  n_cancelled: number;
+  killed: number;
+  status: string;
+  workflow_closed_at: number | null;
+}
+
 function parseError(text: string | null): ErrorInfo | null {
   return text === null ? null : (JSON.parse(text) as ErrorInfo);
 }
@@ -121,36 +134,16 @@ export class TaskStore {
   ): Promise<{ id: number; nJobs: number; also: T } | undefined> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
-      const open = await trx
-        .updateTable("workflows")
-        .set({ updated_at: now })
-        .where("id", "=", task.workflowId)
-        .where("closed_at", "is", null)
-        .executeTakeFirst();
-      if (Number(open.numUpdatedRows) === 0) return undefined;
-      const { id } = await trx
-        .insertInto("tasks")
-        .values({
-          workflow_id: task.workflowId,
-          seq: task.seq,
-          work: task.work,
-          bundle_hash: task.bundleHash,
-          status: "running",
-          queue: task.queue,
-          priority: task.priority,
-          max_attempts: task.maxAttempts,
-          n_jobs: task.jobs.length,
-          n_finished: 0,
-          n_failed: 0,
-          n_cancelled: 0,
-          result_seq: 0,
-          killed: 0,
-          created_at: now,
-          updated_at: now,
-          ended_at: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
+      const wf = await sql<{ closed_at: number | null }>`
+        SELECT closed_at FROM workflows WHERE id = ${task.workflowId}`.execute(trx);
+      if (wf.rows[0]?.closed_at !== null) return undefined;
+      const inserted = await sql<{ id: number }>`
+        INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
+                           n_finished, n_failed, n_cancelled, result_seq, killed, created_at, updated_at)
+        VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, 'running', ${task.queue},
+                ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${now}, ${now})
+        RETURNING id`.execute(trx);
+      const id = inserted.rows[0]!.id;
       for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
         const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
         await sql`
@@ -168,11 +161,9 @@ export class TaskStore {
   async info(taskId: number, db: Tx = this.ctx.db): Promise<TaskInfo | undefined> {
     const cached = this.infoCache.get(taskId);
     if (cached) return cached;
-    const row = await db
-      .selectFrom("tasks")
-      .select(["id", "workflow_id", "work", "bundle_hash", "queue"])
-      .where("id", "=", taskId)
-      .executeTakeFirst();
+    const { rows } = await sql<{ id: number; workflow_id: number; work: string; bundle_hash: string; queue: string }>`
+      SELECT id, workflow_id, work, bundle_hash, queue FROM tasks WHERE id = ${taskId}`.execute(db);
+    const row = rows[0];
     if (!row) return undefined;
     const info = { id: row.id, workflowId: row.workflow_id, work: row.work, bundleHash: row.bundle_hash, queue: row.queue };
     this.remember(info);
@@ -188,8 +179,9 @@ export class TaskStore {
   }
 
   async get(taskId: number, db: Tx = this.ctx.db): Promise<TaskView | undefined> {
-    const row = await db.selectFrom("tasks").select(TASK_COLUMNS).where("id", "=", taskId).executeTakeFirst();
-    return row ? taskView(row) : undefined;
+    // Read on every results poll: plain SQL, no query building.
+    const { rows } = await sql<TaskRow>`SELECT ${sql.raw(TASK_COLUMNS.join(", "))} FROM tasks WHERE id = ${taskId}`.execute(db);
+    return rows[0] ? taskView(rows[0]) : undefined;
   }
 
   async listForWorkflow(workflowId: number, db: Tx = this.ctx.db): Promise<TaskView[]> {
@@ -204,28 +196,25 @@ export class TaskStore {
 
   /** Final outcomes of a task's jobs after the cursor, in the order they became final. */
   async results(taskId: number, after: number, limit: number): Promise<JobOutcome[]> {
-    const rows = await this.ctx.db
-      .selectFrom("jobs")
-      .leftJoin("pilots", "pilots.id", "jobs.pilot_id")
-      .select([
-        "jobs.id",
-        "jobs.idx",
-        "jobs.job_key",
-        "jobs.state",
-        "jobs.result",
-        "jobs.error",
-        "jobs.attempt_nr",
-        "jobs.started_at",
-        "jobs.ended_at",
-        "jobs.queue",
-        "jobs.done_seq",
-        "pilots.name as pilot",
-      ])
-      .where("jobs.task_id", "=", taskId)
-      .where("jobs.done_seq", ">", after)
-      .orderBy("jobs.done_seq")
-      .limit(limit)
-      .execute();
+    const { rows } = await sql<{
+      id: number;
+      idx: number;
+      job_key: string;
+      state: string;
+      result: string | null;
+      error: string | null;
+      attempt_nr: number;
+      started_at: number | null;
+      ended_at: number | null;
+      queue: string;
+      done_seq: number | null;
+      pilot: string | null;
+    }>`
+      SELECT j.id, j.idx, j.job_key, j.state, j.result, j.error, j.attempt_nr, j.started_at, j.ended_at, j.queue,
+             j.done_seq, p.name AS pilot
+      FROM jobs j LEFT JOIN pilots p ON p.id = j.pilot_id
+      WHERE j.task_id = ${taskId} AND j.done_seq > ${after}
+      ORDER BY j.done_seq LIMIT ${limit}`.execute(this.ctx.db);
     return rows.map((r) => {
       const outcome: JobOutcome = {
         jobId: r.id,
@@ -328,32 +317,16 @@ export class TaskStore {
     const rows: object[] = [];
     for (const [taskId, list] of byTask) {
       const count = (s: FinalJobState) => list.filter((f) => f.state === s).length;
-      const t = await trx
-        .updateTable("tasks")
-        .set((eb) => ({
-          result_seq: eb("result_seq", "+", list.length),
-          n_finished: eb("n_finished", "+", count("finished")),
-          n_failed: eb("n_failed", "+", count("failed") + count("closed")),
-          n_cancelled: eb("n_cancelled", "+", count("cancelled")),
-          updated_at: now,
-        }))
-        .where("id", "=", taskId)
-        .returning((eb) => [
-          "workflow_id",
-          "result_seq",
-          "n_jobs",
-          "n_finished",
-          "n_failed",
-          "n_cancelled",
-          "killed",
-          "status",
-          eb
-            .selectFrom("workflows")
-            .select("closed_at")
-            .whereRef("workflows.id", "=", "tasks.workflow_id")
-            .as("workflow_closed_at"),
-        ])
-        .executeTakeFirstOrThrow();
+      const updated = await sql<CounterRow>`
+        UPDATE tasks SET result_seq = result_seq + ${list.length}, n_finished = n_finished + ${count("finished")},
+                         n_failed = n_failed + ${count("failed") + count("closed")},
+                         n_cancelled = n_cancelled + ${count("cancelled")}, updated_at = ${now}
+        WHERE id = ${taskId}
+        RETURNING workflow_id, result_seq, n_jobs, n_finished, n_failed, n_cancelled, killed, status,
+                  (SELECT closed_at FROM workflows WHERE workflows.id = tasks.workflow_id) AS workflow_closed_at`.execute(
+        trx,
+      );
+      const t = updated.rows[0]!;
       let seq = t.result_seq - list.length;
       for (const f of list) {
         rows.push({
@@ -372,7 +345,7 @@ export class TaskStore {
       );
       const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status as TaskStatus);
       if (ended) {
-        await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();
+        await sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`.execute(trx);
       }
       changes.push({ taskId, workflowId: t.workflow_id, status, ended });
       if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
@@ -495,14 +468,4 @@ export class TaskStore {
     }));
   }
 
-  /** Whether all the given ids exist (for clear 404s). */
-  async exists(taskIds: readonly number[]): Promise<boolean> {
-    if (taskIds.length === 0) return true;
-    const rows = await this.ctx.db
-      .selectFrom("tasks")
-      .select("id")
-      .where(inIds(this.ctx.dialect, "id", taskIds))
-      .execute();
-    return rows.length === new Set(taskIds).size;
-  }
 }
