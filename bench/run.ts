@@ -34,23 +34,28 @@ function medianRun<T>(runs: T[], by: (r: T) => number): T {
   return runs.find((r) => by(r) === m)!;
 }
 
+/** Redis runs only while BullMQ is measured: even idle, it slows the machine for whatever runs beside it. */
+async function withRedis<T>(body: () => Promise<T>): Promise<T> {
+  execFileSync(REDIS, ["up", String(REDIS_PORT)], { stdio: "ignore" });
+  try {
+    return await body();
+  } finally {
+    execFileSync(REDIS, ["down", String(REDIS_PORT)], { stdio: "ignore" });
+  }
+}
+
 async function main(): Promise<void> {
-  execFileSync(REDIS, ["up", String(REDIS_PORT)], { stdio: "inherit" });
   const results: { pando: { throughput: Throughput[]; latency: Latency[] }; bullmq: { throughput: Throughput[]; latency: Latency[] } } = {
     pando: { throughput: [], latency: [] },
     bullmq: { throughput: [], latency: [] },
   };
-  try {
-    for (let i = 0; i < REPEAT; i++) {
-      // Alternate the systems so that neither always runs on a warmer machine.
-      results.bullmq.throughput.push(await bullmqThroughput(REDIS_PORT, THROUGHPUT_JOBS));
-      results.pando.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS));
-      results.pando.latency.push(pando<Latency>("latency", LATENCY_CALLS));
-      results.bullmq.latency.push(await bullmqLatency(REDIS_PORT, LATENCY_CALLS));
-      process.stderr.write(`run ${i + 1}/${REPEAT} done\n`);
-    }
-  } finally {
-    execFileSync(REDIS, ["down", String(REDIS_PORT)], { stdio: "inherit" });
+  for (let i = 0; i < REPEAT; i++) {
+    // Alternate the systems so that neither always runs on a warmer machine.
+    results.bullmq.throughput.push(await withRedis(() => bullmqThroughput(REDIS_PORT, THROUGHPUT_JOBS)));
+    results.pando.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS));
+    results.pando.latency.push(pando<Latency>("latency", LATENCY_CALLS));
+    results.bullmq.latency.push(await withRedis(() => bullmqLatency(REDIS_PORT, LATENCY_CALLS)));
+    process.stderr.write(`run ${i + 1}/${REPEAT} done\n`);
   }
   const pt = medianRun(results.pando.throughput, (r) => r.jobsPerSecond);
   const bt = medianRun(results.bullmq.throughput, (r) => r.jobsPerSecond);

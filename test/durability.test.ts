@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
 
@@ -27,11 +28,7 @@ describe("a server killed with SIGKILL", () => {
       url: cluster.url,
       token: cluster.credentials.userToken,
     });
-    const deadline = Date.now() + 30_000;
-    while (!(existsSync(markers) && readdirSync(markers).length > 0)) {
-      if (Date.now() > deadline) throw new Error("no job started");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until("a job to start", () => (existsSync(markers) && readdirSync(markers).length > 0 ? true : undefined));
     await cluster.restartServer("SIGKILL");
 
     const r = await driver;

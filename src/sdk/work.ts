@@ -1,6 +1,7 @@
 import { currentRun } from "./context.js";
 import { kwargsJobs, mapJobs, singleJob, type JobSpec, type KwargsEntry, type WithOptions } from "./entries.js";
 import { TaskFailedError } from "./errors.js";
+import { PandoApiError } from "./http.js";
 import { MapResult } from "./map-result.js";
 import type { WorkOptions } from "./options.js";
 import { jobErrorOf, type Outcome } from "./outcome.js";
@@ -75,8 +76,16 @@ export function work(a: WorkOptions | Fn, b?: Fn): Work<Fn, boolean> {
         return runLocal(workCall, sink, ctx !== undefined);
       },
       cancel: async (taskId, controller) => {
-        if (ctx?.distributed && ctx.client && taskId !== null) await ctx.client.killTask(taskId);
-        else controller.abort(new Error(`the ${name} call was cancelled`));
+        if (!(ctx?.distributed && ctx.client && taskId !== null)) {
+          controller.abort(new Error(`the ${name} call was cancelled`));
+          return;
+        }
+        try {
+          await ctx.client.killTask(taskId);
+        } catch (err) {
+          // Cancelling a task that already ended changes nothing.
+          if (!(err instanceof PandoApiError && err.status === 409)) throw err;
+        }
       },
     });
   };

@@ -86,4 +86,16 @@ describe("Notifier", () => {
     expect(await open.wait(0)).toBe(true);
     open.close();
   });
+
+  it("ends every wait at once when stopped, and later waits return immediately", async () => {
+    const n = new Notifier();
+    const sub = n.subscribe(["t"]);
+    const started = Date.now();
+    const pending = sub.wait(10_000);
+    n.stop();
+    expect(await pending).toBe(false);
+    expect(await n.subscribe(["u"]).wait(10_000)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });
+

@@ -9,6 +9,15 @@ export interface Subscription {
 
 export class Notifier {
   private readonly listeners = new Map<string, Set<() => void>>();
+  /** Waits in progress, ended all at once by stop(). */
+  private readonly waiting = new Set<(woken: boolean) => void>();
+  private stopped = false;
+
+  /** Ends every wait (as timed out) and makes later waits return at once: the server is closing. */
+  stop(): void {
+    this.stopped = true;
+    for (const end of [...this.waiting]) end(false);
+  }
 
   /**
    * Wakes the subscribers of a topic, or only the first `count` of them (one new job needs one pilot, not
@@ -52,15 +61,17 @@ export class Notifier {
           fired = false;
           return Promise.resolve(true);
         }
-        if (timeoutMs <= 0 || signal?.aborted) return Promise.resolve(false);
+        if (timeoutMs <= 0 || signal?.aborted || this.stopped) return Promise.resolve(false);
         return new Promise<boolean>((resolve) => {
           const done = (value: boolean) => {
             clearTimeout(timer);
             signal?.removeEventListener("abort", onAbort);
+            this.waiting.delete(done);
             wake = undefined;
             fired = false;
             resolve(value);
           };
+          this.waiting.add(done);
           const onAbort = () => done(false);
           const timer = setTimeout(() => done(false), timeoutMs);
           wake = () => done(true);

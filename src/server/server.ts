@@ -65,6 +65,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       credentials,
       close: async () => {
         clearInterval(sweeper);
+        service.stop();
         await running.close();
         rmSync(serverInfoPath(config.dataDir), { force: true });
         await store.close();

@@ -69,6 +69,11 @@ export class Service {
     readonly log: Logger,
   ) {}
 
+  /** Ends every long-poll at once, so that the server can close without waiting for them. */
+  stop(): void {
+    this.notifier.stop();
+  }
+
   async authenticate(token: string): Promise<Principal | undefined> {
     const now = Date.now();
     const cached = this.tokenCache.get(token);
