@@ -29,6 +29,9 @@ describe("core: works and workflows through a server and pilots", () => {
     expect(r.value).toEqual(Array.from({ length: 50 }, (_, i) => i * i));
     const wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     expect(wf.body.status).toBe("finished");
+    expect(wf.body.bundleHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(wf.body.nodeVersion).toBe(process.version);
+    expect(wf.body.lockfileHash).toMatch(/^[0-9a-f]{64}$/);
     expect(wf.body.tasks).toHaveLength(1);
     expect(wf.body.tasks[0]).toMatchObject({ work: "square", status: "done", nJobs: 50, nFinished: 50, nFailed: 0 });
   });

@@ -123,6 +123,10 @@ export interface WorkflowView {
   status: WorkflowStatus;
   mode: WorkflowMode;
   queue: string;
+  /** The code and environment the run was started with. */
+  bundleHash: string | null;
+  nodeVersion: string | null;
+  lockfileHash: string | null;
   createdAt: number;
   updatedAt: number;
   endedAt: number | null;
