@@ -5,9 +5,12 @@ import { startLocalPilots, type LocalPilots } from "../resources/local-pilots.js
 import type { ServerConfig } from "../server/config.js";
 import { LocalPandoClient } from "../server/local-client.js";
 import { startServer, type RunningServer } from "../server/server.js";
+import type { Principal } from "../store/auth-store.js";
 
 export interface Embedded {
   server: RunningServer;
+  /** The local administrator the embedded driver acts as. */
+  principal: Principal;
   pilots: LocalPilots;
   client: LocalPandoClient;
   stop(): Promise<void>;
@@ -19,6 +22,8 @@ export interface EmbeddedOptions {
   pilots?: number;
   /** Executors per pilot. */
   slots?: number;
+  /** Called if every local pilot has died: the run cannot go on. */
+  onPilotsGone?: (reason: string) => void;
 }
 
 /**
@@ -40,10 +45,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     slots: options.slots ?? 1,
     cacheDir: join(config.dataDir, "cache"),
     logDir,
+    onAllExited: options.onPilotsGone,
   });
   const client = new LocalPandoClient(server.service, principal, server.url);
   return {
     server,
+    principal,
     pilots,
     client,
     stop: async () => {

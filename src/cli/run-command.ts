@@ -50,6 +50,7 @@ function tracker() {
       if (active.size === 0) idle?.();
     },
     settled: () => (active.size === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r))),
+    active: () => [...active],
   };
 }
 
@@ -64,6 +65,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   const config = serverConfigFrom(flags);
   const bundle = await bundleEntry(file);
 
+  const runs = tracker();
   let embedded: Embedded | undefined;
   let client: PandoClient;
   if (flags.server) {
@@ -73,11 +75,19 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     }
     client = new HttpPandoClient(flags.server, token);
   } else {
-    embedded = await startEmbedded({ config, pilots: flags.pilots, slots: flags.slots });
+    embedded = await startEmbedded({
+      config,
+      pilots: flags.pilots,
+      slots: flags.slots,
+      // Rather than wait forever for jobs nobody can run, end the run with the reason.
+      onPilotsGone: (reason) => {
+        progress.line(reason);
+        for (const id of runs.active()) void embedded?.server.service.killWorkflow(embedded.principal, id).catch(() => undefined);
+      },
+    });
     client = embedded.client;
   }
 
-  const runs = tracker();
   let outcome: "ok" | "failed" = "ok";
   try {
     await uploadBundle(client, bundle);

@@ -18,10 +18,6 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(ERROR_CODES, code);
-}
-
 /** The error of a failed attempt or job as stored and sent to drivers. */
 export interface ErrorInfo {
   code: ErrorCode;

@@ -13,16 +13,10 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** States a job or attempt never leaves (PanDA: a retry is a new attempt, never a rewrite). */
-export const FINAL_JOB_STATES: ReadonlySet<JobState> = new Set(["finished", "failed", "cancelled", "closed"]);
 /** States in which a pilot holds the job. */
 export const CLAIMED_JOB_STATES = ["sent", "starting", "running"] as const satisfies readonly JobState[];
-export type ClaimedJobState = (typeof CLAIMED_JOB_STATES)[number];
+/** States a job or attempt never leaves (PanDA: a retry is a new attempt, never a rewrite). */
 export type FinalJobState = "finished" | "failed" | "cancelled" | "closed";
-
-export function isFinalJobState(state: string): state is FinalJobState {
-  return FINAL_JOB_STATES.has(state as JobState);
-}
 
 export const TASK_STATUSES = ["new", "running", "done", "finished", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -30,14 +24,5 @@ export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "fi
 
 export const WORKFLOW_STATUSES = ["new", "running", "finished", "subfinished", "failed", "cancelled"] as const;
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
-export const FINAL_WORKFLOW_STATUSES: ReadonlySet<WorkflowStatus> = new Set([
-  "finished",
-  "subfinished",
-  "failed",
-  "cancelled",
-]);
-
-export const PILOT_STATUSES = ["starting", "running", "finished", "lost"] as const;
-export type PilotStatus = (typeof PILOT_STATUSES)[number];
 
 export type WorkflowMode = "local" | "remote";

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PANDO_ROOT } from "../bundle/cache.js";
 
@@ -12,6 +12,8 @@ export interface LocalPilotsOptions {
   cacheDir: string;
   /** Each pilot's output goes to `<logDir>/pilot-<n>.log`. */
   logDir: string;
+  /** Called once if every pilot has exited before stop() was asked: no job can run any more. */
+  onAllExited?: (reason: string) => void;
 }
 
 export interface LocalPilots {
@@ -29,10 +31,12 @@ const CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
 export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   mkdirSync(options.logDir, { recursive: true });
   const processes: ChildProcess[] = [];
+  let stopping = false;
+  let exited = 0;
   for (let i = 0; i < options.count; i++) {
-    const log = openSync(join(options.logDir, `pilot-${i + 1}.log`), "a");
-    processes.push(
-      fork(
+    const logFile = join(options.logDir, `pilot-${i + 1}.log`);
+    const log = openSync(logFile, "a");
+    const proc = fork(
         CLI,
         [
           "pilot",
@@ -52,12 +56,20 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
           // The token travels in the environment, never on a command line other users can read.
           env: { ...process.env, PANDO_TOKEN: options.token },
         },
-      ),
     );
+    proc.once("exit", (code, signal) => {
+      if (stopping || ++exited < options.count) return;
+      const tail = readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n");
+      options.onAllExited?.(
+        `every local pilot exited (the last with ${signal ?? `code ${code}`}); no job can run. ${logFile} ends with:\n${tail}`,
+      );
+    });
+    processes.push(proc);
   }
   return {
     processes,
     stop: async (timeoutMs = 15_000) => {
+      stopping = true;
       await Promise.all(
         processes.map(
           (p) =>

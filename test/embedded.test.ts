@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runDriver } from "./helpers/cluster.js";
+
+describe("the embedded default: pando run with no server", () => {
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const d = mkdtempSync(join(tmpdir(), "pando-embedded-"));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("runs the hello example with its own server and local pilots, and shuts down", async () => {
+    const r = await runDriver("examples/hello/hello.ts#hello", ["4"], { dataDir: dataDir() });
+    expect(r.stderr).toMatch(/workflow 1 \(hello\) started/);
+    expect(r.stderr).toMatch(/task 2 square: 4\/4 jobs finished, 0 failed/);
+    expect(r.code).toBe(0);
+    expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4, 9], sum: 14 });
+  });
+
+  it("runs the HPO example: each iteration is one task, and the AUC is sensible", async () => {
+    const r = await runDriver("examples/hpo/hpo.ts#optimize", ["2", "4", "1", "2000"], { dataDir: dataDir() });
+    expect(r.code).toBe(0);
+    const v = r.value as { bestAuc: number; history: Array<{ iteration: number; taskId: number; bestSoFar: number }> };
+    expect(v.history.map((h) => h.taskId)).toEqual([1, 2]);
+    expect(v.bestAuc).toBeGreaterThan(0.8);
+    expect(v.bestAuc).toBeLessThanOrEqual(1);
+    expect(v.history[1]!.bestSoFar).toBeGreaterThanOrEqual(v.history[0]!.bestSoFar);
+  });
+
+  it("runs a script whose top-level code calls its workflow, without re-running it on the workers", async () => {
+    const dir = dataDir();
+    const marker = join(dir, "driver-runs");
+    process.env.PANDO_TEST_MARKER = marker;
+    try {
+      const r = await runDriver("test/fixtures/script.ts", [], { dataDir: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("doubled: [2,4,6]");
+    } finally {
+      delete process.env.PANDO_TEST_MARKER;
+    }
+    expect(readFileSync(marker, "utf8").trim().split("\n")).toHaveLength(1);
+  });
+
+  it("ends with a clear error instead of hanging when every local pilot has died", async () => {
+    const r = await runDriver("test/fixtures/core.ts#pilotKiller", [], { dataDir: dataDir(), extra: ["--pilots", "2"] });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/every local pilot exited/);
+    expect(r.stderr).toMatch(/workflow 1 cancelled/);
+  });
+});
