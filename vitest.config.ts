@@ -1,5 +1,23 @@
 import { defineConfig } from "vitest/config";
 
+// Files of the core suite, run twice: results over REST only, and through an ActiveMQ broker.
+const CORE_SUITE = [
+  "test/core.test.ts",
+  "test/bad-input.test.ts",
+  "test/kill-retry.test.ts",
+  "test/pilot-loss.test.ts",
+  "test/durability.test.ts",
+  "test/embedded.test.ts",
+];
+
+const integration = {
+  environment: "node" as const,
+  // Integration files start real servers, pilots and brokers; on a 2-core machine they run one at a time.
+  fileParallelism: false,
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,15 +28,14 @@ export default defineConfig({
           environment: "node",
         },
       },
+      { test: { name: "integration", include: ["test/**/*.test.ts"], ...integration } },
       {
         test: {
-          name: "integration",
-          include: ["test/**/*.test.ts"],
-          environment: "node",
-          // Integration files start real servers and pilots; on a 2-core machine they run one at a time.
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          name: "integration-broker",
+          include: CORE_SUITE,
+          ...integration,
+          globalSetup: ["test/setup/suite-broker.ts"],
+          env: { PANDO_TEST_BROKER: "stomp://127.0.0.1:61613", PANDO_BROKER_USER: "pando", PANDO_BROKER_PASSWORD: "pando-test" },
         },
       },
     ],

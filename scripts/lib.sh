@@ -7,7 +7,18 @@ PANDO_SERVICES_DIR=${PANDO_SERVICES_DIR:-"$(cd "$(dirname "${BASH_SOURCE[0]}")/.
 ensure_package() { # command package...
   local cmd=$1; shift
   command -v "$cmd" >/dev/null 2>&1 && return 0
-  echo "installing $* (Debian packages) for $cmd" >&2
+  apt_install "$@"
+}
+
+# Installs Debian packages if the given file is missing.
+ensure_file() { # path package...
+  local path=$1; shift
+  [ -e "$path" ] && return 0
+  apt_install "$@"
+}
+
+apt_install() { # package...
+  echo "installing $* (Debian packages)" >&2
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >/dev/null 2>&1 \
@@ -15,11 +26,12 @@ ensure_package() { # command package...
     || { echo "could not install $* with apt-get; install it and try again" >&2; return 1; }
 }
 
-# Waits until a TCP port on 127.0.0.1 accepts connections.
-wait_for_port() { # port seconds what
-  local port=$1 seconds=$2 what=$3 i=0
+# Waits until a TCP port on 127.0.0.1 accepts connections; gives up early if the given process died.
+wait_for_port() { # port seconds what [pid]
+  local port=$1 seconds=$2 what=$3 pid=${4:-} i=0
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
     i=$((i + 1))
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then echo "$what exited before it opened port $port" >&2; return 1; fi
     if [ "$i" -gt $((seconds * 20)) ]; then echo "$what did not open port $port within ${seconds}s" >&2; return 1; fi
     sleep 0.05
   done

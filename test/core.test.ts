@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareBody, compareLocal } from "./fixtures/core.js";
-import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { runDriver, startCluster, TEST_BROKER, type Cluster } from "./helpers/cluster.js";
 
 const FIXTURE = "test/fixtures/core.ts";
 
@@ -19,13 +19,13 @@ describe("core: works and workflows through a server and pilots", () => {
   it("runs a single job and returns its value", async () => {
     const r = await run("single", "12");
     expect(r.stderr).toMatch(/workflow \d+ finished/);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toBe(144);
   });
 
   it("runs a map of 50 jobs as one task and returns the values in input order", async () => {
     const r = await run("map50");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual(Array.from({ length: 50 }, (_, i) => i * i));
     const wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     expect(wf.body.status).toBe("finished");
@@ -34,11 +34,14 @@ describe("core: works and workflows through a server and pilots", () => {
     expect(wf.body.lockfileHash).toMatch(/^[0-9a-f]{64}$/);
     expect(wf.body.tasks).toHaveLength(1);
     expect(wf.body.tasks[0]).toMatchObject({ work: "square", status: "done", nJobs: 50, nFinished: 50, nFailed: 0 });
+    // With a broker the results travel through it; without one, over REST.
+    const results = await cluster.api("GET", `/api/v1/tasks/${wf.body.tasks[0].id}/results?limit=100`);
+    expect(new Set(results.body.results.map((x: { via: string }) => x.via))).toEqual(new Set([TEST_BROKER ? "broker" : "rest"]));
   });
 
   it("keys a MapResult by the sha1 of each entry, with per-job details", async () => {
     const r = await run("mapKeys");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const v = r.value as any;
     expect(v.size).toBe(3);
     expect(v.got).toEqual([10, 20, 30]);
@@ -55,7 +58,7 @@ describe("core: works and workflows through a server and pilots", () => {
 
   it("applies multiJobsKwargsList and preKwargs with iDDS precedence", async () => {
     const r = await run("kwargs");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({
       list: [
         { sum: 1 + 10 + 3, tag: "pre" },
@@ -68,7 +71,7 @@ describe("core: works and workflows through a server and pilots", () => {
 
   it("leaves failed jobs out of list results, rejects when all fail, and carries the remote error", async () => {
     const r = await run("partial");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const v = r.value as any;
     expect(v.values).toEqual([1, 4, 16]);
     expect(v.allFailed.name).toBe("TaskFailedError");
@@ -81,13 +84,13 @@ describe("core: works and workflows through a server and pilots", () => {
 
   it("retries a failed attempt as a new attempt", async () => {
     const r = await run("retried");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ x: 7, attempt: 2 });
   });
 
   it("gives two concurrent tasks of one workflow only their own results", async () => {
     const r = await run("concurrent");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({
       a: Array.from({ length: 30 }, (_, i) => i * i),
       b: Array.from({ length: 30 }, (_, i) => `s${i}`),
@@ -96,13 +99,13 @@ describe("core: works and workflows through a server and pilots", () => {
 
   it("round-trips Date, BigInt, Map, Set, typed arrays, undefined, NaN and Infinity through a job", async () => {
     const r = await run("roundTrip");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ date: true, big: true, map: true, set: true, bytes: true, missing: true, nan: true, inf: true });
   });
 
   it("keeps each job's stdout and stderr", async () => {
     const r = await run("logs");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     const jobs = await cluster.api("GET", `/api/v1/tasks/${wf.body.tasks[0].id}/jobs`);
     const job = await cluster.api("GET", `/api/v1/jobs/${jobs.body[0].id}`);
@@ -112,7 +115,7 @@ describe("core: works and workflows through a server and pilots", () => {
 
   it("gives the same values in distributed, distributed: false and outside-a-workflow modes", async () => {
     const r = await run("compareDistributed");
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const inProcess = await compareLocal();
     const plain = await compareBody();
     expect(inProcess).toEqual(r.value);

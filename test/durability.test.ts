@@ -22,7 +22,7 @@ describe("a server killed with SIGKILL", () => {
 
   it("loses nothing it acknowledged: finished results stay, and a running workflow completes after a restart", async () => {
     const before = await runDriver(`${FIXTURE}#map50`, [], { url: cluster.url, token: cluster.credentials.userToken });
-    expect(before.code).toBe(0);
+    expect(before.code, before.stderr).toBe(0);
 
     const driver = runDriver(`${FIXTURE}#survivors`, [markers, "6", "1500"], {
       url: cluster.url,
@@ -33,7 +33,7 @@ describe("a server killed with SIGKILL", () => {
 
     const r = await driver;
     expect(r.stderr).toMatch(/workflow \d+ finished/);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect((r.value as Array<{ i: number }>).map((v) => v.i)).toEqual([0, 1, 2, 3, 4, 5]);
 
     const old = await cluster.api("GET", `/api/v1/workflows/${before.workflowId}`);

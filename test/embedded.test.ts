@@ -19,13 +19,13 @@ describe("the embedded default: pando run with no server", () => {
     const r = await runDriver("examples/hello/hello.ts#hello", ["4"], { dataDir: dataDir() });
     expect(r.stderr).toMatch(/workflow 1 \(hello\) started/);
     expect(r.stderr).toMatch(/task 2 square: 4\/4 jobs finished, 0 failed/);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4, 9], sum: 14 });
   });
 
   it("runs the HPO example: each iteration is one task, and the AUC is sensible", async () => {
     const r = await runDriver("examples/hpo/hpo.ts#optimize", ["2", "4", "1", "2000"], { dataDir: dataDir() });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const v = r.value as { bestAuc: number; history: Array<{ iteration: number; taskId: number; bestSoFar: number }> };
     expect(v.history.map((h) => h.taskId)).toEqual([1, 2]);
     expect(v.bestAuc).toBeGreaterThan(0.8);
@@ -39,7 +39,7 @@ describe("the embedded default: pando run with no server", () => {
     process.env.PANDO_TEST_MARKER = marker;
     try {
       const r = await runDriver("test/fixtures/script.ts", [], { dataDir: dir });
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain("doubled: [2,4,6]");
     } finally {
       delete process.env.PANDO_TEST_MARKER;

@@ -55,7 +55,7 @@ describe("kill and retry", () => {
   it("retries only the failed jobs of a task, as new attempts, and re-derives the workflow's status", async () => {
     const flag = join(dir, "flag");
     const r = await runDriver(`${FIXTURE}#flagged`, [flag], { url: cluster.url, token: cluster.credentials.userToken });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual([10]);
     let wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     expect(wf.body.status).toBe("subfinished");

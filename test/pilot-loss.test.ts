@@ -37,7 +37,7 @@ describe("a pilot killed with SIGKILL in the middle of a job", () => {
 
     const r = await driver;
     expect(r.stderr).toMatch(/workflow \d+ finished/);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect((r.value as Array<{ i: number }>).map((v) => v.i)).toEqual([0, 1, 2, 3]);
 
     const job = await cluster.api("GET", `/api/v1/jobs/${marker.job.jobId}`);

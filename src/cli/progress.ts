@@ -67,6 +67,13 @@ export class Progress {
     if (this.live && this.tasks.size > 0) this.draw();
   }
 
+  /** Warnings are printed even with --quiet. */
+  warn(text: string): void {
+    if (this.drawn) this.out.write("\r\x1b[2K");
+    this.out.write(`warning: ${text}\n`);
+    this.drawn = false;
+  }
+
   end(): void {
     if (this.drawn) this.out.write("\r\x1b[2K");
     this.drawn = false;

@@ -107,6 +107,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
         runs.end(id);
       },
       onProgress: (p) => progress.update(p),
+      onWarning: (message) => progress.warn(message),
     });
 
     if (exportName === undefined) {

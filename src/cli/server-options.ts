@@ -1,48 +1,170 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { parseBrokerUrl } from "../bus/broker-config.js";
 import { defaultServerConfig, type ServerConfig } from "../server/config.js";
 import { parseBytes, parseCount, parseNonNegative, parsePositiveDuration } from "./parse.js";
 
+/**
+ * One server setting, settable by a flag, an environment variable and a key of the --config JSON file;
+ * a flag wins over the environment, which wins over the file.
+ */
+interface Setting {
+  key: string;
+  flag: string;
+  env: string;
+  help: string;
+  parse: (text: string) => unknown;
+  apply: (config: ServerConfig, value: unknown, all: Record<string, unknown>) => void;
+}
+
+const text = (s: string) => s;
+
+const SETTINGS: Setting[] = [
+  {
+    key: "heartbeatInterval",
+    flag: "--heartbeat-interval <duration>",
+    env: "PANDO_HEARTBEAT_INTERVAL",
+    help: "how often pilots send heartbeats (10s)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => (c.heartbeatIntervalMs = v as number),
+  },
+  {
+    key: "heartbeatTimeout",
+    flag: "--heartbeat-timeout <duration>",
+    env: "PANDO_HEARTBEAT_TIMEOUT",
+    help: "silence after which a pilot is lost and its jobs retried (60s)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => {
+      c.heartbeatTimeoutMs = v as number;
+      c.dispatchGraceMs = Math.min(c.dispatchGraceMs, v as number);
+    },
+  },
+  {
+    key: "maxPayload",
+    flag: "--max-payload <size>",
+    env: "PANDO_MAX_PAYLOAD",
+    help: "largest argument set or result (16MiB)",
+    parse: parseBytes,
+    apply: (c, v) => (c.maxPayloadBytes = v as number),
+  },
+  {
+    key: "maxRequest",
+    flag: "--max-request <size>",
+    env: "PANDO_MAX_REQUEST",
+    help: "largest HTTP request body (256MiB)",
+    parse: parseBytes,
+    apply: (c, v) => (c.maxRequestBytes = v as number),
+  },
+  {
+    key: "maxLog",
+    flag: "--max-log <chars>",
+    env: "PANDO_MAX_LOG",
+    help: "characters of stdout/stderr kept per attempt (65536)",
+    parse: parseCount,
+    apply: (c, v) => (c.maxLogChars = v as number),
+  },
+  {
+    key: "maxSystemRetries",
+    flag: "--max-system-retries <n>",
+    env: "PANDO_MAX_SYSTEM_RETRIES",
+    help: "retries after system failures such as a lost pilot (10)",
+    parse: parseNonNegative,
+    apply: (c, v) => (c.maxSystemRetries = v as number),
+  },
+  {
+    key: "sqliteSync",
+    flag: "--sqlite-sync <mode>",
+    env: "PANDO_SQLITE_SYNC",
+    help: "normal (survives a killed server) or full (also a power failure)",
+    parse: (s) => {
+      if (s !== "normal" && s !== "full") throw new Error(`sqlite-sync must be 'normal' or 'full', not '${s}'`);
+      return s;
+    },
+    apply: (c, v) => (c.sqliteSync = v as "normal" | "full"),
+  },
+  {
+    key: "broker",
+    flag: "--broker <url>",
+    env: "PANDO_BROKER",
+    help: "STOMP broker for results: stomp://host:port[,host:port] (credentials better in PANDO_BROKER_USER/PASSWORD)",
+    parse: text,
+    apply: (c, v, all) =>
+      (c.broker = parseBrokerUrl(v as string, {
+        user: all.brokerUser as string | undefined,
+        password: all.brokerPassword as string | undefined,
+        prefix: all.brokerPrefix as string | undefined,
+      })),
+  },
+  { key: "brokerUser", flag: "--broker-user <name>", env: "PANDO_BROKER_USER", help: "broker login", parse: text, apply: () => undefined },
+  {
+    key: "brokerPassword",
+    flag: "--broker-password <password>",
+    env: "PANDO_BROKER_PASSWORD",
+    help: "broker password (prefer the environment variable: command lines are visible to other users)",
+    parse: text,
+    apply: () => undefined,
+  },
+  {
+    key: "brokerPrefix",
+    flag: "--broker-prefix <prefix>",
+    env: "PANDO_BROKER_PREFIX",
+    help: "destination prefix on the broker (pando)",
+    parse: text,
+    apply: () => undefined,
+  },
+];
+
 /** The server settings shared by `pando server` and the embedded server of `pando run`. */
 export function addServerOptions(cmd: Command): Command {
-  return cmd
-    .option("--data-dir <dir>", "where the database and local credentials live", ".pando")
-    .option("--heartbeat-interval <duration>", "how often pilots send heartbeats", parsePositiveDuration)
-    .option("--heartbeat-timeout <duration>", "silence after which a pilot is lost and its jobs retried", parsePositiveDuration)
-    .option("--max-payload <size>", "largest argument set or result (e.g. 16MiB)", parseBytes)
-    .option("--max-request <size>", "largest HTTP request body (e.g. 256MiB)", parseBytes)
-    .option("--max-log <chars>", "characters of stdout/stderr kept per attempt", parseCount)
-    .option("--max-system-retries <n>", "retries after system failures such as a lost pilot", parseNonNegative)
-    .option("--sqlite-sync <mode>", "normal (survives a killed server) or full (also power loss)");
+  cmd
+    .option("--data-dir <dir>", "where the database and local credentials live", process.env.PANDO_DATA_DIR ?? ".pando")
+    .option("--config <file>", "JSON file of server settings (keys as the flags in camelCase)");
+  for (const s of SETTINGS) cmd.option(s.flag, `${s.help} [${s.env}]`, s.parse);
+  return cmd;
 }
 
 export interface ServerFlags {
   dataDir: string;
-  heartbeatInterval?: number;
-  heartbeatTimeout?: number;
-  maxPayload?: number;
-  maxRequest?: number;
-  maxLog?: number;
-  maxSystemRetries?: number;
-  sqliteSync?: string;
+  config?: string;
+  [setting: string]: unknown;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read the config file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`the config file ${path} must hold a JSON object of settings`);
+  }
+  const known = new Set(["dataDir", ...SETTINGS.map((s) => s.key)]);
+  const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new Error(`the config file ${path} has unknown settings: ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 export function serverConfigFrom(flags: ServerFlags): ServerConfig {
-  const config = defaultServerConfig(flags.dataDir);
-  if (flags.heartbeatInterval !== undefined) config.heartbeatIntervalMs = flags.heartbeatInterval;
-  if (flags.heartbeatTimeout !== undefined) {
-    config.heartbeatTimeoutMs = flags.heartbeatTimeout;
-    config.dispatchGraceMs = Math.min(config.dispatchGraceMs, flags.heartbeatTimeout);
-  }
-  if (flags.maxPayload !== undefined) config.maxPayloadBytes = flags.maxPayload;
-  if (flags.maxRequest !== undefined) config.maxRequestBytes = flags.maxRequest;
-  if (flags.maxLog !== undefined) config.maxLogChars = flags.maxLog;
-  if (flags.maxSystemRetries !== undefined) config.maxSystemRetries = flags.maxSystemRetries;
-  if (flags.sqliteSync !== undefined) {
-    if (flags.sqliteSync !== "normal" && flags.sqliteSync !== "full") {
-      throw new Error(`--sqlite-sync must be 'normal' or 'full', not '${flags.sqliteSync}'`);
+  const file = flags.config ? readConfigFile(flags.config) : {};
+  const values: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const fromFlag = flags[s.key];
+    const fromEnv = process.env[s.env];
+    const fromFile = file[s.key];
+    try {
+      if (fromFlag !== undefined) values[s.key] = fromFlag;
+      else if (fromEnv !== undefined && fromEnv !== "") values[s.key] = s.parse(fromEnv);
+      else if (fromFile !== undefined) values[s.key] = s.parse(String(fromFile));
+    } catch (err) {
+      const where = fromEnv !== undefined && fromEnv !== "" ? s.env : `${s.key} in ${flags.config}`;
+      throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
     }
-    config.sqliteSync = flags.sqliteSync;
   }
+  const config = defaultServerConfig(typeof file.dataDir === "string" && flags.dataDir === ".pando" ? file.dataDir : flags.dataDir);
+  for (const s of SETTINGS) if (values[s.key] !== undefined) s.apply(config, values[s.key], values);
   if (config.heartbeatIntervalMs >= config.heartbeatTimeoutMs) {
     throw new Error(
       `the heartbeat interval (${config.heartbeatIntervalMs} ms) must be shorter than the heartbeat timeout (${config.heartbeatTimeoutMs} ms)`,

@@ -35,6 +35,11 @@ export const closeWorkflowSchema = z.object({
   outcome: z.enum(["returned", "threw"]),
   result: z.string().optional(),
   error: errorInfoSchema.omit({ code: true }).optional(),
+  /**
+   * Tasks whose every result the driver already has (through the broker, maybe before the server read them):
+   * they are not cancelled, and the workflow's status waits for the server's copy of them.
+   */
+  completeTasks: z.array(id).max(1_000_000).default([]),
 });
 export type CloseWorkflowRequest = z.input<typeof closeWorkflowSchema>;
 
@@ -45,6 +50,13 @@ export const submitTaskSchema = z.object({
   queue: name.optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   priority: z.number().int().min(-1000).max(1000).optional(),
+  /** The task's result channel, "<driver id>.<n>"; the driver subscribes to it before submitting. */
+  channel: z
+    .string()
+    .regex(/^[0-9a-f]{16,64}\.[0-9]{1,15}$/, "must be <driver id: 16 to 64 hex digits>.<number>")
+    .optional(),
+  /** Key that signs the task's result messages (HMAC-SHA256). */
+  resultKey: z.string().regex(/^[0-9a-f]{32,128}$/, "must be 32 to 128 hex digits").optional(),
   jobs: z
     .array(z.object({ key: z.string().min(1).max(256), args: z.string() }))
     .min(1, "a task needs at least one job"),
@@ -71,6 +83,11 @@ export type RegisterPilotRequest = z.input<typeof registerPilotSchema>;
 export const acquireSchema = z.object({
   /** Jobs the pilot wants to hold in all; the server hands out that many minus those the pilot holds. */
   capacity: z.number().int().min(0).max(100_000),
+  /**
+   * Attempts the pilot has finished and published to the broker, [jobId, attempt] pairs, that it has not
+   * seen recorded yet: they take no room even before the server has read them from the broker.
+   */
+  published: z.array(z.tuple([z.number(), z.number()])).max(100_000).default([]),
   waitMs: z.number().int().min(0).max(120_000).default(0),
 });
 export type AcquireRequest = z.input<typeof acquireSchema>;
@@ -112,6 +129,8 @@ export interface TaskView {
   nCancelled: number;
   /** How many final states the task's jobs have reached so far: the end of its results stream. */
   resultCursor: number;
+  /** The task's result channel on the broker (its topic is <prefix>.results.<channel>). */
+  channel: string | null;
   createdAt: number;
   endedAt: number | null;
 }
@@ -141,6 +160,9 @@ export interface SubmitTaskResponse {
 }
 
 /** One job's final outcome, as delivered to the waiting driver. */
+/** How a final state reached the server: a pilot's broker message, a pilot's REST report, or the server itself (lost pilot, kill). */
+export type ResultVia = "broker" | "rest" | "server";
+
 export interface JobOutcome {
   jobId: number;
   index: number;
@@ -153,6 +175,7 @@ export interface JobOutcome {
   endedAt: number | null;
   pilot: string | null;
   queue: string;
+  via: ResultVia | null;
   /** Position in the task's stream of final states; the results cursor. */
   seq: number;
 }
@@ -163,12 +186,23 @@ export interface TaskResultsResponse {
   cursor: number;
 }
 
+/** Where results travel when the server has a broker: handed to pilots and drivers so nobody configures it twice. */
+export interface BrokerSettings {
+  /** "host:port" of each broker, tried in turn. */
+  endpoints: string[];
+  login?: string;
+  passcode?: string;
+  /** Destination prefix: results of a task go to /topic/<prefix>.results.<channel>, reports to /queue/<prefix>.reports. */
+  prefix: string;
+}
+
 export interface RegisterPilotResponse {
   id: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   maxPayloadBytes: number;
   maxLogChars: number;
+  broker: BrokerSettings | null;
 }
 
 /** A job handed to a pilot: everything the executor needs to run one attempt. */
@@ -182,6 +216,9 @@ export interface DispatchedJob {
   work: string;
   bundleHash: string;
   args: string;
+  /** The task's result channel and signing key, for publishing results to the broker. */
+  channel: string;
+  resultKey: string;
 }
 
 export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { kind: "shutdown" };
@@ -189,6 +226,8 @@ export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { 
 export interface AcquireResponse {
   jobs: DispatchedJob[];
   commands: PilotCommand[];
+  /** Those of the request's `published` attempts that the server has recorded: the pilot can forget them. */
+  recorded: Array<[number, number]>;
 }
 
 /** Kill orders reach a pilot through its long-poll (and heartbeats), so a report's answer is just the count. */
@@ -199,6 +238,8 @@ export interface ReportResponse {
 
 export interface HeartbeatResponse {
   commands: PilotCommand[];
+  /** The attempts the server still counts as held by this pilot (results it has not yet recorded). */
+  held: AttemptRef[];
 }
 
 export interface JobAttemptView {
@@ -223,6 +264,7 @@ export interface JobView {
   args: string;
   result: string | null;
   error: ErrorInfo | null;
+  via: ResultVia | null;
   attempts: JobAttemptView[];
   queue: string;
   createdAt: number;

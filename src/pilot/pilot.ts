@@ -2,8 +2,10 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { BundleCache } from "../bundle/cache.js";
 import type { ErrorInfo } from "../core/errors.js";
+import { ResultPublisher, type TaskReports } from "../bus/publisher.js";
 import type {
   AcquireResponse,
+  AttemptRef,
   AttemptUpdate,
   DispatchedJob,
   HeartbeatResponse,
@@ -39,6 +41,11 @@ interface Held {
   phase: Phase;
   startedAt: number | undefined;
   runningReported: boolean;
+  /** Its final state went to the broker; it stays listed in heartbeats until the server has recorded it. */
+  published: boolean;
+  /** The final update as published, kept to report it over REST should the server not record it in time. */
+  update: AttemptUpdate | undefined;
+  publishedAt: number;
 }
 
 const ACQUIRE_WAIT_MS = 30_000;
@@ -65,6 +72,8 @@ export class Pilot implements ExecutorEvents {
   private readonly bundles = new Map<string, Promise<string>>();
   private readonly brokenBundles = new Map<string, ErrorInfo>();
   private pending: AttemptUpdate[] = [];
+  /** Updates that must go over REST even though the broker is up (see reportUnrecorded). */
+  private readonly restOnly = new Set<string>();
   private reporting: Promise<void> | undefined;
   private acquiring: AbortController | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -72,6 +81,7 @@ export class Pilot implements ExecutorEvents {
   private stopping = false;
   private id = 0;
   private config: RegisterPilotResponse | undefined;
+  private publisher: ResultPublisher | undefined;
 
   constructor(private readonly options: PilotOptions) {
     this.http = new HttpTransport(options.server, options.token);
@@ -81,6 +91,10 @@ export class Pilot implements ExecutorEvents {
 
   get pilotId(): number {
     return this.id;
+  }
+
+  private get name(): string {
+    return this.options.name ?? `${hostname()}:${process.pid}`;
   }
 
   private get log(): Logger {
@@ -100,7 +114,7 @@ export class Pilot implements ExecutorEvents {
       "/api/v1/pilots",
       {
         queue: this.options.queue,
-        name: this.options.name ?? `${hostname()}:${process.pid}`,
+        name: this.name,
         host: hostname(),
         pid: process.pid,
         slots: this.options.slots,
@@ -110,6 +124,12 @@ export class Pilot implements ExecutorEvents {
     );
     this.id = this.config.id;
     this.log.info({ pilot: this.id, queue: this.options.queue, slots: this.options.slots }, "pilot registered");
+    await this.publisher?.stop();
+    this.publisher = undefined;
+    if (this.config.broker) {
+      this.publisher = new ResultPublisher(this.config.broker, this.id, this.name, this.options.queue, this.log);
+      this.publisher.start();
+    }
   }
 
   // ---- taking jobs ----------------------------------------------------------------------------------
@@ -130,10 +150,11 @@ export class Pilot implements ExecutorEvents {
       const res = await this.http.json<AcquireResponse>(
         "POST",
         `/api/v1/pilots/${this.id}/acquire`,
-        { capacity: this.stopping ? 0 : this.capacity(), waitMs: ACQUIRE_WAIT_MS },
+        { capacity: this.stopping ? 0 : this.capacity(), published: this.published(), waitMs: ACQUIRE_WAIT_MS },
         { signal: controller.signal },
       );
       this.handleCommands(res.commands);
+      this.forgetRecorded(res.recorded.map(([jobId, attempt]) => ({ jobId, attempt })), true);
       for (const job of res.jobs) this.accept(job);
     } catch (err) {
       if (controller.signal.aborted) return;
@@ -162,7 +183,15 @@ export class Pilot implements ExecutorEvents {
   }
 
   private accept(job: DispatchedJob): void {
-    const held: Held = { job, phase: "fetching", startedAt: undefined, runningReported: false };
+    const held: Held = {
+      job,
+      phase: "fetching",
+      startedAt: undefined,
+      runningReported: false,
+      published: false,
+      update: undefined,
+      publishedAt: 0,
+    };
     this.held.set(keyOf(job), held);
     const broken = this.brokenBundles.get(job.bundleHash);
     if (broken) {
@@ -370,7 +399,8 @@ export class Pilot implements ExecutorEvents {
 
   private async sendReports(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.takeBatch();
+      const batch = await this.publish(this.takeBatch());
+      if (batch.length === 0) continue;
       try {
         const res = await this.http.json<ReportResponse>("POST", `/api/v1/pilots/${this.id}/report`, { updates: batch });
         for (const u of batch) if (u.state !== "running") this.held.delete(keyOf(u));
@@ -384,6 +414,51 @@ export class Pilot implements ExecutorEvents {
         await this.onServerError(err, "report");
       }
     }
+  }
+
+  /**
+   * Sends the final states of a batch through the broker when there is one, a message per task; returns
+   * what must still go over REST (running states, and everything the broker did not confirm).
+   */
+  private async publish(batch: AttemptUpdate[]): Promise<AttemptUpdate[]> {
+    const publisher = this.publisher;
+    if (!publisher?.connected || this.stopping) return batch;
+    const rest: AttemptUpdate[] = [];
+    const byTask = new Map<number, TaskReports>();
+    for (const u of batch) {
+      const held = this.held.get(keyOf(u));
+      if (u.state === "running" || !held || this.restOnly.delete(keyOf(u))) {
+        rest.push(u);
+        continue;
+      }
+      const job = held.job;
+      let reports = byTask.get(job.taskId);
+      if (!reports) {
+        reports = { taskId: job.taskId, channel: job.channel, key: job.resultKey, updates: [], successes: [] };
+        byTask.set(job.taskId, reports);
+      }
+      reports.updates.push(u);
+      if (u.state === "finished" && u.result !== undefined) {
+        reports.successes.push([job.jobId, job.index, job.attempt, u.startedAt ?? null, u.endedAt ?? null, u.result]);
+      }
+    }
+    const tasks = [...byTask.values()];
+    const sent = await Promise.all(tasks.map((t) => publisher.publish(t)));
+    tasks.forEach((t, i) => {
+      if (!sent[i]) {
+        rest.push(...t.updates);
+        return;
+      }
+      const now = Date.now();
+      for (const u of t.updates) {
+        const held = this.held.get(keyOf(u));
+        if (!held) continue;
+        held.published = true;
+        held.update = u;
+        held.publishedAt = now;
+      }
+    });
+    return rest;
   }
 
   private takeBatch(): AttemptUpdate[] {
@@ -404,10 +479,59 @@ export class Pilot implements ExecutorEvents {
       const held = [...this.held.values()].map((h) => ({ jobId: h.job.jobId, attempt: h.job.attempt }));
       const res = await this.http.json<HeartbeatResponse>("POST", `/api/v1/pilots/${this.id}/heartbeat`, { held });
       this.handleCommands(res.commands);
+      this.forgetRecorded(res.held);
+      this.reportUnrecorded();
     } catch (err) {
       if (err instanceof PandoApiError && err.code === "pilot_ended") await this.onServerError(err, "heartbeat");
       else this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "heartbeat failed");
     }
+  }
+
+  /**
+   * Before leaving, waits until the server has recorded the results this pilot published to the broker:
+   * leaving earlier would make the server retry those jobs as held by a pilot that exited.
+   */
+  private async awaitRecorded(deadline: number): Promise<void> {
+    while ([...this.held.values()].some((h) => h.published) && Date.now() < deadline) {
+      const held = [...this.held.values()].map((h) => ({ jobId: h.job.jobId, attempt: h.job.attempt }));
+      const res = await this.http
+        .json<HeartbeatResponse>("POST", `/api/v1/pilots/${this.id}/heartbeat`, { held })
+        .catch(() => undefined);
+      if (res) this.forgetRecorded(res.held);
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Results published to the broker that the server still has not recorded after two heartbeat intervals
+   * (a message the broker lost, a consumer that is stuck) are reported over REST as well: recording is
+   * idempotent, so a duplicate costs nothing and a loss is impossible.
+   */
+  private reportUnrecorded(): void {
+    const cutoff = Date.now() - 2 * this.config!.heartbeatIntervalMs;
+    for (const h of this.held.values()) {
+      if (!h.published || h.publishedAt > cutoff || !h.update) continue;
+      h.published = false;
+      this.pending.push(h.update);
+      this.restOnly.add(keyOf(h.update));
+    }
+    if (this.restOnly.size > 0) void this.flush();
+  }
+
+  /** Results published to the broker that the server has not been seen to record. */
+  private published(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const h of this.held.values()) if (h.published) out.push([h.job.jobId, h.job.attempt]);
+    return out;
+  }
+
+  /**
+   * Forgets published results the server has recorded: given either the recorded ones, or (from a
+   * heartbeat) everything the server still counts as held.
+   */
+  private forgetRecorded(refs: readonly AttemptRef[], recorded = false): void {
+    const set = new Set(refs.map(keyOf));
+    for (const [key, h] of this.held) if (h.published && set.has(key) === recorded) this.held.delete(key);
   }
 
   // ---- commands -------------------------------------------------------------------------------------
@@ -452,6 +576,8 @@ export class Pilot implements ExecutorEvents {
     while (this.executors.some((e) => e.inflight.length > 0) && Date.now() < deadline) await sleep(20);
     await Promise.race([this.flush(), sleep(Math.max(0, deadline - Date.now()))]);
     for (const ex of this.executors.splice(0)) ex.kill();
+    await this.awaitRecorded(deadline);
+    await this.publisher?.stop();
     if (this.id > 0) {
       await this.http.json("POST", `/api/v1/pilots/${this.id}/exit`, {}).catch(() => undefined);
     }

@@ -1,4 +1,5 @@
 import type {
+  BrokerSettings,
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
@@ -19,9 +20,12 @@ export interface PandoClient {
   readonly serverUrl: string;
   createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse>;
   closeWorkflow(workflowId: number, req: CloseWorkflowRequest): Promise<WorkflowView>;
+  getWorkflow(workflowId: number): Promise<WorkflowView>;
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse>;
   taskResults(taskId: number, query: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse>;
   killTask(taskId: number): Promise<TaskView>;
+  /** The broker the server's results travel through, or null when they go over REST only. */
+  brokerSettings(): Promise<BrokerSettings | null>;
   hasBundle(hash: string): Promise<boolean>;
   putBundle(hash: string, content: Uint8Array): Promise<void>;
   close(): Promise<void>;
@@ -47,6 +51,10 @@ export class HttpPandoClient implements PandoClient {
     return this.http.json("POST", `/api/v1/workflows/${workflowId}/close`, req, { retryUnreachableMs: RETRY_MS });
   }
 
+  getWorkflow(workflowId: number): Promise<WorkflowView> {
+    return this.http.json("GET", `/api/v1/workflows/${workflowId}`, undefined, { retryUnreachableMs: RETRY_MS });
+  }
+
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse> {
     return this.http.json("POST", `/api/v1/workflows/${workflowId}/tasks`, req);
   }
@@ -62,6 +70,13 @@ export class HttpPandoClient implements PandoClient {
 
   killTask(taskId: number): Promise<TaskView> {
     return this.http.json("POST", `/api/v1/tasks/${taskId}/kill`, {});
+  }
+
+  async brokerSettings(): Promise<BrokerSettings | null> {
+    const res = await this.http.json<{ broker: BrokerSettings | null }>("GET", "/api/v1/broker", undefined, {
+      retryUnreachableMs: RETRY_MS,
+    });
+    return res.broker;
   }
 
   async hasBundle(hash: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // Where SDK calls find the run they belong to. AsyncLocalStorage keeps concurrent workflows in one process
 // apart; like the registry it is shared through globalThis by every copy of the SDK in the process.
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { ResultChannel } from "../bus/result-channel.js";
 import type { PandoClient } from "./client.js";
 
 /** A workflow body being run by this process. */
@@ -8,10 +9,14 @@ export interface RunContext {
   workflowId: number | null;
   distributed: boolean;
   client: PandoClient | undefined;
+  /** Where the run's results arrive (broker or REST). */
+  results: ResultChannel | undefined;
   bundleHash: string | undefined;
   queue: string | undefined;
   /** Sequence number of the next work call (the memo key's position). */
   nextSeq: number;
+  /** Tasks whose every result this driver has received. */
+  completeTasks: number[];
   onProgress: ((p: TaskProgress) => void) | undefined;
 }
 

@@ -13,6 +13,8 @@ export interface DriverEnvironment {
   onWorkflowStart?(id: number, name: string): void;
   onWorkflowEnd?(id: number, status: string): void;
   onProgress?(progress: TaskProgress): void;
+  /** Something the user should know that did not stop the run (a forged result message, say). */
+  onWarning?(message: string): void;
 }
 
 const KEY = Symbol.for("pando.driverEnvironment");

@@ -19,6 +19,8 @@ function outcome(index: number, fields: Partial<Outcome>): Outcome {
     endedAt: 1_700_000_001_000 + index,
     pilot: "pilot-1",
     queue: "local",
+    reportedVia: "rest",
+    receivedVia: "rest",
     ...fields,
   };
 }
@@ -76,6 +78,8 @@ describe("MapResult", () => {
       endedAt: new Date(1_700_000_001_000),
       pilot: "pilot-1",
       queue: "local",
+      reportedVia: "rest",
+      receivedVia: "rest",
     });
     expect(d!.startedAt).toBeInstanceOf(Date);
     expect(r.details([3])).toMatchObject({ startedAt: null, endedAt: null, pilot: null });

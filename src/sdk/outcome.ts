@@ -1,4 +1,6 @@
+import type { ReceivedVia } from "../bus/result-channel.js";
 import type { ErrorInfo } from "../core/errors.js";
+import type { ResultVia } from "../core/protocol.js";
 import type { FinalJobState } from "../core/states.js";
 import { JobError } from "./errors.js";
 
@@ -15,6 +17,10 @@ export interface Outcome {
   endedAt: number | null;
   pilot: string | null;
   queue: string;
+  /** How the server learned the final state (null for in-process runs). */
+  reportedVia: ResultVia | null;
+  /** How this process received it ("in-process" when nothing was sent anywhere). */
+  receivedVia: ReceivedVia | "in-process";
 }
 
 /** Per-job details a MapResult gives for each entry. */
@@ -29,6 +35,8 @@ export interface JobDetails {
   endedAt: Date | null;
   pilot: string | null;
   queue: string;
+  reportedVia: ResultVia | null;
+  receivedVia: ReceivedVia | "in-process";
 }
 
 export function detailsOf(o: Outcome): JobDetails {
@@ -43,6 +51,8 @@ export function detailsOf(o: Outcome): JobDetails {
     endedAt: o.endedAt === null ? null : new Date(o.endedAt),
     pilot: o.pilot,
     queue: o.queue,
+    reportedVia: o.reportedVia,
+    receivedVia: o.receivedVia,
   };
 }
 

@@ -2,15 +2,12 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from "../codec/limits.js";
 import { decode, encode } from "../codec/tagged-json.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { DEFAULT_MAX_ATTEMPTS, decideAfterAttempt } from "../core/retry-policy.js";
-import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { withJob, type RunContext } from "./context.js";
 import type { JobSpec } from "./entries.js";
 import type { WorkOptions } from "./options.js";
 import type { Outcome } from "./outcome.js";
 import type { AnyFn } from "./registry.js";
 
-const RESULTS_WAIT_MS = 30_000;
-const RESULTS_BATCH = 10_000;
 
 /** A work call in progress: receives each job's outcome once, as it becomes final. */
 export interface OutcomeSink {
@@ -36,81 +33,88 @@ function argsRoot(call: WorkCall, i: number): string {
 }
 
 /**
- * Submits a work call as one task of N jobs in one request, then streams the jobs' final outcomes from the
- * server (long-poll with a cursor) until every job has one. Outcomes are de-duplicated by job key: the first
- * final state of a job wins, so a repeated delivery can never count twice.
+ * Submits a work call as one task of N jobs in one request, then collects the jobs' final outcomes (from
+ * the broker, or the server's long-poll) until every job has one. Outcomes are de-duplicated by job key:
+ * the first final state of a job wins, so a repeated delivery can never count twice, and completion is
+ * decided by the jobs' final states, not by counting messages.
  */
 export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSink): Promise<void> {
   const client = ctx.client;
-  if (!client || ctx.workflowId === null || ctx.bundleHash === undefined) {
-    throw new Error("internal: a distributed work call needs a client, a workflow and a bundle");
+  if (!client || !ctx.results || ctx.workflowId === null || ctx.bundleHash === undefined) {
+    throw new Error("internal: a distributed work call needs a client, a result channel, a workflow and a bundle");
   }
   const jobs = call.jobs.map((job, i) => ({
     key: job.key,
     args: encode(job.args, { root: argsRoot(call, i), limitBytes: DEFAULT_MAX_PAYLOAD_BYTES, what: "argument set" }),
   }));
+  // Listening starts before submitting: a fast job's result cannot slip by.
+  const results = await ctx.results.openTask();
   const seq = ctx.nextSeq++;
-  const { id: taskId } = await client.submitTask(ctx.workflowId, {
-    work: call.name,
-    bundleHash: ctx.bundleHash,
-    seq,
-    queue: call.options.queue ?? ctx.queue,
-    maxAttempts: call.options.maxAttempts,
-    priority: call.options.priority,
-    jobs,
-  });
+  let taskId: number;
+  try {
+    ({ id: taskId } = await client.submitTask(ctx.workflowId, {
+      work: call.name,
+      bundleHash: ctx.bundleHash,
+      seq,
+      queue: call.options.queue ?? ctx.queue,
+      maxAttempts: call.options.maxAttempts,
+      priority: call.options.priority,
+      channel: results.channel,
+      resultKey: results.key,
+      jobs,
+    }));
+  } catch (err) {
+    ctx.results.forget(results);
+    throw err;
+  }
   sink.onTaskId(taskId);
   const byKey = new Map(call.jobs.map((j, i) => [j.key, i]));
   const received = new Set<string>();
-  let cursor = 0;
   let finished = 0;
   let failed = 0;
-  while (received.size < call.jobs.length) {
-    const page = await client.taskResults(
-      taskId,
-      { after: cursor, waitMs: RESULTS_WAIT_MS, limit: RESULTS_BATCH },
-      sink.signal,
-    );
-    cursor = page.cursor;
-    for (const r of page.results) {
-      const index = byKey.get(r.key);
-      if (index === undefined || received.has(r.key)) continue;
-      received.add(r.key);
-      const outcome: Outcome = {
-        index,
-        key: r.key,
-        jobId: r.jobId,
-        state: r.state,
-        attempts: r.attempts,
-        startedAt: r.startedAt,
-        endedAt: r.endedAt,
-        pilot: r.pilot,
-        queue: r.queue,
-      };
-      if (r.state === "finished") {
-        outcome.value = r.result === undefined ? undefined : decode(r.result);
-        finished++;
-      } else {
-        outcome.error = r.error;
-        failed++;
+  await results.collect(
+    taskId,
+    call.jobs.map((j) => j.key),
+    (outcomes, via) => {
+      for (const r of outcomes) {
+        const index = byKey.get(r.key);
+        if (index === undefined || received.has(r.key)) continue;
+        received.add(r.key);
+        const outcome: Outcome = {
+          index,
+          key: r.key,
+          jobId: r.jobId,
+          state: r.state,
+          attempts: r.attempts,
+          startedAt: r.startedAt,
+          endedAt: r.endedAt,
+          pilot: r.pilot,
+          queue: r.queue,
+          reportedVia: r.via,
+          receivedVia: via,
+        };
+        if (r.state === "finished") {
+          outcome.value = r.result === undefined ? undefined : decode(r.result);
+          finished++;
+        } else {
+          outcome.error = r.error;
+          failed++;
+        }
+        sink.onOutcome(outcome);
       }
-      sink.onOutcome(outcome);
-    }
-    ctx.onProgress?.({
-      taskId,
-      work: call.name,
-      nJobs: call.jobs.length,
-      finished,
-      failed,
-      done: received.size === call.jobs.length,
-    });
-    if (page.results.length === 0 && FINAL_TASK_STATUSES.has(page.task.status) && received.size < call.jobs.length) {
-      throw new Error(
-        `task ${taskId} ended ${page.task.status} but ${call.jobs.length - received.size} job outcome(s) never arrived`,
-      );
-    }
-    if (sink.signal.aborted) throw sink.signal.reason;
-  }
+      ctx.onProgress?.({
+        taskId,
+        work: call.name,
+        nJobs: call.jobs.length,
+        finished,
+        failed,
+        done: received.size === call.jobs.length,
+      });
+    },
+    () => received.size === call.jobs.length,
+    sink.signal,
+  );
+  ctx.completeTasks.push(taskId);
 }
 
 /**
@@ -132,6 +136,8 @@ export async function runLocal(call: WorkCall, sink: OutcomeSink, roundTrip: boo
       endedAt: null,
       pilot: null,
       queue: "in-process",
+      reportedVia: null,
+      receivedVia: "in-process",
     };
     if (sink.signal.aborted) {
       sink.onOutcome({ ...outcome, state: "cancelled", error: { code: "killed", message: "the call was cancelled" } });

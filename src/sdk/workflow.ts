@@ -1,5 +1,8 @@
 import { fileURLToPath } from "node:url";
+import { acquireResultChannel, releaseResultChannel } from "../bus/result-channel.js";
 import { encode } from "../codec/tagged-json.js";
+import type { WorkflowView } from "../core/protocol.js";
+import type { PandoClient } from "./client.js";
 import { withRun, type RunContext } from "./context.js";
 import { driverEnvironment } from "./driver-env.js";
 import { environmentFromProcess } from "./env-from-process.js";
@@ -17,6 +20,7 @@ export interface Workflow<F extends Fn> {
 }
 
 const SDK_DIR = fileURLToPath(new URL("../", import.meta.url));
+const FINAL_STATUS_WAIT_MS = 60_000;
 
 /** The file whose top-level code called workflow(): the entry to bundle when no `pando run` did. */
 function callerFile(): string | undefined {
@@ -28,6 +32,20 @@ function callerFile(): string | undefined {
     if (!file.startsWith(SDK_DIR)) return file;
   }
   return undefined;
+}
+
+/**
+ * The workflow's status once the server's copy has caught up: results that came through the broker may
+ * reach the driver before the server has read them, and the status follows the server's copy.
+ */
+async function finalStatus(client: PandoClient, view: WorkflowView): Promise<string> {
+  const deadline = Date.now() + FINAL_STATUS_WAIT_MS;
+  let current = view;
+  while (current.status === "running" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    current = await client.getWorkflow(view.id);
+  }
+  return current.status;
 }
 
 function errorFields(err: unknown): { name?: string; message: string; stack?: string } {
@@ -74,14 +92,16 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
       workflowId: id,
       distributed: true,
       client: env.client,
+      results: await acquireResultChannel(env.client, env.onWarning),
       bundleHash: hash,
       queue,
       nextSeq: 0,
+      completeTasks: [],
       onProgress: env.onProgress,
     };
     const closeAsFailed = async (err: unknown) => {
       const view = await env.client
-        .closeWorkflow(id, { outcome: "threw", error: errorFields(err) })
+        .closeWorkflow(id, { outcome: "threw", error: errorFields(err), completeTasks: ctx.completeTasks })
         .catch(() => undefined);
       env.onWorkflowEnd?.(id, view?.status ?? "failed");
     };
@@ -93,9 +113,11 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
     } catch (err) {
       await closeAsFailed(err);
       throw err;
+    } finally {
+      await releaseResultChannel(env.client);
     }
-    const view = await env.client.closeWorkflow(id, { outcome: "returned", result });
-    env.onWorkflowEnd?.(id, view.status);
+    const view = await env.client.closeWorkflow(id, { outcome: "returned", result, completeTasks: ctx.completeTasks });
+    env.onWorkflowEnd?.(id, await finalStatus(env.client, view));
     return value;
   };
 
@@ -111,9 +133,11 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
         workflowId: null,
         distributed: false,
         client: undefined,
+        results: undefined,
         bundleHash: undefined,
         queue: undefined,
         nextSeq: 0,
+        completeTasks: [],
         onProgress: undefined,
       };
       return Promise.resolve().then(() => withRun(ctx, () => body(...args)));

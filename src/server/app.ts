@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { formatBytes } from "../codec/limits.js";
 import type { ErrorBody } from "../core/protocol.js";
 import { ApiError } from "./api-error.js";
+import { principalOf } from "./http-util.js";
 import { bundleRoutes } from "./routes/bundles.js";
 import { pilotRoutes } from "./routes/pilots.js";
 import { taskRoutes } from "./routes/tasks.js";
@@ -81,6 +82,8 @@ export function buildApp(service: Service): FastifyInstance {
   });
 
   app.get("/api/v1/health", async () => ({ ok: true }));
+  app.get("/api/v1/broker", async (req) => ({ broker: service.brokerSettings(principalOf(req)) }));
+  app.get("/api/v1/metrics", async (req) => service.metricsSnapshot(principalOf(req)));
   workflowRoutes(app, service);
   taskRoutes(app, service);
   bundleRoutes(app, service);

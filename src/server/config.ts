@@ -1,3 +1,4 @@
+import type { BrokerConfig } from "../bus/broker-config.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../codec/limits.js";
 import { DEFAULT_MAX_ATTEMPTS } from "../core/retry-policy.js";
 
@@ -32,6 +33,10 @@ export interface ServerConfig {
   defaultQueue: string;
   /** Longest long-poll a client may ask for. */
   maxWaitMs: number;
+  /** The STOMP broker results travel through; without one, results go over REST only. */
+  broker: BrokerConfig | undefined;
+  /** How long start-up waits for the broker before going on without it (it keeps reconnecting). */
+  brokerConnectWaitMs: number;
 }
 
 export function defaultServerConfig(dataDir: string): ServerConfig {
@@ -51,5 +56,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",
     maxWaitMs: 60_000,
+    broker: undefined,
+    brokerConnectWaitMs: 3000,
   };
 }

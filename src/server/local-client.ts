@@ -1,4 +1,5 @@
 import type {
+  BrokerSettings,
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
@@ -43,6 +44,10 @@ export class LocalPandoClient implements PandoClient {
     return this.call(() => this.service.closeWorkflow(this.principal, workflowId, req));
   }
 
+  getWorkflow(workflowId: number): Promise<WorkflowView> {
+    return this.call(() => this.service.getWorkflow(this.principal, workflowId));
+  }
+
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse> {
     return this.call(() => this.service.submitTask(this.principal, workflowId, req));
   }
@@ -53,6 +58,10 @@ export class LocalPandoClient implements PandoClient {
 
   killTask(taskId: number): Promise<TaskView> {
     return this.call(() => this.service.killTask(this.principal, taskId));
+  }
+
+  async brokerSettings(): Promise<BrokerSettings | null> {
+    return this.service.brokerSettings(this.principal);
   }
 
   hasBundle(hash: string): Promise<boolean> {

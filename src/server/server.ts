@@ -3,6 +3,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
+import { describeBroker } from "../bus/broker-config.js";
 import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
@@ -38,6 +39,18 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       .execute();
     const credentials = await ensureLocalCredentials(store, config.dataDir, userInfo().username);
     const service = new Service(store, config, new Notifier(), log);
+    if (config.broker) {
+      await service.useBroker(config.broker, config.brokerConnectWaitMs);
+      const bridge = service.brokerStatus();
+      if (!bridge.connected) {
+        // Not fatal: results take the REST path until the broker can be reached.
+        log.error({ broker: describeBroker(config.broker), reason: bridge.error }, "broker unavailable at start-up");
+        process.stderr.write(
+          `pando: broker ${describeBroker(config.broker)} unavailable at start-up (${bridge.error ?? "no answer"}); ` +
+            "results use the REST path until it can be reached\n",
+        );
+      }
+    }
     app = buildApp(service);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
@@ -65,7 +78,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       credentials,
       close: async () => {
         clearInterval(sweeper);
-        service.stop();
+        await service.stop();
         await running.close();
         rmSync(serverInfoPath(config.dataDir), { force: true });
         await store.close();

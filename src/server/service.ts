@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { formatBytes } from "../codec/limits.js";
 import type { ErrorInfo } from "../core/errors.js";
@@ -14,6 +14,8 @@ import {
   type AcquireResponse,
   type AttemptRef,
   type AttemptUpdate,
+  type BrokerSettings,
+  type ResultVia,
   type DispatchedJob,
   type CreateWorkflowResponse,
   type HeartbeatResponse,
@@ -26,12 +28,15 @@ import {
   type WorkflowView,
 } from "../core/protocol.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
+import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
+import { ServerBridge } from "../bus/server-bridge.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { Store, Tx } from "../store/store.js";
 import type { TaskChange } from "../store/task-store.js";
 import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
 import type { ServerConfig } from "./config.js";
+import { Metrics } from "./metrics.js";
 import type { Notifier } from "./notifier.js";
 
 const TOKEN_CACHE_MS = 5_000;
@@ -51,6 +56,8 @@ function byteLength(text: string, limit: number): number {
  */
 export class Service {
   private readonly tokenCache = new Map<string, { principal: Principal | undefined; until: number }>();
+  private readonly metrics = new Metrics();
+  private bridge: ServerBridge | undefined;
   /** Long-polling pilots by queue, with their capacity: new work is handed to them directly. */
   private readonly waiting = new Map<string, Map<number, number>>();
   /** Jobs claimed for a pilot and not yet returned to it. */
@@ -70,8 +77,9 @@ export class Service {
   ) {}
 
   /** Ends every long-poll at once, so that the server can close without waiting for them. */
-  stop(): void {
+  async stop(): Promise<void> {
     this.notifier.stop();
+    await this.bridge?.stop();
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {
@@ -144,8 +152,65 @@ export class Service {
     for (const p of pilots) this.notifier.notify(`pilot:${p}`);
   }
 
-  private wakeApplied(result: ApplyResult): void {
+  /** Wakes the waiters of what a batch of reports changed, counts the results by path, relays them. */
+  private afterApply(result: ApplyResult, via: ResultVia): void {
     this.wake(result.tasks, result.requeued);
+    const finals = result.tasks.reduce((n, t) => n + t.seqTo - t.seqFrom, 0);
+    if (finals > 0) this.metrics.count(`results_via_${via}`, finals);
+    this.relay(result.tasks);
+  }
+
+  /**
+   * Publishes to the broker the final states drivers cannot have had from pilots directly: everything but
+   * the successes pilots published themselves. Off the request path; a driver that misses them reads REST.
+   */
+  private relay(changes: readonly TaskChange[]): void {
+    const bridge = this.bridge;
+    if (!bridge?.connected) return;
+    for (const c of changes) {
+      if (c.seqTo <= c.seqFrom) continue;
+      void this.store.tasks
+        .results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom)
+        .then((outcomes) => bridge.relay(c.taskId, outcomes.filter((o) => !(o.via === "broker" && o.state === "finished"))))
+        .then((sent) => sent && this.metrics.count("results_relayed_messages"))
+        .catch((err: unknown) => this.log.warn({ err, task: c.taskId }, "relaying results failed"));
+    }
+  }
+
+  // ---- broker -------------------------------------------------------------------------------------
+
+  /** Connects the server to its broker: pilots' reports come in through it, final results go out. */
+  async useBroker(config: BrokerConfig, connectWaitMs: number): Promise<void> {
+    this.bridge = new ServerBridge(
+      config,
+      {
+        taskChannel: async (taskId) => {
+          const info = await this.store.tasks.info(taskId);
+          return info?.channel && info.resultKey ? { channel: info.channel, key: info.resultKey } : undefined;
+        },
+        applyReports: async (pilotId, updates) => {
+          const result = await this.store.dispatch.apply(pilotId, updates.map((u) => this.boundUpdate(u)), "broker");
+          this.afterApply(result, "broker");
+          if (result.accepted > 0) this.notifier.notify(`pilot:${pilotId}`);
+        },
+        count: (metric, by) => this.metrics.count(metric, by),
+      },
+      this.log,
+    );
+    await this.bridge.start(connectWaitMs);
+  }
+
+  brokerStatus(): { connected: boolean; error: string | undefined } {
+    return { connected: this.bridge?.connected ?? false, error: this.bridge?.link.lastError };
+  }
+
+  /** The broker settings pilots and drivers use; null when results go over REST only. */
+  brokerSettings(_p: Principal): BrokerSettings | null {
+    return this.bridge ? toSettings(this.bridge.config) : null;
+  }
+
+  metricsSnapshot(_p: Principal): Record<string, number> {
+    return this.metrics.snapshot({ broker_connected: this.bridge?.connected ? 1 : 0 });
   }
 
   // ---- hand-off to waiting pilots -----------------------------------------------------------------
@@ -231,15 +296,22 @@ export class Service {
       body: req.outcome,
       result: req.result ?? null,
       error: req.error ?? null,
+      keep: req.completeTasks,
     });
-    if (change) this.wake(change.tasks, [], change.pilots);
+    if (change) {
+      this.wake(change.tasks, [], change.pilots);
+      this.relay(change.tasks);
+    }
     return this.getWorkflow(p, workflowId);
   }
 
   async killWorkflow(p: Principal, workflowId: number): Promise<WorkflowView> {
     await this.authorizeWorkflow(p, workflowId);
     const change = await this.store.workflows.kill(workflowId);
-    if (change) this.wake(change.tasks, [], change.pilots);
+    if (change) {
+      this.wake(change.tasks, [], change.pilots);
+      this.relay(change.tasks);
+    }
     return this.getWorkflow(p, workflowId);
   }
 
@@ -306,6 +378,9 @@ export class Service {
         queue,
         priority: req.priority ?? 0,
         maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
+        // A client that brings no channel still gets one, so that its results can be relayed too.
+        channel: req.channel ?? `${randomBytes(16).toString("hex")}.0`,
+        resultKey: req.resultKey ?? randomBytes(32).toString("hex"),
         jobs: req.jobs,
       },
       (trx) => this.handOff(trx, queue, req.jobs.length),
@@ -352,6 +427,7 @@ export class Service {
       throw conflict(`task ${taskId} is already ${view.status}; only unfinished tasks can be killed`);
     }
     this.wake([killed.change], [], killed.pilots);
+    this.relay([killed.change]);
     return this.getTask(p, taskId);
   }
 
@@ -418,6 +494,7 @@ export class Service {
       heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
       maxPayloadBytes: this.config.maxPayloadBytes,
       maxLogChars: this.config.maxLogChars,
+      broker: this.brokerSettings(p),
     };
   }
 
@@ -454,16 +531,20 @@ export class Service {
       for (;;) {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = this.takeOutbox(pilotId);
-        if (handed.length > 0) return { jobs: handed, commands: [] };
-        const { count, commands } = await this.store.dispatch.held(pilotId);
-        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - count);
-        if (jobs.length > 0 || commands.length > 0) return { jobs, commands };
+        if (handed.length > 0) return { jobs: handed, commands: [], recorded: [] };
+        const held = await this.store.dispatch.held(pilotId);
+        const holding = new Set(held.refs.map((r) => `${r.jobId}:${r.attempt}`));
+        // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
+        const recorded = req.published.filter(([job, attempt]) => !holding.has(`${job}:${attempt}`));
+        const running = held.count - (req.published.length - recorded.length);
+        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - running);
+        if (jobs.length > 0 || held.commands.length > 0) return { jobs, commands: held.commands, recorded };
         const left = deadline - Date.now();
-        if (left <= 0) return { jobs, commands };
+        if (left <= 0) return { jobs, commands: held.commands, recorded };
         waiting.set(pilotId, req.capacity);
         const woken = await sub.wait(left, signal);
         waiting.delete(pilotId);
-        if (!woken) return { jobs: signal?.aborted ? [] : this.takeOutbox(pilotId), commands };
+        if (!woken) return { jobs: signal?.aborted ? [] : this.takeOutbox(pilotId), commands: [], recorded };
       }
     } finally {
       waiting.delete(pilotId);
@@ -475,8 +556,8 @@ export class Service {
     await this.livePilot(p, pilotId);
     const req = parse(reportSchema, body, "body");
     const updates = req.updates.map((u) => this.boundUpdate(u));
-    const result = await this.store.dispatch.apply(pilotId, updates);
-    this.wakeApplied(result);
+    const result = await this.store.dispatch.apply(pilotId, updates, "rest");
+    this.afterApply(result, "rest");
     // The pilot's own long-poll takes its next jobs now that it has room; results go out first.
     if (result.accepted > 0) this.notifier.notify(`pilot:${pilotId}`);
     return { accepted: result.accepted, ignored: result.ignored };
@@ -512,7 +593,8 @@ export class Service {
         message: `pilot ${pilotId} never received the job or dropped it`,
       });
     }
-    return { commands: (await this.store.dispatch.held(pilotId)).commands };
+    const { commands, refs } = await this.store.dispatch.held(pilotId);
+    return { commands, held: refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
   }
 
   async endPilot(p: Principal, pilotId: number): Promise<void> {
@@ -529,8 +611,9 @@ export class Service {
     const result = await this.store.dispatch.apply(
       null,
       attempts.map((a) => ({ ...a, state: "failed", endedAt: now, error })),
+      "server",
     );
-    this.wakeApplied(result);
+    this.afterApply(result, "server");
   }
 
   /** One pass of the lost-heartbeat timer. */

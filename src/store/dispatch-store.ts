@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/protocol.js";
+import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/protocol.js";
 import { decideAfterAttempt } from "../core/retry-policy.js";
 import { CLAIMED_JOB_STATES } from "../core/states.js";
 import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
@@ -112,6 +112,8 @@ export class DispatchStore {
         work: info.work,
         bundleHash: info.bundleHash,
         args: r.args,
+        channel: info.channel ?? "",
+        resultKey: info.resultKey ?? "",
       });
     }
     return out;
@@ -138,7 +140,7 @@ export class DispatchStore {
    * An update counts only for the job's current attempt on the pilot that holds it, so a late report from a
    * lost attempt can never overwrite a newer one. Ended attempts go to the attempts history.
    */
-  async apply(pilotId: number | null, updates: readonly AttemptUpdate[]): Promise<ApplyResult> {
+  async apply(pilotId: number | null, updates: readonly AttemptUpdate[], via: ResultVia): Promise<ApplyResult> {
     if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [] };
     const now = Date.now();
     const { dialect, limits } = this.ctx;
@@ -215,6 +217,7 @@ export class DispatchStore {
           error,
           startedAt: job.started_at,
           endedAt: u.endedAt ?? now,
+          via,
         });
       }
       if (history.length > 0) {

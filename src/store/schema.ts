@@ -55,6 +55,10 @@ export interface TasksTable {
   /** Counter of final states reached by the task's jobs; each final job takes the next value as done_seq. */
   result_seq: number;
   killed: number;
+  /** Suffix of the task's result topic on the broker, chosen by its driver. */
+  channel: string | null;
+  /** Key of the HMAC that signs the task's result messages. */
+  result_key: string | null;
   created_at: number;
   updated_at: number;
   ended_at: number | null;
@@ -84,6 +88,8 @@ export interface JobsTable {
   done_seq: number | null;
   started_at: number | null;
   ended_at: number | null;
+  /** How the final state reached the server: "broker" or "rest". */
+  result_via: string | null;
   created_at: number;
   updated_at: number;
 }

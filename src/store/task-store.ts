@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { JobOutcome, JobView, TaskView } from "../core/protocol.js";
+import type { JobOutcome, JobView, ResultVia, TaskView } from "../core/protocol.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import { inIds, jsonRows } from "./dialect.js";
@@ -16,6 +16,8 @@ export interface NewTask {
   queue: string;
   priority: number;
   maxAttempts: number;
+  channel: string;
+  resultKey: string;
   jobs: ReadonlyArray<{ key: string; args: string }>;
 }
 
@@ -28,6 +30,7 @@ export interface JobFinal {
   error: ErrorInfo | null;
   startedAt: number | null;
   endedAt: number;
+  via: ResultVia;
 }
 
 /** What changed for one task in a transaction, for wake-ups and bookkeeping. */
@@ -36,6 +39,9 @@ export interface TaskChange {
   workflowId: number;
   status: TaskStatus;
   ended: boolean;
+  /** The new final states took the result cursor from `seqFrom` (exclusive) to `seqTo`. */
+  seqFrom: number;
+  seqTo: number;
 }
 
 /** Immutable facts of a task, cached because every dispatched job needs them. */
@@ -45,6 +51,8 @@ export interface TaskInfo {
   work: string;
   bundleHash: string;
   queue: string;
+  channel: string | null;
+  resultKey: string | null;
 }
 
 const INSERT_CHUNK = 5000;
@@ -62,6 +70,7 @@ type TaskRow = Pick<
   | "n_failed"
   | "n_cancelled"
   | "result_seq"
+  | "channel"
   | "created_at"
   | "ended_at"
 > & { id: number };
@@ -79,6 +88,7 @@ export function taskView(row: TaskRow): TaskView {
     nFailed: row.n_failed,
     nCancelled: row.n_cancelled,
     resultCursor: row.result_seq,
+    channel: row.channel,
     createdAt: row.created_at,
     endedAt: row.ended_at,
   };
@@ -96,6 +106,7 @@ const TASK_COLUMNS = [
   "n_failed",
   "n_cancelled",
   "result_seq",
+  "channel",
   "created_at",
   "ended_at",
 ] as const;
@@ -139,9 +150,11 @@ export class TaskStore {
       if (wf.rows[0]?.closed_at !== null) return undefined;
       const inserted = await sql<{ id: number }>`
         INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
-                           n_finished, n_failed, n_cancelled, result_seq, killed, created_at, updated_at)
+                           n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, created_at,
+                           updated_at)
         VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, 'running', ${task.queue},
-                ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${now}, ${now})
+                ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
+                ${task.resultKey}, ${now}, ${now})
         RETURNING id`.execute(trx);
       const id = inserted.rows[0]!.id;
       for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
@@ -153,7 +166,15 @@ export class TaskStore {
                  ${now}, ${now}
           FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
       }
-      this.remember({ id, workflowId: task.workflowId, work: task.work, bundleHash: task.bundleHash, queue: task.queue });
+      this.remember({
+        id,
+        workflowId: task.workflowId,
+        work: task.work,
+        bundleHash: task.bundleHash,
+        queue: task.queue,
+        channel: task.channel,
+        resultKey: task.resultKey,
+      });
       return { id, nJobs: task.jobs.length, also: await alsoInTransaction(trx) };
     });
   }
@@ -161,11 +182,26 @@ export class TaskStore {
   async info(taskId: number, db: Tx = this.ctx.db): Promise<TaskInfo | undefined> {
     const cached = this.infoCache.get(taskId);
     if (cached) return cached;
-    const { rows } = await sql<{ id: number; workflow_id: number; work: string; bundle_hash: string; queue: string }>`
-      SELECT id, workflow_id, work, bundle_hash, queue FROM tasks WHERE id = ${taskId}`.execute(db);
+    const { rows } = await sql<{
+      id: number;
+      workflow_id: number;
+      work: string;
+      bundle_hash: string;
+      queue: string;
+      channel: string | null;
+      result_key: string | null;
+    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key FROM tasks WHERE id = ${taskId}`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
-    const info = { id: row.id, workflowId: row.workflow_id, work: row.work, bundleHash: row.bundle_hash, queue: row.queue };
+    const info: TaskInfo = {
+      id: row.id,
+      workflowId: row.workflow_id,
+      work: row.work,
+      bundleHash: row.bundle_hash,
+      queue: row.queue,
+      channel: row.channel,
+      resultKey: row.result_key,
+    };
     this.remember(info);
     return info;
   }
@@ -208,10 +244,11 @@ export class TaskStore {
       ended_at: number | null;
       queue: string;
       done_seq: number | null;
+      result_via: ResultVia | null;
       pilot: string | null;
     }>`
       SELECT j.id, j.idx, j.job_key, j.state, j.result, j.error, j.attempt_nr, j.started_at, j.ended_at, j.queue,
-             j.done_seq, p.name AS pilot
+             j.done_seq, j.result_via, p.name AS pilot
       FROM jobs j LEFT JOIN pilots p ON p.id = j.pilot_id
       WHERE j.task_id = ${taskId} AND j.done_seq > ${after}
       ORDER BY j.done_seq LIMIT ${limit}`.execute(this.ctx.db);
@@ -226,6 +263,7 @@ export class TaskStore {
         endedAt: r.ended_at,
         pilot: r.pilot,
         queue: r.queue,
+        via: r.result_via,
         seq: r.done_seq ?? 0,
       };
       if (r.result !== null) outcome.result = r.result;
@@ -292,6 +330,7 @@ export class TaskStore {
       args: row.args,
       result: row.result,
       error: parseError(row.error),
+      via: row.result_via as ResultVia | null,
       queue: row.queue,
       createdAt: row.created_at,
       startedAt: row.started_at,
@@ -337,6 +376,7 @@ export class TaskStore {
           q: ++seq,
           b: f.startedAt,
           n: f.endedAt,
+          v: f.via,
         });
       }
       const status = taskStatusFromCounts(
@@ -347,13 +387,13 @@ export class TaskStore {
       if (ended) {
         await sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`.execute(trx);
       }
-      changes.push({ taskId, workflowId: t.workflow_id, status, ended });
+      changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq });
       if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
     }
     await sql`
       UPDATE jobs SET state = u.s, result = u.r, error = u.e, done_seq = u.q, started_at = u.b, ended_at = u.n,
-                      updated_at = ${now}
-      FROM ${jsonRows(this.ctx.dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int" })}
+                      result_via = u.v, updated_at = ${now}
+      FROM ${jsonRows(this.ctx.dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int", v: "text" })}
       WHERE jobs.id = u.id`.execute(trx);
     await refreshClosedWorkflows(trx, closedWorkflows, now);
     return changes;
@@ -392,6 +432,7 @@ export class TaskStore {
       error,
       startedAt: j.started_at,
       endedAt: now,
+      via: "server",
     }));
     const changes = await this.recordFinals(trx, finals, now);
     let change = changes[0];
@@ -401,7 +442,7 @@ export class TaskStore {
       if (!t) return undefined;
       const status = taskStatusFromCounts(t, true);
       await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();
-      change = { taskId, workflowId: t.workflowId, status, ended: true };
+      change = { taskId, workflowId: t.workflowId, status, ended: true, seqFrom: t.resultCursor, seqTo: t.resultCursor };
     }
     return { change, pilots };
   }

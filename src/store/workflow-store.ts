@@ -19,6 +19,8 @@ export interface CloseOutcome {
   body: BodyOutcome;
   result: string | null;
   error: Omit<ErrorInfo, "code"> | null;
+  /** Open tasks to leave running (their results are on their way to the server). */
+  keep: readonly number[];
 }
 
 /** What closing or killing a workflow changed, for wake-ups. */
@@ -108,7 +110,7 @@ export class WorkflowStore {
         .executeTakeFirst();
       if (!wf) return undefined;
       if (wf.closed_at !== null) return { status: wf.status as WorkflowStatus, tasks: [], pilots: [] };
-      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now);
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, outcome.keep);
       const statuses = await trx.selectFrom("tasks").select("status").where("workflow_id", "=", workflowId).execute();
       const status =
         wf.status === "cancelled"
@@ -133,10 +135,16 @@ export class WorkflowStore {
     });
   }
 
-  private async killOpenTasks(trx: Tx, workflowId: number, now: number): Promise<Omit<WorkflowChange, "status">> {
+  private async killOpenTasks(
+    trx: Tx,
+    workflowId: number,
+    now: number,
+    keep: readonly number[] = [],
+  ): Promise<Omit<WorkflowChange, "status">> {
     const tasks: TaskChange[] = [];
     const pilots = new Set<number>();
     for (const taskId of await this.tasks.openTaskIds(trx, workflowId)) {
+      if (keep.includes(taskId)) continue;
       const killed = await this.tasks.kill(trx, taskId, now);
       if (!killed) continue;
       tasks.push(killed.change);

@@ -50,6 +50,11 @@ export interface Cluster {
   startPilot(name?: string, slots?: number): PilotProcess;
   /** Stops the server with a signal (SIGKILL: a crash) and starts it again on the same port and data. */
   restartServer(signal: NodeJS.Signals): Promise<void>;
+  stopServer(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same port and data. */
+  startServer(): Promise<void>;
+  /** What the server printed on stderr so far. */
+  serverOutput(): string;
   /** JSON API call with the user's token (or another, or none). */
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -59,7 +64,15 @@ export interface ClusterOptions {
   pilots?: number;
   slots?: number;
   serverArgs?: string[];
+  /**
+   * The server's broker URL; default PANDO_TEST_BROKER, so the whole suite runs once with a broker and once
+   * without. null: no broker even then.
+   */
+  broker?: string | null;
 }
+
+/** The broker the suite runs against, if any (credentials come from PANDO_BROKER_USER/PASSWORD). */
+export const TEST_BROKER = process.env.PANDO_TEST_BROKER || undefined;
 
 function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 10_000): Promise<void> {
   return new Promise((done) => {
@@ -77,11 +90,16 @@ function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM", tim
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-test-"));
   let serverOutput = "";
+  const broker = options.broker === undefined ? TEST_BROKER : (options.broker ?? undefined);
   const launch = async (port: number) => {
     const proc = spawn(
       process.execPath,
       [CLI, "server", "--port", String(port), "--data-dir", dataDir, ...(options.serverArgs ?? [])],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_LOG_LEVEL: "warn" } },
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        // The broker (and its credentials) travel in the environment, never on a command line.
+        env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: broker ?? "" },
+      },
     );
     proc.stderr?.on("data", (c: Buffer) => (serverOutput += c.toString("utf8")));
     const m = await waitForLine(proc, /listening on (http:\/\/127\.0\.0\.1:(\d+))/, "pando server");
@@ -139,6 +157,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await stopProcess(server, signal);
       server = (await launch(first.port)).proc;
     },
+    stopServer: (signal) => stopProcess(server, signal),
+    startServer: async () => {
+      server = (await launch(first.port)).proc;
+    },
+    serverOutput: () => serverOutput,
     stop: async () => {
       await Promise.all(pilots.map((p) => stopProcess(p.proc)));
       await stopProcess(server);
@@ -146,6 +169,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface DriverRun extends Promise<DriverResult> {
+  /** The id of the workflow, as soon as the driver has created it. */
+  started: Promise<number>;
 }
 
 export interface DriverResult {
@@ -162,20 +190,27 @@ export function runDriver(
   target: string,
   args: readonly string[],
   options: { url?: string; token?: string; dataDir?: string; extra?: string[]; timeoutMs?: number } = {},
-): Promise<DriverResult> {
+): DriverRun {
   const flags = ["--json", ...(options.extra ?? [])];
   if (options.url) flags.push("--server", options.url, "--token", options.token ?? "");
   if (options.dataDir) flags.push("--data-dir", options.dataDir);
   const proc = spawn(process.execPath, [CLI, "run", target, ...args, ...flags], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PANDO_LOG_LEVEL: "warn" },
+    // An embedded run uses the suite's broker too (a run against --server uses that server's).
+    env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: options.url ? "" : (TEST_BROKER ?? "") },
   });
   let stdout = "";
   let stderr = "";
+  let onStarted: (id: number) => void = () => undefined;
+  const started = new Promise<number>((r) => (onStarted = r));
   proc.stdout?.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
-  proc.stderr?.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-  return new Promise((resolvePromise, reject) => {
+  proc.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString("utf8");
+    const m = /workflow (\d+) \(/.exec(stderr);
+    if (m) onStarted(Number(m[1]));
+  });
+  const done = new Promise<DriverResult>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
       reject(new Error(`pando run ${target} did not finish in time; stderr:\n${stderr}`));
@@ -192,4 +227,5 @@ export function runDriver(
       resolvePromise({ code, stdout, stderr, value, workflowId: id ? Number(id[1]) : undefined });
     });
   });
+  return Object.assign(done, { started });
 }

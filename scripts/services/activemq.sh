@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# ActiveMQ on 127.0.0.1 with a STOMP connector (Debian package activemq, JVM started directly so its PID is ours).
+#   scripts/services/activemq.sh install
+#   scripts/services/activemq.sh up [port]      default 61613; user/password from PANDO_BROKER_USER/PANDO_BROKER_PASSWORD
+#   scripts/services/activemq.sh down [port]    clean stop (SIGTERM), data kept
+#   scripts/services/activemq.sh kill [port]    SIGKILL (a crash), data kept
+#   scripts/services/activemq.sh purge [port]   stop and delete its data
+#   scripts/services/activemq.sh status [port]
+# Persistent messages live in KahaDB under the service directory and survive a restart.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+cmd=${1:-status}
+port=${2:-${PANDO_ACTIVEMQ_PORT:-61613}}
+user=${PANDO_BROKER_USER:-pando}
+password=${PANDO_BROKER_PASSWORD:-pando}
+dir="$PANDO_SERVICES_DIR/activemq-$port"
+pidfile="$dir/java.pid"
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+write_config() {
+  mkdir -p "$dir/conf" "$dir/data" "$dir/tmp"
+  cat > "$dir/conf/activemq.xml" <<XML
+<beans xmlns="http://www.springframework.org/schema/beans" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
+  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+  <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer"/>
+  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="pando-$port"
+          dataDirectory="\${activemq.data}" schedulerSupport="false" schedulePeriodForDestinationPurge="10000">
+    <destinationPolicy>
+      <policyMap><policyEntries>
+        <!-- Result topics are one per task: collect them once nobody listens. -->
+        <policyEntry topic="&gt;" gcInactiveDestinations="true" inactiveTimoutBeforeGC="30000"/>
+      </policyEntries></policyMap>
+    </destinationPolicy>
+    <plugins>
+      <simpleAuthenticationPlugin anonymousAccessAllowed="false">
+        <users><authenticationUser username="$user" password="$password" groups="users"/></users>
+      </simpleAuthenticationPlugin>
+    </plugins>
+    <systemUsage><systemUsage>
+      <memoryUsage><memoryUsage limit="128 mb"/></memoryUsage>
+      <storeUsage><storeUsage limit="2 gb"/></storeUsage>
+      <tempUsage><tempUsage limit="1 gb"/></tempUsage>
+    </systemUsage></systemUsage>
+    <!-- Journal synced to disk every second (like Redis appendfsync everysec, and Pando's own SQLite
+         synchronous=NORMAL): a crashed broker process loses nothing; a power cut may lose the last second. -->
+    <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalDiskSyncStrategy="periodic" journalDiskSyncInterval="1000"/></persistenceAdapter>
+    <transportConnectors>
+      <transportConnector name="stomp" uri="stomp://127.0.0.1:$port?transport.closeAsync=false&amp;wireFormat.maxFrameSize=268435456"/>
+    </transportConnectors>
+  </broker>
+</beans>
+XML
+  cat > "$dir/conf/log4j.properties" <<'PROPS'
+log4j.rootLogger=WARN, stdout
+log4j.logger.org.apache.activemq=INFO
+log4j.logger.org.springframework=WARN
+log4j.logger.org.apache.xbean=WARN
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=%d{ISO8601} %-5p %m%n
+PROPS
+}
+
+case "$cmd" in
+  install) ensure_file /usr/share/activemq/bin/activemq.jar activemq ;;
+  up)
+    ensure_file /usr/share/activemq/bin/activemq.jar activemq
+    if running; then echo "activemq already up on 127.0.0.1:$port"; exit 0; fi
+    write_config
+    setsid java -Xms64m -Xmx256m -Djava.awt.headless=true -Djava.io.tmpdir="$dir/tmp" \
+      --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
+      --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED \
+      -Dlog4j.configuration="file:$dir/conf/log4j.properties" \
+      -Dactivemq.classpath="$dir/conf:" -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$dir" \
+      -Dactivemq.conf="$dir/conf" -Dactivemq.data="$dir/data" \
+      -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$dir/conf/activemq.xml" \
+      >>"$dir/console.log" 2>&1 < /dev/null &
+    echo $! > "$pidfile"
+    if ! wait_for_port "$port" 60 activemq "$(cat "$pidfile")"; then tail -20 "$dir/console.log" >&2; exit 1; fi
+    echo "activemq up on stomp://127.0.0.1:$port (pid $(cat "$pidfile"))"
+    ;;
+  down) stop_pidfile "$pidfile" activemq; echo "activemq on port $port stopped" ;;
+  kill)
+    if running; then pid=$(cat "$pidfile"); kill -KILL "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; fi
+    rm -f "$pidfile"; echo "activemq on port $port killed"
+    ;;
+  purge) stop_pidfile "$pidfile" activemq; rm -rf "$dir"; echo "activemq on port $port stopped and its data deleted" ;;
+  status) if running; then echo "up (pid $(cat "$pidfile"))"; else echo "down"; exit 1; fi ;;
+  *) echo "usage: $0 install|up|down|kill|purge|status [port]" >&2; exit 2 ;;
+esac

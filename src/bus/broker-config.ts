@@ -1,0 +1,83 @@
+import type { BrokerSettings } from "../core/protocol.js";
+
+/** A STOMP broker (or several, tried in turn) and how to log in. */
+export interface BrokerConfig {
+  endpoints: Array<{ host: string; port: number }>;
+  login?: string;
+  passcode?: string;
+  /** Destination prefix (see BrokerSettings). */
+  prefix: string;
+}
+
+export const DEFAULT_PREFIX = "pando";
+const DEFAULT_PORT = 61613;
+
+export class BrokerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BrokerConfigError";
+  }
+}
+
+/**
+ * Reads `stomp://[user[:password]@]host[:port][,host[:port]…]`. Explicit user/password/prefix win over the
+ * URL's. Errors quote the URL with its password hidden.
+ */
+export function parseBrokerUrl(
+  url: string,
+  overrides: { user?: string; password?: string; prefix?: string } = {},
+): BrokerConfig {
+  const m = /^stomp:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)\/?$/.exec(url.trim());
+  if (!m) {
+    throw new BrokerConfigError(
+      `'${redactUrl(url)}' is not a broker URL; write stomp://host:port or stomp://user:password@host:port (several hosts separated by commas)`,
+    );
+  }
+  const endpoints = m[3]!.split(",").map((part) => {
+    const hp = /^([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(part.trim());
+    const port = hp?.[2] === undefined ? DEFAULT_PORT : Number(hp[2]);
+    if (!hp || port < 1 || port > 65535) {
+      throw new BrokerConfigError(`'${part}' in '${redactUrl(url)}' is not host:port`);
+    }
+    return { host: hp[1]!.replace(/^\[|\]$/g, ""), port };
+  });
+  const prefix = overrides.prefix ?? DEFAULT_PREFIX;
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) {
+    throw new BrokerConfigError(`'${prefix}' is not a destination prefix; use letters, digits, _ and -, parts joined by dots`);
+  }
+  const login = overrides.user ?? (m[1] ? decodeURIComponent(m[1]) : undefined);
+  const passcode = overrides.password ?? (m[2] !== undefined ? decodeURIComponent(m[2]) : undefined);
+  return { endpoints, login, passcode, prefix };
+}
+
+/** The URL with any password replaced, fit for logs and messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(stomp:\/\/[^:@/]*):[^@/]*@/, "$1:***@");
+}
+
+/** How the config is described in logs: endpoints and user, never the password. */
+export function describeBroker(config: BrokerConfig): string {
+  const who = config.login ? `${config.login}@` : "";
+  return `stomp://${who}${config.endpoints.map((e) => `${e.host}:${e.port}`).join(",")}`;
+}
+
+export function toSettings(config: BrokerConfig): BrokerSettings {
+  return {
+    endpoints: config.endpoints.map((e) => `${e.host}:${e.port}`),
+    ...(config.login !== undefined ? { login: config.login } : {}),
+    ...(config.passcode !== undefined ? { passcode: config.passcode } : {}),
+    prefix: config.prefix,
+  };
+}
+
+export function fromSettings(settings: BrokerSettings): BrokerConfig {
+  return {
+    endpoints: settings.endpoints.map((e) => {
+      const i = e.lastIndexOf(":");
+      return { host: e.slice(0, i), port: Number(e.slice(i + 1)) };
+    }),
+    login: settings.login,
+    passcode: settings.passcode,
+    prefix: settings.prefix,
+  };
+}

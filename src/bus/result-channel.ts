@@ -1,0 +1,234 @@
+import { randomBytes } from "node:crypto";
+import type { IMessage } from "@stomp/stompjs";
+import type { BrokerSettings, JobOutcome } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES } from "../core/states.js";
+import type { PandoClient } from "../sdk/client.js";
+import { fromSettings, type BrokerConfig } from "./broker-config.js";
+import { driverTopic, HEADER, topicMessageSchema, verify } from "./messages.js";
+import { StompLink } from "./stomp-link.js";
+
+/** How a result reached the driver. */
+export type ReceivedVia = "broker" | "rest";
+
+const REST_WAIT_MS = 30_000;
+const REST_BATCH = 10_000;
+const FIRST_CONNECT_MS = 2000;
+
+/**
+ * The driver's side of result delivery. With a broker, one subscription (a wildcard over this driver's task
+ * channels, with a selector on ActiveMQ) takes the results of every task the driver submits; it is in place
+ * before a task is submitted, so no result can be missed while the link is up. Without a broker, or while it
+ * is down, results come from the server's long-poll (cursor-based). Both paths may deliver a job twice:
+ * the caller keeps the first final state per job key.
+ */
+export class ResultChannel {
+  readonly driver = randomBytes(8).toString("hex");
+  private readonly config: BrokerConfig | undefined;
+  private readonly tasks = new Map<string, TaskResults>();
+  private link: StompLink | undefined;
+  private subscribed: Promise<boolean> | undefined;
+  private confirmed = false;
+  private serial = 0;
+
+  constructor(
+    readonly client: PandoClient,
+    settings: BrokerSettings | null,
+    /** Told about messages that were dropped as forged or misrouted. */
+    readonly warn: (message: string) => void = () => undefined,
+  ) {
+    this.config = settings ? fromSettings(settings) : undefined;
+  }
+
+  /** Whether results come through the broker right now. */
+  get brokerActive(): boolean {
+    return this.confirmed && this.link?.connected === true;
+  }
+
+  /** A fresh channel and key for a task about to be submitted; its results are collected from now on. */
+  async openTask(): Promise<TaskResults> {
+    if (this.config) await this.subscribe(this.config);
+    const task = new TaskResults(this, `${this.driver}.${++this.serial}`, randomBytes(32).toString("hex"));
+    this.tasks.set(task.channel, task);
+    return task;
+  }
+
+  forget(task: TaskResults): void {
+    this.tasks.delete(task.channel);
+  }
+
+  private subscribe(config: BrokerConfig): Promise<boolean> {
+    this.subscribed ??= (async () => {
+      const link = new StompLink(config, { name: `driver-${this.driver}` });
+      this.link = link;
+      link.onState((s) => {
+        if (s.connected) return;
+        this.confirmed = false;
+        for (const t of this.tasks.values()) t.brokerLost();
+      });
+      link.start();
+      await link.waitConnected(FIRST_CONNECT_MS);
+      const sub = await link.subscribe(
+        driverTopic(config.prefix, this.driver),
+        // ActiveMQ: deliver on the sender's thread rather than hand over to another (lower latency).
+        { selector: `${HEADER.driver} = '${this.driver}'`, "activemq.dispatchAsync": "false" },
+        (m) => this.receive(m),
+      );
+      link.onState((s) => {
+        // After a reconnection the link renews the subscription by itself.
+        if (s.connected) this.confirmed = true;
+      });
+      this.confirmed = sub.confirmed;
+      return sub.confirmed;
+    })();
+    return this.subscribed;
+  }
+
+  private receive(message: IMessage): void {
+    const task = this.tasks.get(message.headers[HEADER.channel] ?? "");
+    task?.receive(message.body, message.headers[HEADER.sig]);
+  }
+
+  async close(): Promise<void> {
+    this.tasks.clear();
+    await this.link?.stop();
+  }
+}
+
+/** The results of one task, from the broker and, when needed, from the server's long-poll. */
+export class TaskResults {
+  private taskId: number | undefined;
+  private early: Array<{ body: string; sig: string | undefined }> = [];
+  private deliver: ((outcomes: JobOutcome[], via: ReceivedVia) => void) | undefined;
+  private restLoop: Promise<void> | undefined;
+  private finish: (() => void) | undefined;
+  private fail: ((err: unknown) => void) | undefined;
+  private signal: AbortSignal | undefined;
+  private complete = false;
+  /** Job keys by index: pilots' compact messages name jobs by index. */
+  private keys: readonly string[] | undefined;
+
+  constructor(
+    private readonly owner: ResultChannel,
+    readonly channel: string,
+    readonly key: string,
+  ) {}
+
+  receive(body: string, sig: string | undefined): void {
+    if (this.taskId === undefined) {
+      this.early.push({ body, sig });
+      return;
+    }
+    if (!verify(this.key, body, sig)) {
+      this.owner.warn(`ignored a message on the result channel of task ${this.taskId}: its signature does not match`);
+      return;
+    }
+    let parsed;
+    try {
+      parsed = topicMessageSchema.safeParse(JSON.parse(body));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success || parsed.data.task !== this.taskId) {
+      this.owner.warn(`ignored a message on the result channel of task ${this.taskId}: it is not a result of this task`);
+      return;
+    }
+    const data = parsed.data;
+    // Pilots publish successes only: a pilot's failure may still be retried, only the server's word makes it final.
+    const outcomes: JobOutcome[] =
+      data.kind === "results"
+        ? data.outcomes
+        : data.jobs.flatMap(([jobId, index, attempts, startedAt, endedAt, result]) => {
+            const key = this.keys?.[index];
+            if (key === undefined) return [];
+            return [
+              { jobId, index, key, state: "finished", result, attempts, startedAt, endedAt, pilot: data.pilot, queue: data.queue, via: "broker", seq: 0 },
+            ];
+          });
+    if (outcomes.length > 0) this.deliver?.(outcomes, "broker");
+  }
+
+  /**
+   * Delivers the task's outcomes until `done()` says every job has a final state. Uses the broker when it
+   * is active; when it is not, or goes away, the server's long-poll too (until the task's end).
+   */
+  collect(
+    taskId: number,
+    keys: readonly string[],
+    deliver: (outcomes: JobOutcome[], via: ReceivedVia) => void,
+    done: () => boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.keys = keys;
+    this.taskId = taskId;
+    this.signal = signal;
+    const finished = new Promise<void>((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+    });
+    this.deliver = (outcomes, via) => {
+      if (this.complete) return;
+      deliver(outcomes, via);
+      if (done()) {
+        this.complete = true;
+        this.finish?.();
+      }
+    };
+    const onAbort = () => this.fail?.(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    for (const m of this.early.splice(0)) this.receive(m.body, m.sig);
+    if (done()) {
+      this.complete = true;
+      this.finish?.();
+    } else if (!this.owner.brokerActive) {
+      this.brokerLost();
+    }
+    return finished.finally(() => {
+      signal.removeEventListener("abort", onAbort);
+      this.owner.forget(this);
+      this.deliver = undefined;
+    });
+  }
+
+  /** The broker is not (or no longer) there: read the server's long-poll until the task has ended. */
+  brokerLost(): void {
+    if (this.taskId === undefined || this.deliver === undefined || this.restLoop) return;
+    this.restLoop = this.poll(this.taskId).catch((err: unknown) => this.fail?.(err));
+  }
+
+  private async poll(taskId: number): Promise<void> {
+    let cursor = 0;
+    while (!this.complete) {
+      const page = await this.owner.client.taskResults(
+        taskId,
+        { after: cursor, waitMs: REST_WAIT_MS, limit: REST_BATCH },
+        this.signal,
+      );
+      cursor = page.cursor;
+      if (page.results.length > 0) this.deliver?.(page.results, "rest");
+      if (!this.complete && page.results.length === 0 && FINAL_TASK_STATUSES.has(page.task.status)) {
+        throw new Error(`task ${taskId} ended ${page.task.status} but some job outcomes never arrived`);
+      }
+    }
+  }
+}
+
+const shared = new WeakMap<PandoClient, { channel: Promise<ResultChannel>; users: number }>();
+
+/** The result channel of a client, shared by the workflows that run on it at the same time. */
+export function acquireResultChannel(client: PandoClient, warn?: (message: string) => void): Promise<ResultChannel> {
+  let entry = shared.get(client);
+  if (!entry) {
+    entry = { channel: client.brokerSettings().then((settings) => new ResultChannel(client, settings, warn)), users: 0 };
+    shared.set(client, entry);
+  }
+  entry.users++;
+  return entry.channel;
+}
+
+/** Gives a channel back; the last user closes its broker connection, so a finished program can exit. */
+export async function releaseResultChannel(client: PandoClient): Promise<void> {
+  const entry = shared.get(client);
+  if (!entry || --entry.users > 0) return;
+  shared.delete(client);
+  await (await entry.channel).close();
+}

@@ -1,0 +1,152 @@
+import type { IMessage } from "@stomp/stompjs";
+import type { Logger } from "pino";
+import type { AttemptUpdate, JobOutcome } from "../core/protocol.js";
+import { describeBroker, type BrokerConfig } from "./broker-config.js";
+import {
+  HEADER,
+  reportMessageSchema,
+  reportsQueue,
+  resultsHeaders,
+  resultsTopic,
+  sign,
+  verify,
+  type ServerResults,
+  unpackReport,
+} from "./messages.js";
+import { StompLink } from "./stomp-link.js";
+
+/** What the bridge needs from the server. */
+export interface BridgeHost {
+  /** The channel and signing key of a task, or undefined for an unknown task. */
+  taskChannel(taskId: number): Promise<{ channel: string; key: string } | undefined>;
+  /** Records a pilot's attempt reports that came through the broker. */
+  applyReports(pilotId: number, updates: AttemptUpdate[]): Promise<void>;
+  count(metric: string, by?: number): void;
+}
+
+const PREFETCH = 1000;
+const RELAY_RECEIPT_MS = 5000;
+
+/**
+ * The server's side of the broker: consumes the pilots' attempt reports from the reports queue (so the
+ * server's copy is complete even for results published while it was down), and relays to each task's
+ * topic the final states drivers cannot have had from pilots (REST reports, failures, lost pilots, kills).
+ */
+export class ServerBridge {
+  readonly link: StompLink;
+  private pending: Array<{ message: IMessage; pilot: number; updates: AttemptUpdate[] }> = [];
+  private flushing = false;
+
+  constructor(
+    readonly config: BrokerConfig,
+    private readonly host: BridgeHost,
+    private readonly log: Logger,
+  ) {
+    this.link = new StompLink(config, { name: "server", reconnectDelayMs: 2000 });
+    this.link.onState((s) => {
+      if (s.connected) this.log.info({ broker: describeBroker(config) }, "connected to the broker");
+      else this.log.warn({ broker: describeBroker(config), reason: s.error }, "broker unavailable; results use the REST path");
+    });
+  }
+
+  get connected(): boolean {
+    return this.link.connected;
+  }
+
+  /** Starts connecting; resolves once connected or when the first attempt failed (the link keeps retrying). */
+  async start(waitMs: number): Promise<void> {
+    this.link.start();
+    void this.link.subscribe(reportsQueue(this.config.prefix), this.consumerHeaders(), (m) => this.receive(m));
+    await this.link.waitConnected(waitMs);
+  }
+
+  private consumerHeaders(): Record<string, string> {
+    return { ack: "client-individual", "activemq.prefetchSize": String(PREFETCH), "prefetch-count": String(PREFETCH) };
+  }
+
+  private receive(message: IMessage): void {
+    let parsed;
+    try {
+      parsed = reportMessageSchema.safeParse(JSON.parse(message.body));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) {
+      this.host.count("broker_messages_malformed");
+      this.log.warn({ destination: message.headers.destination, size: message.body.length }, "dropped a malformed message from the reports queue");
+      message.ack();
+      return;
+    }
+    const data = parsed.data;
+    void this.host.taskChannel(data.task).then(
+      (task) => {
+        if (!task || !verify(task.key, message.body, message.headers[HEADER.sig])) {
+          this.host.count("broker_messages_forged");
+          this.log.warn({ task: data.task, pilot: data.pilot }, "dropped a report whose signature does not match its task");
+          message.ack();
+          return;
+        }
+        this.pending.push({ message, pilot: data.pilot, updates: unpackReport(data) });
+        if (!this.flushing) setImmediate(() => void this.flush());
+      },
+      (err: unknown) => {
+        this.log.error({ err }, "could not look up the task of a report; it will be redelivered");
+        message.nack();
+      },
+    );
+  }
+
+  /** Applies everything that arrived together in one go per pilot, then acknowledges it. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        const byPilot = new Map<number, typeof batch>();
+        for (const item of batch) {
+          const list = byPilot.get(item.pilot);
+          if (list) list.push(item);
+          else byPilot.set(item.pilot, [item]);
+        }
+        for (const [pilot, items] of byPilot) {
+          try {
+            await this.host.applyReports(pilot, items.flatMap((i) => i.updates));
+            for (const i of items) i.message.ack();
+          } catch (err) {
+            this.log.error({ err, pilot }, "could not record reports from the broker; they will be redelivered");
+            for (const i of items) i.message.nack();
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Publishes final outcomes to their task's topic; false when the broker is not there (drivers then read REST). */
+  async relay(taskId: number, outcomes: JobOutcome[]): Promise<boolean> {
+    if (outcomes.length === 0 || !this.link.connected) return false;
+    const task = await this.host.taskChannel(taskId);
+    if (!task) return false;
+    const message: ServerResults = { v: 1, kind: "results", task: taskId, outcomes };
+    const body = JSON.stringify(message);
+    try {
+      await this.link.publish(
+        resultsTopic(this.config.prefix, task.channel),
+        body,
+        resultsHeaders(task.channel, taskId, sign(task.key, body)),
+        RELAY_RECEIPT_MS,
+      );
+      return true;
+    } catch (err) {
+      this.log.warn({ task: taskId, err: err instanceof Error ? err.message : String(err) }, "could not relay results to the broker");
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.link.stop();
+  }
+}
