@@ -10,17 +10,20 @@ import { median } from "./stats.js";
 const ROOT = resolve(import.meta.dirname, "..");
 const REDIS = join(ROOT, "scripts", "services", "redis.sh");
 const REDIS_PORT = 6390;
+const ACTIVEMQ = join(ROOT, "scripts", "services", "activemq.sh");
+const ACTIVEMQ_PORT = 61690;
+const BROKER_ENV = { PANDO_BROKER_USER: "pando", PANDO_BROKER_PASSWORD: "pando-bench" };
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 const THROUGHPUT_JOBS = 20_000;
 const LATENCY_CALLS = 500;
 
-function pando<T>(target: string, arg: number): T {
+function pando<T>(target: string, arg: number, broker?: string): T {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-"));
   try {
     const run = spawnSync(
       process.execPath,
       [join(ROOT, "dist", "cli", "main.js"), "run", `bench/pando-noop.ts#${target}`, String(arg), "--json", "--quiet", "--data-dir", dataDir],
-      { cwd: ROOT, encoding: "utf8" },
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...BROKER_ENV, PANDO_BROKER: broker ?? "" } },
     );
     if (run.status !== 0) throw new Error(`pando run ${target} failed:\n${run.stderr}`);
     return JSON.parse(run.stdout) as T;
@@ -44,32 +47,53 @@ async function withRedis<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** ActiveMQ runs only while Pando's broker path is measured, for the same reason. */
+function withActiveMq<T>(body: (url: string) => T): T {
+  const env = { ...process.env, ...BROKER_ENV };
+  execFileSync(ACTIVEMQ, ["up", String(ACTIVEMQ_PORT)], { stdio: "ignore", env });
+  try {
+    return body(`stomp://127.0.0.1:${ACTIVEMQ_PORT}`);
+  } finally {
+    execFileSync(ACTIVEMQ, ["purge", String(ACTIVEMQ_PORT)], { stdio: "ignore", env });
+  }
+}
+
+interface Runs {
+  throughput: Throughput[];
+  latency: Latency[];
+}
+
 async function main(): Promise<void> {
-  const results: { pando: { throughput: Throughput[]; latency: Latency[] }; bullmq: { throughput: Throughput[]; latency: Latency[] } } = {
+  const results: { pando: Runs; pandoBroker: Runs; bullmq: Runs } = {
     pando: { throughput: [], latency: [] },
+    pandoBroker: { throughput: [], latency: [] },
     bullmq: { throughput: [], latency: [] },
   };
   for (let i = 0; i < REPEAT; i++) {
-    // Alternate the systems so that neither always runs on a warmer machine.
+    // Alternate the systems so that none always runs on a warmer machine.
     results.bullmq.throughput.push(await withRedis(() => bullmqThroughput(REDIS_PORT, THROUGHPUT_JOBS)));
     results.pando.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS));
+    withActiveMq((broker) => {
+      results.pandoBroker.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, broker));
+      results.pandoBroker.latency.push(pando<Latency>("latency", LATENCY_CALLS, broker));
+    });
     results.pando.latency.push(pando<Latency>("latency", LATENCY_CALLS));
     results.bullmq.latency.push(await withRedis(() => bullmqLatency(REDIS_PORT, LATENCY_CALLS)));
     process.stderr.write(`run ${i + 1}/${REPEAT} done\n`);
   }
-  const pt = medianRun(results.pando.throughput, (r) => r.jobsPerSecond);
-  const bt = medianRun(results.bullmq.throughput, (r) => r.jobsPerSecond);
-  const pl = medianRun(results.pando.latency, (r) => r.p50);
-  const bl = medianRun(results.bullmq.latency, (r) => r.p50);
+  const thr = (r: Runs) => medianRun(r.throughput, (x) => x.jobsPerSecond);
+  const lat = (r: Runs) => medianRun(r.latency, (x) => x.p50);
+  const [pt, kt, bt] = [thr(results.pando), thr(results.pandoBroker), thr(results.bullmq)];
+  const [pl, kl, bl] = [lat(results.pando), lat(results.pandoBroker), lat(results.bullmq)];
   const fmt = (n: number, d = 0) => n.toFixed(d);
   const table = [
     `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; median of ${REPEAT} runs.`,
     "",
-    "| benchmark | Pando (embedded: SQLite, 2 local pilots) | BullMQ (Redis AOF everysec, worker concurrency 500) | Pando / BullMQ |",
-    "| --- | --- | --- | --- |",
-    `| (a) no-op throughput, ${THROUGHPUT_JOBS} jobs in one task | ${fmt(pt.jobsPerSecond)} jobs/s | ${fmt(bt.jobsPerSecond)} jobs/s | ${fmt(pt.jobsPerSecond / bt.jobsPerSecond, 2)} |`,
-    `| (b) warm latency p50, ${LATENCY_CALLS} sequential calls | ${fmt(pl.p50, 2)} ms | ${fmt(bl.p50, 2)} ms | ${fmt(pl.p50 / bl.p50, 2)} |`,
-    `| (b) warm latency p99 | ${fmt(pl.p99, 2)} ms | ${fmt(bl.p99, 2)} ms | ${fmt(pl.p99 / bl.p99, 2)} |`,
+    "| benchmark | Pando, REST | Pando, ActiveMQ | BullMQ | REST / BullMQ | ActiveMQ / BullMQ | ActiveMQ / REST |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    `| (a) no-op throughput, ${THROUGHPUT_JOBS} jobs, jobs/s | ${fmt(pt.jobsPerSecond)} | ${fmt(kt.jobsPerSecond)} | ${fmt(bt.jobsPerSecond)} | ${fmt(pt.jobsPerSecond / bt.jobsPerSecond, 2)} | ${fmt(kt.jobsPerSecond / bt.jobsPerSecond, 2)} | ${fmt(kt.jobsPerSecond / pt.jobsPerSecond, 2)} |`,
+    `| (b) warm latency p50, ms | ${fmt(pl.p50, 2)} | ${fmt(kl.p50, 2)} | ${fmt(bl.p50, 2)} | ${fmt(pl.p50 / bl.p50, 2)} | ${fmt(kl.p50 / bl.p50, 2)} | ${fmt(kl.p50 / pl.p50, 2)} |`,
+    `| (b) warm latency p99, ms | ${fmt(pl.p99, 2)} | ${fmt(kl.p99, 2)} | ${fmt(bl.p99, 2)} | ${fmt(pl.p99 / bl.p99, 2)} | ${fmt(kl.p99 / bl.p99, 2)} | ${fmt(kl.p99 / pl.p99, 2)} |`,
   ].join("\n");
   process.stdout.write(`${table}\n`);
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
