@@ -47,12 +47,19 @@ async function withRedis<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** ActiveMQ runs only while Pando's broker path is measured, for the same reason. */
+/**
+ * ActiveMQ runs only while Pando's broker path is measured, for the same reason. A freshly started JVM is
+ * slow until its JIT has compiled the hot paths, so one run of each benchmark warms it first (unrecorded):
+ * a broker in service is warm.
+ */
 function withActiveMq<T>(body: (url: string) => T): T {
   const env = { ...process.env, ...BROKER_ENV };
+  const url = `stomp://127.0.0.1:${ACTIVEMQ_PORT}`;
   execFileSync(ACTIVEMQ, ["up", String(ACTIVEMQ_PORT)], { stdio: "ignore", env });
   try {
-    return body(`stomp://127.0.0.1:${ACTIVEMQ_PORT}`);
+    pando<Throughput>("throughput", THROUGHPUT_JOBS, url);
+    pando<Latency>("latency", LATENCY_CALLS, url);
+    return body(url);
   } finally {
     execFileSync(ACTIVEMQ, ["purge", String(ACTIVEMQ_PORT)], { stdio: "ignore", env });
   }

@@ -26,7 +26,8 @@ write_config() {
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer"/>
   <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="pando-$port"
-          dataDirectory="\${activemq.data}" schedulerSupport="false" schedulePeriodForDestinationPurge="10000">
+          dataDirectory="\${activemq.data}" schedulerSupport="false" advisorySupport="false"
+          schedulePeriodForDestinationPurge="10000">
     <destinationPolicy>
       <policyMap><policyEntries>
         <!-- Result topics are one per task: collect them once nobody listens. -->
@@ -47,7 +48,7 @@ write_config() {
          synchronous=NORMAL): a crashed broker process loses nothing; a power cut may lose the last second. -->
     <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalDiskSyncStrategy="periodic" journalDiskSyncInterval="1000"/></persistenceAdapter>
     <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:$port?transport.closeAsync=false&amp;wireFormat.maxFrameSize=268435456"/>
+      <transportConnector name="stomp" uri="stomp://127.0.0.1:$port?transport.closeAsync=false&amp;transport.tcpNoDelay=true&amp;wireFormat.maxFrameSize=268435456"/>
     </transportConnectors>
   </broker>
 </beans>
@@ -69,7 +70,8 @@ case "$cmd" in
     ensure_file /usr/share/activemq/bin/activemq.jar activemq
     if running; then echo "activemq already up on 127.0.0.1:$port"; exit 0; fi
     write_config
-    setsid java -Xms64m -Xmx256m -Djava.awt.headless=true -Djava.io.tmpdir="$dir/tmp" \
+    # shellcheck disable=SC2086 # extra JVM options are words on purpose
+    setsid java -Xms64m -Xmx256m ${PANDO_ACTIVEMQ_JAVA_OPTS:-} -Djava.awt.headless=true -Djava.io.tmpdir="$dir/tmp" \
       --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
       --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED \
       -Dlog4j.configuration="file:$dir/conf/log4j.properties" \

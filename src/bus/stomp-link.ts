@@ -1,5 +1,6 @@
 import { Client, type IMessage, type StompHeaders, type StompSubscription } from "@stomp/stompjs";
 import { TCPWrapper } from "@stomp/tcp-wrapper";
+import { createConnection, type Socket } from "node:net";
 import type { BrokerConfig } from "./broker-config.js";
 
 export type BrokerFlavor = "activemq" | "rabbitmq" | "other";
@@ -31,6 +32,16 @@ interface Wanted {
 let receiptSeq = 0;
 
 /**
+ * A TCP socket without Nagle's algorithm: STOMP frames are small and each one is waited for (a receipt, a
+ * result), so batching them for up to a delayed-ACK interval (about 40 ms) would show up as latency.
+ */
+class NoDelayTcp extends TCPWrapper {
+  protected override getSocket(port: number, host: string): Socket {
+    return createConnection({ port, host, noDelay: true });
+  }
+}
+
+/**
  * One STOMP connection to the broker(s) of a BrokerConfig, kept up by reconnecting (trying each endpoint in
  * turn), with subscriptions that are renewed on every reconnection and sends confirmed by receipts.
  * Built on @stomp/stompjs over TCP (@stomp/tcp-wrapper); this class only adds what both the pilot, the
@@ -53,7 +64,7 @@ export class StompLink {
     this.client = new Client({
       webSocketFactory: () => {
         const e = config.endpoints[this.endpoint++ % config.endpoints.length]!;
-        return new TCPWrapper(e.host, e.port);
+        return new NoDelayTcp(e.host, e.port);
       },
       connectHeaders: {
         ...(config.login !== undefined ? { login: config.login } : {}),
