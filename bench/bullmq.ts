@@ -19,6 +19,8 @@ export interface Latency {
 async function withBullmq<T>(port: number, body: (queue: Queue, events: QueueEvents) => Promise<T>): Promise<T> {
   const connection = { host: "127.0.0.1", port };
   const queue = new Queue("pando-bench", { connection });
+  // waitUntilFinished() on many jobs at once adds a listener per job; that is expected here.
+  queue.setMaxListeners(0);
   await queue.obliterate({ force: true });
   const events = new QueueEvents("pando-bench", { connection });
   await events.waitUntilReady();

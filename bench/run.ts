@@ -10,8 +10,8 @@ import { median } from "./stats.js";
 const ROOT = resolve(import.meta.dirname, "..");
 const REDIS = join(ROOT, "scripts", "services", "redis.sh");
 const REDIS_PORT = 6390;
-const ACTIVEMQ = join(ROOT, "scripts", "services", "activemq.sh");
-const ACTIVEMQ_PORT = 61690;
+const BROKERS = { activemq: 61690, rabbitmq: 61691 } as const;
+type BrokerKind = keyof typeof BROKERS;
 const BROKER_ENV = { PANDO_BROKER_USER: "pando", PANDO_BROKER_PASSWORD: "pando-bench" };
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 const THROUGHPUT_JOBS = 20_000;
@@ -48,20 +48,22 @@ async function withRedis<T>(body: () => Promise<T>): Promise<T> {
 }
 
 /**
- * ActiveMQ runs only while Pando's broker path is measured, for the same reason. A freshly started JVM is
- * slow until its JIT has compiled the hot paths, so one run of each benchmark warms it first (unrecorded):
- * a broker in service is warm.
+ * A broker runs only while Pando's broker path is measured, for the same reason. A freshly started broker
+ * (ActiveMQ's JVM above all) is slow until it has warmed up, so one run of each benchmark goes first,
+ * unrecorded: a broker in service is warm.
  */
-function withActiveMq<T>(body: (url: string) => T): T {
+function withBroker<T>(kind: BrokerKind, body: (url: string) => T): T {
   const env = { ...process.env, ...BROKER_ENV };
-  const url = `stomp://127.0.0.1:${ACTIVEMQ_PORT}`;
-  execFileSync(ACTIVEMQ, ["up", String(ACTIVEMQ_PORT)], { stdio: "ignore", env });
+  const script = join(ROOT, "scripts", "services", `${kind}.sh`);
+  const port = String(BROKERS[kind]);
+  const url = `stomp://127.0.0.1:${port}`;
+  execFileSync(script, ["up", port], { stdio: "ignore", env });
   try {
     pando<Throughput>("throughput", THROUGHPUT_JOBS, url);
     pando<Latency>("latency", LATENCY_CALLS, url);
     return body(url);
   } finally {
-    execFileSync(ACTIVEMQ, ["purge", String(ACTIVEMQ_PORT)], { stdio: "ignore", env });
+    execFileSync(script, ["purge", port], { stdio: "ignore", env });
   }
 }
 
@@ -71,36 +73,45 @@ interface Runs {
 }
 
 async function main(): Promise<void> {
-  const results: { pando: Runs; pandoBroker: Runs; bullmq: Runs } = {
+  const results: Record<"pando" | BrokerKind | "bullmq", Runs> = {
     pando: { throughput: [], latency: [] },
-    pandoBroker: { throughput: [], latency: [] },
+    activemq: { throughput: [], latency: [] },
+    rabbitmq: { throughput: [], latency: [] },
     bullmq: { throughput: [], latency: [] },
   };
   for (let i = 0; i < REPEAT; i++) {
     // Alternate the systems so that none always runs on a warmer machine.
     results.bullmq.throughput.push(await withRedis(() => bullmqThroughput(REDIS_PORT, THROUGHPUT_JOBS)));
     results.pando.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS));
-    withActiveMq((broker) => {
-      results.pandoBroker.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, broker));
-      results.pandoBroker.latency.push(pando<Latency>("latency", LATENCY_CALLS, broker));
-    });
+    for (const kind of Object.keys(BROKERS) as BrokerKind[]) {
+      withBroker(kind, (broker) => {
+        results[kind].throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, broker));
+        results[kind].latency.push(pando<Latency>("latency", LATENCY_CALLS, broker));
+      });
+    }
     results.pando.latency.push(pando<Latency>("latency", LATENCY_CALLS));
     results.bullmq.latency.push(await withRedis(() => bullmqLatency(REDIS_PORT, LATENCY_CALLS)));
     process.stderr.write(`run ${i + 1}/${REPEAT} done\n`);
   }
   const thr = (r: Runs) => medianRun(r.throughput, (x) => x.jobsPerSecond);
   const lat = (r: Runs) => medianRun(r.latency, (x) => x.p50);
-  const [pt, kt, bt] = [thr(results.pando), thr(results.pandoBroker), thr(results.bullmq)];
-  const [pl, kl, bl] = [lat(results.pando), lat(results.pandoBroker), lat(results.bullmq)];
-  const fmt = (n: number, d = 0) => n.toFixed(d);
+  const columns = [
+    ["Pando, REST", results.pando],
+    ["Pando, ActiveMQ", results.activemq],
+    ["Pando, RabbitMQ", results.rabbitmq],
+    ["BullMQ", results.bullmq],
+  ] as const;
+  const b = { t: thr(results.bullmq), l: lat(results.bullmq) };
+  const row = (name: string, value: (r: Runs) => number, digits: number, baseline: number) =>
+    `| ${name} | ${columns.map(([, r]) => `${value(r).toFixed(digits)} (${(value(r) / baseline).toFixed(2)})`).join(" | ")} |`;
   const table = [
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; median of ${REPEAT} runs.`,
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; median of ${REPEAT} runs; in brackets, the ratio to BullMQ.`,
     "",
-    "| benchmark | Pando, REST | Pando, ActiveMQ | BullMQ | REST / BullMQ | ActiveMQ / BullMQ | ActiveMQ / REST |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    `| (a) no-op throughput, ${THROUGHPUT_JOBS} jobs, jobs/s | ${fmt(pt.jobsPerSecond)} | ${fmt(kt.jobsPerSecond)} | ${fmt(bt.jobsPerSecond)} | ${fmt(pt.jobsPerSecond / bt.jobsPerSecond, 2)} | ${fmt(kt.jobsPerSecond / bt.jobsPerSecond, 2)} | ${fmt(kt.jobsPerSecond / pt.jobsPerSecond, 2)} |`,
-    `| (b) warm latency p50, ms | ${fmt(pl.p50, 2)} | ${fmt(kl.p50, 2)} | ${fmt(bl.p50, 2)} | ${fmt(pl.p50 / bl.p50, 2)} | ${fmt(kl.p50 / bl.p50, 2)} | ${fmt(kl.p50 / pl.p50, 2)} |`,
-    `| (b) warm latency p99, ms | ${fmt(pl.p99, 2)} | ${fmt(kl.p99, 2)} | ${fmt(bl.p99, 2)} | ${fmt(pl.p99 / bl.p99, 2)} | ${fmt(kl.p99 / bl.p99, 2)} | ${fmt(kl.p99 / pl.p99, 2)} |`,
+    `| benchmark | ${columns.map(([name]) => name).join(" | ")} |`,
+    `| --- | ${columns.map(() => "---").join(" | ")} |`,
+    row(`(a) no-op throughput, ${THROUGHPUT_JOBS} jobs, jobs/s`, (r) => thr(r).jobsPerSecond, 0, b.t.jobsPerSecond),
+    row(`(b) warm latency p50 (${LATENCY_CALLS} calls), ms`, (r) => lat(r).p50, 2, b.l.p50),
+    row("(b) warm latency p99, ms", (r) => lat(r).p99, 2, b.l.p99),
   ].join("\n");
   process.stdout.write(`${table}\n`);
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });

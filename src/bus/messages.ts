@@ -20,14 +20,18 @@ export function driverOf(channel: string): string {
   return channel.split(".")[0] ?? channel;
 }
 
-/** The headers of a results message: its channel and driver (for routing and ActiveMQ selectors), task and signature. */
-export function resultsHeaders(channel: string, taskId: number, signature: string): Record<string, string> {
+/**
+ * The headers of a message: its channel and driver (routing, ActiveMQ selectors), workflow, task and
+ * signature. Each job's key and attempt are in the body, since a message carries the jobs that finished together.
+ */
+export function resultsHeaders(task: { channel: string; taskId: number; workflowId: number }, signature: string): Record<string, string> {
   return {
     persistent: "true",
     "content-type": "application/json",
-    [HEADER.channel]: channel,
-    [HEADER.driver]: driverOf(channel),
-    [HEADER.task]: String(taskId),
+    [HEADER.channel]: task.channel,
+    [HEADER.driver]: driverOf(task.channel),
+    [HEADER.workflow]: String(task.workflowId),
+    [HEADER.task]: String(task.taskId),
     [HEADER.sig]: signature,
   };
 }
@@ -38,7 +42,13 @@ export function reportsQueue(prefix: string): string {
 }
 
 /** Header names (underscores, so that ActiveMQ selectors can use them). */
-export const HEADER = { channel: "pando_channel", driver: "pando_driver", task: "pando_task", sig: "pando_sig" } as const;
+export const HEADER = {
+  channel: "pando_channel",
+  driver: "pando_driver",
+  workflow: "pando_workflow",
+  task: "pando_task",
+  sig: "pando_sig",
+} as const;
 
 /** HMAC-SHA256 of a message body with its task's key: only holders of the key can write a task's results. */
 export function sign(key: string, body: string): string {

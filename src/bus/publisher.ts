@@ -7,6 +7,7 @@ import { StompLink } from "./stomp-link.js";
 /** What a pilot publishes for one task: its attempt reports, and the successes among them. */
 export interface TaskReports {
   taskId: number;
+  workflowId: number;
   channel: string;
   key: string;
   updates: AttemptUpdate[];
@@ -67,7 +68,7 @@ export class ResultPublisher {
         this.link.publish(
           resultsTopic(this.config.prefix, task.channel),
           body,
-          resultsHeaders(task.channel, task.taskId, sign(task.key, body)),
+          resultsHeaders(task, sign(task.key, body)),
           RECEIPT_MS,
         ),
       );
@@ -78,7 +79,7 @@ export class ResultPublisher {
       this.link.publish(
         reportsQueue(this.config.prefix),
         reportBody,
-        resultsHeaders(task.channel, task.taskId, sign(task.key, reportBody)),
+        resultsHeaders(task, sign(task.key, reportBody)),
         RECEIPT_MS,
       ),
     );

@@ -18,7 +18,7 @@ import { StompLink } from "./stomp-link.js";
 /** What the bridge needs from the server. */
 export interface BridgeHost {
   /** The channel and signing key of a task, or undefined for an unknown task. */
-  taskChannel(taskId: number): Promise<{ channel: string; key: string } | undefined>;
+  taskChannel(taskId: number): Promise<{ channel: string; key: string; workflowId: number } | undefined>;
   /** Records a pilot's attempt reports that came through the broker. */
   applyReports(pilotId: number, updates: AttemptUpdate[]): Promise<void>;
   count(metric: string, by?: number): void;
@@ -136,7 +136,7 @@ export class ServerBridge {
       await this.link.publish(
         resultsTopic(this.config.prefix, task.channel),
         body,
-        resultsHeaders(task.channel, taskId, sign(task.key, body)),
+        resultsHeaders({ channel: task.channel, taskId, workflowId: task.workflowId }, sign(task.key, body)),
         RELAY_RECEIPT_MS,
       );
       return true;

@@ -30,6 +30,7 @@ interface Wanted {
 }
 
 let receiptSeq = 0;
+const SUBSCRIBE_RECEIPT_MS = 5000;
 
 /**
  * A TCP socket without Nagle's algorithm: STOMP frames are small and each one is waited for (a receipt, a
@@ -89,8 +90,10 @@ export class StompLink {
     this.client.onConnect = (frame) => {
       const server = frame.headers.server ?? "";
       this.flavor = /activemq/i.test(server) ? "activemq" : /rabbitmq/i.test(server) ? "rabbitmq" : "other";
-      for (const w of this.wanted) this.subscribeNow(w);
-      this.setState({ connected: true, error: undefined });
+      // "Connected" means the subscriptions are in place again too: anything sent afterwards reaches them.
+      void Promise.all([...this.wanted].map((w) => this.subscribeConfirmed(w, SUBSCRIBE_RECEIPT_MS))).then(() =>
+        this.setState({ connected: true, error: undefined }),
+      );
     };
     this.client.onStompError = (frame) => {
       const message = frame.headers.message ?? frame.body;
@@ -190,20 +193,22 @@ export class StompLink {
       w.current = undefined;
     };
     if (!this.state.connected) return { unsubscribe, confirmed: false };
+    return { unsubscribe, confirmed: await this.subscribeConfirmed(w, receiptTimeoutMs) };
+  }
+
+  /** Subscribes and resolves true when the broker confirmed it with a receipt (false on timeout). */
+  private subscribeConfirmed(w: Wanted, timeoutMs: number): Promise<boolean> {
     const receipt = `${this.options.name}-${process.pid}-sub-${++receiptSeq}`;
     const confirmed = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), receiptTimeoutMs);
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
       this.client.watchForReceipt(receipt, () => {
         clearTimeout(timer);
         resolve(true);
       });
     });
-    this.subscribeNow(w, receipt);
-    return { unsubscribe, confirmed: await confirmed };
-  }
-
-  private subscribeNow(w: Wanted, receipt?: string): void {
-    w.current = this.client.subscribe(w.destination, w.onMessage, receipt ? { ...w.headers, receipt } : w.headers);
+    w.current = this.client.subscribe(w.destination, w.onMessage, { ...w.headers, receipt });
+    return confirmed;
   }
 
   async stop(): Promise<void> {

@@ -434,7 +434,14 @@ export class Pilot implements ExecutorEvents {
       const job = held.job;
       let reports = byTask.get(job.taskId);
       if (!reports) {
-        reports = { taskId: job.taskId, channel: job.channel, key: job.resultKey, updates: [], successes: [] };
+        reports = {
+          taskId: job.taskId,
+          workflowId: job.workflowId,
+          channel: job.channel,
+          key: job.resultKey,
+          updates: [],
+          successes: [],
+        };
         byTask.set(job.taskId, reports);
       }
       reports.updates.push(u);

@@ -186,7 +186,9 @@ export class Service {
       {
         taskChannel: async (taskId) => {
           const info = await this.store.tasks.info(taskId);
-          return info?.channel && info.resultKey ? { channel: info.channel, key: info.resultKey } : undefined;
+          return info?.channel && info.resultKey
+            ? { channel: info.channel, key: info.resultKey, workflowId: info.workflowId }
+            : undefined;
         },
         applyReports: async (pilotId, updates) => {
           const result = await this.store.dispatch.apply(pilotId, updates.map((u) => this.boundUpdate(u)), "broker");
