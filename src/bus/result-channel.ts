@@ -149,7 +149,7 @@ export class TaskResults {
 
   /**
    * Delivers the task's outcomes until `done()` says every job has a final state. Uses the broker when it
-   * is active; when it is not, or goes away, the server's long-poll too (until the task's end).
+   * is active; when it is not, or goes away, or with `restOnly`, the server's long-poll too (until the end).
    */
   collect(
     taskId: number,
@@ -157,6 +157,7 @@ export class TaskResults {
     deliver: (outcomes: JobOutcome[], via: ReceivedVia) => void,
     done: () => boolean,
     signal: AbortSignal,
+    restOnly = false,
   ): Promise<void> {
     this.keys = keys;
     this.taskId = taskId;
@@ -179,7 +180,7 @@ export class TaskResults {
     if (done()) {
       this.complete = true;
       this.finish?.();
-    } else if (!this.owner.brokerActive) {
+    } else if (restOnly || !this.owner.brokerActive) {
       this.brokerLost();
     }
     return finished.finally(() => {

@@ -26,6 +26,9 @@ addServerOptions(
     .option("--pilots <n>", "local pilots of the embedded server (default: number of cores)", parseCount)
     .option("--slots <n>", "executors per local pilot", parseCount)
     .option("--queue <name>", "queue of the workflow's tasks")
+    .option("--remote", "run the driver on a pilot too: the workflow survives this program (needs #export)")
+    .option("--detach", "with --remote: print the workflow id and return at once (needs --server)")
+    .option("--resume <id>", "continue a local workflow whose driver stopped: finished work calls are not run again", parseCount)
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress lines"),
 ).action(async (target: string, args: string[], flags: RunFlags) => {

@@ -9,6 +9,10 @@ import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
 import { JobError, TaskFailedError } from "../sdk/errors.js";
 import { registry } from "../sdk/registry.js";
+import { workflowValue, type WorkflowHandle } from "../sdk/workflow-handle.js";
+import type { Workflow } from "../sdk/workflow.js";
+import type { WorkflowView } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
 import { parseWorkflowArg } from "./parse.js";
 import { Progress } from "./progress.js";
@@ -22,6 +26,30 @@ export interface RunFlags extends ServerFlags {
   queue?: string;
   json?: boolean;
   quiet?: boolean;
+  remote?: boolean;
+  detach?: boolean;
+  resume?: number;
+}
+
+const REMOTE_POLL_MS = 1000;
+
+/** Follows a remote workflow's tasks on the progress display until the workflow ends; returns its view. */
+async function followRemote(handle: WorkflowHandle<unknown>, client: PandoClient, progress: Progress): Promise<WorkflowView> {
+  for (;;) {
+    const view = await client.getWorkflow(handle.id, { waitMs: REMOTE_POLL_MS });
+    for (const t of view.tasks) {
+      if (t.kind !== "work") continue;
+      progress.update({
+        taskId: t.id,
+        work: t.work,
+        nJobs: t.nJobs,
+        finished: t.nFinished,
+        failed: t.nFailed,
+        done: FINAL_TASK_STATUSES.has(t.status),
+      });
+    }
+    if (FINAL_WORKFLOW_STATUSES.has(view.status)) return view;
+  }
 }
 
 function splitTarget(target: string): { file: string; exportName: string | undefined } {
@@ -61,6 +89,15 @@ function tracker() {
  */
 export async function runCommand(target: string, rawArgs: string[], flags: RunFlags): Promise<number> {
   const { file, exportName } = splitTarget(target);
+  if ((flags.remote || flags.resume !== undefined) && exportName === undefined) {
+    throw new Error(`--remote and --resume need the workflow to call: pando run ${file}#<export>`);
+  }
+  if (flags.detach && !(flags.remote && flags.server)) {
+    throw new Error("--detach needs --remote and --server: an embedded server ends with this command");
+  }
+  if (flags.remote && flags.resume !== undefined) {
+    throw new Error("--resume is for local drivers; a remote workflow's server re-runs its driver by itself");
+  }
   const progress = new Progress(process.stderr, !flags.quiet);
   const config = serverConfigFrom(flags);
   const bundle = await bundleEntry(file);
@@ -89,12 +126,33 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   }
 
   let outcome: "ok" | "failed" = "ok";
+  // A driver stopped by a signal closes its workflows (their unfinished tasks are cancelled) before it goes;
+  // one killed outright is found by the server when its heartbeats stop.
+  const interrupt = (signal: NodeJS.Signals) => {
+    progress.line(`${signal}: closing ${runs.active().length} running workflow(s)`);
+    const closing = runs.active().map((id) =>
+      client
+        .closeWorkflow(id, { outcome: "threw", error: { name: "Interrupted", message: `the driver was stopped by ${signal}` } })
+        .catch(() => undefined),
+    );
+    void Promise.all(closing)
+      .then(() => embedded?.stop())
+      .finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
   try {
     await uploadBundle(client, bundle);
     const bundlePath = new BundleCache(resolve(join(config.dataDir, "cache"))).put(bundle.hash, bundle.code);
+    let resume = flags.resume;
     setDriverEnvironment({
       client,
       queue: flags.queue,
+      takeResume: () => {
+        const id = resume;
+        resume = undefined;
+        return id;
+      },
       bundle: async () => ({ hash: bundle.hash, lockfileHash: bundle.lockfileHash }),
       onWorkflowStart: (id, name) => {
         runs.start(id);
@@ -126,7 +184,31 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
       const found = Object.keys(mod).join(", ") || "none";
       throw new Error(`${file} has no exported workflow '${exportName}' (exports: ${found}); wrap the driver with workflow()`);
     }
-    const value: unknown = await (wf as (...a: unknown[]) => Promise<unknown>)(...rawArgs.map(parseWorkflowArg));
+    const args = rawArgs.map(parseWorkflowArg);
+    let value: unknown;
+    if (flags.remote) {
+      const handle = await (wf as Workflow<(...a: unknown[]) => unknown>).submit(...args);
+      if (flags.detach) {
+        process.stdout.write(flags.json ? `${JSON.stringify({ id: handle.id, monitorUrl: handle.monitorUrl })}\n` : `${handle.id}\n`);
+        return 0;
+      }
+      progress.workflowStarted(handle.id, exportName, client.serverUrl);
+      const stopFollowing = () => {
+        progress.line(`workflow ${handle.id} runs on; follow it at ${handle.monitorUrl}`);
+        process.exit(130);
+      };
+      process.once("SIGINT", stopFollowing);
+      try {
+        const view = await followRemote(handle, client, progress);
+        progress.line(`workflow ${view.id} ${view.status}`);
+        if (view.status !== "finished" && view.status !== "subfinished") outcome = "failed";
+        value = workflowValue(view);
+      } finally {
+        process.off("SIGINT", stopFollowing);
+      }
+    } else {
+      value = await (wf as (...a: unknown[]) => Promise<unknown>)(...args);
+    }
     progress.end();
     process.stdout.write(
       flags.json ? `${JSON.stringify(value ?? null)}\n` : `${inspect(value, { depth: 6, colors: process.stdout.isTTY })}\n`,
@@ -137,6 +219,8 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     process.stderr.write(`${describeError(err)}\n`);
     return 1;
   } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
     setDriverEnvironment(undefined);
     await (embedded ? embedded.stop() : client.close());
   }

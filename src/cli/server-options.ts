@@ -40,6 +40,25 @@ const SETTINGS: Setting[] = [
     },
   },
   {
+    key: "driverHeartbeatTimeout",
+    flag: "--driver-heartbeat-timeout <duration>",
+    env: "PANDO_DRIVER_HEARTBEAT_TIMEOUT",
+    help: "silence after which a local driver is lost: its workflow fails and its tasks are cancelled (60s)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => {
+      c.driverHeartbeatTimeoutMs = v as number;
+      c.driverHeartbeatIntervalMs = Math.min(c.driverHeartbeatIntervalMs, Math.max(1, Math.floor((v as number) / 4)));
+    },
+  },
+  {
+    key: "queues",
+    flag: "--queues <names>",
+    env: "PANDO_QUEUES",
+    help: "comma-separated names of further local queues besides the default one",
+    parse: (t) => t.split(",").map((q) => q.trim()).filter((q) => q.length > 0),
+    apply: (c, v) => (c.extraQueues = v as string[]),
+  },
+  {
     key: "maxPayload",
     flag: "--max-payload <size>",
     env: "PANDO_MAX_PAYLOAD",

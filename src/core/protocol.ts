@@ -21,14 +21,33 @@ export const errorInfoSchema = z.object({
   signal: z.string().optional(),
 }) satisfies z.ZodType<ErrorInfo>;
 
-export const createWorkflowSchema = z.object({
-  name,
-  mode: z.enum(["local", "remote"]).default("local"),
-  queue: name.optional(),
-  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest").optional(),
-  nodeVersion: z.string().max(50).optional(),
-  lockfileHash: z.string().max(128).optional(),
-});
+const bundleHash = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest");
+
+export const createWorkflowSchema = z
+  .object({
+    name,
+    mode: z.enum(["local", "remote"]).default("local"),
+    queue: name.optional(),
+    bundleHash: bundleHash.optional(),
+    nodeVersion: z.string().max(50).optional(),
+    lockfileHash: z.string().max(128).optional(),
+    /** The driver's arguments as a tagged-JSON list: run by a pilot (remote), or checked on resume (local). */
+    args: z.string().optional(),
+    /** Seed of context().random(); default a random one. */
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    /** Queue of the driver task of a remote workflow; default the workflow's queue. */
+    driverQueue: name.optional(),
+    /** Attempts of the driver task of a remote workflow (its own failures; lost pilots never count). */
+    driverMaxAttempts: z.number().int().min(1).max(100).optional(),
+  })
+  .superRefine((req, ctx) => {
+    if (req.mode !== "remote") return;
+    for (const field of ["bundleHash", "args"] as const) {
+      if (req[field] === undefined) {
+        ctx.addIssue({ code: "custom", path: [field], message: "is required for a remote workflow (its pilot runs the driver)" });
+      }
+    }
+  });
 export type CreateWorkflowRequest = z.input<typeof createWorkflowSchema>;
 
 export const closeWorkflowSchema = z.object({
@@ -43,9 +62,38 @@ export const closeWorkflowSchema = z.object({
 });
 export type CloseWorkflowRequest = z.input<typeof closeWorkflowSchema>;
 
+/** A local driver started again (`pando run --resume`): it must be the same workflow with the same arguments. */
+export const resumeWorkflowSchema = z.object({ name, args: z.string().default("[]") });
+export type ResumeWorkflowRequest = z.input<typeof resumeWorkflowSchema>;
+
+export const createTokenSchema = z.object({
+  name: z.string().min(1).max(200),
+  /** Administrators only: the user the token acts for (created if new); default the caller. */
+  user: name.optional(),
+  /** A token valid for this workflow only (its owner's, or an administrator's choice). */
+  workflowId: id.optional(),
+});
+export type CreateTokenRequest = z.input<typeof createTokenSchema>;
+
+export interface CreateTokenResponse {
+  token: string;
+  user: string;
+  workflowId: number | null;
+}
+
+export const workflowQuerySchema = z.object({
+  /** Waits up to this long for the workflow to end (long-poll); 0 answers at once. */
+  waitMs: z.coerce.number().int().nonnegative().max(120_000).default(0),
+});
+export type WorkflowQuery = z.input<typeof workflowQuerySchema>;
+
+export const putStepSchema = z.object({ name: z.string().min(1).max(200), value: z.string() });
+export type PutStepRequest = z.input<typeof putStepSchema>;
+
 export const submitTaskSchema = z.object({
   work: name,
-  bundleHash: z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest"),
+  bundleHash,
+  /** The call's position in the driver: with the work and arguments, its memo key. */
   seq: z.number().int().nonnegative().optional(),
   queue: name.optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
@@ -114,11 +162,25 @@ export type HeartbeatRequest = z.input<typeof heartbeatSchema>;
 
 export interface CreateWorkflowResponse {
   id: number;
+  /** Seed of the workflow's context().random(), the same for every run of its driver. */
+  seed: number;
+  /** Remote mode: the task whose one job runs the driver. */
+  driverTaskId: number | null;
+  /** Local mode: how often the driver must send a heartbeat (POST /workflows/:id/heartbeat). */
+  driverHeartbeatMs: number;
+}
+
+export interface StepRecord {
+  seq: number;
+  name: string;
+  value: string;
 }
 
 export interface TaskView {
   id: number;
   workflowId: number;
+  /** "work" for a work call, "driver" for the task that runs a remote workflow's body. */
+  kind: "work" | "driver";
   work: string;
   seq: number | null;
   status: TaskStatus;
@@ -146,6 +208,10 @@ export interface WorkflowView {
   bundleHash: string | null;
   nodeVersion: string | null;
   lockfileHash: string | null;
+  /** Seed of context().random(). */
+  seed: number;
+  /** Remote mode: the task that runs the driver. */
+  driverTaskId: number | null;
   createdAt: number;
   updatedAt: number;
   endedAt: number | null;
@@ -157,6 +223,8 @@ export interface WorkflowView {
 export interface SubmitTaskResponse {
   id: number;
   nJobs: number;
+  /** True when a re-run driver's call found its task from an earlier run (nothing was submitted). */
+  attached: boolean;
 }
 
 /** One job's final outcome, as delivered to the waiting driver. */
@@ -219,6 +287,9 @@ export interface DispatchedJob {
   /** The task's result channel and signing key, for publishing results to the broker. */
   channel: string;
   resultKey: string;
+  /** "driver": the job runs the workflow's body (with `token`, valid for its workflow only). */
+  kind: "work" | "driver";
+  token?: string;
 }
 
 export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { kind: "shutdown" };

@@ -26,3 +26,5 @@ export const WORKFLOW_STATUSES = ["new", "running", "finished", "subfinished", "
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
 export type WorkflowMode = "local" | "remote";
+
+export const FINAL_WORKFLOW_STATUSES: ReadonlySet<WorkflowStatus> = new Set(["finished", "subfinished", "failed", "cancelled"]);

@@ -20,6 +20,13 @@ export interface ExecutorSettings {
   maxLogChars: number;
   /** Prefix for what the executor prints outside any job. */
   label: string;
+  /** The server a driver job's work calls go to. */
+  serverUrl: string;
+}
+
+function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { PANDO_TOKEN: _token, PANDO_SERVER: _server, PANDO_BROKER_PASSWORD: _password, ...rest } = env;
+  return rest;
 }
 
 /** The pilot's side of one executor process bound to one bundle. */
@@ -42,9 +49,11 @@ export class ExecutorHandle {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       execArgv: ["--enable-source-maps"],
       env: {
-        ...process.env,
+        // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
+        ...withoutCredentials(process.env),
         PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
         PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
+        PANDO_SERVER_URL: settings.serverUrl,
       },
     });
     const forward = (chunk: Buffer) => process.stderr.write(`[${settings.label}] ${chunk.toString("utf8")}`);

@@ -4,7 +4,9 @@ import { importForRegistrations } from "../bundle/load.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/protocol.js";
+import { HttpPandoClient } from "../sdk/client.js";
 import { withJob } from "../sdk/context.js";
+import { executeDriver } from "../sdk/driver-run.js";
 import { registry } from "../sdk/registry.js";
 import { CappedOutput } from "./capture.js";
 import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
@@ -12,6 +14,7 @@ import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
 const bundlePath = process.argv[2];
 const maxPayloadBytes = Number(process.env.PANDO_MAX_PAYLOAD_BYTES);
 const maxLogChars = Number(process.env.PANDO_MAX_LOG_CHARS);
+const serverUrl = process.env.PANDO_SERVER_URL ?? "";
 
 function send(msg: FromExecutor): void {
   process.send?.(msg);
@@ -56,6 +59,7 @@ async function runOne(job: DispatchedJob): Promise<JobDone> {
     endedAt: Date.now(),
     ...fields,
   });
+  if (job.kind === "driver") return runDriver(job, done);
   const entry = registry().works.get(job.work);
   if (!entry) {
     const known = [...registry().works.keys()].join(", ") || "none";
@@ -98,6 +102,59 @@ async function runOne(job: DispatchedJob): Promise<JobDone> {
     return done({ error: errorInfo(err, "user_error"), stdout: logs.out.text(), stderr: logs.err.text() });
   } finally {
     output = undefined;
+  }
+}
+
+/**
+ * Runs a remote workflow's body: its work calls become tasks of the workflow, made with the job's token
+ * (valid for this workflow only), and the body's end closes the workflow. The job succeeds once the
+ * workflow has recorded the body's outcome, whatever it was; only a failure to record it is retried.
+ */
+async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) => JobDone): Promise<JobDone> {
+  const entry = registry().workflows.get(job.work);
+  if (!entry) {
+    const known = [...registry().workflows.keys()].join(", ") || "none";
+    return done({
+      error: {
+        code: "unknown_work",
+        message: `no workflow named '${job.work}' is registered in bundle ${job.bundleHash.slice(0, 12)}; registered workflows: ${known}`,
+      },
+    });
+  }
+  if (!job.token) return done({ error: { code: "bad_arguments", message: "the driver job came without its workflow token" } });
+  let args: unknown;
+  try {
+    args = decode(job.args);
+  } catch (err) {
+    return done({ error: errorInfo(err, "bad_arguments") });
+  }
+  if (!Array.isArray(args)) return done({ error: { code: "bad_arguments", message: "the driver's arguments are not a list" } });
+  const client = new HttpPandoClient(serverUrl, job.token);
+  output = { out: new CappedOutput(maxLogChars), err: new CappedOutput(maxLogChars) };
+  const logs = output;
+  const withLogs = (fields: Partial<JobDone>) => done({ ...fields, stdout: logs.out.text(), stderr: logs.err.text() });
+  try {
+    const wf = await client.getWorkflow(job.workflowId);
+    const outcome = await executeDriver({
+      client,
+      workflowId: job.workflowId,
+      seed: wf.seed,
+      bundleHash: job.bundleHash,
+      queue: wf.queue,
+      body: entry.fn as (...a: unknown[]) => unknown,
+      args,
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+    });
+    if (!outcome.view) {
+      const reason = outcome.ok ? "" : `: ${String((outcome.error as Error | undefined)?.message ?? outcome.error)}`;
+      return withLogs({ error: { code: "user_error", message: `the driver could not record its outcome${reason}` } });
+    }
+    return withLogs({ ok: true, result: outcome.view.result ?? undefined });
+  } catch (err) {
+    return withLogs({ error: errorInfo(err, "user_error") });
+  } finally {
+    output = undefined;
+    await client.close();
   }
 }
 

@@ -69,6 +69,8 @@ export class Pilot implements ExecutorEvents {
   private readonly held = new Map<string, Held>();
   private waiting: DispatchedJob[] = [];
   private readonly executors: ExecutorHandle[] = [];
+  /** Executors of driver jobs: one each, outside the slots (a driver mostly waits for its work calls). */
+  private readonly drivers = new Set<ExecutorHandle>();
   private readonly bundles = new Map<string, Promise<string>>();
   private readonly brokenBundles = new Map<string, ErrorInfo>();
   private pending: AttemptUpdate[] = [];
@@ -134,9 +136,9 @@ export class Pilot implements ExecutorEvents {
 
   // ---- taking jobs ----------------------------------------------------------------------------------
 
-  /** Jobs this pilot wants to hold: its slots times the current depth. */
+  /** Jobs this pilot wants to hold: its slots times the current depth, besides the drivers it runs. */
   private capacity(): number {
-    return this.options.slots * this.depth.value();
+    return this.options.slots * this.depth.value() + this.drivers.size;
   }
 
   /**
@@ -176,7 +178,8 @@ export class Pilot implements ExecutorEvents {
   }
 
   private dropEverything(): void {
-    for (const ex of this.executors.splice(0)) ex.kill();
+    for (const ex of [...this.executors.splice(0), ...this.drivers]) ex.kill();
+    this.drivers.clear();
     this.held.clear();
     this.waiting = [];
     this.pending = [];
@@ -201,6 +204,10 @@ export class Pilot implements ExecutorEvents {
     this.bundlePath(job.bundleHash).then(
       () => {
         if (held.phase !== "fetching") return;
+        if (job.kind === "driver") {
+          this.startDriver(held);
+          return;
+        }
         held.phase = "waiting";
         this.waiting.push(job);
         this.dispatch();
@@ -267,20 +274,25 @@ export class Pilot implements ExecutorEvents {
         if (!idle) return;
         this.retire(idle);
       }
-      const path = this.cache.pathOf(job.bundleHash);
-      this.executors.push(
-        new ExecutorHandle(
-          job.bundleHash,
-          path,
-          {
-            maxPayloadBytes: this.config!.maxPayloadBytes,
-            maxLogChars: this.config!.maxLogChars,
-            label: `pilot ${this.id} executor`,
-          },
-          this,
-        ),
-      );
+      this.executors.push(new ExecutorHandle(job.bundleHash, this.cache.pathOf(job.bundleHash), this.executorSettings(), this));
     }
+  }
+
+  private executorSettings() {
+    return {
+      maxPayloadBytes: this.config!.maxPayloadBytes,
+      maxLogChars: this.config!.maxLogChars,
+      label: `pilot ${this.id} executor`,
+      serverUrl: this.options.server,
+    };
+  }
+
+  /** A driver job gets an executor of its own, started at once. */
+  private startDriver(held: Held): void {
+    held.phase = "running";
+    const ex = new ExecutorHandle(held.job.bundleHash, this.cache.pathOf(held.job.bundleHash), this.executorSettings(), this);
+    this.drivers.add(ex);
+    ex.inflight.push(held.job);
   }
 
   private retire(ex: ExecutorHandle): void {
@@ -315,11 +327,24 @@ export class Pilot implements ExecutorEvents {
     if (added) void this.flush();
   }
 
-  onReady(_ex: ExecutorHandle): void {
+  onReady(ex: ExecutorHandle): void {
+    if (this.drivers.has(ex)) {
+      // Its one job was put in flight when the executor was started.
+      ex.run(ex.inflight.splice(0));
+      this.started(ex);
+      return;
+    }
     this.dispatch();
   }
 
   onLoadFailed(ex: ExecutorHandle, error: ErrorInfo): void {
+    if (this.drivers.delete(ex)) {
+      const held = ex.inflight[0] && this.held.get(keyOf(ex.inflight[0]));
+      ex.inflight.splice(0);
+      ex.kill();
+      if (held) this.finish(held, { state: "failed", error });
+      return;
+    }
     this.brokenBundles.set(ex.bundleHash, error);
     this.retire(ex);
     const failing = this.waiting.filter((j) => j.bundleHash === ex.bundleHash);
@@ -332,6 +357,14 @@ export class Pilot implements ExecutorEvents {
 
   onDone(ex: ExecutorHandle, job: DispatchedJob, done: JobDone): void {
     const held = this.held.get(keyOf(job));
+    if (this.drivers.delete(ex)) {
+      ex.kill();
+      if (held) {
+        const { t: _t, ok, dropped: _dropped, jobId: _j, attempt: _a, ...fields } = done;
+        this.finish(held, { ...fields, state: ok ? "finished" : "failed" });
+      }
+      return;
+    }
     if (held) {
       if (done.dropped) {
         this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
@@ -353,6 +386,13 @@ export class Pilot implements ExecutorEvents {
   }
 
   onExit(ex: ExecutorHandle, inflight: DispatchedJob[], reason: string): void {
+    if (this.drivers.delete(ex)) {
+      const held = inflight[0] && this.held.get(keyOf(inflight[0]));
+      if (!held) return;
+      if (ex.killedFor === held.job) this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+      else this.finish(held, { state: "failed", error: { code: "executor_crash", message: reason } });
+      return;
+    }
     const i = this.executors.indexOf(ex);
     if (i >= 0) this.executors.splice(i, 1);
     const [first, ...rest] = inflight;
@@ -558,7 +598,7 @@ export class Pilot implements ExecutorEvents {
       this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
       return;
     }
-    const ex = this.executors.find((e) => e.inflight.includes(held.job));
+    const ex = [...this.executors, ...this.drivers].find((e) => e.inflight.includes(held.job));
     if (!ex) return;
     if (ex.current === held.job) ex.kill(held.job);
     else ex.cancelQueued(held.job);
@@ -583,6 +623,12 @@ export class Pilot implements ExecutorEvents {
     while (this.executors.some((e) => e.inflight.length > 0) && Date.now() < deadline) await sleep(20);
     await Promise.race([this.flush(), sleep(Math.max(0, deadline - Date.now()))]);
     for (const ex of this.executors.splice(0)) ex.kill();
+    // Drivers are not waited for: the server gives them to another pilot, where they pick up where they were.
+    for (const ex of this.drivers) {
+      for (const j of ex.inflight) this.held.delete(keyOf(j));
+      ex.kill();
+    }
+    this.drivers.clear();
     await this.awaitRecorded(deadline);
     await this.publisher?.stop();
     if (this.id > 0) {

@@ -3,11 +3,15 @@ import type {
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
+  PutStepRequest,
   ResultsQuery,
+  ResumeWorkflowRequest,
+  StepRecord,
   SubmitTaskRequest,
   SubmitTaskResponse,
   TaskResultsResponse,
   TaskView,
+  WorkflowQuery,
   WorkflowView,
 } from "../core/protocol.js";
 import { HttpTransport, PandoApiError } from "./http.js";
@@ -20,7 +24,14 @@ export interface PandoClient {
   readonly serverUrl: string;
   createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse>;
   closeWorkflow(workflowId: number, req: CloseWorkflowRequest): Promise<WorkflowView>;
-  getWorkflow(workflowId: number): Promise<WorkflowView>;
+  /** With waitMs, waits up to that long for the workflow to end. */
+  getWorkflow(workflowId: number, query?: WorkflowQuery, signal?: AbortSignal): Promise<WorkflowView>;
+  killWorkflow(workflowId: number): Promise<WorkflowView>;
+  resumeWorkflow(workflowId: number, req: ResumeWorkflowRequest): Promise<CreateWorkflowResponse>;
+  /** A local driver tells the server it is alive; `open` is false once the workflow was closed. */
+  driverHeartbeat(workflowId: number): Promise<{ open: boolean }>;
+  steps(workflowId: number): Promise<StepRecord[]>;
+  putStep(workflowId: number, seq: number, req: PutStepRequest): Promise<StepRecord>;
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse>;
   taskResults(taskId: number, query: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse>;
   killTask(taskId: number): Promise<TaskView>;
@@ -51,8 +62,32 @@ export class HttpPandoClient implements PandoClient {
     return this.http.json("POST", `/api/v1/workflows/${workflowId}/close`, req, { retryUnreachableMs: RETRY_MS });
   }
 
-  getWorkflow(workflowId: number): Promise<WorkflowView> {
-    return this.http.json("GET", `/api/v1/workflows/${workflowId}`, undefined, { retryUnreachableMs: RETRY_MS });
+  getWorkflow(workflowId: number, query: WorkflowQuery = {}, signal?: AbortSignal): Promise<WorkflowView> {
+    const wait = query.waitMs ? `?waitMs=${query.waitMs}` : "";
+    return this.http.json("GET", `/api/v1/workflows/${workflowId}${wait}`, undefined, {
+      signal,
+      retryUnreachableMs: RETRY_MS,
+    });
+  }
+
+  killWorkflow(workflowId: number): Promise<WorkflowView> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/kill`, {}, { retryUnreachableMs: RETRY_MS });
+  }
+
+  resumeWorkflow(workflowId: number, req: ResumeWorkflowRequest): Promise<CreateWorkflowResponse> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/resume`, req, { retryUnreachableMs: RETRY_MS });
+  }
+
+  driverHeartbeat(workflowId: number): Promise<{ open: boolean }> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/heartbeat`, {});
+  }
+
+  steps(workflowId: number): Promise<StepRecord[]> {
+    return this.http.json("GET", `/api/v1/workflows/${workflowId}/steps`, undefined, { retryUnreachableMs: RETRY_MS });
+  }
+
+  putStep(workflowId: number, seq: number, req: PutStepRequest): Promise<StepRecord> {
+    return this.http.json("PUT", `/api/v1/workflows/${workflowId}/steps/${seq}`, req, { retryUnreachableMs: RETRY_MS });
   }
 
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse> {

@@ -15,6 +15,12 @@ export interface RunContext {
   queue: string | undefined;
   /** Sequence number of the next work call (the memo key's position). */
   nextSeq: number;
+  /** Sequence number of the next context().step() (and now()). */
+  nextStep: number;
+  /** Steps recorded by earlier runs of this workflow's driver, read once per run. */
+  steps: Promise<Map<number, { name: string; value: string }>> | undefined;
+  /** context().random(): seeded per workflow, so every run of the driver draws the same numbers. */
+  random: () => number;
   /** Tasks whose every result this driver has received. */
   completeTasks: number[];
   onProgress: ((p: TaskProgress) => void) | undefined;

@@ -10,6 +10,11 @@ export interface DriverEnvironment {
   bundle(definedIn: string | undefined): Promise<{ hash: string; lockfileHash: string | null }>;
   /** Default queue of workflows started here. */
   queue?: string;
+  /**
+   * `pando run --resume <id>`: the id of the workflow the first call of workflow `name` continues
+   * (once; later calls start new workflows).
+   */
+  takeResume?(name: string): number | undefined;
   onWorkflowStart?(id: number, name: string): void;
   onWorkflowEnd?(id: number, status: string): void;
   onProgress?(progress: TaskProgress): void;

@@ -55,3 +55,11 @@ export class WorkflowError extends Error {
     this.name = "WorkflowError";
   }
 }
+
+/** A wait with a time limit ran out; what was waited for goes on. */
+export class TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}

@@ -20,4 +20,8 @@ export interface WorkflowOptions {
   distributed?: boolean;
   /** Default queue of the workflow's tasks. */
   queue?: string;
+  /** Seed of context().random(): fixed, runs of the workflow draw the same numbers; default a random seed per run. */
+  seed?: number;
+  /** Remote mode (`submit()`): queue of the driver task; default the workflow's queue. */
+  driverQueue?: string;
 }

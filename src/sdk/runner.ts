@@ -8,7 +8,6 @@ import type { WorkOptions } from "./options.js";
 import type { Outcome } from "./outcome.js";
 import type { AnyFn } from "./registry.js";
 
-
 /** A work call in progress: receives each job's outcome once, as it becomes final. */
 export interface OutcomeSink {
   onTaskId(taskId: number): void;
@@ -21,6 +20,8 @@ export interface WorkCall {
   fn: AnyFn;
   options: WorkOptions;
   jobs: JobSpec[];
+  /** Position of the call in its driver (its memo key, with the work and arguments). */
+  seq: number;
 }
 
 function errorInfo(err: unknown, code: ErrorInfo["code"] = "user_error"): ErrorInfo {
@@ -33,7 +34,8 @@ function argsRoot(call: WorkCall, i: number): string {
 }
 
 /**
- * Submits a work call as one task of N jobs in one request, then collects the jobs' final outcomes (from
+ * Submits a work call as one task of N jobs in one request (or, when the driver runs again, attaches to
+ * the task the same call made in an earlier run), then collects the jobs' final outcomes (from
  * the broker, or the server's long-poll) until every job has one. Outcomes are de-duplicated by job key:
  * the first final state of a job wins, so a repeated delivery can never count twice, and completion is
  * decided by the jobs' final states, not by counting messages.
@@ -49,13 +51,13 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   }));
   // Listening starts before submitting: a fast job's result cannot slip by.
   const results = await ctx.results.openTask();
-  const seq = ctx.nextSeq++;
   let taskId: number;
+  let attached: boolean;
   try {
-    ({ id: taskId } = await client.submitTask(ctx.workflowId, {
+    ({ id: taskId, attached } = await client.submitTask(ctx.workflowId, {
       work: call.name,
       bundleHash: ctx.bundleHash,
-      seq,
+      seq: call.seq,
       queue: call.options.queue ?? ctx.queue,
       maxAttempts: call.options.maxAttempts,
       priority: call.options.priority,
@@ -113,6 +115,8 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     },
     () => received.size === call.jobs.length,
     sink.signal,
+    // A task of an earlier run of the driver publishes on that run's channel: read the server's copy.
+    attached,
   );
   ctx.completeTasks.push(taskId);
 }

@@ -1,4 +1,4 @@
-import type { JobError } from "./errors.js";
+import { TimeoutError, type JobError } from "./errors.js";
 import { detailsOf, jobErrorOf, type JobDetails, type Outcome } from "./outcome.js";
 import type { OutcomeSink } from "./runner.js";
 
@@ -36,6 +36,7 @@ export class TaskRun<T, E = unknown, R = unknown> implements PromiseLike<T> {
   private id: number | null = null;
   private value: Promise<T> | undefined;
   private cancelRequested = false;
+  private ended = false;
 
   constructor(private readonly parts: TaskRunParts<T, E>) {
     this.byIndex = new Array<Outcome | undefined>(parts.inputs.length);
@@ -51,7 +52,11 @@ export class TaskRun<T, E = unknown, R = unknown> implements PromiseLike<T> {
         this.wake();
       },
     };
-    this.finished = parts.start(sink).finally(() => this.wake());
+    this.finished = parts.start(sink).finally(() => {
+      // Set before waking the streams, so a woken stream sees the end (no extra turn of the event loop).
+      this.ended = true;
+      this.wake();
+    });
     // Failures surface through then() or asCompleted(); never as an unhandled rejection.
     this.finished.catch(() => undefined);
   }
@@ -80,6 +85,21 @@ export class TaskRun<T, E = unknown, R = unknown> implements PromiseLike<T> {
     return this.result().then(onFulfilled, onRejected);
   }
 
+  /**
+   * The awaited value, or a TimeoutError after `timeoutMs` if the call has not ended by then (it runs on,
+   * and can still be awaited or cancelled).
+   */
+  wait(timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const what = this.id === null ? "the call" : `task ${this.id}`;
+        reject(new TimeoutError(`${what} did not end within ${timeoutMs} ms; it runs on`));
+      }, timeoutMs);
+    });
+    return Promise.race([this.result(), timeout]).finally(() => clearTimeout(timer));
+  }
+
   /** Kills the task: queued jobs are cancelled at once and running ones are stopped. */
   async cancel(): Promise<void> {
     this.cancelRequested = true;
@@ -89,11 +109,6 @@ export class TaskRun<T, E = unknown, R = unknown> implements PromiseLike<T> {
   /** Each job's outcome as soon as it is final, in the order they end. */
   async *asCompleted(): AsyncGenerator<CompletedJob<E, R>, void, undefined> {
     let next = 0;
-    let ended = false;
-    void this.finished.then(
-      () => (ended = true),
-      () => (ended = true),
-    );
     for (;;) {
       while (next < this.outcomes.length) {
         const o = this.outcomes[next++]!;
@@ -108,13 +123,11 @@ export class TaskRun<T, E = unknown, R = unknown> implements PromiseLike<T> {
           details: detailsOf(o),
         };
       }
-      if (ended) {
+      if (this.ended) {
         await this.finished;
         return;
       }
       await new Promise<void>((resolve) => this.wakeStreams.push(resolve));
-      // Let the settled flag of `finished` update before checking it.
-      await Promise.resolve();
     }
   }
 }

@@ -65,7 +65,10 @@ export function work(a: WorkOptions | Fn, b?: Fn): Work<Fn, boolean> {
 
   const call = (jobs: JobSpec[], inputs: readonly unknown[], shape: (o: readonly Outcome[], t: number | null) => unknown) => {
     const ctx = currentRun();
-    const workCall: WorkCall = { name, fn, options, jobs };
+    // The call's number is taken now, in call order, not when its submission gets going: concurrent calls
+    // of a re-run driver must get the same numbers as in the first run.
+    const seq = ctx?.distributed ? ctx.nextSeq++ : 0;
+    const workCall: WorkCall = { name, fn, options, jobs, seq };
     return new TaskRun<unknown, unknown, unknown>({
       inputs,
       shape,

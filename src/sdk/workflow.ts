@@ -1,26 +1,29 @@
 import { fileURLToPath } from "node:url";
-import { acquireResultChannel, releaseResultChannel } from "../bus/result-channel.js";
 import { encode } from "../codec/tagged-json.js";
-import type { WorkflowView } from "../core/protocol.js";
-import type { PandoClient } from "./client.js";
 import { withRun, type RunContext } from "./context.js";
 import { driverEnvironment } from "./driver-env.js";
+import { executeDriver } from "./driver-run.js";
 import { environmentFromProcess } from "./env-from-process.js";
 import { WorkflowError } from "./errors.js";
 import type { WorkflowOptions } from "./options.js";
 import { registerWorkflow, registry, type AnyFn } from "./registry.js";
+import { WorkflowHandle } from "./workflow-handle.js";
 
 type Fn = (...args: never[]) => unknown;
 
 /** A function registered with `workflow()`: calling it runs the driver here, its work calls as tasks. */
 export interface Workflow<F extends Fn> {
   (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  /**
+   * Remote mode: uploads the code, creates the workflow and its driver task, and returns at once; a pilot
+   * runs the body, and a new pilot runs it again (finished work calls returning from memory) if one dies.
+   */
+  submit(...args: Parameters<F>): Promise<WorkflowHandle<Awaited<ReturnType<F>>>>;
   readonly workflowName: string;
   readonly options: Readonly<WorkflowOptions>;
 }
 
 const SDK_DIR = fileURLToPath(new URL("../", import.meta.url));
-const FINAL_STATUS_WAIT_MS = 60_000;
 
 /** The file whose top-level code called workflow(): the entry to bundle when no `pando run` did. */
 function callerFile(): string | undefined {
@@ -34,23 +37,21 @@ function callerFile(): string | undefined {
   return undefined;
 }
 
-/**
- * The workflow's status once the server's copy has caught up: results that came through the broker may
- * reach the driver before the server has read them, and the status follows the server's copy.
- */
-async function finalStatus(client: PandoClient, view: WorkflowView): Promise<string> {
-  const deadline = Date.now() + FINAL_STATUS_WAIT_MS;
-  let current = view;
-  while (current.status === "running" && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    current = await client.getWorkflow(view.id);
+/** The driver's arguments as tagged JSON, or undefined for a local run whose arguments cannot travel. */
+function encodedArgs(args: unknown[], required: boolean): string | undefined {
+  try {
+    return encode(args, { root: "args", what: "argument set" });
+  } catch (err) {
+    if (required) throw err;
+    return undefined;
   }
-  return current.status;
 }
 
-function errorFields(err: unknown): { name?: string; message: string; stack?: string } {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { message: String(err) };
+function noServer(name: string): WorkflowError {
+  return new WorkflowError(
+    `workflow '${name}' has no Pando server to run on: start it with \`pando run <file>#${name}\`, ` +
+      "set PANDO_SERVER and PANDO_TOKEN, or use workflow({ distributed: false }) to run everything in this process",
+  );
 }
 
 /**
@@ -69,56 +70,64 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
   const definedIn = callerFile();
   const body = fn as (...a: unknown[]) => unknown;
 
-  const runDistributed = async (args: unknown[]): Promise<unknown> => {
+  const environment = () => {
     const env = driverEnvironment() ?? environmentFromProcess();
-    if (!env) {
-      throw new WorkflowError(
-        `workflow '${name}' has no Pando server to run on: start it with \`pando run <file>#${name}\`, ` +
-          "set PANDO_SERVER and PANDO_TOKEN, or use workflow({ distributed: false }) to run everything in this process",
-      );
-    }
+    if (!env) throw noServer(name);
+    return env;
+  };
+
+  const runDistributed = async (args: unknown[]): Promise<unknown> => {
+    const env = environment();
     const { hash, lockfileHash } = await env.bundle(definedIn);
     const queue = options.queue ?? env.queue;
+    const encoded = encodedArgs(args, false);
+    const resume = env.takeResume?.(name);
+    const started =
+      resume === undefined
+        ? await env.client.createWorkflow({
+            name,
+            mode: "local",
+            queue,
+            bundleHash: hash,
+            nodeVersion: process.version,
+            lockfileHash: lockfileHash ?? undefined,
+            args: encoded,
+            seed: options.seed,
+          })
+        : await env.client.resumeWorkflow(resume, { name, args: encoded });
+    env.onWorkflowStart?.(started.id, name);
+    const outcome = await executeDriver({
+      client: env.client,
+      workflowId: started.id,
+      seed: started.seed,
+      bundleHash: hash,
+      queue,
+      body,
+      args,
+      heartbeatMs: started.driverHeartbeatMs,
+      onProgress: env.onProgress,
+      onWarning: env.onWarning,
+    });
+    env.onWorkflowEnd?.(started.id, outcome.view?.status ?? "failed");
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  };
+
+  const submit = async (args: unknown[]): Promise<WorkflowHandle<unknown>> => {
+    const env = environment();
+    const { hash, lockfileHash } = await env.bundle(definedIn);
     const { id } = await env.client.createWorkflow({
       name,
-      mode: "local",
-      queue,
+      mode: "remote",
+      queue: options.queue ?? env.queue,
+      driverQueue: options.driverQueue,
       bundleHash: hash,
       nodeVersion: process.version,
       lockfileHash: lockfileHash ?? undefined,
+      args: encodedArgs(args, true),
+      seed: options.seed,
     });
-    env.onWorkflowStart?.(id, name);
-    const ctx: RunContext = {
-      workflowId: id,
-      distributed: true,
-      client: env.client,
-      results: await acquireResultChannel(env.client, env.onWarning),
-      bundleHash: hash,
-      queue,
-      nextSeq: 0,
-      completeTasks: [],
-      onProgress: env.onProgress,
-    };
-    const closeAsFailed = async (err: unknown) => {
-      const view = await env.client
-        .closeWorkflow(id, { outcome: "threw", error: errorFields(err), completeTasks: ctx.completeTasks })
-        .catch(() => undefined);
-      env.onWorkflowEnd?.(id, view?.status ?? "failed");
-    };
-    let value: unknown;
-    let result: string;
-    try {
-      value = await withRun(ctx, () => body(...args));
-      result = encode(value, { root: "result" });
-    } catch (err) {
-      await closeAsFailed(err);
-      throw err;
-    } finally {
-      await releaseResultChannel(env.client);
-    }
-    const view = await env.client.closeWorkflow(id, { outcome: "returned", result, completeTasks: ctx.completeTasks });
-    env.onWorkflowEnd?.(id, await finalStatus(env.client, view));
-    return value;
+    return new WorkflowHandle(id, env.client);
   };
 
   const wf = ((...args: unknown[]) => {
@@ -137,6 +146,9 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
         bundleHash: undefined,
         queue: undefined,
         nextSeq: 0,
+        nextStep: 0,
+        steps: undefined,
+        random: Math.random,
         completeTasks: [],
         onProgress: undefined,
       };
@@ -145,6 +157,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
     return runDistributed(args);
   }) as unknown as Workflow<Fn>;
   Object.defineProperties(wf, {
+    submit: { value: (...args: unknown[]) => submit(args) },
     workflowName: { value: name },
     options: { value: Object.freeze({ ...options }) },
   });

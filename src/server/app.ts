@@ -84,6 +84,10 @@ export function buildApp(service: Service): FastifyInstance {
   app.get("/api/v1/health", async () => ({ ok: true }));
   app.get("/api/v1/broker", async (req) => ({ broker: service.brokerSettings(principalOf(req)) }));
   app.get("/api/v1/metrics", async (req) => service.metricsSnapshot(principalOf(req)));
+  app.post("/api/v1/tokens", async (req, reply) => {
+    reply.code(201);
+    return service.createToken(principalOf(req), req.body);
+  });
   workflowRoutes(app, service);
   taskRoutes(app, service);
   bundleRoutes(app, service);

@@ -31,6 +31,12 @@ export interface ServerConfig {
   defaultMaxAttempts: number;
   /** Queue of tasks that name none. */
   defaultQueue: string;
+  /** Further local queues created at start (a driver can be kept apart from its work, say). */
+  extraQueues: string[];
+  /** How often a local driver (a program running a workflow's body) tells the server it is alive. */
+  driverHeartbeatIntervalMs: number;
+  /** A local driver silent for this long is lost: its workflow fails and its unfinished tasks are cancelled. */
+  driverHeartbeatTimeoutMs: number;
   /** Longest long-poll a client may ask for. */
   maxWaitMs: number;
   /** The STOMP broker results travel through; without one, results go over REST only. */
@@ -55,6 +61,9 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxSystemRetries: 10,
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",
+    extraQueues: [],
+    driverHeartbeatIntervalMs: 10_000,
+    driverHeartbeatTimeoutMs: 60_000,
     maxWaitMs: 60_000,
     broker: undefined,
     brokerConnectWaitMs: 3000,

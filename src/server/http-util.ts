@@ -24,6 +24,15 @@ export function idParam(req: FastifyRequest, name: string, what: string): number
   return id;
 }
 
+/** A position (0, 1, 2…) from the URL, or a 400 that says what was wrong. */
+export function seqParam(req: FastifyRequest, name: string, what: string): number {
+  const raw = (req.params as Record<string, string>)[name] ?? "";
+  if (!/^\d{1,9}$/.test(raw)) {
+    throw new ApiError(400, "invalid_id", `'${raw}' is not a valid ${what} number (0 or a positive integer)`);
+  }
+  return Number(raw);
+}
+
 /** An AbortSignal that fires when the client goes away, so long-polls stop waiting for nobody. */
 export function clientGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();

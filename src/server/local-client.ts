@@ -3,11 +3,15 @@ import type {
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
+  PutStepRequest,
   ResultsQuery,
+  ResumeWorkflowRequest,
+  StepRecord,
   SubmitTaskRequest,
   SubmitTaskResponse,
   TaskResultsResponse,
   TaskView,
+  WorkflowQuery,
   WorkflowView,
 } from "../core/protocol.js";
 import type { PandoClient } from "../sdk/client.js";
@@ -44,8 +48,28 @@ export class LocalPandoClient implements PandoClient {
     return this.call(() => this.service.closeWorkflow(this.principal, workflowId, req));
   }
 
-  getWorkflow(workflowId: number): Promise<WorkflowView> {
-    return this.call(() => this.service.getWorkflow(this.principal, workflowId));
+  getWorkflow(workflowId: number, query: WorkflowQuery = {}, signal?: AbortSignal): Promise<WorkflowView> {
+    return this.call(() => this.service.getWorkflow(this.principal, workflowId, query, signal));
+  }
+
+  killWorkflow(workflowId: number): Promise<WorkflowView> {
+    return this.call(() => this.service.killWorkflow(this.principal, workflowId));
+  }
+
+  resumeWorkflow(workflowId: number, req: ResumeWorkflowRequest): Promise<CreateWorkflowResponse> {
+    return this.call(() => this.service.resumeWorkflow(this.principal, workflowId, req));
+  }
+
+  driverHeartbeat(workflowId: number): Promise<{ open: boolean }> {
+    return this.call(() => this.service.driverHeartbeat(this.principal, workflowId));
+  }
+
+  steps(workflowId: number): Promise<StepRecord[]> {
+    return this.call(() => this.service.steps(this.principal, workflowId));
+  }
+
+  putStep(workflowId: number, seq: number, req: PutStepRequest): Promise<StepRecord> {
+    return this.call(() => this.service.putStep(this.principal, workflowId, seq, req));
   }
 
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse> {

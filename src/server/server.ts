@@ -32,11 +32,13 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   );
   let app: FastifyInstance | undefined;
   try {
-    await store.ctx.db
-      .insertInto("queues")
-      .values({ name: config.defaultQueue, backend: "local", status: "online", created_at: Date.now() })
-      .onConflict((oc) => oc.column("name").doNothing())
-      .execute();
+    for (const name of new Set([config.defaultQueue, ...config.extraQueues])) {
+      await store.ctx.db
+        .insertInto("queues")
+        .values({ name, backend: "local", status: "online", created_at: Date.now() })
+        .onConflict((oc) => oc.column("name").doNothing())
+        .execute();
+    }
     const credentials = await ensureLocalCredentials(store, config.dataDir, userInfo().username);
     const service = new Service(store, config, new Notifier(), log);
     if (config.broker) {
@@ -58,15 +60,15 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     const url = `http://${config.host}:${address.port}`;
     writeFileSync(serverInfoPath(config.dataDir), `${JSON.stringify({ url, pid: process.pid })}\n`);
 
-    const sweepEvery = Math.max(50, Math.floor(config.heartbeatTimeoutMs / 4));
+    const sweepEvery = Math.max(50, Math.floor(Math.min(config.heartbeatTimeoutMs, config.driverHeartbeatTimeoutMs) / 4));
     let sweeping = false;
     const sweeper = setInterval(() => {
       if (sweeping) return;
       sweeping = true;
-      service
-        .sweepLostPilots()
-        .catch((err: unknown) => log.error({ err }, "lost-pilot sweep failed"))
-        .finally(() => (sweeping = false));
+      Promise.all([
+        service.sweepLostPilots().catch((err: unknown) => log.error({ err }, "lost-pilot sweep failed")),
+        service.sweepLostDrivers().catch((err: unknown) => log.error({ err }, "lost-driver sweep failed")),
+      ]).finally(() => (sweeping = false));
     }, sweepEvery);
     sweeper.unref();
 

@@ -5,9 +5,13 @@ import type { ErrorInfo } from "../core/errors.js";
 import {
   acquireSchema,
   closeWorkflowSchema,
+  createTokenSchema,
   createWorkflowSchema,
   heartbeatSchema,
+  putStepSchema,
   registerPilotSchema,
+  resumeWorkflowSchema,
+  workflowQuerySchema,
   reportSchema,
   resultsQuerySchema,
   submitTaskSchema,
@@ -17,17 +21,19 @@ import {
   type BrokerSettings,
   type ResultVia,
   type DispatchedJob,
+  type CreateTokenResponse,
   type CreateWorkflowResponse,
   type HeartbeatResponse,
   type JobView,
   type RegisterPilotResponse,
   type ReportResponse,
+  type StepRecord,
   type SubmitTaskResponse,
   type TaskResultsResponse,
   type TaskView,
   type WorkflowView,
 } from "../core/protocol.js";
-import { FINAL_TASK_STATUSES } from "../core/states.js";
+import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
 import type { Principal } from "../store/auth-store.js";
@@ -44,6 +50,15 @@ const PILOT_CACHE_MS = 1_000;
 const QUEUE_CACHE_MS = 1_000;
 
 type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The memo hash of a work call: its work, and each job's key and arguments, in order. */
+function callHash(work: string, jobs: ReadonlyArray<{ key: string; args: string }>): string {
+  const h = createHash("sha256").update(work);
+  for (const j of jobs) h.update(`\n${j.key}\n${j.args}`);
+  return h.digest("hex");
+}
 
 function byteLength(text: string, limit: number): number {
   // Only measure exactly when the text could be over the limit (3 bytes per UTF-16 unit at most).
@@ -68,6 +83,7 @@ export class Service {
   private queues: { names: Set<string>; until: number } | undefined;
   /** Pilot rows read on every acquire and report; a pilot's end is applied here at once. */
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
+  private readonly startedAt = Date.now();
 
   constructor(
     readonly store: Store,
@@ -147,7 +163,10 @@ export class Service {
   // ---- wake-ups -----------------------------------------------------------------------------------
 
   private wake(tasks: readonly TaskChange[], queues: readonly string[] = [], pilots: readonly number[] = []): void {
-    for (const t of tasks) this.notifier.notify(`task:${t.taskId}`);
+    for (const t of tasks) {
+      this.notifier.notify(`task:${t.taskId}`);
+      if (t.ended) this.notifier.notify(`workflow:${t.workflowId}`);
+    }
     for (const q of queues) this.notifier.notify(`queue:${q}`);
     for (const p of pilots) this.notifier.notify(`pilot:${p}`);
   }
@@ -158,6 +177,39 @@ export class Service {
     const finals = result.tasks.reduce((n, t) => n + t.seqTo - t.seqFrom, 0);
     if (finals > 0) this.metrics.count(`results_via_${via}`, finals);
     this.relay(result.tasks);
+    for (const t of result.tasks) {
+      if (!t.ended) continue;
+      void this.driverEnded(t).catch((err: unknown) => this.log.error({ err, task: t.taskId }, "closing after the driver ended failed"));
+    }
+  }
+
+  /**
+   * A remote workflow's driver task ended. Its body closes the workflow before its job ends; if the job
+   * ended without that (it failed on every attempt, or was cancelled), the workflow is closed as failed
+   * with the driver's error. Either way the driver's workflow tokens are revoked: nobody needs them now.
+   */
+  private async driverEnded(change: TaskChange): Promise<void> {
+    const info = await this.store.tasks.info(change.taskId);
+    if (info?.kind !== "driver") return;
+    const [outcome] = await this.store.tasks.results(change.taskId, 0, 1);
+    const closed = await this.store.workflows.close(change.workflowId, {
+      body: "threw",
+      result: null,
+      error: {
+        name: "DriverFailed",
+        message: `the workflow's driver ${outcome?.state ?? change.status}: ${outcome?.error?.message ?? "no error recorded"}`,
+      },
+      keep: [],
+    });
+    if (closed) this.afterClose(change.workflowId, closed);
+    await this.store.auth.revokeWorkflowTokens(change.workflowId);
+    this.tokenCache.clear();
+  }
+
+  private afterClose(workflowId: number, change: { tasks: TaskChange[]; pilots: number[] }): void {
+    this.wake(change.tasks, [], change.pilots);
+    this.relay(change.tasks);
+    this.notifier.notify(`workflow:${workflowId}`);
   }
 
   /**
@@ -264,6 +316,37 @@ export class Service {
     for (const pilots of this.waiting.values()) pilots.delete(pilotId);
   }
 
+  // ---- tokens -------------------------------------------------------------------------------------
+
+  /**
+   * A new token: for the caller, or (administrators) for another user; optionally valid for one workflow
+   * only, acting for its owner there and nowhere else.
+   */
+  async createToken(p: Principal, body: unknown): Promise<CreateTokenResponse> {
+    if (p.kind !== "user") throw forbidden("only user tokens may create tokens");
+    const req = parse(createTokenSchema, body, "body");
+    if (req.user !== undefined && req.user !== p.userName && !p.admin) {
+      throw forbidden(`only administrators may create tokens for other users (here: '${req.user}')`);
+    }
+    let userId = p.userId;
+    let userName = p.userName;
+    if (req.user !== undefined && req.user !== p.userName) {
+      userId = await this.store.auth.ensureUser(req.user, "user");
+      userName = req.user;
+    }
+    if (req.workflowId !== undefined) {
+      await this.authorizeWorkflow(p, req.workflowId);
+      const owner = await this.ownerOf(req.workflowId);
+      if (req.user !== undefined && owner !== userId) {
+        throw conflict(`workflow ${req.workflowId} does not belong to '${userName}'; a scoped token acts for the workflow's owner`);
+      }
+      userId = owner!;
+    }
+    const kind = req.workflowId === undefined ? "user" : "workflow";
+    const token = await this.store.auth.createToken(userId, kind, req.name, req.workflowId ?? null);
+    return { token, user: userName, workflowId: req.workflowId ?? null };
+  }
+
   // ---- workflows ----------------------------------------------------------------------------------
 
   async createWorkflow(p: Principal, body: unknown): Promise<CreateWorkflowResponse> {
@@ -271,7 +354,14 @@ export class Service {
     const req = parse(createWorkflowSchema, body, "body");
     const queue = req.queue ?? this.config.defaultQueue;
     await this.requireQueue(queue);
-    const id = await this.store.workflows.create({
+    if (req.args !== undefined) this.checkPayload(req.args, "the workflow's arguments");
+    const driverQueue = req.driverQueue ?? queue;
+    if (req.mode === "remote") {
+      await this.requireBundle(req.bundleHash!);
+      await this.requireQueue(driverQueue);
+    }
+    const seed = req.seed ?? randomBytes(4).readUInt32BE(0);
+    const { id, driverTaskId } = await this.store.workflows.create({
       userId: p.userId,
       name: req.name,
       mode: req.mode,
@@ -279,15 +369,129 @@ export class Service {
       bundleHash: req.bundleHash ?? null,
       nodeVersion: req.nodeVersion ?? null,
       lockfileHash: req.lockfileHash ?? null,
+      argsHash: req.args === undefined ? null : sha256(req.args),
+      seed,
+      driver:
+        req.mode === "remote"
+          ? {
+              work: req.name,
+              bundleHash: req.bundleHash!,
+              queue: driverQueue,
+              priority: 0,
+              maxAttempts: req.driverMaxAttempts ?? this.config.defaultMaxAttempts,
+              channel: `${randomBytes(16).toString("hex")}.0`,
+              resultKey: randomBytes(32).toString("hex"),
+              argsHash: null,
+              jobs: [{ key: "driver", args: req.args! }],
+            }
+          : undefined,
     });
-    return { id };
+    if (driverTaskId !== null) this.notifier.notify(`queue:${driverQueue}`);
+    return { id, seed, driverTaskId, driverHeartbeatMs: this.config.driverHeartbeatIntervalMs };
   }
 
-  async getWorkflow(p: Principal, workflowId: number): Promise<WorkflowView> {
+  /**
+   * A local driver runs again (`pando run --resume`): its work calls attach to the tasks of its earlier run.
+   * Only an open local workflow can be resumed, by the same workflow with the same arguments.
+   */
+  async resumeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<CreateWorkflowResponse> {
     await this.authorizeWorkflow(p, workflowId);
-    const view = await this.store.workflows.get(workflowId);
-    if (!view) throw notFound("workflow", workflowId);
-    return view;
+    const req = parse(resumeWorkflowSchema, body, "body");
+    const wf = await this.store.workflows.driverRecord(workflowId);
+    if (!wf) throw notFound("workflow", workflowId);
+    if (wf.mode !== "local") {
+      throw conflict(`workflow ${workflowId} runs remotely: its server re-runs the driver itself when its pilot is lost`);
+    }
+    if (wf.closed) {
+      throw conflict(
+        `workflow ${workflowId} is closed (${wf.status}) and cannot be resumed; start a new run instead`,
+      );
+    }
+    if (wf.name !== req.name) {
+      throw conflict(`workflow ${workflowId} runs '${wf.name}', not '${req.name}'; resume it with the same workflow`);
+    }
+    const argsHash = sha256(req.args);
+    if (wf.argsHash !== null && wf.argsHash !== argsHash) {
+      throw conflict(
+        `workflow ${workflowId} was started with other arguments (hash ${wf.argsHash.slice(0, 12)}, now ` +
+          `${argsHash.slice(0, 12)}); resume it with the arguments it was started with`,
+      );
+    }
+    await this.store.workflows.driverHeartbeat(workflowId);
+    return { id: workflowId, seed: wf.seed, driverTaskId: null, driverHeartbeatMs: this.config.driverHeartbeatIntervalMs };
+  }
+
+  /** A local driver is alive. */
+  async driverHeartbeat(p: Principal, workflowId: number): Promise<{ open: boolean }> {
+    await this.authorizeWorkflow(p, workflowId);
+    await this.store.workflows.driverHeartbeat(workflowId);
+    const wf = await this.store.workflows.driverRecord(workflowId);
+    return { open: wf?.closed === false };
+  }
+
+  /** Fails the open local workflows whose driver stopped sending heartbeats, cancelling their tasks. */
+  async sweepLostDrivers(): Promise<number> {
+    const now = Date.now();
+    const timeout = this.config.driverHeartbeatTimeoutMs;
+    // A driver silent while this server was down gets a whole timeout after start-up to come back (--resume).
+    if (now - this.startedAt < timeout) return 0;
+    const lost = await this.store.workflows.silentDrivers(now - timeout);
+    for (const id of lost) {
+      const change = await this.store.workflows.close(id, {
+        body: "threw",
+        result: null,
+        error: {
+          name: "DriverLost",
+          message: `the driver sent no heartbeat for ${timeout} ms (its process exited or hangs); unfinished tasks were cancelled`,
+        },
+        keep: [],
+      });
+      if (change) this.afterClose(id, change);
+    }
+    if (lost.length > 0) this.log.warn({ workflows: lost }, "local drivers lost (no heartbeat); their workflows failed");
+    return lost.length;
+  }
+
+  /** Values a driver computed once with context().step(), for its runs to come. */
+  async steps(p: Principal, workflowId: number): Promise<StepRecord[]> {
+    await this.authorizeWorkflow(p, workflowId);
+    return this.store.workflows.steps(workflowId);
+  }
+
+  /** Records a step's value; a step recorded before keeps its first value, which is returned. */
+  async putStep(p: Principal, workflowId: number, seq: number, body: unknown): Promise<StepRecord> {
+    await this.authorizeWorkflow(p, workflowId);
+    const req = parse(putStepSchema, body, "body");
+    this.checkPayload(req.value, `the value of step '${req.name}'`);
+    const stored = await this.store.workflows.putStep(workflowId, seq, req.name, req.value);
+    if (stored.name !== req.name) {
+      throw new ApiError(
+        409,
+        "non_deterministic",
+        `step #${seq} of workflow ${workflowId} is '${req.name}' in this run but was '${stored.name}' before: ` +
+          "the driver is not deterministic (see docs/durability.md)",
+      );
+    }
+    return { seq, ...stored };
+  }
+
+  /** A workflow with its tasks; with waitMs, waits up to that long for it to end (long-poll). */
+  async getWorkflow(p: Principal, workflowId: number, query: unknown = {}, signal?: AbortSignal): Promise<WorkflowView> {
+    await this.authorizeWorkflow(p, workflowId);
+    const q = parse(workflowQuerySchema, query, "query");
+    const deadline = Date.now() + Math.min(q.waitMs, this.config.maxWaitMs);
+    const sub = q.waitMs > 0 ? this.notifier.subscribe([`workflow:${workflowId}`]) : undefined;
+    try {
+      for (;;) {
+        const view = await this.store.workflows.get(workflowId);
+        if (!view) throw notFound("workflow", workflowId);
+        const left = deadline - Date.now();
+        if (!sub || FINAL_WORKFLOW_STATUSES.has(view.status) || left <= 0) return view;
+        if (!(await sub.wait(left, signal))) return this.store.workflows.get(workflowId).then((v) => v ?? view);
+      }
+    } finally {
+      sub?.close();
+    }
   }
 
   async closeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<WorkflowView> {
@@ -300,20 +504,14 @@ export class Service {
       error: req.error ?? null,
       keep: req.completeTasks,
     });
-    if (change) {
-      this.wake(change.tasks, [], change.pilots);
-      this.relay(change.tasks);
-    }
+    if (change) this.afterClose(workflowId, change);
     return this.getWorkflow(p, workflowId);
   }
 
   async killWorkflow(p: Principal, workflowId: number): Promise<WorkflowView> {
     await this.authorizeWorkflow(p, workflowId);
     const change = await this.store.workflows.kill(workflowId);
-    if (change) {
-      this.wake(change.tasks, [], change.pilots);
-      this.relay(change.tasks);
-    }
+    if (change) this.afterClose(workflowId, change);
     return this.getWorkflow(p, workflowId);
   }
 
@@ -349,13 +547,7 @@ export class Service {
   async submitTask(p: Principal, workflowId: number, body: unknown): Promise<SubmitTaskResponse> {
     await this.authorizeWorkflow(p, workflowId);
     const req = parse(submitTaskSchema, body, "body");
-    if (!(await this.hasBundle(p, req.bundleHash))) {
-      throw new ApiError(
-        400,
-        "unknown_bundle",
-        `bundle ${req.bundleHash} is not in the code cache; upload it first (PUT /api/v1/bundles/${req.bundleHash})`,
-      );
-    }
+    await this.requireBundle(req.bundleHash);
     const queue = req.queue ?? this.config.defaultQueue;
     await this.requireQueue(queue);
     const seen = new Map<string, number>();
@@ -383,14 +575,40 @@ export class Service {
         // A client that brings no channel still gets one, so that its results can be relayed too.
         channel: req.channel ?? `${randomBytes(16).toString("hex")}.0`,
         resultKey: req.resultKey ?? randomBytes(32).toString("hex"),
+        argsHash: req.seq === undefined ? null : callHash(req.work, req.jobs),
         jobs: req.jobs,
       },
       (trx) => this.handOff(trx, queue, req.jobs.length),
     );
-    if (!task) throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
-    const handed = this.deliver(task.also);
-    if (handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
-    return { id: task.id, nJobs: task.nJobs };
+    switch (task.kind) {
+      case "closed":
+        throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
+      case "mismatch":
+        throw new ApiError(
+          409,
+          "non_deterministic",
+          `call #${req.seq} of workflow ${workflowId} is ${req.work} with arguments hash ` +
+            `${callHash(req.work, req.jobs).slice(0, 16)} in this run, but was ${task.work} with arguments hash ` +
+            `${task.argsHash.slice(0, 16)} when the workflow first ran: the driver is not deterministic. Derive ` +
+            "random numbers, times and outside data from context() (random(), now(), step()); see docs/durability.md",
+        );
+      case "attached":
+        return { id: task.id, nJobs: task.nJobs, attached: true };
+      case "created": {
+        const handed = this.deliver(task.also);
+        if (handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
+        return { id: task.id, nJobs: task.nJobs, attached: false };
+      }
+    }
+  }
+
+  private async requireBundle(hash: string): Promise<void> {
+    if (await this.bundleKnown(hash)) return;
+    throw new ApiError(
+      400,
+      "unknown_bundle",
+      `bundle ${hash} is not in the code cache; upload it first (PUT /api/v1/bundles/${hash})`,
+    );
   }
 
   async getTask(p: Principal, taskId: number): Promise<TaskView> {
@@ -476,7 +694,11 @@ export class Service {
     return content;
   }
 
-  async hasBundle(_p: Principal, hash: string): Promise<boolean> {
+  hasBundle(_p: Principal, hash: string): Promise<boolean> {
+    return this.bundleKnown(hash);
+  }
+
+  private async bundleKnown(hash: string): Promise<boolean> {
     if (this.bundles.has(hash)) return true;
     const has = await this.store.bundles.has(hash);
     if (has) this.bundles.add(hash);
@@ -533,25 +755,47 @@ export class Service {
       for (;;) {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = this.takeOutbox(pilotId);
-        if (handed.length > 0) return { jobs: handed, commands: [], recorded: [] };
+        if (handed.length > 0) return { jobs: await this.withDriverTokens(handed), commands: [], recorded: [] };
         const held = await this.store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map((r) => `${r.jobId}:${r.attempt}`));
         // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
         const recorded = req.published.filter(([job, attempt]) => !holding.has(`${job}:${attempt}`));
         const running = held.count - (req.published.length - recorded.length);
-        const jobs = await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - running);
+        const jobs = await this.withDriverTokens(await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - running));
         if (jobs.length > 0 || held.commands.length > 0) return { jobs, commands: held.commands, recorded };
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands: held.commands, recorded };
         waiting.set(pilotId, req.capacity);
         const woken = await sub.wait(left, signal);
         waiting.delete(pilotId);
-        if (!woken) return { jobs: signal?.aborted ? [] : this.takeOutbox(pilotId), commands: [], recorded };
+        if (!woken) {
+          return { jobs: signal?.aborted ? [] : await this.withDriverTokens(this.takeOutbox(pilotId)), commands: [], recorded };
+        }
       }
     } finally {
       waiting.delete(pilotId);
       sub.close();
     }
+  }
+
+  /**
+   * Gives each driver job a token that acts for the workflow's owner within that workflow only: the driver's
+   * work calls add tasks with it, and it can read or change nothing else. Minted per attempt, revoked when
+   * the driver task ends.
+   */
+  private async withDriverTokens(jobs: DispatchedJob[]): Promise<DispatchedJob[]> {
+    for (const job of jobs) {
+      if (job.kind !== "driver") continue;
+      const owner = await this.ownerOf(job.workflowId);
+      if (owner === undefined) continue;
+      job.token = await this.store.auth.createToken(
+        owner,
+        "workflow",
+        `driver of workflow ${job.workflowId}, attempt ${job.attempt}`,
+        job.workflowId,
+      );
+    }
+    return jobs;
   }
 
   async report(p: Principal, pilotId: number, body: unknown): Promise<ReportResponse> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { StoreContext } from "./store.js";
+import type { StoreContext, Tx } from "./store.js";
 
 export type TokenKind = "user" | "pilot" | "workflow";
 
@@ -35,9 +35,15 @@ export class AuthStore {
   }
 
   /** Creates a token and returns it; only its hash is kept. */
-  async createToken(userId: number, kind: TokenKind, name: string, workflowId: number | null = null): Promise<string> {
+  async createToken(
+    userId: number,
+    kind: TokenKind,
+    name: string,
+    workflowId: number | null = null,
+    db: Tx = this.ctx.db,
+  ): Promise<string> {
     const token = `pando_${randomBytes(24).toString("base64url")}`;
-    await this.ctx.db
+    await db
       .insertInto("tokens")
       .values({
         user_id: userId,
@@ -64,9 +70,20 @@ export class AuthStore {
     return {
       userId: row.userId,
       userName: row.userName,
-      admin: row.role === "admin",
+      // A workflow's token acts for its owner within that workflow only, never with the owner's admin rights.
+      admin: row.role === "admin" && row.kind !== "workflow",
       kind: row.kind,
       workflowId: row.workflow_id,
     };
+  }
+
+  /** Revokes the tokens scoped to a workflow (it has ended: its driver needs them no more). */
+  async revokeWorkflowTokens(workflowId: number, db: Tx = this.ctx.db): Promise<void> {
+    await db
+      .updateTable("tokens")
+      .set({ revoked_at: Date.now() })
+      .where("workflow_id", "=", workflowId)
+      .where("revoked_at", "is", null)
+      .execute();
   }
 }

@@ -114,6 +114,7 @@ export class DispatchStore {
         args: r.args,
         channel: info.channel ?? "",
         resultKey: info.resultKey ?? "",
+        kind: info.kind,
       });
     }
     return out;

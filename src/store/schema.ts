@@ -36,6 +36,14 @@ export interface WorkflowsTable {
   updated_at: number;
   closed_at: number | null;
   ended_at: number | null;
+  /** Remote mode: the task whose one job runs the driver. */
+  driver_task_id: number | null;
+  /** Local mode: the last heartbeat of the driver's process. */
+  driver_heartbeat_at: number | null;
+  /** Seed of the workflow's context().random(): the same on every run of its driver. */
+  seed: number;
+  /** Hash of the arguments the driver was started with; a resumed run must bring the same. */
+  args_hash: string | null;
 }
 
 export interface TasksTable {
@@ -59,6 +67,10 @@ export interface TasksTable {
   channel: string | null;
   /** Key of the HMAC that signs the task's result messages. */
   result_key: string | null;
+  /** "work", or "driver" for the task that runs a remote workflow's body. */
+  kind: string;
+  /** Hash of the call (work name, job keys, arguments): a re-run driver's call must match it. */
+  args_hash: string | null;
   created_at: number;
   updated_at: number;
   ended_at: number | null;
@@ -136,7 +148,17 @@ export interface BundlesTable {
   created_at: number;
 }
 
+/** Values a driver computed once (context().step()), returned as they were when it runs again. */
+export interface StepsTable {
+  workflow_id: number;
+  seq: number;
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
+  steps: StepsTable;
   users: UsersTable;
   tokens: TokensTable;
   workflows: WorkflowsTable;

@@ -18,8 +18,18 @@ export interface NewTask {
   maxAttempts: number;
   channel: string;
   resultKey: string;
+  /** Hash of the call (see Service.submitTask): a re-run driver's call at the same number must match it. */
+  argsHash: string | null;
   jobs: ReadonlyArray<{ key: string; args: string }>;
 }
+
+export type TaskKind = "work" | "driver";
+
+export type AddTaskResult<T> =
+  | { kind: "created"; id: number; nJobs: number; also: T }
+  | { kind: "attached"; id: number; nJobs: number }
+  | { kind: "mismatch"; work: string; argsHash: string }
+  | { kind: "closed" };
 
 /** A job that reached a final state in this transaction. */
 export interface JobFinal {
@@ -53,6 +63,7 @@ export interface TaskInfo {
   queue: string;
   channel: string | null;
   resultKey: string | null;
+  kind: TaskKind;
 }
 
 const INSERT_CHUNK = 5000;
@@ -71,6 +82,7 @@ type TaskRow = Pick<
   | "n_cancelled"
   | "result_seq"
   | "channel"
+  | "kind"
   | "created_at"
   | "ended_at"
 > & { id: number };
@@ -79,6 +91,7 @@ export function taskView(row: TaskRow): TaskView {
   return {
     id: row.id,
     workflowId: row.workflow_id,
+    kind: row.kind as TaskKind,
     work: row.work,
     seq: row.seq,
     status: row.status as TaskStatus,
@@ -107,6 +120,7 @@ const TASK_COLUMNS = [
   "n_cancelled",
   "result_seq",
   "channel",
+  "kind",
   "created_at",
   "ended_at",
 ] as const;
@@ -135,48 +149,66 @@ export class TaskStore {
   constructor(private readonly ctx: StoreContext) {}
 
   /**
-   * Inserts a task and all its jobs in one transaction; the jobs are immediately dispatchable. Returns
-   * undefined, adding nothing, if the workflow is closed. `alsoInTransaction` runs in the same transaction
-   * (the server hands new jobs to waiting pilots there, saving a commit per dispatch).
+   * Adds a work call's task and all its jobs in one transaction; the jobs are immediately dispatchable.
+   * A call whose (workflow, call number) already has a task attaches to it when it is the same call (same
+   * work and arguments), so a re-run driver submits nothing twice, and is refused when it is another.
+   * `alsoInTransaction` runs in the same transaction (the server hands new jobs to waiting pilots there).
    */
-  async addTask<T>(
-    task: NewTask,
-    alsoInTransaction: (trx: Tx) => Promise<T>,
-  ): Promise<{ id: number; nJobs: number; also: T } | undefined> {
-    const now = Date.now();
+  async addTask<T>(task: NewTask, alsoInTransaction: (trx: Tx) => Promise<T>): Promise<AddTaskResult<T>> {
     return this.ctx.db.transaction().execute(async (trx) => {
       const wf = await sql<{ closed_at: number | null }>`
         SELECT closed_at FROM workflows WHERE id = ${task.workflowId}`.execute(trx);
-      if (wf.rows[0]?.closed_at !== null) return undefined;
-      const inserted = await sql<{ id: number }>`
-        INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
-                           n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, created_at,
-                           updated_at)
-        VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, 'running', ${task.queue},
-                ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
-                ${task.resultKey}, ${now}, ${now})
-        RETURNING id`.execute(trx);
-      const id = inserted.rows[0]!.id;
-      for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
-        const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
-        await sql`
-          INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
-                            system_failures, max_attempts, kill_requested, created_at, updated_at)
-          SELECT ${id}, u.i, u.k, 'activated', ${task.queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
-                 ${now}, ${now}
-          FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
+      if (wf.rows[0]?.closed_at !== null) return { kind: "closed" };
+      if (task.seq !== null) {
+        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number }>`
+          SELECT id, work, args_hash, n_jobs FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
+          trx,
+        );
+        const existing = rows[0];
+        if (existing) {
+          if (existing.work === task.work && existing.args_hash === task.argsHash) {
+            return { kind: "attached", id: existing.id, nJobs: existing.n_jobs };
+          }
+          return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
+        }
       }
-      this.remember({
-        id,
-        workflowId: task.workflowId,
-        work: task.work,
-        bundleHash: task.bundleHash,
-        queue: task.queue,
-        channel: task.channel,
-        resultKey: task.resultKey,
-      });
-      return { id, nJobs: task.jobs.length, also: await alsoInTransaction(trx) };
+      const id = await this.insertTask(trx, task, "work");
+      return { kind: "created", id, nJobs: task.jobs.length, also: await alsoInTransaction(trx) };
     });
+  }
+
+  /** Inserts a task and its jobs (in the caller's transaction). */
+  async insertTask(trx: Tx, task: NewTask, kind: TaskKind): Promise<number> {
+    const now = Date.now();
+    const inserted = await sql<{ id: number }>`
+      INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
+                         n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
+                         created_at, updated_at)
+      VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, 'running', ${task.queue},
+              ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
+              ${task.resultKey}, ${kind}, ${task.argsHash}, ${now}, ${now})
+      RETURNING id`.execute(trx);
+    const id = inserted.rows[0]!.id;
+    for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
+      const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
+      await sql`
+        INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
+                          system_failures, max_attempts, kill_requested, created_at, updated_at)
+        SELECT ${id}, u.i, u.k, 'activated', ${task.queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
+               ${now}, ${now}
+        FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
+    }
+    this.remember({
+      id,
+      workflowId: task.workflowId,
+      work: task.work,
+      bundleHash: task.bundleHash,
+      queue: task.queue,
+      channel: task.channel,
+      resultKey: task.resultKey,
+      kind,
+    });
+    return id;
   }
 
   async info(taskId: number, db: Tx = this.ctx.db): Promise<TaskInfo | undefined> {
@@ -190,7 +222,8 @@ export class TaskStore {
       queue: string;
       channel: string | null;
       result_key: string | null;
-    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key FROM tasks WHERE id = ${taskId}`.execute(db);
+      kind: TaskKind;
+    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind FROM tasks WHERE id = ${taskId}`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
     const info: TaskInfo = {
@@ -201,6 +234,7 @@ export class TaskStore {
       queue: row.queue,
       channel: row.channel,
       resultKey: row.result_key,
+      kind: row.kind,
     };
     this.remember(info);
     return info;
@@ -476,12 +510,13 @@ export class TaskStore {
   }
 
   /** Ids of the tasks of a workflow that are not final. */
-  async openTaskIds(trx: Tx, workflowId: number): Promise<number[]> {
+  async openTaskIds(trx: Tx, workflowId: number, kinds: readonly TaskKind[]): Promise<number[]> {
     const rows = await trx
       .selectFrom("tasks")
       .select("id")
       .where("workflow_id", "=", workflowId)
       .where("status", "not in", [...FINAL_TASK_STATUSES])
+      .where("kind", "in", kinds)
       .execute();
     return rows.map((r) => r.id);
   }

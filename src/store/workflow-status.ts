@@ -14,7 +14,13 @@ export async function refreshClosedWorkflows(trx: Tx, workflowIds: readonly numb
       .where("id", "=", id)
       .executeTakeFirst();
     if (!wf || wf.closed_at === null || wf.status === "cancelled") continue;
-    const tasks = await trx.selectFrom("tasks").select("status").where("workflow_id", "=", id).execute();
+    // The driver task of a remote workflow is not one of its work calls: its status is the workflow's own.
+    const tasks = await trx
+      .selectFrom("tasks")
+      .select("status")
+      .where("workflow_id", "=", id)
+      .where("kind", "=", "work")
+      .execute();
     const status: WorkflowStatus = workflowStatusOnClose(
       tasks.map((t) => t.status as TaskStatus),
       wf.error === null ? "returned" : "threw",

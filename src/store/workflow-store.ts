@@ -3,7 +3,7 @@ import type { WorkflowView } from "../core/protocol.js";
 import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./store.js";
-import type { TaskChange, TaskStore } from "./task-store.js";
+import type { NewTask, TaskChange, TaskKind, TaskStore } from "./task-store.js";
 
 export interface NewWorkflow {
   userId: number;
@@ -13,6 +13,24 @@ export interface NewWorkflow {
   bundleHash: string | null;
   nodeVersion: string | null;
   lockfileHash: string | null;
+  argsHash: string | null;
+  seed: number;
+  /** Remote mode: the task of one job that runs the body on a pilot. */
+  driver?: Omit<NewTask, "workflowId" | "seq">;
+}
+
+/** What a driver needs to know about its workflow to run (again). */
+export interface DriverRecord {
+  id: number;
+  name: string;
+  mode: WorkflowMode;
+  status: WorkflowStatus;
+  closed: boolean;
+  argsHash: string | null;
+  seed: number;
+  bundleHash: string | null;
+  driverTaskId: number | null;
+  userId: number;
 }
 
 export interface CloseOutcome {
@@ -37,29 +55,101 @@ export class WorkflowStore {
     private readonly tasks: TaskStore,
   ) {}
 
-  async create(wf: NewWorkflow): Promise<number> {
+  /** Creates a workflow and, in remote mode, its driver task, in one transaction. */
+  async create(wf: NewWorkflow): Promise<{ id: number; driverTaskId: number | null }> {
     const now = Date.now();
-    const row = await this.ctx.db
-      .insertInto("workflows")
-      .values({
-        user_id: wf.userId,
-        name: wf.name,
-        status: "running",
-        mode: wf.mode,
-        queue: wf.queue,
-        bundle_hash: wf.bundleHash,
-        node_version: wf.nodeVersion,
-        lockfile_hash: wf.lockfileHash,
-        result: null,
-        error: null,
-        created_at: now,
-        updated_at: now,
-        closed_at: null,
-        ended_at: null,
-      })
-      .returning("id")
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto("workflows")
+        .values({
+          user_id: wf.userId,
+          name: wf.name,
+          status: "running",
+          mode: wf.mode,
+          queue: wf.queue,
+          bundle_hash: wf.bundleHash,
+          node_version: wf.nodeVersion,
+          lockfile_hash: wf.lockfileHash,
+          result: null,
+          error: null,
+          created_at: now,
+          updated_at: now,
+          closed_at: null,
+          ended_at: null,
+          driver_task_id: null,
+          driver_heartbeat_at: wf.mode === "local" ? now : null,
+          seed: wf.seed,
+          args_hash: wf.argsHash,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      if (!wf.driver) return { id: row.id, driverTaskId: null };
+      const driverTaskId = await this.tasks.insertTask(trx, { ...wf.driver, workflowId: row.id, seq: null }, "driver");
+      await trx.updateTable("workflows").set({ driver_task_id: driverTaskId }).where("id", "=", row.id).execute();
+      return { id: row.id, driverTaskId };
+    });
+  }
+
+  async driverRecord(workflowId: number): Promise<DriverRecord | undefined> {
+    const row = await this.ctx.db.selectFrom("workflows").selectAll().where("id", "=", workflowId).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      mode: row.mode as WorkflowMode,
+      status: row.status as WorkflowStatus,
+      closed: row.closed_at !== null,
+      argsHash: row.args_hash,
+      seed: row.seed,
+      bundleHash: row.bundle_hash,
+      driverTaskId: row.driver_task_id,
+      userId: row.user_id,
+    };
+  }
+
+  /** A local driver is alive. */
+  async driverHeartbeat(workflowId: number): Promise<void> {
+    await this.ctx.db
+      .updateTable("workflows")
+      .set({ driver_heartbeat_at: Date.now() })
+      .where("id", "=", workflowId)
+      .where("closed_at", "is", null)
+      .execute();
+  }
+
+  /** Open local workflows whose driver has been silent since `cutoff`. */
+  async silentDrivers(cutoff: number): Promise<number[]> {
+    const rows = await this.ctx.db
+      .selectFrom("workflows")
+      .select("id")
+      .where("closed_at", "is", null)
+      .where("driver_heartbeat_at", "<", cutoff)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async steps(workflowId: number): Promise<Array<{ seq: number; name: string; value: string }>> {
+    return this.ctx.db
+      .selectFrom("steps")
+      .select(["seq", "name", "value"])
+      .where("workflow_id", "=", workflowId)
+      .orderBy("seq")
+      .execute();
+  }
+
+  /** Records a step's value unless the step was recorded before; returns what is recorded. */
+  async putStep(workflowId: number, seq: number, name: string, value: string): Promise<{ name: string; value: string }> {
+    await this.ctx.db
+      .insertInto("steps")
+      .values({ workflow_id: workflowId, seq, name, value, created_at: Date.now() })
+      .onConflict((oc) => oc.columns(["workflow_id", "seq"]).doNothing())
+      .execute();
+    return this.ctx.db
+      .selectFrom("steps")
+      .select(["name", "value"])
+      .where("workflow_id", "=", workflowId)
+      .where("seq", "=", seq)
       .executeTakeFirstOrThrow();
-    return row.id;
   }
 
   /** The owner of a workflow, for authorisation; undefined if there is no such workflow. */
@@ -87,6 +177,8 @@ export class WorkflowStore {
       bundleHash: row.bundle_hash,
       nodeVersion: row.node_version,
       lockfileHash: row.lockfile_hash,
+      seed: row.seed,
+      driverTaskId: row.driver_task_id,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       endedAt: row.ended_at,
@@ -110,8 +202,14 @@ export class WorkflowStore {
         .executeTakeFirst();
       if (!wf) return undefined;
       if (wf.closed_at !== null) return { status: wf.status as WorkflowStatus, tasks: [], pilots: [] };
-      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, outcome.keep);
-      const statuses = await trx.selectFrom("tasks").select("status").where("workflow_id", "=", workflowId).execute();
+      // The driver task (remote mode) is the one closing: it ends when its job reports.
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work"], outcome.keep);
+      const statuses = await trx
+        .selectFrom("tasks")
+        .select("status")
+        .where("workflow_id", "=", workflowId)
+        .where("kind", "=", "work")
+        .execute();
       const status =
         wf.status === "cancelled"
           ? "cancelled"
@@ -139,11 +237,12 @@ export class WorkflowStore {
     trx: Tx,
     workflowId: number,
     now: number,
+    kinds: readonly TaskKind[],
     keep: readonly number[] = [],
   ): Promise<Omit<WorkflowChange, "status">> {
     const tasks: TaskChange[] = [];
     const pilots = new Set<number>();
-    for (const taskId of await this.tasks.openTaskIds(trx, workflowId)) {
+    for (const taskId of await this.tasks.openTaskIds(trx, workflowId, kinds)) {
       if (keep.includes(taskId)) continue;
       const killed = await this.tasks.kill(trx, taskId, now);
       if (!killed) continue;
@@ -159,7 +258,7 @@ export class WorkflowStore {
     return this.ctx.db.transaction().execute(async (trx) => {
       const wf = await trx.selectFrom("workflows").select(["status"]).where("id", "=", workflowId).executeTakeFirst();
       if (!wf) return undefined;
-      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now);
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work", "driver"]);
       await trx
         .updateTable("workflows")
         .set({ status: "cancelled", updated_at: now, ended_at: now })

@@ -47,7 +47,7 @@ export interface Cluster {
   dataDir: string;
   credentials: Credentials;
   pilots: PilotProcess[];
-  startPilot(name?: string, slots?: number): PilotProcess;
+  startPilot(name?: string, slots?: number, queue?: string): PilotProcess;
   /** Stops the server with a signal (SIGKILL: a crash) and starts it again on the same port and data. */
   restartServer(signal: NodeJS.Signals): Promise<void>;
   stopServer(signal: NodeJS.Signals): Promise<void>;
@@ -111,10 +111,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const credentials = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as Credentials;
   const pilots: PilotProcess[] = [];
 
-  const startPilot = (name = `pilot-${pilots.length + 1}`, slots = options.slots ?? 1): PilotProcess => {
+  const startPilot = (name = `pilot-${pilots.length + 1}`, slots = options.slots ?? 1, queue = "local"): PilotProcess => {
     const proc = spawn(
       process.execPath,
-      [CLI, "pilot", "--server", url, "--queue", "local", "--slots", String(slots), "--cache-dir", join(dataDir, `cache-${name}`), "--name", name],
+      [CLI, "pilot", "--server", url, "--queue", queue, "--slots", String(slots), "--cache-dir", join(dataDir, `cache-${name}`), "--name", name],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_TOKEN: credentials.pilotToken, PANDO_LOG_LEVEL: "warn" } },
     );
     let out = "";
@@ -174,6 +174,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 export interface DriverRun extends Promise<DriverResult> {
   /** The id of the workflow, as soon as the driver has created it. */
   started: Promise<number>;
+  proc: ChildProcess;
 }
 
 export interface DriverResult {
@@ -227,5 +228,5 @@ export function runDriver(
       resolvePromise({ code, stdout, stderr, value, workflowId: id ? Number(id[1]) : undefined });
     });
   });
-  return Object.assign(done, { started });
+  return Object.assign(done, { started, proc });
 }
