@@ -8,6 +8,8 @@ const CORE_SUITE = [
   "test/pilot-loss.test.ts",
   "test/durability.test.ts",
   "test/embedded.test.ts",
+  "test/remote.test.ts",
+  "test/driver-crash.test.ts",
 ];
 
 const integration = {
