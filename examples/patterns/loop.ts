@@ -1,0 +1,22 @@
+// An iterative loop: each iteration is one task, and the driver stops when the result converges.
+//   pando run examples/patterns/loop.ts#loop 1e-3
+// In iDDS this is a Loop workflow with a condition on the last iteration's output.
+import { context, workflow } from "pando";
+import { simulate, summarise } from "./steps.js";
+
+export const loop = workflow({ name: "loop" }, async (tolerance: number, maxIterations = 20) => {
+  const ctx = context();
+  const means: number[] = [];
+  let n = 250;
+  for (let iteration = 0; iteration < maxIterations; iteration++) {
+    // Seeds from ctx.random() keep the driver deterministic: a re-run proposes the same samples.
+    const seeds = Array.from({ length: 4 }, () => Math.floor(ctx.random() * 1e9));
+    const samples = await simulate.map(seeds.map((s) => [s, n] as [number, number]));
+    const summaries = await summarise.map(samples.map((s) => [s] as [number[]]));
+    means.push(summaries.reduce((sum, s) => sum + s.mean, 0) / summaries.length);
+    const last = means.length > 1 ? Math.abs(means.at(-1)! - means.at(-2)!) : Infinity;
+    if (last < tolerance) return { converged: true, iterations: means.length, mean: means.at(-1), means };
+    n *= 2;
+  }
+  return { converged: false, iterations: means.length, mean: means.at(-1), means };
+});
