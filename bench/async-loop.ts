@@ -37,7 +37,7 @@ async function warm(slots: number): Promise<void> {
 
 function measured(form: string, slots: number, started: number, details: JobDetails[]): Measured {
   const makespanMs = Date.now() - started;
-  const busyMs = details.reduce((s, d) => s + ((d.endedAt ?? 0) - (d.startedAt ?? 0)), 0);
+  const busyMs = details.reduce((s, d) => s + ((d.endedAt?.getTime() ?? 0) - (d.startedAt?.getTime() ?? 0)), 0);
   return { form, slots, evaluations: details.length, makespanMs, busyMs, idleSlotFraction: 1 - busyMs / (slots * makespanMs) };
 }
 

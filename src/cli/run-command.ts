@@ -194,6 +194,16 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
       }
       progress.workflowStarted(handle.id, exportName, client.serverUrl);
       const stopFollowing = () => {
+        if (embedded) {
+          // The embedded server ends with this command: the workflow cannot run on without it.
+          progress.line(`cancelling workflow ${handle.id}: its server ends with this command`);
+          void handle
+            .cancel()
+            .catch(() => undefined)
+            .then(() => embedded?.stop())
+            .finally(() => process.exit(130));
+          return;
+        }
         progress.line(`workflow ${handle.id} runs on; follow it at ${handle.monitorUrl}`);
         process.exit(130);
       };

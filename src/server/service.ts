@@ -33,6 +33,7 @@ import {
   type TaskView,
   type WorkflowView,
 } from "../core/protocol.js";
+import { callHash } from "../core/call-hash.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
@@ -52,13 +53,6 @@ const QUEUE_CACHE_MS = 1_000;
 type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-/** The memo hash of a work call: its work, and each job's key and arguments, in order. */
-function callHash(work: string, jobs: ReadonlyArray<{ key: string; args: string }>): string {
-  const h = createHash("sha256").update(work);
-  for (const j of jobs) h.update(`\n${j.key}\n${j.args}`);
-  return h.digest("hex");
-}
 
 function byteLength(text: string, limit: number): number {
   // Only measure exactly when the text could be over the limit (3 bytes per UTF-16 unit at most).
