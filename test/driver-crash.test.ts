@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDriver, startCluster, type Cluster, type PilotProcess } from "./helpers/cluster.js";
+import { DRIVER_QUEUES, runDriver, startCluster, type Cluster, type PilotProcess } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/durable.ts";
@@ -44,7 +44,8 @@ describe("the pilot running a remote driver is killed with SIGKILL", () => {
     cluster = await startCluster({
       pilots: 2,
       slots: 2,
-      serverArgs: ["--queues", "drivers", "--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"],
+      queues: DRIVER_QUEUES,
+      serverArgs: ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"],
     });
     driverPilot = cluster.startPilot("drivers-0", 1, "drivers");
     markers = mkdtempSync(join(tmpdir(), "pando-driver-crash-"));

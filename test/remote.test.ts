@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { DRIVER_QUEUES, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/durable.ts";
@@ -30,7 +30,7 @@ describe("remote workflows: the driver runs on a pilot", () => {
     });
 
   beforeAll(async () => {
-    cluster = await startCluster({ pilots: 2, slots: 2, serverArgs: ["--queues", "drivers"] });
+    cluster = await startCluster({ pilots: 2, slots: 2, queues: DRIVER_QUEUES });
     cluster.startPilot("driver-pilot", 1, "drivers");
     markers = mkdtempSync(join(tmpdir(), "pando-remote-"));
   });

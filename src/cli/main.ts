@@ -7,6 +7,7 @@ import { Pilot } from "../pilot/pilot.js";
 import { credentialsPath } from "../server/credentials.js";
 import { startServer } from "../server/server.js";
 import { parseCount, parsePort } from "./parse.js";
+import { listQueuesCommand, setQueueCommand, type ClientFlags } from "./queues-command.js";
 import { runCommand, type RunFlags } from "./run-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
 
@@ -70,6 +71,21 @@ program
     if (process.connected) process.once("disconnect", () => stop(0));
     await pilot.run();
   });
+
+const queues = program
+  .command("queues")
+  .description("list the queues with their status and load; `pando queues set <name> <status>` changes a status")
+  .option("--server <url>", "the server (default: PANDO_SERVER, or the one running on --data-dir)")
+  .option("--token <token>", "token (default: PANDO_TOKEN, or the data directory's credentials)")
+  .option("--data-dir <dir>", "data directory of a local server", ".pando")
+  .option("--json", "print JSON")
+  .action((flags: ClientFlags) => listQueuesCommand(flags));
+queues
+  .command("set")
+  .description("set a queue online, offline, brokeroff or test (administrators)")
+  .argument("<name>", "the queue")
+  .argument("<status>", "online | offline | brokeroff | test")
+  .action((name: string, status: string, _opts: unknown, cmd: Command) => setQueueCommand(name, status, cmd.optsWithGlobals<ClientFlags>()));
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`pando: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,13 +1,12 @@
 import { InvalidArgumentError } from "commander";
 import { parseByteSize } from "../codec/limits.js";
+import { durationMs } from "../core/duration.js";
 
 /** "500ms", "10s", "2m", "1h" or a number of milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
-  if (!m) throw new InvalidArgumentError(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m or 1h`);
-  const unit = (m[2] ?? "ms").toLowerCase();
-  const factor = unit === "h" ? 3_600_000 : unit === "m" ? 60_000 : unit === "s" ? 1000 : 1;
-  return Math.round(Number(m[1]) * factor);
+  const ms = durationMs(text);
+  if (ms === undefined) throw new InvalidArgumentError(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m or 1h`);
+  return ms;
 }
 
 export function parseBytes(text: string): number {

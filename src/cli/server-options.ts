@@ -59,6 +59,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.extraQueues = v as string[]),
   },
   {
+    key: "queuesFile",
+    flag: "--queues-file <path>",
+    env: "PANDO_QUEUES_FILE",
+    help: "JSON file declaring the queues (docs/queues.md)",
+    parse: text,
+    apply: (c, v) => (c.queuesFile = v as string),
+  },
+  {
     key: "maxPayload",
     flag: "--max-payload <size>",
     env: "PANDO_MAX_PAYLOAD",

@@ -1,6 +1,7 @@
 // The REST protocol between drivers, pilots and the server: request/response shapes with their validation.
 // Arguments and results travel as tagged-JSON text (src/codec) inside these messages, exactly as stored.
 import { z } from "zod";
+import { QUEUE_STATUSES, type QueueStatus } from "./brokerage.js";
 import { ERROR_CODES, type ErrorCode, type ErrorInfo } from "./errors.js";
 import type { FinalJobState, TaskStatus, WorkflowMode, WorkflowStatus } from "./states.js";
 
@@ -81,6 +82,24 @@ export interface CreateTokenResponse {
   workflowId: number | null;
 }
 
+export const queueStatusSchema = z.object({ status: z.enum(QUEUE_STATUSES) });
+
+/** A queue with its definition, status and load (GET /api/v1/queues). */
+export interface QueueView {
+  name: string;
+  backend: "local" | "slurm";
+  status: QueueStatus;
+  cores: number;
+  memoryMb: { min: number; max: number };
+  walltimeMs: { min: number; max: number };
+  maxPilots: number;
+  slotsPerPilot: number;
+  pilotIdleMs: number;
+  queued: number;
+  running: number;
+  pilots: number;
+}
+
 export const workflowQuerySchema = z.object({
   /** Waits up to this long for the workflow to end (long-poll); 0 answers at once. */
   waitMs: z.coerce.number().int().nonnegative().max(120_000).default(0),
@@ -95,7 +114,14 @@ export const submitTaskSchema = z.object({
   bundleHash,
   /** The call's position in the driver: with the work and arguments, its memo key. */
   seq: z.number().int().nonnegative().optional(),
+  /** The queue the task must run on (pinned: brokeroff and test queues too). */
   queue: name.optional(),
+  /** Queues the task may run on; brokerage picks one. Neither queue nor queues: any online queue. */
+  queues: z.array(name).min(1).max(100).optional(),
+  /** What each job needs: cores, memory in MiB, walltime in seconds (0: unstated). */
+  cores: z.number().int().min(1).max(4096).optional(),
+  memoryMb: z.number().int().min(0).max(1 << 30).optional(),
+  walltimeS: z.number().int().min(0).max(10 * 365 * 86_400).optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   priority: z.number().int().min(-1000).max(1000).optional(),
   /** The task's result channel, "<driver id>.<n>"; the driver subscribes to it before submitting. */
@@ -193,6 +219,8 @@ export interface TaskView {
   resultCursor: number;
   /** The task's result channel on the broker (its topic is <prefix>.results.<channel>). */
   channel: string | null;
+  /** While the task is `pending`: why no queue can take it. */
+  pendingReason: string | null;
   createdAt: number;
   endedAt: number | null;
 }
@@ -225,6 +253,8 @@ export interface SubmitTaskResponse {
   nJobs: number;
   /** True when a re-run driver's call found its task from an earlier run (nothing was submitted). */
   attached: boolean;
+  /** Set when no queue can take the task yet: it waits, and this says why. */
+  pendingReason?: string;
 }
 
 /** One job's final outcome, as delivered to the waiting driver. */

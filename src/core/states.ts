@@ -18,7 +18,7 @@ export const CLAIMED_JOB_STATES = ["sent", "starting", "running"] as const satis
 /** States a job or attempt never leaves (PanDA: a retry is a new attempt, never a rewrite). */
 export type FinalJobState = "finished" | "failed" | "cancelled" | "closed";
 
-export const TASK_STATUSES = ["new", "running", "done", "finished", "failed", "cancelled"] as const;
+export const TASK_STATUSES = ["new", "pending", "running", "done", "finished", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "finished", "failed", "cancelled"]);
 

@@ -24,6 +24,8 @@ export interface RunContext {
   /** Tasks whose every result this driver has received. */
   completeTasks: number[];
   onProgress: ((p: TaskProgress) => void) | undefined;
+  /** Told what the user should know while the run goes on (a task waiting for a queue, say). */
+  onNotice?: (message: string) => void;
 }
 
 /** A job being run by an executor. */

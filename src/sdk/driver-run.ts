@@ -58,6 +58,7 @@ export async function executeDriver(run: DriverRun): Promise<DriverOutcome> {
     random: seededRandom(run.seed),
     completeTasks: [],
     onProgress: run.onProgress,
+    onNotice: run.onWarning,
   };
   const heartbeat =
     run.heartbeatMs === undefined

@@ -6,10 +6,19 @@ export interface WorkOptions {
   mapResults?: boolean;
   /** Attempts per job before it counts as failed (default 3; system failures such as a lost pilot do not count). */
   maxAttempts?: number;
-  /** Queue to run on; default the workflow's queue. */
-  queue?: string;
+  /**
+   * Where to run: a queue name (pinned), or a list of queues brokerage may choose from; default the
+   * workflow's queue, or any online queue that fits.
+   */
+  queue?: string | readonly string[];
   /** Dispatch priority among queued jobs (-1000..1000, default 0; higher first). */
   priority?: number;
+  /** Cores each job needs (default 1): only queues with at least as many cores per job take the task. */
+  cores?: number;
+  /** Memory each job needs: MiB as a number, or a size such as "4GiB". Only queues whose window holds it. */
+  memory?: number | string;
+  /** Walltime each job needs: milliseconds, or "30m", "2h". Only queues whose window holds it. */
+  walltime?: number | string;
 }
 
 /** Options of `workflow(options, fn)`. */

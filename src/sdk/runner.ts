@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES } from "../codec/limits.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, parseByteSize } from "../codec/limits.js";
+import { durationMs } from "../core/duration.js";
 import { decode, encode } from "../codec/tagged-json.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { DEFAULT_MAX_ATTEMPTS, decideAfterAttempt } from "../core/retry-policy.js";
@@ -29,6 +30,26 @@ function errorInfo(err: unknown, code: ErrorInfo["code"] = "user_error"): ErrorI
   return { code, message: String(err) };
 }
 
+/** Where a call may run and what its jobs need, as the server takes them. */
+function placement(options: WorkOptions, workflowQueue: string | undefined) {
+  const queue = options.queue ?? workflowQueue;
+  const memory = options.memory;
+  const walltime = options.walltime;
+  return {
+    queue: typeof queue === "string" ? queue : undefined,
+    queues: typeof queue === "string" || queue === undefined ? undefined : [...queue],
+    cores: options.cores,
+    memoryMb: memory === undefined ? undefined : typeof memory === "number" ? memory : Math.ceil(parseByteSize(memory) / 2 ** 20),
+    walltimeS: walltime === undefined ? undefined : Math.ceil((typeof walltime === "number" ? walltime : walltimeMs(walltime)) / 1000),
+  };
+}
+
+function walltimeMs(text: string): number {
+  const ms = durationMs(text);
+  if (ms === undefined) throw new TypeError(`walltime '${text}' is not a duration; write e.g. 90s, 30m or 2h, or milliseconds`);
+  return ms;
+}
+
 function argsRoot(call: WorkCall, i: number): string {
   return call.jobs.length === 1 ? "args" : `entries[${i}]`;
 }
@@ -53,12 +74,13 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   const results = await ctx.results.openTask();
   let taskId: number;
   let attached: boolean;
+  let pendingReason: string | undefined;
   try {
-    ({ id: taskId, attached } = await client.submitTask(ctx.workflowId, {
+    ({ id: taskId, attached, pendingReason } = await client.submitTask(ctx.workflowId, {
       work: call.name,
       bundleHash: ctx.bundleHash,
       seq: call.seq,
-      queue: call.options.queue ?? ctx.queue,
+      ...placement(call.options, ctx.queue),
       maxAttempts: call.options.maxAttempts,
       priority: call.options.priority,
       channel: results.channel,
@@ -70,6 +92,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     throw err;
   }
   sink.onTaskId(taskId);
+  if (pendingReason) ctx.onNotice?.(`task ${taskId} (${call.name}) waits for a queue: ${pendingReason}`);
   const byKey = new Map(call.jobs.map((j, i) => [j.key, i]));
   const received = new Set<string>();
   let finished = 0;

@@ -33,6 +33,8 @@ export interface ServerConfig {
   defaultQueue: string;
   /** Further local queues created at start (a driver can be kept apart from its work, say). */
   extraQueues: string[];
+  /** The queues file (docs/queues.md); without one, the default queue is a plain local queue. */
+  queuesFile: string | undefined;
   /** How often a local driver (a program running a workflow's body) tells the server it is alive. */
   driverHeartbeatIntervalMs: number;
   /** A local driver silent for this long is lost: its workflow fails and its unfinished tasks are cancelled. */
@@ -62,6 +64,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",
     extraQueues: [],
+    queuesFile: undefined,
     driverHeartbeatIntervalMs: 10_000,
     driverHeartbeatTimeoutMs: 60_000,
     maxWaitMs: 60_000,

@@ -1,9 +1,10 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
+import { defaultQueue, parseQueuesFile } from "../core/queue-config.js";
 import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
@@ -23,6 +24,27 @@ export function serverInfoPath(dataDir: string): string {
   return join(dataDir, "server.json");
 }
 
+const PLACE_PENDING_MS = 1000;
+
+function readQueuesFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read the queues file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Declares the queues of the queues file (and of --queues); without a file, the default queue is a plain
+ * local queue. A file without the default queue makes its first queue the default.
+ */
+async function declareQueues(store: Store, config: ServerConfig): Promise<void> {
+  const declared = config.queuesFile ? parseQueuesFile(readQueuesFile(config.queuesFile), config.queuesFile) : [defaultQueue(config.defaultQueue)];
+  if (!declared.some((q) => q.name === config.defaultQueue)) config.defaultQueue = declared[0]!.name;
+  const extra = config.extraQueues.filter((n) => !declared.some((q) => q.name === n)).map(defaultQueue);
+  await store.queues.declare([...declared, ...extra]);
+}
+
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" });
@@ -32,13 +54,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   );
   let app: FastifyInstance | undefined;
   try {
-    for (const name of new Set([config.defaultQueue, ...config.extraQueues])) {
-      await store.ctx.db
-        .insertInto("queues")
-        .values({ name, backend: "local", status: "online", created_at: Date.now() })
-        .onConflict((oc) => oc.column("name").doNothing())
-        .execute();
-    }
+    await declareQueues(store, config);
     const credentials = await ensureLocalCredentials(store, config.dataDir, userInfo().username);
     const service = new Service(store, config, new Notifier(), log);
     if (config.broker) {
@@ -72,6 +88,18 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     }, sweepEvery);
     sweeper.unref();
 
+    // Pending tasks start as soon as a queue can take them.
+    let placing = false;
+    const placer = setInterval(() => {
+      if (placing) return;
+      placing = true;
+      service
+        .placePendingTasks()
+        .catch((err: unknown) => log.error({ err }, "placing pending tasks failed"))
+        .finally(() => (placing = false));
+    }, PLACE_PENDING_MS);
+    placer.unref();
+
     const running = app;
     log.info({ url, db: config.dbPath }, "pando server listening");
     return {
@@ -80,6 +108,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       credentials,
       close: async () => {
         clearInterval(sweeper);
+        clearInterval(placer);
         await service.stop();
         await running.close();
         rmSync(serverInfoPath(config.dataDir), { force: true });

@@ -9,6 +9,7 @@ import {
   createWorkflowSchema,
   heartbeatSchema,
   putStepSchema,
+  queueStatusSchema,
   registerPilotSchema,
   resumeWorkflowSchema,
   workflowQuerySchema,
@@ -27,6 +28,7 @@ import {
   type JobView,
   type RegisterPilotResponse,
   type ReportResponse,
+  type QueueView,
   type StepRecord,
   type SubmitTaskResponse,
   type TaskResultsResponse,
@@ -37,6 +39,8 @@ import { callHash } from "../core/call-hash.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
+import { brokerTask, type Brokered, type TaskNeeds } from "../core/brokerage.js";
+import { brokerView, type QueueRecord } from "../store/queue-store.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { Store, Tx } from "../store/store.js";
@@ -74,7 +78,8 @@ export class Service {
   /** Immutable facts read on every request, kept in memory. */
   private readonly owners = new Map<number, number>();
   private readonly bundles = new Set<string>();
-  private queues: { names: Set<string>; until: number } | undefined;
+  private queues: { records: QueueRecord[]; until: number } | undefined;
+  private load: { byQueue: Map<string, { queued: number; running: number }>; until: number } | undefined;
   /** Pilot rows read on every acquire and report; a pilot's end is applied here at once. */
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
   private readonly startedAt = Date.now();
@@ -523,27 +528,114 @@ export class Service {
 
   // ---- tasks --------------------------------------------------------------------------------------
 
-  private async requireQueue(queue: string): Promise<void> {
+  // ---- queues and brokerage ------------------------------------------------------------------------
+
+  /** The queues and their run-time status, read at most once a second. */
+  private async queueRecords(): Promise<QueueRecord[]> {
     const now = Date.now();
     if (!this.queues || this.queues.until <= now) {
-      const rows = await this.store.ctx.db.selectFrom("queues").select("name").execute();
-      this.queues = { names: new Set(rows.map((r) => r.name)), until: now + QUEUE_CACHE_MS };
+      this.queues = { records: await this.store.queues.list(), until: now + QUEUE_CACHE_MS };
     }
-    if (!this.queues.names.has(queue)) {
+    return this.queues.records;
+  }
+
+  /** Jobs queued and running per queue, read at most once a second (brokerage weights). */
+  private async queueLoad(): Promise<Map<string, { queued: number; running: number }>> {
+    const now = Date.now();
+    if (!this.load || this.load.until <= now) this.load = { byQueue: await this.store.queues.load(), until: now + QUEUE_CACHE_MS };
+    return this.load.byQueue;
+  }
+
+  private async requireQueue(queue: string): Promise<void> {
+    const records = await this.queueRecords();
+    if (!records.some((r) => r.definition.name === queue)) {
       throw new ApiError(
         400,
         "unknown_queue",
-        `queue '${queue}' does not exist; known queues: ${[...this.queues.names].join(", ") || "none"}`,
+        `queue '${queue}' does not exist; known queues: ${records.map((r) => r.definition.name).join(", ") || "none"}`,
       );
     }
+  }
+
+  /** The queue a task goes to, or why none can take it. Loads are read only when there is a choice to make. */
+  private async broker(needs: TaskNeeds): Promise<Brokered> {
+    const records = await this.queueRecords();
+    const first = brokerTask(needs, records.map((r) => brokerView(r, undefined)));
+    const choices = needs.queues.length > 0 ? needs.queues.length : records.length;
+    if (!("queue" in first) || choices <= 1) return first;
+    const load = await this.queueLoad();
+    return brokerTask(needs, records.map((r) => brokerView(r, load.get(r.definition.name))));
+  }
+
+  /**
+   * Gives pending tasks to queues that can now take them (a queue came online, or was declared), and
+   * keeps the reason of the others up to date. Run every second by the server, and at once after a
+   * queue's status changes.
+   */
+  async placePendingTasks(): Promise<number> {
+    const pending = await this.store.tasks.pending();
+    let placed = 0;
+    for (const t of pending) {
+      const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
+      if ("reason" in brokered) {
+        if (brokered.reason !== t.reason) await this.store.tasks.setPendingReason(t.id, brokered.reason);
+        continue;
+      }
+      const ok = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.place(trx, t.id, brokered.queue));
+      if (!ok) continue;
+      placed++;
+      this.notifier.notify(`queue:${brokered.queue}`);
+      this.log.info({ task: t.id, queue: brokered.queue }, "pending task placed on a queue");
+    }
+    return placed;
+  }
+
+  async listQueues(_p: Principal): Promise<QueueView[]> {
+    const [records, load, pilots] = await Promise.all([this.queueRecords(), this.store.queues.load(), this.store.dispatch.runningPilotsByQueue()]);
+    return records.map((r) => {
+      const d = r.definition;
+      return {
+        name: d.name,
+        backend: d.backend,
+        status: r.status,
+        cores: d.cores,
+        memoryMb: { min: d.memory.min ?? 0, max: d.memory.max ?? 0 },
+        walltimeMs: { min: d.walltime.min ?? 0, max: d.walltime.max ?? 0 },
+        maxPilots: d.maxPilots,
+        slotsPerPilot: d.slotsPerPilot,
+        pilotIdleMs: d.pilotIdle,
+        queued: load.get(d.name)?.queued ?? 0,
+        running: load.get(d.name)?.running ?? 0,
+        pilots: pilots.get(d.name) ?? 0,
+      };
+    });
+  }
+
+  /** Sets a queue online, offline, brokeroff or test (administrators). */
+  async setQueueStatus(p: Principal, name: string, body: unknown): Promise<QueueView> {
+    if (!p.admin) throw forbidden("only administrators may change a queue's status");
+    const req = parse(queueStatusSchema, body, "body");
+    if (!(await this.store.queues.setStatus(name, req.status))) await this.requireQueue(name);
+    this.queues = undefined;
+    await this.placePendingTasks();
+    const view = (await this.listQueues(p)).find((q) => q.name === name);
+    if (!view) throw notFound("queue", name);
+    return view;
   }
 
   async submitTask(p: Principal, workflowId: number, body: unknown): Promise<SubmitTaskResponse> {
     await this.authorizeWorkflow(p, workflowId);
     const req = parse(submitTaskSchema, body, "body");
     await this.requireBundle(req.bundleHash);
-    const queue = req.queue ?? this.config.defaultQueue;
-    await this.requireQueue(queue);
+    const needs: TaskNeeds = {
+      queues: req.queues ?? (req.queue === undefined ? [] : [req.queue]),
+      cores: req.cores ?? 1,
+      memoryMb: req.memoryMb ?? 0,
+      walltimeS: req.walltimeS ?? 0,
+    };
+    for (const q of needs.queues) await this.requireQueue(q);
+    const brokered = await this.broker(needs);
+    const queue = "queue" in brokered ? brokered.queue : null;
     const seen = new Map<string, number>();
     req.jobs.forEach((job, i) => {
       this.checkPayload(job.args, `the arguments of jobs[${i}]`);
@@ -564,6 +656,8 @@ export class Service {
         bundleHash: req.bundleHash,
         seq: req.seq ?? null,
         queue,
+        pendingReason: "reason" in brokered ? brokered.reason : undefined,
+        needs,
         priority: req.priority ?? 0,
         maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
         // A client that brings no channel still gets one, so that its results can be relayed too.
@@ -572,7 +666,7 @@ export class Service {
         argsHash: req.seq === undefined ? null : callHash(req.work, req.jobs),
         jobs: req.jobs,
       },
-      (trx) => this.handOff(trx, queue, req.jobs.length),
+      (trx) => (queue === null ? Promise.resolve(undefined) : this.handOff(trx, queue, req.jobs.length)),
     );
     switch (task.kind) {
       case "closed":
@@ -590,8 +684,8 @@ export class Service {
         return { id: task.id, nJobs: task.nJobs, attached: true };
       case "created": {
         const handed = this.deliver(task.also);
-        if (handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
-        return { id: task.id, nJobs: task.nJobs, attached: false };
+        if (queue !== null && handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
+        return { id: task.id, nJobs: task.nJobs, attached: false, pendingReason: "reason" in brokered ? brokered.reason : undefined };
       }
     }
   }

@@ -120,6 +120,17 @@ export class DispatchStore {
     return out;
   }
 
+  /** Pilots alive per queue. */
+  async runningPilotsByQueue(): Promise<Map<string, number>> {
+    const rows = await this.ctx.db
+      .selectFrom("pilots")
+      .select(["queue", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("status", "=", "running")
+      .groupBy("queue")
+      .execute();
+    return new Map(rows.map((r) => [r.queue, Number(r.n)]));
+  }
+
   /** The attempts a pilot holds, with kill orders for those a user killed. */
   async held(
     pilotId: number,

@@ -3,12 +3,14 @@ import type { DialectName } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as resultChannels from "./migrations/0002-result-channels.js";
 import * as durableDrivers from "./migrations/0003-durable-drivers.js";
+import * as queueBrokerage from "./migrations/0004-queue-brokerage.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
   "0001-initial": initial.up,
   "0002-result-channels": resultChannels.up,
   "0003-durable-drivers": durableDrivers.up,
+  "0004-queue-brokerage": queueBrokerage.up,
 };
 
 class CodeMigrations implements MigrationProvider {

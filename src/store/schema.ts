@@ -71,6 +71,14 @@ export interface TasksTable {
   kind: string;
   /** Hash of the call (work name, job keys, arguments): a re-run driver's call must match it. */
   args_hash: string | null;
+  /** What each job needs: cores, memory (MiB, 0: unstated), walltime (s, 0: unstated). */
+  cores: number;
+  memory_mb: number;
+  walltime_s: number;
+  /** JSON list of the queues the task named ([]: any). */
+  named_queues: string;
+  /** Why no queue can take the task, while it is pending. */
+  pending_reason: string | null;
   created_at: number;
   updated_at: number;
   ended_at: number | null;
@@ -139,6 +147,10 @@ export interface QueuesTable {
   backend: string;
   status: string;
   created_at: number;
+  /** The queue's definition (QueueDefinition) as JSON. */
+  definition: string | null;
+  /** The status the queues file gave it last: a run-time change stays until the file says otherwise. */
+  file_status: string | null;
 }
 
 export interface BundlesTable {

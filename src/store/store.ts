@@ -1,3 +1,4 @@
+import { QueueStore } from "./queue-store.js";
 import type { Kysely, Transaction } from "kysely";
 import { AuthStore } from "./auth-store.js";
 import { BundleStore } from "./bundle-store.js";
@@ -30,6 +31,7 @@ export class Store {
   readonly workflows: WorkflowStore;
   readonly tasks: TaskStore;
   readonly dispatch: DispatchStore;
+  readonly queues: QueueStore;
 
   private constructor(readonly ctx: StoreContext) {
     this.auth = new AuthStore(ctx);
@@ -37,6 +39,7 @@ export class Store {
     this.tasks = new TaskStore(ctx);
     this.workflows = new WorkflowStore(ctx, this.tasks);
     this.dispatch = new DispatchStore(ctx, this.tasks);
+    this.queues = new QueueStore(ctx);
   }
 
   static async openSqlite(options: SqliteOptions, limits: StoreLimits): Promise<Store> {

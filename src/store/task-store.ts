@@ -13,7 +13,11 @@ export interface NewTask {
   work: string;
   bundleHash: string;
   seq: number | null;
-  queue: string;
+  /** The queue brokerage chose; null: no queue can take the task yet (it waits as pending). */
+  queue: string | null;
+  /** Why no queue can take it, when `queue` is null. */
+  pendingReason?: string;
+  needs?: { cores: number; memoryMb: number; walltimeS: number; queues: readonly string[] };
   priority: number;
   maxAttempts: number;
   channel: string;
@@ -83,6 +87,7 @@ type TaskRow = Pick<
   | "result_seq"
   | "channel"
   | "kind"
+  | "pending_reason"
   | "created_at"
   | "ended_at"
 > & { id: number };
@@ -102,6 +107,7 @@ export function taskView(row: TaskRow): TaskView {
     nCancelled: row.n_cancelled,
     resultCursor: row.result_seq,
     channel: row.channel,
+    pendingReason: row.pending_reason,
     createdAt: row.created_at,
     endedAt: row.ended_at,
   };
@@ -121,6 +127,7 @@ const TASK_COLUMNS = [
   "result_seq",
   "channel",
   "kind",
+  "pending_reason",
   "created_at",
   "ended_at",
 ] as const;
@@ -180,13 +187,17 @@ export class TaskStore {
   /** Inserts a task and its jobs (in the caller's transaction). */
   async insertTask(trx: Tx, task: NewTask, kind: TaskKind): Promise<number> {
     const now = Date.now();
+    const pending = task.queue === null;
+    const queue = task.queue ?? "";
+    const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
     const inserted = await sql<{ id: number }>`
       INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
                          n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
-                         created_at, updated_at)
-      VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, 'running', ${task.queue},
-              ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
-              ${task.resultKey}, ${kind}, ${task.argsHash}, ${now}, ${now})
+                         cores, memory_mb, walltime_s, named_queues, pending_reason, created_at, updated_at)
+      VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${pending ? "pending" : "running"},
+              ${queue}, ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
+              ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
+              ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${now}, ${now})
       RETURNING id`.execute(trx);
     const id = inserted.rows[0]!.id;
     for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
@@ -194,7 +205,7 @@ export class TaskStore {
       await sql`
         INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
                           system_failures, max_attempts, kill_requested, created_at, updated_at)
-        SELECT ${id}, u.i, u.k, 'activated', ${task.queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
+        SELECT ${id}, u.i, u.k, ${pending ? "defined" : "activated"}, ${queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
                ${now}, ${now}
         FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
     }
@@ -203,12 +214,65 @@ export class TaskStore {
       workflowId: task.workflowId,
       work: task.work,
       bundleHash: task.bundleHash,
-      queue: task.queue,
+      queue,
       channel: task.channel,
       resultKey: task.resultKey,
       kind,
     });
     return id;
+  }
+
+  /** Tasks waiting for a queue, oldest first, with what they need. */
+  async pending(): Promise<Array<{ id: number; cores: number; memoryMb: number; walltimeS: number; queues: string[]; reason: string | null }>> {
+    const { rows } = await sql<{
+      id: number;
+      cores: number;
+      memory_mb: number;
+      walltime_s: number;
+      named_queues: string;
+      pending_reason: string | null;
+    }>`SELECT id, cores, memory_mb, walltime_s, named_queues, pending_reason FROM tasks WHERE status = 'pending' ORDER BY id`.execute(
+      this.ctx.db,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      cores: r.cores,
+      memoryMb: r.memory_mb,
+      walltimeS: r.walltime_s,
+      queues: JSON.parse(r.named_queues) as string[],
+      reason: r.pending_reason,
+    }));
+  }
+
+  /** A pending task's jobs go to a queue, ready for its pilots; false if it is no longer pending (killed). */
+  async place(trx: Tx, taskId: number, queue: string): Promise<boolean> {
+    const now = Date.now();
+    const placed = await trx
+      .updateTable("tasks")
+      .set({ status: "running", queue, pending_reason: null, updated_at: now })
+      .where("id", "=", taskId)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    if (Number(placed.numUpdatedRows) === 0) return false;
+    await trx
+      .updateTable("jobs")
+      .set({ state: "activated", queue, updated_at: now })
+      .where("task_id", "=", taskId)
+      .where("state", "=", "defined")
+      .execute();
+    const cached = this.infoCache.get(taskId);
+    if (cached) this.remember({ ...cached, queue });
+    return true;
+  }
+
+  /** A pending task's reason changed (the queues changed, and still none can take it). */
+  async setPendingReason(taskId: number, reason: string): Promise<void> {
+    await this.ctx.db
+      .updateTable("tasks")
+      .set({ pending_reason: reason })
+      .where("id", "=", taskId)
+      .where("status", "=", "pending")
+      .execute();
   }
 
   async info(taskId: number, db: Tx = this.ctx.db): Promise<TaskInfo | undefined> {
@@ -483,10 +547,13 @@ export class TaskStore {
 
   /** Puts a finished task's failed and cancelled jobs back in the queue with a fresh attempt budget. */
   async retry(trx: Tx, taskId: number, now: number): Promise<number> {
+    const task = await trx.selectFrom("tasks").select("queue").where("id", "=", taskId).executeTakeFirst();
+    // A task killed while it waited for a queue has none yet: it waits again, and brokerage places it.
+    const placed = (task?.queue ?? "") !== "";
     const reset = await trx
       .updateTable("jobs")
       .set({
-        state: "activated",
+        state: placed ? "activated" : "defined",
         failures: 0,
         system_failures: 0,
         done_seq: null,
@@ -503,7 +570,7 @@ export class TaskStore {
     if (reset.length === 0) return 0;
     await trx
       .updateTable("tasks")
-      .set({ n_failed: 0, n_cancelled: 0, killed: 0, status: "running", ended_at: null, updated_at: now })
+      .set({ n_failed: 0, n_cancelled: 0, killed: 0, status: placed ? "running" : "pending", ended_at: null, updated_at: now })
       .where("id", "=", taskId)
       .execute();
     return reset.length;

@@ -1,6 +1,6 @@
 // Real processes on 127.0.0.1 for integration tests: a `pando server`, pilots, and drivers run with `pando run`.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -64,12 +64,17 @@ export interface ClusterOptions {
   pilots?: number;
   slots?: number;
   serverArgs?: string[];
+  /** Queue definitions: written to a queues file the server starts with (docs/queues.md). */
+  queues?: ReadonlyArray<Record<string, unknown>>;
   /**
    * The server's broker URL; default PANDO_TEST_BROKER, so the whole suite runs once with a broker and once
    * without. null: no broker even then.
    */
   broker?: string | null;
 }
+
+/** Drivers get pilots of their own: a queue that takes only tasks naming it, so no work call lands there. */
+export const DRIVER_QUEUES = [{ name: "local" }, { name: "drivers", status: "brokeroff" }];
 
 /** The broker the suite runs against, if any (credentials come from PANDO_BROKER_USER/PASSWORD). */
 export const TEST_BROKER = process.env.PANDO_TEST_BROKER || undefined;
@@ -91,10 +96,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const dataDir = mkdtempSync(join(tmpdir(), "pando-test-"));
   let serverOutput = "";
   const broker = options.broker === undefined ? TEST_BROKER : (options.broker ?? undefined);
+  const queueArgs: string[] = [];
+  if (options.queues) {
+    writeFileSync(join(dataDir, "queues.json"), JSON.stringify({ queues: options.queues }));
+    queueArgs.push("--queues-file", join(dataDir, "queues.json"));
+  }
   const launch = async (port: number) => {
     const proc = spawn(
       process.execPath,
-      [CLI, "server", "--port", String(port), "--data-dir", dataDir, ...(options.serverArgs ?? [])],
+      [CLI, "server", "--port", String(port), "--data-dir", dataDir, ...queueArgs, ...(options.serverArgs ?? [])],
       {
         stdio: ["ignore", "pipe", "pipe"],
         // The broker (and its credentials) travel in the environment, never on a command line.
