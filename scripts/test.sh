@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, type-check, build, then unit and integration tests. The integration tests
-# start the brokers they need with scripts/services/*; installing them first makes a missing package fail
+# start the brokers and the Slurm cluster they need with scripts/services/*; installing them first makes a missing package fail
 # here, with apt's own message, rather than in the middle of a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services/activemq.sh install
 scripts/services/rabbitmq.sh install
+scripts/services/slurm.sh install
 npx eslint .
 npx tsc --noEmit
 npm run build

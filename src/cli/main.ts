@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { Pilot } from "../pilot/pilot.js";
 import { credentialsPath } from "../server/credentials.js";
 import { startServer } from "../server/server.js";
-import { parseCount, parsePort } from "./parse.js";
+import { parseCount, parsePort, parsePositiveDuration } from "./parse.js";
 import { listQueuesCommand, setQueueCommand, type ClientFlags } from "./queues-command.js";
 import { runCommand, type RunFlags } from "./run-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
@@ -59,17 +59,22 @@ program
   .option("--slots <n>", "executor processes, i.e. jobs run at once", parseCount, availableParallelism())
   .option("--cache-dir <dir>", "where fetched bundles are kept", join(".pando", "cache"))
   .option("--name <name>", "name shown in the monitor (default host:pid)")
-  .action(async (flags: { server: string; queue: string; slots: number; cacheDir: string; name?: string }) => {
+  .option("--idle-exit <duration>", "leave after holding no job for this long (default: never)", parsePositiveDuration)
+  .option("--worker <id>", "the provisioner's worker id (set by the server that started this pilot)", parseCount)
+  .action(async (flags: { server: string; queue: string; slots: number; cacheDir: string; name?: string; idleExit?: number; worker?: number }) => {
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
     const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
-    const pilot = new Pilot({ ...flags, token, log });
+    const pilot = new Pilot({ ...flags, idleExitMs: flags.idleExit, token, log });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());
     // Started by a program (the embedded server): leave as soon as that program is gone.
     if (process.connected) process.once("disconnect", () => stop(0));
     await pilot.run();
+    // run() returns once the pilot stopped by itself (idle): wait for its goodbye, then leave.
+    await pilot.stop();
+    process.exit(0);
   });
 
 const queues = program

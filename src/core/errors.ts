@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   lost_heartbeat: { retryable: true, system: true, summary: "the pilot stopped sending heartbeats" },
   lost_dispatch: { retryable: true, system: true, summary: "the pilot never confirmed receiving the job" },
   pilot_exited: { retryable: true, system: true, summary: "the pilot exited while holding the job" },
+  pilot_gone: { retryable: true, system: true, summary: "the pilot's batch job ended (cancelled, preempted or failed)" },
   bundle_unavailable: { retryable: true, system: true, summary: "the pilot could not fetch the code bundle" },
   bundle_load_failed: { retryable: false, system: false, summary: "importing the code bundle failed" },
   unknown_work: { retryable: false, system: false, summary: "no work of that name is registered in the bundle" },

@@ -82,6 +82,19 @@ export interface CreateTokenResponse {
   workflowId: number | null;
 }
 
+/** A pilot the provisioner started (GET /api/v1/workers). */
+export interface WorkerView {
+  id: number;
+  queue: string;
+  backend: string;
+  batchId: string | null;
+  status: "submitted" | "running" | "ended";
+  reason: string | null;
+  pilotId: number | null;
+  createdAt: number;
+  endedAt: number | null;
+}
+
 export const queueStatusSchema = z.object({ status: z.enum(QUEUE_STATUSES) });
 
 /** A queue with its definition, status and load (GET /api/v1/queues). */
@@ -151,6 +164,8 @@ export const registerPilotSchema = z.object({
   pid: z.number().int().nonnegative().default(0),
   slots: z.number().int().min(1).max(4096).default(1),
   version: z.string().max(50).default(""),
+  /** Set when the server's provisioner started this pilot. */
+  worker: id.optional(),
 });
 export type RegisterPilotRequest = z.input<typeof registerPilotSchema>;
 

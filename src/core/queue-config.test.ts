@@ -14,7 +14,7 @@ describe("parseQueuesFile", () => {
       cores: 8,
       memory: { max: 16384 },
       walltime: { min: 60_000, max: 7_200_000 },
-      maxPilots: 2,
+      maxPilots: 0,
       slotsPerPilot: 1,
       pilotIdle: 60_000,
     });

@@ -54,8 +54,8 @@ export const queueDefinitionSchema = z
     memory: window(memory),
     /** Walltime per job: milliseconds, or "30m", "2h"; 0 or absent: no limit. */
     walltime: window(duration),
-    /** Most pilots the provisioner keeps on this queue. */
-    maxPilots: z.number().int().min(0).max(10_000).default(2),
+    /** Most pilots the provisioner keeps on this queue; 0: it starts none (pilots are started by hand). */
+    maxPilots: z.number().int().min(0).max(10_000).default(0),
     /** Jobs one pilot runs at once. */
     slotsPerPilot: z.number().int().min(1).max(4096).default(1),
     /** A pilot with nothing to do for this long exits. */

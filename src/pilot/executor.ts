@@ -184,6 +184,10 @@ process.on("message", (msg: ToExecutor) => {
 
 // Without its pilot an executor has no one to report to.
 process.on("disconnect", () => process.exit(0));
+// Signals meant for the pilot reach its executors too (a terminal's Ctrl-C, a batch system's SIGTERM to
+// every process of the job): the pilot decides when its executors stop, so they ignore them.
+process.on("SIGTERM", () => undefined);
+process.on("SIGINT", () => undefined);
 
 // Executors never leave registration-only mode: they run works, never a workflow's driver.
 importForRegistrations(bundlePath!).then(

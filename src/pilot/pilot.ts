@@ -31,6 +31,10 @@ export interface PilotOptions {
   maxDepthPerSlot?: number;
   /** How long a stopping pilot lets running jobs finish. */
   stopGraceMs?: number;
+  /** Leaves after holding no job for this long (a provisioned pilot frees its slot); default never. */
+  idleExitMs?: number;
+  /** The provisioner's worker this pilot is, if it started it. */
+  worker?: number;
   log: Logger;
 }
 
@@ -80,6 +84,9 @@ export class Pilot implements ExecutorEvents {
   private acquiring: AbortController | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private runningTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private busyAt = Date.now();
+  private stopped: Promise<void> | undefined;
   private stopping = false;
   private id = 0;
   private config: RegisterPilotResponse | undefined;
@@ -103,10 +110,20 @@ export class Pilot implements ExecutorEvents {
     return this.options.log;
   }
 
-  /** Registers and works until stop() is called. */
+  /** Registers and works until stop() is called, or until it has been idle for idleExitMs. */
   async run(): Promise<void> {
     await this.register();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config!.heartbeatIntervalMs);
+    const idleExit = this.options.idleExitMs;
+    if (idleExit !== undefined) {
+      this.idleTimer = setInterval(() => {
+        if (this.held.size > 0 || this.drivers.size > 0) this.busyAt = Date.now();
+        else if (Date.now() - this.busyAt >= idleExit) {
+          this.log.info({ pilot: this.id, idleMs: idleExit }, "idle; leaving");
+          void this.stop();
+        }
+      }, Math.min(1000, Math.max(50, idleExit / 4)));
+    }
     while (!this.stopping) await this.acquireOnce();
   }
 
@@ -121,6 +138,7 @@ export class Pilot implements ExecutorEvents {
         pid: process.pid,
         slots: this.options.slots,
         version: process.version,
+        worker: this.options.worker,
       },
       { retryUnreachableMs: 30_000 },
     );
@@ -396,7 +414,11 @@ export class Pilot implements ExecutorEvents {
     const i = this.executors.indexOf(ex);
     if (i >= 0) this.executors.splice(i, 1);
     const [first, ...rest] = inflight;
-    if (first) {
+    if (first && this.stopping && ex.killedFor !== first) {
+      // Killed with the pilot (its batch job ended, say): not the job's fault. The server retries it as held
+      // by a pilot that left, without spending the user's attempts.
+      this.held.delete(keyOf(first));
+    } else if (first) {
       const held = this.held.get(keyOf(first));
       if (held && ex.killedFor === first) {
         this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
@@ -610,11 +632,16 @@ export class Pilot implements ExecutorEvents {
    * Stops taking jobs, lets running jobs finish (up to the grace period), reports, and tells the server it
    * left so that anything it still held is retried elsewhere at once.
    */
-  async stop(graceMs = this.options.stopGraceMs ?? 10_000): Promise<void> {
-    if (this.stopping) return;
+  stop(graceMs = this.options.stopGraceMs ?? 10_000): Promise<void> {
+    this.stopped ??= this.leave(graceMs);
+    return this.stopped;
+  }
+
+  private async leave(graceMs: number): Promise<void> {
     this.stopping = true;
     this.acquiring?.abort();
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.idleTimer);
     clearTimeout(this.runningTimer);
     // Jobs not started yet are left to the server, which hands them to other pilots when this one exits.
     for (const [key, h] of this.held) if (h.phase === "fetching" || h.phase === "waiting") this.held.delete(key);

@@ -85,6 +85,7 @@ export function buildApp(service: Service): FastifyInstance {
   app.get("/api/v1/broker", async (req) => ({ broker: service.brokerSettings(principalOf(req)) }));
   app.get("/api/v1/metrics", async (req) => service.metricsSnapshot(principalOf(req)));
   app.get("/api/v1/queues", async (req) => service.listQueues(principalOf(req)));
+  app.get("/api/v1/workers", async (req) => service.listWorkers(principalOf(req)));
   app.put("/api/v1/queues/:name", async (req) =>
     service.setQueueStatus(principalOf(req), (req.params as { name: string }).name, req.body),
   );

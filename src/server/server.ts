@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
 import { defaultQueue, parseQueuesFile } from "../core/queue-config.js";
+import { Provisioner } from "../resources/provisioner.js";
 import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
@@ -25,6 +26,7 @@ export function serverInfoPath(dataDir: string): string {
 }
 
 const PLACE_PENDING_MS = 1000;
+const PROVISION_MS = 1000;
 
 function readQueuesFile(path: string): string {
   try {
@@ -88,6 +90,27 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     }, sweepEvery);
     sweeper.unref();
 
+    const provisioner = new Provisioner(
+      store,
+      {
+        serverUrl: url,
+        pilotToken: credentials.pilotToken,
+        dataDir: config.dataDir,
+        onPilotGone: (pilotId, reason) => service.pilotGone(pilotId, reason),
+      },
+      log,
+    );
+    let provisioning = false;
+    const provisionTimer = setInterval(() => {
+      if (provisioning) return;
+      provisioning = true;
+      provisioner
+        .tick()
+        .catch((err: unknown) => log.error({ err }, "provisioning failed"))
+        .finally(() => (provisioning = false));
+    }, PROVISION_MS);
+    provisionTimer.unref();
+
     // Pending tasks start as soon as a queue can take them.
     let placing = false;
     const placer = setInterval(() => {
@@ -109,6 +132,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       close: async () => {
         clearInterval(sweeper);
         clearInterval(placer);
+        clearInterval(provisionTimer);
+        await provisioner.close();
         await service.stop();
         await running.close();
         rmSync(serverInfoPath(config.dataDir), { force: true });

@@ -29,6 +29,7 @@ import {
   type RegisterPilotResponse,
   type ReportResponse,
   type QueueView,
+  type WorkerView,
   type StepRecord,
   type SubmitTaskResponse,
   type TaskResultsResponse,
@@ -800,6 +801,7 @@ export class Service {
     const req = parse(registerPilotSchema, body, "body");
     await this.requireQueue(req.queue);
     const id = await this.store.dispatch.registerPilot(req);
+    if (req.worker !== undefined) await this.store.workers.registered(req.worker);
     return {
       id,
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
@@ -929,6 +931,18 @@ export class Service {
     }
     const { commands, refs } = await this.store.dispatch.held(pilotId);
     return { commands, held: refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
+  }
+
+  /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */
+  async pilotGone(pilotId: number, reason: string): Promise<void> {
+    const held = await this.store.dispatch.endPilot(pilotId);
+    this.forgetPilot(pilotId);
+    await this.failAttempts(held, { code: "pilot_gone", message: reason });
+  }
+
+  /** Pilots the provisioner started, newest first. */
+  async listWorkers(_p: Principal): Promise<WorkerView[]> {
+    return this.store.workers.recent(500);
   }
 
   async endPilot(p: Principal, pilotId: number): Promise<void> {

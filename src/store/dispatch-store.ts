@@ -14,6 +14,7 @@ export interface NewPilot {
   pid: number;
   slots: number;
   version: string;
+  worker?: number;
 }
 
 export interface ApplyResult {
@@ -69,7 +70,19 @@ export class DispatchStore {
     const now = Date.now();
     const row = await this.ctx.db
       .insertInto("pilots")
-      .values({ ...p, status: "running", created_at: now, heartbeat_at: now, ended_at: null })
+      .values({
+        queue: p.queue,
+        name: p.name,
+        host: p.host,
+        pid: p.pid,
+        slots: p.slots,
+        version: p.version,
+        worker_id: p.worker ?? null,
+        status: "running",
+        created_at: now,
+        heartbeat_at: now,
+        ended_at: null,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     return row.id;

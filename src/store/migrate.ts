@@ -4,6 +4,7 @@ import * as initial from "./migrations/0001-initial.js";
 import * as resultChannels from "./migrations/0002-result-channels.js";
 import * as durableDrivers from "./migrations/0003-durable-drivers.js";
 import * as queueBrokerage from "./migrations/0004-queue-brokerage.js";
+import * as workers from "./migrations/0005-workers.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0002-result-channels": resultChannels.up,
   "0003-durable-drivers": durableDrivers.up,
   "0004-queue-brokerage": queueBrokerage.up,
+  "0005-workers": workers.up,
 };
 
 class CodeMigrations implements MigrationProvider {

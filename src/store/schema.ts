@@ -140,6 +140,22 @@ export interface PilotsTable {
   created_at: number;
   heartbeat_at: number;
   ended_at: number | null;
+  /** The worker the provisioner started this pilot as, if it did. */
+  worker_id: number | null;
+}
+
+/** A pilot the provisioner started on a queue's backend. */
+export interface WorkersTable {
+  id: Generated<number>;
+  queue: string;
+  backend: string;
+  /** Process id (local) or Slurm job id. */
+  batch_id: string | null;
+  /** "submitted" (not registered yet), "running" (its pilot registered), "ended". */
+  status: string;
+  reason: string | null;
+  created_at: number;
+  ended_at: number | null;
 }
 
 export interface QueuesTable {
@@ -179,5 +195,6 @@ export interface Database {
   attempts: AttemptsTable;
   pilots: PilotsTable;
   queues: QueuesTable;
+  workers: WorkersTable;
   bundles: BundlesTable;
 }

@@ -1,4 +1,5 @@
 import { QueueStore } from "./queue-store.js";
+import { WorkerStore } from "./worker-store.js";
 import type { Kysely, Transaction } from "kysely";
 import { AuthStore } from "./auth-store.js";
 import { BundleStore } from "./bundle-store.js";
@@ -32,6 +33,7 @@ export class Store {
   readonly tasks: TaskStore;
   readonly dispatch: DispatchStore;
   readonly queues: QueueStore;
+  readonly workers: WorkerStore;
 
   private constructor(readonly ctx: StoreContext) {
     this.auth = new AuthStore(ctx);
@@ -40,6 +42,7 @@ export class Store {
     this.workflows = new WorkflowStore(ctx, this.tasks);
     this.dispatch = new DispatchStore(ctx, this.tasks);
     this.queues = new QueueStore(ctx);
+    this.workers = new WorkerStore(ctx);
   }
 
   static async openSqlite(options: SqliteOptions, limits: StoreLimits): Promise<Store> {

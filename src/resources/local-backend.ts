@@ -1,0 +1,59 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { PILOT_CLI, pilotArgs, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
+
+/**
+ * Pilots as child processes of the server, connected by an IPC channel so that none outlives it. The
+ * batch id is the process id.
+ */
+export class LocalBackend implements PilotBackend {
+  private readonly processes = new Map<string, ChildProcess>();
+
+  async submit(l: PilotLaunch): Promise<string> {
+    mkdirSync(l.logDir, { recursive: true });
+    const log = openSync(join(l.logDir, `local-${l.queue.name}-${l.workerId}.log`), "a");
+    try {
+      const proc = fork(PILOT_CLI, pilotArgs(l, "local"), {
+        stdio: ["ignore", log, log, "ipc"],
+        env: { ...process.env, PANDO_TOKEN: l.token },
+      });
+      const pid = proc.pid;
+      if (pid === undefined) throw new Error("the pilot process did not start");
+      const id = String(pid);
+      this.processes.set(id, proc);
+      proc.once("exit", () => setTimeout(() => this.processes.delete(id), 60_000).unref());
+      return id;
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  async alive(batchIds: readonly string[]): Promise<Set<string>> {
+    return new Set(batchIds.filter((id) => {
+      const p = this.processes.get(id);
+      return p !== undefined && p.exitCode === null && p.signalCode === null;
+    }));
+  }
+
+  async cancel(batchId: string): Promise<void> {
+    this.processes.get(batchId)?.kill("SIGTERM");
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.processes.values()].map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            const timer = setTimeout(() => p.kill("SIGKILL"), 15_000);
+            p.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            p.kill("SIGTERM");
+          }),
+      ),
+    );
+  }
+}
