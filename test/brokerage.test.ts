@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ const QUEUES = [
   { name: "big", cores: 4, walltime: { max: "1h" } },
   { name: "quiet", status: "brokeroff" },
   { name: "down", cores: 64, status: "offline" },
+  { name: "fast", status: "brokeroff", heartbeatTimeout: "1500ms" },
 ];
 
 interface TaskView {
@@ -36,6 +37,7 @@ describe("brokerage: tasks go to queues that fit them", () => {
   beforeAll(async () => {
     cluster = await startCluster({ pilots: 0, queues: QUEUES });
     for (const q of QUEUES) cluster.startPilot(`${q.name}-pilot`, 1, q.name);
+    cluster.startPilot("fast-pilot-2", 1, "fast");
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -44,7 +46,7 @@ describe("brokerage: tasks go to queues that fit them", () => {
   it("lists the queues with their definitions, status and pilots", async () => {
     await until("every pilot to register", async () => {
       const r = await cluster.api("GET", "/api/v1/queues");
-      return (r.body as Array<{ pilots: number }>).every((q) => q.pilots === 1) ? true : undefined;
+      return (r.body as Array<{ pilots: number }>).every((q) => q.pilots >= 1) ? true : undefined;
     });
     const json = pando("queues", "--json");
     expect(json.status, json.stderr).toBe(0);
@@ -52,6 +54,7 @@ describe("brokerage: tasks go to queues that fit them", () => {
     expect(queues.map((q) => [q.name, q.status, q.cores])).toEqual([
       ["big", "online", 4],
       ["down", "offline", 64],
+      ["fast", "brokeroff", 1],
       ["local", "online", 1],
       ["quiet", "brokeroff", 1],
       ["small", "online", 2],
@@ -76,7 +79,7 @@ describe("brokerage: tasks go to queues that fit them", () => {
     const task = await until("the task to wait", async () => (await tasksOf(id)).find((t) => t.status === "pending"));
     expect(task.pendingReason).toBe(
       "no queue can take this task: 'big' has 4 core(s) per job, the task needs 64; 'down' is offline; " +
-        "'local' has 1 core(s) per job, the task needs 64; 'quiet' is brokeroff (it takes only tasks that name it); " +
+        "'fast' is brokeroff (it takes only tasks that name it); 'local' has 1 core(s) per job, the task needs 64; 'quiet' is brokeroff (it takes only tasks that name it); " +
         "'small' has 2 core(s) per job, the task needs 64",
     );
     // Still waiting a while later: nothing runs it by mistake.
@@ -102,6 +105,27 @@ describe("brokerage: tasks go to queues that fit them", () => {
     const r = await run;
     expect(r.code).toBe(1);
     expect((await tasksOf(id))[0]!.status).toBe("cancelled");
+  });
+
+  it("declares a silent pilot lost after its queue's own heartbeat timeout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pando-fast-"));
+    try {
+      const run = runDriver(`${FIXTURE}#fastQueue`, [JSON.stringify(dir), "3000"], { url: cluster.url, token: cluster.credentials.userToken });
+      const victim = await until("the job to start", () => readdirSync(dir)[0]);
+      const killedAt = Date.now();
+      process.kill(Number(victim), "SIGKILL");
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.value).not.toBe(Number(victim));
+      const task = (await tasksOf(r.workflowId!))[0]!;
+      const [job] = (await cluster.api("GET", `/api/v1/tasks/${task.id}/jobs`)).body as Array<{ id: number }>;
+      const attempts = (await cluster.api("GET", `/api/v1/jobs/${job!.id}`)).body.attempts as Array<{ error: { code: string } | null; endedAt: number }>;
+      expect(attempts[0]!.error?.code).toBe("lost_heartbeat");
+      // The queue's 1.5 s, not the server's 60 s: the attempt failed within seconds of the pilot's death.
+      expect(attempts[0]!.endedAt - killedAt).toBeLessThan(15_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses unknown statuses and queues, and non-administrators", async () => {

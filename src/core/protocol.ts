@@ -335,6 +335,9 @@ export interface DispatchedJob {
   /** "driver": the job runs the workflow's body (with `token`, valid for its workflow only). */
   kind: "work" | "driver";
   token?: string;
+  /** Limits the pilot enforces (0: none): walltime in ms, resident memory of the executor in MiB. */
+  walltimeMs: number;
+  memoryMb: number;
 }
 
 export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { kind: "shutdown" };

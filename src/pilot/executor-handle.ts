@@ -35,6 +35,8 @@ export class ExecutorHandle {
   ready = false;
   /** Set when the pilot kills the process on purpose (a job kill); the exit is then not a crash. */
   killedFor: DispatchedJob | undefined;
+  /** Why the pilot killed it for that job, when it was not a user's kill (a limit the job went over). */
+  killReason: ErrorInfo | undefined;
   private readonly proc: ChildProcess;
   private stderrTail = "";
   private exited = false;
@@ -75,6 +77,10 @@ export class ExecutorHandle {
     });
   }
 
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   get alive(): boolean {
     return !this.exited;
   }
@@ -112,8 +118,9 @@ export class ExecutorHandle {
     this.proc.send(msg);
   }
 
-  kill(forJob?: DispatchedJob): void {
+  kill(forJob?: DispatchedJob, reason?: ErrorInfo): void {
     this.killedFor = forJob;
+    this.killReason = reason;
     if (!this.exited) this.proc.kill("SIGKILL");
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { BundleCache } from "../bundle/cache.js";
@@ -50,6 +51,8 @@ interface Held {
   /** The final update as published, kept to report it over REST should the server not record it in time. */
   update: AttemptUpdate | undefined;
   publishedAt: number;
+  /** Stops the limit watches of the running job. */
+  stopWatching?: () => void;
 }
 
 const ACQUIRE_WAIT_MS = 30_000;
@@ -60,6 +63,24 @@ const DEPTH_WINDOW_MS = 20;
 
 const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const MEMORY_CHECK_MS = 500;
+const PAGE_BYTES = 4096;
+
+/** How a job whose executor the pilot killed ended: over a limit, or killed by a user. */
+function killedOutcome(ex: ExecutorHandle): Omit<AttemptUpdate, "jobId" | "attempt"> {
+  return ex.killReason ? { state: "failed", error: ex.killReason } : { state: "cancelled", error: { code: "killed", message: "killed by a user" } };
+}
+
+/** Resident memory of a process in MiB (Linux /proc), or undefined if it cannot be read. */
+function residentMb(pid: number): number | undefined {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
+    return Number.isFinite(pages) ? (pages * PAGE_BYTES) / 2 ** 20 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The worker agent: takes jobs of its queue from the server in batches (long-poll), runs them in warm
@@ -325,10 +346,42 @@ export class Pilot implements ExecutorEvents {
     const held = this.held.get(keyOf(job));
     if (!held) return;
     held.startedAt = Date.now();
+    this.watchLimits(held, ex);
     this.runningTimer ??= setTimeout(() => {
       this.runningTimer = undefined;
       this.reportRunning();
     }, RUNNING_REPORT_DELAY_MS);
+  }
+
+  /**
+   * Holds a job to what it asked for: its executor is killed when the job runs past its walltime
+   * (`walltime_exceeded`) or the executor's resident memory goes over the job's memory (`out_of_memory`).
+   */
+  private watchLimits(held: Held, ex: ExecutorHandle): void {
+    const job = held.job;
+    const over = (error: ErrorInfo) => {
+      if (ex.current === job && held.phase === "running") ex.kill(job, error);
+    };
+    const stops: Array<() => void> = [];
+    if (job.walltimeMs > 0) {
+      const timer = setTimeout(
+        () => over({ code: "walltime_exceeded", message: `the job ran longer than its walltime of ${job.walltimeMs} ms and was killed` }),
+        job.walltimeMs,
+      );
+      stops.push(() => clearTimeout(timer));
+    }
+    if (job.memoryMb > 0) {
+      const check = setInterval(() => {
+        const rss = ex.pid === undefined ? undefined : residentMb(ex.pid);
+        if (rss === undefined || rss <= job.memoryMb) return;
+        over({
+          code: "out_of_memory",
+          message: `the job's process used ${Math.round(rss)} MiB, over the ${job.memoryMb} MiB it asked for, and was killed`,
+        });
+      }, MEMORY_CHECK_MS);
+      stops.push(() => clearInterval(check));
+    }
+    held.stopWatching = () => stops.forEach((stop) => stop());
   }
 
   /** Jobs still running a moment after they started are reported as running (fast ones never are). */
@@ -407,7 +460,7 @@ export class Pilot implements ExecutorEvents {
     if (this.drivers.delete(ex)) {
       const held = inflight[0] && this.held.get(keyOf(inflight[0]));
       if (!held) return;
-      if (ex.killedFor === held.job) this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+      if (ex.killedFor === held.job) this.finish(held, killedOutcome(ex));
       else this.finish(held, { state: "failed", error: { code: "executor_crash", message: reason } });
       return;
     }
@@ -421,7 +474,7 @@ export class Pilot implements ExecutorEvents {
     } else if (first) {
       const held = this.held.get(keyOf(first));
       if (held && ex.killedFor === first) {
-        this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+        this.finish(held, killedOutcome(ex));
       } else if (held && !this.brokenBundles.has(ex.bundleHash)) {
         this.finish(held, { state: "failed", error: { code: "executor_crash", message: reason } });
       }
@@ -440,6 +493,7 @@ export class Pilot implements ExecutorEvents {
   private finish(held: Held, update: Omit<AttemptUpdate, "jobId" | "attempt">): void {
     if (held.phase === "done") return;
     held.phase = "done";
+    held.stopWatching?.();
     this.pending.push({
       jobId: held.job.jobId,
       attempt: held.job.attempt,

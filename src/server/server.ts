@@ -78,7 +78,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     const url = `http://${config.host}:${address.port}`;
     writeFileSync(serverInfoPath(config.dataDir), `${JSON.stringify({ url, pid: process.pid })}\n`);
 
-    const sweepEvery = Math.max(50, Math.floor(Math.min(config.heartbeatTimeoutMs, config.driverHeartbeatTimeoutMs) / 4));
+    const queueTimeouts = (await store.queues.list()).flatMap((q) => q.definition.heartbeatTimeout ?? []);
+    const sweepEvery = Math.max(50, Math.floor(Math.min(config.heartbeatTimeoutMs, config.driverHeartbeatTimeoutMs, ...queueTimeouts) / 4));
     let sweeping = false;
     const sweeper = setInterval(() => {
       if (sweeping) return;

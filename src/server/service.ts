@@ -802,10 +802,13 @@ export class Service {
     await this.requireQueue(req.queue);
     const id = await this.store.dispatch.registerPilot(req);
     if (req.worker !== undefined) await this.store.workers.registered(req.worker);
+    const timeout = (await this.queueRecords()).find((q) => q.definition.name === req.queue)?.definition.heartbeatTimeout;
+    const heartbeatTimeoutMs = timeout ?? this.config.heartbeatTimeoutMs;
     return {
       id,
-      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
-      heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
+      // Several heartbeats fit in the timeout, whatever the queue's timeout is.
+      heartbeatIntervalMs: Math.min(this.config.heartbeatIntervalMs, Math.max(50, Math.floor(heartbeatTimeoutMs / 4))),
+      heartbeatTimeoutMs,
       maxPayloadBytes: this.config.maxPayloadBytes,
       maxLogChars: this.config.maxLogChars,
       broker: this.brokerSettings(p),
@@ -966,13 +969,18 @@ export class Service {
 
   /** One pass of the lost-heartbeat timer. */
   async sweepLostPilots(): Promise<number> {
-    const { pilots, attempts } = await this.store.dispatch.sweepLostPilots(Date.now() - this.config.heartbeatTimeoutMs);
+    const now = Date.now();
+    const own = new Map<string, number>();
+    for (const q of await this.queueRecords()) {
+      if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, now - q.definition.heartbeatTimeout);
+    }
+    const { pilots, attempts } = await this.store.dispatch.sweepLostPilots(now - this.config.heartbeatTimeoutMs, own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
     this.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
     await this.failAttempts(attempts, {
       code: "lost_heartbeat",
-      message: `the pilot sent no heartbeat for ${this.config.heartbeatTimeoutMs} ms`,
+      message: "the pilot sent no heartbeat within its queue's heartbeat timeout",
     });
     return pilots.length;
   }

@@ -128,6 +128,8 @@ export class DispatchStore {
         channel: info.channel ?? "",
         resultKey: info.resultKey ?? "",
         kind: info.kind,
+        walltimeMs: info.walltimeS * 1000,
+        memoryMb: info.memoryMb,
       });
     }
     return out;
@@ -288,14 +290,29 @@ export class DispatchStore {
   }
 
   /** Marks pilots silent since `cutoff` as lost; returns them with the attempts they held. */
-  async sweepLostPilots(cutoff: number): Promise<{ pilots: number[]; attempts: AttemptRef[] }> {
+  /**
+   * Declares lost the pilots silent since `cutoff`, or since their queue's own cutoff for queues with a
+   * heartbeat timeout of their own; returns them and the attempts they held.
+   */
+  async sweepLostPilots(
+    cutoff: number,
+    queueCutoffs: ReadonlyMap<string, number> = new Map(),
+  ): Promise<{ pilots: number[]; attempts: AttemptRef[] }> {
     const now = Date.now();
+    const own = [...queueCutoffs.keys()];
     return this.ctx.db.transaction().execute(async (trx) => {
       const lost = await trx
         .updateTable("pilots")
         .set({ status: "lost", ended_at: now })
         .where("status", "in", ["starting", "running"])
-        .where("heartbeat_at", "<", cutoff)
+        .where((eb) =>
+          eb.or([
+            own.length === 0
+              ? eb("heartbeat_at", "<", cutoff)
+              : eb.and([eb("heartbeat_at", "<", cutoff), eb("queue", "not in", own)]),
+            ...[...queueCutoffs].map(([queue, c]) => eb.and([eb("queue", "=", queue), eb("heartbeat_at", "<", c)])),
+          ]),
+        )
         .returning("id")
         .execute();
       const pilots = lost.map((p) => p.id);

@@ -68,6 +68,9 @@ export interface TaskInfo {
   channel: string | null;
   resultKey: string | null;
   kind: TaskKind;
+  /** What each job asked for: the pilot holds it to these (0: no limit). */
+  walltimeS: number;
+  memoryMb: number;
 }
 
 const INSERT_CHUNK = 5000;
@@ -218,6 +221,8 @@ export class TaskStore {
       channel: task.channel,
       resultKey: task.resultKey,
       kind,
+      walltimeS: needs.walltimeS,
+      memoryMb: needs.memoryMb,
     });
     return id;
   }
@@ -287,7 +292,10 @@ export class TaskStore {
       channel: string | null;
       result_key: string | null;
       kind: TaskKind;
-    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind FROM tasks WHERE id = ${taskId}`.execute(db);
+      walltime_s: number;
+      memory_mb: number;
+    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind, walltime_s, memory_mb
+       FROM tasks WHERE id = ${taskId}`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
     const info: TaskInfo = {
@@ -299,6 +307,8 @@ export class TaskStore {
       channel: row.channel,
       resultKey: row.result_key,
       kind: row.kind,
+      walltimeS: row.walltime_s,
+      memoryMb: row.memory_mb,
     };
     this.remember(info);
     return info;
