@@ -135,6 +135,14 @@ export const submitTaskSchema = z.object({
   cores: z.number().int().min(1).max(4096).optional(),
   memoryMb: z.number().int().min(0).max(1 << 30).optional(),
   walltimeS: z.number().int().min(0).max(10 * 365 * 86_400).optional(),
+  /** Shell commands the executor starts after (`source setup.sh`, `module load …`); it inherits their environment. */
+  initEnv: z.string().min(1).max(8192).optional(),
+  /** Container image the executor runs in, with the pilot host's runtime (apptainer, singularity, podman, docker). */
+  container: z
+    .string()
+    .max(300)
+    .regex(/^[\w.:/@+-]+$/, "must be an image reference such as docker.io/library/node:20 or a .sif path")
+    .optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   priority: z.number().int().min(-1000).max(1000).optional(),
   /** The task's result channel, "<driver id>.<n>"; the driver subscribes to it before submitting. */
@@ -338,6 +346,9 @@ export interface DispatchedJob {
   /** Limits the pilot enforces (0: none): walltime in ms, resident memory of the executor in MiB. */
   walltimeMs: number;
   memoryMb: number;
+  /** Where the executor runs: a shell prefix around it, a container image. */
+  initEnv?: string;
+  container?: string;
 }
 
 export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { kind: "shutdown" };

@@ -1,7 +1,10 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/protocol.js";
+import { PANDO_ROOT } from "../bundle/cache.js";
+import { executorCommand, type ExecutionContext } from "./execution-context.js";
 import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
@@ -40,24 +43,33 @@ export class ExecutorHandle {
   private readonly proc: ChildProcess;
   private stderrTail = "";
   private exited = false;
+  private loadFailed = false;
+  private killedByPilot = false;
 
   constructor(
+    /** Jobs of the same execution context (bundle, initEnv, container) share executors. */
+    readonly key: string,
     readonly bundleHash: string,
     bundlePath: string,
     settings: ExecutorSettings,
+    context: ExecutionContext,
     private readonly events: ExecutorEvents,
   ) {
-    this.proc = fork(EXECUTOR_SCRIPT, [bundlePath], {
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      execArgv: ["--enable-source-maps"],
-      env: {
+    const env = {
         // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
         ...withoutCredentials(process.env),
         PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
         PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
         PANDO_SERVER_URL: settings.serverUrl,
-      },
-    });
+    };
+    const plain = !context.initEnv && !context.container;
+    const { file, args } = executorCommand(context, ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath], [
+      join(PANDO_ROOT, "package.json"),
+      bundlePath,
+    ]);
+    this.proc = plain
+      ? fork(EXECUTOR_SCRIPT, [bundlePath], { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: ["--enable-source-maps"], env })
+      : spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env });
     const forward = (chunk: Buffer) => process.stderr.write(`[${settings.label}] ${chunk.toString("utf8")}`);
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {
@@ -67,9 +79,16 @@ export class ExecutorHandle {
     this.proc.on("message", (msg: FromExecutor) => this.receive(msg));
     this.proc.on("exit", (code, signal) => {
       this.exited = true;
-      const held = this.inflight.splice(0);
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const tail = this.stderrTail.trim();
+      if (!this.ready && !this.loadFailed && !this.killedByPilot) {
+        // It never got as far as loading the bundle: its environment (initEnv, container) or Node failed.
+        this.events.onLoadFailed(this, {
+          code: plain ? "bundle_load_failed" : "context_failed",
+          message: `${plain ? "the executor" : "the job's execution context (initEnv or container)"} failed to start: it ${how}${tail ? `; its last output:\n${tail}` : ""}`,
+        });
+      }
+      const held = this.inflight.splice(0);
       this.events.onExit(this, held, tail ? `the executor process ${how}; its last output:\n${tail}` : `the executor process ${how}`);
     });
     this.proc.on("error", () => {
@@ -90,6 +109,7 @@ export class ExecutorHandle {
       this.ready = true;
       this.events.onReady(this);
     } else if (msg.t === "load-failed") {
+      this.loadFailed = true;
       this.events.onLoadFailed(this, msg.error);
     } else {
       const i = this.inflight.findIndex((j) => j.jobId === msg.jobId && j.attempt === msg.attempt);
@@ -121,6 +141,7 @@ export class ExecutorHandle {
   kill(forJob?: DispatchedJob, reason?: ErrorInfo): void {
     this.killedFor = forJob;
     this.killReason = reason;
+    this.killedByPilot = true;
     if (!this.exited) this.proc.kill("SIGKILL");
   }
 }

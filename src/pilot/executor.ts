@@ -144,6 +144,7 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
       body: entry.fn as (...a: unknown[]) => unknown,
       args,
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+      workDefaults: { initEnv: entry.options.initEnv, container: entry.options.container },
     });
     if (!outcome.view) {
       const reason = outcome.ok ? "" : `: ${String((outcome.error as Error | undefined)?.message ?? outcome.error)}`;

@@ -15,6 +15,7 @@ import type {
   ReportResponse,
 } from "../core/protocol.js";
 import { HttpTransport, PandoApiError } from "../sdk/http.js";
+import { CONTAINER_RUNTIMES, contextKey, findContainerRuntime } from "./execution-context.js";
 import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
 import type { JobDone } from "./executor-protocol.js";
 import { JobDepth } from "./job-depth.js";
@@ -97,7 +98,10 @@ export class Pilot implements ExecutorEvents {
   /** Executors of driver jobs: one each, outside the slots (a driver mostly waits for its work calls). */
   private readonly drivers = new Set<ExecutorHandle>();
   private readonly bundles = new Map<string, Promise<string>>();
-  private readonly brokenBundles = new Map<string, ErrorInfo>();
+  /** Execution contexts (bundle, initEnv, container) whose executor could not load: their jobs fail at once. */
+  private readonly brokenContexts = new Map<string, ErrorInfo>();
+  /** The container runtime of this host, if any. */
+  private readonly runtime = findContainerRuntime();
   private pending: AttemptUpdate[] = [];
   /** Updates that must go over REST even though the broker is up (see reportUnrecorded). */
   private readonly restOnly = new Set<string>();
@@ -235,7 +239,19 @@ export class Pilot implements ExecutorEvents {
       publishedAt: 0,
     };
     this.held.set(keyOf(job), held);
-    const broken = this.brokenBundles.get(job.bundleHash);
+    if (job.container && !this.runtime) {
+      this.finish(held, {
+        state: "failed",
+        error: {
+          code: "container_unavailable",
+          message:
+            `the job runs in container ${job.container}, but pilot ${this.name} has no container runtime ` +
+            `(${CONTAINER_RUNTIMES.join(", ")}); install one on the pilot's hosts or send the work to a queue that has one`,
+        },
+      });
+      return;
+    }
+    const broken = this.brokenContexts.get(contextKey(job));
     if (broken) {
       this.finish(held, { state: "failed", error: broken });
       return;
@@ -281,13 +297,13 @@ export class Pilot implements ExecutorEvents {
     const depth = this.depth.value();
     const ready = this.executors.filter((e) => e.ready && e.alive && e.inflight.length < depth);
     for (const ex of ready) {
-      const same = ready.filter((e) => e.bundleHash === ex.bundleHash).length;
-      const mine = this.waiting.filter((j) => j.bundleHash === ex.bundleHash).length;
+      const same = ready.filter((e) => e.key === ex.key).length;
+      const mine = this.waiting.filter((j) => contextKey(j) === ex.key).length;
       const share = Math.min(depth - ex.inflight.length, Math.ceil(mine / same));
       if (share <= 0) continue;
       const batch: DispatchedJob[] = [];
       this.waiting = this.waiting.filter((j) => {
-        if (batch.length < share && j.bundleHash === ex.bundleHash) {
+        if (batch.length < share && contextKey(j) === ex.key) {
           batch.push(j);
           return false;
         }
@@ -304,32 +320,35 @@ export class Pilot implements ExecutorEvents {
   /** Starts executors while jobs wait and slots are free; retires idle executors of other bundles if needed. */
   private growPool(): void {
     for (const job of this.waiting) {
-      const starting = this.executors.some((e) => e.bundleHash === job.bundleHash && e.alive && !e.ready);
+      const key = contextKey(job);
+      const starting = this.executors.some((e) => e.key === key && e.alive && !e.ready);
       if (starting) continue;
       if (this.executors.length >= this.options.slots) {
         const idle = this.executors.find(
-          (e) => e.inflight.length === 0 && e.bundleHash !== job.bundleHash && !this.waiting.some((w) => w.bundleHash === e.bundleHash),
+          (e) => e.inflight.length === 0 && e.key !== key && !this.waiting.some((w) => contextKey(w) === e.key),
         );
         if (!idle) return;
         this.retire(idle);
       }
-      this.executors.push(new ExecutorHandle(job.bundleHash, this.cache.pathOf(job.bundleHash), this.executorSettings(), this));
+      this.executors.push(this.newExecutor(job));
     }
   }
 
-  private executorSettings() {
-    return {
+  private newExecutor(job: DispatchedJob): ExecutorHandle {
+    const settings = {
       maxPayloadBytes: this.config!.maxPayloadBytes,
       maxLogChars: this.config!.maxLogChars,
       label: `pilot ${this.id} executor`,
       serverUrl: this.options.server,
     };
+    const context = { initEnv: job.initEnv, container: job.container, runtime: this.runtime };
+    return new ExecutorHandle(contextKey(job), job.bundleHash, this.cache.pathOf(job.bundleHash), settings, context, this);
   }
 
   /** A driver job gets an executor of its own, started at once. */
   private startDriver(held: Held): void {
     held.phase = "running";
-    const ex = new ExecutorHandle(held.job.bundleHash, this.cache.pathOf(held.job.bundleHash), this.executorSettings(), this);
+    const ex = this.newExecutor(held.job);
     this.drivers.add(ex);
     ex.inflight.push(held.job);
   }
@@ -416,10 +435,10 @@ export class Pilot implements ExecutorEvents {
       if (held) this.finish(held, { state: "failed", error });
       return;
     }
-    this.brokenBundles.set(ex.bundleHash, error);
+    this.brokenContexts.set(ex.key, error);
     this.retire(ex);
-    const failing = this.waiting.filter((j) => j.bundleHash === ex.bundleHash);
-    this.waiting = this.waiting.filter((j) => j.bundleHash !== ex.bundleHash);
+    const failing = this.waiting.filter((j) => contextKey(j) === ex.key);
+    this.waiting = this.waiting.filter((j) => contextKey(j) !== ex.key);
     for (const j of failing) {
       const held = this.held.get(keyOf(j));
       if (held) this.finish(held, { state: "failed", error });
@@ -475,7 +494,7 @@ export class Pilot implements ExecutorEvents {
       const held = this.held.get(keyOf(first));
       if (held && ex.killedFor === first) {
         this.finish(held, killedOutcome(ex));
-      } else if (held && !this.brokenBundles.has(ex.bundleHash)) {
+      } else if (held && !this.brokenContexts.has(ex.key)) {
         this.finish(held, { state: "failed", error: { code: "executor_crash", message: reason } });
       }
     }

@@ -26,6 +26,8 @@ export interface RunContext {
   onProgress: ((p: TaskProgress) => void) | undefined;
   /** Told what the user should know while the run goes on (a task waiting for a queue, say). */
   onNotice?: (message: string) => void;
+  /** The workflow's defaults for its work calls' execution context. */
+  workDefaults?: { initEnv?: string; container?: string };
 }
 
 /** A job being run by an executor. */

@@ -19,6 +19,8 @@ export interface DriverRun {
   heartbeatMs?: number;
   onProgress?: (p: TaskProgress) => void;
   onWarning?: (message: string) => void;
+  /** Defaults of the work calls' execution context (workflow({ initEnv, container })). */
+  workDefaults?: { initEnv?: string; container?: string };
 }
 
 export type DriverOutcome = { ok: true; value: unknown; view: WorkflowView } | { ok: false; error: unknown; view: WorkflowView | undefined };
@@ -59,6 +61,7 @@ export async function executeDriver(run: DriverRun): Promise<DriverOutcome> {
     completeTasks: [],
     onProgress: run.onProgress,
     onNotice: run.onWarning,
+    workDefaults: run.workDefaults,
   };
   const heartbeat =
     run.heartbeatMs === undefined

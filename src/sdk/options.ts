@@ -19,6 +19,13 @@ export interface WorkOptions {
   memory?: number | string;
   /** Walltime each job needs: milliseconds, or "30m", "2h". Only queues whose window holds it. */
   walltime?: number | string;
+  /**
+   * Shell commands run before the executor starts, as the original's init_env (`source /opt/env.sh`,
+   * `module load root`); the work runs with the environment they leave. Default: the workflow's.
+   */
+  initEnv?: string;
+  /** Container image to run the work in, with the pilot host's runtime. Default: the workflow's. */
+  container?: string;
 }
 
 /** Options of `workflow(options, fn)`. */
@@ -31,6 +38,9 @@ export interface WorkflowOptions {
   queue?: string;
   /** Seed of context().random(): fixed, runs of the workflow draw the same numbers; default a random seed per run. */
   seed?: number;
+  /** Default `initEnv` and `container` of the workflow's work calls. */
+  initEnv?: string;
+  container?: string;
   /** Remote mode (`submit()`): queue of the driver task; default the workflow's queue. */
   driverQueue?: string;
 }

@@ -81,6 +81,8 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
       bundleHash: ctx.bundleHash,
       seq: call.seq,
       ...placement(call.options, ctx.queue),
+      initEnv: call.options.initEnv ?? ctx.workDefaults?.initEnv,
+      container: call.options.container ?? ctx.workDefaults?.container,
       maxAttempts: call.options.maxAttempts,
       priority: call.options.priority,
       channel: results.channel,

@@ -107,6 +107,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
       heartbeatMs: started.driverHeartbeatMs,
       onProgress: env.onProgress,
       onWarning: env.onWarning,
+      workDefaults: { initEnv: options.initEnv, container: options.container },
     });
     env.onWorkflowEnd?.(started.id, outcome.view?.status ?? "failed");
     if (!outcome.ok) throw outcome.error;

@@ -659,6 +659,8 @@ export class Service {
         queue,
         pendingReason: "reason" in brokered ? brokered.reason : undefined,
         needs,
+        initEnv: req.initEnv,
+        container: req.container,
         priority: req.priority ?? 0,
         maxAttempts: req.maxAttempts ?? this.config.defaultMaxAttempts,
         // A client that brings no channel still gets one, so that its results can be relayed too.

@@ -130,6 +130,8 @@ export class DispatchStore {
         kind: info.kind,
         walltimeMs: info.walltimeS * 1000,
         memoryMb: info.memoryMb,
+        ...(info.initEnv === null ? {} : { initEnv: info.initEnv }),
+        ...(info.container === null ? {} : { container: info.container }),
       });
     }
     return out;

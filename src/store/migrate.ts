@@ -5,6 +5,7 @@ import * as resultChannels from "./migrations/0002-result-channels.js";
 import * as durableDrivers from "./migrations/0003-durable-drivers.js";
 import * as queueBrokerage from "./migrations/0004-queue-brokerage.js";
 import * as workers from "./migrations/0005-workers.js";
+import * as executionContexts from "./migrations/0006-execution-contexts.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0003-durable-drivers": durableDrivers.up,
   "0004-queue-brokerage": queueBrokerage.up,
   "0005-workers": workers.up,
+  "0006-execution-contexts": executionContexts.up,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -79,6 +79,10 @@ export interface TasksTable {
   named_queues: string;
   /** Why no queue can take the task, while it is pending. */
   pending_reason: string | null;
+  /** Shell commands run before the executor starts (the executor inherits their environment). */
+  init_env: string | null;
+  /** Container image the executor runs in. */
+  container: string | null;
   created_at: number;
   updated_at: number;
   ended_at: number | null;

@@ -17,6 +17,8 @@ export interface NewTask {
   queue: string | null;
   /** Why no queue can take it, when `queue` is null. */
   pendingReason?: string;
+  initEnv?: string;
+  container?: string;
   needs?: { cores: number; memoryMb: number; walltimeS: number; queues: readonly string[] };
   priority: number;
   maxAttempts: number;
@@ -71,6 +73,8 @@ export interface TaskInfo {
   /** What each job asked for: the pilot holds it to these (0: no limit). */
   walltimeS: number;
   memoryMb: number;
+  initEnv: string | null;
+  container: string | null;
 }
 
 const INSERT_CHUNK = 5000;
@@ -196,11 +200,13 @@ export class TaskStore {
     const inserted = await sql<{ id: number }>`
       INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
                          n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
-                         cores, memory_mb, walltime_s, named_queues, pending_reason, created_at, updated_at)
+                         cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container, created_at,
+                         updated_at)
       VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${pending ? "pending" : "running"},
               ${queue}, ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
               ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
-              ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${now}, ${now})
+              ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${task.initEnv ?? null},
+              ${task.container ?? null}, ${now}, ${now})
       RETURNING id`.execute(trx);
     const id = inserted.rows[0]!.id;
     for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
@@ -223,6 +229,8 @@ export class TaskStore {
       kind,
       walltimeS: needs.walltimeS,
       memoryMb: needs.memoryMb,
+      initEnv: task.initEnv ?? null,
+      container: task.container ?? null,
     });
     return id;
   }
@@ -294,7 +302,10 @@ export class TaskStore {
       kind: TaskKind;
       walltime_s: number;
       memory_mb: number;
-    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind, walltime_s, memory_mb
+      init_env: string | null;
+      container: string | null;
+    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind, walltime_s, memory_mb, init_env,
+              container
        FROM tasks WHERE id = ${taskId}`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
@@ -309,6 +320,8 @@ export class TaskStore {
       kind: row.kind,
       walltimeS: row.walltime_s,
       memoryMb: row.memory_mb,
+      initEnv: row.init_env,
+      container: row.container,
     };
     this.remember(info);
     return info;
