@@ -51,14 +51,6 @@ const SETTINGS: Setting[] = [
     },
   },
   {
-    key: "queues",
-    flag: "--queues <names>",
-    env: "PANDO_QUEUES",
-    help: "comma-separated names of further local queues besides the default one",
-    parse: (t) => t.split(",").map((q) => q.trim()).filter((q) => q.length > 0),
-    apply: (c, v) => (c.extraQueues = v as string[]),
-  },
-  {
     key: "queuesFile",
     flag: "--queues-file <path>",
     env: "PANDO_QUEUES_FILE",

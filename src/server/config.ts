@@ -31,8 +31,6 @@ export interface ServerConfig {
   defaultMaxAttempts: number;
   /** Queue of tasks that name none. */
   defaultQueue: string;
-  /** Further local queues created at start (a driver can be kept apart from its work, say). */
-  extraQueues: string[];
   /** The queues file (docs/queues.md); without one, the default queue is a plain local queue. */
   queuesFile: string | undefined;
   /** How often a local driver (a program running a workflow's body) tells the server it is alive. */
@@ -63,7 +61,6 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxSystemRetries: 10,
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",
-    extraQueues: [],
     queuesFile: undefined,
     driverHeartbeatIntervalMs: 10_000,
     driverHeartbeatTimeoutMs: 60_000,

@@ -37,14 +37,15 @@ function readQueuesFile(path: string): string {
 }
 
 /**
- * Declares the queues of the queues file (and of --queues); without a file, the default queue is a plain
- * local queue. A file without the default queue makes its first queue the default.
+ * Declares the queues of the queues file; without a file, the default queue is a plain local queue. A file
+ * without the default queue makes its first queue the default.
  */
 async function declareQueues(store: Store, config: ServerConfig): Promise<void> {
-  const declared = config.queuesFile ? parseQueuesFile(readQueuesFile(config.queuesFile), config.queuesFile) : [defaultQueue(config.defaultQueue)];
+  const declared = config.queuesFile
+    ? parseQueuesFile(readQueuesFile(config.queuesFile), config.queuesFile)
+    : [defaultQueue(config.defaultQueue)];
   if (!declared.some((q) => q.name === config.defaultQueue)) config.defaultQueue = declared[0]!.name;
-  const extra = config.extraQueues.filter((n) => !declared.some((q) => q.name === n)).map(defaultQueue);
-  await store.queues.declare([...declared, ...extra]);
+  await store.queues.declare(declared);
 }
 
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
