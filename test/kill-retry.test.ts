@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
@@ -29,6 +29,7 @@ describe("kill and retry", () => {
     });
     const first = await until("a job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
     const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number; workflowId: number } };
+    const killedAt = Date.now();
     const killed = await cluster.api("POST", `/api/v1/workflows/${marker.job.workflowId}/kill`);
     expect(killed.status).toBe(200);
     expect(killed.body.status).toBe("cancelled");
@@ -44,6 +45,9 @@ describe("kill and retry", () => {
       return a.state === "cancelled" ? a : undefined;
     });
     expect(attempt.error.code).toBe("killed");
+    // Recorded, not asserted: how long the kill took to stop the running job on its pilot.
+    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+    writeFileSync(join(ROOT, "test-artifacts", "kill-latency.json"), JSON.stringify({ msToStopRunningJob: attempt.endedAt - killedAt }));
     const again = await cluster.api("POST", `/api/v1/tasks/${killed.body.tasks[0].id}/kill`);
     expect(again.status).toBe(409);
     expect(again.body.error.message).toMatch(/already cancelled/);
