@@ -10,6 +10,58 @@ export interface Bundle {
   hash: string;
   /** sha256 of the nearest package-lock.json, recorded with the run so environment drift can be seen. */
   lockfileHash: string | null;
+  /**
+   * Packages that cannot be bundled (native modules), left as imports: workers install the project's
+   * lockfile once per environment to provide them. Undefined when the bundle needs none.
+   */
+  environment?: { hash: string; content: Uint8Array; packages: string[]; projectDir: string };
+}
+
+/** The first line of a bundle that needs an installed environment names it. */
+export const ENVIRONMENT_HEADER = "// pando-environment: ";
+
+/** A package's name from a bare import ("@scope/pkg/sub" → "@scope/pkg"). */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+}
+
+/** Whether a package ships compiled code (a node-gyp build or prebuilt binaries): esbuild cannot bundle it. */
+function isNative(packageDir: string): boolean {
+  if (["binding.gyp", "prebuilds", join("build", "Release")].some((f) => existsSync(join(packageDir, f)))) return true;
+  try {
+    return (JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { gypfile?: boolean }).gypfile === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The directory of an installed package, found from the importing file. */
+function packageDirOf(name: string, importer: string): string | undefined {
+  for (let d = dirname(importer); ; d = dirname(d)) {
+    const candidate = join(d, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return candidate;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The project's package.json and lockfile, for workers to install the same packages. */
+function environmentOf(entry: string, packages: string[]): NonNullable<Bundle["environment"]> {
+  for (let d = dirname(entry); ; d = dirname(d)) {
+    const lock = join(d, "package-lock.json");
+    if (existsSync(lock) && existsSync(join(d, "package.json"))) {
+      const content = new TextEncoder().encode(
+        JSON.stringify({ packageJson: readFileSync(join(d, "package.json"), "utf8"), lockfile: readFileSync(lock, "utf8") }),
+      );
+      return { hash: createHash("sha256").update(content).digest("hex"), content, packages, projectDir: d };
+    }
+    if (dirname(d) === d) {
+      throw new BundleError(
+        `${packages.join(", ")} cannot be bundled (native code) and no package-lock.json was found above ${entry}; ` +
+          "workers install those packages from the project's lockfile: run npm install to create one",
+      );
+    }
+  }
 }
 
 export class BundleError extends Error {
@@ -41,6 +93,7 @@ function lockfileHashFrom(dir: string): string | null {
 export async function bundleEntry(entryPath: string): Promise<Bundle> {
   const entry = resolve(entryPath);
   if (!existsSync(entry)) throw new BundleError(`the entry file ${entryPath} does not exist`);
+  const natives = new Set<string>();
   let result;
   try {
     result = await build({
@@ -53,6 +106,21 @@ export async function bundleEntry(entryPath: string): Promise<Bundle> {
       sourcemap: "inline",
       external: ["pando", "pando/*"],
       logLevel: "silent",
+      plugins: [
+        {
+          name: "pando-native-packages",
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) => {
+              if (args.path.startsWith("node:") || args.kind === "entry-point") return undefined;
+              const name = packageName(args.path);
+              const dir = packageDirOf(name, args.importer);
+              if (!dir || !isNative(dir)) return undefined;
+              natives.add(name);
+              return { path: args.path, external: true };
+            });
+          },
+        },
+      ],
       banner: {
         js: "import { createRequire as __pandoCreateRequire } from 'node:module'; const require = __pandoCreateRequire(import.meta.url);",
       },
@@ -64,9 +132,14 @@ export async function bundleEntry(entryPath: string): Promise<Bundle> {
   }
   const file = result.outputFiles[0];
   if (!file) throw new BundleError(`bundling ${entryPath} produced no output`);
+  const environment = natives.size > 0 ? environmentOf(entry, [...natives].sort()) : undefined;
+  const code = environment
+    ? Buffer.concat([Buffer.from(`${ENVIRONMENT_HEADER}${environment.hash} ${environment.packages.join(" ")}\n`), file.contents])
+    : file.contents;
   return {
-    code: file.contents,
-    hash: createHash("sha256").update(file.contents).digest("hex"),
+    code,
+    hash: createHash("sha256").update(code).digest("hex"),
     lockfileHash: lockfileHashFrom(dirname(entry)),
+    environment,
   };
 }

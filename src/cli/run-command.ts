@@ -143,7 +143,11 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   process.once("SIGTERM", interrupt);
   try {
     await uploadBundle(client, bundle);
-    const bundlePath = new BundleCache(resolve(join(config.dataDir, "cache"))).put(bundle.hash, bundle.code);
+    // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
+    const driverCache = bundle.environment
+      ? join(bundle.environment.projectDir, "node_modules", ".cache", "pando")
+      : resolve(join(config.dataDir, "cache"));
+    const bundlePath = new BundleCache(driverCache).put(bundle.hash, bundle.code);
     let resume = flags.resume;
     setDriverEnvironment({
       client,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { BundleCache } from "../bundle/cache.js";
 import type { ErrorInfo } from "../core/errors.js";
@@ -15,6 +16,7 @@ import type {
   ReportResponse,
 } from "../core/protocol.js";
 import { HttpTransport, PandoApiError } from "../sdk/http.js";
+import { Environments } from "./environments.js";
 import { CONTAINER_RUNTIMES, contextKey, findContainerRuntime } from "./execution-context.js";
 import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
 import type { JobDone } from "./executor-protocol.js";
@@ -98,6 +100,9 @@ export class Pilot implements ExecutorEvents {
   /** Executors of driver jobs: one each, outside the slots (a driver mostly waits for its work calls). */
   private readonly drivers = new Set<ExecutorHandle>();
   private readonly bundles = new Map<string, Promise<string>>();
+  /** Bundles ready to import, by hash (in the cache, or beside their installed environment). */
+  private readonly bundleFiles = new Map<string, string>();
+  private readonly environments: Environments;
   /** Execution contexts (bundle, initEnv, container) whose executor could not load: their jobs fail at once. */
   private readonly brokenContexts = new Map<string, ErrorInfo>();
   /** The container runtime of this host, if any. */
@@ -120,6 +125,7 @@ export class Pilot implements ExecutorEvents {
   constructor(private readonly options: PilotOptions) {
     this.http = new HttpTransport(options.server, options.token);
     this.cache = new BundleCache(options.cacheDir);
+    this.environments = new Environments(join(options.cacheDir, "envs"), (hash) => this.fetchBlob(hash), options.log);
     this.depth = new JobDepth(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
   }
 
@@ -275,15 +281,19 @@ export class Pilot implements ExecutorEvents {
     );
   }
 
+  private fetchBlob(hash: string): Promise<Uint8Array> {
+    return this.http.bytes("GET", `/api/v1/bundles/${hash}`, undefined, { retryUnreachableMs: 10_000 }) as Promise<Uint8Array>;
+  }
+
+  /** The file to import a bundle from, fetched (and its environment installed) the first time. */
   private bundlePath(hash: string): Promise<string> {
     let path = this.bundles.get(hash);
     if (!path) {
-      path = this.cache.has(hash)
+      const cached = this.cache.has(hash)
         ? Promise.resolve(this.cache.pathOf(hash))
-        : this.http
-            .bytes("GET", `/api/v1/bundles/${hash}`, undefined, { retryUnreachableMs: 10_000 })
-            .then((code) => this.cache.put(hash, code as Uint8Array));
-      path.catch(() => this.bundles.delete(hash));
+        : this.fetchBlob(hash).then((code) => this.cache.put(hash, code));
+      path = cached.then((file) => this.environments.place(file, hash));
+      path.then((file) => this.bundleFiles.set(hash, file)).catch(() => this.bundles.delete(hash));
       this.bundles.set(hash, path);
     }
     return path;
@@ -342,7 +352,8 @@ export class Pilot implements ExecutorEvents {
       serverUrl: this.options.server,
     };
     const context = { initEnv: job.initEnv, container: job.container, runtime: this.runtime };
-    return new ExecutorHandle(contextKey(job), job.bundleHash, this.cache.pathOf(job.bundleHash), settings, context, this);
+    const file = this.bundleFiles.get(job.bundleHash) ?? this.cache.pathOf(job.bundleHash);
+    return new ExecutorHandle(contextKey(job), job.bundleHash, file, settings, context, this);
   }
 
   /** A driver job gets an executor of its own, started at once. */

@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { Logger } from "pino";
+import { ENVIRONMENT_HEADER } from "../bundle/bundler.js";
+import { PANDO_ROOT } from "../bundle/cache.js";
+
+const run = promisify(execFile);
+const INSTALL_TIMEOUT_MS = 15 * 60_000;
+
+function firstLine(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(512);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString("utf8").split("\n")[0]!;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Installed environments for bundles that need packages esbuild cannot bundle (native modules): the
+ * project's lockfile installed once per environment hash (`npm ci --omit=dev`) under the cache directory,
+ * reused by every later bundle of that environment. A bundle is imported from beside its environment's
+ * node_modules so that its imports resolve there.
+ */
+export class Environments {
+  private readonly installs = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly fetch: (hash: string) => Promise<Uint8Array>,
+    private readonly log: Logger,
+  ) {}
+
+  /** The file to import a cached bundle from: the bundle itself, or its copy inside its environment. */
+  async place(bundlePath: string, bundleHash: string): Promise<string> {
+    const header = firstLine(bundlePath);
+    if (!header.startsWith(ENVIRONMENT_HEADER)) return bundlePath;
+    const envHash = header.slice(ENVIRONMENT_HEADER.length).split(" ")[0]!;
+    if (!/^[0-9a-f]{64}$/.test(envHash)) throw new Error(`bundle ${bundleHash} names a malformed environment '${envHash}'`);
+    const envDir = await this.ensure(envHash);
+    const placed = join(envDir, `${bundleHash}.mjs`);
+    if (!existsSync(placed)) copyFileSync(bundlePath, placed);
+    return placed;
+  }
+
+  private ensure(hash: string): Promise<string> {
+    let pending = this.installs.get(hash);
+    if (!pending) {
+      pending = this.install(hash);
+      pending.catch(() => this.installs.delete(hash));
+      this.installs.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async install(hash: string): Promise<string> {
+    const target = join(this.dir, hash);
+    if (existsSync(join(target, ".ready"))) return target;
+    const { packageJson, lockfile } = JSON.parse(new TextDecoder().decode(await this.fetch(hash))) as {
+      packageJson: string;
+      lockfile: string;
+    };
+    // Installed aside, then renamed into place: a half-installed environment is never used.
+    const work = `${target}.${process.pid}.tmp`;
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    writeFileSync(join(work, "package.json"), packageJson);
+    writeFileSync(join(work, "package-lock.json"), lockfile);
+    const started = Date.now();
+    this.log.info({ environment: hash }, "installing a bundle's environment (npm ci)");
+    try {
+      await run("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund"], { cwd: work, timeout: INSTALL_TIMEOUT_MS });
+    } catch (err) {
+      rmSync(work, { recursive: true, force: true });
+      const e = err as { stderr?: string; message: string };
+      const tail = (e.stderr ?? e.message).trim().split("\n").slice(-8).join("\n");
+      throw new Error(`installing environment ${hash.slice(0, 12)} (npm ci --omit=dev) failed:\n${tail}`, { cause: err });
+    }
+    // The bundle's `import "pando"` must reach the Pando running it, whatever the lockfile installed.
+    const link = join(work, "node_modules", "pando");
+    rmSync(link, { recursive: true, force: true });
+    mkdirSync(join(work, "node_modules"), { recursive: true });
+    symlinkSync(PANDO_ROOT, link, "dir");
+    writeFileSync(join(work, ".ready"), `${new Date(started).toISOString()} ${Date.now() - started} ms\n`);
+    try {
+      renameSync(work, target);
+    } catch {
+      // Another pilot sharing this cache installed it meanwhile: use theirs.
+      rmSync(work, { recursive: true, force: true });
+    }
+    this.log.info({ environment: hash, ms: Date.now() - started }, "environment installed");
+    return target;
+  }
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+
+// A project with a native package (bufferutil ships prebuilt binaries in its npm tarball): esbuild cannot
+// bundle it, so workers install the project's lockfile once and import it from there.
+const MAIN = `
+import { createRequire } from "node:module";
+import bufferUtil from "bufferutil";
+import { work, workflow } from "pando";
+
+export const mask = work({ name: "mask" }, async (n: number) => {
+  const out = Buffer.alloc(4);
+  bufferUtil.mask(Buffer.from([1, 2, 3, 4]), Buffer.from([n, n, n, n]), out, 0, 4);
+  return { bytes: [...out], from: createRequire(import.meta.url).resolve("bufferutil") };
+});
+
+export const masked = workflow({ name: "masked" }, async () => mask.map([[1], [2]]));
+`;
+
+describe("dependencies that cannot be bundled", () => {
+  let cluster: Cluster;
+  let project: string;
+
+  beforeAll(async () => {
+    project = mkdtempSync(join(tmpdir(), "pando-native-"));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "native-project", private: true, type: "module", dependencies: { bufferutil: "4.0.9" } }),
+    );
+    writeFileSync(join(project, "main.ts"), MAIN);
+    execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: project, stdio: "pipe", timeout: 180_000 });
+    cluster = await startCluster({ pilots: 1, slots: 1 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  it("installs the project's packages once on the worker and reuses them", async () => {
+    const envs = join(cluster.dataDir, "cache-pilot-1", "envs");
+    const run = () => runDriver(`${join(project, "main.ts")}#masked`, [], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 300_000 });
+
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    const values = first.value as Array<{ bytes: number[]; from: string }>;
+    expect(values.map((v) => v.bytes)).toEqual([
+      [0, 3, 2, 5],
+      [3, 0, 1, 6],
+    ]);
+    // Loaded from the environment the pilot installed, not from the bundle or the project.
+    expect(values[0]!.from).toMatch(new RegExp(`${envs}/[0-9a-f]{64}/node_modules/bufferutil/`));
+    const installed = readdirSync(envs).filter((d) => /^[0-9a-f]{64}$/.test(d));
+    expect(installed).toHaveLength(1);
+    const ready = readFileSync(join(envs, installed[0]!, ".ready"), "utf8");
+    expect(existsSync(join(envs, installed[0]!, "node_modules", "bufferutil", "package.json"))).toBe(true);
+
+    const second = await run();
+    expect(second.code, second.stderr).toBe(0);
+    expect(readdirSync(envs).filter((d) => /^[0-9a-f]{64}$/.test(d))).toEqual(installed);
+    // Not installed again: the environment is the one of the first run.
+    expect(readFileSync(join(envs, installed[0]!, ".ready"), "utf8")).toBe(ready);
+  });
+});
