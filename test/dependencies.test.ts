@@ -10,6 +10,7 @@ import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 const MAIN = `
 import { createRequire } from "node:module";
 import bufferUtil from "bufferutil";
+import ms from "ms";
 import { work, workflow } from "pando";
 
 export const mask = work({ name: "mask" }, async (n: number) => {
@@ -18,7 +19,13 @@ export const mask = work({ name: "mask" }, async (n: number) => {
   return { bytes: [...out], from: createRequire(import.meta.url).resolve("bufferutil") };
 });
 
-export const masked = workflow({ name: "masked" }, async () => mask.map([[1], [2]]));
+/** ms is plain JavaScript: installed rather than bundled only because the work asks for it. */
+export const pretty = work({ name: "pretty", dependencies: ["ms"] }, async (n: number) => ({
+  text: ms(n),
+  from: createRequire(import.meta.url).resolve("ms"),
+}));
+
+export const masked = workflow({ name: "masked" }, async () => ({ masks: await mask.map([[1], [2]]), pretty: await pretty(1500) }));
 `;
 
 describe("dependencies that cannot be bundled", () => {
@@ -29,7 +36,7 @@ describe("dependencies that cannot be bundled", () => {
     project = mkdtempSync(join(tmpdir(), "pando-native-"));
     writeFileSync(
       join(project, "package.json"),
-      JSON.stringify({ name: "native-project", private: true, type: "module", dependencies: { bufferutil: "4.0.9" } }),
+      JSON.stringify({ name: "native-project", private: true, type: "module", dependencies: { bufferutil: "4.0.9", ms: "2.1.3" } }),
     );
     writeFileSync(join(project, "main.ts"), MAIN);
     execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: project, stdio: "pipe", timeout: 180_000 });
@@ -46,7 +53,9 @@ describe("dependencies that cannot be bundled", () => {
 
     const first = await run();
     expect(first.code, first.stderr).toBe(0);
-    const values = first.value as Array<{ bytes: number[]; from: string }>;
+    const { masks: values, pretty } = first.value as { masks: Array<{ bytes: number[]; from: string }>; pretty: { text: string; from: string } };
+    expect(pretty.text).toBe("2s");
+    expect(pretty.from).toMatch(new RegExp(`${envs}/[0-9a-f]{64}/node_modules/ms/`));
     expect(values.map((v) => v.bytes)).toEqual([
       [0, 3, 2, 5],
       [3, 0, 1, 6],

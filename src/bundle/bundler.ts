@@ -85,12 +85,13 @@ function lockfileHashFrom(dir: string): string | null {
 }
 
 /**
- * Bundles an entry module and everything it imports into one ESM file with esbuild. Pando itself stays
- * external, so the bundle registers its works with the SDK of the process that imports it; CommonJS
+ * Bundles an entry module and everything it imports into one ESM file with esbuild. Packages with native
+ * code, and those named in `dependencies`, stay imports that workers install (see Bundle.environment). Pando
+ * itself stays external, so the bundle registers its works with the SDK of the process that imports it; CommonJS
  * dependencies get a `require` through createRequire. Sources are mapped inline, so remote stack traces
  * point at the user's files.
  */
-export async function bundleEntry(entryPath: string): Promise<Bundle> {
+export async function bundleEntry(entryPath: string, options: { dependencies?: readonly string[] } = {}): Promise<Bundle> {
   const entry = resolve(entryPath);
   if (!existsSync(entry)) throw new BundleError(`the entry file ${entryPath} does not exist`);
   const natives = new Set<string>();
@@ -114,7 +115,8 @@ export async function bundleEntry(entryPath: string): Promise<Bundle> {
               if (args.path.startsWith("node:") || args.kind === "entry-point") return undefined;
               const name = packageName(args.path);
               const dir = packageDirOf(name, args.importer);
-              if (!dir || !isNative(dir)) return undefined;
+              const asked = options.dependencies?.includes(name) ?? false;
+              if (!dir || !(asked || isNative(dir))) return undefined;
               natives.add(name);
               return { path: args.path, external: true };
             });

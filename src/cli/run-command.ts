@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { inspect } from "node:util";
 import { BundleCache } from "../bundle/cache.js";
-import { bundleEntry } from "../bundle/bundler.js";
+import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { importForRegistrations } from "../bundle/load.js";
 import { uploadBundle } from "../bundle/upload.js";
 import { readCredentials } from "../server/credentials.js";
@@ -100,7 +100,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   }
   const progress = new Progress(process.stderr, !flags.quiet);
   const config = serverConfigFrom(flags);
-  const bundle = await bundleEntry(file);
+  let bundle = await bundleEntry(file);
 
   const runs = tracker();
   let embedded: Embedded | undefined;
@@ -141,13 +141,25 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   };
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
+  // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
+  const place = (b: Bundle) =>
+    new BundleCache(
+      b.environment ? join(b.environment.projectDir, "node_modules", ".cache", "pando") : resolve(join(config.dataDir, "cache")),
+    ).put(b.hash, b.code);
   try {
+    const bundlePath = place(bundle);
+    let mod: Record<string, unknown> | undefined;
+    if (exportName !== undefined) {
+      mod = await importForRegistrations(bundlePath);
+      registry().loading.active = false;
+      // Packages the works ask to install rather than bundle: bundle again without them.
+      const asked = [...registry().works.values(), ...registry().workflows.values()].flatMap((e) => e.options.dependencies ?? []);
+      if (asked.some((d) => !(bundle.environment?.packages.includes(d) ?? false))) {
+        bundle = await bundleEntry(file, { dependencies: asked });
+        place(bundle);
+      }
+    }
     await uploadBundle(client, bundle);
-    // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
-    const driverCache = bundle.environment
-      ? join(bundle.environment.projectDir, "node_modules", ".cache", "pando")
-      : resolve(join(config.dataDir, "cache"));
-    const bundlePath = new BundleCache(driverCache).put(bundle.hash, bundle.code);
     let resume = flags.resume;
     setDriverEnvironment({
       client,
@@ -178,8 +190,6 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
       return outcome === "ok" ? 0 : 1;
     }
 
-    const mod = await importForRegistrations(bundlePath);
-    registry().loading.active = false;
     if (!mod) {
       throw new Error(`${file} runs a workflow from its top-level code; run it as \`pando run ${file}\` (without #${exportName})`);
     }

@@ -26,6 +26,11 @@ export interface WorkOptions {
   initEnv?: string;
   /** Container image to run the work in, with the pilot host's runtime. Default: the workflow's. */
   container?: string;
+  /**
+   * Packages to leave out of the bundle and install on workers from the project's lockfile (packages with
+   * native code are found by themselves). Read by `pando run file.ts#export`.
+   */
+  dependencies?: readonly string[];
 }
 
 /** Options of `workflow(options, fn)`. */
@@ -41,6 +46,8 @@ export interface WorkflowOptions {
   /** Default `initEnv` and `container` of the workflow's work calls. */
   initEnv?: string;
   container?: string;
+  /** Packages to install on workers rather than bundle, as WorkOptions.dependencies. */
+  dependencies?: readonly string[];
   /** Remote mode (`submit()`): queue of the driver task; default the workflow's queue. */
   driverQueue?: string;
 }
