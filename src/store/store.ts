@@ -1,5 +1,3 @@
-import { QueueStore } from "./queue-store.js";
-import { WorkerStore } from "./worker-store.js";
 import type { Kysely, Transaction } from "kysely";
 import { AuthStore } from "./auth-store.js";
 import { BundleStore } from "./bundle-store.js";
@@ -7,8 +5,10 @@ import type { DialectName } from "./dialect.js";
 import { DispatchStore } from "./dispatch-store.js";
 import { migrate } from "./migrate.js";
 import type { Database } from "./schema.js";
+import { QueueStore } from "./queue-store.js";
 import { openSqlite, type SqliteOptions } from "./sqlite.js";
 import { TaskStore } from "./task-store.js";
+import { WorkerStore } from "./worker-store.js";
 import { WorkflowStore } from "./workflow-store.js";
 
 /** What every part of the store shares: the database and its dialect. */
