@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster on 127.0.0.1 for the tests and a first try: install (Debian postgresql),
+# up, down, status, url. Data under .pando/services/postgres-<port>; stopped by its own command (pg_ctl).
+#   scripts/services/postgres.sh up [port]     default port 55432; prints the connection URL
+# Durability is traded for speed (fsync off): this cluster is for tests, never for data you keep.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+cmd=${1:-status}
+port=${2:-${PANDO_POSTGRES_PORT:-55432}}
+dir="$PANDO_SERVICES_DIR/postgres-$port"
+url="postgres://postgres@127.0.0.1:$port/pando"
+
+bindir() {
+  local v
+  v=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+  [ -n "$v" ] && echo "/usr/lib/postgresql/$v/bin"
+}
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+running() { [ -f "$dir/data/postmaster.pid" ] && kill -0 "$(head -1 "$dir/data/postmaster.pid")" 2>/dev/null; }
+
+case "$cmd" in
+  install) [ -n "$(bindir)" ] || apt_install postgresql ;;
+  up)
+    [ -n "$(bindir)" ] || apt_install postgresql
+    bin=$(bindir)
+    if running; then echo "$url"; exit 0; fi
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+      as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
+        || { echo "initdb failed; see $dir/initdb.log" >&2; exit 1; }
+    fi
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      start >/dev/null || { echo "postgres did not start; see $dir/server.log" >&2; exit 1; }
+    "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'pando'" | grep -q 1 \
+      || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres pando
+    echo "$url"
+    ;;
+  down)
+    bin=$(bindir)
+    if running; then as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
+    rm -rf "$dir"
+    echo "postgres on port $port stopped"
+    ;;
+  status) if running; then echo "up: $url"; else echo "down"; exit 1; fi ;;
+  url) echo "$url" ;;
+  *) echo "usage: $0 install|up|down|status|url [port]" >&2; exit 2 ;;
+esac
