@@ -40,6 +40,16 @@ export default defineConfig({
           env: { PANDO_TEST_BROKER: "stomp://127.0.0.1:61613", PANDO_BROKER_USER: "pando", PANDO_BROKER_PASSWORD: "pando-test" },
         },
       },
+      {
+        // The store matrix: the whole integration suite again, every server on PostgreSQL.
+        test: {
+          name: "integration-postgres",
+          include: ["test/**/*.test.ts"],
+          ...integration,
+          globalSetup: ["test/setup/suite-postgres.ts"],
+          env: { PANDO_TEST_DB: "postgres://postgres@127.0.0.1:55433/pando" },
+        },
+      },
     ],
   },
 });

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, type-check, build, then unit and integration tests. The integration tests
-# start the brokers and the Slurm cluster they need with scripts/services/*; installing them first makes a missing package fail
+# start the brokers, the Slurm cluster and the PostgreSQL they need with scripts/services/*; installing them first makes a missing package fail
 # here, with apt's own message, rather than in the middle of a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services/activemq.sh install
 scripts/services/rabbitmq.sh install
 scripts/services/slurm.sh install
+scripts/services/postgres.sh install
 npx eslint .
 npx tsc --noEmit
 npm run build

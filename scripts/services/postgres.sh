@@ -27,7 +27,11 @@ case "$cmd" in
     bin=$(bindir)
     if running; then echo "$url"; exit 0; fi
     mkdir -p "$dir"
-    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+      chown postgres:postgres "$dir"
+      runuser -u postgres -- test -w "$dir" \
+        || { echo "the postgres user cannot reach $dir: make its parent directories traversable (chmod o+x)" >&2; exit 1; }
+    fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
         || { echo "initdb failed; see $dir/initdb.log" >&2; exit 1; }

@@ -51,6 +51,14 @@ const SETTINGS: Setting[] = [
     },
   },
   {
+    key: "db",
+    flag: "--db <url>",
+    env: "PANDO_DB",
+    help: "PostgreSQL URL (postgres://user@host:port/db) to keep the state in, instead of SQLite in the data directory",
+    parse: text,
+    apply: (c, v) => (c.databaseUrl = (v as string) || undefined),
+  },
+  {
     key: "queuesFile",
     flag: "--queues-file <path>",
     env: "PANDO_QUEUES_FILE",

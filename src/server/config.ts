@@ -8,6 +8,8 @@ export interface ServerConfig {
   dataDir: string;
   /** SQLite file; default `<dataDir>/pando.db`. */
   dbPath: string;
+  /** A PostgreSQL URL (postgres://…): the state lives there instead of the SQLite file. */
+  databaseUrl: string | undefined;
   /** "normal" survives a SIGKILLed server; "full" also survives power loss (an fsync per commit). */
   sqliteSync: "normal" | "full";
   host: string;
@@ -49,6 +51,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
   return {
     dataDir,
     dbPath: `${dataDir}/pando.db`,
+    databaseUrl: undefined,
     sqliteSync: "normal",
     host: "127.0.0.1",
     port: 0,

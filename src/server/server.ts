@@ -6,6 +6,7 @@ import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
 import { defaultQueue, parseQueuesFile } from "../core/queue-config.js";
 import { Provisioner } from "../resources/provisioner.js";
+import { describePostgres } from "../store/postgres.js";
 import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
@@ -51,10 +52,10 @@ async function declareQueues(store: Store, config: ServerConfig): Promise<void> 
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" });
-  const store = await Store.openSqlite(
-    { path: config.dbPath, synchronous: config.sqliteSync },
-    { maxSystemRetries: config.maxSystemRetries },
-  );
+  const limits = { maxSystemRetries: config.maxSystemRetries };
+  const store = config.databaseUrl
+    ? await Store.openPostgres({ url: config.databaseUrl }, limits)
+    : await Store.openSqlite({ path: config.dbPath, synchronous: config.sqliteSync }, limits);
   let app: FastifyInstance | undefined;
   try {
     await declareQueues(store, config);
@@ -126,7 +127,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     placer.unref();
 
     const running = app;
-    log.info({ url, db: config.dbPath }, "pando server listening");
+    log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");
     return {
       url,
       service,

@@ -37,7 +37,7 @@ export class SchemaTooNewError extends Error {
 }
 
 async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === "kysely_migration")) return [];
   const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
   return rows.rows.map((r) => r.name);

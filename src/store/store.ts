@@ -5,6 +5,7 @@ import type { DialectName } from "./dialect.js";
 import { DispatchStore } from "./dispatch-store.js";
 import { migrate } from "./migrate.js";
 import type { Database } from "./schema.js";
+import { openPostgres, type PostgresOptions } from "./postgres.js";
 import { QueueStore } from "./queue-store.js";
 import { openSqlite, type SqliteOptions } from "./sqlite.js";
 import { TaskStore } from "./task-store.js";
@@ -54,6 +55,17 @@ export class Store {
       throw err;
     }
     return new Store({ db, dialect: "sqlite", limits });
+  }
+
+  static async openPostgres(options: PostgresOptions, limits: StoreLimits): Promise<Store> {
+    const db = await openPostgres(options);
+    try {
+      await migrate(db, "postgres");
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+    return new Store({ db, dialect: "postgres", limits });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // Real processes on 127.0.0.1 for integration tests: a `pando server`, pilots, and drivers run with `pando run`.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -45,6 +45,8 @@ export interface PilotProcess {
 export interface Cluster {
   url: string;
   dataDir: string;
+  /** The server's PostgreSQL database, when the suite runs on PostgreSQL (else its SQLite file is in dataDir). */
+  databaseUrl: string | undefined;
   credentials: Credentials;
   pilots: PilotProcess[];
   startPilot(name?: string, slots?: number, queue?: string): PilotProcess;
@@ -73,6 +75,29 @@ export interface ClusterOptions {
   broker?: string | null;
 }
 
+/**
+ * The PostgreSQL the suite keeps servers' state in, if any (PANDO_TEST_DB, set by the integration-postgres
+ * project): each server gets a database of its own, created here and dropped when the server is done.
+ */
+export const TEST_DB = process.env.PANDO_TEST_DB || undefined;
+
+let databases = 0;
+
+/** A fresh database on the suite's PostgreSQL; undefined when the suite runs on SQLite. */
+export function freshDatabase(): { url: string; drop(): void } | undefined {
+  if (!TEST_DB) return undefined;
+  const name = `pando_test_${process.pid}_${++databases}_${Date.now() % 100_000}`;
+  execFileSync("psql", [TEST_DB, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
+  const url = new URL(TEST_DB);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => {
+      execFileSync("psql", [TEST_DB, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
+    },
+  };
+}
+
 /** Drivers get pilots of their own: a queue that takes only tasks naming it, so no work call lands there. */
 export const DRIVER_QUEUES = [{ name: "local" }, { name: "drivers", status: "brokeroff" }];
 
@@ -96,6 +121,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const dataDir = mkdtempSync(join(tmpdir(), "pando-test-"));
   let serverOutput = "";
   const broker = options.broker === undefined ? TEST_BROKER : (options.broker ?? undefined);
+  const database = freshDatabase();
   const queueArgs: string[] = [];
   if (options.queues) {
     writeFileSync(join(dataDir, "queues.json"), JSON.stringify({ queues: options.queues }));
@@ -108,7 +134,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       {
         stdio: ["ignore", "pipe", "pipe"],
         // The broker (and its credentials) travel in the environment, never on a command line.
-        env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: broker ?? "" },
+        env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: broker ?? "", PANDO_DB: database?.url ?? "" },
       },
     );
     proc.stderr?.on("data", (c: Buffer) => (serverOutput += c.toString("utf8")));
@@ -159,6 +185,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   return {
     url,
     dataDir,
+    databaseUrl: database?.url,
     credentials,
     pilots,
     startPilot,
@@ -177,6 +204,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await stopProcess(server);
       if (server.exitCode !== 0 && server.exitCode !== null && serverOutput) process.stderr.write(serverOutput);
       rmSync(dataDir, { recursive: true, force: true });
+      database?.drop();
     },
   };
 }
@@ -204,12 +232,19 @@ export function runDriver(
 ): DriverRun {
   const flags = ["--json", ...(options.extra ?? [])];
   if (options.url) flags.push("--server", options.url, "--token", options.token ?? "");
+  // An embedded run keeps its state in the suite's store too.
+  const database = options.url ? undefined : freshDatabase();
   if (options.dataDir) flags.push("--data-dir", options.dataDir);
   const proc = spawn(process.execPath, [CLI, "run", target, ...args, ...flags], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     // An embedded run uses the suite's broker too (a run against --server uses that server's).
-    env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: options.url ? "" : (TEST_BROKER ?? "") },
+    env: {
+      ...process.env,
+      PANDO_LOG_LEVEL: "warn",
+      PANDO_BROKER: options.url ? "" : (TEST_BROKER ?? ""),
+      PANDO_DB: database?.url ?? "",
+    },
   });
   let stdout = "";
   let stderr = "";
@@ -228,6 +263,7 @@ export function runDriver(
     }, options.timeoutMs ?? 90_000);
     proc.once("exit", (code) => {
       clearTimeout(timer);
+      database?.drop();
       let value: unknown;
       try {
         value = stdout.trim() ? JSON.parse(stdout) : undefined;

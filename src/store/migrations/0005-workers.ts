@@ -10,7 +10,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   const id = dialect === "postgres" ? "bigserial" : "integer";
   await db.schema
     .createTable("workers")
-    .addColumn("id", id, (c) => c.primaryKey().autoIncrement())
+    .addColumn("id", id, (c) => c.primaryKey())
     .addColumn("queue", "text", (c) => c.notNull())
     .addColumn("backend", "text", (c) => c.notNull())
     .addColumn("batch_id", "text")
