@@ -12,6 +12,7 @@ export class Notifier {
   /** Waits in progress, ended all at once by stop(). */
   private readonly waiting = new Set<(woken: boolean) => void>();
   private stopped = false;
+  private relay: ((topic: string, count: number) => void) | undefined;
 
   /** Ends every wait (as timed out) and makes later waits return at once: the server is closing. */
   stop(): void {
@@ -24,6 +25,17 @@ export class Notifier {
    * all of them racing for it). A woken subscriber that is busy sees the wake-up on its next wait.
    */
   notify(topic: string, count = Infinity): void {
+    this.wakeLocal(topic, count);
+    this.relay?.(topic, count);
+  }
+
+  /** Also tells the server's other replicas of every notification made here (see ReplicaBus). */
+  relayTo(send: ((topic: string, count: number) => void) | undefined): void {
+    this.relay = send;
+  }
+
+  /** Wakes this process's subscribers only: a notification that came from another replica. */
+  wakeLocal(topic: string, count = Infinity): void {
     const set = this.listeners.get(topic);
     if (!set) return;
     let left = count;

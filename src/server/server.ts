@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -11,7 +11,9 @@ import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { ensureLocalCredentials, type Credentials } from "./credentials.js";
+import { Leases } from "./leases.js";
 import { Notifier } from "./notifier.js";
+import { ReplicaBus } from "./replica-bus.js";
 import { Service } from "./service.js";
 
 export interface RunningServer {
@@ -52,15 +54,25 @@ async function declareQueues(store: Store, config: ServerConfig): Promise<void> 
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" });
+  // Credentials, logs and the bundle cache live in the data directory, whatever the database.
+  mkdirSync(config.dataDir, { recursive: true });
   const limits = { maxSystemRetries: config.maxSystemRetries };
   const store = config.databaseUrl
     ? await Store.openPostgres({ url: config.databaseUrl }, limits)
     : await Store.openSqlite({ path: config.dbPath, synchronous: config.sqliteSync }, limits);
   let app: FastifyInstance | undefined;
+  let bus: ReplicaBus | undefined;
+  const leases = new Leases(config.databaseUrl);
   try {
     await declareQueues(store, config);
     const credentials = await ensureLocalCredentials(store, config.dataDir, userInfo().username);
-    const service = new Service(store, config, new Notifier(), log);
+    const notifier = new Notifier();
+    const service = new Service(store, config, notifier, log);
+    // Replicas on one PostgreSQL wake each other's long-polls.
+    if (config.databaseUrl) {
+      bus = new ReplicaBus(config.databaseUrl, notifier, log);
+      await bus.start();
+    }
     if (config.broker) {
       await service.useBroker(config.broker, config.brokerConnectWaitMs);
       const bridge = service.brokerStatus();
@@ -80,19 +92,6 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     const url = `http://${config.host}:${address.port}`;
     writeFileSync(serverInfoPath(config.dataDir), `${JSON.stringify({ url, pid: process.pid })}\n`);
 
-    const queueTimeouts = (await store.queues.list()).flatMap((q) => q.definition.heartbeatTimeout ?? []);
-    const sweepEvery = Math.max(50, Math.floor(Math.min(config.heartbeatTimeoutMs, config.driverHeartbeatTimeoutMs, ...queueTimeouts) / 4));
-    let sweeping = false;
-    const sweeper = setInterval(() => {
-      if (sweeping) return;
-      sweeping = true;
-      Promise.all([
-        service.sweepLostPilots().catch((err: unknown) => log.error({ err }, "lost-pilot sweep failed")),
-        service.sweepLostDrivers().catch((err: unknown) => log.error({ err }, "lost-driver sweep failed")),
-      ]).finally(() => (sweeping = false));
-    }, sweepEvery);
-    sweeper.unref();
-
     const provisioner = new Provisioner(
       store,
       {
@@ -103,28 +102,28 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       },
       log,
     );
-    let provisioning = false;
-    const provisionTimer = setInterval(() => {
-      if (provisioning) return;
-      provisioning = true;
-      provisioner
-        .tick()
-        .catch((err: unknown) => log.error({ err }, "provisioning failed"))
-        .finally(() => (provisioning = false));
-    }, PROVISION_MS);
-    provisionTimer.unref();
-
+    // Each background loop runs one pass at a time, and on one replica at a time.
+    const loops: NodeJS.Timeout[] = [];
+    const loop = (name: string, everyMs: number, pass: () => Promise<unknown>) => {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        leases
+          .run(name, pass)
+          .catch((err: unknown) => log.error({ err }, `${name} failed`))
+          .finally(() => (busy = false));
+      }, everyMs);
+      timer.unref();
+      loops.push(timer);
+    };
+    const queueTimeouts = (await store.queues.list()).flatMap((q) => q.definition.heartbeatTimeout ?? []);
+    const sweepEvery = Math.max(50, Math.floor(Math.min(config.heartbeatTimeoutMs, config.driverHeartbeatTimeoutMs, ...queueTimeouts) / 4));
+    loop("lost-pilot sweep", sweepEvery, () => service.sweepLostPilots());
+    loop("lost-driver sweep", sweepEvery, () => service.sweepLostDrivers());
+    loop("provisioning", PROVISION_MS, () => provisioner.tick());
     // Pending tasks start as soon as a queue can take them.
-    let placing = false;
-    const placer = setInterval(() => {
-      if (placing) return;
-      placing = true;
-      service
-        .placePendingTasks()
-        .catch((err: unknown) => log.error({ err }, "placing pending tasks failed"))
-        .finally(() => (placing = false));
-    }, PLACE_PENDING_MS);
-    placer.unref();
+    loop("placing pending tasks", PLACE_PENDING_MS, () => service.placePendingTasks());
 
     const running = app;
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");
@@ -133,18 +132,20 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       service,
       credentials,
       close: async () => {
-        clearInterval(sweeper);
-        clearInterval(placer);
-        clearInterval(provisionTimer);
+        for (const timer of loops) clearInterval(timer);
         await provisioner.close();
         await service.stop();
         await running.close();
+        await bus?.stop();
+        await leases.close();
         rmSync(serverInfoPath(config.dataDir), { force: true });
         await store.close();
       },
     };
   } catch (err) {
     await app?.close();
+    await bus?.stop();
+    await leases.close();
     await store.close();
     throw err;
   }

@@ -1,0 +1,101 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, ROOT, runDriver } from "./helpers/cluster.js";
+
+const SCRIPT = join(ROOT, "scripts", "services", "postgres.sh");
+const PORT = 55434;
+const FIXTURE = "test/fixtures/replicas.ts";
+
+interface Replica {
+  proc: ChildProcess;
+  url: string;
+  creds: { userToken: string; pilotToken: string };
+}
+
+function startReplica(db: string, dataDir: string): Promise<Replica> {
+  const proc = spawn(process.execPath, [CLI, "server", "--port", "0", "--data-dir", dataDir, "--db", db], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" },
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve({ proc, url: m[1]!, creds: JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) });
+    });
+    proc.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    proc.once("exit", (code) => reject(new Error(`replica exited with ${code}:\n${out}`)));
+  });
+}
+
+function startPilot(replica: Replica, cacheDir: string): ChildProcess {
+  return spawn(process.execPath, [CLI, "pilot", "--server", replica.url, "--queue", "local", "--slots", "1", "--cache-dir", cacheDir], {
+    stdio: "ignore",
+    env: { ...process.env, PANDO_TOKEN: replica.creds.pilotToken, PANDO_LOG_LEVEL: "warn" },
+  });
+}
+
+const stop = (p: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once("exit", () => resolve());
+    p.kill("SIGTERM");
+  });
+
+describe("several server replicas on one PostgreSQL", () => {
+  let services: string;
+  let base: string;
+  beforeAll(() => {
+    services = mkdtempSync(join(tmpdir(), "pando-replicas-pg-"));
+    chmodSync(services, 0o755);
+    base = execFileSync(SCRIPT, ["up", String(PORT)], { env: { ...process.env, PANDO_SERVICES_DIR: services }, encoding: "utf8" }).trim();
+  });
+  afterAll(() => {
+    execFileSync(SCRIPT, ["down", String(PORT)], { env: { ...process.env, PANDO_SERVICES_DIR: services }, stdio: "ignore" });
+    rmSync(services, { recursive: true, force: true });
+  });
+
+  it.each([2, 3])(
+    "%i replicas: 20,000 jobs from drivers on different replicas, each run exactly once, every result delivered",
+    async (n) => {
+      const name = `replicas_${n}_${process.pid}`;
+      execFileSync("psql", [base, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
+      const db = base.replace(/\/pando$/, `/${name}`);
+      const dirs = mkdtempSync(join(tmpdir(), "pando-replicas-"));
+      const replicas: Replica[] = [];
+      const pilots: ChildProcess[] = [];
+      try {
+        for (let i = 0; i < n; i++) replicas.push(await startReplica(db, join(dirs, `server-${i}`)));
+        // Two pilots per replica, none of them told about the others.
+        replicas.forEach((r, i) => pilots.push(startPilot(r, join(dirs, `cache-${i}-a`)), startPilot(r, join(dirs, `cache-${i}-b`))));
+        const tallies = join(dirs, "tallies");
+        execFileSync("mkdir", ["-p", tallies]);
+        // One driver per replica, each with its share of the jobs.
+        const share = Math.floor(20_000 / n);
+        const shares = replicas.map((_, i) => (i === n - 1 ? 20_000 - share * (n - 1) : share));
+        const runs = replicas.map((r, i) =>
+          runDriver(`${FIXTURE}#many`, [JSON.stringify(tallies), String(i * share), String(shares[i])], {
+            url: r.url,
+            token: r.creds.userToken,
+            timeoutMs: 240_000,
+          }),
+        );
+        const results = await Promise.all(runs);
+        for (const r of results) expect(r.code, r.stderr).toBe(0);
+        expect(results.map((r) => r.value)).toEqual(shares);
+        const lines = readdirSync(tallies).flatMap((f) => readFileSync(join(tallies, f), "utf8").trim().split("\n"));
+        expect(lines).toHaveLength(20_000);
+        expect(new Set(lines).size).toBe(20_000);
+      } finally {
+        await Promise.all(pilots.map(stop));
+        await Promise.all(replicas.map((r) => stop(r.proc)));
+        execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
+        rmSync(dirs, { recursive: true, force: true });
+      }
+    },
+  );
+});
