@@ -291,7 +291,6 @@ export class DispatchStore {
       .map(({ jobId, attempt }) => ({ jobId, attempt }));
   }
 
-  /** Marks pilots silent since `cutoff` as lost; returns them with the attempts they held. */
   /**
    * Declares lost the pilots silent since `cutoff`, or since their queue's own cutoff for queues with a
    * heartbeat timeout of their own; returns them and the attempts they held.
