@@ -181,6 +181,21 @@ export class Service {
       if (!t.ended) continue;
       void this.driverEnded(t).catch((err: unknown) => this.log.error({ err, task: t.taskId }, "closing after the driver ended failed"));
     }
+    this.settleConcurrentClose(result.tasks.filter((t) => t.ended).map((t) => t.workflowId));
+  }
+
+  /**
+   * On PostgreSQL, a workflow's close and the end of its last task may commit concurrently without seeing
+   * each other (SQLite runs them one after the other): both re-derive the status afterwards.
+   */
+  private settleConcurrentClose(workflowIds: readonly number[]): void {
+    if (this.store.ctx.dialect !== "postgres" || workflowIds.length === 0) return;
+    void this.store.workflows
+      .refreshIfClosed(workflowIds)
+      .then(() => {
+        for (const id of new Set(workflowIds)) this.notifier.notify(`workflow:${id}`);
+      })
+      .catch((err: unknown) => this.log.error({ err }, "re-deriving workflow statuses failed"));
   }
 
   /**
@@ -210,6 +225,7 @@ export class Service {
     this.wake(change.tasks, [], change.pilots);
     this.relay(change.tasks);
     this.notifier.notify(`workflow:${workflowId}`);
+    this.settleConcurrentClose([workflowId]);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { WorkflowView } from "../core/protocol.js";
 import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./store.js";
+import { refreshClosedWorkflows } from "./workflow-status.js";
 import type { NewTask, TaskChange, TaskKind, TaskStore } from "./task-store.js";
 
 export interface NewWorkflow {
@@ -105,6 +106,17 @@ export class WorkflowStore {
       driverTaskId: row.driver_task_id,
       userId: row.user_id,
     };
+  }
+
+  /**
+   * Re-derives the status of these workflows if they are closed, from committed state. On PostgreSQL a
+   * workflow's close and its last results can commit side by side, each without seeing the other; whichever
+   * commits last runs this afterwards, so the status never stays "running".
+   */
+  async refreshIfClosed(workflowIds: readonly number[]): Promise<void> {
+    if (workflowIds.length === 0) return;
+    const now = Date.now();
+    await this.ctx.db.transaction().execute((trx) => refreshClosedWorkflows(trx, workflowIds, now));
   }
 
   /** A local driver is alive. */
