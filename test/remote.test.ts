@@ -80,8 +80,13 @@ describe("remote workflows: the driver runs on a pilot", () => {
     const wf = await cluster.api("GET", `/api/v1/workflows/${bad.workflowId}`);
     expect(wf.body.status).toBe("failed");
     expect(wf.body.error).toMatchObject({ name: "RangeError", message: "no convergence" });
-    // The body's error is the workflow's; the driver task itself did its job (it recorded the outcome).
-    const driver = (wf.body.tasks as TaskView[]).find((t) => t.kind === "driver")!;
+    // The body's error is the workflow's; the driver task itself did its job (it recorded the outcome). Its
+    // own end may reach the server's copy a moment after the workflow's (through the broker).
+    const driver = await until("the driver job's end to be recorded", async () => {
+      const now = await cluster.api("GET", `/api/v1/workflows/${bad.workflowId}`);
+      const task = (now.body.tasks as TaskView[]).find((t) => t.kind === "driver")!;
+      return task.status === "running" ? undefined : task;
+    });
     expect(driver.nFinished).toBe(1);
   });
 
