@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,20 +67,46 @@ describe("several server replicas on one PostgreSQL", () => {
     rmSync(services, { recursive: true, force: true });
   });
 
-  it("carries on when one of three replicas is killed with SIGKILL: nothing lost, nothing run twice, its pilots move", async () => {
-    const name = `replicas_kill_${process.pid}`;
+  /**
+   * `n` replicas on a fresh database, two pilots on each (told of the others when `failover`), a directory
+   * for the jobs' tallies; everything is stopped and dropped afterwards.
+   */
+  async function withReplicas(
+    n: number,
+    options: { serverArgs?: string[]; failover?: boolean },
+    body: (replicas: Replica[], tallies: string) => Promise<void>,
+  ): Promise<void> {
+    const name = `replicas_${n}_${options.failover ? "failover_" : ""}${process.pid}`;
     execFileSync("psql", [base, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
     const db = base.replace(/\/pando$/, `/${name}`);
     const dirs = mkdtempSync(join(tmpdir(), "pando-replicas-"));
     const replicas: Replica[] = [];
     const pilots: ChildProcess[] = [];
     try {
-      // A short heartbeat timeout: jobs the killed replica had claimed but not handed over are sent again soon.
-      const timers = ["--heartbeat-interval", "300ms", "--heartbeat-timeout", "3s"];
-      for (let i = 0; i < 3; i++) replicas.push(await startReplica(db, join(dirs, `server-${i}`), timers));
-      replicas.forEach((r, i) => pilots.push(startPilot(r, join(dirs, `cache-${i}-a`), replicas), startPilot(r, join(dirs, `cache-${i}-b`), replicas)));
+      for (let i = 0; i < n; i++) replicas.push(await startReplica(db, join(dirs, `server-${i}`), options.serverArgs));
+      const others = options.failover ? replicas : [];
+      replicas.forEach((r, i) => pilots.push(startPilot(r, join(dirs, `cache-${i}-a`), others), startPilot(r, join(dirs, `cache-${i}-b`), others)));
       const tallies = join(dirs, "tallies");
-      execFileSync("mkdir", ["-p", tallies]);
+      mkdirSync(tallies);
+      await body(replicas, tallies);
+    } finally {
+      await Promise.all(pilots.map(stop));
+      await Promise.all(replicas.map((r) => stop(r.proc)));
+      execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
+      rmSync(dirs, { recursive: true, force: true });
+    }
+  }
+
+  function expectEachJobRanOnce(tallies: string): void {
+    const lines = tallied(tallies);
+    expect(new Set(lines).size).toBe(20_000);
+    expect(lines).toHaveLength(20_000);
+  }
+
+  it("carries on when one of three replicas is killed with SIGKILL: nothing lost, nothing run twice, its pilots move", async () => {
+    // A short heartbeat timeout: jobs the killed replica had claimed but not handed over are sent again soon.
+    const serverArgs = ["--heartbeat-interval", "300ms", "--heartbeat-timeout", "3s"];
+    await withReplicas(3, { serverArgs, failover: true }, async (replicas, tallies) => {
       const run = runDriver(`${FIXTURE}#many`, [JSON.stringify(tallies), "0", "20000"], {
         url: replicas[0]!.url,
         token: replicas[0]!.creds.userToken,
@@ -91,54 +117,30 @@ describe("several server replicas on one PostgreSQL", () => {
       const r = await run;
       expect(r.code, r.stderr).toBe(0);
       expect(r.value).toBe(20_000);
-      const lines = tallied(tallies);
-      expect(new Set(lines).size).toBe(20_000);
-      expect(lines).toHaveLength(20_000);
-    } finally {
-      await Promise.all(pilots.map(stop));
-      await Promise.all(replicas.map((x) => stop(x.proc)));
-      execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
-      rmSync(dirs, { recursive: true, force: true });
-    }
+      expectEachJobRanOnce(tallies);
+    });
   });
 
   it.each([2, 3])(
     "%i replicas: 20,000 jobs from drivers on different replicas, each run exactly once, every result delivered",
     async (n) => {
-      const name = `replicas_${n}_${process.pid}`;
-      execFileSync("psql", [base, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
-      const db = base.replace(/\/pando$/, `/${name}`);
-      const dirs = mkdtempSync(join(tmpdir(), "pando-replicas-"));
-      const replicas: Replica[] = [];
-      const pilots: ChildProcess[] = [];
-      try {
-        for (let i = 0; i < n; i++) replicas.push(await startReplica(db, join(dirs, `server-${i}`)));
-        // Two pilots per replica, none of them told about the others.
-        replicas.forEach((r, i) => pilots.push(startPilot(r, join(dirs, `cache-${i}-a`)), startPilot(r, join(dirs, `cache-${i}-b`))));
-        const tallies = join(dirs, "tallies");
-        execFileSync("mkdir", ["-p", tallies]);
-        // One driver per replica, each with its share of the jobs.
+      // Two pilots per replica, none of them told about the others; one driver per replica with its share.
+      await withReplicas(n, {}, async (replicas, tallies) => {
         const share = Math.floor(20_000 / n);
         const shares = replicas.map((_, i) => (i === n - 1 ? 20_000 - share * (n - 1) : share));
-        const runs = replicas.map((r, i) =>
-          runDriver(`${FIXTURE}#many`, [JSON.stringify(tallies), String(i * share), String(shares[i])], {
-            url: r.url,
-            token: r.creds.userToken,
-            timeoutMs: 240_000,
-          }),
+        const results = await Promise.all(
+          replicas.map((r, i) =>
+            runDriver(`${FIXTURE}#many`, [JSON.stringify(tallies), String(i * share), String(shares[i])], {
+              url: r.url,
+              token: r.creds.userToken,
+              timeoutMs: 240_000,
+            }),
+          ),
         );
-        const results = await Promise.all(runs);
         for (const r of results) expect(r.code, r.stderr).toBe(0);
         expect(results.map((r) => r.value)).toEqual(shares);
-        const lines = tallied(tallies);
-        expect(lines).toHaveLength(20_000);
-        expect(new Set(lines).size).toBe(20_000);
-      } finally {
-        await Promise.all(pilots.map(stop));
-        await Promise.all(replicas.map((r) => stop(r.proc)));
-        execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
-        rmSync(dirs, { recursive: true, force: true });
-      }
+        expectEachJobRanOnce(tallies);
+      });
     },
   );
 });

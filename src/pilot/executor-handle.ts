@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ErrorInfo } from "../core/errors.js";
@@ -56,20 +56,19 @@ export class ExecutorHandle {
     private readonly events: ExecutorEvents,
   ) {
     const env = {
-        // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
-        ...withoutCredentials(process.env),
-        PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
-        PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
-        PANDO_SERVER_URL: settings.serverUrl,
+      // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
+      ...withoutCredentials(process.env),
+      PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+      PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
+      PANDO_SERVER_URL: settings.serverUrl,
     };
     const plain = !context.initEnv && !context.container;
     const { file, args } = executorCommand(context, ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath], [
       join(PANDO_ROOT, "package.json"),
       bundlePath,
     ]);
-    this.proc = plain
-      ? fork(EXECUTOR_SCRIPT, [bundlePath], { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: ["--enable-source-maps"], env })
-      : spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env });
+    // What fork() does, with the executor's command in its context (plain: node itself).
+    this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env });
     const forward = (chunk: Buffer) => process.stderr.write(`[${settings.label}] ${chunk.toString("utf8")}`);
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {

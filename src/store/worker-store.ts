@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { WorkerView } from "../core/protocol.js";
+import type { WorkersTable } from "./schema.js";
 import type { StoreContext } from "./store.js";
 
 /** Pilots the provisioner started: their batch ids and lives. */
@@ -62,17 +64,7 @@ export class WorkerStore {
   }
 }
 
-function toView(r: {
-  id: number;
-  queue: string;
-  backend: string;
-  batch_id: string | null;
-  status: string;
-  reason: string | null;
-  created_at: number;
-  ended_at: number | null;
-  pilot_id: number | null;
-}): WorkerView {
+function toView(r: Selectable<WorkersTable> & { pilot_id: number | null }): WorkerView {
   return {
     id: r.id,
     queue: r.queue,

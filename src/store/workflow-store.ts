@@ -29,9 +29,6 @@ export interface DriverRecord {
   closed: boolean;
   argsHash: string | null;
   seed: number;
-  bundleHash: string | null;
-  driverTaskId: number | null;
-  userId: number;
 }
 
 export interface CloseOutcome {
@@ -102,9 +99,6 @@ export class WorkflowStore {
       closed: row.closed_at !== null,
       argsHash: row.args_hash,
       seed: row.seed,
-      bundleHash: row.bundle_hash,
-      driverTaskId: row.driver_task_id,
-      userId: row.user_id,
     };
   }
 
