@@ -46,8 +46,8 @@ describe("bad input gets a clear error and the server stays up", () => {
     expect(r.stderr).toMatch(/result\.f is a function/);
     const wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     const jobs = await cluster.api("GET", `/api/v1/tasks/${wf.body.tasks[0].id}/jobs`);
-    expect(jobs.body[0]).toMatchObject({ state: "failed", attempts: 1 });
-    expect(jobs.body[0].error.code).toBe("unserialisable_result");
+    expect(jobs.body.jobs[0]).toMatchObject({ state: "failed", attempts: 1 });
+    expect(jobs.body.jobs[0].error.code).toBe("unserialisable_result");
   });
 
   it("fails a job whose result is over the payload limit, without retrying it", async () => {

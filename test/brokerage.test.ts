@@ -118,7 +118,7 @@ describe("brokerage: tasks go to queues that fit them", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.value).not.toBe(Number(victim));
       const task = (await tasksOf(r.workflowId!))[0]!;
-      const [job] = (await cluster.api("GET", `/api/v1/tasks/${task.id}/jobs`)).body as Array<{ id: number }>;
+      const [job] = (await cluster.api("GET", `/api/v1/tasks/${task.id}/jobs`)).body.jobs as Array<{ id: number }>;
       const attempts = (await cluster.api("GET", `/api/v1/jobs/${job!.id}`)).body.attempts as Array<{ error: { code: string } | null; endedAt: number }>;
       expect(attempts[0]!.error?.code).toBe("lost_heartbeat");
       // The queue's 1.5 s, not the server's 60 s: the attempt failed within seconds of the pilot's death.

@@ -108,7 +108,7 @@ describe("core: works and workflows through a server and pilots", () => {
     expect(r.code, r.stderr).toBe(0);
     const wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     const jobs = await cluster.api("GET", `/api/v1/tasks/${wf.body.tasks[0].id}/jobs`);
-    const job = await cluster.api("GET", `/api/v1/jobs/${jobs.body[0].id}`);
+    const job = await cluster.api("GET", `/api/v1/jobs/${jobs.body.jobs[0].id}`);
     expect(job.body.attempts[0].stdout).toBe("line 0\nline 1\nline 2\n");
     expect(job.body.attempts[0].stderr).toBe("to stderr\n");
   });

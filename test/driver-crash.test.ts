@@ -86,7 +86,7 @@ describe("the pilot running a remote driver is killed with SIGKILL", () => {
       // The workflow ends when its body closes it; the driver job's own end may reach the server's copy a
       // moment later (through the broker).
       const attempts = await until("the driver job's end to be recorded", async () => {
-        const job = await cluster.api("GET", `/api/v1/jobs/${jobs.body[0].id}`);
+        const job = await cluster.api("GET", `/api/v1/jobs/${jobs.body.jobs[0].id}`);
         const list = job.body.attempts as Array<{ state: string; pilot: string; error: { code: string } | null }>;
         return list.at(-1)?.state === "running" ? undefined : list;
       });

@@ -87,9 +87,9 @@ describe("kill and retry", () => {
     wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
     expect(wf.body.status).toBe("finished");
     const jobs = await cluster.api("GET", `/api/v1/tasks/${taskId}/jobs`);
-    const second = await cluster.api("GET", `/api/v1/jobs/${jobs.body[1].id}`);
+    const second = await cluster.api("GET", `/api/v1/jobs/${jobs.body.jobs[1].id}`);
     expect(second.body.attempts.map((a: { state: string }) => a.state)).toEqual(["failed", "failed", "finished"]);
-    const first = await cluster.api("GET", `/api/v1/jobs/${jobs.body[0].id}`);
+    const first = await cluster.api("GET", `/api/v1/jobs/${jobs.body.jobs[0].id}`);
     expect(first.body.attempts).toHaveLength(1);
     const nothing = await cluster.api("POST", `/api/v1/tasks/${taskId}/retry`);
     expect(nothing.status).toBe(409);

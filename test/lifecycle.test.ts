@@ -26,7 +26,7 @@ describe("job lifecycle", () => {
       })
     ).body.id as number;
   const jobOf = async (taskId: number) => {
-    const [job] = (await cluster.api("GET", `/api/v1/tasks/${taskId}/jobs`)).body as Array<{ id: number }>;
+    const [job] = (await cluster.api("GET", `/api/v1/tasks/${taskId}/jobs`)).body.jobs as Array<{ id: number }>;
     return (await cluster.api("GET", `/api/v1/jobs/${job!.id}`)).body;
   };
 

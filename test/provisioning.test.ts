@@ -98,7 +98,7 @@ describe("provisioning pilots on a real Slurm", () => {
     ]);
     // Every job of the Slurm task ran on a Slurm pilot.
     const slurmTask = tasks.find((t) => t.work === "onSlurm")!;
-    const jobs = (await cluster.api("GET", `/api/v1/tasks/${slurmTask.id}/jobs`)).body as Array<{ id: number }>;
+    const jobs = (await cluster.api("GET", `/api/v1/tasks/${slurmTask.id}/jobs`)).body.jobs as Array<{ id: number }>;
     for (const j of jobs) {
       const job = await cluster.api("GET", `/api/v1/jobs/${j.id}`);
       expect(job.body.attempts.at(-1).pilot).toMatch(/^slurm-hpc-\d+$/);

@@ -62,7 +62,7 @@ describe("remote workflows: the driver runs on a pilot", () => {
       // Each iteration is submitted only once every job of the one before it has ended (the driver may
       // know that before the server does, when results come through the broker).
       const jobs = await cluster.api("GET", `/api/v1/tasks/${work[i - 1]!.id}/jobs`);
-      const lastEnd = Math.max(...(jobs.body as Array<{ endedAt: number }>).map((j) => j.endedAt));
+      const lastEnd = Math.max(...(jobs.body.jobs as Array<{ endedAt: number }>).map((j) => j.endedAt));
       expect(work[i]!.createdAt).toBeGreaterThanOrEqual(lastEnd);
     }
     expect(readdirSync(dir)).toHaveLength(200);

@@ -6,7 +6,9 @@ import { pino } from "pino";
 import { Pilot } from "../pilot/pilot.js";
 import { credentialsPath } from "../server/credentials.js";
 import { startServer } from "../server/server.js";
-import { parseCount, parsePort, parsePositiveDuration } from "./parse.js";
+import { parseCount, parseDuration, parsePort, parsePositiveDuration } from "./parse.js";
+import { pruneCommand, type PruneFlags } from "./prune-command.js";
+import { addClientOptions } from "./client-options.js";
 import { listQueuesCommand, setQueueCommand, type ClientFlags } from "./queues-command.js";
 import { runCommand, type RunFlags } from "./run-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
@@ -77,20 +79,27 @@ program
     process.exit(0);
   });
 
-const queues = program
-  .command("queues")
-  .description("list the queues with their status and load; `pando queues set <name> <status>` changes a status")
-  .option("--server <url>", "the server (default: PANDO_SERVER, or the one running on --data-dir)")
-  .option("--token <token>", "token (default: PANDO_TOKEN, or the data directory's credentials)")
-  .option("--data-dir <dir>", "data directory of a local server", ".pando")
-  .option("--json", "print JSON")
-  .action((flags: ClientFlags) => listQueuesCommand(flags));
+const queues = addClientOptions(
+  program.command("queues").description("list the queues with their status and load; `pando queues set <name> <status>` changes a status"),
+).action((flags: ClientFlags) => listQueuesCommand(flags));
 queues
   .command("set")
   .description("set a queue online, offline, brokeroff or test (administrators)")
   .argument("<name>", "the queue")
   .argument("<status>", "online | offline | brokeroff | test")
   .action((name: string, status: string, _opts: unknown, cmd: Command) => setQueueCommand(name, status, cmd.optsWithGlobals<ClientFlags>()));
+
+const prune = program
+  .command("prune")
+  .description("delete the state of workflows that ended long ago (never running ones), optionally archiving them first")
+  .requiredOption("--older-than <duration>", "only workflows that ended longer ago than this, e.g. 30d or 12h", parseDuration)
+  .option("--status <list>", "only these end statuses (comma-separated; default all: finished, subfinished, failed, cancelled)")
+  .option("--user <name>", "only this user's workflows (administrators; default: all workflows an administrator sees)")
+  .option("--archive <dir>", "first write each workflow, with its tasks, jobs and attempts, to <dir>/workflow-<id>.jsonl.gz")
+  .option("--dry-run", "list what would be deleted and delete nothing");
+addClientOptions(prune).action(async (flags: PruneFlags) => {
+  process.exitCode = await pruneCommand(flags);
+});
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`pando: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -16,6 +16,7 @@ describe("parseDuration", () => {
     ["10s", 10_000],
     ["2m", 120_000],
     ["1h", 3_600_000],
+    ["30d", 2_592_000_000],
     ["250", 250],
     ["1.5s", 1500],
     [" 3 S ", 3000],
@@ -23,9 +24,9 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["", "abc", "10d", "-1s", "1e3", "s", "10 s s"])("rejects %j", (text) => {
+  it.each(["", "abc", "10w", "-1s", "1e3", "s", "10 s s"])("rejects %j", (text) => {
     expect(() => parseDuration(text)).toThrow(InvalidArgumentError);
-    expect(() => parseDuration(text)).toThrow(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m or 1h`);
+    expect(() => parseDuration(text)).toThrow(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m, 1h or 30d`);
   });
 });
 

@@ -2,10 +2,10 @@ import { InvalidArgumentError } from "commander";
 import { parseByteSize } from "../codec/limits.js";
 import { durationMs } from "../core/duration.js";
 
-/** "500ms", "10s", "2m", "1h" or a number of milliseconds. */
+/** "500ms", "10s", "2m", "1h", "30d" or a number of milliseconds. */
 export function parseDuration(text: string): number {
   const ms = durationMs(text);
-  if (ms === undefined) throw new InvalidArgumentError(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m or 1h`);
+  if (ms === undefined) throw new InvalidArgumentError(`'${text}' is not a duration; write e.g. 500ms, 10s, 2m, 1h or 30d`);
   return ms;
 }
 

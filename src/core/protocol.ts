@@ -238,6 +238,8 @@ export interface TaskView {
   nFinished: number;
   nFailed: number;
   nCancelled: number;
+  /** In a workflow's view: jobs its pilots hold now (sent, starting, running). */
+  nRunning?: number;
   /** How many final states the task's jobs have reached so far: the end of its results stream. */
   resultCursor: number;
   /** The task's result channel on the broker (its topic is <prefix>.results.<channel>). */
@@ -405,4 +407,156 @@ export interface JobView {
 /** The body of every error response. */
 export interface ErrorBody {
   error: { code: string; message: string };
+}
+
+// ---- monitoring and housekeeping ----------------------------------------------------------------------
+
+const fieldList = z
+  .string()
+  .regex(/^[A-Za-z]+(,[A-Za-z]+)*$/, "must be a comma-separated list of field names, e.g. id,name,status")
+  .transform((s) => s.split(","))
+  .optional();
+const time = z.coerce.number().int().nonnegative();
+
+export const listWorkflowsQuerySchema = z.object({
+  /** Workflows of this user (administrators; others only ever see their own). */
+  user: z.string().min(1).max(200).optional(),
+  /** Comma-separated statuses. */
+  status: z
+    .string()
+    .transform((s) => s.split(","))
+    .pipe(z.array(z.enum(["new", "running", "finished", "subfinished", "failed", "cancelled"])))
+    .optional(),
+  /** Name with `*` and `?` wildcards, case-insensitive. */
+  name: z.string().min(1).max(200).optional(),
+  createdAfter: time.optional(),
+  createdBefore: time.optional(),
+  endedBefore: time.optional(),
+  /** Cursor: the `next` of the previous page. */
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  fields: fieldList,
+});
+export type ListWorkflowsQuery = z.input<typeof listWorkflowsQuerySchema>;
+
+export const listJobsQuerySchema = z.object({
+  state: z
+    .string()
+    .transform((s) => s.split(","))
+    .pipe(z.array(z.enum(["defined", "activated", "sent", "starting", "running", "finished", "failed", "cancelled", "closed"])))
+    .optional(),
+  /** Cursor: the `next` of the previous page (a job index). */
+  cursor: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  fields: fieldList,
+});
+
+export const listPilotsQuerySchema = z.object({
+  status: z.enum(["running", "lost", "finished"]).optional(),
+  queue: z.string().min(1).max(200).optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const timelineQuerySchema = z.object({
+  buckets: z.coerce.number().int().min(1).max(2000).default(200),
+});
+
+/** One row of the workflows table: the paper's Figure 3a. */
+export interface WorkflowSummary {
+  id: number;
+  name: string;
+  user: string;
+  status: WorkflowStatus;
+  mode: WorkflowMode;
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
+  /** Work tasks by status. */
+  tasks: Partial<Record<TaskStatus, number>>;
+  nTasks: number;
+  nJobs: number;
+  nFinished: number;
+  nFailed: number;
+  nCancelled: number;
+  /** Percentage of jobs in a final state. */
+  progress: number;
+}
+
+/** Listings answer a page and the cursor of the next one (null on the last page). */
+export interface WorkflowPage {
+  workflows: WorkflowSummary[];
+  next: number | null;
+}
+
+export interface JobPage {
+  jobs: JobSummary[];
+  next: number | null;
+}
+
+export interface PilotPage {
+  pilots: PilotView[];
+  next: number | null;
+}
+
+export interface JobSummary {
+  id: number;
+  index: number;
+  key: string;
+  state: string;
+  attempts: number;
+  pilot: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  error: ErrorInfo | null;
+}
+
+/** Failed jobs with the same error code and message. */
+export interface ErrorGroup {
+  code: string;
+  message: string;
+  count: number;
+  /** A few of the jobs, for a look at one. */
+  exampleJobs: Array<{ id: number; taskId: number; index: number }>;
+}
+
+/** Jobs started, ended and running over a task's life, in equal time buckets. */
+export interface TimelineView {
+  taskId: number;
+  start: number | null;
+  end: number | null;
+  bucketMs: number;
+  buckets: Array<{ t: number; started: number; ended: number; running: number }>;
+}
+
+/** Numeric results per work task of a workflow, for the HPO view (objective per iteration). */
+export interface ObjectiveSeries {
+  /** The field the values were read from, when results are objects ("" when they are numbers). */
+  field: string;
+  tasks: Array<{ taskId: number; seq: number | null; work: string; values: number[] }>;
+}
+
+export interface PilotView {
+  id: number;
+  name: string;
+  queue: string;
+  host: string;
+  pid: number;
+  slots: number;
+  version: string;
+  status: string;
+  running: number;
+  createdAt: number;
+  heartbeatAt: number;
+  endedAt: number | null;
+}
+
+/** What deleting a workflow removed. */
+export interface PruneCounts {
+  workflows: number;
+  tasks: number;
+  jobs: number;
+  attempts: number;
+  steps: number;
+  tokens: number;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import type { ErrorBody } from "../core/protocol.js";
 
@@ -47,7 +48,7 @@ export class HttpTransport {
     });
   }
 
-  async json<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  async json<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json", options);
     return res as T;
   }
@@ -87,6 +88,18 @@ export class HttpTransport {
     options: RequestOptions,
     raw: boolean,
   ): Promise<unknown> {
+    const res = await this.request(method, path, body, contentType, options);
+    if (raw) return new Uint8Array(await res.body.arrayBuffer());
+    const text = await res.body.text();
+    return text.length > 0 ? JSON.parse(text) : undefined;
+  }
+
+  /** A GET whose answer is read as a stream (archives of large workflows). */
+  async stream(path: string): Promise<Readable> {
+    return (await this.request("GET", path, undefined, "", {})).body;
+  }
+
+  private async request(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["content-type"] = contentType;
     const res = await this.pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
@@ -104,9 +117,7 @@ export class HttpTransport {
         parsed?.error?.message ?? `${method} ${path} failed with HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
       );
     }
-    if (raw) return new Uint8Array(await res.body.arrayBuffer());
-    const text = await res.body.text();
-    return text.length > 0 ? JSON.parse(text) : undefined;
+    return res;
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,9 @@ import { formatBytes } from "../codec/limits.js";
 import type { ErrorBody } from "../core/protocol.js";
 import { ApiError } from "./api-error.js";
 import { principalOf } from "./http-util.js";
+import { MonitorService } from "./monitor-service.js";
 import { bundleRoutes } from "./routes/bundles.js";
+import { monitorRoutes } from "./routes/monitor.js";
 import { pilotRoutes } from "./routes/pilots.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { workflowRoutes } from "./routes/workflows.js";
@@ -97,5 +99,6 @@ export function buildApp(service: Service): FastifyInstance {
   taskRoutes(app, service);
   bundleRoutes(app, service);
   pilotRoutes(app, service);
+  monitorRoutes(app, service, new MonitorService(service));
   return app;
 }

@@ -11,12 +11,16 @@ export class Notifier {
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Waits in progress, ended all at once by stop(). */
   private readonly waiting = new Set<(woken: boolean) => void>();
-  private stopped = false;
+  private isStopped = false;
   private relay: ((topic: string, count: number) => void) | undefined;
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
 
   /** Ends every wait (as timed out) and makes later waits return at once: the server is closing. */
   stop(): void {
-    this.stopped = true;
+    this.isStopped = true;
     for (const end of [...this.waiting]) end(false);
   }
 
@@ -73,7 +77,7 @@ export class Notifier {
           fired = false;
           return Promise.resolve(true);
         }
-        if (timeoutMs <= 0 || signal?.aborted || this.stopped) return Promise.resolve(false);
+        if (timeoutMs <= 0 || signal?.aborted || this.isStopped) return Promise.resolve(false);
         return new Promise<boolean>((resolve) => {
           const done = (value: boolean) => {
             clearTimeout(timer);

@@ -52,6 +52,10 @@ import { Metrics } from "./metrics.js";
 import type { Notifier } from "./notifier.js";
 
 const TOKEN_CACHE_MS = 5_000;
+/** Notified when any workflow is created, changes status or gets a task. */
+export const WORKFLOWS_TOPIC = "workflows";
+/** Notified when jobs of any task reach a final state. */
+export const PROGRESS_TOPIC = "progress";
 const PILOT_CACHE_MS = 1_000;
 const QUEUE_CACHE_MS = 1_000;
 
@@ -108,6 +112,11 @@ export class Service {
     return principal;
   }
 
+  /** A token was revoked: this replica asks the database again on the next request. */
+  forgetTokens(): void {
+    this.tokenCache.clear();
+  }
+
   // ---- access rules -------------------------------------------------------------------------------
 
   /** A workflow's owner never changes, so it is read once. */
@@ -122,7 +131,7 @@ export class Service {
     return owner;
   }
 
-  private async authorizeWorkflow(p: Principal, workflowId: number): Promise<void> {
+  async authorizeWorkflow(p: Principal, workflowId: number): Promise<void> {
     const owner = await this.ownerOf(workflowId);
     if (owner === undefined) throw notFound("workflow", workflowId);
     if (p.kind === "pilot") throw forbidden("a pilot token cannot act on workflows; use a user token");
@@ -134,7 +143,7 @@ export class Service {
     }
   }
 
-  private async authorizeTask(p: Principal, taskId: number): Promise<number> {
+  async authorizeTask(p: Principal, taskId: number): Promise<number> {
     const info = await this.store.tasks.info(taskId);
     if (!info) throw notFound("task", taskId);
     await this.authorizeWorkflow(p, info.workflowId);
@@ -165,8 +174,10 @@ export class Service {
   private wake(tasks: readonly TaskChange[], queues: readonly string[] = [], pilots: readonly number[] = []): void {
     for (const t of tasks) {
       this.notifier.notify(`task:${t.taskId}`);
-      if (t.ended) this.notifier.notify(`workflow:${t.workflowId}`);
+      if (t.ended) this.workflowChanged(t.workflowId);
     }
+    // The monitor's live listings follow every change, throttled on their side.
+    if (tasks.length > 0) this.notifier.notify(PROGRESS_TOPIC);
     for (const q of queues) this.notifier.notify(`queue:${q}`);
     for (const p of pilots) this.notifier.notify(`pilot:${p}`);
   }
@@ -221,10 +232,16 @@ export class Service {
     this.tokenCache.clear();
   }
 
+  /** A workflow's status or task list changed: its waiters and the monitor's listings look again. */
+  private workflowChanged(workflowId: number): void {
+    this.notifier.notify(`workflow:${workflowId}`);
+    this.notifier.notify(WORKFLOWS_TOPIC);
+  }
+
   private afterClose(workflowId: number, change: { tasks: TaskChange[]; pilots: number[] }): void {
     this.wake(change.tasks, [], change.pilots);
     this.relay(change.tasks);
-    this.notifier.notify(`workflow:${workflowId}`);
+    this.workflowChanged(workflowId);
     this.settleConcurrentClose([workflowId]);
   }
 
@@ -403,6 +420,7 @@ export class Service {
           : undefined,
     });
     if (driverTaskId !== null) this.notifier.notify(`queue:${driverQueue}`);
+    this.workflowChanged(id);
     return { id, seed, driverTaskId, driverHeartbeatMs: this.config.driverHeartbeatIntervalMs };
   }
 
@@ -499,15 +517,23 @@ export class Service {
     const sub = q.waitMs > 0 ? this.notifier.subscribe([`workflow:${workflowId}`]) : undefined;
     try {
       for (;;) {
-        const view = await this.store.workflows.get(workflowId);
-        if (!view) throw notFound("workflow", workflowId);
+        const view = await this.workflowView(workflowId);
         const left = deadline - Date.now();
         if (!sub || FINAL_WORKFLOW_STATUSES.has(view.status) || left <= 0) return view;
-        if (!(await sub.wait(left, signal))) return this.store.workflows.get(workflowId).then((v) => v ?? view);
+        if (!(await sub.wait(left, signal))) return this.workflowView(workflowId);
       }
     } finally {
       sub?.close();
     }
+  }
+
+  /** A workflow with its tasks, each with the number of its jobs pilots hold now. */
+  private async workflowView(workflowId: number): Promise<WorkflowView> {
+    const view = await this.store.workflows.get(workflowId);
+    if (!view) throw notFound("workflow", workflowId);
+    const running = await this.store.monitor.runningByTask(view.tasks.filter((t) => !FINAL_TASK_STATUSES.has(t.status)).map((t) => t.id));
+    for (const t of view.tasks) t.nRunning = running.get(t.id) ?? 0;
+    return view;
   }
 
   async closeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<WorkflowView> {
@@ -702,6 +728,7 @@ export class Service {
       case "attached":
         return { id: task.id, nJobs: task.nJobs, attached: true };
       case "created": {
+        this.workflowChanged(workflowId);
         const handed = this.deliver(task.also);
         if (queue !== null && handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
         return { id: task.id, nJobs: task.nJobs, attached: false, pendingReason: "reason" in brokered ? brokered.reason : undefined };
@@ -768,11 +795,6 @@ export class Service {
     if (retried === 0) throw conflict(`task ${taskId} has no failed or cancelled jobs to retry`);
     this.notifier.notify(`queue:${view.queue}`);
     return { retried };
-  }
-
-  async listJobs(p: Principal, taskId: number, query: { state?: string; after?: number; limit?: number }) {
-    await this.authorizeTask(p, taskId);
-    return this.store.tasks.jobsOf(taskId, query.state, query.after ?? 0, Math.min(query.limit ?? 1000, 10_000));
   }
 
   async getJob(p: Principal, jobId: number): Promise<JobView> {

@@ -17,6 +17,18 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** A token as listed: its name and owner, never the token itself. */
+export interface TokenRecord {
+  id: number;
+  name: string;
+  user: string;
+  userId: number;
+  kind: TokenKind;
+  workflowId: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
 /** Users and their bearer tokens (stored as sha256 hashes only). */
 export class AuthStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -75,6 +87,43 @@ export class AuthStore {
       kind: row.kind,
       workflowId: row.workflow_id,
     };
+  }
+
+  async userIdByName(name: string): Promise<number | undefined> {
+    const row = await this.ctx.db.selectFrom("users").select("id").where("name", "=", name).executeTakeFirst();
+    return row?.id;
+  }
+
+  private tokenRecords() {
+    return this.ctx.db
+      .selectFrom("tokens")
+      .innerJoin("users", "users.id", "tokens.user_id")
+      .select([
+        "tokens.id",
+        "tokens.name",
+        "users.name as user",
+        "tokens.user_id as userId",
+        "tokens.kind",
+        "tokens.workflow_id as workflowId",
+        "tokens.created_at as createdAt",
+        "tokens.revoked_at as revokedAt",
+      ]);
+  }
+
+  /** Tokens of one user (or of everyone), newest first; never the tokens themselves, only their names. */
+  async listTokens(userId: number | undefined, includeRevoked: boolean): Promise<TokenRecord[]> {
+    let q = this.tokenRecords().orderBy("tokens.id", "desc").limit(10_000);
+    if (userId !== undefined) q = q.where("tokens.user_id", "=", userId);
+    if (!includeRevoked) q = q.where("tokens.revoked_at", "is", null);
+    return q.execute();
+  }
+
+  async token(id: number): Promise<TokenRecord | undefined> {
+    return this.tokenRecords().where("tokens.id", "=", id).executeTakeFirst();
+  }
+
+  async revokeToken(id: number): Promise<void> {
+    await this.ctx.db.updateTable("tokens").set({ revoked_at: Date.now() }).where("id", "=", id).where("revoked_at", "is", null).execute();
   }
 
   /** Revokes the tokens scoped to a workflow (it has ended: its driver needs them no more). */

@@ -9,6 +9,9 @@ export type DialectName = "sqlite" | "postgres";
  */
 export const HELD_BY_PILOT = "(state IN ('sent', 'starting', 'running') OR kill_requested = 1)";
 
+/** Jobs that did not succeed: the condition of the partial index jobs_task_problems, written out the same way. */
+export const JOB_PROBLEMS = "state IN ('failed', 'cancelled', 'closed')";
+
 export type ColumnKind = "int" | "text";
 
 /**
@@ -35,4 +38,10 @@ export function inIds(dialect: DialectName, column: string, ids: readonly number
   const ref = sql.ref(column);
   if (dialect === "postgres") return sql<boolean>`${ref} = ANY(${ids as number[]}::bigint[])`;
   return sql<boolean>`${ref} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
+/** A text field of a JSON object kept in a text column. The names are code constants, never user input. */
+export function jsonField(dialect: DialectName, column: string, field: string): RawBuilder<string | null> {
+  if (!/^\w+$/.test(column) || !/^\w+$/.test(field)) throw new Error(`bad JSON field reference ${column}.${field}`);
+  return dialect === "postgres" ? sql.raw(`(${column}::jsonb ->> '${field}')`) : sql.raw(`json_extract(${column}, '$.${field}')`);
 }

@@ -6,6 +6,7 @@ import * as durableDrivers from "./migrations/0003-durable-drivers.js";
 import * as queueBrokerage from "./migrations/0004-queue-brokerage.js";
 import * as workers from "./migrations/0005-workers.js";
 import * as executionContexts from "./migrations/0006-execution-contexts.js";
+import * as monitoring from "./migrations/0007-monitoring.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0004-queue-brokerage": queueBrokerage.up,
   "0005-workers": workers.up,
   "0006-execution-contexts": executionContexts.up,
+  "0007-monitoring": monitoring.up,
 };
 
 class CodeMigrations implements MigrationProvider {

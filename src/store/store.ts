@@ -1,9 +1,11 @@
 import type { Kysely, Transaction } from "kysely";
+import { ArchiveStore } from "./archive-store.js";
 import { AuthStore } from "./auth-store.js";
 import { BundleStore } from "./bundle-store.js";
 import type { DialectName } from "./dialect.js";
 import { DispatchStore } from "./dispatch-store.js";
 import { migrate } from "./migrate.js";
+import { MonitorStore } from "./monitor-store.js";
 import type { Database } from "./schema.js";
 import { openPostgres, type PostgresOptions } from "./postgres.js";
 import { QueueStore } from "./queue-store.js";
@@ -35,6 +37,8 @@ export class Store {
   readonly dispatch: DispatchStore;
   readonly queues: QueueStore;
   readonly workers: WorkerStore;
+  readonly monitor: MonitorStore;
+  readonly archive: ArchiveStore;
 
   private constructor(readonly ctx: StoreContext) {
     this.auth = new AuthStore(ctx);
@@ -44,6 +48,8 @@ export class Store {
     this.dispatch = new DispatchStore(ctx, this.tasks);
     this.queues = new QueueStore(ctx);
     this.workers = new WorkerStore(ctx);
+    this.monitor = new MonitorStore(ctx);
+    this.archive = new ArchiveStore(ctx);
   }
 
   static async openSqlite(options: SqliteOptions, limits: StoreLimits): Promise<Store> {

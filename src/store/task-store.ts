@@ -610,28 +610,4 @@ export class TaskStore {
       .execute();
     return rows.map((r) => r.id);
   }
-
-  /** Jobs of a task, optionally by state, in index order, for listings. */
-  async jobsOf(taskId: number, state: string | undefined, after: number, limit: number) {
-    let q = this.ctx.db
-      .selectFrom("jobs")
-      .select(["id", "idx", "job_key", "state", "attempt_nr", "started_at", "ended_at", "error"])
-      .where("task_id", "=", taskId)
-      .where("idx", ">=", after)
-      .orderBy("idx")
-      .limit(limit);
-    if (state) q = q.where("state", "=", state);
-    const rows = await q.execute();
-    return rows.map((r) => ({
-      id: r.id,
-      index: r.idx,
-      key: r.job_key,
-      state: r.state,
-      attempts: r.attempt_nr,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      error: parseError(r.error),
-    }));
-  }
-
 }

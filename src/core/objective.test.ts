@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { objectiveField, objectiveValues } from "./objective.js";
+
+describe("objective values for the HPO view", () => {
+  it("takes numbers as they are and skips anything else", () => {
+    expect(objectiveValues([0.5, "x", 0.7, Number.NaN, null])).toEqual({ field: "", values: [0.5, 0.7] });
+  });
+
+  it("prefers a well-known field name over the first numeric one", () => {
+    expect(objectiveField({ depth: 3, auc: 0.9 })).toBe("auc");
+    expect(objectiveField({ depth: 3, rate: 0.1 })).toBe("depth");
+    expect(objectiveField({ name: "x" })).toBeUndefined();
+    expect(objectiveField([1, 2])).toBeUndefined();
+  });
+
+  it("reads the field chosen from the first object from every result that has it", () => {
+    const results = [{ auc: 0.8, depth: 2 }, { auc: 0.85 }, { depth: 4 }, 3];
+    expect(objectiveValues(results)).toEqual({ field: "auc", values: [0.8, 0.85] });
+  });
+
+  it("gives nothing to plot when no result has a number", () => {
+    expect(objectiveValues([{ name: "a" }, "b"])).toEqual({ field: "", values: [] });
+  });
+});

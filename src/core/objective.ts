@@ -1,0 +1,39 @@
+// Which number of a job's result is the objective, for plotting a workflow's progress (the HPO view).
+
+/** Field names tried first, in order, when results are objects. */
+const PREFERRED = ["objective", "auc", "score", "loss", "value", "accuracy", "fom"];
+
+/** The objective field of an object result: a preferred name if it holds a number, else its first number. */
+export function objectiveField(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  const numeric = Object.keys(record).filter((k) => typeof record[k] === "number" && Number.isFinite(record[k]));
+  return PREFERRED.find((k) => numeric.includes(k)) ?? numeric[0];
+}
+
+/**
+ * The numbers to plot from a list of decoded results: the results themselves when they are numbers, else
+ * one field chosen from the first object result and read from every result that has it.
+ */
+export function objectiveValues(results: readonly unknown[]): { field: string; values: number[] } {
+  const first = results.find((r) => (typeof r === "number" && Number.isFinite(r)) || objectiveField(r) !== undefined);
+  if (first === undefined) return { field: "", values: [] };
+  if (typeof first === "number") return { field: "", values: numbers(results) };
+  const field = objectiveField(first)!;
+  return { field, values: pick(results, field) };
+}
+
+/** The numbers of one field, from the results that have it. */
+export function pick(results: readonly unknown[], field: string): number[] {
+  const out: number[] = [];
+  for (const r of results) {
+    const v = typeof r === "object" && r !== null ? (r as Record<string, unknown>)[field] : undefined;
+    if (typeof v === "number" && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+/** The finite numbers among the results. */
+export function numbers(results: readonly unknown[]): number[] {
+  return results.filter((r): r is number => typeof r === "number" && Number.isFinite(r));
+}
