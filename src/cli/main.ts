@@ -24,7 +24,7 @@ addServerOptions(
     .description("run a workflow: `pando run file.ts#export [args…]` (args are parsed as JSON when they are JSON)")
     .argument("<target>", "entry file, optionally with #export naming the workflow to call")
     .argument("[args...]", "arguments of the workflow")
-    .option("--server <url>", "use this running server instead of the embedded one")
+    .option("--server <url>", "use this running server instead of the embedded one (replicas: url1,url2,… — the next is used when one is gone)")
     .option("--token <token>", "token for --server (default: PANDO_TOKEN, or the data directory's credentials)")
     .option("--pilots <n>", "local pilots of the embedded server (default: number of cores)", parseCount)
     .option("--slots <n>", "executors per local pilot", parseCount)

@@ -47,11 +47,14 @@ const RETRY_MS = 10_000;
 export class HttpPandoClient implements PandoClient {
   private readonly http: HttpTransport;
 
-  constructor(
-    readonly serverUrl: string,
-    token: string,
-  ) {
-    this.http = new HttpTransport(serverUrl, token);
+  /** `servers`: one URL, or several replicas separated by commas (the client moves on when one is gone). */
+  constructor(servers: string, token: string) {
+    this.http = new HttpTransport(servers, token);
+  }
+
+  /** The replica the client talks to now. */
+  get serverUrl(): string {
+    return this.http.baseUrl;
   }
 
   createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse> {

@@ -30,22 +30,39 @@ function unreachableCode(err: unknown): string | undefined {
 }
 
 /**
- * JSON over keep-alive HTTP to one Pando server, authenticated by a bearer token. undici's Pool keeps
- * connections open, so the per-request cost on loopback is a fraction of a millisecond.
+ * JSON over keep-alive HTTP to a Pando server, authenticated by a bearer token. undici's Pool keeps
+ * connections open, so the per-request cost on loopback is a fraction of a millisecond. Given several
+ * replicas ("http://a,http://b"), it talks to one and moves to the next when that one cannot be reached.
  */
 export class HttpTransport {
-  private readonly pool: Pool;
+  private readonly urls: string[];
+  private readonly pools = new Map<string, Pool>();
+  private current = 0;
 
   constructor(
-    readonly baseUrl: string,
+    servers: string,
     private readonly token: string,
   ) {
-    this.pool = new Pool(baseUrl, {
-      connections: 16,
-      keepAliveTimeout: 60_000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    this.urls = servers
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    if (this.urls.length === 0) throw new Error("no server URL given");
+  }
+
+  /** The replica requests go to now. */
+  get baseUrl(): string {
+    return this.urls[this.current]!;
+  }
+
+  private pool(): Pool {
+    const url = this.baseUrl;
+    let pool = this.pools.get(url);
+    if (!pool) {
+      pool = new Pool(url, { connections: 16, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+      this.pools.set(url, pool);
+    }
+    return pool;
   }
 
   async json<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
@@ -66,16 +83,21 @@ export class HttpTransport {
     raw = false,
   ): Promise<unknown> {
     const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    for (let delay = 50, tried = 1; ; tried++) {
       try {
         return await this.once(method, path, body, contentType, options, raw);
       } catch (err) {
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
+        const failed = this.baseUrl;
+        this.current = (this.current + 1) % this.urls.length;
+        // The other replicas are tried at once; after a whole round, wait before the next.
+        if (tried % this.urls.length !== 0) continue;
         if (Date.now() + delay > deadline) {
-          throw new PandoApiError(0, "unreachable", `cannot reach the Pando server at ${this.baseUrl} (${code})`);
+          throw new PandoApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.length > 1 ? this.urls.join(", ") : failed} (${code})`);
         }
         await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 1000);
       }
     }
   }
@@ -102,7 +124,7 @@ export class HttpTransport {
   private async request(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["content-type"] = contentType;
-    const res = await this.pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
+    const res = await this.pool().request({ method: method as "GET", path, headers, body, signal: options.signal });
     if (res.statusCode >= 400) {
       const text = await res.body.text();
       let parsed: ErrorBody | undefined;
@@ -121,6 +143,6 @@ export class HttpTransport {
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all([...this.pools.values()].map((p) => p.destroy()));
   }
 }
