@@ -144,4 +144,25 @@ describe("several server replicas on one PostgreSQL", () => {
       });
     },
   );
+
+  it("a token revoked on one replica is refused at once by the others, whose caches had it", async () => {
+    await withReplicas(2, {}, async ([first, second]) => {
+      const call = async (r: Replica, method: string, path: string, token: string) => {
+        const res = await fetch(`${r.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const created = await fetch(`${first!.url}/api/v1/tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${first!.creds.userToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "short-lived", user: "carol" }),
+      });
+      const token = ((await created.json()) as { token: string }).token;
+      expect((await call(second!, "GET", "/api/v1/workflows", token)).status).toBe(200);
+      const listed = await call(first!, "GET", "/api/v1/tokens", token);
+      const id = (listed.body as unknown as Array<{ id: number; name: string }>).find((t) => t.name === "short-lived")!.id;
+      expect((await call(first!, "DELETE", `/api/v1/tokens/${id}`, token)).status).toBe(200);
+      await until("the revocation to reach the other replica", async () =>
+        (await call(second!, "GET", "/api/v1/workflows", token)).status === 401 ? true : undefined, 4_000);
+    });
+  });
 });

@@ -54,6 +54,8 @@ import type { Notifier } from "./notifier.js";
 const TOKEN_CACHE_MS = 5_000;
 /** Notified when any workflow is created, changes status or gets a task. */
 export const WORKFLOWS_TOPIC = "workflows";
+/** Notified when tokens were revoked. */
+const TOKENS_REVOKED_TOPIC = "tokens";
 /** Notified when jobs of any task reach a final state. */
 export const PROGRESS_TOPIC = "progress";
 const PILOT_CACHE_MS = 1_000;
@@ -94,7 +96,24 @@ export class Service {
     readonly config: ServerConfig,
     readonly notifier: Notifier,
     readonly log: Logger,
-  ) {}
+  ) {
+    void this.forgetRevokedTokens();
+  }
+
+  /**
+   * Tokens are cached for a few seconds; a revocation on any replica reaches every replica's cache through
+   * this topic (relayed like every wake-up), so a revoked token stops working everywhere at once.
+   */
+  private async forgetRevokedTokens(): Promise<void> {
+    const sub = this.notifier.subscribe([TOKENS_REVOKED_TOPIC]);
+    try {
+      while (!this.notifier.stopped) {
+        if (await sub.wait(60_000)) this.tokenCache.clear();
+      }
+    } finally {
+      sub.close();
+    }
+  }
 
   /** Ends every long-poll at once, so that the server can close without waiting for them. */
   async stop(): Promise<void> {
@@ -112,9 +131,10 @@ export class Service {
     return principal;
   }
 
-  /** A token was revoked: this replica asks the database again on the next request. */
+  /** Tokens were revoked: every replica asks the database again on the next request. */
   forgetTokens(): void {
     this.tokenCache.clear();
+    this.notifier.notify(TOKENS_REVOKED_TOPIC);
   }
 
   // ---- access rules -------------------------------------------------------------------------------
@@ -229,7 +249,7 @@ export class Service {
     });
     if (closed) this.afterClose(change.workflowId, closed);
     await this.store.auth.revokeWorkflowTokens(change.workflowId);
-    this.tokenCache.clear();
+    this.forgetTokens();
   }
 
   /** A workflow's status or task list changed: its waiters and the monitor's listings look again. */
