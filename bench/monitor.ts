@@ -1,0 +1,171 @@
+// `npm run bench` (monitoring part): the monitor's API on a small database and on a large one (1,000
+// workflows, one task of 100,000 jobs), on SQLite and PostgreSQL. Pages read one page through an index, so
+// the large/small ratio of each endpoint's latency should stay near 1. Median of 30 calls per endpoint.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { median, percentile } from "./stats.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CLI = join(ROOT, "dist", "cli", "main.js");
+const PG = join(ROOT, "scripts", "services", "postgres.sh");
+const PORT = 55451;
+const CALLS = 30;
+const JOBS = Number(process.env.PANDO_BENCH_MONITOR_JOBS ?? 100_000);
+const WORKFLOWS = 1000;
+
+interface Server {
+  proc: ChildProcess;
+  url: string;
+  token: string;
+  pilotToken: string;
+}
+
+function startServer(dataDir: string, db: string | undefined): Promise<Server> {
+  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
+  return new Promise((resolvePromise, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (!m) return;
+      const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as { userToken: string; pilotToken: string };
+      resolvePromise({ proc, url: m[1]!, token: creds.userToken, pilotToken: creds.pilotToken });
+    });
+    proc.once("exit", (code) => reject(new Error(`pando server exited with ${code}`)));
+  });
+}
+
+const stop = (p: ChildProcess) =>
+  new Promise<void>((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) return r();
+    p.once("exit", () => r());
+    p.kill("SIGTERM");
+  });
+
+async function api<T>(s: Server, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${s.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${s.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Fills a server: `workflows` ended workflows without tasks, then one workflow with a task of `jobs` jobs. */
+async function fill(s: Server, workflows: number, jobs: number): Promise<{ workflowId: number; taskId: number }> {
+  for (let i = 0; i < workflows - 1; i++) {
+    const { id } = await api<{ id: number }>(s, "POST", "/api/v1/workflows", { name: `bench.empty.${i}` });
+    await api(s, "POST", `/api/v1/workflows/${id}/close`, { outcome: i % 10 === 0 ? "threw" : "returned", error: { message: "x" } });
+  }
+  const r = spawnSync(process.execPath, [CLI, "run", "bench/monitor-load.ts#fill", String(jobs), "--json", "--quiet", "--server", s.url, "--token", s.token], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`filling failed:\n${r.stderr}`);
+  const page = await api<{ workflows: Array<{ id: number }> }>(s, "GET", "/api/v1/workflows?name=bench.fill&limit=1");
+  const wf = await api<{ tasks: Array<{ id: number }> }>(s, "GET", `/api/v1/workflows/${page.workflows[0]!.id}`);
+  return { workflowId: page.workflows[0]!.id, taskId: wf.tasks[0]!.id };
+}
+
+function endpoints(ids: { workflowId: number; taskId: number }, jobs: number): Array<[string, string]> {
+  return [
+    ["workflows, first page (50)", "/api/v1/workflows"],
+    ["workflows, page at the middle", `/api/v1/workflows?cursor=${Math.floor(WORKFLOWS / 2)}`],
+    ["workflows by status (failed)", "/api/v1/workflows?status=failed"],
+    ["workflow with its tasks", `/api/v1/workflows/${ids.workflowId}`],
+    ["task jobs, first page (100)", `/api/v1/tasks/${ids.taskId}/jobs?limit=100`],
+    ["task jobs, page at the middle (100)", `/api/v1/tasks/${ids.taskId}/jobs?limit=100&cursor=${Math.floor(jobs / 2)}`],
+    ["task failed jobs (100)", `/api/v1/tasks/${ids.taskId}/jobs?state=failed&limit=100`],
+    ["task error groups", `/api/v1/tasks/${ids.taskId}/errors`],
+    ["task timeline (200 buckets)", `/api/v1/tasks/${ids.taskId}/timeline`],
+    ["objective per iteration", `/api/v1/workflows/${ids.workflowId}/objective`],
+  ];
+}
+
+async function latencies(s: Server, paths: Array<[string, string]>): Promise<Record<string, { p50: number; p95: number }>> {
+  const out: Record<string, { p50: number; p95: number }> = {};
+  for (const [name, path] of paths) {
+    const samples: number[] = [];
+    for (let i = 0; i < CALLS + 3; i++) {
+      const t0 = performance.now();
+      await api(s, "GET", path);
+      if (i >= 3) samples.push(performance.now() - t0);
+    }
+    out[name] = { p50: median(samples), p95: percentile(samples, 0.95) };
+  }
+  return out;
+}
+
+/** One store: a small setup (10 workflows, 1,000 jobs) and a large one, each on a fresh database. */
+async function measure(db: (name: string) => string | undefined) {
+  const results: Record<string, Record<string, { p50: number; p95: number }>> = {};
+  for (const [size, workflows, jobs] of [
+    ["small", 10, 1000],
+    ["large", WORKFLOWS, JOBS],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), "pando-bench-mon-"));
+    const server = await startServer(join(dir, "server"), db(size));
+    const pilots = [0, 1].map((p) =>
+      spawn(process.execPath, [CLI, "pilot", "--server", server.url, "--slots", "1", "--cache-dir", join(dir, `cache-${p}`)], {
+        stdio: "ignore",
+        env: { ...process.env, PANDO_TOKEN: server.pilotToken, PANDO_LOG_LEVEL: "warn" },
+      }),
+    );
+    try {
+      const ids = await fill(server, workflows, jobs);
+      results[size] = await latencies(server, endpoints(ids, jobs));
+      process.stderr.write(`${size} done\n`);
+    } finally {
+      await Promise.all(pilots.map(stop));
+      await stop(server.proc);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const services = mkdtempSync(join(tmpdir(), "pando-bench-mon-pg-"));
+  chmodSync(services, 0o755);
+  const env = { ...process.env, PANDO_SERVICES_DIR: services };
+  const base = execFileSync(PG, ["up", String(PORT)], { env, encoding: "utf8" }).trim();
+  const stores: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+  try {
+    stores.SQLite = await measure(() => undefined);
+    stores.PostgreSQL = await measure((size) => {
+      const name = `bench_monitor_${size}`;
+      execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name}`, "-c", `CREATE DATABASE ${name}`], { stdio: "ignore" });
+      return base.replace(/\/pando$/, `/${name}`);
+    });
+  } finally {
+    execFileSync(PG, ["down", String(PORT)], { env, stdio: "ignore" });
+    rmSync(services, { recursive: true, force: true });
+  }
+  const names = Object.keys(stores.SQLite!.small!);
+  const lines = [
+    `Median (p95) of ${CALLS} calls in ms; small: 10 workflows, 1,000 jobs; large: ${WORKFLOWS} workflows, a task of ${JOBS} jobs.`,
+    "",
+    "| endpoint | SQLite small | SQLite large | ratio | PostgreSQL small | PostgreSQL large | ratio |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...names.map((n) => {
+      const cell = (store: string, size: string) => {
+        const v = stores[store]![size]![n]!;
+        return `${v.p50.toFixed(2)} (${v.p95.toFixed(2)})`;
+      };
+      const ratio = (store: string) => (stores[store]!.large![n]!.p50 / stores[store]!.small![n]!.p50).toFixed(2);
+      return `| ${n} | ${cell("SQLite", "small")} | ${cell("SQLite", "large")} | ${ratio("SQLite")} | ${cell("PostgreSQL", "small")} | ${cell("PostgreSQL", "large")} | ${ratio("PostgreSQL")} |`;
+    }),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "monitor.json"), `${JSON.stringify({ date: new Date().toISOString(), stores }, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
