@@ -13,6 +13,7 @@ import {
   type TimelineView,
   type WorkflowPage,
 } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES } from "../core/states.js";
 import type { ArchiveRecord } from "../store/archive-store.js";
 import type { Principal, TokenRecord } from "../store/auth-store.js";
 import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
@@ -20,6 +21,7 @@ import type { Service } from "./service.js";
 
 const MAX_ERROR_GROUPS = 50;
 const OBJECTIVE_VALUES_PER_TASK = 1000;
+const ENDED_TIMELINES = 200;
 
 /** Keeps only the named fields of each item (`fields=id,name`), for large listings. */
 function select<T extends object>(items: T[], fields: readonly string[] | undefined): T[] {
@@ -33,6 +35,8 @@ function select<T extends object>(items: T[], fields: readonly string[] | undefi
  * Access rules are the service's: users see their own workflows, administrators everyone's.
  */
 export class MonitorService {
+  private readonly endedTimelines = new Map<string, TimelineView>();
+
   constructor(private readonly service: Service) {}
 
   private get store() {
@@ -92,10 +96,21 @@ export class MonitorService {
     );
   }
 
+  /** A timeline reads every job of its task; an ended task's never changes, so it is kept. */
   async timeline(p: Principal, taskId: number, query: unknown): Promise<TimelineView> {
     await this.service.authorizeTask(p, taskId);
     const q = parse(timelineQuerySchema, query, "query");
-    return this.store.monitor.timeline(taskId, q.buckets, Date.now());
+    const task = await this.store.tasks.get(taskId);
+    // A retried task ends again later: its end time is part of the key.
+    const key = `${taskId}:${q.buckets}:${task?.endedAt ?? "open"}`;
+    const cached = this.endedTimelines.get(key);
+    if (cached) return cached;
+    const view = await this.store.monitor.timeline(taskId, q.buckets, Date.now());
+    if (task && FINAL_TASK_STATUSES.has(task.status)) {
+      if (this.endedTimelines.size >= ENDED_TIMELINES) this.endedTimelines.delete(this.endedTimelines.keys().next().value!);
+      this.endedTimelines.set(key, view);
+    }
+    return view;
   }
 
   /** Numeric results per task: the objective per iteration of an optimisation. */
