@@ -26,7 +26,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "examples/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "examples/**/*.test.ts", "bench/**/*.test.ts", "monitor/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -8,6 +8,7 @@ scripts/services/activemq.sh install
 scripts/services/rabbitmq.sh install
 scripts/services/slurm.sh install
 scripts/services/postgres.sh install
+scripts/services/chromium.sh install
 npx eslint .
 npx tsc --noEmit
 npm run build

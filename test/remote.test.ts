@@ -94,7 +94,7 @@ describe("remote workflows: the driver runs on a pilot", () => {
     const detached = await remote("slowDriver", [JSON.stringify(join(markers, "slow")), "60000"], ["--detach"]);
     expect(detached.code, detached.stderr).toBe(0);
     const { id, monitorUrl } = detached.value as { id: number; monitorUrl: string };
-    expect(monitorUrl).toBe(`${cluster.url}/api/v1/workflows/${id}`);
+    expect(monitorUrl).toBe(`${cluster.url}/#/workflows/${id}`);
     await until("the driver's work call", async () => {
       const wf = await cluster.api("GET", `/api/v1/workflows/${id}`);
       return (wf.body.tasks as TaskView[]).some((t) => t.kind === "work") ? true : undefined;

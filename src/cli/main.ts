@@ -3,20 +3,33 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
+import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
 import { Pilot } from "../pilot/pilot.js";
+import { PandoApiError } from "../sdk/http.js";
 import { credentialsPath } from "../server/credentials.js";
 import { startServer } from "../server/server.js";
-import { parseCount, parseDuration, parsePort, parsePositiveDuration } from "./parse.js";
+import { parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
 import { pruneCommand, type PruneFlags } from "./prune-command.js";
-import { addClientOptions } from "./client-options.js";
-import { listQueuesCommand, setQueueCommand, type ClientFlags } from "./queues-command.js";
+import { monitorCommand } from "./monitor-command.js";
+import { addClientOptions, type ClientFlags } from "./client-options.js";
+import { listQueuesCommand, setQueueCommand } from "./queues-command.js";
 import { runCommand, type RunFlags } from "./run-command.js";
+import { JOBS_MAX_LIMIT, showCommand, type ShowFlags } from "./show-command.js";
+import { killCommand, retryCommand, type TaskTargetFlags } from "./kill-retry-command.js";
+import { logsCommand, type LogsFlags } from "./logs-command.js";
+import { LS_MAX_LIMIT, lsCommand, type LsFlags } from "./ls-command.js";
+import { parseChoices, parsePageSize } from "./option-values.js";
+import { RefusedError } from "./server-call.js";
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCreateFlags, type TokenListFlags } from "./token-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
 
 const program = new Command()
   .name("pando")
   .description("Function-as-a-task workflows for TypeScript: work() and workflow() run as distributed tasks.")
-  .showHelpAfterError();
+  // A mistaken command line gets what is wrong in the form of every other error (`pando: …`), a pointer to --help, and exit code 2.
+  .showHelpAfterError("(add --help for usage)")
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "pando: ")) })
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 addServerOptions(
   program
@@ -101,7 +114,82 @@ addClientOptions(prune).action(async (flags: PruneFlags) => {
   process.exitCode = await pruneCommand(flags);
 });
 
+addClientOptions(
+  program
+    .command("ls")
+    .description("list workflows, newest first: id, name, user, status, tasks by status, jobs, progress, times")
+    .option("--status <list>", `only these statuses (comma-separated: ${WORKFLOW_STATUSES.join(", ")})`, parseChoices("workflow status", WORKFLOW_STATUSES))
+    .option("--name <pattern>", "only names matching this pattern (* and ? wildcards, case-insensitive)")
+    .option("--user <name>", "only this user's workflows (administrators; default: all you can see)")
+    .option("--since <duration>", "only workflows created within this long, e.g. 2h or 7d", parseDuration)
+    .option("--limit <n>", `workflows per page (at most ${LS_MAX_LIMIT}; default 50)`, parsePageSize(LS_MAX_LIMIT))
+    .option("--cursor <id>", "start at this page (the cursor printed under the previous one)", parseCount)
+    .option("--all", "every page, not only the first"),
+).action((flags: LsFlags) => lsCommand(flags));
+
+addClientOptions(
+  program
+    .command("show")
+    .description("show a workflow with its tasks and errors; --task: a task with its jobs; --job: a job with its attempts")
+    .argument("[workflowId]", "the workflow (optional with --task or --job)", parseCount)
+    .option("--task <id>", "show this task, a page of its jobs and its errors", parseCount)
+    .option("--job <id>", "show this job with every attempt", parseCount)
+    .option("--state <list>", `with --task: only jobs in these states (comma-separated: ${JOB_STATES.join(", ")})`, parseChoices("job state", JOB_STATES))
+    .option("--limit <n>", `with --task: jobs per page (at most ${JOBS_MAX_LIMIT}; default 1000)`, parsePageSize(JOBS_MAX_LIMIT))
+    .option("--cursor <index>", "with --task: start at this job index (printed under the previous page)", parseNonNegative),
+).action((workflowId: number | undefined, flags: ShowFlags) => showCommand(workflowId, flags));
+
+addClientOptions(
+  program
+    .command("logs")
+    .description("print the stdout and stderr of a job's last attempt, or of another, or of all")
+    .argument("<jobId>", "the job (pando show --task <id> lists them)", parseCount)
+    .option("--attempt <n>", "this attempt instead of the last", parseCount)
+    .option("--all", "every attempt, first to last"),
+).action((jobId: number, flags: LogsFlags) => logsCommand(jobId, flags));
+
+addClientOptions(
+  program
+    .command("kill")
+    .description("cancel a running workflow and kill its unfinished tasks; --task: kill one task")
+    .argument("[workflowId]", "the workflow (optional with --task)", parseCount)
+    .option("--task <id>", "kill only this task", parseCount),
+).action((workflowId: number | undefined, flags: TaskTargetFlags) => killCommand(workflowId, flags));
+
+addClientOptions(
+  program
+    .command("retry")
+    .description("run the failed and cancelled jobs of a workflow's ended tasks again, as new attempts; --task: of one task")
+    .argument("[workflowId]", "the workflow (optional with --task)", parseCount)
+    .option("--task <id>", "retry only this task's jobs", parseCount),
+).action((workflowId: number | undefined, flags: TaskTargetFlags) => retryCommand(workflowId, flags));
+
+const token = program.command("token").description("create, list and revoke tokens");
+addClientOptions(
+  token
+    .command("create")
+    .description("create a token and print it (only this once)")
+    .argument("<name>", "what the token is for, e.g. laptop or ci")
+    .option("--user <name>", "for this user, created if new (administrators)")
+    .option("--workflow <id>", "valid for this workflow only", parseCount),
+).action((name: string, flags: TokenCreateFlags) => tokenCreateCommand(name, flags));
+addClientOptions(
+  token
+    .command("list")
+    .description("list your tokens (never the tokens themselves)")
+    .option("--all", "every user's tokens (administrators)")
+    .option("--revoked", "revoked tokens too"),
+).action((flags: TokenListFlags) => tokenListCommand(flags));
+addClientOptions(
+  token.command("revoke").description("revoke a token: it is refused from then on").argument("<id>", "the token's id (pando token list)", parseCount),
+).action((id: number, flags: ClientFlags) => tokenRevokeCommand(id, flags));
+
+addClientOptions(
+  program.command("monitor").description("print the link that opens the server's web monitor, signed in with your token"),
+).action((flags: ClientFlags) => monitorCommand(flags));
+
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`pando: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
+  // 1: the server refused what was asked or could not be reached; 2: the command line was wrong or the command could not start.
+  process.exit(err instanceof PandoApiError || err instanceof RefusedError ? 1 : 2);
 });

@@ -1,81 +1,156 @@
+import type { WorkflowView } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES } from "../core/states.js";
 import type { TaskProgress } from "../sdk/context.js";
+import { CompletionRate, renderLive, type LiveTask } from "./live-progress.js";
+
+/** How often the live display is redrawn: often enough for the clock and ETA to move smoothly. */
+const REDRAW_MS = 250;
 
 /**
- * Progress of a run on stderr: one line rewritten in place on a terminal, a line per finished task
- * otherwise (so logs and CI output stay readable).
+ * Progress of a run on stderr: a line per started workflow and per finished task, and on a terminal a live
+ * display under them, redrawn in place (tasks, jobs finished, running and failed, elapsed time, ETA).
+ * Anywhere else (logs, CI, pipes, TERM=dumb) only the lines, so the output stays readable.
+ *
+ * While the display is up, what the program itself prints on the same terminal (a driver's console.log)
+ * would be overwritten by the next redraw: the display takes itself off the screen before such output,
+ * and comes back under it at the next redraw.
  */
 export class Progress {
-  private readonly tasks = new Map<number, TaskProgress>();
-  private readonly started = Date.now();
+  /** What the driver received, task by task: it decides when a task's line is printed. */
+  private readonly reported = new Map<number, TaskProgress>();
+  /** What the server showed last: the jobs pilots hold, and tasks with no result yet. */
+  private readonly seen = new Map<number, LiveTask>();
+  private readonly started: number;
+  private readonly rate: CompletionRate;
+  /** Whether the live display is drawn. */
+  readonly live: boolean;
   private workflow = "";
-  private lastDraw = 0;
-  private drawn = false;
+  private drawnLines = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Writes to `out` that pass by the interception of other output. */
+  private readonly write: (text: string) => void;
+  /** Others' output ended in the middle of a line: a display drawn now would continue that line. */
+  private midLine = false;
+  private readonly restoreOutput: Array<() => void> = [];
 
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
     private readonly enabled = true,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.started = now();
+    this.rate = new CompletionRate(this.started);
+    this.live = enabled && out.isTTY === true && process.env.TERM !== "dumb";
+    const write = out.write.bind(out);
+    this.write = (text) => void write(text);
+  }
 
-  private get live(): boolean {
-    return this.enabled && this.out.isTTY === true;
+  /** Lets others' output on the terminal (stdout when it is the terminal too, and `out`) pass before the display. */
+  private stepAsideForOthers(): void {
+    const streams = new Set([this.out, ...(process.stdout.isTTY ? [process.stdout] : [])]);
+    for (const stream of streams) {
+      const original = stream.write;
+      stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        if (this.drawnLines > 0) this.write(this.clear());
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        if (text.length > 0) this.midLine = !text.endsWith("\n");
+        return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+      }) as typeof stream.write;
+      this.restoreOutput.push(() => (stream.write = original));
+    }
   }
 
   workflowStarted(id: number, name: string, url: string): void {
     this.workflow = `workflow ${id} (${name})`;
     this.line(`${this.workflow} started on ${url}`);
-  }
-
-  update(p: TaskProgress): void {
-    const before = this.tasks.get(p.taskId);
-    this.tasks.set(p.taskId, p);
-    if (p.done && !before?.done) {
-      this.line(`task ${p.taskId} ${p.work}: ${p.finished}/${p.nJobs} jobs finished, ${p.failed} failed`);
-      return;
-    }
-    const now = Date.now();
-    if (this.live && now - this.lastDraw > 100) {
-      this.lastDraw = now;
+    if (this.live && !this.timer) {
+      this.stepAsideForOthers();
+      this.timer = setInterval(() => this.draw(), REDRAW_MS);
+      this.timer.unref();
       this.draw();
     }
   }
 
-  private summary(): string {
-    let jobs = 0;
-    let finished = 0;
-    let failed = 0;
-    let done = 0;
-    for (const t of this.tasks.values()) {
-      jobs += t.nJobs;
-      finished += t.finished;
-      failed += t.failed;
-      if (t.done) done++;
+  update(p: TaskProgress): void {
+    const before = this.reported.get(p.taskId);
+    this.reported.set(p.taskId, p);
+    if (p.done && !before?.done) {
+      this.line(`task ${p.taskId} ${p.work}: ${p.finished}/${p.nJobs} jobs finished, ${p.failed} failed`);
     }
-    const secs = ((Date.now() - this.started) / 1000).toFixed(1);
-    return `${this.workflow}: tasks ${done}/${this.tasks.size} done, jobs ${finished}/${jobs} finished, ${failed} failed, ${secs}s`;
+  }
+
+  /** Takes the server's view of a workflow for the live display: which of its jobs pilots hold now. */
+  observe(view: WorkflowView): void {
+    for (const t of view.tasks) {
+      if (t.kind !== "work") continue;
+      this.seen.set(t.id, {
+        taskId: t.id,
+        work: t.work,
+        nJobs: t.nJobs,
+        finished: t.nFinished,
+        failed: t.nFailed + t.nCancelled,
+        running: t.nRunning ?? 0,
+        done: FINAL_TASK_STATUSES.has(t.status),
+      });
+    }
+  }
+
+  /** The driver's counts where it has them (they are what the run has received), the server's otherwise. */
+  private liveTasks(): LiveTask[] {
+    const ids = [...new Set([...this.reported.keys(), ...this.seen.keys()])].sort((a, b) => a - b);
+    return ids.map((id) => {
+      const server = this.seen.get(id);
+      const driver = this.reported.get(id);
+      if (!driver) return server!;
+      return { ...driver, running: driver.done ? 0 : (server?.running ?? 0) };
+    });
+  }
+
+  private clear(): string {
+    const text = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r\x1b[J` : "";
+    this.drawnLines = 0;
+    return text;
   }
 
   private draw(): void {
-    this.out.write(`\r\x1b[2K${this.summary()}`);
-    this.drawn = true;
+    if (this.midLine) return;
+    const now = this.now();
+    const tasks = this.liveTasks();
+    let total = 0;
+    let ended = 0;
+    for (const t of tasks) {
+      total += t.nJobs;
+      ended += t.finished + t.failed;
+    }
+    this.rate.record(now, ended);
+    const lines = renderLive(
+      { title: this.workflow, tasks, elapsedMs: now - this.started, remainingMs: this.rate.remainingMs(total, now) },
+      this.out.columns ?? 80,
+    );
+    this.write(`${this.clear()}${lines.join("\n")}\n`);
+    this.drawnLines = lines.length;
   }
 
+  /** A line in the log above the live display. */
   line(text: string): void {
     if (!this.enabled) return;
-    if (this.drawn) this.out.write("\r\x1b[2K");
-    this.out.write(`${text}\n`);
-    this.drawn = false;
-    if (this.live && this.tasks.size > 0) this.draw();
+    this.write(`${this.clear()}${text}\n`);
+    this.midLine = false;
+    if (this.timer) this.draw();
   }
 
   /** Warnings are printed even with --quiet. */
   warn(text: string): void {
-    if (this.drawn) this.out.write("\r\x1b[2K");
-    this.out.write(`warning: ${text}\n`);
-    this.drawn = false;
+    this.write(`${this.clear()}warning: ${text}\n`);
+    this.midLine = false;
+    if (this.timer) this.draw();
   }
 
+  /** Stops the live display and takes it off the screen; the lines stay. */
   end(): void {
-    if (this.drawn) this.out.write("\r\x1b[2K");
-    this.drawn = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const restore of this.restoreOutput.splice(0)) restore();
+    if (this.drawnLines > 0) this.write(this.clear());
   }
 }

@@ -5,7 +5,7 @@ import { createGzip } from "node:zlib";
 import type { PruneCounts, WorkflowPage } from "../core/protocol.js";
 import { FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { PandoApiError } from "../sdk/http.js";
-import { transportFor, type ClientFlags } from "./queues-command.js";
+import { transportFor, type ClientFlags } from "./client-options.js";
 
 export interface PruneFlags extends ClientFlags {
   olderThan: number;

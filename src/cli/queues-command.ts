@@ -1,39 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
 import type { QueueView } from "../core/protocol.js";
 import { QUEUE_STATUSES, type QueueStatus } from "../core/brokerage.js";
-import { readCredentials } from "../server/credentials.js";
-import { serverInfoPath } from "../server/server.js";
-import { HttpTransport } from "../sdk/http.js";
-
-export interface ClientFlags {
-  server?: string;
-  token?: string;
-  dataDir: string;
-  json?: boolean;
-}
-
-/** The server and token a command talks to: flags, then PANDO_SERVER / PANDO_TOKEN, then the data directory's. */
-export function transportFor(flags: ClientFlags): HttpTransport {
-  const info = serverInfoPath(flags.dataDir);
-  const url =
-    flags.server ??
-    process.env.PANDO_SERVER ??
-    (existsSync(info) ? (JSON.parse(readFileSync(info, "utf8")) as { url: string }).url : undefined);
-  if (!url) {
-    throw new Error(`no server: pass --server URL, set PANDO_SERVER, or start \`pando server\` with --data-dir ${flags.dataDir}`);
-  }
-  const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
-  if (!token) throw new Error(`no token for ${url}: pass --token or set PANDO_TOKEN`);
-  return new HttpTransport(url, token);
-}
+import { transportFor, type ClientFlags } from "./client-options.js";
+import { table } from "./format.js";
 
 const limit = (w: { min: number; max: number }, unit: (n: number) => string) =>
   w.min === 0 && w.max === 0 ? "any" : `${w.min ? unit(w.min) : "0"}–${w.max ? unit(w.max) : "∞"}`;
 
-function table(queues: readonly QueueView[]): string {
-  const rows = [
+function queuesTable(queues: readonly QueueView[]): string {
+  return table(
     ["QUEUE", "BACKEND", "STATUS", "CORES", "MEMORY", "WALLTIME", "PILOTS", "QUEUED", "RUNNING"],
-    ...queues.map((q) => [
+    queues.map((q) => [
       q.name,
       q.backend,
       q.status,
@@ -44,9 +20,7 @@ function table(queues: readonly QueueView[]): string {
       String(q.queued),
       String(q.running),
     ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  );
 }
 
 /** `pando queues`: the queues with their status and load. */
@@ -54,7 +28,7 @@ export async function listQueuesCommand(flags: ClientFlags): Promise<void> {
   const http = transportFor(flags);
   try {
     const queues = await http.json<QueueView[]>("GET", "/api/v1/queues");
-    process.stdout.write(flags.json ? `${JSON.stringify(queues)}\n` : `${table(queues)}\n`);
+    process.stdout.write(flags.json ? `${JSON.stringify(queues)}\n` : `${queuesTable(queues)}\n`);
   } finally {
     await http.close();
   }

@@ -32,11 +32,14 @@ export interface RunFlags extends ServerFlags {
 }
 
 const REMOTE_POLL_MS = 1000;
+/** How often a terminal's live display asks the server which jobs pilots hold. */
+const RUNNING_POLL_MS = 1000;
 
 /** Follows a remote workflow's tasks on the progress display until the workflow ends; returns its view. */
 async function followRemote(handle: WorkflowHandle<unknown>, client: PandoClient, progress: Progress): Promise<WorkflowView> {
   for (;;) {
     const view = await client.getWorkflow(handle.id, { waitMs: REMOTE_POLL_MS });
+    progress.observe(view);
     for (const t of view.tasks) {
       if (t.kind !== "work") continue;
       progress.update({
@@ -50,6 +53,24 @@ async function followRemote(handle: WorkflowHandle<unknown>, client: PandoClient
     }
     if (FINAL_WORKFLOW_STATUSES.has(view.status)) return view;
   }
+}
+
+/**
+ * Feeds the live display the server's view of the local workflows running here (the driver itself only
+ * learns of jobs as they end). Returns the function that stops it.
+ */
+function watchRunning(client: PandoClient, progress: Progress, workflows: () => number[]): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void Promise.all(workflows().map(async (id) => progress.observe(await client.getWorkflow(id))))
+      // Only the display depends on it: a failed look leaves the last counts shown, and the run goes on.
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, RUNNING_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function splitTarget(target: string): { file: string; exportName: string | undefined } {
@@ -141,6 +162,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   };
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
+  const stopWatching = progress.live ? watchRunning(client, progress, runs.active) : () => undefined;
   // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
   const place = (b: Bundle) =>
     new BundleCache(
@@ -243,6 +265,8 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     process.stderr.write(`${describeError(err)}\n`);
     return 1;
   } finally {
+    stopWatching();
+    progress.end();
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
     setDriverEnvironment(undefined);

@@ -27,8 +27,9 @@ export interface ExecutorSettings {
   serverUrl: string;
 }
 
+/** The server's own secrets, which pilots it starts inherit with its environment: user code never sees them. */
 function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { PANDO_TOKEN: _token, PANDO_SERVER: _server, PANDO_BROKER_PASSWORD: _password, ...rest } = env;
+  const { PANDO_TOKEN: _token, PANDO_SERVER: _server, PANDO_BROKER_PASSWORD: _password, PANDO_DB: _db, ...rest } = env;
   return rest;
 }
 

@@ -47,7 +47,7 @@ export class WorkflowHandle<T> {
 
   /** Where to follow the workflow: its page on the server. */
   get monitorUrl(): string {
-    return `${this.client.serverUrl}/api/v1/workflows/${this.id}`;
+    return `${this.client.serverUrl}/#/workflows/${this.id}`;
   }
 
   /** The workflow with its tasks, as the server has it now. */
@@ -76,8 +76,13 @@ export class WorkflowHandle<T> {
     }
   }
 
-  /** Cancels the workflow: its driver and every unfinished task are killed. */
+  /** Cancels the workflow: its driver and every unfinished task are killed. An ended workflow stays as it ended. */
   async cancel(): Promise<void> {
-    await this.client.killWorkflow(this.id);
+    try {
+      await this.client.killWorkflow(this.id);
+    } catch (err) {
+      // 409: it has ended (over HTTP a PandoApiError, in process the server's ApiError; both carry the status).
+      if ((err as { status?: number } | null)?.status !== 409) throw err;
+    }
   }
 }

@@ -1,17 +1,24 @@
+import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { formatBytes } from "../codec/limits.js";
 import type { ErrorBody } from "../core/protocol.js";
 import { ApiError } from "./api-error.js";
 import { principalOf } from "./http-util.js";
 import { MonitorService } from "./monitor-service.js";
+import { openApiDocument } from "./openapi.js";
 import { bundleRoutes } from "./routes/bundles.js";
+import { MONITOR_ASSETS, MONITOR_PAGE, monitorFileRoutes } from "./routes/monitor-files.js";
 import { monitorRoutes } from "./routes/monitor.js";
 import { pilotRoutes } from "./routes/pilots.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { workflowRoutes } from "./routes/workflows.js";
 import type { Service } from "./service.js";
 
-const PUBLIC_ROUTES = new Set(["/api/v1/health"]);
+const OPENAPI = "/api/v1/openapi.json";
+/** The package's version, for the OpenAPI document (package.json is two levels up from src/server and dist/server). */
+const PANDO_VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+// The web monitor's files are public: the page itself asks for a token and sends it with every API call.
+const PUBLIC_ROUTES = new Set(["/api/v1/health", OPENAPI, MONITOR_PAGE, MONITOR_ASSETS]);
 
 function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
@@ -83,7 +90,10 @@ export function buildApp(service: Service): FastifyInstance {
     reply.code(500).send(errorBody("internal", "internal server error; the server log has the details"));
   });
 
+  monitorFileRoutes(app);
   app.get("/api/v1/health", async () => ({ ok: true }));
+  const openapi = openApiDocument(PANDO_VERSION);
+  app.get(OPENAPI, async () => openapi);
   app.get("/api/v1/broker", async (req) => ({ broker: service.brokerSettings(principalOf(req)) }));
   app.get("/api/v1/metrics", async (req) => service.metricsSnapshot(principalOf(req)));
   app.get("/api/v1/queues", async (req) => service.listQueues(principalOf(req)));

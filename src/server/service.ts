@@ -573,6 +573,7 @@ export class Service {
   async killWorkflow(p: Principal, workflowId: number): Promise<WorkflowView> {
     await this.authorizeWorkflow(p, workflowId);
     const change = await this.store.workflows.kill(workflowId);
+    if (change?.alreadyEnded) throw conflict(`workflow ${workflowId} has already ended (${change.status}); only running workflows can be killed`);
     if (change) this.afterClose(workflowId, change);
     return this.getWorkflow(p, workflowId);
   }

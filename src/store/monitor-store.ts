@@ -154,7 +154,7 @@ export class MonitorStore {
     }));
   }
 
-  /** Jobs each task's pilots hold right now (sent, starting, running). */
+  /** Jobs of each task running right now (not those a pilot fetched ahead and has not started). */
   async runningByTask(taskIds: readonly number[]): Promise<Map<number, number>> {
     if (taskIds.length === 0) return new Map();
     const rows = await this.ctx.db
@@ -162,6 +162,7 @@ export class MonitorStore {
       .select((eb) => ["task_id", eb.fn.countAll<number>().as("n")])
       .where("pilot_id", "is not", null)
       .where(sql<boolean>`${HELD}`)
+      .where("state", "in", ["starting", "running"])
       .where(inIds(this.ctx.dialect, "task_id", taskIds))
       .groupBy("task_id")
       .execute();

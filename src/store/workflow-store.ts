@@ -44,6 +44,8 @@ export interface WorkflowChange {
   status: WorkflowStatus;
   tasks: TaskChange[];
   pilots: number[];
+  /** A kill found the workflow ended already and changed nothing. */
+  alreadyEnded?: boolean;
 }
 
 /** Workflows (iDDS requests): creation, views, close and kill. */
@@ -262,8 +264,10 @@ export class WorkflowStore {
   async kill(workflowId: number): Promise<WorkflowChange | undefined> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
-      const wf = await trx.selectFrom("workflows").select(["status"]).where("id", "=", workflowId).executeTakeFirst();
+      const wf = await trx.selectFrom("workflows").select(["status", "ended_at"]).where("id", "=", workflowId).executeTakeFirst();
       if (!wf) return undefined;
+      // An ended workflow keeps its final status: there is nothing left to kill.
+      if (wf.ended_at !== null) return { status: wf.status as WorkflowStatus, tasks: [], pilots: [], alreadyEnded: true };
       const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work", "driver"]);
       await trx
         .updateTable("workflows")

@@ -1,0 +1,63 @@
+import type { ObjectiveSeries } from "../../../src/core/protocol.js";
+import { formatNumber } from "../format.js";
+import { objectivePlot, sampleValues } from "../objective.js";
+import { linearScale, niceAxis, niceStep } from "../scale.js";
+import { MARGIN, plotRight, WIDTH } from "./geometry.js";
+
+const HEIGHT = 240;
+/** Points drawn per iteration at most: enough to see the spread, light for tasks of thousands of jobs. */
+const POINTS_PER_ITERATION = 100;
+
+/** The HPO view: each job's objective per iteration (task) and the best value found so far. */
+export function ObjectiveChart({ series }: { series: ObjectiveSeries }) {
+  const plot = objectivePlot(series);
+  if (!plot) return null;
+  const n = plot.iterations.length;
+  const axis = niceAxis(plot.min, plot.max, 5);
+  const y = linearScale(axis.domain, [HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const x = linearScale([0.5, n + 0.5], [MARGIN.left, plotRight]);
+  const every = Math.max(1, Math.ceil(niceStep(n, 12)));
+  const best = plot.best[plot.best.length - 1]!;
+  const bestLine = plot.best.map((b, i) => `${i === 0 ? "M" : "L"}${x(b.iteration).toFixed(1)},${y(b.value).toFixed(1)}`).join("");
+  return (
+    <section class="panel" data-testid="objective">
+      <h2>Objective per iteration</h2>
+      <p class="quiet" data-testid="objective-summary">
+        <strong>{plot.label}</strong>: {plot.lowerIsBetter ? "lower is better" : "higher is better"} · best{" "}
+        <strong data-testid="objective-best">{formatNumber(best.value)}</strong> after {n} iteration{n === 1 ? "" : "s"}
+      </p>
+      <figure class="chart-box">
+        <svg class="chart objective" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${plot.label} per iteration`}>
+          {axis.ticks.map((v) => (
+            <g key={v} class="tick">
+              <line x1={MARGIN.left} x2={plotRight} y1={y(v)} y2={y(v)} />
+              <text x={MARGIN.left - 6} y={y(v) + 4} text-anchor="end">
+                {v.toFixed(axis.decimals)}
+              </text>
+            </g>
+          ))}
+          {plot.iterations.map((it) => (
+            <g key={it.taskId}>
+              {(it.iteration - 1) % every === 0 && (
+                <text class="tick" x={x(it.iteration)} y={HEIGHT - MARGIN.bottom + 16} text-anchor="middle">
+                  {it.iteration}
+                </text>
+              )}
+              {sampleValues(it.values, POINTS_PER_ITERATION).map((v, i) => (
+                <circle key={i} class="point" cx={x(it.iteration)} cy={y(v)} r={3}>
+                  <title>{`iteration ${it.iteration} (${it.work}${it.seq === null ? "" : ` #${it.seq}`}, task ${it.taskId}): ${v}`}</title>
+                </circle>
+              ))}
+            </g>
+          ))}
+          <path class="line best" d={bestLine} />
+        </svg>
+        <figcaption class="legend">
+          <span class="key point">{plot.label} of a job</span>
+          <span class="key best">best so far</span>
+          <span class="quiet">x: iteration (work task, in order)</span>
+        </figcaption>
+      </figure>
+    </section>
+  );
+}

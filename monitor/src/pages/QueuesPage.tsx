@@ -1,0 +1,230 @@
+import { useState } from "preact/hooks";
+import type { PilotPage, QueueView, WorkerView } from "../../../src/core/protocol.js";
+import { LiveBadge } from "../components/LiveBadge.js";
+import { Pager } from "../components/Pager.js";
+import { Problem } from "../components/Problem.js";
+import { StatusBadge } from "../components/StatusBadge.js";
+import { useApi } from "../context.js";
+import { formatCount, formatDuration, formatTime } from "../format.js";
+import { useCursorPages, useLive, useResource } from "../hooks.js";
+
+const PILOTS_PAGE_SIZE = 50;
+/** The server lists the latest 500 workers; the table shows this many unless asked for all. */
+const WORKERS_SHOWN = 50;
+
+function rangeText(range: { min: number; max: number }, unit: (n: number) => string): string {
+  if (range.min === 0 && range.max === 0) return "any";
+  return `${range.min ? unit(range.min) : "0"} – ${range.max ? unit(range.max) : "∞"}`;
+}
+
+function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
+  if (queues.length === 0) return <p class="quiet">No queues.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="grid" data-testid="queues">
+        <thead>
+          <tr>
+            <th>Queue</th>
+            <th>Backend</th>
+            <th>Status</th>
+            <th class="num">Cores</th>
+            <th>Memory</th>
+            <th>Walltime</th>
+            <th class="num">Pilots</th>
+            <th class="num">Slots / pilot</th>
+            <th class="num">Queued</th>
+            <th class="num">Running</th>
+          </tr>
+        </thead>
+        <tbody>
+          {queues.map((q) => (
+            <tr key={q.name} data-testid="queue-row" data-name={q.name}>
+              <td>{q.name}</td>
+              <td>{q.backend}</td>
+              <td>
+                <StatusBadge entity="queue" status={q.status} />
+              </td>
+              <td class="num">{q.cores}</td>
+              <td>{rangeText(q.memoryMb, (n) => `${formatCount(n)} MiB`)}</td>
+              <td>{rangeText(q.walltimeMs, (n) => formatDuration(n))}</td>
+              <td class="num">
+                {q.pilots}
+                {q.maxPilots > 0 && ` / ${q.maxPilots}`}
+              </td>
+              <td class="num">{q.slotsPerPilot}</td>
+              <td class="num">{formatCount(q.queued)}</td>
+              <td class="num">{formatCount(q.running)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: number }) {
+  const [all, setAll] = useState(false);
+  if (workers.length === 0) return <p class="quiet">The server has started no pilots (queues without maxPilots get theirs by hand).</p>;
+  const shown = all ? workers : workers.slice(0, WORKERS_SHOWN);
+  return (
+    <div class="table-wrap">
+      <table class="grid" data-testid="workers">
+        <thead>
+          <tr>
+            <th class="num">ID</th>
+            <th>Queue</th>
+            <th>Backend</th>
+            <th>Batch id</th>
+            <th>Status</th>
+            <th>Reason</th>
+            <th class="num">Pilot</th>
+            <th>Created</th>
+            <th>Ended</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((w) => (
+            <tr key={w.id}>
+              <td class="num">{w.id}</td>
+              <td>{w.queue}</td>
+              <td>{w.backend}</td>
+              <td>{w.batchId ?? "—"}</td>
+              <td>
+                <StatusBadge entity="worker" status={w.status} />
+              </td>
+              <td class="message">{w.reason ?? ""}</td>
+              <td class="num">{w.pilotId ?? "—"}</td>
+              <td class="time">{formatTime(w.createdAt, now)}</td>
+              <td class="time">{formatTime(w.endedAt, now)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!all && workers.length > WORKERS_SHOWN && (
+        <button type="button" onClick={() => setAll(true)}>
+          Show all {workers.length}
+        </button>
+      )}
+    </div>
+  );
+}
+
+const PILOT_STATUSES = ["running", "lost", "finished"];
+
+/** Queues with their load, the pilots the server started, and every pilot that registered; live. */
+export function QueuesPage() {
+  const api = useApi();
+  const resources = useResource(
+    async (signal) => {
+      const [queues, workers] = await Promise.all([
+        api.get<QueueView[]>("/api/v1/queues", signal),
+        api.get<WorkerView[]>("/api/v1/workers", signal),
+      ]);
+      return { queues, workers };
+    },
+    [],
+  );
+  const [pilotStatus, setPilotStatus] = useState("");
+  const query = new URLSearchParams({ limit: String(PILOTS_PAGE_SIZE) });
+  if (pilotStatus) query.set("status", pilotStatus);
+  const pages = useCursorPages(query.toString());
+  if (pages.cursor !== undefined) query.set("cursor", String(pages.cursor));
+  const pilotsPath = `/api/v1/pilots?${query}`;
+  const pilots = useResource((signal) => api.get<PilotPage>(pilotsPath, signal), [pilotsPath]);
+  // Queue load moves with the jobs of every workflow: the workflows' change events say when.
+  const live = useLive("", () => {
+    resources.reload();
+    pilots.reload();
+  });
+  const now = Date.now();
+
+  return (
+    <section class="page">
+      <header class="page-head">
+        <h1>Queues and pilots</h1>
+        <LiveBadge state={live} />
+      </header>
+      {resources.error && <Problem error={resources.error} />}
+      <section class="panel">
+        <h2>Queues</h2>
+        {resources.data ? <QueuesTable queues={resources.data.queues} /> : resources.loading && <p class="quiet">Loading…</p>}
+      </section>
+      <section class="panel">
+        <header class="panel-head">
+          <h2>Pilots</h2>
+          <label>
+            Status
+            <select value={pilotStatus} onChange={(e) => setPilotStatus(e.currentTarget.value)} data-testid="pilot-status-filter">
+              <option value="">any</option>
+              {PILOT_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+        </header>
+        {pilots.error && <Problem error={pilots.error} />}
+        {pilots.data === undefined ? (
+          pilots.loading && <p class="quiet">Loading…</p>
+        ) : pilots.data.pilots.length === 0 ? (
+          <p class="quiet">No pilots{pilotStatus ? ` ${pilotStatus}` : ""}.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="grid" data-testid="pilots">
+              <thead>
+                <tr>
+                  <th class="num">ID</th>
+                  <th>Name</th>
+                  <th>Queue</th>
+                  <th>Host</th>
+                  <th class="num">PID</th>
+                  <th>Status</th>
+                  <th class="num">Slots</th>
+                  <th class="num">Running</th>
+                  <th>Version</th>
+                  <th>Started</th>
+                  <th>Last heartbeat</th>
+                  <th>Ended</th>
+                </tr>
+              </thead>
+              <tbody>
+                {pilots.data.pilots.map((p) => (
+                  <tr key={p.id} data-testid="pilot-row">
+                    <td class="num">{p.id}</td>
+                    <td>{p.name}</td>
+                    <td>{p.queue}</td>
+                    <td>{p.host}</td>
+                    <td class="num">{p.pid}</td>
+                    <td>
+                      <StatusBadge entity="pilot" status={p.status} />
+                    </td>
+                    <td class="num">{p.slots}</td>
+                    <td class="num">{p.running}</td>
+                    <td>{p.version}</td>
+                    <td class="time">{formatTime(p.createdAt, now)}</td>
+                    <td class="time">{formatTime(p.heartbeatAt, now)}</td>
+                    <td class="time">{formatTime(p.endedAt, now)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager
+          page={pages.page}
+          hasOlder={pilots.data?.next != null}
+          onNewer={pages.newer}
+          onOlder={() => {
+            const next = pilots.data?.next;
+            if (next !== undefined && next !== null) pages.older(next);
+          }}
+        />
+      </section>
+      <section class="panel">
+        <h2>Pilots started by the server</h2>
+        {resources.data && <WorkersTable workers={resources.data.workers} now={now} />}
+      </section>
+    </section>
+  );
+}

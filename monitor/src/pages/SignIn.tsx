@@ -1,0 +1,74 @@
+import { useState } from "preact/hooks";
+import { Api, ApiError } from "../api.js";
+
+/**
+ * Asks for a token. It is checked with one request before it is kept: an unknown or revoked token is
+ * refused here, with the server's message.
+ */
+export function SignIn({ message, onSignedIn }: { message: string | undefined; onSignedIn(token: string): void }) {
+  const [token, setToken] = useState("");
+  const [problem, setProblem] = useState<string | undefined>(message);
+  const [checking, setChecking] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const candidate = token.trim();
+    if (!candidate) {
+      setProblem("paste a token first");
+      return;
+    }
+    setChecking(true);
+    try {
+      await new Api(candidate, () => undefined).get("/api/v1/workflows?limit=1&fields=id");
+      onSignedIn(candidate);
+    } catch (err) {
+      // 403: a token scoped to one workflow lists nothing, yet may open that workflow's page.
+      if (err instanceof ApiError && err.status === 403) onSignedIn(candidate);
+      else setProblem(err instanceof Error ? err.message : String(err));
+    } finally {
+      setChecking(false);
+    }
+  };
+  return (
+    <main class="sign-in">
+      <form class="sign-in-box" onSubmit={submit} data-testid="sign-in">
+        <h1>Pando monitor</h1>
+        <p>Sign in with a Pando token.</p>
+        <label for="token">Token</label>
+        <input
+          id="token"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+          placeholder="pando_…"
+          data-testid="token-input"
+        />
+        <button type="submit" class="primary" disabled={checking} data-testid="sign-in-button">
+          {checking ? "Checking…" : "Sign in"}
+        </button>
+        {problem && (
+          <p class="problem" role="alert" data-testid="sign-in-problem">
+            {problem}
+          </p>
+        )}
+        <div class="hint">
+          <p>Where to find a token:</p>
+          <ul>
+            <li>
+              <code>pando monitor</code> prints a link to this page that signs you in;
+            </li>
+            <li>
+              the server's machine keeps its administrator's token as <code>userToken</code> in{" "}
+              <code>&lt;data-dir&gt;/credentials.json</code>;
+            </li>
+            <li>
+              an administrator can make one for you: <code>POST /api/v1/tokens {'{"name": "…", "user": "you"}'}</code>.
+            </li>
+          </ul>
+          <p>The token stays in this browser until you sign out.</p>
+        </div>
+      </form>
+    </main>
+  );
+}

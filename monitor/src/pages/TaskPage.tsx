@@ -1,0 +1,218 @@
+import { useState } from "preact/hooks";
+import type { ErrorGroup, JobPage, TaskView, TimelineView } from "../../../src/core/protocol.js";
+import { TimelineChart } from "../charts/TimelineChart.js";
+import { ConfirmAction } from "../components/ConfirmAction.js";
+import { ErrorGroups } from "../components/ErrorGroups.js";
+import { Facts } from "../components/Facts.js";
+import { LiveBadge } from "../components/LiveBadge.js";
+import { Pager } from "../components/Pager.js";
+import { Problem } from "../components/Problem.js";
+import { ProgressBar } from "../components/ProgressBar.js";
+import { StatusBadge } from "../components/StatusBadge.js";
+import { useApi } from "../context.js";
+import { elapsed, formatCount, formatDuration, formatTime, progressOf, shorten } from "../format.js";
+import { useCursorPages, useLive, useResource } from "../hooks.js";
+import { href } from "../route.js";
+import { hasEnded } from "../status.js";
+
+/** Jobs shown per page: a task may have 100,000, and only one page is ever read. */
+const PAGE_SIZE = 50;
+
+const JOB_FILTERS: Array<{ label: string; states: string }> = [
+  { label: "all", states: "" },
+  { label: "queued", states: "defined,activated" },
+  { label: "running", states: "sent,starting,running" },
+  { label: "finished", states: "finished" },
+  { label: "failed", states: "failed" },
+  { label: "cancelled", states: "cancelled,closed" },
+];
+
+function JobsTable({ jobs, now }: { jobs: JobPage["jobs"]; now: number }) {
+  return (
+    <div class="table-wrap">
+      <table class="grid" data-testid="jobs">
+        <thead>
+          <tr>
+            <th class="num">Index</th>
+            <th class="num">Job</th>
+            <th>Key</th>
+            <th>State</th>
+            <th class="num">Attempts</th>
+            <th>Pilot</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr key={j.id} data-testid="job-row" data-id={j.id}>
+              <td class="num">{j.index}</td>
+              <td class="num">
+                <a href={href.job(j.id)}>{j.id}</a>
+              </td>
+              <td>
+                <code title={j.key}>{shorten(j.key)}</code>
+              </td>
+              <td>
+                <StatusBadge entity="job" status={j.state} />
+              </td>
+              <td class="num">{j.attempts}</td>
+              <td>{j.pilot ?? "—"}</td>
+              <td class="time">{formatTime(j.startedAt, now)}</td>
+              <td class="time">{formatDuration(elapsed(j.startedAt, j.endedAt, now))}</td>
+              <td class="message">{j.error ? `${j.error.code}: ${j.error.message}` : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One task: its counts, jobs running over time, errors, and its jobs a page at a time; live. */
+export function TaskPage({ id }: { id: number }) {
+  const api = useApi();
+  const summary = useResource(
+    async (signal) => {
+      const [task, timeline, errors] = await Promise.all([
+        api.get<TaskView>(`/api/v1/tasks/${id}`, signal),
+        api.get<TimelineView>(`/api/v1/tasks/${id}/timeline`, signal),
+        api.get<ErrorGroup[]>(`/api/v1/tasks/${id}/errors`, signal),
+      ]);
+      return { task, timeline, errors };
+    },
+    [id],
+  );
+  const [states, setStates] = useState("");
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (states) query.set("state", states);
+  const pages = useCursorPages(`${id}?${query}`);
+  if (pages.cursor !== undefined) query.set("cursor", String(pages.cursor));
+  const jobsPath = `/api/v1/tasks/${id}/jobs?${query}`;
+  const jobs = useResource((signal) => api.get<JobPage>(jobsPath, signal), [jobsPath]);
+  const live = useLive(`?task=${id}`, () => {
+    summary.reload();
+    jobs.reload();
+  });
+  const now = Date.now();
+
+  if (summary.data === undefined) {
+    return (
+      <section class="page">
+        <header class="page-head">
+          <h1>Task {id}</h1>
+        </header>
+        {summary.error ? <Problem error={summary.error} /> : <p class="quiet">Loading…</p>}
+      </section>
+    );
+  }
+  const { task: t, timeline, errors } = summary.data;
+  const ended = hasEnded(t.status);
+  const open = t.nJobs - t.nFinished - t.nFailed - t.nCancelled;
+  return (
+    <section class="page">
+      <nav class="crumbs">
+        <a href={href.workflows()}>Workflows</a> / <a href={href.workflow(t.workflowId)}>workflow {t.workflowId}</a> / task {t.id}
+      </nav>
+      <header class="page-head">
+        <h1>
+          {t.work}
+          {t.seq !== null && ` #${t.seq}`} <span class="id">task {t.id}</span>
+        </h1>
+        <StatusBadge entity="task" status={t.status} />
+        <LiveBadge state={live} />
+        <div class="actions">
+          <ConfirmAction
+            label="Kill"
+            danger
+            question={`Kill task ${t.id}: cancel its queued jobs and stop its running ones?`}
+            disabled={ended}
+            testId="kill-task"
+            run={async () => {
+              const after = await api.post<TaskView>(`/api/v1/tasks/${t.id}/kill`);
+              summary.reload();
+              jobs.reload();
+              return `task ${t.id} is ${after.status}`;
+            }}
+          />
+          <ConfirmAction
+            label="Retry"
+            question={`Send the failed and cancelled jobs of task ${t.id} back to the queue?`}
+            disabled={!ended}
+            testId="retry-task"
+            run={async () => {
+              const { retried } = await api.post<{ retried: number }>(`/api/v1/tasks/${t.id}/retry`);
+              summary.reload();
+              jobs.reload();
+              return `${formatCount(retried)} job${retried === 1 ? "" : "s"} sent back to the queue`;
+            }}
+          />
+        </div>
+      </header>
+      {summary.error && <Problem error={summary.error} />}
+      {t.pendingReason && (
+        <p class="note" data-testid="pending-reason">
+          Waiting for a queue: {t.pendingReason}
+        </p>
+      )}
+      <Facts
+        items={[
+          ["Kind", t.kind],
+          ["Queue", t.queue],
+          ["Jobs", formatCount(t.nJobs)],
+          ["Finished", formatCount(t.nFinished)],
+          ["Failed", formatCount(t.nFailed)],
+          ["Cancelled", formatCount(t.nCancelled)],
+          ["Not ended", formatCount(open)],
+          ["Progress", <ProgressBar percent={progressOf(t)} />],
+          ["Created", formatTime(t.createdAt, now)],
+          ["Ended", formatTime(t.endedAt, now)],
+          ["Duration", formatDuration(elapsed(t.createdAt, t.endedAt, now))],
+        ]}
+      />
+      <section class="panel">
+        <h2>Jobs over time</h2>
+        <TimelineChart timeline={timeline} />
+      </section>
+      <section class="panel">
+        <h2>Errors</h2>
+        <ErrorGroups groups={errors} />
+      </section>
+      <section class="panel">
+        <header class="panel-head">
+          <h2>Jobs</h2>
+          <label>
+            State
+            <select value={states} onChange={(e) => setStates(e.currentTarget.value)} data-testid="job-state-filter">
+              {JOB_FILTERS.map((f) => (
+                <option key={f.label} value={f.states}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </header>
+        {jobs.error && <Problem error={jobs.error} />}
+        {jobs.data === undefined ? (
+          jobs.loading && <p class="quiet">Loading…</p>
+        ) : jobs.data.jobs.length === 0 ? (
+          <p class="quiet" data-testid="no-jobs">
+            No jobs {states ? "in this state" : "here"}.
+          </p>
+        ) : (
+          <JobsTable jobs={jobs.data.jobs} now={now} />
+        )}
+        <Pager
+          page={pages.page}
+          hasOlder={jobs.data?.next != null}
+          onNewer={pages.newer}
+          onOlder={() => {
+            const next = jobs.data?.next;
+            if (next !== undefined && next !== null) pages.older(next);
+          }}
+        />
+      </section>
+    </section>
+  );
+}

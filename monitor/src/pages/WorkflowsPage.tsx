@@ -1,0 +1,153 @@
+import { useState } from "preact/hooks";
+import type { WorkflowPage, WorkflowSummary } from "../../../src/core/protocol.js";
+import { WORKFLOW_STATUSES } from "../../../src/core/states.js";
+import { LiveBadge } from "../components/LiveBadge.js";
+import { Pager } from "../components/Pager.js";
+import { Problem } from "../components/Problem.js";
+import { ProgressBar } from "../components/ProgressBar.js";
+import { StatusBadge } from "../components/StatusBadge.js";
+import { useApi } from "../context.js";
+import { formatCount, formatTime } from "../format.js";
+import { useCursorPages, useDebounced, useLive, useResource } from "../hooks.js";
+import { href } from "../route.js";
+import { statusTone } from "../status.js";
+
+const PAGE_SIZE = 25;
+
+function TaskCounts({ tasks }: { tasks: WorkflowSummary["tasks"] }) {
+  const entries = Object.entries(tasks).filter(([, n]) => n > 0);
+  if (entries.length === 0) return <span class="quiet">—</span>;
+  return (
+    <span class="counts">
+      {entries.map(([status, n]) => (
+        <span key={status} class={`count tone-${statusTone("task", status)}`}>
+          {n} {status}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** Every workflow the user may see, newest first (the paper's Figure 3a), following changes live. */
+export function WorkflowsPage() {
+  const api = useApi();
+  const [status, setStatus] = useState("");
+  const [name, setName] = useState("");
+  const [user, setUser] = useState("");
+  // Typing settles before a request goes out; a chosen status applies at once.
+  const filters = { status, name: useDebounced(name.trim(), 300), user: useDebounced(user.trim(), 300) };
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (filters.status) query.set("status", filters.status);
+  if (filters.name) query.set("name", filters.name);
+  if (filters.user) query.set("user", filters.user);
+  const pages = useCursorPages(query.toString());
+  if (pages.cursor !== undefined) query.set("cursor", String(pages.cursor));
+  const path = `/api/v1/workflows?${query}`;
+  const listing = useResource((signal) => api.get<WorkflowPage>(path, signal), [path]);
+  const live = useLive("", listing.reload);
+  const now = Date.now();
+
+  return (
+    <section class="page">
+      <header class="page-head">
+        <h1>Workflows</h1>
+        <LiveBadge state={live} />
+      </header>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Status
+          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)} data-testid="filter-status">
+            <option value="">any</option>
+            {WORKFLOW_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Name
+          <input type="search" value={name} placeholder="e.g. hpo*" onInput={(e) => setName(e.currentTarget.value)} data-testid="filter-name" />
+        </label>
+        <label>
+          User
+          <input
+            type="search"
+            value={user}
+            placeholder="e.g. alice"
+            title="administrators see anyone's workflows; others only their own"
+            onInput={(e) => setUser(e.currentTarget.value)}
+            data-testid="filter-user"
+          />
+        </label>
+      </form>
+      {listing.error && <Problem error={listing.error} />}
+      {listing.data === undefined ? (
+        listing.loading && <p class="quiet">Loading…</p>
+      ) : listing.data.workflows.length === 0 ? (
+        <p class="quiet" data-testid="empty">
+          No workflows{pages.page > 1 ? " on this page" : filters.status || filters.name || filters.user ? " match these filters" : " yet"}.
+        </p>
+      ) : (
+        <div class="table-wrap">
+          <table class="grid" data-testid="workflows">
+            <thead>
+              <tr>
+                <th class="num">ID</th>
+                <th>Name</th>
+                <th>User</th>
+                <th>Status</th>
+                <th>Tasks</th>
+                <th class="num">Jobs</th>
+                <th class="num">Finished</th>
+                <th class="num">Failed</th>
+                <th>Progress</th>
+                <th>Created</th>
+                <th>Ended</th>
+              </tr>
+            </thead>
+            <tbody>
+              {listing.data.workflows.map((w) => (
+                <tr key={w.id} data-testid="workflow-row" data-id={w.id}>
+                  <td class="num">
+                    <a href={href.workflow(w.id)}>{w.id}</a>
+                  </td>
+                  <td>
+                    <a href={href.workflow(w.id)} data-testid="workflow-name">
+                      {w.name}
+                    </a>
+                    {w.mode === "remote" && <span class="tag">remote</span>}
+                  </td>
+                  <td>{w.user}</td>
+                  <td>
+                    <StatusBadge entity="workflow" status={w.status} />
+                  </td>
+                  <td>
+                    <TaskCounts tasks={w.tasks} />
+                  </td>
+                  <td class="num">{formatCount(w.nJobs)}</td>
+                  <td class="num">{formatCount(w.nFinished)}</td>
+                  <td class={`num${w.nFailed > 0 ? " failed" : ""}`}>{formatCount(w.nFailed)}</td>
+                  <td>
+                    <ProgressBar percent={w.progress} />
+                  </td>
+                  <td class="time">{formatTime(w.createdAt, now)}</td>
+                  <td class="time">{formatTime(w.endedAt, now)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        page={pages.page}
+        hasOlder={listing.data?.next != null}
+        onNewer={pages.newer}
+        onOlder={() => {
+          const next = listing.data?.next;
+          if (next !== undefined && next !== null) pages.older(next);
+        }}
+      />
+    </section>
+  );
+}

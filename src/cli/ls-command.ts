@@ -1,0 +1,71 @@
+import type { WorkflowPage, WorkflowSummary } from "../core/protocol.js";
+import { TASK_STATUSES, type WorkflowStatus } from "../core/states.js";
+import { formatCounts, formatTime, table } from "./format.js";
+import type { ClientFlags } from "./client-options.js";
+import { note, print, printJson, withServer } from "./server-call.js";
+
+export interface LsFlags extends ClientFlags {
+  status?: WorkflowStatus[];
+  name?: string;
+  user?: string;
+  /** Only workflows created within this many milliseconds. */
+  since?: number;
+  limit?: number;
+  cursor?: number;
+  all?: boolean;
+}
+
+/** The largest page the server answers. */
+export const LS_MAX_LIMIT = 1000;
+
+function row(w: WorkflowSummary): string[] {
+  return [
+    String(w.id),
+    w.name,
+    w.user,
+    w.status,
+    formatCounts(w.tasks, TASK_STATUSES),
+    String(w.nJobs),
+    String(w.nFinished),
+    String(w.nFailed),
+    w.nJobs === 0 ? "-" : `${w.progress}%`,
+    formatTime(w.createdAt),
+    formatTime(w.endedAt),
+  ];
+}
+
+/** `pando ls`: the workflows table, newest first, a page at a time or (--all) every page. */
+export async function lsCommand(flags: LsFlags): Promise<void> {
+  const query = new URLSearchParams();
+  if (flags.status) query.set("status", flags.status.join(","));
+  if (flags.name !== undefined) query.set("name", flags.name);
+  if (flags.user !== undefined) query.set("user", flags.user);
+  if (flags.since !== undefined) query.set("createdAfter", String(Date.now() - flags.since));
+  if (flags.limit !== undefined) query.set("limit", String(flags.limit));
+  const page = await withServer(flags, async (http): Promise<WorkflowPage> => {
+    const read = (cursor: number | undefined) => {
+      if (cursor !== undefined) query.set("cursor", String(cursor));
+      return http.json<WorkflowPage>("GET", `/api/v1/workflows?${query}`);
+    };
+    if (!flags.all) return read(flags.cursor);
+    const workflows: WorkflowSummary[] = [];
+    for (let cursor = flags.cursor; ; ) {
+      const next = await read(cursor);
+      workflows.push(...next.workflows);
+      if (next.next === null) return { workflows, next: null };
+      cursor = next.next;
+    }
+  });
+  if (flags.json) return printJson(page);
+  if (page.workflows.length === 0) {
+    note("no workflows");
+    return;
+  }
+  print(
+    table(
+      ["ID", "NAME", "USER", "STATUS", "TASKS", "JOBS", "FINISHED", "FAILED", "PROGRESS", "CREATED", "ENDED"],
+      page.workflows.map(row),
+    ),
+  );
+  if (page.next !== null) note(`more: add --cursor ${page.next} for the next page, or --all for every page`);
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import type { Service } from "./service.js";
+import { openApiDocument } from "./openapi.js";
+
+describe("the OpenAPI document", () => {
+  const doc = openApiDocument("1.2.3") as {
+    openapi: string;
+    info: { version: string };
+    paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> }; security?: unknown[] }>>;
+  };
+
+  it("describes every route with its method, parameters and bodies from the validation schemas", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info.version).toBe("1.2.3");
+    expect(Object.keys(doc.paths)).toContain("/api/v1/workflows/{id}/tasks");
+    const submit = doc.paths["/api/v1/workflows/{id}/tasks"]!.post!;
+    expect(submit.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "integer" } }]);
+    expect(Object.keys(submit.requestBody!.content["application/json"]!.schema.properties!)).toEqual(
+      expect.arrayContaining(["work", "bundleHash", "jobs"]),
+    );
+    const list = doc.paths["/api/v1/workflows"]!.get!;
+    expect(list.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["status", "name", "cursor", "limit", "fields"]));
+  });
+
+  it("marks only health and the document itself as needing no token", () => {
+    const open = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.security?.length === 0).map(([m]) => `${m} ${path}`));
+    expect(open.sort()).toEqual(["get /api/v1/health", "get /api/v1/openapi.json"]);
+  });
+});
+
+/** Every "METHOD /path" of fastify's route tree (printRoutes), HEAD left out (fastify adds it to every GET). */
+function servedRoutes(tree: string): string[] {
+  const stack: string[] = [];
+  const out: string[] = [];
+  for (const line of tree.split("\n")) {
+    const m = /^(.*?)(?:└── |├── )(\S+) \(([^)]+)\)$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const parent = depth === 0 ? "" : stack[depth - 1]!;
+    const path = parent === "/" ? `/${m[2]}` : `${parent}${m[2]}`;
+    stack[depth] = path;
+    for (const method of m[3]!.split(", ")) if (method !== "HEAD") out.push(`${method} ${path}`);
+  }
+  return out;
+}
+
+describe("the OpenAPI document against the server's routes", () => {
+  it("lists exactly the API routes the server has", async () => {
+    const { buildApp } = await import("./app.js");
+    const app = buildApp({ config: { maxRequestBytes: 1024 } } as unknown as Service);
+    await app.ready();
+    const doc = openApiDocument("0") as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => m !== "head")
+        .map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+    );
+    const served = servedRoutes(app.printRoutes({ commonPrefix: false })).filter((r) => r.includes(" /api/"));
+    expect(served.sort()).toEqual(documented.sort());
+    await app.close();
+  });
+});

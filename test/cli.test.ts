@@ -1,0 +1,230 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { until } from "./helpers/until.js";
+
+const FIXTURE = "test/fixtures/core.ts";
+
+describe("the monitoring commands: ls, show, logs, kill, retry and token", () => {
+  let cluster: Cluster;
+  let dir: string;
+  let admin = "";
+  const ids: Record<string, number> = {};
+
+  /** Runs `pando <args> --server … --token …` (the administrator's token unless another is given). */
+  const pando = (args: string[], token = cluster.credentials.userToken) => {
+    const r = spawnSync(process.execPath, [CLI, ...args, "--server", cluster.url, "--token", token], { cwd: ROOT, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  /** Runs a command with --json and parses what it printed. */
+  const json = (args: string[], token?: string) => {
+    const r = pando([...args, "--json"], token);
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  const taskOf = (workflowId: number, work: string): { id: number } =>
+    json(["show", String(workflowId)]).workflow.tasks.find((t: { work: string }) => t.work === work);
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 2, slots: 2 });
+    dir = mkdtempSync(join(tmpdir(), "pando-cli-"));
+    const runs: Array<[string, string[]]> = [
+      ["partial", []],
+      ["logs", []],
+      ["flagged", [join(dir, "missing-flag")]],
+    ];
+    await Promise.all(
+      runs.map(async ([name, args]) => {
+        const r = await runDriver(`${FIXTURE}#${name}`, args, { url: cluster.url, token: cluster.credentials.userToken });
+        expect(r.code, r.stderr).toBe(0);
+        ids[name] = r.workflowId!;
+      }),
+    );
+    admin = (await cluster.api("GET", `/api/v1/workflows/${ids.partial}`)).body.user;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("ls lists the workflows with their counts, filters them, and follows every page with --all", () => {
+    const newestFirst = [ids.partial!, ids.logs!, ids.flagged!].sort((a, b) => b - a);
+    const table = pando(["ls"]);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+USER\s+STATUS\s+TASKS\s+JOBS\s+FINISHED\s+FAILED\s+PROGRESS\s+CREATED\s+ENDED$/);
+    expect(table.stdout).toMatch(new RegExp(`^${ids.partial}\\s+partial\\s+${admin}\\s+subfinished\\s+finished:1 failed:2\\s+7\\s+3\\s+4\\s+100%\\s+\\d{4}-`, "m"));
+    expect(table.stdout).toMatch(new RegExp(`^${ids.logs}\\s+logs\\s+${admin}\\s+finished\\s+done:1\\s+1\\s+1\\s+0\\s+100%`, "m"));
+
+    const all = json(["ls"]);
+    expect(all.next).toBeNull();
+    expect(all.workflows.map((w: { id: number }) => w.id)).toEqual(newestFirst);
+    expect(all.workflows.find((w: { id: number }) => w.id === ids.partial)).toMatchObject({
+      name: "partial",
+      status: "subfinished",
+      tasks: { finished: 1, failed: 2 },
+      nTasks: 3,
+      nJobs: 7,
+      nFinished: 3,
+      nFailed: 4,
+      progress: 100,
+    });
+
+    expect(json(["ls", "--status", "subfinished"]).workflows.map((w: { id: number }) => w.id).sort()).toEqual([ids.partial, ids.flagged].sort());
+    expect(json(["ls", "--name", "PART*"]).workflows.map((w: { name: string }) => w.name)).toEqual(["partial"]);
+    expect(json(["ls", "--since", "1h", "--user", admin]).workflows).toHaveLength(3);
+    const none = pando(["ls", "--since", "1ms"]);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toBe("no workflows\n");
+
+    const first = pando(["ls", "--limit", "1"]);
+    expect(first.stdout.trim().split("\n")).toHaveLength(2);
+    expect(first.stderr).toBe(`more: add --cursor ${newestFirst[0]} for the next page, or --all for every page\n`);
+    const paged = json(["ls", "--limit", "1", "--all"]);
+    expect(paged).toEqual({ workflows: all.workflows, next: null });
+    expect(json(["ls", "--limit", "1", "--cursor", String(newestFirst[0])]).workflows[0].id).toBe(newestFirst[1]);
+  });
+
+  it("show gives a workflow with its tasks and error groups, a task's failed jobs, and a job's attempts", () => {
+    const shown = pando(["show", String(ids.partial)]);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`workflow ${ids.partial} (partial)\n`);
+    expect(shown.stdout).toMatch(/^status\s+subfinished$/m);
+    expect(shown.stdout).toMatch(/^TASK\s+WORK\s+SEQ\s+STATUS\s+JOBS\s+FINISHED\s+FAILED\s+RUNNING\s+PROGRESS\s+QUEUE$/m);
+    expect(shown.stdout).toMatch(/^\d+\s+picky\s+0\s+finished\s+4\s+3\s+1\s+0\s+100%\s+local$/m);
+    expect(shown.stdout).toMatch(/^\d+\s+fail\s+1\s+failed\s+2\s+0\s+2\s+0\s+100%\s+local$/m);
+    expect(shown.stdout).toMatch(/^1\s+user_error\s+3 is the bad one\s+\d+$/m);
+    expect(shown.stdout).toMatch(/^1\s+user_error\s+single boom\s+\d+$/m);
+
+    const raw = json(["show", String(ids.partial)]);
+    expect(raw.workflow).toMatchObject({ id: ids.partial, name: "partial", status: "subfinished", user: admin });
+    expect(raw.workflow.tasks).toHaveLength(3);
+    expect(raw.errors.map((g: { message: string }) => g.message).sort()).toEqual(["3 is the bad one", "a", "b", "single boom"]);
+
+    const picky = taskOf(ids.partial!, "picky");
+    const failed = pando(["show", "--task", String(picky.id), "--state", "failed"]);
+    expect(failed.status, failed.stderr).toBe(0);
+    expect(failed.stdout).toContain(`task ${picky.id} picky (workflow ${ids.partial})`);
+    expect(failed.stdout).toMatch(/^\d+\s+2\s+failed\s+2\s+pilot-\d\s+\S+ \S+\s+\S+\s+user_error: 3 is the bad one$/m);
+    expect(failed.stdout).not.toMatch(/^\d+\s+0\s+finished/m);
+    const page = json(["show", String(ids.partial), "--task", String(picky.id), "--state", "failed"]);
+    expect(page.task).toMatchObject({ id: picky.id, work: "picky", nJobs: 4, nFailed: 1 });
+    expect(page.jobs).toHaveLength(1);
+    expect(page.jobs[0]).toMatchObject({ index: 2, state: "failed", attempts: 2 });
+    expect(page.next).toBeNull();
+    expect(page.errors).toEqual([expect.objectContaining({ code: "user_error", message: "3 is the bad one", count: 1 })]);
+    const firstTwo = json(["show", "--task", String(picky.id), "--limit", "2"]);
+    expect(firstTwo.jobs.map((j: { index: number }) => j.index)).toEqual([0, 1]);
+    expect(firstTwo.next).toBe(2);
+
+    const jobId = page.jobs[0].id as number;
+    const job = pando(["show", "--job", String(jobId)]);
+    expect(job.stdout).toContain(`job ${jobId}, index 2 of task ${picky.id} (workflow ${ids.partial})`);
+    expect(job.stdout).toMatch(/^args\s+\[ 3, 3 \]$/m);
+    expect(job.stdout).toMatch(/^1\s+failed\s+pilot-\d.*user_error: 3 is the bad one/m);
+    expect(job.stdout).toMatch(/^2\s+failed\s+pilot-\d.*user_error: 3 is the bad one/m);
+    expect(json(["show", "--job", String(jobId)]).job.attempts).toHaveLength(2);
+  });
+
+  it("logs prints a job's stdout and stderr under headings", () => {
+    const task = taskOf(ids.logs!, "noisy");
+    const jobId = json(["show", "--task", String(task.id)]).jobs[0].id as number;
+    const r = pando(["logs", String(jobId)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^==> job ${jobId}, attempt 1 \\(finished on pilot-\\d\\): stdout <==\nline 0\nline 1\nline 2\n==> job ${jobId}, attempt 1: stderr <==\nto stderr\n$`),
+    );
+    expect(json(["logs", String(jobId), "--all"])).toEqual([
+      expect.objectContaining({ attempt: 1, state: "finished", stdout: "line 0\nline 1\nline 2\n", stderr: "to stderr\n" }),
+    ]);
+    const missing = pando(["logs", String(jobId), "--attempt", "2"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`pando: job ${jobId} has no attempt 2 (its attempts: 1)\n`);
+  });
+
+  it("retry runs a workflow's failed jobs again as new attempts, and says when there is nothing to retry", async () => {
+    const r = pando(["retry", String(ids.flagged)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`retried 1 job of workflow ${ids.flagged}: each runs again as a new attempt\n`);
+    const task = taskOf(ids.flagged!, "needsFlag");
+    const retried = await until("the retried job to end again", () => {
+      const page = json(["show", "--task", String(task.id), "--state", "failed"]);
+      return page.jobs[0]?.attempts === 2 ? page.jobs[0] : undefined;
+    });
+    expect(json(["show", "--job", String(retried.id)]).job.attempts.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2]);
+
+    const nothing = pando(["retry", String(ids.logs)]);
+    expect(nothing.status).toBe(1);
+    expect(nothing.stderr).toBe(`pando: workflow ${ids.logs} has no failed or cancelled jobs to retry\n`);
+  });
+
+  it("kill cancels a running workflow and refuses one that has ended", async () => {
+    const markers = join(dir, "markers");
+    const driver = runDriver(`${FIXTURE}#survivors`, [markers, "4", "60000"], { url: cluster.url, token: cluster.credentials.userToken });
+    const id = await driver.started;
+    await until("a job to start", () => (existsSync(markers) && readdirSync(markers).length > 0 ? true : undefined));
+    const running = pando(["ls", "--status", "running"]);
+    expect(running.stdout).toMatch(new RegExp(`^${id}\\s+survivors\\s+\\S+\\s+running\\s+running:1\\s+4\\s+0\\s+0\\s+0%`, "m"));
+
+    const killed = pando(["kill", String(id)]);
+    expect(killed.status, killed.stderr).toBe(0);
+    expect(killed.stdout).toBe(`workflow ${id} (survivors) cancelled: 1 unfinished task killed\n`);
+    expect(json(["show", String(id)]).workflow).toMatchObject({ status: "cancelled", tasks: [expect.objectContaining({ status: "cancelled" })] });
+    expect((await driver).code).toBe(1);
+
+    const again = pando(["kill", String(id)]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toBe(`pando: workflow ${id} has already ended (cancelled); only running workflows can be killed\n`);
+  });
+
+  it("token creates, lists and revokes tokens; other users' workflows and revoked tokens are refused", () => {
+    const created = pando(["token", "create", "laptop", "--user", "bob"]);
+    expect(created.status, created.stderr).toBe(0);
+    const bob = created.stdout.trim();
+    expect(bob).toMatch(/^\S{20,}$/);
+    expect(created.stderr).toBe("token 'laptop' of user bob: it is shown only this once\n");
+
+    const listed = json(["token", "list", "--all"]) as Array<{ id: number; name: string; user: string; kind: string }>;
+    const record = listed.find((t) => t.name === "laptop")!;
+    expect(record).toMatchObject({ user: "bob", kind: "user", revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(bob);
+    expect(pando(["token", "list", "--all"]).stdout).toMatch(new RegExp(`^${record.id}\\s+laptop\\s+bob\\s+user\\s+-\\s+\\d{4}-\\S+ \\S+\\s+-$`, "m"));
+
+    const theirs = pando(["show", String(ids.partial)], bob);
+    expect(theirs.status).toBe(1);
+    expect(theirs.stderr).toBe(`pando: workflow ${ids.partial} belongs to another user; only its owner or an administrator may access it\n`);
+    expect(json(["ls"], bob)).toEqual({ workflows: [], next: null });
+
+    const revoked = pando(["token", "revoke", String(record.id)]);
+    expect(revoked.stdout).toBe(`token ${record.id} ('laptop' of user bob) revoked\n`);
+    expect(json(["token", "list", "--all", "--revoked"]).find((t: { id: number }) => t.id === record.id).revokedAt).toBeGreaterThan(0);
+    const refused = pando(["ls"], bob);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe("pando: the bearer token is not valid (unknown or revoked)\n");
+  });
+
+  it("answers unknown ids with the server's message and exit code 1, malformed arguments with one line and exit code 2", () => {
+    const unknown = pando(["show", "999999"]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe("pando: workflow 999999 does not exist\n");
+    expect(pando(["logs", "999999"]).stderr).toBe("pando: job 999999 does not exist\n");
+
+    const word = pando(["show", "abc"]);
+    expect(word.status).toBe(2);
+    expect(word.stdout).toBe("");
+    expect(word.stderr.split("\n")[0]).toBe(
+      "pando: command-argument value 'abc' is invalid for argument 'workflowId'. 'abc' is not a whole number of at least 1",
+    );
+    const state = pando(["show", "--task", "1", "--state", "sleeping"]);
+    expect(state.status).toBe(2);
+    expect(state.stderr).toContain("'sleeping' is not a job state; use one or more of defined, activated,");
+    const nothing = pando(["show"]);
+    expect(nothing.status).toBe(2);
+    expect(nothing.stderr).toBe("pando: say what to show: pando show <workflowId>, pando show --task <id> or pando show --job <id>\n");
+    const elsewhere = pando(["show", String(ids.logs), "--task", String(taskOf(ids.partial!, "picky").id)]);
+    expect(elsewhere.status).toBe(2);
+    expect(elsewhere.stderr).toMatch(new RegExp(`^pando: task \\d+ belongs to workflow ${ids.partial}, not to workflow ${ids.logs}\n$`));
+  });
+});
