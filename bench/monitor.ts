@@ -1,10 +1,12 @@
-// `npm run bench` (monitoring part): the monitor's API on a small database and on a large one (1,000
-// workflows, one task of 100,000 jobs), on SQLite and PostgreSQL. Pages read one page through an index, so
-// the large/small ratio of each endpoint's latency should stay near 1. Median of 30 calls per endpoint.
+// `npm run bench` (monitoring part): the monitor's API and its pages in Chromium on a small database and on a
+// large one (1,000 workflows, one task of 100,000 jobs), on SQLite and PostgreSQL. Pages read one page
+// through an index, so the large/small ratio of each latency should stay near 1. Median of 30 calls per
+// endpoint, of 5 loads per page (a full load: the page's code, its API calls, and its first render).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { chromium, type Browser } from "playwright-core";
 import { median, percentile } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -14,6 +16,7 @@ const PORT = 55451;
 const CALLS = 30;
 const JOBS = Number(process.env.PANDO_BENCH_MONITOR_JOBS ?? 100_000);
 const WORKFLOWS = 1000;
+const PAGE_LOADS = 5;
 
 interface Server {
   proc: ChildProcess;
@@ -100,8 +103,48 @@ async function latencies(s: Server, paths: Array<[string, string]>): Promise<Rec
   return out;
 }
 
+function launchChromium(): Promise<Browser> {
+  const found = spawnSync(join(ROOT, "scripts", "services", "chromium.sh"), ["path"], { encoding: "utf8" });
+  if (found.status !== 0) throw new Error(`the page benchmark needs Chromium (scripts/services/chromium.sh install): ${found.stderr.trim()}`);
+  return chromium.launch({
+    executablePath: found.stdout.trim(),
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Time from navigation to the page showing its data (its first rows), full loads from a blank page. */
+async function pageLatencies(browser: Browser, s: Server, ids: { workflowId: number; taskId: number }) {
+  const page = await browser.newPage();
+  // What each page shows once its data is in (the pages keep an event stream open, so "network idle" never comes).
+  const pages: Array<[string, string, string[]]> = [
+    ["page: workflows", "#/", ["[data-testid=workflow-row] >> nth=0"]],
+    ["page: workflow with its tasks", `#/workflows/${ids.workflowId}`, ["[data-testid=task-row] >> nth=0", "[data-testid=task-bar] >> nth=0"]],
+    ["page: task (jobs, errors, timeline)", `#/tasks/${ids.taskId}`, ["[data-testid=job-row] >> nth=0", "[data-testid=error-group] >> nth=0", "[data-testid=timeline]"]],
+  ];
+  const out: Record<string, { p50: number; p95: number }> = {};
+  try {
+    await page.goto(`${s.url}/#token=${s.token}`);
+    await page.waitForSelector("[data-testid=workflow-row]");
+    for (const [name, hash, ready] of pages) {
+      const samples: number[] = [];
+      for (let i = 0; i < PAGE_LOADS + 1; i++) {
+        await page.goto("about:blank");
+        const t0 = performance.now();
+        await page.goto(`${s.url}/${hash}`);
+        for (const selector of ready) await page.waitForSelector(selector);
+        if (i > 0) samples.push(performance.now() - t0);
+      }
+      out[name] = { p50: median(samples), p95: percentile(samples, 0.95) };
+    }
+  } finally {
+    await page.close();
+  }
+  return out;
+}
+
 /** One store: a small setup (10 workflows, 1,000 jobs) and a large one, each on a fresh database. */
-async function measure(db: (name: string) => string | undefined) {
+async function measure(browser: Browser, db: (name: string) => string | undefined) {
   const results: Record<string, Record<string, { p50: number; p95: number }>> = {};
   for (const [size, workflows, jobs] of [
     ["small", 10, 1000],
@@ -117,7 +160,7 @@ async function measure(db: (name: string) => string | undefined) {
     );
     try {
       const ids = await fill(server, workflows, jobs);
-      results[size] = await latencies(server, endpoints(ids, jobs));
+      results[size] = { ...(await latencies(server, endpoints(ids, jobs))), ...(await pageLatencies(browser, server, ids)) };
       process.stderr.write(`${size} done\n`);
     } finally {
       await Promise.all(pilots.map(stop));
@@ -134,22 +177,24 @@ async function main(): Promise<void> {
   const env = { ...process.env, PANDO_SERVICES_DIR: services };
   const base = execFileSync(PG, ["up", String(PORT)], { env, encoding: "utf8" }).trim();
   const stores: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+  const browser = await launchChromium();
   try {
-    stores.SQLite = await measure(() => undefined);
-    stores.PostgreSQL = await measure((size) => {
+    stores.SQLite = await measure(browser, () => undefined);
+    stores.PostgreSQL = await measure(browser, (size) => {
       const name = `bench_monitor_${size}`;
       execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name}`, "-c", `CREATE DATABASE ${name}`], { stdio: "ignore" });
       return base.replace(/\/pando$/, `/${name}`);
     });
   } finally {
+    await browser.close();
     execFileSync(PG, ["down", String(PORT)], { env, stdio: "ignore" });
     rmSync(services, { recursive: true, force: true });
   }
   const names = Object.keys(stores.SQLite!.small!);
   const lines = [
-    `Median (p95) of ${CALLS} calls in ms; small: 10 workflows, 1,000 jobs; large: ${WORKFLOWS} workflows, a task of ${JOBS} jobs.`,
+    `Median (p95) in ms of ${CALLS} API calls or ${PAGE_LOADS} page loads; small: 10 workflows, 1,000 jobs; large: ${WORKFLOWS} workflows, a task of ${JOBS} jobs.`,
     "",
-    "| endpoint | SQLite small | SQLite large | ratio | PostgreSQL small | PostgreSQL large | ratio |",
+    "| endpoint or page | SQLite small | SQLite large | ratio | PostgreSQL small | PostgreSQL large | ratio |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...names.map((n) => {
       const cell = (store: string, size: string) => {
