@@ -23,14 +23,27 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4, 9], sum: 14 });
   });
 
-  it("runs the HPO example: each iteration is one task, and the AUC is sensible", async () => {
-    const r = await runDriver("examples/hpo/hpo.ts#optimize", ["2", "4", "1", "2000"], { dataDir: dataDir() });
+  it("runs the HPO example: each iteration is one task of its points, and the forest's AUC is sensible", async () => {
+    // 2 iterations × 4 points, seed 1, Bayesian optimisation, 400 training events.
+    const r = await runDriver("examples/hpo/hpo.ts#optimize", ["2", "4", "1", "bayes", "400"], { dataDir: dataDir() });
     expect(r.code, r.stderr).toBe(0);
-    const v = r.value as { bestAuc: number; history: Array<{ iteration: number; taskId: number; bestSoFar: number }> };
+    const v = r.value as {
+      strategy: string;
+      evaluations: number;
+      bestAuc: number;
+      bestParams: Record<string, number>;
+      history: Array<{ iteration: number; taskId: number; bestSoFar: number }>;
+    };
+    expect(v.strategy).toBe("bayes");
+    expect(v.evaluations).toBe(8);
     expect(v.history.map((h) => h.taskId)).toEqual([1, 2]);
-    expect(v.bestAuc).toBeGreaterThan(0.8);
-    expect(v.bestAuc).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/task 1 hpo\.evaluate: 4\/4 jobs finished, 0 failed/);
+    expect(r.stderr).toMatch(/task 2 hpo\.evaluate: 4\/4 jobs finished, 0 failed/);
+    // A good forest on these events scores about 0.86; poor hyperparameters go down to 0.55.
+    expect(v.bestAuc).toBeGreaterThan(0.83);
+    expect(v.bestAuc).toBeLessThan(0.95);
     expect(v.history[1]!.bestSoFar).toBeGreaterThanOrEqual(v.history[0]!.bestSoFar);
+    expect(Object.keys(v.bestParams).sort()).toEqual(["maxDepth", "maxFeatures", "minNumSamples", "nEstimators"]);
   });
 
   it("runs a script whose top-level code calls its workflow, without re-running it on the workers", async () => {

@@ -211,7 +211,8 @@ export function expectedImprovement(mean: number, variance: number, incumbent: n
 // ---------------------------------------------------------------------------------------------------------------------
 // Search space
 
-function validateSpace(space: Dimension[]): void {
+/** Throws unless every dimension has a unique name and a finite, non-empty range that fits its kind. */
+export function validateSpace(space: Dimension[]): void {
   if (space.length === 0) throw new Error("BayesOpt: empty search space");
   const names = new Set<string>();
   for (const d of space) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeDataset, splitDataset } from "./dataset.js";
-import { auc } from "./gbdt.js";
+import { auc } from "./auc.js";
 
 const column = (rows: number[][], f: number): number[] => rows.map((r) => r[f]!);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

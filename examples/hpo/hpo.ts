@@ -1,84 +1,148 @@
-// Distributed hyperparameter optimisation, as in the paper: each iteration the Bayesian optimiser proposes a
-// batch of points, the batch is ONE task whose jobs each train a gradient-boosted classifier and return its
-// validation AUC, and the results are fed back to the optimiser.
+// Distributed hyperparameter optimisation, as in the paper: each iteration a proposer (Bayesian optimisation, or
+// random search as the baseline) suggests a batch of points, the batch is ONE task whose jobs each train a random
+// forest (ml-random-forest) and return its validation AUC, and the results are fed back to the proposer.
 //
-//   pando run examples/hpo/hpo.ts#optimize              3 iterations × 8 points
-//   pando run examples/hpo/hpo.ts#optimize 10 20        the paper's 10 iterations × 20 points
+//   pando run examples/hpo/hpo.ts#optimize                   3 iterations × 8 points, Bayesian optimisation
+//   pando run examples/hpo/hpo.ts#optimize 10 20             the paper's 10 iterations × 20 points
+//   pando run examples/hpo/hpo.ts#optimize 10 20 1 random    the same budget spent on random search
 import { work, workflow } from "pando";
+import { auc } from "./auc.js";
 import { BayesOpt, type Dimension, type Point } from "./bayesopt.js";
 import { makeDataset, splitDataset } from "./dataset.js";
-import { auc, trainGbdt, type GbdtParams } from "./gbdt.js";
+import { trainForest, type ForestParams } from "./forest.js";
+import { RandomSearch } from "./random-search.js";
 
-/** The search space of the classifier's hyperparameters. */
+/** The search space of the forest's hyperparameters. */
 export const SPACE: Dimension[] = [
-  { name: "learningRate", low: 0.01, high: 0.5, log: true },
-  { name: "maxDepth", low: 1, high: 8, integer: true },
-  { name: "nEstimators", low: 10, high: 200, integer: true, log: true },
-  { name: "subsample", low: 0.5, high: 1 },
-  { name: "minSamplesLeaf", low: 1, high: 100, integer: true, log: true },
-  { name: "lambda", low: 0.001, high: 10, log: true },
+  { name: "nEstimators", low: 2, high: 32, integer: true, log: true },
+  { name: "maxDepth", low: 1, high: 16, integer: true },
+  { name: "minNumSamples", low: 1, high: 64, integer: true, log: true },
+  { name: "maxFeatures", low: 0.1, high: 1 },
 ];
 
+/** Events the forest is trained on, by default. The library's split search grows with their square: see README.md. */
+export const DEFAULT_TRAIN_EVENTS = 400;
+/** Events the AUC is measured on: many, since predicting is cheap and a precise AUC makes a less noisy objective. */
+export const VALIDATION_EVENTS = 4000;
+/** The same for every job, so every point is judged on the same events. */
+const DATA_SEED = 42;
+/** The forest's own seed (bootstrap samples, features per tree), fixed so that a point always scores the same. */
+const FOREST_SEED = 7;
+
 export interface DataOptions {
-  /** Events generated for each evaluation (half for training, half for validation). */
-  events: number;
-  /** Seed of the generated dataset: the same for every job, so all points see the same data. */
+  trainEvents: number;
+  validationEvents: number;
+  /** Seed of the generated dataset and of its split. */
   dataSeed: number;
 }
 
-function params(point: Point): GbdtParams {
-  const p = (name: keyof GbdtParams) => point[name] ?? Number.NaN;
-  return {
-    learningRate: p("learningRate"),
-    maxDepth: p("maxDepth"),
-    nEstimators: p("nEstimators"),
-    subsample: p("subsample"),
-    minSamplesLeaf: p("minSamplesLeaf"),
-    lambda: p("lambda"),
-  };
+/** What one job returns: the objective, and what the evaluation cost. */
+export interface Evaluation {
+  /** ROC AUC of the forest's score on the validation events. */
+  auc: number;
+  /** Wall time of the evaluation in the job: generating the events, training, scoring. */
+  seconds: number;
 }
 
-/** One evaluation: train with these hyperparameters and return the validation AUC. */
+function forestParams(point: Point): ForestParams {
+  const p = (name: keyof ForestParams) => point[name] ?? Number.NaN;
+  return { nEstimators: p("nEstimators"), maxDepth: p("maxDepth"), minNumSamples: p("minNumSamples"), maxFeatures: p("maxFeatures") };
+}
+
+/** One evaluation: train a forest with these hyperparameters and measure its validation AUC. */
 export const evaluate = work(
   { name: "hpo.evaluate", mapResults: true, maxAttempts: 3 },
-  async (point: Point, data: DataOptions): Promise<number> => {
-    const { train, validation } = splitDataset(makeDataset({ n: data.events, seed: data.dataSeed }), 0.5, data.dataSeed);
-    const model = trainGbdt(train, params(point), 7);
-    return auc(
-      validation.features.map((f) => model.predict(f)),
-      validation.labels,
-    );
+  async (point: Point, data: DataOptions): Promise<Evaluation> => {
+    const started = performance.now();
+    const events = data.trainEvents + data.validationEvents;
+    const { train, validation } = splitDataset(makeDataset({ n: events, seed: data.dataSeed }), data.validationEvents / events, data.dataSeed);
+    const forest = trainForest(train, forestParams(point), FOREST_SEED);
+    return { auc: auc(forest.signalScores(validation.features), validation.labels), seconds: (performance.now() - started) / 1000 };
   },
 );
 
+export const STRATEGIES = ["bayes", "random"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export interface SearchOptions {
+  iterations: number;
+  /** Points per iteration: the jobs of each iteration's task. */
+  points: number;
+  /** Seed of the proposer. */
+  seed: number;
+  strategy: Strategy;
+  trainEvents: number;
+}
+
 export interface Iteration {
   iteration: number;
-  /** The server's task of this iteration. */
+  /** The server's task of this iteration (null when run outside a workflow). */
   taskId: number | null;
   bestInBatch: number;
   bestSoFar: number;
   failed: number;
+  /** Wall time the proposer took, in the driver, to suggest this iteration's points. */
+  proposeSeconds: number;
+}
+
+export interface SearchResult {
+  strategy: Strategy;
+  bestAuc: number | null;
+  bestParams: ForestParams | null;
+  evaluations: number;
+  history: Iteration[];
+}
+
+function checkOptions(o: SearchOptions): void {
+  const problems: string[] = [];
+  const atLeast = (name: "iterations" | "points" | "trainEvents", min: number) => {
+    if (!(Number.isInteger(o[name]) && o[name] >= min)) problems.push(`${name} must be a whole number of at least ${min} (got ${JSON.stringify(o[name])})`);
+  };
+  atLeast("iterations", 1);
+  atLeast("points", 1);
+  atLeast("trainEvents", 100);
+  if (!Number.isInteger(o.seed)) problems.push(`seed must be a whole number (got ${JSON.stringify(o.seed)})`);
+  if (!STRATEGIES.includes(o.strategy)) problems.push(`strategy must be ${STRATEGIES.map((s) => `"${s}"`).join(" or ")} (got ${JSON.stringify(o.strategy)})`);
+  if (problems.length > 0) throw new RangeError(problems.join("; "));
+}
+
+/**
+ * The optimisation loop: one task of `points` jobs per iteration. Called from a workflow's body, so that other
+ * workflows (compare.ts) can run it too.
+ */
+export async function search(options: SearchOptions): Promise<SearchResult> {
+  checkOptions(options);
+  const { iterations, points, seed, strategy, trainEvents } = options;
+  const proposer = strategy === "bayes" ? new BayesOpt(SPACE, { seed }) : new RandomSearch(SPACE, { seed });
+  const data: DataOptions = { trainEvents, validationEvents: VALIDATION_EVENTS, dataSeed: DATA_SEED };
+  const history: Iteration[] = [];
+  for (let i = 1; i <= iterations; i++) {
+    const proposing = performance.now();
+    const entries = proposer.suggest(points).map((p) => [p, data] as [Point, DataOptions]);
+    const proposeSeconds = (performance.now() - proposing) / 1000;
+    const run = evaluate.map(entries); // one task of `points` jobs
+    const results = await run;
+    let bestInBatch = Number.NEGATIVE_INFINITY;
+    for (const entry of entries) {
+      const value = results.get(entry)?.auc ?? Number.NaN; // a failed job registers as NaN (ignored)
+      proposer.register(entry[0], value);
+      if (value > bestInBatch) bestInBatch = value;
+    }
+    const bestSoFar = proposer.best()?.value ?? Number.NaN;
+    history.push({ iteration: i, taskId: run.taskId, bestInBatch, bestSoFar, failed: results.failed.length, proposeSeconds });
+  }
+  const best = proposer.best();
+  return {
+    strategy,
+    bestAuc: best?.value ?? null,
+    bestParams: best ? forestParams(best.point) : null,
+    evaluations: proposer.observations.length,
+    history,
+  };
 }
 
 export const optimize = workflow(
   { name: "hpo.optimize" },
-  async (iterations = 3, points = 8, seed = 1, events = 4000) => {
-    const bo = new BayesOpt(SPACE, { seed });
-    const data: DataOptions = { events, dataSeed: 42 };
-    const history: Iteration[] = [];
-    for (let i = 1; i <= iterations; i++) {
-      const entries = bo.suggest(points).map((p) => [p, data] as [Point, DataOptions]);
-      const run = evaluate.map(entries); // one task of `points` jobs
-      const results = await run;
-      let bestInBatch = Number.NEGATIVE_INFINITY;
-      for (const entry of entries) {
-        const value = results.get(entry) ?? Number.NaN; // a failed job registers as NaN (ignored)
-        bo.register(entry[0], value);
-        if (value > bestInBatch) bestInBatch = value;
-      }
-      history.push({ iteration: i, taskId: run.taskId, bestInBatch, bestSoFar: bo.best()?.value ?? Number.NaN, failed: results.failed.length });
-    }
-    const best = bo.best();
-    return { bestAuc: best?.value ?? null, bestParams: best ? params(best.point) : null, history };
-  },
+  async (iterations = 3, points = 8, seed = 1, strategy: Strategy = "bayes", trainEvents = DEFAULT_TRAIN_EVENTS): Promise<SearchResult> =>
+    search({ iterations, points, seed, strategy, trainEvents }),
 );
