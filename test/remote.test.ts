@@ -129,6 +129,16 @@ describe("remote workflows: the driver runs on a pilot", () => {
     expect(r.value).toEqual({ driver: { token: null, server: null }, job: { token: null, server: null } });
   });
 
+  it("a script that submits its workflow at the top level runs it once: the driver's pilot does not submit again", async () => {
+    const before = (await cluster.api("GET", "/api/v1/workflows?name=submit.main")).body.workflows.length as number;
+    const r = await runDriver("test/fixtures/submit-script.ts", [], { url: cluster.url, token: cluster.credentials.userToken });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("tripled: [3,6,9]");
+    const after = (await cluster.api("GET", "/api/v1/workflows?name=submit.main")).body.workflows as Array<{ status: string; mode: string }>;
+    expect(after).toHaveLength(before + 1);
+    expect(after[0]).toMatchObject({ status: "finished", mode: "remote" });
+  });
+
   describe("a token scoped to one workflow", () => {
     let mine: number;
     let scoped: string;
@@ -244,4 +254,5 @@ describe("asCompleted in a remote driver", () => {
     expect(value.ended).toEqual([...value.ended].sort((a, b) => a - b));
     expect(value.values).toEqual([0, 1, 2, 3]);
   });
+
 });

@@ -131,13 +131,15 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
     return new WorkflowHandle(id, env.client);
   };
 
-  const wf = ((...args: unknown[]) => {
+  /** A worker imports the module only for its registrations: a call or submission at its top level must not run there. */
+  const importedForRegistrations = (): boolean => {
     const loading = registry().loading;
-    if (loading.active) {
-      // A worker imports the module only for its registrations: the driver must not run again there.
-      loading.onDriverCall?.();
-      return new Promise<never>(() => undefined);
-    }
+    if (loading.active) loading.onDriverCall?.();
+    return loading.active;
+  };
+
+  const wf = ((...args: unknown[]) => {
+    if (importedForRegistrations()) return new Promise<never>(() => undefined);
     if (options.distributed === false) {
       const ctx: RunContext = {
         workflowId: null,
@@ -158,7 +160,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
     return runDistributed(args);
   }) as unknown as Workflow<Fn>;
   Object.defineProperties(wf, {
-    submit: { value: (...args: unknown[]) => submit(args) },
+    submit: { value: (...args: unknown[]) => (importedForRegistrations() ? new Promise<never>(() => undefined) : submit(args)) },
     workflowName: { value: name },
     options: { value: Object.freeze({ ...options }) },
   });
