@@ -2,15 +2,15 @@
 // large one (1,000 workflows, one task of 100,000 jobs), on SQLite and PostgreSQL. Pages read one page
 // through an index, so the large/small ratio of each latency should stay near 1. Median of 30 calls per
 // endpoint, of 5 loads per page (a full load: the page's code, its API calls, and its first render).
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CLI, startServer, stop, type Server } from "./server-process.js";
 import { median, percentile } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist", "cli", "main.js");
 const PG = join(ROOT, "scripts", "services", "postgres.sh");
 const PORT = 55451;
 const CALLS = 30;
@@ -18,40 +18,11 @@ const JOBS = Number(process.env.PANDO_BENCH_MONITOR_JOBS ?? 100_000);
 const WORKFLOWS = 1000;
 const PAGE_LOADS = 5;
 
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  token: string;
-  pilotToken: string;
-}
-
-function startServer(dataDir: string, db: string | undefined): Promise<Server> {
-  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
-  return new Promise((resolvePromise, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (!m) return;
-      const creds = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as { userToken: string; pilotToken: string };
-      resolvePromise({ proc, url: m[1]!, token: creds.userToken, pilotToken: creds.pilotToken });
-    });
-    proc.once("exit", (code) => reject(new Error(`pando server exited with ${code}`)));
-  });
-}
-
-const stop = (p: ChildProcess) =>
-  new Promise<void>((r) => {
-    if (p.exitCode !== null || p.signalCode !== null) return r();
-    p.once("exit", () => r());
-    p.kill("SIGTERM");
-  });
 
 async function api<T>(s: Server, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${s.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${s.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: { authorization: `Bearer ${s.creds.userToken}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
@@ -64,7 +35,7 @@ async function fill(s: Server, workflows: number, jobs: number): Promise<{ workf
     const { id } = await api<{ id: number }>(s, "POST", "/api/v1/workflows", { name: `bench.empty.${i}` });
     await api(s, "POST", `/api/v1/workflows/${id}/close`, { outcome: i % 10 === 0 ? "threw" : "returned", error: { message: "x" } });
   }
-  const r = spawnSync(process.execPath, [CLI, "run", "bench/monitor-load.ts#fill", String(jobs), "--json", "--quiet", "--server", s.url, "--token", s.token], {
+  const r = spawnSync(process.execPath, [CLI, "run", "bench/monitor-load.ts#fill", String(jobs), "--json", "--quiet", "--server", s.url, "--token", s.creds.userToken], {
     cwd: ROOT,
     encoding: "utf8",
   });
@@ -124,7 +95,7 @@ async function pageLatencies(browser: Browser, s: Server, ids: { workflowId: num
   ];
   const out: Record<string, { p50: number; p95: number }> = {};
   try {
-    await page.goto(`${s.url}/#token=${s.token}`);
+    await page.goto(`${s.url}/#token=${s.creds.userToken}`);
     await page.waitForSelector("[data-testid=workflow-row]");
     for (const [name, hash, ready] of pages) {
       const samples: number[] = [];
@@ -155,7 +126,7 @@ async function measure(browser: Browser, db: (name: string) => string | undefine
     const pilots = [0, 1].map((p) =>
       spawn(process.execPath, [CLI, "pilot", "--server", server.url, "--slots", "1", "--cache-dir", join(dir, `cache-${p}`)], {
         stdio: "ignore",
-        env: { ...process.env, PANDO_TOKEN: server.pilotToken, PANDO_LOG_LEVEL: "warn" },
+        env: { ...process.env, PANDO_TOKEN: server.creds.pilotToken, PANDO_LOG_LEVEL: "warn" },
       }),
     );
     try {

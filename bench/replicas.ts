@@ -2,43 +2,17 @@
 // same no-op benchmarks (bench/pando-noop.ts) through `pando run --server`. Two pilots in every setup; with
 // two replicas, one pilot on each and the driver on the first. Median of PANDO_BENCH_REPEAT runs.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { CLI, startServer, stop, type Server } from "./server-process.js";
 import { median } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist", "cli", "main.js");
 const PG = join(ROOT, "scripts", "services", "postgres.sh");
 const PORT = 55450;
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  creds: { userToken: string; pilotToken: string };
-}
-
-function startServer(dataDir: string, db: string | undefined): Promise<Server> {
-  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
-  return new Promise((resolvePromise, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolvePromise({ proc, url: m[1]!, creds: JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) });
-    });
-    proc.once("exit", (code) => reject(new Error(`pando server exited with ${code}`)));
-  });
-}
-
-const stop = (p: ChildProcess) =>
-  new Promise<void>((r) => {
-    if (p.exitCode !== null || p.signalCode !== null) return r();
-    p.once("exit", () => r());
-    p.kill("SIGTERM");
-  });
 
 function driver<T>(server: Server, target: string, arg: number): T {
   const r = spawnSync(process.execPath, [CLI, "run", `bench/pando-noop.ts#${target}`, String(arg), "--json", "--quiet", "--server", server.url, "--token", server.creds.userToken], {

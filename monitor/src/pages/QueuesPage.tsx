@@ -211,15 +211,7 @@ export function QueuesPage() {
             </table>
           </div>
         )}
-        <Pager
-          page={pages.page}
-          hasOlder={pilots.data?.next != null}
-          onNewer={pages.newer}
-          onOlder={() => {
-            const next = pilots.data?.next;
-            if (next !== undefined && next !== null) pages.older(next);
-          }}
-        />
+        <Pager page={pages.page} next={pilots.data?.next} onNewer={pages.newer} onOlder={pages.older} />
       </section>
       <section class="panel">
         <h2>Pilots started by the server</h2>

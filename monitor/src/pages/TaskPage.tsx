@@ -203,15 +203,7 @@ export function TaskPage({ id }: { id: number }) {
         ) : (
           <JobsTable jobs={jobs.data.jobs} now={now} />
         )}
-        <Pager
-          page={pages.page}
-          hasOlder={jobs.data?.next != null}
-          onNewer={pages.newer}
-          onOlder={() => {
-            const next = jobs.data?.next;
-            if (next !== undefined && next !== null) pages.older(next);
-          }}
-        />
+        <Pager page={pages.page} next={jobs.data?.next} onNewer={pages.newer} onOlder={pages.older} />
       </section>
     </section>
   );

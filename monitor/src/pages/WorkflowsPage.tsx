@@ -139,15 +139,7 @@ export function WorkflowsPage() {
           </table>
         </div>
       )}
-      <Pager
-        page={pages.page}
-        hasOlder={listing.data?.next != null}
-        onNewer={pages.newer}
-        onOlder={() => {
-          const next = listing.data?.next;
-          if (next !== undefined && next !== null) pages.older(next);
-        }}
-      />
+      <Pager page={pages.page} next={listing.data?.next} onNewer={pages.newer} onOlder={pages.older} />
     </section>
   );
 }

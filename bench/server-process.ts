@@ -1,0 +1,34 @@
+// A `pando server` process for the benchmarks that run against real servers (replicas, monitor).
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export const CLI = join(resolve(import.meta.dirname, ".."), "dist", "cli", "main.js");
+
+export interface Server {
+  proc: ChildProcess;
+  url: string;
+  creds: { userToken: string; pilotToken: string };
+}
+
+/** Starts a server on a free port with its own data directory, on SQLite or the given PostgreSQL database. */
+export function startServer(dataDir: string, db: string | undefined): Promise<Server> {
+  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
+  return new Promise((resolvePromise, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolvePromise({ proc, url: m[1]!, creds: JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) });
+    });
+    proc.once("exit", (code) => reject(new Error(`pando server exited with ${code}`)));
+  });
+}
+
+export const stop = (p: ChildProcess) =>
+  new Promise<void>((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) return r();
+    p.once("exit", () => r());
+    p.kill("SIGTERM");
+  });
