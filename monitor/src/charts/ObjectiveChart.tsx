@@ -3,6 +3,7 @@ import { formatNumber } from "../format.js";
 import { objectivePlot, sampleValues } from "../objective.js";
 import { linearScale, niceAxis, niceStep } from "../scale.js";
 import { MARGIN, plotRight, WIDTH } from "./geometry.js";
+import { YTicks } from "./YTicks.js";
 
 const HEIGHT = 240;
 /** Points drawn per iteration at most: enough to see the spread, light for tasks of thousands of jobs. */
@@ -28,14 +29,7 @@ export function ObjectiveChart({ series }: { series: ObjectiveSeries }) {
       </p>
       <figure class="chart-box">
         <svg class="chart objective" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${plot.label} per iteration`}>
-          {axis.ticks.map((v) => (
-            <g key={v} class="tick">
-              <line x1={MARGIN.left} x2={plotRight} y1={y(v)} y2={y(v)} />
-              <text x={MARGIN.left - 6} y={y(v) + 4} text-anchor="end">
-                {v.toFixed(axis.decimals)}
-              </text>
-            </g>
-          ))}
+          <YTicks ticks={axis.ticks} decimals={axis.decimals} y={y} left={MARGIN.left} right={plotRight} />
           {plot.iterations.map((it) => (
             <g key={it.taskId}>
               {(it.iteration - 1) % every === 0 && (

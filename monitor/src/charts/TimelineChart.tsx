@@ -1,6 +1,7 @@
 import type { TimelineView } from "../../../src/core/protocol.js";
 import { formatOffset, linearScale, niceAxis, timeTicks } from "../scale.js";
 import { MARGIN, plotRight, WIDTH } from "./geometry.js";
+import { YTicks } from "./YTicks.js";
 
 const HEIGHT = 200;
 
@@ -27,14 +28,7 @@ export function TimelineChart({ timeline }: { timeline: TimelineView }) {
   return (
     <figure class="chart-box">
       <svg class="chart timeline" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="jobs running over time" data-testid="timeline">
-        {axis.ticks.map((v) => (
-          <g key={v} class="tick">
-            <line x1={MARGIN.left} x2={plotRight} y1={y(v)} y2={y(v)} />
-            <text x={MARGIN.left - 6} y={y(v) + 4} text-anchor="end">
-              {v.toFixed(axis.decimals)}
-            </text>
-          </g>
-        ))}
+        <YTicks ticks={axis.ticks} decimals={axis.decimals} y={y} left={MARGIN.left} right={plotRight} />
         {timeTicks(end - start).map((offset) => (
           <text key={offset} class="tick" x={toX(start + offset)} y={HEIGHT - MARGIN.bottom + 16} text-anchor="middle">
             {formatOffset(offset)}
