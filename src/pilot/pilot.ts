@@ -65,8 +65,6 @@ const RUNNING_REPORT_DELAY_MS = 100;
 const DEPTH_WINDOW_MS = 20;
 
 const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
-/** The server did not answer at all (as opposed to answering with an error). */
-const unreachable = (err: unknown) => !(err instanceof PandoApiError) || err.code === "unreachable";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const MEMORY_CHECK_MS = 500;
@@ -93,9 +91,11 @@ function residentMb(pid: number): number | undefined {
  * heartbeats until the server has acknowledged the job's final state.
  */
 export class Pilot implements ExecutorEvents {
-  private http: HttpTransport;
-  /** The server's replicas this pilot may talk to (--server a,b,…): it moves to the next when one is unreachable. */
-  private readonly servers: string[];
+  /**
+   * To the server, or its replicas (--server a,b,…): a replica that cannot be reached is left for the next;
+   * they share the database, so this pilot, its id and the jobs it holds are the same there.
+   */
+  private readonly http: HttpTransport;
   private readonly cache: BundleCache;
   private readonly depth: JobDepth;
   private readonly held = new Map<string, Held>();
@@ -127,8 +127,9 @@ export class Pilot implements ExecutorEvents {
   private publisher: ResultPublisher | undefined;
 
   constructor(private readonly options: PilotOptions) {
-    this.servers = options.server.split(",").map((u) => u.trim()).filter(Boolean);
-    this.http = new HttpTransport(this.servers[0]!, options.token);
+    this.http = new HttpTransport(options.server, options.token, (server) =>
+      this.log.warn({ pilot: this.id, server }, "moved to another server replica"),
+    );
     this.cache = new BundleCache(options.cacheDir);
     this.environments = new Environments(join(options.cacheDir, "envs"), (hash) => this.fetchBlob(hash), options.log);
     this.depth = new JobDepth(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
@@ -202,9 +203,8 @@ export class Pilot implements ExecutorEvents {
   private async acquireOnce(): Promise<void> {
     const controller = new AbortController();
     this.acquiring = controller;
-    const http = this.http;
     try {
-      const res = await http.json<AcquireResponse>(
+      const res = await this.http.json<AcquireResponse>(
         "POST",
         `/api/v1/pilots/${this.id}/acquire`,
         { capacity: this.stopping ? 0 : this.capacity(), published: this.published(), waitMs: ACQUIRE_WAIT_MS },
@@ -215,13 +215,13 @@ export class Pilot implements ExecutorEvents {
       for (const job of res.jobs) this.accept(job);
     } catch (err) {
       if (controller.signal.aborted) return;
-      await this.onServerError(err, "acquire", http);
+      await this.onServerError(err, "acquire");
     } finally {
       this.acquiring = undefined;
     }
   }
 
-  private async onServerError(err: unknown, what: string, http?: HttpTransport): Promise<void> {
+  private async onServerError(err: unknown, what: string): Promise<void> {
     if (err instanceof PandoApiError && err.code === "pilot_ended") {
       this.log.warn({ pilot: this.id }, "the server declared this pilot ended; dropping its jobs and registering again");
       this.dropEverything();
@@ -229,23 +229,7 @@ export class Pilot implements ExecutorEvents {
       return;
     }
     this.log.warn({ err: err instanceof Error ? err.message : String(err), what }, "server request failed; retrying");
-    if (http && unreachable(err)) this.leaveReplica(http);
     await sleep(1000);
-  }
-
-  /**
-   * A replica that cannot be reached is left for the next one: they share the database, so this pilot, its
-   * id and the jobs it holds are the same there. Only the replica in use is left (several requests to it may
-   * fail at once).
-   */
-  private leaveReplica(http: HttpTransport): void {
-    if (this.servers.length < 2 || http !== this.http) return;
-    const current = this.servers.indexOf(this.http.baseUrl);
-    const next = this.servers[(current + 1) % this.servers.length]!;
-    const old = this.http;
-    this.http = new HttpTransport(next, this.options.token);
-    void old.close().catch(() => undefined);
-    this.log.warn({ pilot: this.id, server: next }, "moved to another server replica");
   }
 
   private dropEverything(): void {
@@ -569,9 +553,8 @@ export class Pilot implements ExecutorEvents {
     while (this.pending.length > 0) {
       const batch = await this.publish(this.takeBatch());
       if (batch.length === 0) continue;
-      const http = this.http;
       try {
-        const res = await http.json<ReportResponse>("POST", `/api/v1/pilots/${this.id}/report`, { updates: batch });
+        const res = await this.http.json<ReportResponse>("POST", `/api/v1/pilots/${this.id}/report`, { updates: batch });
         for (const u of batch) if (u.state !== "running") this.held.delete(keyOf(u));
         if (res.ignored > 0) this.log.debug({ ignored: res.ignored }, "the server ignored stale updates");
       } catch (err) {
@@ -580,7 +563,7 @@ export class Pilot implements ExecutorEvents {
           return;
         }
         this.pending.unshift(...batch);
-        await this.onServerError(err, "report", http);
+        await this.onServerError(err, "report");
       }
     }
   }
@@ -651,20 +634,15 @@ export class Pilot implements ExecutorEvents {
 
   private async heartbeat(): Promise<void> {
     if (this.stopping) return;
-    const http = this.http;
     try {
       const held = [...this.held.values()].map((h) => ({ jobId: h.job.jobId, attempt: h.job.attempt }));
-      const res = await http.json<HeartbeatResponse>("POST", `/api/v1/pilots/${this.id}/heartbeat`, { held });
+      const res = await this.http.json<HeartbeatResponse>("POST", `/api/v1/pilots/${this.id}/heartbeat`, { held });
       this.handleCommands(res.commands);
       this.forgetRecorded(res.held);
       this.reportUnrecorded();
     } catch (err) {
       if (err instanceof PandoApiError && err.code === "pilot_ended") await this.onServerError(err, "heartbeat");
-      else {
-        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "heartbeat failed");
-        // Heartbeats keep the pilot alive: a replica that cannot take them is left at once.
-        if (unreachable(err)) this.leaveReplica(http);
-      }
+      else this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "heartbeat failed");
     }
   }
 

@@ -42,6 +42,8 @@ export class HttpTransport {
   constructor(
     servers: string,
     private readonly token: string,
+    /** Told the replica requests go to from now on, when one could not be reached. */
+    private readonly onMove?: (url: string) => void,
   ) {
     this.urls = servers
       .split(",")
@@ -84,17 +86,21 @@ export class HttpTransport {
   ): Promise<unknown> {
     const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
     for (let delay = 50, tried = 1; ; tried++) {
+      const url = this.baseUrl;
       try {
         return await this.once(method, path, body, contentType, options, raw);
       } catch (err) {
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
-        const failed = this.baseUrl;
-        this.current = (this.current + 1) % this.urls.length;
+        // Requests failing together on one replica move on once, not once each (which could land on it again).
+        if (this.baseUrl === url) {
+          this.current = (this.current + 1) % this.urls.length;
+          this.onMove?.(this.baseUrl);
+        }
         // The other replicas are tried at once; after a whole round, wait before the next.
         if (tried % this.urls.length !== 0) continue;
         if (Date.now() + delay > deadline) {
-          throw new PandoApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.length > 1 ? this.urls.join(", ") : failed} (${code})`);
+          throw new PandoApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
         }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 1000);
