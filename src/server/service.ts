@@ -224,7 +224,7 @@ export class Service {
     void this.store.workflows
       .refreshIfClosed(workflowIds)
       .then(() => {
-        for (const id of new Set(workflowIds)) this.notifier.notify(`workflow:${id}`);
+        for (const id of new Set(workflowIds)) this.workflowChanged(id);
       })
       .catch((err: unknown) => this.log.error({ err }, "re-deriving workflow statuses failed"));
   }
