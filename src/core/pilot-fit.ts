@@ -22,6 +22,8 @@ export function pilotRequest(q: QueueDefinition): { cpus: number; memoryMb: numb
 }
 
 const mib = (n: number) => `${n} MiB`;
+/** "a", "a and b", "a, b and c". */
+const andList = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
 
 /**
  * Why no node could ever run a pilot of this queue, as one line naming the queue, what a pilot asks, the
@@ -68,7 +70,7 @@ export function pilotFitProblem(q: QueueDefinition, nodes: readonly BatchNode[],
   // Each need fits some node, but no node has all of them at once.
   if (fixes.length === 0) fixes.push("one node has the CPUs and the memory a pilot asks for together");
   return (
-    `${head}: each pilot asks ${system} for ${asks.join(", ")}, but ${has.join(" and ")}; ` +
+    `${head}: each pilot asks ${system} for ${andList(asks)}, but ${has.join(" and ")}; ` +
     `change the queue so that ${fixes.join(" and ")} (fewer slotsPerPilot, more maxPilots), or name a partition with larger nodes in slurm.partition`
   );
 }
