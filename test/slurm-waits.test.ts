@@ -182,7 +182,7 @@ describe("work that cannot start on Slurm", () => {
   });
 
   it("refuses to start with a queue no node can hold, in one line saying what the pilot asks, the largest node and what to change", () => {
-    const { dir, file } = queuesFile([{ name: "local" }, { name: "huge", backend: "slurm", cores: 64, maxPilots: 2, slotsPerPilot: 2 }]);
+    const { dir, file } = queuesFile([{ name: "local" }, { name: "huge", backend: "slurm", cores: 1024, maxPilots: 2, slotsPerPilot: 2 }]);
     try {
       const r = spawnSync(process.execPath, [CLI, "server", "--port", "0", "--data-dir", dir, "--queues-file", file], {
         encoding: "utf8",
@@ -196,7 +196,7 @@ describe("work that cannot start on Slurm", () => {
       const cpus = availableParallelism();
       expect(lines[0]).toMatch(
         new RegExp(
-          "^pando: queue 'huge' can never start a pilot: each pilot asks Slurm for 128 CPUs \\(cores 64 × slotsPerPilot 2\\), " +
+          "^pando: queue 'huge' can never start a pilot: each pilot asks Slurm for 2048 CPUs \\(cores 1024 × slotsPerPilot 2\\), " +
             `but the largest node of the default partition 'debug' \\(\\S+\\) has ${cpus} CPUs and 2000 MiB; ` +
             `change the queue so that cores × slotsPerPilot is at most ${cpus} \\(fewer slotsPerPilot, more maxPilots\\)`,
         ),
