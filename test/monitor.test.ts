@@ -3,38 +3,13 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/chromium.js";
 import { CLI, ROOT, runDriver, startCluster, type Cluster, type DriverRun } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
 const SCREENSHOTS = join(ROOT, "test-artifacts", "monitor");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Chromium from scripts/services/chromium.sh; a missing or broken browser fails the test and says why. */
-async function launchChromium(): Promise<Browser> {
-  const found = spawnSync(join(ROOT, "scripts", "services", "chromium.sh"), ["path"], { encoding: "utf8" });
-  if (found.status !== 0) {
-    throw new Error(`the monitor's browser test needs Chromium, and none was found: ${found.stderr.trim() || found.error?.message}`);
-  }
-  const executablePath = found.stdout.trim();
-  try {
-    // playwright gives the browser a temporary profile of its own and removes it on close.
-    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
-  } catch (err) {
-    throw new Error(`Chromium (${executablePath}) did not start for the monitor's browser test: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-  }
-}
 
 describe("the web monitor", () => {
   let cluster: Cluster;

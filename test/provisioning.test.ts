@@ -79,8 +79,13 @@ describe("provisioning pilots on a real Slurm", () => {
   });
   afterAll(async () => {
     await cluster?.stop();
-    spawnSync(SLURM, ["down"]);
-    rmSync(markers, { recursive: true, force: true });
+    try {
+      // The stopped server cancelled its pilots' batch jobs: none is left for `slurm.sh down` to find.
+      await until("squeue to list none of the server's jobs", () => (ourJobs().length === 0 ? true : undefined), 30_000);
+    } finally {
+      spawnSync(SLURM, ["down"]);
+      rmSync(markers, { recursive: true, force: true });
+    }
   });
 
   it("runs a workflow on a Slurm queue and a local queue at once; Slurm pilots appear in squeue and go away when idle", async () => {

@@ -2,6 +2,12 @@
 # A single-node Slurm cluster on 127.0.0.1 for the tests and a first try: install (Debian slurm-wlm), up,
 # down, status, env. Runs as root (SlurmUser=root); no systemd needed.
 #   scripts/services/slurm.sh up          then: eval "$(scripts/services/slurm.sh env)"
+#   scripts/services/slurm.sh down        cancels the jobs left in it (and waits for them), then stops it
+# Its one node has this machine's CPUs (nproc) and 2000 MB of memory, in partition debug (no time limit): a
+# queue's pilot asks for cores × slotsPerPilot CPUs and memory.max × slotsPerPilot of memory, and must fit.
+# Ports: slurmctld listens on PANDO_SLURMCTLD_PORT (default 6817), slurmd on PANDO_SLURMD_PORT (default 6818);
+# set them (for up, and the same for down) when a Slurm of the machine already uses those. State, logs and
+# slurm.conf under $PANDO_SERVICES_DIR/slurm (default .pando/services/slurm in the checkout).
 # Slurm 22.05 binds its sockets to the wildcard address whatever it is told; a small LD_PRELOAD shim
 # (compiled here, once) rewrites those binds to loopback, so nothing listens beyond 127.0.0.1.
 set -euo pipefail
@@ -110,7 +116,22 @@ case "$cmd" in
     ;;
   down)
     if [ -f "$conf" ]; then
-      SLURM_CONF="$conf" timeout 10 scontrol shutdown >/dev/null 2>&1 || true
+      export SLURM_CONF="$conf"
+      # A batch step still running when slurmd stops keeps its slurmstepd alive for good, waiting for a
+      # daemon to report to: jobs are cancelled, and waited for, before the daemons go.
+      if running; then
+        jobs=$(timeout 10 squeue -h -o %i 2>/dev/null || true)
+        if [ -n "$jobs" ]; then
+          echo "cancelling jobs left in slurm: $(echo $jobs)"
+          # shellcheck disable=SC2086
+          timeout 10 scancel $jobs || true
+          for _ in $(seq 1 300); do
+            [ -z "$(timeout 3 squeue -h -o %i 2>/dev/null)" ] && break
+            sleep 0.1
+          done
+        fi
+      fi
+      timeout 10 scontrol shutdown >/dev/null 2>&1 || true
       for f in slurmctld.pid slurmd.pid; do
         [ -f "$dir/$f" ] || continue
         pid=$(cat "$dir/$f")

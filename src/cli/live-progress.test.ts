@@ -75,6 +75,14 @@ describe("renderLive", () => {
     ]);
   });
 
+  it("says why a running task's jobs do not start", () => {
+    const lines = renderLive(
+      { title: "workflow 1 (w)", tasks: [task({ taskId: 4, waiting: "the 1 pilot of queue 'cluster' is pending in Slurm — BeginTime" })], elapsedMs: 0, remainingMs: undefined },
+      200,
+    );
+    expect(lines[2]).toMatch(/ 0\/20 finished, 0 running, 0 failed · waits: the 1 pilot of queue 'cluster' is pending in Slurm — BeginTime$/);
+  });
+
   it("waits for the first task without an ETA, and has none either once the known jobs have ended", () => {
     expect(renderLive({ title: "workflow 1 (w)", tasks: [], elapsedMs: 300, remainingMs: undefined }, 80)).toEqual([
       "workflow 1 (w) · 300ms elapsed · ETA –",

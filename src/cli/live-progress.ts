@@ -13,6 +13,8 @@ export interface LiveTask {
   /** Held by pilots now. */
   running: number;
   done: boolean;
+  /** Why its jobs do not run (the server's `pendingReason`), when something other than their turn holds them. */
+  waiting?: string | null;
 }
 
 export interface LiveView {
@@ -94,9 +96,8 @@ export function renderLive(view: LiveView, width: number, maxTaskLines = 8): str
   const open = view.tasks.filter((t) => !t.done);
   const shown = open.length > maxTaskLines ? open.slice(0, maxTaskLines - 1) : open;
   for (const t of shown) {
-    lines.push(
-      `  task ${t.taskId} ${t.work} ${bar(t.finished + t.failed, t.nJobs)} ${t.finished}/${t.nJobs} finished, ${t.running} running, ${t.failed} failed`,
-    );
+    const counts = `${t.finished}/${t.nJobs} finished, ${t.running} running, ${t.failed} failed`;
+    lines.push(`  task ${t.taskId} ${t.work} ${bar(t.finished + t.failed, t.nJobs)} ${counts}${t.waiting ? ` · waits: ${t.waiting}` : ""}`);
   }
   if (shown.length < open.length) lines.push(`  … and ${open.length - shown.length} more running tasks`);
   return lines.map((l) => truncate(l, Math.max(width - 1, 10)));

@@ -49,6 +49,30 @@ describe("Progress off a terminal", () => {
     expect(text()).toBe("warning: careful\n");
   });
 
+  it("says when a task's jobs cannot start once the server has shown the same reason twice, and when they can again", () => {
+    const { out, text } = stream(false);
+    const progress = new Progress(out, false);
+    const view = (status: string, pendingReason: string | null) =>
+      ({ tasks: [{ id: 5, kind: "work", work: "evaluate", status, nJobs: 4, nFinished: 0, nFailed: 0, nCancelled: 0, nRunning: 0, pendingReason }] }) as unknown as WorkflowView;
+    const held = "the 1 pilot of queue 'cluster' is pending in Slurm — BeginTime: its start time has not come (--begin)";
+    // A reason seen once may be a pilot taking a moment to start; brokerage's reason is the driver's to say.
+    progress.observe(view("running", held));
+    progress.observe(view("pending", "no queue can take this task"));
+    progress.observe(view("pending", "no queue can take this task"));
+    expect(text()).toBe("");
+    progress.observe(view("running", held));
+    progress.observe(view("running", held));
+    progress.observe(view("running", held));
+    expect(text()).toBe(`warning: task 5 (evaluate) waits: ${held}\n`);
+    const loud = stream(false);
+    const shown = new Progress(loud.out);
+    shown.observe(view("running", held));
+    shown.observe(view("running", held));
+    shown.observe(view("running", null));
+    shown.observe(view("running", null));
+    expect(loud.text()).toBe(`warning: task 5 (evaluate) waits: ${held}\ntask 5 (evaluate) no longer waits\n`);
+  });
+
   it("stays plain on a terminal that cannot move its cursor", () => {
     vi.stubEnv("TERM", "dumb");
     expect(new Progress(stream(true).out).live).toBe(false);

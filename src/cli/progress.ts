@@ -20,6 +20,8 @@ export class Progress {
   private readonly reported = new Map<number, TaskProgress>();
   /** What the server showed last: the jobs pilots hold, and tasks with no result yet. */
   private readonly seen = new Map<number, LiveTask>();
+  /** Why tasks wait, as the server showed it the last time, and as announced in the log. */
+  private readonly waits = new Map<number, { seen: string | null; announced: string | null }>();
   private readonly started: number;
   private readonly rate: CompletionRate;
   /** Whether the live display is drawn. */
@@ -91,8 +93,30 @@ export class Progress {
         failed: t.nFailed + t.nCancelled,
         running: t.nRunning ?? 0,
         done: FINAL_TASK_STATUSES.has(t.status),
+        waiting: t.pendingReason ?? null,
       });
+      this.noticeWait(t);
     }
+  }
+
+  /**
+   * Says in the log when a running task's jobs cannot start (all its queue's pilots pending in the batch
+   * system, say) — once the server has shown the same reason twice in a row, so that a pilot taking a
+   * moment to start is not reported — and when they can again. A pending task's brokerage reason is said
+   * by the driver when it submits the task.
+   */
+  private noticeWait(t: WorkflowView["tasks"][number]): void {
+    const reason = t.status === "running" ? (t.pendingReason ?? null) : null;
+    const wait = this.waits.get(t.id) ?? { seen: null, announced: null };
+    if (reason !== null && reason === wait.seen && reason !== wait.announced) {
+      this.warn(`task ${t.id} (${t.work}) waits: ${reason}`);
+      wait.announced = reason;
+    } else if (reason === null && wait.announced !== null) {
+      this.line(`task ${t.id} (${t.work}) no longer waits`);
+      wait.announced = null;
+    }
+    wait.seen = reason;
+    this.waits.set(t.id, wait);
   }
 
   /** The driver's counts where it has them (they are what the run has received), the server's otherwise. */
@@ -102,7 +126,7 @@ export class Progress {
       const server = this.seen.get(id);
       const driver = this.reported.get(id);
       if (!driver) return server!;
-      return { ...driver, running: driver.done ? 0 : (server?.running ?? 0) };
+      return { ...driver, running: driver.done ? 0 : (server?.running ?? 0), waiting: driver.done ? null : server?.waiting };
     });
   }
 

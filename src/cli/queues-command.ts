@@ -6,9 +6,21 @@ import { table } from "./format.js";
 const limit = (w: { min: number; max: number }, unit: (n: number) => string) =>
   w.min === 0 && w.max === 0 ? "any" : `${w.min ? unit(w.min) : "0"}–${w.max ? unit(w.max) : "∞"}`;
 
-function queuesTable(queues: readonly QueueView[]): string {
-  return table(
-    ["QUEUE", "BACKEND", "STATUS", "CORES", "MEMORY", "WALLTIME", "PILOTS", "QUEUED", "RUNNING"],
+/** The server's limit on the queue's pilots; "by hand" when it starts none (maxPilots 0). */
+const maxPilots = (q: QueueView) => (q.maxPilots === 0 ? "by hand" : String(q.maxPilots));
+
+/** Pilots the server started that have not registered yet, with how many of them the batch system holds pending. */
+const starting = (q: QueueView) =>
+  q.startingPilots === 0 ? "-" : q.pendingPilots === 0 ? String(q.startingPilots) : `${q.startingPilots} (${q.pendingPilots} pending)`;
+
+/**
+ * The queues, one a row: PILOTS are the registered pilots serving the queue, whoever started them (hand-started
+ * ones count too); STARTING the pilots the server submitted that have not registered yet; MAX the most the
+ * server keeps, or "by hand". Under the table, why the batch system holds pending pilots.
+ */
+export function queuesText(queues: readonly QueueView[]): string {
+  const rows = table(
+    ["QUEUE", "BACKEND", "STATUS", "CORES", "MEMORY", "WALLTIME", "PILOTS", "STARTING", "MAX", "QUEUED", "RUNNING"],
     queues.map((q) => [
       q.name,
       q.backend,
@@ -16,11 +28,17 @@ function queuesTable(queues: readonly QueueView[]): string {
       String(q.cores),
       limit(q.memoryMb, (n) => `${n}MiB`),
       limit(q.walltimeMs, (n) => `${Math.round(n / 1000)}s`),
-      `${q.pilots}/${q.maxPilots}`,
+      String(q.pilots),
+      starting(q),
+      maxPilots(q),
       String(q.queued),
       String(q.running),
     ]),
   );
+  const waits = queues
+    .filter((q) => q.pendingPilots > 0)
+    .map((q) => `${q.name}: ${q.pendingPilots} pilot${q.pendingPilots === 1 ? "" : "s"} pending in ${q.backend} — ${q.pendingReason ?? "no reason given"}`);
+  return waits.length === 0 ? rows : `${rows}\n\n${waits.join("\n")}`;
 }
 
 /** `pando queues`: the queues with their status and load. */
@@ -28,7 +46,7 @@ export async function listQueuesCommand(flags: ClientFlags): Promise<void> {
   const http = transportFor(flags);
   try {
     const queues = await http.json<QueueView[]>("GET", "/api/v1/queues");
-    process.stdout.write(flags.json ? `${JSON.stringify(queues)}\n` : `${queuesTable(queues)}\n`);
+    process.stdout.write(flags.json ? `${JSON.stringify(queues)}\n` : `${queuesText(queues)}\n`);
   } finally {
     await http.close();
   }

@@ -32,7 +32,7 @@ export interface RunFlags extends ServerFlags {
 }
 
 const REMOTE_POLL_MS = 1000;
-/** How often a terminal's live display asks the server which jobs pilots hold. */
+/** How often the run asks the server which jobs pilots hold and why tasks wait (the live display, the waits it says). */
 const RUNNING_POLL_MS = 1000;
 
 /** Follows a remote workflow's tasks on the progress display until the workflow ends; returns its view. */
@@ -56,8 +56,9 @@ async function followRemote(handle: WorkflowHandle<unknown>, client: PandoClient
 }
 
 /**
- * Feeds the live display the server's view of the local workflows running here (the driver itself only
- * learns of jobs as they end). Returns the function that stops it.
+ * Feeds the progress the server's view of the local workflows running here (the driver itself only learns
+ * of jobs as they end): the live display on a terminal, and anywhere the tasks whose jobs cannot start.
+ * Returns the function that stops it.
  */
 function watchRunning(client: PandoClient, progress: Progress, workflows: () => number[]): () => void {
   let busy = false;
@@ -162,7 +163,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   };
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
-  const stopWatching = progress.live ? watchRunning(client, progress, runs.active) : () => undefined;
+  const stopWatching = watchRunning(client, progress, runs.active);
   // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
   const place = (b: Bundle) =>
     new BundleCache(

@@ -89,7 +89,12 @@ export interface WorkerView {
   backend: string;
   batchId: string | null;
   status: "submitted" | "running" | "ended";
+  /** Why it ended. */
   reason: string | null;
+  /** While alive, what its backend last said of its job: waiting in the batch queue, or started; null before the server asked. */
+  batchState: "pending" | "running" | null;
+  /** While its job is pending, the batch system's reason, explained ("Resources: the nodes it fits are busy; …"). */
+  pendingReason: string | null;
   pilotId: number | null;
   createdAt: number;
   endedAt: number | null;
@@ -110,7 +115,14 @@ export interface QueueView {
   pilotIdleMs: number;
   queued: number;
   running: number;
+  /** Registered pilots serving the queue now, whether the server started them or they were started by hand. */
   pilots: number;
+  /** Pilots the server started that have not registered yet (pending in the batch system, or starting). */
+  startingPilots: number;
+  /** Of those, the ones the batch system holds pending. */
+  pendingPilots: number;
+  /** Why the batch system holds them: its reasons, explained; null when none is pending. */
+  pendingReason: string | null;
 }
 
 export const workflowQuerySchema = z.object({

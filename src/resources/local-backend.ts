@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { PILOT_CLI, pilotArgs, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
+import { PILOT_CLI, pilotArgs, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
 
 /**
  * Pilots as child processes of the server, connected by an IPC channel so that none outlives it. The
@@ -29,11 +29,17 @@ export class LocalBackend implements PilotBackend {
     }
   }
 
-  async alive(batchIds: readonly string[]): Promise<Set<string>> {
-    return new Set(batchIds.filter((id) => {
-      const p = this.processes.get(id);
-      return p !== undefined && p.exitCode === null && p.signalCode === null;
-    }));
+  /** A local pilot never waits for resources: it runs from the moment it is started until it exits. */
+  async status(batchIds: readonly string[]): Promise<Map<string, BatchStatus>> {
+    const running: BatchStatus = { state: "running", reason: null };
+    return new Map(
+      batchIds
+        .filter((id) => {
+          const p = this.processes.get(id);
+          return p !== undefined && p.exitCode === null && p.signalCode === null;
+        })
+        .map((id) => [id, running]),
+    );
   }
 
   async cancel(batchId: string): Promise<void> {

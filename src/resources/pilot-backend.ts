@@ -13,13 +13,29 @@ export interface PilotLaunch {
   logDir: string;
 }
 
+/** A pilot's batch job as its backend sees it. */
+export interface BatchStatus {
+  /** "pending": waiting in the batch system's queue; "running": started (its pilot may still be registering). */
+  state: "pending" | "running";
+  /** While pending, the batch system's reason, explained ("BeginTime: its start time has not come (--begin)"). */
+  reason: string | null;
+}
+
 /** Where a queue's pilots run: local child processes, or jobs of a batch system. */
 export interface PilotBackend {
   /** Starts a pilot; returns its batch id (a process id, a Slurm job id). */
   submit(launch: PilotLaunch): Promise<string>;
-  /** Which of these batch ids are still alive (queued or running); throws if the backend cannot tell. */
-  alive(batchIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * The status of those of these batch ids still alive (pending or running); an id left out has ended.
+   * Throws if the backend cannot tell.
+   */
+  status(batchIds: readonly string[]): Promise<Map<string, BatchStatus>>;
   cancel(batchId: string): Promise<void>;
+  /**
+   * Why no node of the backend could ever run a pilot of this queue, or undefined when one can; throws when
+   * the backend cannot be asked. Absent where the backend cannot tell (local pilots always start).
+   */
+  fitProblem?(queue: QueueDefinition): Promise<string | undefined>;
   /** Stops watching (and, for local processes, stops them). */
   close(): Promise<void>;
 }

@@ -1,33 +1,77 @@
 import type { Logger } from "pino";
 import { provisioningPlan } from "../core/provisioning.js";
+import type { QueueDefinition } from "../core/queue-config.js";
+import type { WorkerView } from "../core/protocol.js";
 import type { Store } from "../store/store.js";
 import { LocalBackend } from "./local-backend.js";
 import type { PilotBackend } from "./pilot-backend.js";
 import { SlurmBackend } from "./slurm-backend.js";
 
+export type Backends = Record<QueueDefinition["backend"], PilotBackend>;
+
+/** One backend of each kind, shared by the start-up check and the provisioner. */
+export function createBackends(): Backends {
+  return { local: new LocalBackend(), slurm: new SlurmBackend() };
+}
+
+/**
+ * Refuses a queue whose pilots no node of its backend could ever run (they would wait in the batch queue
+ * forever): throws with one line naming the queue, what a pilot asks, the largest node and what to change.
+ * Queues whose pilots are started by hand (maxPilots 0) are not checked. A backend that cannot be asked
+ * (sinfo unreachable) does not stop the server: its queues are returned as warnings, and their pilots'
+ * pending reasons show later in `pando queues` and on the tasks.
+ */
+export async function checkQueuesFit(queues: readonly QueueDefinition[], backends: Backends): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const q of queues) {
+    const backend = backends[q.backend];
+    if (q.maxPilots === 0 || !backend.fitProblem) continue;
+    let problem: string | undefined;
+    try {
+      problem = await backend.fitProblem(q);
+    } catch (err) {
+      warnings.push(
+        `cannot check that the pilots of queue '${q.name}' fit a node (${(err as Error).message}); starting anyway — ` +
+          "if they cannot, `pando queues` and its tasks show the batch system's reason",
+      );
+      continue;
+    }
+    if (problem) throw new Error(problem);
+  }
+  return warnings;
+}
+
 export interface ProvisionerOptions {
   serverUrl: string;
   pilotToken: string;
   dataDir: string;
+  backends: Backends;
   /** A pilot whose batch job ended while the server still counted it as running: its jobs are retried. */
   onPilotGone(pilotId: number, reason: string): Promise<void>;
+  /** Workers of these queues changed their batch state (pending, running, ended): views of their tasks may change. */
+  onWorkersChanged(queues: readonly string[]): void;
 }
 
 /**
  * Harvester's role: keeps pilots on every queue with `maxPilots` > 0, in proportion to its queued jobs;
- * notices pilots that died in the batch system; cancels pilots still starting that nothing waits for.
- * Pilots leave by themselves after the queue's idle lifetime.
+ * records what the batch system says of each (pending and why, running); notices pilots that died in the
+ * batch system; cancels pilots still starting that nothing waits for. Pilots leave by themselves after the
+ * queue's idle lifetime, and the batch jobs this server submitted are cancelled when it stops.
  */
 export class Provisioner {
-  private readonly backends: Record<string, PilotBackend> = { local: new LocalBackend(), slurm: new SlurmBackend() };
+  private readonly backends: Backends;
   /** Queues whose last submission failed, and until when to leave them be (no submission storm). */
   private readonly backoff = new Map<string, number>();
+  /** Batch jobs this process submitted and has not seen end, by backend: cancelled when it stops. */
+  private readonly submitted = new Map<PilotBackend, Set<string>>();
 
   constructor(
     private readonly store: Store,
     private readonly options: ProvisionerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.backends = options.backends;
+  }
 
   async tick(): Promise<void> {
     const queues = (await this.store.queues.list()).filter((q) => q.definition.maxPilots > 0);
@@ -35,7 +79,7 @@ export class Provisioner {
     const load = await this.store.queues.load();
     for (const q of queues) {
       const def = q.definition;
-      const backend = this.backends[def.backend]!;
+      const backend = this.backends[def.backend];
       let live = await this.store.workers.live(def.name);
       live = await this.reconcile(backend, live);
       const starting = live.filter((w) => w.pilotId === null);
@@ -48,28 +92,42 @@ export class Provisioner {
       });
       for (const w of starting.slice(starting.length - plan.cancelStarting)) {
         if (w.batchId) await backend.cancel(w.batchId).catch(() => undefined);
+        if (w.batchId) this.submitted.get(backend)?.delete(w.batchId);
         await this.store.workers.end(w.id, "cancelled: no job waits for it any more");
+        this.options.onWorkersChanged([def.name]);
       }
       if (plan.start > 0 && (this.backoff.get(def.name) ?? 0) <= Date.now()) await this.start(backend, q.definition, plan.start);
     }
   }
 
-  /** Ends the workers their backend no longer knows; returns those still alive. */
-  private async reconcile(backend: PilotBackend, live: Awaited<ReturnType<Store["workers"]["live"]>>) {
+  /**
+   * Records what the backend says of each worker's job (pending and why, or running), ends the workers it
+   * no longer knows, and returns those still alive.
+   */
+  private async reconcile(backend: PilotBackend, live: WorkerView[]): Promise<WorkerView[]> {
     const withBatch = live.filter((w) => w.batchId !== null);
-    let alive: Set<string>;
+    let statuses: Awaited<ReturnType<PilotBackend["status"]>>;
     try {
-      alive = await backend.alive(withBatch.map((w) => w.batchId!));
+      statuses = await backend.status(withBatch.map((w) => w.batchId!));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "cannot list the batch system's jobs; trying again later");
       return live;
     }
     const still = [];
+    const changed = new Set<string>();
     for (const w of live) {
-      if (w.batchId === null || alive.has(w.batchId)) {
+      const status = w.batchId === null ? undefined : statuses.get(w.batchId);
+      if (w.batchId === null || status) {
+        if (status && (status.state !== w.batchState || status.reason !== w.pendingReason)) {
+          await this.store.workers.setBatchStatus(w.id, status.state, status.reason);
+          this.log.debug({ queue: w.queue, worker: w.id, batch: w.batchId, ...status }, "pilot's batch job changed state");
+          changed.add(w.queue);
+        }
         still.push(w);
         continue;
       }
+      this.submitted.get(backend)?.delete(w.batchId);
+      changed.add(w.queue);
       const pilot = w.pilotId === null ? undefined : await this.store.dispatch.pilot(w.pilotId);
       if (pilot?.status === "running") {
         const reason = `its ${w.backend} job ${w.batchId} ended while the pilot held jobs (cancelled, preempted or failed)`;
@@ -80,10 +138,11 @@ export class Provisioner {
         await this.store.workers.end(w.id, pilot ? "its pilot exited" : "ended before its pilot registered");
       }
     }
+    if (changed.size > 0) this.options.onWorkersChanged([...changed]);
     return still;
   }
 
-  private async start(backend: PilotBackend, queue: Parameters<PilotBackend["submit"]>[0]["queue"], n: number): Promise<void> {
+  private async start(backend: PilotBackend, queue: QueueDefinition, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const workerId = await this.store.workers.create(queue.name, queue.backend);
       try {
@@ -96,9 +155,13 @@ export class Provisioner {
           logDir: `${this.options.dataDir}/logs`,
         });
         await this.store.workers.setBatchId(workerId, batchId);
+        let mine = this.submitted.get(backend);
+        if (!mine) this.submitted.set(backend, (mine = new Set()));
+        mine.add(batchId);
         this.log.info({ queue: queue.name, worker: workerId, batch: batchId }, "pilot submitted");
       } catch (err) {
         await this.store.workers.end(workerId, (err as Error).message);
+        this.options.onWorkersChanged([queue.name]);
         this.backoff.set(queue.name, Date.now() + 30_000);
         this.log.error({ queue: queue.name, err: (err as Error).message }, "could not start a pilot; trying again in 30 s");
         return;
@@ -106,7 +169,22 @@ export class Provisioner {
     }
   }
 
+  /**
+   * Cancels the batch jobs this process submitted that are still pending or running (local pilots stop with
+   * their backend): a stopped server leaves no pilot holding a node or a place in the batch queue. Their
+   * workers are left as they are: the next server to reconcile them finds their jobs gone and retries what
+   * their pilots held, without spending attempts.
+   */
   async close(): Promise<void> {
+    for (const [backend, ids] of this.submitted) {
+      const cancelled = await Promise.allSettled([...ids].map((id) => backend.cancel(id)));
+      const failed = cancelled.filter((r) => r.status === "rejected");
+      if (failed.length > 0) {
+        this.log.warn({ failed: failed.length, err: String((failed[0] as PromiseRejectedResult).reason) }, "could not cancel pilots' batch jobs");
+      }
+      if (ids.size > 0) this.log.info({ jobs: [...ids] }, "batch jobs of this server's pilots cancelled");
+      ids.clear();
+    }
     await Promise.all(Object.values(this.backends).map((b) => b.close()));
   }
 }

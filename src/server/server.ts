@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
-import { defaultQueue, parseQueuesFile } from "../core/queue-config.js";
-import { Provisioner } from "../resources/provisioner.js";
+import { defaultQueue, parseQueuesFile, type QueueDefinition } from "../core/queue-config.js";
+import { checkQueuesFit, createBackends, Provisioner } from "../resources/provisioner.js";
 import { describePostgres } from "../store/postgres.js";
 import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
@@ -40,20 +40,27 @@ function readQueuesFile(path: string): string {
 }
 
 /**
- * Declares the queues of the queues file; without a file, the default queue is a plain local queue. A file
- * without the default queue makes its first queue the default.
+ * The queues of the queues file; without a file, the default queue is a plain local queue. A file without
+ * the default queue makes its first queue the default.
  */
-async function declareQueues(store: Store, config: ServerConfig): Promise<void> {
+function queuesOf(config: ServerConfig): QueueDefinition[] {
   const declared = config.queuesFile
     ? parseQueuesFile(readQueuesFile(config.queuesFile), config.queuesFile)
     : [defaultQueue(config.defaultQueue)];
   if (!declared.some((q) => q.name === config.defaultQueue)) config.defaultQueue = declared[0]!.name;
-  await store.queues.declare(declared);
+  return declared;
 }
 
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" });
+  const queues = queuesOf(config);
+  // A queue whose pilots no node can hold is refused before anything starts; one that cannot be checked is said.
+  const backends = createBackends();
+  for (const warning of await checkQueuesFit(queues, backends)) {
+    log.warn(warning);
+    process.stderr.write(`pando: ${warning}\n`);
+  }
   // Credentials, logs and the bundle cache live in the data directory, whatever the database.
   mkdirSync(config.dataDir, { recursive: true });
   const limits = { maxSystemRetries: config.maxSystemRetries };
@@ -64,7 +71,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   let bus: ReplicaBus | undefined;
   const leases = new Leases(config.databaseUrl);
   try {
-    await declareQueues(store, config);
+    await store.queues.declare(queues);
     const credentials = await ensureLocalCredentials(store, config.dataDir, userInfo().username);
     const notifier = new Notifier();
     const service = new Service(store, config, notifier, log);
@@ -98,7 +105,10 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
         serverUrl: url,
         pilotToken: credentials.pilotToken,
         dataDir: config.dataDir,
+        backends,
         onPilotGone: (pilotId, reason) => service.pilotGone(pilotId, reason),
+        onWorkersChanged: (changed) =>
+          void service.workersChanged(changed).catch((err: unknown) => log.error({ err }, "announcing pilot changes failed")),
       },
       log,
     );

@@ -37,6 +37,7 @@ import {
   type WorkflowView,
 } from "../core/protocol.js";
 import { callHash } from "../core/call-hash.js";
+import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
@@ -60,6 +61,7 @@ const TOKENS_REVOKED_TOPIC = "tokens";
 export const PROGRESS_TOPIC = "progress";
 const PILOT_CACHE_MS = 1_000;
 const QUEUE_CACHE_MS = 1_000;
+const QUEUE_PILOTS_CACHE_MS = 1_000;
 
 type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
 
@@ -87,6 +89,7 @@ export class Service {
   private readonly bundles = new Set<string>();
   private queues: { records: QueueRecord[]; until: number } | undefined;
   private load: { byQueue: Map<string, { queued: number; running: number }>; until: number } | undefined;
+  private pilotsByQueue: { byQueue: Map<string, QueuePilots>; until: number } | undefined;
   /** Pilot rows read on every acquire and report; a pilot's end is applied here at once. */
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
   private readonly startedAt = Date.now();
@@ -553,6 +556,7 @@ export class Service {
     if (!view) throw notFound("workflow", workflowId);
     const running = await this.store.monitor.runningByTask(view.tasks.filter((t) => !FINAL_TASK_STATUSES.has(t.status)).map((t) => t.id));
     for (const t of view.tasks) t.nRunning = running.get(t.id) ?? 0;
+    await this.withPendingReasons(view.tasks, running);
     return view;
   }
 
@@ -654,10 +658,76 @@ export class Service {
     return placed;
   }
 
+  /** Every queue's pilots: registered, starting, pending in the batch system and why; read at most once a second. */
+  private async queuePilots(): Promise<Map<string, QueuePilots>> {
+    const now = Date.now();
+    if (this.pilotsByQueue && this.pilotsByQueue.until > now) return this.pilotsByQueue.byQueue;
+    const [records, running, unregistered] = await Promise.all([
+      this.queueRecords(),
+      this.store.dispatch.runningPilotsByQueue(),
+      this.store.workers.unregisteredByQueue(),
+    ]);
+    const byQueue = new Map<string, QueuePilots>();
+    for (const r of records) {
+      const d = r.definition;
+      const u = unregistered.get(d.name);
+      const pilots: QueuePilots = {
+        queue: d.name,
+        backend: d.backend,
+        maxPilots: d.maxPilots,
+        running: running.get(d.name) ?? 0,
+        starting: u?.starting ?? 0,
+        pending: u?.pending ?? [],
+        submitError: null,
+      };
+      // Only a queue with no pilot at all can be waiting on a submission that failed.
+      if (d.maxPilots > 0 && pilots.running === 0 && pilots.starting === 0 && pilots.pending.length === 0) {
+        pilots.submitError = await this.store.workers.lastSubmitError(d.name);
+      }
+      byQueue.set(d.name, pilots);
+    }
+    this.pilotsByQueue = { byQueue, until: now + QUEUE_PILOTS_CACHE_MS };
+    return byQueue;
+  }
+
+  /**
+   * Sets the reason each running task's jobs wait, when its queue has no pilot that could take them (all
+   * pending in the batch system, none submittable, none started); pending tasks keep brokerage's. The jobs
+   * pilots hold are counted only for tasks that would otherwise show a reason.
+   */
+  private async withPendingReasons(tasks: readonly TaskView[], held?: ReadonlyMap<number, number>): Promise<void> {
+    const open = tasks.filter((t) => t.status === "running");
+    if (open.length === 0) return;
+    const pilots = await this.queuePilots();
+    const wait = (t: TaskView, heldJobs: number) => ({
+      status: t.status,
+      brokerageReason: t.pendingReason,
+      queuedJobs: t.nJobs - t.nFinished - t.nFailed - t.nCancelled - heldJobs,
+      heldJobs,
+    });
+    const waiting = open.filter((t) => taskPendingReason(wait(t, 0), pilots.get(t.queue)) !== null);
+    if (waiting.length === 0) return;
+    const byTask = held ?? (await this.store.monitor.runningByTask(waiting.map((t) => t.id)));
+    for (const t of waiting) t.pendingReason = taskPendingReason(wait(t, byTask.get(t.id) ?? 0), pilots.get(t.queue));
+  }
+
+  /**
+   * The provisioner saw pilots of these queues change in the batch system (pending, running, ended): the
+   * queue listings and the tasks waiting there read differently now.
+   */
+  async workersChanged(queues: readonly string[]): Promise<void> {
+    this.pilotsByQueue = undefined;
+    this.notifier.notify(PROGRESS_TOPIC);
+    for (const id of await this.store.queues.tasksWaiting(queues)) this.notifier.notify(`task:${id}`);
+  }
+
   async listQueues(_p: Principal): Promise<QueueView[]> {
-    const [records, load, pilots] = await Promise.all([this.queueRecords(), this.store.queues.load(), this.store.dispatch.runningPilotsByQueue()]);
+    this.pilotsByQueue = undefined;
+    const [records, load, pilots] = await Promise.all([this.queueRecords(), this.store.queues.load(), this.queuePilots()]);
     return records.map((r) => {
       const d = r.definition;
+      const own = pilots.get(d.name);
+      const pending = own?.pending ?? [];
       return {
         name: d.name,
         backend: d.backend,
@@ -670,7 +740,10 @@ export class Service {
         pilotIdleMs: d.pilotIdle,
         queued: load.get(d.name)?.queued ?? 0,
         running: load.get(d.name)?.running ?? 0,
-        pilots: pilots.get(d.name) ?? 0,
+        pilots: own?.running ?? 0,
+        startingPilots: (own?.starting ?? 0) + pending.reduce((n, x) => n + x.count, 0),
+        pendingPilots: pending.reduce((n, x) => n + x.count, 0),
+        pendingReason: pending.length > 0 ? pendingSummary(pending) : null,
       };
     });
   }
@@ -770,6 +843,7 @@ export class Service {
     await this.authorizeTask(p, taskId);
     const view = await this.store.tasks.get(taskId);
     if (!view) throw notFound("task", taskId);
+    await this.withPendingReasons([view]);
     return view;
   }
 

@@ -59,6 +59,19 @@ export class QueueStore {
     }
     return load;
   }
+
+  /** The tasks with jobs waiting for a pilot on these queues. */
+  async tasksWaiting(queues: readonly string[]): Promise<number[]> {
+    if (queues.length === 0) return [];
+    const rows = await this.ctx.db
+      .selectFrom("jobs")
+      .select("task_id")
+      .distinct()
+      .where("state", "=", "activated")
+      .where("queue", "in", [...queues])
+      .execute();
+    return rows.map((r) => r.task_id);
+  }
 }
 
 /** A queue record as brokerage sees it, with its load. */

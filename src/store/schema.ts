@@ -158,6 +158,10 @@ export interface WorkersTable {
   /** "submitted" (not registered yet), "running" (its pilot registered), "ended". */
   status: string;
   reason: string | null;
+  /** What the backend last said of its job: "pending" or "running"; null before it was asked. */
+  batch_state: string | null;
+  /** While pending, the backend's reason (explained). */
+  batch_reason: string | null;
   created_at: number;
   ended_at: number | null;
 }

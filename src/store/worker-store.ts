@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import type { QueuePilots } from "../core/pending-reason.js";
 import type { WorkerView } from "../core/protocol.js";
 import type { WorkersTable } from "./schema.js";
 import type { StoreContext } from "./store.js";
@@ -25,6 +26,49 @@ export class WorkerStore {
     await this.ctx.db.updateTable("workers").set({ status: "running" }).where("id", "=", id).where("status", "=", "submitted").execute();
   }
 
+  /** What the backend says of the worker's job now. */
+  async setBatchStatus(id: number, state: "pending" | "running", reason: string | null): Promise<void> {
+    await this.ctx.db
+      .updateTable("workers")
+      .set({ batch_state: state, batch_reason: reason })
+      .where("id", "=", id)
+      .where("status", "!=", "ended")
+      .execute();
+  }
+
+  /**
+   * The workers of each queue that have not registered their pilot yet, by what the batch system says of
+   * them: pending (by reason) or starting.
+   */
+  async unregisteredByQueue(): Promise<Map<string, Pick<QueuePilots, "starting" | "pending">>> {
+    const rows = await this.ctx.db
+      .selectFrom("workers")
+      .select(["queue", "batch_state", "batch_reason", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("status", "=", "submitted")
+      .groupBy(["queue", "batch_state", "batch_reason"])
+      .execute();
+    const byQueue = new Map<string, { starting: number; pending: Array<{ reason: string | null; count: number }> }>();
+    for (const r of rows) {
+      let entry = byQueue.get(r.queue);
+      if (!entry) byQueue.set(r.queue, (entry = { starting: 0, pending: [] }));
+      if (r.batch_state === "pending") entry.pending.push({ reason: r.batch_reason, count: Number(r.n) });
+      else entry.starting += Number(r.n);
+    }
+    return byQueue;
+  }
+
+  /** Why the queue's latest worker could not be submitted, if it could not (it ended with no batch id). */
+  async lastSubmitError(queue: string): Promise<string | null> {
+    const last = await this.ctx.db
+      .selectFrom("workers")
+      .select(["batch_id", "status", "reason"])
+      .where("queue", "=", queue)
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return last && last.status === "ended" && last.batch_id === null ? last.reason : null;
+  }
+
   async end(id: number, reason: string): Promise<void> {
     await this.ctx.db
       .updateTable("workers")
@@ -45,6 +89,8 @@ export class WorkerStore {
         "workers.batch_id",
         "workers.status",
         "workers.reason",
+        "workers.batch_state",
+        "workers.batch_reason",
         "workers.created_at",
         "workers.ended_at",
         "pilots.id as pilot_id",
@@ -72,6 +118,8 @@ function toView(r: Selectable<WorkersTable> & { pilot_id: number | null }): Work
     batchId: r.batch_id,
     status: r.status as WorkerView["status"],
     reason: r.reason,
+    batchState: r.status === "ended" ? null : (r.batch_state as WorkerView["batchState"]),
+    pendingReason: r.status !== "ended" && r.batch_state === "pending" ? r.batch_reason : null,
     pilotId: r.pilot_id,
     createdAt: r.created_at,
     endedAt: r.ended_at,

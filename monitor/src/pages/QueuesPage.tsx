@@ -31,6 +31,8 @@ function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
             <th>Memory</th>
             <th>Walltime</th>
             <th class="num">Pilots</th>
+            <th>Starting</th>
+            <th class="num">Max pilots</th>
             <th class="num">Slots / pilot</th>
             <th class="num">Queued</th>
             <th class="num">Running</th>
@@ -47,10 +49,16 @@ function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
               <td class="num">{q.cores}</td>
               <td>{rangeText(q.memoryMb, (n) => `${formatCount(n)} MiB`)}</td>
               <td>{rangeText(q.walltimeMs, (n) => formatDuration(n))}</td>
-              <td class="num">
-                {q.pilots}
-                {q.maxPilots > 0 && ` / ${q.maxPilots}`}
+              <td class="num">{q.pilots}</td>
+              <td data-testid="queue-starting">
+                {q.startingPilots === 0 ? "—" : q.startingPilots}
+                {q.pendingPilots > 0 && (
+                  <div class="note" data-testid="queue-pending">
+                    {q.pendingPilots} pending in {q.backend}: {q.pendingReason}
+                  </div>
+                )}
               </td>
+              <td class="num">{q.maxPilots === 0 ? "by hand" : q.maxPilots}</td>
               <td class="num">{q.slotsPerPilot}</td>
               <td class="num">{formatCount(q.queued)}</td>
               <td class="num">{formatCount(q.running)}</td>
@@ -76,7 +84,8 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
             <th>Backend</th>
             <th>Batch id</th>
             <th>Status</th>
-            <th>Reason</th>
+            <th>Batch job</th>
+            <th>Reason ended</th>
             <th class="num">Pilot</th>
             <th>Created</th>
             <th>Ended</th>
@@ -84,13 +93,16 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
         </thead>
         <tbody>
           {shown.map((w) => (
-            <tr key={w.id}>
+            <tr key={w.id} data-testid="worker-row">
               <td class="num">{w.id}</td>
               <td>{w.queue}</td>
               <td>{w.backend}</td>
               <td>{w.batchId ?? "—"}</td>
               <td>
                 <StatusBadge entity="worker" status={w.status} />
+              </td>
+              <td class="message" data-testid="worker-batch">
+                {w.batchState === "pending" ? `pending: ${w.pendingReason ?? "no reason given"}` : (w.batchState ?? "")}
               </td>
               <td class="message">{w.reason ?? ""}</td>
               <td class="num">{w.pilotId ?? "—"}</td>

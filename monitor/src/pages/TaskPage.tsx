@@ -153,7 +153,7 @@ export function TaskPage({ id }: { id: number }) {
       {summary.error && <Problem error={summary.error} />}
       {t.pendingReason && (
         <p class="note" data-testid="pending-reason">
-          Waiting for a queue: {t.pendingReason}
+          Waiting: {t.pendingReason}
         </p>
       )}
       <Facts

@@ -61,7 +61,11 @@ function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number })
               <td class="num">{t.seq ?? "—"}</td>
               <td>
                 <StatusBadge entity="task" status={t.status} />
-                {t.pendingReason && <div class="note">{t.pendingReason}</div>}
+                {t.pendingReason && (
+                  <div class="note" data-testid="task-pending-reason">
+                    {t.pendingReason}
+                  </div>
+                )}
               </td>
               <td>{t.queue}</td>
               <td class="num">{formatCount(t.nJobs)}</td>
