@@ -62,7 +62,9 @@ addServerOptions(
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8720),
 ).action(async (flags: ServerFlags & { host: string; port: number }) => {
   const config = { ...serverConfigFrom(flags), host: flags.host, port: flags.port };
-  const server = await startServer(config, pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }));
+  // Written at once (the log is a few lines a minute): its start-up line comes before the two below, as the docs show.
+  const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: true }));
+  const server = await startServer(config, log);
   process.stdout.write(`pando server listening on ${server.url}\ncredentials: ${credentialsPath(config.dataDir)}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once("SIGINT", stop);

@@ -207,8 +207,9 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   const stopWatching = progress.live ? watchRunning(client, progress, runs.active) : () => undefined;
-  // --json: stdout holds the JSON alone; what the driver prints goes to stderr.
-  const stdout = flags.json ? reserveStdout() : { write: (text: string) => void process.stdout.write(text), restore: () => undefined };
+  // --json with #export: stdout holds the result's JSON alone; what the driver prints goes to stderr. A program
+  // run for its top-level code prints its own results, so its stdout stays its own.
+  const stdout = flags.json && exportName !== undefined ? reserveStdout() : { write: (text: string) => void process.stdout.write(text), restore: () => undefined };
   let workflowsCalled = 0;
   // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
   const place = (b: Bundle) =>
