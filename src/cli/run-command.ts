@@ -18,7 +18,7 @@ import { parseWorkflowArg } from "./parse.js";
 import { Progress } from "./progress.js";
 import { describeRunError, UsageError } from "./run-errors.js";
 import { serverConfigFrom, type ServerFlags } from "./server-options.js";
-import { reserveStdout } from "./stdout-reserve.js";
+import { reserveStdout, type ReservedStdout } from "./stdout-reserve.js";
 
 export interface RunFlags extends ServerFlags {
   server?: string;
@@ -209,7 +209,10 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   const stopWatching = progress.live ? watchRunning(client, progress, runs.active) : () => undefined;
   // --json with #export: stdout holds the result's JSON alone; what the driver prints goes to stderr. A program
   // run for its top-level code prints its own results, so its stdout stays its own.
-  const stdout = flags.json && exportName !== undefined ? reserveStdout() : { write: (text: string) => void process.stdout.write(text), restore: () => undefined };
+  const stdout: ReservedStdout =
+    flags.json && exportName !== undefined
+      ? reserveStdout()
+      : { write: (text) => void process.stdout.write(text), restore: () => undefined };
   let workflowsCalled = 0;
   // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
   const place = (b: Bundle) =>
