@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -226,5 +226,182 @@ describe("the monitoring commands: ls, show, logs, kill, retry and token", () =>
     const elsewhere = pando(["show", String(ids.logs), "--task", String(taskOf(ids.partial!, "picky").id)]);
     expect(elsewhere.status).toBe(2);
     expect(elsewhere.stderr).toMatch(new RegExp(`^pando: task \\d+ belongs to workflow ${ids.partial}, not to workflow ${ids.logs}\n$`));
+  });
+});
+
+describe("pando run's command line: errors, arguments, output and what it tells", () => {
+  const RUN_FIXTURE = "test/fixtures/run-cli.ts";
+  let cluster: Cluster;
+
+  /** Runs `pando <args>` from the repository, with extra environment; waits for its end. */
+  const pando = (args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "", ...env },
+      timeout: 90_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  /** `pando run <target> <args> --server … --token …` on this suite's server. */
+  const run = (target: string, args: string[] = []) =>
+    pando(["run", target, ...args, "--server", cluster.url, "--token", cluster.credentials.userToken]);
+  const startedId = (stderr: string) => Number(/workflow (\d+) \(/.exec(stderr)?.[1]);
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 1, slots: 2 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("prints its version", () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+    const r = pando(["--version"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  });
+
+  it("with --json keeps stdout for the JSON alone: the driver's output goes to stderr; plain words are strings", () => {
+    const r = run(`${RUN_FIXTURE}#chatty`, ["hello", "42", '{"a":[1,"b"]}', '"2024-01-31"', "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${JSON.stringify({ args: ["hello", 42, { a: [1, "b"] }, "2024-01-31"], sized: 2, plain: "X" })}\n`);
+    expect(r.stderr).toContain("the driver talks on stdout\nand writes to it\n");
+  });
+
+  it("shows what a task's jobs asked for, its attempts and priority: in the API, the workflow's tasks and pando show --task", async () => {
+    const r = run(`${RUN_FIXTURE}#chatty`, ["--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const workflow = (await cluster.api("GET", `/api/v1/workflows/${startedId(r.stderr)}`)).body;
+    const sized = workflow.tasks.find((t: { work: string }) => t.work === "sized");
+    const plain = workflow.tasks.find((t: { work: string }) => t.work === "plain");
+    const stated = { cores: 1, memoryMb: 1024, walltimeS: 600, maxAttempts: 2, priority: 7 };
+    expect(sized).toMatchObject(stated);
+    expect(plain).toMatchObject({ cores: 1, memoryMb: 0, walltimeS: 0, maxAttempts: 3, priority: 0 });
+    expect((await cluster.api("GET", `/api/v1/tasks/${sized.id}`)).body).toMatchObject(stated);
+
+    const shown = pando(["show", "--task", String(sized.id), "--server", cluster.url, "--token", cluster.credentials.userToken]);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^cores +1 per job$/m);
+    expect(shown.stdout).toMatch(/^memory +1024 MiB per job$/m);
+    expect(shown.stdout).toMatch(/^walltime +10m00s per job$/m);
+    expect(shown.stdout).toMatch(/^max attempts +2 per job$/m);
+    expect(shown.stdout).toMatch(/^priority +7$/m);
+    const unstated = pando(["show", "--task", String(plain.id), "--server", cluster.url, "--token", cluster.credentials.userToken]);
+    expect(unstated.stdout).toMatch(/^memory +not stated$/m);
+    expect(unstated.stdout).toMatch(/^walltime +not stated$/m);
+    const json = pando(["show", "--task", String(sized.id), "--json", "--server", cluster.url, "--token", cluster.credentials.userToken]);
+    expect(JSON.parse(json.stdout).task).toMatchObject(stated);
+  });
+
+  it("gives an error as one pando: line, the stack with --verbose, and exit code 1", () => {
+    const r = run(`${RUN_FIXTURE}#failsOnce`);
+    expect(r.status).toBe(1);
+    const last = r.stderr.trimEnd().split("\n").at(-1)!;
+    expect(last).toMatch(
+      new RegExp(
+        `^pando: job (\\d+) of task \\d+ failed after 1 attempt: RangeError: 3 is out of range ` +
+          `\\(--verbose prints the stack; pando show --job \\1 --server ${cluster.url} shows it\\)$`,
+      ),
+    );
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+
+    const verbose = run(`${RUN_FIXTURE}#failsOnce`, ["--verbose"]);
+    expect(verbose.status).toBe(1);
+    expect(verbose.stderr).toMatch(/failed after 1 attempt: RangeError: 3 is out of range\nRangeError: 3 is out of range\n\s+at /);
+  });
+
+  it("refuses with exit code 2 a wrong export, a work named instead of a workflow, and an argument that looks like JSON but is not", () => {
+    const missing = run(`${RUN_FIXTURE}#nope`);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`pando: ${RUN_FIXTURE} has no export 'nope' (its workflows: chatty, failsOnce)\n`);
+
+    const aWork = run(`${RUN_FIXTURE}#sized`, ["1"]);
+    expect(aWork.status).toBe(2);
+    expect(aWork.stderr).toBe(
+      `pando: 'sized' in ${RUN_FIXTURE} is a work, not a workflow: a work runs as a task inside a workflow, ` +
+        "so call it from a workflow's body and run that (its workflows: chatty, failsOnce)\n",
+    );
+
+    const malformed = run(`${RUN_FIXTURE}#chatty`, ["fine", '{"eta": 0.1']);
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toMatch(/^pando: argument 2, '\{"eta": 0\.1', looks like JSON but is not valid JSON \(.+\); correct it, or pass it as text in JSON quotes: '"\{\\"eta\\": 0\.1"'\n$/);
+  });
+
+  it("says so, with exit code 2, when the program it ran called no workflow", () => {
+    const r = run("test/fixtures/no-workflow.ts");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      "pando: test/fixtures/no-workflow.ts called no workflow, so nothing ran: name the one to call: " +
+        "pando run test/fixtures/no-workflow.ts#unused [args…] (its workflows: unused)\n",
+    );
+  });
+
+  it("with --detach prints the id alone on stdout and how to follow the workflow on stderr (none with --quiet; JSON with --json)", async () => {
+    const detached = run(`${RUN_FIXTURE}#chatty`, ["--remote", "--detach"]);
+    expect(detached.status, detached.stderr).toBe(0);
+    expect(detached.stdout).toMatch(/^\d+\n$/);
+    const id = Number(detached.stdout);
+    expect(detached.stderr).toContain(`workflow ${id} (chatty) submitted to ${cluster.url}; it runs there without this command. Follow it with:\n`);
+    expect(detached.stderr).toMatch(new RegExp(`^  pando show ${id} --server ${cluster.url} --token <token> +its status, tasks and errors$`, "m"));
+    expect(detached.stderr).toMatch(new RegExp(`^  pando ls --server ${cluster.url} --token <token> +every workflow$`, "m"));
+    expect(detached.stderr).toMatch(new RegExp(`^  ${cluster.url}/#/workflows/${id} +its page in the web monitor`, "m"));
+
+    const quiet = run(`${RUN_FIXTURE}#chatty`, ["--remote", "--detach", "--quiet"]);
+    expect(quiet.stdout).toMatch(/^\d+\n$/);
+    expect(quiet.stderr).toBe("");
+    const json = run(`${RUN_FIXTURE}#chatty`, ["--remote", "--detach", "--json"]);
+    const answer = JSON.parse(json.stdout) as { id: number };
+    expect(answer).toEqual({ id: answer.id, monitorUrl: `${cluster.url}/#/workflows/${answer.id}`, serverUrl: cluster.url });
+
+    for (const wf of [id, Number(quiet.stdout), answer.id]) {
+      await until(`detached workflow ${wf} to finish`, async () =>
+        (await cluster.api("GET", `/api/v1/workflows/${wf}`)).body.status === "finished" ? true : undefined,
+      );
+    }
+  });
+
+  it("prints the start-up lines the docs show, and a run on a data directory its server holds names it and the ways out", async () => {
+    const home = mkdtempSync(join(tmpdir(), "pando-held-"));
+    const server = spawn(process.execPath, [CLI, "server", "--port", "0", "--data-dir", ".pando"], {
+      cwd: home,
+      stdio: ["ignore", "pipe", "pipe"],
+      // SQLite in the data directory, whatever store the suite runs on: that is what a run can find held.
+      env: { ...process.env, PANDO_LOG_LEVEL: "info", PANDO_DB: "", PANDO_BROKER: "" },
+    });
+    try {
+      let out = "";
+      server.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+      const lines = await until("the server's start-up lines", () => (/^credentials: .*\n/m.test(out) ? out.split("\n").slice(0, 3) : undefined));
+      const url = /^pando server listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[1]!)?.[1];
+      expect(url, out).toBeDefined();
+
+      const guide = readFileSync(join(ROOT, "docs", "getting-started.md"), "utf8");
+      const documented = guide
+        .slice(guide.indexOf("pando server --port 8720\n"))
+        .split("\n")
+        .slice(1)
+        .filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("#   ")))
+        .map((l) => l.slice(4));
+      expect(documented).toHaveLength(3);
+      const asDocumented = lines.map((l) => l.replace(url!, "http://127.0.0.1:8720"));
+      const pattern = (doc: string) => new RegExp(`^${doc.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/…/g, "[^,]+")}$`);
+      documented.forEach((doc, i) => expect(asDocumented[i]).toMatch(pattern(doc)));
+
+      const dataDir = join(home, ".pando");
+      const held = pando(["run", `${RUN_FIXTURE}#chatty`, "--data-dir", dataDir, "--pilots", "1"], { PANDO_DB: "" });
+      expect(held.status).toBe(2);
+      expect(held.stderr).toBe(
+        `pando: the data directory ${dataDir} is in use by a Pando server (${url}, pid ${server.pid}): ` +
+          `run on that server with --server ${url}, or give this run a data directory of its own with --data-dir <dir>\n`,
+      );
+    } finally {
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((r) => server.once("exit", r));
+        server.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

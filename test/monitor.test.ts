@@ -77,6 +77,11 @@ describe("the web monitor", () => {
   it("asks for a token, refuses a wrong one with the server's message, and signs in with a pasted one", async () => {
     await page.goto(`${cluster.url}/`);
     await page.getByTestId("sign-in").waitFor();
+    // Where a token comes from: the CLI's commands, not a raw API call.
+    expect(await page.getByTestId("hint-monitor").textContent()).toContain("pando monitor prints a link to this page that signs you in");
+    expect(await page.getByTestId("hint-token-create").textContent()).toContain("pando token create <name> makes a new token of yours");
+    expect(await page.getByTestId("hint-token-create").textContent()).toContain("pando token create <name> --user <you>");
+    expect(await page.getByTestId("sign-in").textContent()).not.toContain("/api/v1/tokens");
     await shot("sign-in");
     await page.getByLabel("Token").fill("pando_not-a-real-token");
     await page.getByTestId("sign-in-button").click();
@@ -153,6 +158,13 @@ describe("the web monitor", () => {
     await page.getByTestId("job-row").first().waitFor();
     expect(await page.getByTestId("job-row").count()).toBe(5);
     expect(await page.getByTestId("fact-failed").locator("dd").textContent()).toBe("1");
+    // What each job asked for, and how it is tried and dispatched.
+    const fact = (name: string) => page.getByTestId(`fact-${name}`).locator("dd").textContent();
+    expect(await fact("cores")).toBe("1 per job");
+    expect(await fact("memory")).toBe("1,024 MiB per job");
+    expect(await fact("walltime")).toBe("10 m 00 s per job");
+    expect(await fact("max-attempts")).toBe("1");
+    expect(await fact("priority")).toBe("5");
 
     await page.getByTestId("job-state-filter").selectOption({ label: "failed" });
     await until("only the failed job to be listed", async () => ((await page.getByTestId("job-row").count()) === 1 ? true : undefined));

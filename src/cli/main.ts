@@ -8,6 +8,7 @@ import { Pilot } from "../pilot/pilot.js";
 import { PandoApiError } from "../sdk/http.js";
 import { credentialsPath } from "../server/credentials.js";
 import { startServer } from "../server/server.js";
+import { PANDO_VERSION } from "../version.js";
 import { parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
 import { pruneCommand, type PruneFlags } from "./prune-command.js";
 import { monitorCommand } from "./monitor-command.js";
@@ -26,6 +27,7 @@ import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-o
 const program = new Command()
   .name("pando")
   .description("Function-as-a-task workflows for TypeScript: work() and workflow() run as distributed tasks.")
+  .version(PANDO_VERSION, "-V, --version", "print Pando's version")
   // A mistaken command line gets what is wrong in the form of every other error (`pando: …`), a pointer to --help, and exit code 2.
   .showHelpAfterError("(add --help for usage)")
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "pando: ")) })
@@ -34,7 +36,7 @@ const program = new Command()
 addServerOptions(
   program
     .command("run")
-    .description("run a workflow: `pando run file.ts#export [args…]` (args are parsed as JSON when they are JSON)")
+    .description("run a workflow: `pando run file.ts#export [args…]` (args are JSON when they are JSON, other words strings)")
     .argument("<target>", "entry file, optionally with #export naming the workflow to call")
     .argument("[args...]", "arguments of the workflow")
     .option("--server <url>", "use this running server instead of the embedded one (replicas: url1,url2,… — the next is used when one is gone)")
@@ -43,10 +45,11 @@ addServerOptions(
     .option("--slots <n>", "executors per local pilot", parseCount)
     .option("--queue <name>", "queue of the workflow's tasks")
     .option("--remote", "run the driver on a pilot too: the workflow survives this program (needs #export)")
-    .option("--detach", "with --remote: print the workflow id and return at once (needs --server)")
+    .option("--detach", "with --remote: print the workflow id (how to follow it on stderr) and return at once (needs --server)")
     .option("--resume <id>", "continue a local workflow whose driver stopped: finished work calls are not run again", parseCount)
-    .option("--json", "print the result as JSON")
-    .option("--quiet", "no progress lines"),
+    .option("--json", "print the result as JSON, alone on stdout (the driver's own output goes to stderr)")
+    .option("--quiet", "no progress lines")
+    .option("--verbose", "with an error, print its stack (and the stacks of failed jobs)"),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
   process.exitCode = await runCommand(target, args, flags);
 });
@@ -59,7 +62,9 @@ addServerOptions(
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8720),
 ).action(async (flags: ServerFlags & { host: string; port: number }) => {
   const config = { ...serverConfigFrom(flags), host: flags.host, port: flags.port };
-  const server = await startServer(config, pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }));
+  // Written at once (the log is a few lines a minute): its start-up line comes before the two below, as the docs show.
+  const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: true }));
+  const server = await startServer(config, log);
   process.stdout.write(`pando server listening on ${server.url}\ncredentials: ${credentialsPath(config.dataDir)}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once("SIGINT", stop);

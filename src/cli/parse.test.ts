@@ -80,18 +80,28 @@ describe("parsePort", () => {
 describe("parseWorkflowArg", () => {
   it.each([
     ["42", 42],
+    ["-1.5e3", -1500],
     ["true", true],
     ["null", null],
     ['"quoted"', "quoted"],
+    ['"2024-01-31"', "2024-01-31"],
     ['{"a":[1,2]}', { a: [1, 2] }],
     ["[1, \"x\"]", [1, "x"]],
   ])("parses JSON %j", (text, value) => {
-    expect(parseWorkflowArg(text)).toEqual(value);
+    expect(parseWorkflowArg(text, 1)).toEqual(value);
   });
 
-  it.each(["hello", "data/file.csv", "{not json", ""])("keeps %j as a string", (text) => {
-    expect(parseWorkflowArg(text)).toBe(text);
+  it.each(["hello", "data/file.csv", "True", "NaN", "-v", "", "a {b}"])("keeps the word %j as a string", (text) => {
+    expect(parseWorkflowArg(text, 1)).toBe(text);
   });
+
+  it.each(["{not json", "[1, 2", '"unclosed', "{'a': 1}", "1O", "01", "+5", ".5", "1.2.3", "2024-01-31", " {}x"])(
+    "refuses %j, which looks like JSON but is not, saying how to pass it as text",
+    (text) => {
+      expect(() => parseWorkflowArg(text, 3)).toThrow(`argument 3, '${text}', looks like JSON but is not valid JSON (`);
+      expect(() => parseWorkflowArg(text, 3)).toThrow(`); correct it, or pass it as text in JSON quotes: '${JSON.stringify(text)}'`);
+    },
+  );
 });
 
 describe("whole numbers are plain decimal digits", () => {

@@ -47,11 +47,22 @@ export function parsePositiveDuration(text: string): number {
   return ms;
 }
 
-/** A command-line argument of a workflow: JSON if it parses as JSON, otherwise the string itself. */
-export function parseWorkflowArg(text: string): unknown {
+/** Text a user meant as JSON: an object, an array, a quoted string, or something that starts like a number. */
+const LOOKS_LIKE_JSON = /^\s*(?:[{["]|[+-]?\.?\d)/;
+
+/**
+ * A command-line argument of a workflow: JSON when it is JSON (42, true, null, "text", {"a": 1}, [1, 2]);
+ * any other word is passed as the string itself. Text that looks like JSON but does not parse is refused
+ * rather than passed on as a string the workflow did not expect; quoted as a JSON string, it is text.
+ */
+export function parseWorkflowArg(text: string, position: number): unknown {
   try {
     return JSON.parse(text);
-  } catch {
-    return text;
+  } catch (err) {
+    if (!LOOKS_LIKE_JSON.test(text)) return text;
+    throw new InvalidArgumentError(
+      `argument ${position}, '${text}', looks like JSON but is not valid JSON (${(err as Error).message}); ` +
+        `correct it, or pass it as text in JSON quotes: '${JSON.stringify(text)}'`,
+    );
   }
 }

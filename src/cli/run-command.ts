@@ -7,16 +7,18 @@ import { uploadBundle } from "../bundle/upload.js";
 import { readCredentials } from "../server/credentials.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
-import { JobError, TaskFailedError } from "../sdk/errors.js";
 import { registry } from "../sdk/registry.js";
 import { workflowValue, type WorkflowHandle } from "../sdk/workflow-handle.js";
 import type { Workflow } from "../sdk/workflow.js";
 import type { WorkflowView } from "../core/protocol.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
+import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
 import { parseWorkflowArg } from "./parse.js";
 import { Progress } from "./progress.js";
+import { describeRunError, UsageError } from "./run-errors.js";
 import { serverConfigFrom, type ServerFlags } from "./server-options.js";
+import { reserveStdout, type ReservedStdout } from "./stdout-reserve.js";
 
 export interface RunFlags extends ServerFlags {
   server?: string;
@@ -26,6 +28,7 @@ export interface RunFlags extends ServerFlags {
   queue?: string;
   json?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
   remote?: boolean;
   detach?: boolean;
   resume?: number;
@@ -80,13 +83,51 @@ function splitTarget(target: string): { file: string; exportName: string | undef
   return { file: target.slice(0, hash), exportName: target.slice(hash + 1) };
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof TaskFailedError) {
-    return [err.message, ...err.errors.slice(0, 3).map((e) => `  job ${e.jobId ?? e.index}: ${e.stack ?? e.message}`)].join("\n");
+/** The exports of a module that are workflows, by export name. */
+function exportedWorkflows(mod: Record<string, unknown>): string[] {
+  return Object.keys(mod).filter((k) => typeof (mod[k] as { workflowName?: unknown } | null)?.workflowName === "string");
+}
+
+/** Why `file#exportName` names no workflow to call, and what to name instead. */
+function notAWorkflow(file: string, exportName: string, mod: Record<string, unknown>): UsageError {
+  const workflows = exportedWorkflows(mod);
+  const instead =
+    workflows.length > 0
+      ? `its workflows: ${workflows.join(", ")}`
+      : "it exports no workflow: wrap the driver with workflow() and export it";
+  const value = mod[exportName] as { workName?: unknown } | undefined;
+  if (typeof value?.workName === "string") {
+    return new UsageError(
+      `'${exportName}' in ${file} is a work, not a workflow: a work runs as a task inside a workflow, so call it from a workflow's body and run that (${instead})`,
+    );
   }
-  if (err instanceof JobError) return err.stack ?? err.message;
-  if (err instanceof Error) return err.stack ?? err.message;
-  return String(err);
+  if (!(exportName in mod)) return new UsageError(`${file} has no export '${exportName}' (${instead})`);
+  return new UsageError(`'${exportName}' in ${file} is not a workflow (${instead})`);
+}
+
+/** Said when a program run for its top-level code called no workflow: nothing ran. */
+function noWorkflowCalled(file: string, mod: Record<string, unknown>): UsageError {
+  const workflows = exportedWorkflows(mod);
+  const name =
+    workflows.length > 0
+      ? `name the one to call: pando run ${file}#${workflows[0]} [args…] (its workflows: ${workflows.join(", ")})`
+      : "call a workflow from its top-level code, or export one and name it: pando run <file>#<export> [args…]";
+  return new UsageError(`${file} called no workflow, so nothing ran: ${name}`);
+}
+
+/** Tells how to follow a workflow submitted with --detach, on stderr (stdout has only its id). */
+function detachedHelp(id: number, name: string, serverUrl: string, monitorUrl: string, tokenFlag: boolean): string {
+  const server = `--server ${serverUrl}${tokenFlag ? " --token <token>" : ""}`;
+  const ways: Array<[string, string]> = [
+    [`pando show ${id} ${server}`, "its status, tasks and errors"],
+    [`pando ls ${server}`, "every workflow"],
+    [monitorUrl, `its page in the web monitor (\`pando monitor ${server}\` prints a link that signs in)`],
+  ];
+  const width = Math.max(...ways.map(([how]) => how.length));
+  return [
+    `workflow ${id} (${name}) submitted to ${serverUrl}; it runs there without this command. Follow it with:`,
+    ...ways.map(([how, what]) => `  ${how.padEnd(width)}  ${what}`),
+  ].join("\n");
 }
 
 /** Waits until every workflow this program started has ended. */
@@ -111,6 +152,7 @@ function tracker() {
  */
 export async function runCommand(target: string, rawArgs: string[], flags: RunFlags): Promise<number> {
   const { file, exportName } = splitTarget(target);
+  const args = exportName === undefined ? [] : rawArgs.map((a, i) => parseWorkflowArg(a, i + 1));
   if ((flags.remote || flags.resume !== undefined) && exportName === undefined) {
     throw new Error(`--remote and --resume need the workflow to call: pando run ${file}#<export>`);
   }
@@ -143,6 +185,8 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
         progress.line(reason);
         for (const id of runs.active()) void embedded?.server.service.killWorkflow(embedded.principal, id).catch(() => undefined);
       },
+    }).catch((err: unknown) => {
+      throw isDatabaseLocked(err) && !config.databaseUrl ? new UsageError(dataDirInUseMessage(config.dataDir)) : err;
     });
     client = embedded.client;
   }
@@ -164,6 +208,13 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   const stopWatching = watchRunning(client, progress, runs.active);
+  // --json with #export: stdout holds the result's JSON alone; what the driver prints goes to stderr. A program
+  // run for its top-level code prints its own results, so its stdout stays its own.
+  const stdout: ReservedStdout =
+    flags.json && exportName !== undefined
+      ? reserveStdout()
+      : { write: (text) => void process.stdout.write(text), restore: () => undefined };
+  let workflowsCalled = 0;
   // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
   const place = (b: Bundle) =>
     new BundleCache(
@@ -193,6 +244,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
         return id;
       },
       bundle: async () => ({ hash: bundle.hash, lockfileHash: bundle.lockfileHash }),
+      onWorkflowCall: () => workflowsCalled++,
       onWorkflowStart: (id, name) => {
         runs.start(id);
         progress.workflowStarted(id, name, client.serverUrl);
@@ -208,25 +260,25 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     });
 
     if (exportName === undefined) {
-      await import(bundlePath);
+      const script = (await import(bundlePath)) as Record<string, unknown>;
       await runs.settled();
+      if (workflowsCalled === 0) throw noWorkflowCalled(file, script);
       return outcome === "ok" ? 0 : 1;
     }
 
     if (!mod) {
-      throw new Error(`${file} runs a workflow from its top-level code; run it as \`pando run ${file}\` (without #${exportName})`);
+      throw new UsageError(`${file} runs a workflow from its top-level code; run it as \`pando run ${file}\` (without #${exportName})`);
     }
     const wf = mod[exportName];
     if (typeof wf !== "function" || typeof (wf as { workflowName?: unknown }).workflowName !== "string") {
-      const found = Object.keys(mod).join(", ") || "none";
-      throw new Error(`${file} has no exported workflow '${exportName}' (exports: ${found}); wrap the driver with workflow()`);
+      throw notAWorkflow(file, exportName, mod);
     }
-    const args = rawArgs.map(parseWorkflowArg);
     let value: unknown;
     if (flags.remote) {
       const handle = await (wf as Workflow<(...a: unknown[]) => unknown>).submit(...args);
       if (flags.detach) {
-        process.stdout.write(flags.json ? `${JSON.stringify({ id: handle.id, monitorUrl: handle.monitorUrl })}\n` : `${handle.id}\n`);
+        stdout.write(flags.json ? `${JSON.stringify({ id: handle.id, monitorUrl: handle.monitorUrl, serverUrl: handle.serverUrl })}\n` : `${handle.id}\n`);
+        progress.line(detachedHelp(handle.id, exportName, handle.serverUrl, handle.monitorUrl, flags.token !== undefined));
         return 0;
       }
       progress.workflowStarted(handle.id, exportName, client.serverUrl);
@@ -257,17 +309,16 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
       value = await (wf as (...a: unknown[]) => Promise<unknown>)(...args);
     }
     progress.end();
-    process.stdout.write(
-      flags.json ? `${JSON.stringify(value ?? null)}\n` : `${inspect(value, { depth: 6, colors: process.stdout.isTTY })}\n`,
-    );
+    stdout.write(flags.json ? `${JSON.stringify(value ?? null)}\n` : `${inspect(value, { depth: 6, colors: process.stdout.isTTY })}\n`);
     return outcome === "ok" ? 0 : 1;
   } catch (err) {
     progress.end();
-    process.stderr.write(`${describeError(err)}\n`);
-    return 1;
+    process.stderr.write(`${describeRunError(err, { server: flags.server, verbose: flags.verbose === true })}\n`);
+    return err instanceof UsageError ? 2 : 1;
   } finally {
     stopWatching();
     progress.end();
+    stdout.restore();
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
     setDriverEnvironment(undefined);

@@ -4,7 +4,7 @@ import type { ErrorInfo } from "../core/errors.js";
 import type { ErrorGroup, JobPage, JobView, TaskView, WorkflowView } from "../core/protocol.js";
 import type { JobState } from "../core/states.js";
 import type { HttpTransport } from "../sdk/http.js";
-import { fields, formatError, formatSpan, formatTime, table, truncate } from "./format.js";
+import { fields, formatDuration, formatError, formatSpan, formatTime, table, truncate } from "./format.js";
 import type { ClientFlags } from "./client-options.js";
 import { checkSameWorkflow, note, print, printJson, withServer } from "./server-call.js";
 
@@ -89,6 +89,11 @@ function taskText(task: TaskView, page: JobPage, errors: readonly ErrorGroup[]):
     ["status", task.pendingReason ? `${task.status}: ${task.pendingReason}` : task.status],
     ["kind", task.seq === null ? task.kind : `${task.kind}, call ${task.seq} of its driver`],
     ["queue", task.queue],
+    ["cores", `${task.cores} per job`],
+    ["memory", task.memoryMb > 0 ? `${task.memoryMb} MiB per job` : "not stated"],
+    ["walltime", task.walltimeS > 0 ? `${formatDuration(task.walltimeS * 1000)} per job` : "not stated"],
+    ["max attempts", `${task.maxAttempts} per job`],
+    ["priority", String(task.priority)],
     ["jobs", `${task.nJobs}: ${task.nFinished} finished, ${task.nFailed} failed, ${task.nCancelled} cancelled`],
     ["created", formatTime(task.createdAt)],
     ["ended", task.endedAt === null ? "-" : `${formatTime(task.endedAt)} (after ${formatSpan(task.createdAt, task.endedAt)})`],

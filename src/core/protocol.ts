@@ -258,6 +258,14 @@ export interface TaskView {
   channel: string | null;
   /** While the task is `pending`: why no queue can take it. */
   pendingReason: string | null;
+  /** What each job asked for, as submitted: cores, memory in MiB and walltime in seconds (0: unstated). */
+  cores: number;
+  memoryMb: number;
+  walltimeS: number;
+  /** Attempts a job gets before it counts as failed (system failures such as a lost pilot aside). */
+  maxAttempts: number;
+  /** Dispatch priority of its jobs among queued jobs (higher first). */
+  priority: number;
   createdAt: number;
   endedAt: number | null;
 }

@@ -15,6 +15,8 @@ export interface DriverEnvironment {
    * (once; later calls start new workflows).
    */
   takeResume?(name: string): number | undefined;
+  /** A workflow is called or submitted here (in-process ones too), before it starts. */
+  onWorkflowCall?(name: string): void;
   onWorkflowStart?(id: number, name: string): void;
   onWorkflowEnd?(id: number, status: string): void;
   onProgress?(progress: TaskProgress): void;

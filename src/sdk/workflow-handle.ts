@@ -45,9 +45,14 @@ export class WorkflowHandle<T> {
     private readonly client: PandoClient,
   ) {}
 
-  /** Where to follow the workflow: its page on the server. */
+  /** Where to follow the workflow: its page in the server's web monitor (which asks for a token once per browser). */
   get monitorUrl(): string {
-    return `${this.client.serverUrl}/#/workflows/${this.id}`;
+    return `${this.serverUrl}/#/workflows/${this.id}`;
+  }
+
+  /** The server the workflow runs on (the replica in use), for `--server`, PANDO_SERVER or the REST API. */
+  get serverUrl(): string {
+    return this.client.serverUrl;
   }
 
   /** The workflow with its tasks, as the server has it now. */

@@ -116,6 +116,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
 
   const submit = async (args: unknown[]): Promise<WorkflowHandle<unknown>> => {
     const env = environment();
+    env.onWorkflowCall?.(name);
     const { hash, lockfileHash } = await env.bundle(definedIn);
     const { id } = await env.client.createWorkflow({
       name,
@@ -140,6 +141,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
 
   const wf = ((...args: unknown[]) => {
     if (importedForRegistrations()) return new Promise<never>(() => undefined);
+    driverEnvironment()?.onWorkflowCall?.(name);
     if (options.distributed === false) {
       const ctx: RunContext = {
         workflowId: null,

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { formatBytes } from "../codec/limits.js";
 import type { ErrorBody } from "../core/protocol.js";
+import { PANDO_VERSION } from "../version.js";
 import { ApiError } from "./api-error.js";
 import { principalOf } from "./http-util.js";
 import { MonitorService } from "./monitor-service.js";
@@ -15,8 +15,6 @@ import { workflowRoutes } from "./routes/workflows.js";
 import type { Service } from "./service.js";
 
 const OPENAPI = "/api/v1/openapi.json";
-/** The package's version, for the OpenAPI document (package.json is two levels up from src/server and dist/server). */
-const PANDO_VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 // The web monitor's files are public: the page itself asks for a token and sends it with every API call.
 const PUBLIC_ROUTES = new Set(["/api/v1/health", OPENAPI, MONITOR_PAGE, MONITOR_ASSETS]);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { taskView } from "../store/task-store.js";
 import type { Service } from "./service.js";
 import { openApiDocument } from "./openapi.js";
 
@@ -20,6 +21,38 @@ describe("the OpenAPI document", () => {
     );
     const list = doc.paths["/api/v1/workflows"]!.get!;
     expect(list.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["status", "name", "cursor", "limit", "fields"]));
+  });
+
+  it("describes the task the task routes answer with, field for field, its resource needs included", () => {
+    const schemas = (doc as unknown as { components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> } }).components.schemas;
+    const answered = taskView({
+      id: 1,
+      workflow_id: 2,
+      seq: 0,
+      work: "fit",
+      status: "running",
+      queue: "local",
+      n_jobs: 3,
+      n_finished: 1,
+      n_failed: 0,
+      n_cancelled: 0,
+      result_seq: 1,
+      channel: null,
+      kind: "work",
+      pending_reason: null,
+      cores: 2,
+      memory_mb: 4096,
+      walltime_s: 600,
+      max_attempts: 3,
+      priority: 5,
+      created_at: 1,
+      ended_at: null,
+    });
+    expect(answered).toMatchObject({ cores: 2, memoryMb: 4096, walltimeS: 600, maxAttempts: 3, priority: 5 });
+    expect(Object.keys(schemas.Task!.properties).sort()).toEqual(Object.keys(answered).sort());
+    expect(schemas.Task!.required.sort()).toEqual(Object.keys(answered).sort());
+    const get = doc.paths["/api/v1/tasks/{id}"]!.get! as unknown as { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
+    expect(get.responses["2XX"]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/Task" });
   });
 
   it("marks only health and the document itself as needing no token", () => {

@@ -32,9 +32,44 @@ interface Endpoint {
   query?: z.ZodObject;
   /** What a success answers (the shapes are described in docs/api.md). */
   answer: string;
+  /** The schema of the answer, when the document has one (components.schemas). */
+  answers?: keyof typeof ANSWER_SCHEMAS;
   public?: boolean;
   raw?: boolean;
 }
+
+const integer = { type: "integer" };
+const nullable = (type: string) => ({ type: [type, "null"] });
+
+/** Answers described field by field (TaskView in src/core/protocol.ts; a test holds the two together). */
+const ANSWER_SCHEMAS = {
+  Task: {
+    type: "object",
+    properties: {
+      id: integer,
+      workflowId: integer,
+      kind: { type: "string", enum: ["work", "driver"] },
+      work: { type: "string" },
+      seq: nullable("integer"),
+      status: { type: "string" },
+      queue: { type: "string" },
+      nJobs: integer,
+      nFinished: integer,
+      nFailed: integer,
+      nCancelled: integer,
+      resultCursor: integer,
+      channel: nullable("string"),
+      pendingReason: { ...nullable("string"), description: "while the task is pending: why no queue can take it" },
+      cores: { ...integer, description: "cores each job asked for" },
+      memoryMb: { ...integer, description: "memory each job asked for, MiB (0: unstated)" },
+      walltimeS: { ...integer, description: "walltime each job asked for, seconds (0: unstated)" },
+      maxAttempts: { ...integer, description: "attempts a job gets before it counts as failed" },
+      priority: { ...integer, description: "dispatch priority of its jobs (higher first)" },
+      createdAt: { ...integer, description: "ms since the epoch" },
+      endedAt: nullable("integer"),
+    },
+  },
+};
 
 const ENDPOINTS: Endpoint[] = [
   { method: "get", path: "/health", tag: "server", summary: "Liveness", answer: "{ok: true}", public: true },
@@ -57,12 +92,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: "get", path: "/workflows/{id}/steps", tag: "workflows", summary: "Values recorded by context().step() and now()", answer: "[{seq, name, value}]" },
   { method: "put", path: "/workflows/{id}/steps/{seq}", tag: "workflows", summary: "Record a step (the first value wins)", answer: "the step", body: putStepSchema },
   { method: "post", path: "/workflows/{id}/tasks", tag: "tasks", summary: "Submit a task and its jobs", answer: "201 {id, nJobs, attached, pendingReason?}", body: submitTaskSchema },
-  { method: "get", path: "/tasks/{id}", tag: "tasks", summary: "A task", answer: "the task" },
+  { method: "get", path: "/tasks/{id}", tag: "tasks", summary: "A task", answer: "the task", answers: "Task" },
   { method: "get", path: "/tasks/{id}/results", tag: "tasks", summary: "Final outcomes after a cursor (long-poll)", answer: "{task, results, cursor}", query: resultsQuerySchema },
   { method: "get", path: "/tasks/{id}/jobs", tag: "monitoring", summary: "A page of a task's jobs, optionally by state", answer: "{jobs, next}", query: listJobsQuerySchema },
   { method: "get", path: "/tasks/{id}/errors", tag: "monitoring", summary: "A task's failed jobs grouped by error", answer: "[{code, message, count, exampleJobs}]" },
   { method: "get", path: "/tasks/{id}/timeline", tag: "monitoring", summary: "Jobs started, ended and running over time", answer: "{taskId, start, end, bucketMs, buckets}", query: timelineQuerySchema },
-  { method: "post", path: "/tasks/{id}/kill", tag: "tasks", summary: "Kill a task", answer: "the task" },
+  { method: "post", path: "/tasks/{id}/kill", tag: "tasks", summary: "Kill a task", answer: "the task", answers: "Task" },
   { method: "post", path: "/tasks/{id}/retry", tag: "tasks", summary: "Retry a task's failed and cancelled jobs", answer: "{retried}" },
   { method: "get", path: "/jobs/{id}", tag: "tasks", summary: "A job with its attempts, logs, result and error", answer: "the job" },
   { method: "put", path: "/bundles/{hash}", tag: "code", summary: "Upload a code bundle (raw bytes)", answer: "201 {hash, size}", raw: true },
@@ -107,7 +142,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
       tags: [e.tag],
       summary: e.summary,
       parameters: parameters(e),
-      responses: { "2XX": { description: e.answer }, "4XX": ERROR },
+      responses: {
+        "2XX": e.answers
+          ? { description: e.answer, content: { "application/json": { schema: { $ref: `#/components/schemas/${e.answers}` } } } }
+          : { description: e.answer },
+        "4XX": ERROR,
+      },
     };
     if (e.public) op.security = [];
     if (e.body) op.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(e.body) } } };
@@ -121,6 +161,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: {
+        ...Object.fromEntries(
+          Object.entries(ANSWER_SCHEMAS).map(([name, schema]) => [name, { ...schema, required: Object.keys(schema.properties) }]),
+        ),
         Error: {
           type: "object",
           required: ["error"],

@@ -95,6 +95,11 @@ type TaskRow = Pick<
   | "channel"
   | "kind"
   | "pending_reason"
+  | "cores"
+  | "memory_mb"
+  | "walltime_s"
+  | "max_attempts"
+  | "priority"
   | "created_at"
   | "ended_at"
 > & { id: number };
@@ -115,6 +120,11 @@ export function taskView(row: TaskRow): TaskView {
     resultCursor: row.result_seq,
     channel: row.channel,
     pendingReason: row.pending_reason,
+    cores: row.cores,
+    memoryMb: row.memory_mb,
+    walltimeS: row.walltime_s,
+    maxAttempts: row.max_attempts,
+    priority: row.priority,
     createdAt: row.created_at,
     endedAt: row.ended_at,
   };
@@ -135,6 +145,11 @@ const TASK_COLUMNS = [
   "channel",
   "kind",
   "pending_reason",
+  "cores",
+  "memory_mb",
+  "walltime_s",
+  "max_attempts",
+  "priority",
   "created_at",
   "ended_at",
 ] as const;

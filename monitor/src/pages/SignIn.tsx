@@ -55,15 +55,17 @@ export function SignIn({ message, onSignedIn }: { message: string | undefined; o
         <div class="hint">
           <p>Where to find a token:</p>
           <ul>
-            <li>
-              <code>pando monitor</code> prints a link to this page that signs you in;
+            <li data-testid="hint-monitor">
+              <code>pando monitor</code> prints a link to this page that signs you in (on the server's machine it needs
+              nothing else; elsewhere add <code>--server</code> and <code>--token</code>);
+            </li>
+            <li data-testid="hint-token-create">
+              <code>pando token create &lt;name&gt;</code> makes a new token of yours and prints it; an administrator makes one
+              for you with <code>pando token create &lt;name&gt; --user &lt;you&gt;</code>;
             </li>
             <li>
               the server's machine keeps its administrator's token as <code>userToken</code> in{" "}
-              <code>&lt;data-dir&gt;/credentials.json</code>;
-            </li>
-            <li>
-              an administrator can make one for you: <code>POST /api/v1/tokens {'{"name": "…", "user": "you"}'}</code>.
+              <code>&lt;data-dir&gt;/credentials.json</code>.
             </li>
           </ul>
           <p>The token stays in this browser until you sign out.</p>

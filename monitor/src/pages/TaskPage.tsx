@@ -160,6 +160,11 @@ export function TaskPage({ id }: { id: number }) {
         items={[
           ["Kind", t.kind],
           ["Queue", t.queue],
+          ["Cores", `${formatCount(t.cores)} per job`],
+          ["Memory", t.memoryMb > 0 ? `${formatCount(t.memoryMb)} MiB per job` : "not stated"],
+          ["Walltime", t.walltimeS > 0 ? `${formatDuration(t.walltimeS * 1000)} per job` : "not stated"],
+          ["Max attempts", formatCount(t.maxAttempts)],
+          ["Priority", String(t.priority)],
           ["Jobs", formatCount(t.nJobs)],
           ["Finished", formatCount(t.nFinished)],
           ["Failed", formatCount(t.nFailed)],
