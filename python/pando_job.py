@@ -87,7 +87,7 @@ def _check_json(value, path="result"):
                 raise ValueError(f"{path} has the key {key!r}; JSON object keys are strings")
             _check_json(item, f"{path}[{key!r}]")
         return
-    raise ValueError(f"{path} is a {type(value).__name__}, which JSON cannot hold: convert it to numbers, strings, lists or dicts")
+    raise ValueError(f"{path} is of type {type(value).__name__}, which JSON cannot hold: convert it to numbers, strings, lists or dicts")
 
 
 def result(value):

@@ -1,6 +1,6 @@
 // The public API of Pando.
 export { work, type Work, type ManyResult } from "./sdk/work.js";
-export { command, type Command, type CommandLine, type CommandOptions } from "./sdk/command.js";
+export { command, type Command, type CommandOptions, type CommandSpec } from "./sdk/command.js";
 export { workflow, type Workflow } from "./sdk/workflow.js";
 export { MapResult, type FailedEntry } from "./sdk/map-result.js";
 export { TaskRun, type CompletedJob } from "./sdk/task-run.js";

@@ -14,7 +14,7 @@ import { currentJob } from "./context.js";
 import { CommandError } from "./errors.js";
 
 /** The folder of the Python helper (pando_job.py), shipped with the package beside dist/. */
-export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../python/", import.meta.url));
+export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../python", import.meta.url));
 const PYTHON_HELPER = join(PYTHON_HELPER_DIR, "pando_job.py");
 
 /** Where the output pipes of a command that has exited may stay open (a background process holding them). */

@@ -11,12 +11,8 @@ import { defineWork, type MapFlag, type Work } from "./work.js";
 
 declare const RESULT: unique symbol;
 
-/**
- * A command line with its environment, as a command work's function returns it. `R` is the type of the
- * command's result (the JSON it writes to $PANDO_RESULT or prints on its last line): declare it on the
- * function, `(x: number): Command<{ loss: number }> => ({ command: [...] })`, and calls of the work resolve to it.
- */
-export interface Command<R = unknown> {
+/** A command line with its environment: what a command work's function returns, in full. */
+export interface CommandSpec<R = unknown> {
   /** A string is run by `/bin/sh -c`; an array is the program and its arguments, run directly (no shell). */
   command: string | readonly string[];
   /** Variables added to the job's environment (the PANDO_* variables of every command are Pando's). */
@@ -25,8 +21,13 @@ export interface Command<R = unknown> {
   readonly [RESULT]?: R;
 }
 
-/** What a command work's function may return: a Command, or its command alone. */
-export type CommandLine<R = unknown> = Command<R> | string | readonly string[];
+/**
+ * What a command work's function returns: a CommandSpec, or its command alone (a string, an array). `R` is
+ * the type of the command's result (the JSON it writes to $PANDO_RESULT or prints on its last line):
+ * declare it on the function, `(x: number): Command<{ loss: number }> => ["python3", "f.py"]`, and calls of
+ * the work resolve to it.
+ */
+export type Command<R = unknown> = CommandSpec<R> | string | readonly string[];
 
 /** Options of `command(options, fn)`: those of a work, and how the command's failures are read. */
 export interface CommandOptions extends WorkOptions {
@@ -39,7 +40,7 @@ export interface CommandOptions extends WorkOptions {
   stderrTailChars?: number;
 }
 
-type CommandFn<A extends unknown[], R> = (...args: A) => CommandLine<R> | Promise<CommandLine<R>>;
+type CommandFn<A extends unknown[], R> = (...args: A) => Command<R> | Promise<Command<R>>;
 
 /** Refuses arguments a command could not read back exactly from its JSON file, before anything is submitted. */
 function checkJobs(name: string) {
