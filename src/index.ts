@@ -8,6 +8,7 @@ export { CommandError, JobError, NonRetryableError, TaskFailedError, TimeoutErro
 export { WorkflowHandle, WorkflowFailedError } from "./sdk/workflow-handle.js";
 export { context, type WorkflowContext } from "./sdk/workflow-context.js";
 export { currentJob, type JobInfo } from "./sdk/context.js";
+export { projectDir } from "./sdk/project-dir.js";
 export type { JobDetails } from "./sdk/outcome.js";
 export type { WorkOptions, WorkflowOptions } from "./sdk/options.js";
 export type { KwargsEntry, WithOptions } from "./sdk/entries.js";

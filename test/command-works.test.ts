@@ -99,6 +99,12 @@ describe("command works on a cluster of pilots", () => {
     expect(r.value).toEqual({ x: 4, loss: 40 });
   });
 
+  it("tells the command, the work's function and the driver the project's directory, wherever their bundle is", async () => {
+    const r = await run("project", []);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.value).toEqual({ job: { env: ROOT, fn: ROOT }, driver: ROOT });
+  });
+
   it("kills the command's whole process tree when the job is killed", async () => {
     const driver = run("sleeping", [dir]);
     const pids = await sleeperPids(dir, "killed");
@@ -146,6 +152,26 @@ describe("command works on the embedded default of pando run", () => {
         { x: 0, loss: 4 },
         { x: 5, loss: 9 },
       ]);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it("runs the HPO example with its Python objective: the same optimisation loop, a task of python3 jobs per iteration", async () => {
+    const data = mkdtempSync(join(tmpdir(), "pando-commands-hpo-"));
+    try {
+      const r = await runDriver("examples/hpo/hpo.ts#optimize", ["2", "3", "1", "bayes", "150", "python"], {
+        dataDir: data,
+        extra: ["--pilots", "1", "--slots", "2"],
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const v = r.value as { objective: string; evaluations: number; bestAuc: number; history: Array<{ taskId: number; failed: number }> };
+      expect(v.objective).toBe("python");
+      expect(v.evaluations).toBe(6);
+      expect(v.history.map((h) => h.failed)).toEqual([0, 0]);
+      expect(v.bestAuc).toBeGreaterThan(0.7);
+      expect(r.stderr).toMatch(/task 1 hpo\.evaluatePython: 3\/3 jobs finished, 0 failed/);
+      expect(r.stderr).toMatch(/task 2 hpo\.evaluatePython: 3\/3 jobs finished, 0 failed/);
     } finally {
       rmSync(data, { recursive: true, force: true });
     }

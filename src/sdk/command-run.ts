@@ -12,6 +12,7 @@ import { checkCommand, commandFailure, LastLine, NON_RETRYABLE_EXIT_CODE, readCo
 import type { ErrorInfo } from "../core/errors.js";
 import { currentJob } from "./context.js";
 import { CommandError } from "./errors.js";
+import { projectDir } from "./project-dir.js";
 
 /** The folder of the Python helper (pando_job.py), shipped with the package beside dist/. */
 export const PYTHON_HELPER_DIR = fileURLToPath(new URL("../../python", import.meta.url));
@@ -69,6 +70,7 @@ export async function runCommand(spec: unknown, args: readonly unknown[], settin
       PANDO_ARGS: argsFile,
       PANDO_RESULT: resultFile,
       PANDO_WORK_DIR: dir,
+      PANDO_PROJECT_DIR: projectDir(),
       PANDO_JOB_ID: String(job.jobId),
       PANDO_TASK_ID: String(job.taskId),
       PANDO_WORKFLOW_ID: String(job.workflowId),
