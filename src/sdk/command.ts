@@ -2,6 +2,7 @@
 // program), run in the job's context with the job's arguments in a JSON file (Parsl's bash_app, PanDA's
 // transformation).
 import { assertPlainJson } from "../codec/plain-json.js";
+import { CodecError } from "../codec/tagged-json.js";
 import { checkExitCodes, DEFAULT_STDERR_TAIL_CHARS } from "../core/command.js";
 import { runCommand } from "./command-run.js";
 import type { JobSpec } from "./entries.js";
@@ -49,9 +50,8 @@ function checkJobs(name: string) {
       try {
         assertPlainJson(job.args, jobs.length === 1 ? "args" : `entries[${i}]`);
       } catch (err) {
-        throw Object.assign(err as Error, {
-          message: `command work '${name}' passes its arguments to the command as JSON: ${(err as Error).message}`,
-        });
+        const e = err as CodecError;
+        throw new CodecError(e.code, `command work '${name}' passes its arguments to the command as JSON: ${e.message}`, e.path);
       }
     });
   };
