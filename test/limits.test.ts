@@ -19,6 +19,6 @@ describe("walltime and memory limits", () => {
     expect(v.overWalltime!.message).toBe("the job ran longer than its walltime of 1000 ms and was killed");
     expect(v.withinMemory).toEqual({ ok: true, value: 1 });
     expect(v.overMemory).toMatchObject({ ok: false, code: "out_of_memory", attempts: 1 });
-    expect(v.overMemory!.message).toMatch(/^the job's process used \d+ MiB, over the 200 MiB it asked for, and was killed$/);
+    expect(v.overMemory!.message).toMatch(/^the job's processes used \d+ MiB, over the 200 MiB it asked for, and were killed$/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SPACE, VALIDATION_EVENTS, evaluate, search } from "./hpo.js";
+import { PYTHON_SPACE } from "./python-objective.js";
 
 // Outside a workflow, work calls run in this process: the loop itself, without a server.
 describe("search", () => {
@@ -19,10 +20,21 @@ describe("search", () => {
     }
   }, 60_000);
 
+  it("runs the same loop on the Python objective, each evaluation a python3 process of a command work", async () => {
+    const r = await search({ ...small, points: 2, strategy: "bayes", objective: "python" });
+    expect(r.objective).toBe("python");
+    expect(r.evaluations).toBe(4);
+    expect(r.history.every((h) => h.failed === 0)).toBe(true);
+    expect(r.bestAuc!).toBeGreaterThan(0.7);
+    expect(r.bestAuc!).toBeLessThan(1);
+    expect(Object.keys(r.bestParams!).sort()).toEqual(PYTHON_SPACE.map((d) => d.name).sort());
+  }, 60_000);
+
   it("refuses options it cannot run, before any evaluation", async () => {
     await expect(search({ ...small, strategy: "grid" as "bayes" })).rejects.toThrow(/strategy must be "bayes" or "random"/);
     await expect(search({ ...small, strategy: "bayes", points: 0 })).rejects.toThrow(/points/);
     await expect(search({ ...small, strategy: "bayes", trainEvents: 10 })).rejects.toThrow(/trainEvents/);
+    await expect(search({ ...small, strategy: "bayes", objective: "julia" as "python" })).rejects.toThrow(/objective must be "forest" or "python"/);
   });
 });
 

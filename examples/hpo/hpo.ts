@@ -5,11 +5,13 @@
 //   pando run examples/hpo/hpo.ts#optimize                   3 iterations × 8 points, Bayesian optimisation
 //   pando run examples/hpo/hpo.ts#optimize 10 20             the paper's 10 iterations × 20 points
 //   pando run examples/hpo/hpo.ts#optimize 10 20 1 random    the same budget spent on random search
+//   pando run examples/hpo/hpo.ts#optimize 3 8 1 bayes 400 python   a Python objective, through a command work
 import { work, workflow } from "pando";
 import { auc } from "./auc.js";
 import { BayesOpt, type Dimension, type Point } from "./bayesopt.js";
 import { makeDataset, splitDataset } from "./dataset.js";
 import { trainForest, type ForestParams } from "./forest.js";
+import { evaluatePython, objectiveScript, PYTHON_SPACE, writeDataset } from "./python-objective.js";
 import { RandomSearch } from "./random-search.js";
 
 /** The search space of the forest's hyperparameters. */
@@ -64,6 +66,10 @@ export const evaluate = work(
 export const STRATEGIES = ["bayes", "random"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** What a point is scored by: the random forest in TypeScript, or a logistic regression in Python (objective.py). */
+export const OBJECTIVES = ["forest", "python"] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
 export interface SearchOptions {
   iterations: number;
   /** Points per iteration: the jobs of each iteration's task. */
@@ -72,6 +78,8 @@ export interface SearchOptions {
   seed: number;
   strategy: Strategy;
   trainEvents: number;
+  /** Default "forest". */
+  objective?: Objective;
 }
 
 export interface Iteration {
@@ -87,8 +95,10 @@ export interface Iteration {
 
 export interface SearchResult {
   strategy: Strategy;
+  objective: Objective;
   bestAuc: number | null;
-  bestParams: ForestParams | null;
+  /** The best point's hyperparameters: the forest's, or the logistic regression's. */
+  bestParams: Readonly<Record<string, number>> | null;
   evaluations: number;
   history: Iteration[];
 }
@@ -103,7 +113,36 @@ function checkOptions(o: SearchOptions): void {
   atLeast("trainEvents", 100);
   if (!Number.isInteger(o.seed)) problems.push(`seed must be a whole number (got ${JSON.stringify(o.seed)})`);
   if (!STRATEGIES.includes(o.strategy)) problems.push(`strategy must be ${STRATEGIES.map((s) => `"${s}"`).join(" or ")} (got ${JSON.stringify(o.strategy)})`);
+  if (o.objective !== undefined && !OBJECTIVES.includes(o.objective)) {
+    problems.push(`objective must be ${OBJECTIVES.map((s) => `"${s}"`).join(" or ")} (got ${JSON.stringify(o.objective)})`);
+  }
   if (problems.length > 0) throw new RangeError(problems.join("; "));
+}
+
+/** One batch of points evaluated as one task: the AUC of each point (NaN for a failed job), and the failures. */
+interface Batch {
+  taskId: number | null;
+  aucs: number[];
+  failed: number;
+}
+
+/** How a batch of points is evaluated, for each objective. */
+function batchEvaluator(objective: Objective, data: DataOptions): (points: Point[]) => Promise<Batch> {
+  if (objective === "python") {
+    const options = { dataset: writeDataset(data), script: objectiveScript() };
+    return async (points) => {
+      const entries = points.map((p) => [p, options] as [Point, typeof options]);
+      const run = evaluatePython.map(entries); // one task of `points` jobs, each a python3 process
+      const results = await run;
+      return { taskId: run.taskId, aucs: entries.map((e) => results.get(e)?.auc ?? Number.NaN), failed: results.failed.length };
+    };
+  }
+  return async (points) => {
+    const entries = points.map((p) => [p, data] as [Point, DataOptions]);
+    const run = evaluate.map(entries); // one task of `points` jobs
+    const results = await run;
+    return { taskId: run.taskId, aucs: entries.map((e) => results.get(e)?.auc ?? Number.NaN), failed: results.failed.length };
+  };
 }
 
 /**
@@ -112,30 +151,31 @@ function checkOptions(o: SearchOptions): void {
  */
 export async function search(options: SearchOptions): Promise<SearchResult> {
   checkOptions(options);
-  const { iterations, points, seed, strategy, trainEvents } = options;
-  const proposer = strategy === "bayes" ? new BayesOpt(SPACE, { seed }) : new RandomSearch(SPACE, { seed });
-  const data: DataOptions = { trainEvents, validationEvents: VALIDATION_EVENTS, dataSeed: DATA_SEED };
+  const { iterations, points, seed, strategy, trainEvents, objective = "forest" } = options;
+  const space = objective === "python" ? PYTHON_SPACE : SPACE;
+  const proposer = strategy === "bayes" ? new BayesOpt(space, { seed }) : new RandomSearch(space, { seed });
+  const evaluateBatch = batchEvaluator(objective, { trainEvents, validationEvents: VALIDATION_EVENTS, dataSeed: DATA_SEED });
   const history: Iteration[] = [];
   for (let i = 1; i <= iterations; i++) {
     const proposing = performance.now();
-    const entries = proposer.suggest(points).map((p) => [p, data] as [Point, DataOptions]);
+    const batch = proposer.suggest(points);
     const proposeSeconds = (performance.now() - proposing) / 1000;
-    const run = evaluate.map(entries); // one task of `points` jobs
-    const results = await run;
+    const { taskId, aucs, failed } = await evaluateBatch(batch);
     let bestInBatch = Number.NEGATIVE_INFINITY;
-    for (const entry of entries) {
-      const value = results.get(entry)?.auc ?? Number.NaN; // a failed job registers as NaN (ignored)
-      proposer.register(entry[0], value);
+    batch.forEach((point, j) => {
+      const value = aucs[j]!; // a failed job registers as NaN (ignored)
+      proposer.register(point, value);
       if (value > bestInBatch) bestInBatch = value;
-    }
+    });
     const bestSoFar = proposer.best()?.value ?? Number.NaN;
-    history.push({ iteration: i, taskId: run.taskId, bestInBatch, bestSoFar, failed: results.failed.length, proposeSeconds });
+    history.push({ iteration: i, taskId, bestInBatch, bestSoFar, failed, proposeSeconds });
   }
   const best = proposer.best();
   return {
     strategy,
+    objective,
     bestAuc: best?.value ?? null,
-    bestParams: best ? forestParams(best.point) : null,
+    bestParams: best ? (objective === "python" ? { ...best.point } : { ...forestParams(best.point) }) : null,
     evaluations: proposer.observations.length,
     history,
   };
@@ -143,6 +183,12 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
 
 export const optimize = workflow(
   { name: "hpo.optimize" },
-  async (iterations = 3, points = 8, seed = 1, strategy: Strategy = "bayes", trainEvents = DEFAULT_TRAIN_EVENTS): Promise<SearchResult> =>
-    search({ iterations, points, seed, strategy, trainEvents }),
+  async (
+    iterations = 3,
+    points = 8,
+    seed = 1,
+    strategy: Strategy = "bayes",
+    trainEvents = DEFAULT_TRAIN_EVENTS,
+    objective: Objective = "forest",
+  ): Promise<SearchResult> => search({ iterations, points, seed, strategy, trainEvents, objective }),
 );

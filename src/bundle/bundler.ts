@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { build, type Message } from "esbuild";
+import { projectDirStatement } from "../sdk/project-dir.js";
 
 /** A program packaged for workers: one ESM file and its content address. */
 export interface Bundle {
@@ -89,7 +90,7 @@ function lockfileHashFrom(dir: string): string | null {
  * code, and those named in `dependencies`, stay imports that workers install (see Bundle.environment). Pando
  * itself stays external, so the bundle registers its works with the SDK of the process that imports it; CommonJS
  * dependencies get a `require` through createRequire. Sources are mapped inline, so remote stack traces
- * point at the user's files.
+ * point at the user's files. The bundle names the project directory it was built from (projectDir()).
  */
 export async function bundleEntry(entryPath: string, options: { dependencies?: readonly string[] } = {}): Promise<Bundle> {
   const entry = resolve(entryPath);
@@ -124,7 +125,9 @@ export async function bundleEntry(entryPath: string, options: { dependencies?: r
         },
       ],
       banner: {
-        js: "import { createRequire as __pandoCreateRequire } from 'node:module'; const require = __pandoCreateRequire(import.meta.url);",
+        js:
+          "import { createRequire as __pandoCreateRequire } from 'node:module'; const require = __pandoCreateRequire(import.meta.url); " +
+          projectDirStatement(entry),
       },
     });
   } catch (err) {

@@ -78,10 +78,11 @@ program
   .option("--queue <name>", "the queue to serve", "local")
   .option("--slots <n>", "executor processes, i.e. jobs run at once", parseCount, availableParallelism())
   .option("--cache-dir <dir>", "where fetched bundles are kept", join(".pando", "cache"))
+  .option("--work-root <dir>", "where command works get their per-attempt working directories (default: PANDO_WORK_ROOT, or the system's temporary directory)")
   .option("--name <name>", "name shown in the monitor (default host:pid)")
   .option("--idle-exit <duration>", "leave after holding no job for this long (default: never)", parsePositiveDuration)
   .option("--worker <id>", "the provisioner's worker id (set by the server that started this pilot)", parseCount)
-  .action(async (flags: { server: string; queue: string; slots: number; cacheDir: string; name?: string; idleExit?: number; worker?: number }) => {
+  .action(async (flags: { server: string; queue: string; slots: number; cacheDir: string; workRoot?: string; name?: string; idleExit?: number; worker?: number }) => {
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
     const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);

@@ -3,6 +3,9 @@
 
 export const ERROR_CODES = {
   user_error: { retryable: true, system: false, summary: "the function threw an error" },
+  command_failed: { retryable: true, system: false, summary: "the command of a command work exited with a non-zero code, was killed by a signal, or could not start" },
+  bad_command: { retryable: false, system: false, summary: "the command work's function did not return a valid command" },
+  unreadable_result: { retryable: false, system: false, summary: "the command's result (its result file or last line of output) is not JSON" },
   executor_crash: { retryable: true, system: false, summary: "the executor process died while running the job" },
   lost_heartbeat: { retryable: true, system: true, summary: "the pilot stopped sending heartbeats" },
   lost_dispatch: { retryable: true, system: true, summary: "the pilot never confirmed receiving the job" },
@@ -29,6 +32,18 @@ export interface ErrorInfo {
   message: string;
   name?: string;
   stack?: string;
+  /** A command's exit code, when it exited with one. */
   exitCode?: number;
+  /** The signal that killed a command (SIGKILL, SIGSEGV…). */
   signal?: string;
+  /**
+   * Set when the failure was declared not retryable (a NonRetryableError, an exit code the work lists):
+   * why. The job then fails after this attempt whatever its maxAttempts.
+   */
+  nonRetryable?: string;
+}
+
+/** Declares a failure not retryable, saying why in the message too, so that the job's error tells it. */
+export function markNonRetryable(info: ErrorInfo, reason: string): ErrorInfo {
+  return { ...info, message: `${info.message} (not retried: ${reason})`, nonRetryable: reason };
 }

@@ -20,6 +20,7 @@ export const errorInfoSchema = z.object({
   stack: z.string().optional(),
   exitCode: z.number().int().optional(),
   signal: z.string().optional(),
+  nonRetryable: z.string().max(1000).optional(),
 }) satisfies z.ZodType<ErrorInfo>;
 
 const bundleHash = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest");

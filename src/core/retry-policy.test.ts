@@ -83,3 +83,29 @@ describe("decideAfterAttempt", () => {
     expect(decideAfterAttempt(fresh, { ok: false, code })).toEqual({ next: "failed", failures: 1, systemFailures: 0 });
   });
 });
+
+describe("decideAfterAttempt with failures declared not retryable", () => {
+  it("fails the job after the attempt it is in, whatever maxAttempts says", () => {
+    const job = { ...fresh, maxAttempts: 10 };
+    for (const code of ["user_error", "command_failed"] as const) {
+      expect(decideAfterAttempt(job, { ok: false, code, nonRetryable: true })).toEqual({ next: "failed", failures: 1, systemFailures: 0 });
+    }
+  });
+
+  it("retries the same failure when it is not so declared", () => {
+    expect(decideAfterAttempt(fresh, { ok: false, code: "command_failed", nonRetryable: false }).next).toBe("activated");
+    expect(decideAfterAttempt(fresh, { ok: false, code: "command_failed" }).next).toBe("activated");
+  });
+
+  it("still retries a system failure: a lost pilot is never the job's doing", () => {
+    expect(decideAfterAttempt(fresh, { ok: false, code: "lost_heartbeat", nonRetryable: true })).toEqual({
+      next: "activated",
+      failures: 0,
+      systemFailures: 1,
+    });
+  });
+
+  it.each<ErrorCode>(["bad_command", "unreadable_result"])("fails a command's %s at once", (code) => {
+    expect(decideAfterAttempt(fresh, { ok: false, code }).next).toBe("failed");
+  });
+});

@@ -13,7 +13,11 @@ export interface RetryCounters {
   maxSystemRetries: number;
 }
 
-export type AttemptOutcome = { ok: true } | { ok: false; code: ErrorCode };
+/**
+ * How an attempt ended. `nonRetryable`: the job's own code declared its failure not retryable (honoured for
+ * the job's own failures; a system failure is never the job's doing and stays retried).
+ */
+export type AttemptOutcome = { ok: true } | { ok: false; code: ErrorCode; nonRetryable?: boolean };
 
 export interface RetryDecision {
   next: "finished" | "failed" | "activated";
@@ -31,6 +35,6 @@ export function decideAfterAttempt(job: RetryCounters, outcome: AttemptOutcome):
     return { next, failures: job.failures, systemFailures };
   }
   const failures = job.failures + 1;
-  const next = kind.retryable && failures < job.maxAttempts ? "activated" : "failed";
+  const next = kind.retryable && !outcome.nonRetryable && failures < job.maxAttempts ? "activated" : "failed";
   return { next, failures, systemFailures: job.systemFailures };
 }

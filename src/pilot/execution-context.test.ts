@@ -43,6 +43,20 @@ describe("executorCommand", () => {
   });
 });
 
+describe("executorCommand with a working directory for command works", () => {
+  it("gives a container the executor's working directories writable, and their variable", () => {
+    const podman = executorCommand({ container: "node:20", runtime: { name: "podman", path: "/usr/bin/podman" } }, NODE_ARGS, MOUNTS, "/scratch/w1");
+    expect(podman.args).toContain("/scratch/w1:/scratch/w1");
+    expect(podman.args.join(" ")).toContain("-e PANDO_WORK_ROOT -e PANDO_EXECUTOR_DIR -v /scratch/w1:/scratch/w1 node:20 node");
+    const apptainer = executorCommand({ container: "/i.sif", runtime: { name: "apptainer", path: "/usr/bin/apptainer" } }, NODE_ARGS, MOUNTS, "/scratch/w1");
+    expect(apptainer.args).toEqual(["exec", "--bind", "/opt/pando,/cache,/scratch/w1", "/i.sif", "node", ...NODE_ARGS]);
+  });
+
+  it("changes nothing outside a container", () => {
+    expect(executorCommand({}, NODE_ARGS, MOUNTS, "/scratch/w1")).toEqual({ file: process.execPath, args: NODE_ARGS });
+  });
+});
+
 describe("findContainerRuntime and contextKey", () => {
   it("finds the first runtime on the PATH, in order of preference", () => {
     const dir = mkdtempSync(join(tmpdir(), "pando-path-"));

@@ -38,17 +38,20 @@ export function findContainerRuntime(path = process.env.PATH ?? ""): ExecutionCo
 /**
  * The command that starts an executor (`node executor.js bundle`) in its context: the program and its
  * arguments, for spawn() with an IPC channel. The IPC channel is file descriptor 3 (NODE_CHANNEL_FD),
- * inherited through the shell's exec and passed into the container.
+ * inherited through the shell's exec and passed into the container. `mounts` are files whose directories
+ * a container gets read-only; `workDir`, the executor's working directories (PANDO_WORK_ROOT), it gets writable.
  */
 export function executorCommand(
   context: ExecutionContext,
   nodeArgs: readonly string[],
   mounts: readonly string[],
+  workDir?: string,
 ): { file: string; args: string[] } {
   let command = [process.execPath, ...nodeArgs];
   if (context.container && context.runtime) {
     const { name, path } = context.runtime;
     const dirs = [...new Set(mounts.map((m) => dirname(m)))];
+    const work = workDir ? ["-e", "PANDO_WORK_ROOT", "-e", "PANDO_EXECUTOR_DIR", "-v", `${workDir}:${workDir}`] : [];
     command =
       name === "podman"
         ? [
@@ -63,11 +66,12 @@ export function executorCommand(
             "-e",
             "NODE_CHANNEL_SERIALIZATION_MODE",
             ...dirs.flatMap((d) => ["-v", `${d}:${d}:ro`]),
+            ...work,
             context.container,
             "node",
             ...nodeArgs,
           ]
-        : [path, "exec", "--bind", dirs.join(","), context.container, "node", ...nodeArgs];
+        : [path, "exec", "--bind", [...dirs, ...(workDir ? [workDir] : [])].join(","), context.container, "node", ...nodeArgs];
   }
   if (!context.initEnv) return { file: command[0]!, args: command.slice(1) };
   // The prefix runs in a shell that then becomes the executor, which keeps the environment it left.

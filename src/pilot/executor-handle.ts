@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ErrorInfo } from "../core/errors.js";
@@ -6,6 +7,7 @@ import type { DispatchedJob } from "../core/protocol.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { executorCommand, type ExecutionContext } from "./execution-context.js";
 import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
+import { killGroup, killTree } from "./process-tree.js";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
 const STDERR_TAIL = 2000;
@@ -25,6 +27,8 @@ export interface ExecutorSettings {
   label: string;
   /** The server a driver job's work calls go to. */
   serverUrl: string;
+  /** Where the executor's working directories go (a directory of its own is made there, removed when it ends). */
+  workRoot: string;
 }
 
 /** The server's own secrets, which pilots it starts inherit with its environment: user code never sees them. */
@@ -46,6 +50,8 @@ export class ExecutorHandle {
   private exited = false;
   private loadFailed = false;
   private killedByPilot = false;
+  /** The executor's own directory for the working directories of the commands it runs. */
+  private readonly workDir: string | undefined;
 
   constructor(
     /** Jobs of the same execution context (bundle, initEnv, container) share executors. */
@@ -56,21 +62,33 @@ export class ExecutorHandle {
     context: ExecutionContext,
     private readonly events: ExecutorEvents,
   ) {
+    const forward = (chunk: Buffer | string) => process.stderr.write(`[${settings.label}] ${chunk.toString()}`);
+    try {
+      mkdirSync(settings.workRoot, { recursive: true });
+      this.workDir = mkdtempSync(join(settings.workRoot, "pando-executor-"));
+    } catch (err) {
+      forward(`cannot make a working directory in ${settings.workRoot} (${(err as Error).message}); its commands use the system's temporary directory\n`);
+    }
+    const { PANDO_WORK_ROOT: _root, ...inherited } = withoutCredentials(process.env);
     const env = {
       // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
-      ...withoutCredentials(process.env),
+      ...inherited,
       PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
       PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
       PANDO_SERVER_URL: settings.serverUrl,
+      // Commands make their working directories here; an executor whose pilot is gone removes it itself.
+      ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
     };
     const plain = !context.initEnv && !context.container;
-    const { file, args } = executorCommand(context, ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath], [
-      join(PANDO_ROOT, "package.json"),
-      bundlePath,
-    ]);
-    // What fork() does, with the executor's command in its context (plain: node itself).
-    this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env });
-    const forward = (chunk: Buffer) => process.stderr.write(`[${settings.label}] ${chunk.toString("utf8")}`);
+    const { file, args } = executorCommand(
+      context,
+      ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath],
+      [join(PANDO_ROOT, "package.json"), bundlePath],
+      this.workDir,
+    );
+    // What fork() does, with the executor's command in its context (plain: node itself). Detached: the
+    // executor leads a process group of its own, with the commands it starts, so that a kill reaches them all.
+    this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env, detached: true });
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);
@@ -79,6 +97,9 @@ export class ExecutorHandle {
     this.proc.on("message", (msg: FromExecutor) => this.receive(msg));
     this.proc.on("exit", (code, signal) => {
       this.exited = true;
+      // Whatever it started and left behind (a command's children) ends with it, with their files.
+      if (this.proc.pid !== undefined) killGroup(this.proc.pid);
+      if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const tail = this.stderrTail.trim();
       if (!this.ready && !this.loadFailed && !this.killedByPilot) {
@@ -142,6 +163,7 @@ export class ExecutorHandle {
     this.killedFor = forJob;
     this.killReason = reason;
     this.killedByPilot = true;
-    if (!this.exited) this.proc.kill("SIGKILL");
+    // The executor, the command it may be running, and that command's children.
+    if (!this.exited && this.proc.pid !== undefined) killTree(this.proc.pid);
   }
 }

@@ -1,15 +1,17 @@
 // An executor: a warm child process of a pilot that imports one code bundle once and then runs many jobs,
 // one at a time, in the order the pilot sends them. Started as `node executor.js <bundle file>`.
+import { rmSync } from "node:fs";
 import { importForRegistrations } from "../bundle/load.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
-import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/protocol.js";
 import { HttpPandoClient } from "../sdk/client.js";
 import { withJob } from "../sdk/context.js";
 import { executeDriver } from "../sdk/driver-run.js";
+import { errorInfoOf } from "../sdk/error-info.js";
 import { registry } from "../sdk/registry.js";
 import { CappedOutput } from "./capture.js";
 import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
+import { killDescendants, killOwnGroup } from "./process-tree.js";
 
 const bundlePath = process.argv[2];
 const maxPayloadBytes = Number(process.env.PANDO_MAX_PAYLOAD_BYTES);
@@ -20,10 +22,6 @@ function send(msg: FromExecutor): void {
   process.send?.(msg);
 }
 
-function errorInfo(err: unknown, code: ErrorInfo["code"]): ErrorInfo {
-  if (err instanceof Error) return { code, name: err.name, message: err.message, stack: err.stack };
-  return { code, message: String(err) };
-}
 
 // ---- output capture: while a job runs, what it prints belongs to it ------------------------------
 
@@ -74,7 +72,7 @@ async function runOne(job: DispatchedJob): Promise<JobDone> {
   try {
     args = decode(job.args);
   } catch (err) {
-    return done({ error: errorInfo(err, "bad_arguments") });
+    return done({ error: errorInfoOf(err, "bad_arguments") });
   }
   if (!Array.isArray(args)) {
     return done({ error: { code: "bad_arguments", message: "the job's arguments are not a list" } });
@@ -96,10 +94,10 @@ async function runOne(job: DispatchedJob): Promise<JobDone> {
       return done({ ok: true, result, stdout: logs.out.text(), stderr: logs.err.text() });
     } catch (err) {
       const code = err instanceof CodecError && err.code === "payload_too_large" ? "payload_too_large" : "unserialisable_result";
-      return done({ error: errorInfo(err, code), stdout: logs.out.text(), stderr: logs.err.text() });
+      return done({ error: errorInfoOf(err, code), stdout: logs.out.text(), stderr: logs.err.text() });
     }
   } catch (err) {
-    return done({ error: errorInfo(err, "user_error"), stdout: logs.out.text(), stderr: logs.err.text() });
+    return done({ error: errorInfoOf(err, "user_error"), stdout: logs.out.text(), stderr: logs.err.text() });
   } finally {
     output = undefined;
   }
@@ -126,7 +124,7 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
   try {
     args = decode(job.args);
   } catch (err) {
-    return done({ error: errorInfo(err, "bad_arguments") });
+    return done({ error: errorInfoOf(err, "bad_arguments") });
   }
   if (!Array.isArray(args)) return done({ error: { code: "bad_arguments", message: "the driver's arguments are not a list" } });
   const client = new HttpPandoClient(serverUrl, job.token);
@@ -152,7 +150,7 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
     }
     return withLogs({ ok: true, result: outcome.view.result ?? undefined });
   } catch (err) {
-    return withLogs({ error: errorInfo(err, "user_error") });
+    return withLogs({ error: errorInfoOf(err, "user_error") });
   } finally {
     output = undefined;
     await client.close();
@@ -183,8 +181,14 @@ process.on("message", (msg: ToExecutor) => {
   }
 });
 
-// Without its pilot an executor has no one to report to.
-process.on("disconnect", () => process.exit(0));
+// Without its pilot an executor has no one to report to; the command it may be running goes with it.
+process.on("disconnect", () => {
+  killDescendants(process.pid);
+  const own = process.env.PANDO_EXECUTOR_DIR;
+  if (own) rmSync(own, { recursive: true, force: true });
+  killOwnGroup();
+  process.exit(0);
+});
 // Signals meant for the pilot reach its executors too (a terminal's Ctrl-C, a batch system's SIGTERM to
 // every process of the job): the pilot decides when its executors stop, so they ignore them.
 process.on("SIGTERM", () => undefined);
@@ -194,7 +198,7 @@ process.on("SIGINT", () => undefined);
 importForRegistrations(bundlePath!).then(
   () => send({ t: "ready", works: [...registry().works.keys()] }),
   (err: unknown) => {
-    send({ t: "load-failed", error: errorInfo(err, "bundle_load_failed") });
+    send({ t: "load-failed", error: errorInfoOf(err, "bundle_load_failed") });
     process.disconnect?.();
   },
 );

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { BundleCache } from "../bundle/cache.js";
@@ -21,6 +20,7 @@ import { CONTAINER_RUNTIMES, contextKey, findContainerRuntime } from "./executio
 import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
 import type { JobDone } from "./executor-protocol.js";
 import { JobDepth } from "./job-depth.js";
+import { treeResidentMb } from "./process-tree.js";
 
 export interface PilotOptions {
   server: string;
@@ -30,6 +30,8 @@ export interface PilotOptions {
   slots: number;
   /** Where fetched bundles are kept. */
   cacheDir: string;
+  /** Where command works get their working directories; default PANDO_WORK_ROOT, or the system's temporary directory. */
+  workRoot?: string;
   name?: string;
   /** Most jobs held per slot when jobs are fast. */
   maxDepthPerSlot?: number;
@@ -68,21 +70,10 @@ const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const MEMORY_CHECK_MS = 500;
-const PAGE_BYTES = 4096;
 
 /** How a job whose executor the pilot killed ended: over a limit, or killed by a user. */
 function killedOutcome(ex: ExecutorHandle): Omit<AttemptUpdate, "jobId" | "attempt"> {
   return ex.killReason ? { state: "failed", error: ex.killReason } : { state: "cancelled", error: { code: "killed", message: "killed by a user" } };
-}
-
-/** Resident memory of a process in MiB (Linux /proc), or undefined if it cannot be read. */
-function residentMb(pid: number): number | undefined {
-  try {
-    const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
-    return Number.isFinite(pages) ? (pages * PAGE_BYTES) / 2 ** 20 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -356,6 +347,7 @@ export class Pilot implements ExecutorEvents {
       maxLogChars: this.config!.maxLogChars,
       label: `pilot ${this.id} executor`,
       serverUrl: this.http.baseUrl,
+      workRoot: this.options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
     };
     const context = { initEnv: job.initEnv, container: job.container, runtime: this.runtime };
     const file = this.bundleFiles.get(job.bundleHash) ?? this.cache.pathOf(job.bundleHash);
@@ -391,7 +383,8 @@ export class Pilot implements ExecutorEvents {
 
   /**
    * Holds a job to what it asked for: its executor is killed when the job runs past its walltime
-   * (`walltime_exceeded`) or the executor's resident memory goes over the job's memory (`out_of_memory`).
+   * (`walltime_exceeded`) or the resident memory of the executor and every process it started (a command
+   * work's command and its children) goes over the job's memory (`out_of_memory`).
    */
   private watchLimits(held: Held, ex: ExecutorHandle): void {
     const job = held.job;
@@ -408,11 +401,11 @@ export class Pilot implements ExecutorEvents {
     }
     if (job.memoryMb > 0) {
       const check = setInterval(() => {
-        const rss = ex.pid === undefined ? undefined : residentMb(ex.pid);
+        const rss = ex.pid === undefined ? undefined : treeResidentMb(ex.pid);
         if (rss === undefined || rss <= job.memoryMb) return;
         over({
           code: "out_of_memory",
-          message: `the job's process used ${Math.round(rss)} MiB, over the ${job.memoryMb} MiB it asked for, and was killed`,
+          message: `the job's processes used ${Math.round(rss)} MiB, over the ${job.memoryMb} MiB it asked for, and were killed`,
         });
       }, MEMORY_CHECK_MS);
       stops.push(() => clearInterval(check));

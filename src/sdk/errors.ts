@@ -10,6 +10,12 @@ export class JobError extends Error {
   readonly attempts: number;
   readonly remoteName: string | undefined;
   readonly remoteStack: string | undefined;
+  /** A command work's exit code, when its command exited with one. */
+  readonly exitCode: number | undefined;
+  /** The signal that killed a command work's command. */
+  readonly signal: string | undefined;
+  /** Why the job was not retried, when its failure was declared not retryable. */
+  readonly nonRetryable: string | undefined;
 
   constructor(
     info: ErrorInfo,
@@ -25,6 +31,9 @@ export class JobError extends Error {
     this.attempts = job.attempts;
     this.remoteName = info.name;
     this.remoteStack = info.stack;
+    this.exitCode = info.exitCode;
+    this.signal = info.signal;
+    this.nonRetryable = info.nonRetryable;
     const where = job.jobId === null ? "local job" : `job ${job.jobId} of task ${job.taskId}`;
     if (info.stack) {
       this.stack = `${this.stack ?? this.message}\n    --- remote stack (${where}, ${this.attempts} attempt(s)) ---\n${info.stack}`;
@@ -61,5 +70,48 @@ export class TimeoutError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TimeoutError";
+  }
+}
+
+/** Marks errors that are not retried, whichever copy of Pando's SDK made them (a bundle's or its host's). */
+export const NON_RETRYABLE = Symbol.for("pando.nonRetryable");
+
+/**
+ * Thrown by a work for a failure that retrying cannot mend (a point outside the model's domain, bad input):
+ * the job fails after this attempt, whatever its maxAttempts. Subclass it for errors of your own.
+ */
+export class NonRetryableError extends Error {
+  declare readonly [NON_RETRYABLE]: true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+Object.defineProperty(NonRetryableError.prototype, NON_RETRYABLE, { value: true });
+
+/** Carries a command's failure as the job's error, whichever copy of Pando's SDK made it. */
+export const COMMAND_FAILURE = Symbol.for("pando.commandFailure");
+
+/** The failure of a command work's command, as `w.local()` throws it (in a job it becomes the job's error). */
+export class CommandError extends Error {
+  declare readonly [COMMAND_FAILURE]: ErrorInfo;
+
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+    this.name = "CommandError";
+    Object.defineProperty(this, COMMAND_FAILURE, { value: info });
+  }
+
+  get code(): ErrorInfo["code"] {
+    return this.info.code;
+  }
+
+  get exitCode(): number | undefined {
+    return this.info.exitCode;
+  }
+
+  get signal(): string | undefined {
+    return this.info.signal;
   }
 }

@@ -8,6 +8,8 @@ export interface WorkEntry {
   name: string;
   fn: AnyFn;
   options: WorkOptions;
+  /** The user's own function when `fn` wraps it (a command work's command line). */
+  source?: AnyFn;
 }
 
 export interface WorkflowEntry {
@@ -35,11 +37,21 @@ export function registry(): Registry {
   return g[KEY];
 }
 
-function sameDefinition(a: { fn: AnyFn; options: object }, b: { fn: AnyFn; options: object }): boolean {
-  return a.fn.toString() === b.fn.toString() && JSON.stringify(a.options) === JSON.stringify(b.options);
+interface Definition {
+  fn: AnyFn;
+  options: object;
+  source?: AnyFn;
 }
 
-function register<T extends { name: string; fn: AnyFn; options: object }>(map: Map<string, T>, kind: string, entry: T): void {
+function sameDefinition(a: Definition, b: Definition): boolean {
+  return (
+    a.fn.toString() === b.fn.toString() &&
+    a.source?.toString() === b.source?.toString() &&
+    JSON.stringify(a.options) === JSON.stringify(b.options)
+  );
+}
+
+function register<T extends { name: string } & Definition>(map: Map<string, T>, kind: string, entry: T): void {
   const existing = map.get(entry.name);
   // The same module evaluated twice registers the same definition again; that is harmless.
   if (existing && !sameDefinition(existing, entry)) {

@@ -5,6 +5,7 @@ import type { ErrorInfo } from "../core/errors.js";
 import { DEFAULT_MAX_ATTEMPTS, decideAfterAttempt } from "../core/retry-policy.js";
 import { withJob, type RunContext } from "./context.js";
 import type { JobSpec } from "./entries.js";
+import { errorInfoOf } from "./error-info.js";
 import type { WorkOptions } from "./options.js";
 import type { Outcome } from "./outcome.js";
 import type { AnyFn } from "./registry.js";
@@ -23,11 +24,6 @@ export interface WorkCall {
   jobs: JobSpec[];
   /** Position of the call in its driver (its memo key, with the work and arguments). */
   seq: number;
-}
-
-function errorInfo(err: unknown, code: ErrorInfo["code"] = "user_error"): ErrorInfo {
-  if (err instanceof Error) return { code, name: err.name, message: err.message, stack: err.stack };
-  return { code, message: String(err) };
 }
 
 /** Where a call may run and what its jobs need, as the server takes them. */
@@ -183,12 +179,15 @@ export async function runLocal(call: WorkCall, sink: OutcomeSink, roundTrip: boo
         try {
           outcome.value = roundTrip ? decode(encode(value, { root: "result" })) : value;
         } catch (err) {
-          error = errorInfo(err, "unserialisable_result");
+          error = errorInfoOf(err, "unserialisable_result");
         }
       } catch (err) {
-        error = errorInfo(err);
+        error = errorInfoOf(err, "user_error");
       }
-      const decision = decideAfterAttempt(counters, error ? { ok: false, code: error.code } : { ok: true });
+      const decision = decideAfterAttempt(
+        counters,
+        error ? { ok: false, code: error.code, nonRetryable: error.nonRetryable !== undefined } : { ok: true },
+      );
       counters = { ...counters, failures: decision.failures };
       if (decision.next === "activated") continue;
       outcome.state = decision.next;

@@ -33,7 +33,7 @@ export interface Work<F extends Fn, M extends boolean> {
   readonly options: Readonly<WorkOptions>;
 }
 
-type MapFlag<O extends WorkOptions> = O["mapResults"] extends true ? true : false;
+export type MapFlag<O extends WorkOptions> = O["mapResults"] extends true ? true : false;
 
 function shapeOne(outcomes: readonly Outcome[], taskId: number | null): unknown {
   const o = outcomes[0]!;
@@ -61,9 +61,23 @@ export function work(a: WorkOptions | Fn, b?: Fn): Work<Fn, boolean> {
   if (typeof fn !== "function") throw new TypeError("work() needs a function: work(options, fn) or work(fn)");
   const name = options.name ?? fn.name;
   if (!name) throw new TypeError("work() needs a name for an anonymous function: work({ name: \"evaluate\" }, fn)");
-  registerWork({ name, fn, options });
+  return defineWork(name, fn, options);
+}
+
+/** What a kind of work (a command work) adds to a plain one. */
+export interface WorkKind {
+  /** Checks a call's jobs before anything runs or is submitted; throws to refuse the call. */
+  checkJobs?(jobs: readonly JobSpec[]): void;
+  /** The user's own function when `fn` wraps it: two definitions of one name differ when it does. */
+  source?: AnyFn;
+}
+
+/** Registers `fn` under `name` and returns the callable work (work() and command() share it). */
+export function defineWork(name: string, fn: AnyFn, options: WorkOptions, kind: WorkKind = {}): Work<Fn, boolean> {
+  registerWork({ name, fn, options, source: kind.source });
 
   const call = (jobs: JobSpec[], inputs: readonly unknown[], shape: (o: readonly Outcome[], t: number | null) => unknown) => {
+    kind.checkJobs?.(jobs);
     const ctx = currentRun();
     // The call's number is taken now, in call order, not when its submission gets going: concurrent calls
     // of a re-run driver must get the same numbers as in the first run.

@@ -226,7 +226,7 @@ export class DispatchStore {
             maxAttempts: job.max_attempts,
             maxSystemRetries: limits.maxSystemRetries,
           },
-          error === null ? { ok: true } : { ok: false, code: error.code },
+          error === null ? { ok: true } : { ok: false, code: error.code, nonRetryable: error.nonRetryable !== undefined },
         );
         job.failures = decision.failures;
         job.system_failures = decision.systemFailures;
