@@ -30,7 +30,7 @@ type PandoManifest = {
 
 /** The project files (templates/project), by their name in the project. npm never ships a file named .gitignore, hence "gitignore". */
 function templateFiles(templateDir: string, sub = ""): Array<{ from: string; to: string }> {
-  return readdirSync(join(templateDir, sub)).flatMap((name) => {
+  return readdirSync(join(templateDir, sub)).sort().flatMap((name) => {
     const from = join(templateDir, sub, name);
     if (statSync(from).isDirectory()) return templateFiles(templateDir, join(sub, name));
     return [{ from, to: join(sub, name === "gitignore" ? ".gitignore" : name) }];
