@@ -91,17 +91,19 @@ function stackFiles(stack: string): string[] {
 
 /**
  * better-sqlite3 as its installer finds a prebuilt binary: no binary can be downloaded on this machine, so every
- * install compiles SQLite from source, a minute or more. The one this checkout compiled is offered through
- * prebuild-install's local-prebuilds directory instead; the rest of the install is npm's own.
+ * install would compile SQLite from source, a minute or more. The one this checkout compiled is offered as a
+ * local prebuild (prebuild-install's `local-prebuilds`, set in a .prebuild-installrc that it finds above the
+ * project); the rest of the install is npm's own.
  */
-function localPrebuilds(dir: string): Record<string, string> {
+function offerLocalPrebuild(above: string): void {
   const source = join(ROOT, "node_modules", "better-sqlite3");
   const { version } = JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as { version: string };
+  const dir = join(above, "prebuilds");
   mkdirSync(dir, { recursive: true });
   const archive = join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
   const packed = spawnSync("tar", ["-czf", archive, "-C", source, join("build", "Release", "better_sqlite3.node")], { encoding: "utf8" });
   expect(packed.status, packed.stderr).toBe(0);
-  return { npm_config_better_sqlite3_local_prebuilds: dir };
+  writeFileSync(join(above, ".prebuild-installrc"), `local-prebuilds=${dir}\n`);
 }
 
 function filesUnder(dir: string): string[] {
@@ -184,11 +186,8 @@ describe("Pando installed in a project of its own", () => {
     writeFileSync(join(app, "src", "call.ts"), CALL_TS);
     writeFileSync(join(app, "src", "app.mjs"), APP_MJS);
 
-    const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], {
-      cwd: app,
-      env: userEnv(localPrebuilds(join(tmp, "prebuilds"))),
-      timeoutMs: INSTALL_TIMEOUT_MS,
-    });
+    offerLocalPrebuild(tmp);
+    const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app, timeoutMs: INSTALL_TIMEOUT_MS });
     expect(installed.code, installed.stderr).toBe(0);
   }, 2 * INSTALL_TIMEOUT_MS);
 
