@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/cluster.js";
@@ -18,10 +18,14 @@ const RUN_TIMEOUT_MS = 120_000;
 const JOBS = 4;
 const POINTS = 20_000;
 
-/** The environment of a user's shell: none of the suite's own npm or Pando settings. */
+/**
+ * The environment of a user's shell: none of the suite's own npm or Pando settings, and no node_modules/.bin
+ * on the PATH (npm puts the repository's there), so that every command is the project's own.
+ */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|PANDO_)/i.test(k)));
-  return { ...env, PANDO_LOG_LEVEL: "warn", ...extra };
+  const path = (process.env.PATH ?? "").split(delimiter).filter((dir) => !dir.includes(join("node_modules", ".bin")));
+  return { ...env, PATH: path.join(delimiter), PANDO_LOG_LEVEL: "warn", ...extra };
 }
 
 const running = new Set<ChildProcess>();
