@@ -322,10 +322,17 @@ describe("Pando installed in a project of its own", () => {
     );
 
     it("runs `pando run` without --server on the server of PANDO_SERVER", async () => {
+      const workflows = async () => {
+        const ls = await run("npx", ["pando", "ls", "--json"], { cwd: app, env });
+        expect(ls.code, ls.stderr).toBe(0);
+        return (JSON.parse(ls.stdout) as { workflows: Array<{ id: number; name: string; status: string }> }).workflows;
+      };
+      const before = new Set((await workflows()).map((w) => w.id));
       const r = await run("npx", ["pando", "run", "src/pi.ts#estimatePi", String(JOBS), String(POINTS), "--json"], { cwd: app, env });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain(`started on ${url}`);
       expect(lastJson(r.stdout)).toEqual(expected);
+      // The workflow ran on that server (an embedded server would have kept it to itself).
+      expect((await workflows()).filter((w) => !before.has(w.id))).toEqual([expect.objectContaining({ name: "pi.estimate", status: "finished" })]);
     });
 
     it("uploaded the user's modules, not Pando's own code", () => {
