@@ -45,6 +45,8 @@ export default defineConfig({
         test: {
           name: "integration-postgres",
           include: ["test/**/*.test.ts"],
+          // Installing the package has no store of its own to test: it runs once, in the SQLite project.
+          exclude: ["test/install.test.ts"],
           ...integration,
           globalSetup: ["test/setup/suite-postgres.ts"],
           env: { PANDO_TEST_DB: "postgres://postgres@127.0.0.1:55433/pando" },

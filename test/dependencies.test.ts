@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 
 // A project with a native package (bufferutil ships prebuilt binaries in its npm tarball): esbuild cannot
 // bundle it, so workers install the project's lockfile once and import it from there.
@@ -34,12 +34,27 @@ describe("dependencies that cannot be bundled", () => {
 
   beforeAll(async () => {
     project = mkdtempSync(join(tmpdir(), "pando-native-"));
+    // The project has Pando from a git URL that workers cannot reach (the repository is gone by the time they
+    // install): an environment links the Pando that runs it rather than installing the project's.
+    const gone = mkdtempSync(join(tmpdir(), "pando-gone-"));
+    writeFileSync(join(gone, "package.json"), JSON.stringify({ name: "pando", version: "0.1.0" }));
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=pando", "-c", "user.email=pando@localhost", ...args], { cwd: gone, stdio: "pipe" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "a stand-in for Pando");
     writeFileSync(
       join(project, "package.json"),
-      JSON.stringify({ name: "native-project", private: true, type: "module", dependencies: { bufferutil: "4.0.9", ms: "2.1.3" } }),
+      JSON.stringify({
+        name: "native-project",
+        private: true,
+        type: "module",
+        dependencies: { bufferutil: "4.0.9", ms: "2.1.3", pando: `git+file://${gone}` },
+      }),
     );
     writeFileSync(join(project, "main.ts"), MAIN);
     execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: project, stdio: "pipe", timeout: 180_000 });
+    rmSync(gone, { recursive: true, force: true });
     cluster = await startCluster({ pilots: 1, slots: 1 });
   });
   afterAll(async () => {
@@ -66,6 +81,7 @@ describe("dependencies that cannot be bundled", () => {
     expect(installed).toHaveLength(1);
     const ready = readFileSync(join(envs, installed[0]!, ".ready"), "utf8");
     expect(existsSync(join(envs, installed[0]!, "node_modules", "bufferutil", "package.json"))).toBe(true);
+    expect(realpathSync(join(envs, installed[0]!, "node_modules", "pando"))).toBe(realpathSync(ROOT));
 
     const second = await run();
     expect(second.code, second.stderr).toBe(0);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build, type Message } from "esbuild";
 import { projectDirStatement } from "../sdk/project-dir.js";
 
@@ -90,7 +91,8 @@ function lockfileHashFrom(dir: string): string | null {
  * code, and those named in `dependencies`, stay imports that workers install (see Bundle.environment). Pando
  * itself stays external, so the bundle registers its works with the SDK of the process that imports it; CommonJS
  * dependencies get a `require` through createRequire. Sources are mapped inline, so remote stack traces
- * point at the user's files. The bundle names the project directory it was built from (projectDir()).
+ * point at the user's files (by their absolute path on the machine that bundled them). The bundle names the
+ * project directory it was built from (projectDir()).
  */
 export async function bundleEntry(entryPath: string, options: { dependencies?: readonly string[] } = {}): Promise<Bundle> {
   const entry = resolve(entryPath);
@@ -106,6 +108,10 @@ export async function bundleEntry(entryPath: string, options: { dependencies?: r
       target: "node20",
       write: false,
       sourcemap: "inline",
+      // The map's sources are relative to the working directory; rooted there, a stack trace through the
+      // bundle names the user's own files wherever the bundle is imported from (a pilot's cache directory).
+      absWorkingDir: process.cwd(),
+      sourceRoot: `${pathToFileURL(process.cwd()).href}/`,
       external: ["pando", "pando/*"],
       logLevel: "silent",
       plugins: [

@@ -11,6 +11,7 @@ import { startServer } from "../server/server.js";
 import { PANDO_VERSION } from "../version.js";
 import { parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
 import { pruneCommand, type PruneFlags } from "./prune-command.js";
+import { initCommand, type InitFlags } from "./init-command.js";
 import { monitorCommand } from "./monitor-command.js";
 import { addClientOptions, type ClientFlags } from "./client-options.js";
 import { listQueuesCommand, setQueueCommand } from "./queues-command.js";
@@ -39,8 +40,8 @@ addServerOptions(
     .description("run a workflow: `pando run file.ts#export [args…]` (args are JSON when they are JSON, other words strings)")
     .argument("<target>", "entry file, optionally with #export naming the workflow to call")
     .argument("[args...]", "arguments of the workflow")
-    .option("--server <url>", "use this running server instead of the embedded one (replicas: url1,url2,… — the next is used when one is gone)")
-    .option("--token <token>", "token for --server (default: PANDO_TOKEN, or the data directory's credentials)")
+    .option("--server <url>", "use this running server instead of the embedded one (default: PANDO_SERVER when set; replicas: url1,url2,… — the next is used when one is gone)")
+    .option("--token <token>", "token for the server (default: PANDO_TOKEN, or the data directory's credentials)")
     .option("--pilots <n>", "local pilots of the embedded server (default: number of cores)", parseCount)
     .option("--slots <n>", "executors per local pilot", parseCount)
     .option("--queue <name>", "queue of the workflow's tasks")
@@ -53,6 +54,13 @@ addServerOptions(
 ).action(async (target: string, args: string[], flags: RunFlags) => {
   process.exitCode = await runCommand(target, args, flags);
 });
+
+program
+  .command("init")
+  .description("scaffold a Pando project: package.json, tsconfig.json, a first work and workflow, a queues file; never overwrites a file")
+  .argument("[dir]", "the project's directory, created if needed", ".")
+  .option("--pando <spec>", "where the project installs Pando from: a tarball, a git URL, … (default: where this Pando was installed from)")
+  .action((dir: string, flags: InitFlags) => initCommand(dir, flags));
 
 addServerOptions(
   program

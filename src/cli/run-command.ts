@@ -156,7 +156,9 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   if ((flags.remote || flags.resume !== undefined) && exportName === undefined) {
     throw new Error(`--remote and --resume need the workflow to call: pando run ${file}#<export>`);
   }
-  if (flags.detach && !(flags.remote && flags.server)) {
+  // Without --server, a program's own server (PANDO_SERVER, as for programs started without `pando run`); an empty one: the embedded server.
+  const serverUrl = flags.server ?? (process.env.PANDO_SERVER || undefined);
+  if (flags.detach && !(flags.remote && serverUrl)) {
     throw new Error("--detach needs --remote and --server: an embedded server ends with this command");
   }
   if (flags.remote && flags.resume !== undefined) {
@@ -169,12 +171,12 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   const runs = tracker();
   let embedded: Embedded | undefined;
   let client: PandoClient;
-  if (flags.server) {
+  if (serverUrl) {
     const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
     if (!token) {
-      throw new Error(`no token for ${flags.server}: pass --token, set PANDO_TOKEN, or run on the machine of its data directory`);
+      throw new Error(`no token for ${serverUrl}: pass --token, set PANDO_TOKEN, or run on the machine of its data directory`);
     }
-    client = new HttpPandoClient(flags.server, token);
+    client = new HttpPandoClient(serverUrl, token);
   } else {
     embedded = await startEmbedded({
       config,

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import type { Logger } from "pino";
 import { ENVIRONMENT_HEADER } from "../bundle/bundler.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
+import { withoutPando } from "./environment-manifest.js";
 
 const run = promisify(execFile);
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
@@ -68,8 +69,9 @@ export class Environments {
     const work = `${target}.${process.pid}.tmp`;
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
-    writeFileSync(join(work, "package.json"), packageJson);
-    writeFileSync(join(work, "package-lock.json"), lockfile);
+    const project = withoutPando(packageJson, lockfile);
+    writeFileSync(join(work, "package.json"), project.packageJson);
+    writeFileSync(join(work, "package-lock.json"), project.lockfile);
     const started = Date.now();
     this.log.info({ environment: hash }, "installing a bundle's environment (npm ci)");
     try {

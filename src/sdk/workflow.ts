@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { encode } from "../codec/tagged-json.js";
+import { firstFileOutside, PANDO_CODE } from "./caller-file.js";
 import { withRun, type RunContext } from "./context.js";
 import { driverEnvironment } from "./driver-env.js";
 import { executeDriver } from "./driver-run.js";
@@ -21,20 +21,6 @@ export interface Workflow<F extends Fn> {
   submit(...args: Parameters<F>): Promise<WorkflowHandle<Awaited<ReturnType<F>>>>;
   readonly workflowName: string;
   readonly options: Readonly<WorkflowOptions>;
-}
-
-const SDK_DIR = fileURLToPath(new URL("../", import.meta.url));
-
-/** The file whose top-level code called workflow(): the entry to bundle when no `pando run` did. */
-function callerFile(): string | undefined {
-  const stack = new Error().stack ?? "";
-  for (const line of stack.split("\n").slice(1)) {
-    const m = /((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
-    if (!m) continue;
-    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!;
-    if (!file.startsWith(SDK_DIR)) return file;
-  }
-  return undefined;
 }
 
 /** The driver's arguments as tagged JSON, or undefined for a local run whose arguments cannot travel. */
@@ -67,7 +53,8 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
   const name = options.name ?? fn.name;
   if (!name) throw new TypeError("workflow() needs a name for an anonymous function: workflow({ name: \"optimize\" }, fn)");
   registerWorkflow({ name, fn, options });
-  const definedIn = callerFile();
+  // The file whose top-level code called workflow(): the entry to bundle when no `pando run` did.
+  const definedIn = firstFileOutside(PANDO_CODE);
   const body = fn as (...a: unknown[]) => unknown;
 
   const environment = () => {

@@ -242,6 +242,8 @@ export function runDriver(
     env: {
       ...process.env,
       PANDO_LOG_LEVEL: "warn",
+      // A server of the shell the suite runs in must not take the place of the embedded one.
+      PANDO_SERVER: "",
       PANDO_BROKER: options.url ? "" : (TEST_BROKER ?? ""),
       PANDO_DB: database?.url ?? "",
     },
