@@ -3,7 +3,7 @@ export { work, type Work, type ManyResult } from "./sdk/work.js";
 export { workflow, type Workflow } from "./sdk/workflow.js";
 export { MapResult, type FailedEntry } from "./sdk/map-result.js";
 export { TaskRun, type CompletedJob } from "./sdk/task-run.js";
-export { JobError, TaskFailedError, TimeoutError, WorkflowError } from "./sdk/errors.js";
+export { JobError, TaskFailedError, TimeoutError, WorkflowError, WorkflowStoppedError } from "./sdk/errors.js";
 export { WorkflowHandle, WorkflowFailedError } from "./sdk/workflow-handle.js";
 export { context, type WorkflowContext } from "./sdk/workflow-context.js";
 export { currentJob, type JobInfo } from "./sdk/context.js";

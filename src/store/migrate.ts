@@ -7,6 +7,7 @@ import * as queueBrokerage from "./migrations/0004-queue-brokerage.js";
 import * as workers from "./migrations/0005-workers.js";
 import * as executionContexts from "./migrations/0006-execution-contexts.js";
 import * as monitoring from "./migrations/0007-monitoring.js";
+import * as suspendedWorkflows from "./migrations/0008-suspended-workflows.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0005-workers": workers.up,
   "0006-execution-contexts": executionContexts.up,
   "0007-monitoring": monitoring.up,
+  "0008-suspended-workflows": suspendedWorkflows.up,
 };
 
 class CodeMigrations implements MigrationProvider {
