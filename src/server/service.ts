@@ -47,7 +47,6 @@ import {
   retryRefusal,
   submissionRefusal,
   suspendRefusal,
-  type WorkflowState,
 } from "../core/workflow-lifecycle.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
@@ -57,6 +56,7 @@ import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { Store, Tx } from "../store/store.js";
 import type { TaskChange } from "../store/task-store.js";
+import type { DriverRecord } from "../store/workflow-store.js";
 import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
 import type { ServerConfig } from "./config.js";
 import { Metrics } from "./metrics.js";
@@ -456,7 +456,7 @@ export class Service {
   }
 
   /** The state the lifecycle rules (core/workflow-lifecycle) decide on. */
-  private async workflowState(workflowId: number): Promise<WorkflowState & { name: string; argsHash: string | null; seed: number; suspendReason: string | null }> {
+  private async workflowState(workflowId: number): Promise<DriverRecord> {
     const wf = await this.store.workflows.driverRecord(workflowId);
     if (!wf) throw notFound("workflow", workflowId);
     return wf;
@@ -530,9 +530,7 @@ export class Service {
 
   private async suspend(workflowId: number, reason: string): Promise<void> {
     const change = await this.store.workflows.suspend(workflowId, reason);
-    if (!change) {
-      throw conflict(`${suspendRefusal(await this.workflowState(workflowId)) ?? `workflow ${workflowId} is not running`}; it cannot be suspended`);
-    }
+    if (!change) throw conflict(suspendRefusal(await this.workflowState(workflowId)) ?? `workflow ${workflowId} is not running`);
     this.afterClose(workflowId, change);
     this.log.warn({ workflow: workflowId, reason }, `workflow suspended; resume it with ${resumeHint(workflowId)}`);
   }

@@ -183,14 +183,15 @@ export class TaskStore {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
       }
       if (task.seq !== null) {
-        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number; queue: string }>`
-          SELECT id, work, args_hash, n_jobs, queue FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
+        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number; queue: string; status: string }>`
+          SELECT id, work, args_hash, n_jobs, queue, status FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
           trx,
         );
         const existing = rows[0];
         if (existing) {
           if (existing.work === task.work && existing.args_hash === task.argsHash) {
-            const resumed = await this.resumeSuspendedJobs(trx, existing.id, Date.now());
+            // A suspension leaves the tasks it stopped cancelled.
+            const resumed = existing.status === "cancelled" ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
             return { kind: "attached", id: existing.id, nJobs: existing.n_jobs, resumed, queue: existing.queue };
           }
           return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };

@@ -2,6 +2,7 @@ import type { ErrorInfo } from "../core/errors.js";
 import type { WorkflowView } from "../core/protocol.js";
 import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
+import type { WorkflowState } from "../core/workflow-lifecycle.js";
 import type { StoreContext, Tx } from "./store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
 import type { NewTask, TaskChange, TaskKind, TaskStore } from "./task-store.js";
@@ -20,13 +21,9 @@ export interface NewWorkflow {
   driver?: Omit<NewTask, "workflowId" | "seq">;
 }
 
-/** What a driver needs to know about its workflow to run (again). */
-export interface DriverRecord {
-  id: number;
+/** What a driver needs to know about its workflow to run (again), and what its lifecycle rules decide on. */
+export interface DriverRecord extends WorkflowState {
   name: string;
-  mode: WorkflowMode;
-  status: WorkflowStatus;
-  closed: boolean;
   argsHash: string | null;
   seed: number;
   /** Why the workflow is suspended, while it is. */
