@@ -11,7 +11,7 @@ import { freshDatabase } from "./helpers/cluster.js";
 
 const BUNDLE = "b".repeat(64);
 
-describe("the workflow store's lifecycle rules", () => {
+describe("the store's lifecycle rules", () => {
   let store: Store;
   let dir: string;
   let userId: number;
@@ -44,12 +44,12 @@ describe("the workflow store's lifecycle rules", () => {
         seed: 1,
       })
     ).id;
-  const task = (workflowId: number, seq: number): NewTask => ({
+  const task = (workflowId: number, seq: number, queue = "local"): NewTask => ({
     workflowId,
     work: "w",
     bundleHash: BUNDLE,
     seq,
-    queue: "local",
+    queue,
     priority: 0,
     maxAttempts: 1,
     channel: `c${workflowId}.${seq}`,
@@ -57,7 +57,8 @@ describe("the workflow store's lifecycle rules", () => {
     argsHash: `h${seq}`,
     jobs: [{ key: "j", args: "[]" }],
   });
-  const addTask = (workflowId: number, seq: number) => store.tasks.addTask(task(workflowId, seq), async () => undefined);
+  const addTask = (workflowId: number, seq: number, queue?: string) =>
+    store.tasks.addTask(task(workflowId, seq, queue), async () => undefined);
   const final = async (id: number) => {
     const wf = (await store.workflows.get(id))!;
     return { status: wf.status, endedAt: wf.endedAt, result: wf.result, error: wf.error };
@@ -116,6 +117,27 @@ describe("the workflow store's lifecycle rules", () => {
     const after = (await store.workflows.get(id))!;
     expect(after).toMatchObject({ status: "running", suspendedAt: null, suspendReason: null });
     expect(after.tasks[0]).toMatchObject({ status: "running", nCancelled: 0 });
+  });
+
+  it("never lets a pilot's report committed after a kill or suspension bring a stopped job back", async () => {
+    const id = await newWorkflow();
+    // A queue of its own, so that the pilot claims this task's job.
+    const t = await addTask(id, 0, "race");
+    if (t.kind !== "created") throw new Error(`unexpected ${t.kind}`);
+    const pilot = await store.dispatch.registerPilot({ queue: "race", name: "p", host: "h", pid: 1, slots: 1, version: "v" });
+    const [job] = await store.dispatch.claim(pilot, "race", 1);
+    expect(job?.taskId).toBe(t.id);
+    // The suspension holds its transaction open while the pilot reports the job running.
+    let report: Promise<unknown> | undefined;
+    await store.ctx.db.transaction().execute(async (trx) => {
+      await store.tasks.kill(trx, t.id, Date.now(), { code: "suspended", message: "the workflow was suspended" });
+      report = store.dispatch.apply(pilot, [{ jobId: job!.jobId, attempt: job!.attempt, state: "running", startedAt: Date.now() }], "rest");
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    await report;
+    const row = await store.ctx.db.selectFrom("jobs").select(["state", "kill_requested"]).where("id", "=", job!.jobId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: "cancelled", kill_requested: 1 });
+    expect((await store.dispatch.held(pilot)).commands).toEqual([{ kind: "kill", jobId: job!.jobId, attempt: job!.attempt }]);
   });
 
   it("lets one of a kill and a close racing each other win, never a mix of both", async () => {

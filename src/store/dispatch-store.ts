@@ -176,10 +176,14 @@ export class DispatchStore {
     const { dialect, limits } = this.ctx;
     return this.ctx.db.transaction().execute(async (trx) => {
       const ids = [...new Set(updates.map((u) => u.jobId))];
+      // On PostgreSQL the jobs are locked as they are read (in id order, as a kill locks them, so neither can
+      // deadlock the other): a kill or suspension committed meanwhile is seen, never written over with a
+      // state read before it.
+      const lock = dialect === "postgres" ? sql`ORDER BY id FOR UPDATE` : sql``;
       const { rows } = await sql<JobRow>`
         SELECT id, task_id, state, queue, attempt_nr, failures, system_failures, max_attempts, pilot_id, sent_at,
                started_at, kill_requested
-        FROM jobs WHERE ${inIds(dialect, "id", ids)}`.execute(trx);
+        FROM jobs WHERE ${inIds(dialect, "id", ids)} ${lock}`.execute(trx);
       const jobs = new Map<number, JobRow>(rows.map((r) => [r.id, r]));
       const finals: JobFinal[] = [];
       const moved = new Map<number, JobRow>();

@@ -183,15 +183,15 @@ export class TaskStore {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
       }
       if (task.seq !== null) {
-        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number; queue: string; status: string }>`
-          SELECT id, work, args_hash, n_jobs, queue, status FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
+        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number; queue: string; n_cancelled: number }>`
+          SELECT id, work, args_hash, n_jobs, queue, n_cancelled FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
           trx,
         );
         const existing = rows[0];
         if (existing) {
           if (existing.work === task.work && existing.args_hash === task.argsHash) {
-            // A suspension leaves the tasks it stopped cancelled.
-            const resumed = existing.status === "cancelled" ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
+            // Only a task with cancelled jobs can have jobs a suspension stopped.
+            const resumed = existing.n_cancelled > 0 ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
             return { kind: "attached", id: existing.id, nJobs: existing.n_jobs, resumed, queue: existing.queue };
           }
           return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
@@ -544,13 +544,22 @@ export class TaskStore {
   ): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
     const task = await trx.selectFrom("tasks").select(["status"]).where("id", "=", taskId).executeTakeFirst();
     if (!task || FINAL_TASK_STATUSES.has(task.status as TaskStatus)) return undefined;
-    await trx.updateTable("tasks").set({ killed: 1 }).where("id", "=", taskId).execute();
-    const open = await trx
+    // The open jobs are locked first (PostgreSQL), in id order, before the task: the order in which a pilot's
+    // report locks them (DispatchStore.apply), so a kill and a report wait for each other, never deadlock,
+    // and neither writes over what the other committed.
+    let query = trx
       .selectFrom("jobs")
       .select(["id", "state", "started_at", "attempt_nr", "pilot_id"])
       .where("task_id", "=", taskId)
-      .where("state", "in", ["defined", "activated", "sent", "starting", "running"])
-      .execute();
+      .where("state", "in", ["defined", "activated", "sent", "starting", "running"]);
+    if (this.ctx.dialect === "postgres") query = query.orderBy("id").forUpdate();
+    const open = await query.execute();
+    if (this.ctx.dialect === "postgres") {
+      // A report that ended the task's last job may have committed while this waited for its jobs.
+      const locked = await trx.selectFrom("tasks").select("status").where("id", "=", taskId).forUpdate().executeTakeFirst();
+      if (!locked || FINAL_TASK_STATUSES.has(locked.status as TaskStatus)) return undefined;
+    }
+    await trx.updateTable("tasks").set({ killed: 1 }).where("id", "=", taskId).execute();
     const claimed = open.filter((j) => j.state !== "defined" && j.state !== "activated");
     const pilots = [...new Set(claimed.map((j) => j.pilot_id).filter((p): p is number => p !== null))];
     if (claimed.length > 0) {
