@@ -82,7 +82,7 @@ describe("the store's lifecycle rules", () => {
     expect(await final(id)).toEqual(before);
   });
 
-  it("keeps a closed workflow's final status when one of its tasks runs again afterwards", async () => {
+  it("keeps an ended workflow's final status: its tasks are not retried, and a changed task changes nothing", async () => {
     const id = await newWorkflow();
     const t = await addTask(id, 0);
     if (t.kind !== "created") throw new Error(`unexpected ${t.kind}`);
@@ -90,7 +90,8 @@ describe("the store's lifecycle rules", () => {
     await store.workflows.close(id, { body: "returned", result: "1", error: null, keep: [] });
     const before = await final(id);
     expect(before.status).toBe("failed");
-    await store.ctx.db.transaction().execute((trx) => store.tasks.retry(trx, t.id, Date.now()));
+    expect(await store.ctx.db.transaction().execute((trx) => store.tasks.retry(trx, t.id, Date.now()))).toBe("refused");
+    await store.ctx.db.updateTable("tasks").set({ status: "done" }).where("id", "=", t.id).execute();
     await store.workflows.refreshIfClosed([id]);
     expect(await final(id)).toEqual(before);
   });

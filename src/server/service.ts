@@ -885,6 +885,11 @@ export class Service {
       throw conflict(`task ${taskId} is still ${view.status}; retry it once it has ended`);
     }
     const retried = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.retry(trx, taskId, Date.now()));
+    if (retried === "refused") {
+      // Resumed or killed since the check above.
+      await this.requireRetryable(workflowId);
+      throw conflict(`workflow ${workflowId} changed while task ${taskId} was retried; try again`);
+    }
     if (retried === 0) throw conflict(`task ${taskId} has no failed or cancelled jobs to retry`);
     this.notifier.notify(`queue:${view.queue}`);
     this.notifier.notify(`task:${taskId}`);

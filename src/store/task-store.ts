@@ -593,8 +593,16 @@ export class TaskStore {
     return { change, pilots };
   }
 
-  /** Puts a finished task's failed and cancelled jobs back in the queue with a fresh attempt budget. */
-  async retry(trx: Tx, taskId: number, now: number): Promise<number> {
+  /**
+   * Puts a finished task's failed and cancelled jobs back in the queue with a fresh attempt budget, if its
+   * workflow is suspended (the only time a driver reads their new results: core/workflow-lifecycle); the
+   * workflow is share-locked meanwhile (PostgreSQL), so a kill or resume waits. "refused" otherwise.
+   */
+  async retry(trx: Tx, taskId: number, now: number): Promise<number | "refused"> {
+    const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE OF w` : sql``;
+    const { rows } = await sql<{ status: string }>`
+      SELECT w.status FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ${taskId} ${lock}`.execute(trx);
+    if (rows[0]?.status !== "suspended") return "refused";
     return this.requeue(trx, taskId, now, "problems");
   }
 
