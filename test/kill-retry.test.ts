@@ -76,6 +76,9 @@ describe("kill and retry", () => {
     expect(tooEarly.body.error.message).toMatch(/its driver is running.*Ctrl-C suspends the workflow/);
     run.proc.kill("SIGINT");
     expect((await run).code).toBe(130);
+    // The interrupted call ends at once when it runs again.
+    mkdirSync(gate, { recursive: true });
+    writeFileSync(join(gate, "open"), "");
 
     // Suspended: the failed job (still failing: no flag yet) and the interrupted one run again.
     const retried = await cluster.api("POST", `/api/v1/workflows/${id}/retry`);
@@ -108,8 +111,6 @@ describe("kill and retry", () => {
     expect(nothing.body.error.message).toMatch(/no failed or cancelled jobs to retry/);
 
     // The resumed driver reads the new results, and the workflow's status is derived from them.
-    mkdirSync(gate, { recursive: true });
-    writeFileSync(join(gate, "open"), "");
     const resumed = await runDriver(`${LOCAL_FIXTURE}#retried`, args, {
       url: cluster.url,
       token: cluster.credentials.userToken,

@@ -291,12 +291,13 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     return 1;
   } finally {
     if (interrupted) await interrupted;
-    if (abandonedBody) setTimeout(() => process.exit(), 0).unref();
     stopWatching();
     progress.end();
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
     setDriverEnvironment(undefined);
     await (embedded ? embedded.stop() : client.close());
+    // After the exit code is set from what this returns (timers run after that microtask).
+    if (abandonedBody) setTimeout(() => process.exit(), 0).unref();
   }
 }
