@@ -10,6 +10,7 @@ const CORE_SUITE = [
   "test/embedded.test.ts",
   "test/remote.test.ts",
   "test/driver-crash.test.ts",
+  "test/local-drivers.test.ts",
 ];
 
 const integration = {

@@ -4,7 +4,7 @@ export { command, type Command, type CommandOptions, type CommandSpec } from "./
 export { workflow, type Workflow } from "./sdk/workflow.js";
 export { MapResult, type FailedEntry } from "./sdk/map-result.js";
 export { TaskRun, type CompletedJob } from "./sdk/task-run.js";
-export { CommandError, JobError, NonRetryableError, TaskFailedError, TimeoutError, WorkflowError } from "./sdk/errors.js";
+export { CommandError, JobError, NonRetryableError, TaskFailedError, TimeoutError, WorkflowError, WorkflowStoppedError } from "./sdk/errors.js";
 export { WorkflowHandle, WorkflowFailedError } from "./sdk/workflow-handle.js";
 export { context, type WorkflowContext } from "./sdk/workflow-context.js";
 export { currentJob, type JobInfo } from "./sdk/context.js";

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,20 +144,46 @@ describe("the monitoring commands: ls, show, logs, kill, retry and token", () =>
     expect(missing.stderr).toBe(`pando: job ${jobId} has no attempt 2 (its attempts: 1)\n`);
   });
 
-  it("retry runs a workflow's failed jobs again as new attempts, and says when there is nothing to retry", async () => {
-    const r = pando(["retry", String(ids.flagged)]);
+  it("retry runs a suspended workflow's failed jobs again as new attempts, refuses an ended one, and says when there is nothing to retry", async () => {
+    const ended = pando(["retry", String(ids.flagged)]);
+    expect(ended.status).toBe(1);
+    expect(ended.stderr).toBe(
+      `pando: workflow ${ids.flagged} has ended (subfinished) and its driver is gone: nobody would read the results of jobs run again. Start a new run instead\n`,
+    );
+
+    // A driver stopped with Ctrl-C after a call with a failed job: its workflow is suspended, and can be retried.
+    const flag = join(dir, "retry-flag");
+    const gate = join(dir, "retry-gate");
+    const driver = runDriver("test/fixtures/local-drivers.ts#retried", [flag, gate], { url: cluster.url, token: cluster.credentials.userToken });
+    const id = await driver.started;
+    await until("the second call to start", async () => {
+      const w = (await cluster.api("GET", `/api/v1/workflows/${id}`)).body;
+      return w.tasks.length === 2 ? w : undefined;
+    });
+    driver.proc.kill("SIGINT");
+    expect((await driver).code).toBe(130);
+    const task = taskOf(id, "flagStep");
+    // The interrupted second call ends at once when it runs again.
+    mkdirSync(gate, { recursive: true });
+    writeFileSync(join(gate, "open"), "");
+
+    const r = pando(["retry", String(id)]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`retried 1 job of workflow ${ids.flagged}: each runs again as a new attempt\n`);
-    const task = taskOf(ids.flagged!, "needsFlag");
+    expect(r.stdout).toBe(`retried 2 jobs of workflow ${id}: each runs again as a new attempt\n`);
     const retried = await until("the retried job to end again", () => {
       const page = json(["show", "--task", String(task.id), "--state", "failed"]);
       return page.jobs[0]?.attempts === 2 ? page.jobs[0] : undefined;
     });
     expect(json(["show", "--job", String(retried.id)]).job.attempts.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2]);
 
-    const nothing = pando(["retry", String(ids.logs)]);
+    writeFileSync(flag, "1");
+    const one = pando(["retry", "--task", String(task.id)]);
+    expect(one.stdout).toBe(`retried 1 job of task ${task.id}: each runs again as a new attempt\n`);
+    await until("the task to be done", async () => ((await cluster.api("GET", `/api/v1/tasks/${task.id}`)).body.status === "done" ? true : undefined));
+    const nothing = pando(["retry", String(id)]);
     expect(nothing.status).toBe(1);
-    expect(nothing.stderr).toBe(`pando: workflow ${ids.logs} has no failed or cancelled jobs to retry\n`);
+    expect(nothing.stderr).toBe(`pando: workflow ${id} has no failed or cancelled jobs to retry\n`);
+    expect(pando(["kill", String(id)]).stdout).toBe(`workflow ${id} (retried) cancelled: 0 unfinished tasks killed\n`);
   });
 
   it("kill cancels a running workflow and refuses one that has ended", async () => {

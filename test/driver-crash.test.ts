@@ -221,29 +221,35 @@ describe("a local driver that stops reporting", () => {
       return wf.body.tasks.length > 0 ? true : undefined;
     });
 
-  it("fails its workflow after the lost-heartbeat timeout and cancels its tasks (killed with SIGKILL)", async () => {
+  it("suspends its workflow after the lost-heartbeat timeout and stops its tasks (killed with SIGKILL); it stays resumable", async () => {
     const run = slow();
     const id = await run.started;
     await waitForTask(id);
     run.proc.kill("SIGKILL");
     await run;
     const wf = await until(
-      "the workflow to fail",
+      "the workflow to be suspended",
       async () => {
         const r = await cluster.api("GET", `/api/v1/workflows/${id}`);
-        return r.body.status === "failed" ? r.body : undefined;
+        return r.body.status === "suspended" ? r.body : undefined;
       },
       20_000,
     );
-    expect(wf.error).toMatchObject({ name: "DriverLost" });
-    expect(wf.error.message).toContain("sent no heartbeat for 2000 ms");
+    expect(wf.suspendReason).toContain("sent no heartbeat for 2000 ms");
+    expect(wf.endedAt).toBeNull();
+    expect(wf.error).toBeNull();
     expect(wf.tasks.map((t: { status: string }) => t.status)).toEqual(["cancelled"]);
-    const resume = await cluster.api("POST", `/api/v1/workflows/${id}/resume`, { name: "slowDriver", args: "[]" });
-    expect(resume.status).toBe(409);
-    expect(resume.body.error.message).toContain("is closed (failed) and cannot be resumed");
+    const wrong = await cluster.api("POST", `/api/v1/workflows/${id}/resume`, { name: "slowDriver", args: "[]" });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.error.message).toContain("was started with other arguments");
+    const args = JSON.stringify([join(markers, "slow"), 60000]);
+    const resume = await cluster.api("POST", `/api/v1/workflows/${id}/resume`, { name: "slowDriver", args });
+    expect(resume.status).toBe(200);
+    expect((await cluster.api("GET", `/api/v1/workflows/${id}`)).body).toMatchObject({ status: "running", suspendReason: null });
+    expect((await cluster.api("POST", `/api/v1/workflows/${id}/kill`)).body.status).toBe("cancelled");
   });
 
-  it("closes its workflow at once when the driver is stopped with SIGINT", async () => {
+  it("suspends its workflow at once when the driver is stopped with SIGINT", async () => {
     const run = slow();
     const id = await run.started;
     await waitForTask(id);
@@ -251,8 +257,8 @@ describe("a local driver that stops reporting", () => {
     const r = await run;
     expect(r.code).toBe(130);
     const wf = await cluster.api("GET", `/api/v1/workflows/${id}`);
-    expect(wf.body.status).toBe("failed");
-    expect(wf.body.error).toMatchObject({ name: "Interrupted", message: "the driver was stopped by SIGINT" });
+    expect(wf.body.status).toBe("suspended");
+    expect(wf.body.suspendReason).toBe("the driver was stopped by SIGINT");
     expect(wf.body.tasks.map((t: { status: string }) => t.status)).toEqual(["cancelled"]);
   });
 });

@@ -6,6 +6,7 @@ import { ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.j
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
+const LOCAL_FIXTURE = "test/fixtures/local-drivers.ts";
 
 describe("kill and retry", () => {
   let cluster: Cluster;
@@ -56,24 +57,40 @@ describe("kill and retry", () => {
     expect(after.value).toBe(16);
   });
 
-  it("retries only the failed jobs of a task, as new attempts, and re-derives the workflow's status", async () => {
+  it("retries only the failed jobs of a suspended workflow's tasks, as new attempts, for its resumed driver", async () => {
     const flag = join(dir, "flag");
-    const r = await runDriver(`${FIXTURE}#flagged`, [flag], { url: cluster.url, token: cluster.credentials.userToken });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.value).toEqual([10]);
-    let wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
-    expect(wf.body.status).toBe("subfinished");
-    const taskId = wf.body.tasks[0].id as number;
+    const gate = join(dir, "gate");
+    const args = [flag, gate];
+    const run = runDriver(`${LOCAL_FIXTURE}#retried`, args, { url: cluster.url, token: cluster.credentials.userToken });
+    const id = await run.started;
+    let wf = await until("the first call to end and the second to start", async () => {
+      const w = (await cluster.api("GET", `/api/v1/workflows/${id}`)).body;
+      return w.tasks.length === 2 ? w : undefined;
+    });
+    const taskId = wf.tasks[0].id as number;
+    expect(wf.tasks[0]).toMatchObject({ status: "finished", nFinished: 1, nFailed: 1 });
 
-    const tooEarly = await cluster.api("POST", `/api/v1/workflows/${r.workflowId}/retry`);
-    expect(tooEarly.status).toBe(200);
+    // While the driver runs it has the outcome already: a retry is refused, saying how to do it.
+    const tooEarly = await cluster.api("POST", `/api/v1/tasks/${taskId}/retry`);
+    expect(tooEarly.status).toBe(409);
+    expect(tooEarly.body.error.message).toMatch(/its driver is running.*Ctrl-C suspends the workflow/);
+    run.proc.kill("SIGINT");
+    expect((await run).code).toBe(130);
+    // The interrupted call ends at once when it runs again.
+    mkdirSync(gate, { recursive: true });
+    writeFileSync(join(gate, "open"), "");
+
+    // Suspended: the failed job (still failing: no flag yet) and the interrupted one run again.
+    const retried = await cluster.api("POST", `/api/v1/workflows/${id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body.retried).toBe(2);
     await until("the retried task to end", async () => {
       const t = await cluster.api("GET", `/api/v1/tasks/${taskId}`);
       return t.body.status === "running" ? undefined : t.body;
     });
-    // The flag is still missing: the retried job failed again.
-    wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
-    expect(wf.body.status).toBe("subfinished");
+    wf = (await cluster.api("GET", `/api/v1/workflows/${id}`)).body;
+    expect(wf.status).toBe("suspended");
+    expect(wf.tasks[0]).toMatchObject({ status: "finished", nFinished: 1, nFailed: 1 });
 
     writeFileSync(flag, "1");
     const retry = await cluster.api("POST", `/api/v1/tasks/${taskId}/retry`);
@@ -84,8 +101,6 @@ describe("kill and retry", () => {
       return t.body.status === "running" ? undefined : t.body;
     });
     expect(done).toMatchObject({ status: "done", nFinished: 2, nFailed: 0 });
-    wf = await cluster.api("GET", `/api/v1/workflows/${r.workflowId}`);
-    expect(wf.body.status).toBe("finished");
     const jobs = await cluster.api("GET", `/api/v1/tasks/${taskId}/jobs`);
     const second = await cluster.api("GET", `/api/v1/jobs/${jobs.body.jobs[1].id}`);
     expect(second.body.attempts.map((a: { state: string }) => a.state)).toEqual(["failed", "failed", "finished"]);
@@ -94,5 +109,18 @@ describe("kill and retry", () => {
     const nothing = await cluster.api("POST", `/api/v1/tasks/${taskId}/retry`);
     expect(nothing.status).toBe(409);
     expect(nothing.body.error.message).toMatch(/no failed or cancelled jobs to retry/);
+
+    // The resumed driver reads the new results, and the workflow's status is derived from them.
+    const resumed = await runDriver(`${LOCAL_FIXTURE}#retried`, args, {
+      url: cluster.url,
+      token: cluster.credentials.userToken,
+      extra: ["--resume", String(id)],
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.value).toEqual([10, 20]);
+    wf = (await cluster.api("GET", `/api/v1/workflows/${id}`)).body;
+    expect(wf.status).toBe("finished");
+    expect(wf.tasks.map((t: { id: number }) => t.id)).toEqual([taskId, wf.tasks[1].id]);
+    expect((await cluster.api("GET", `/api/v1/jobs/${jobs.body.jobs[0].id}`)).body.attempts).toHaveLength(1);
   });
 });

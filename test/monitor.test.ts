@@ -206,6 +206,26 @@ describe("the web monitor", () => {
     expect(ended.code).not.toBe(0);
   });
 
+  it("shows when and why a workflow was suspended, and offers Retry only then", async () => {
+    const run = runDriver("test/fixtures/monitor.ts#longRunning", ["2", "120000"], { url: cluster.url, token: cluster.credentials.userToken });
+    const id = await run.started;
+    await until("its task to be submitted", async () => {
+      const wf = await cluster.api("GET", `/api/v1/workflows/${id}`);
+      return wf.body.tasks.length > 0 ? true : undefined;
+    });
+    await page.goto(`${cluster.url}/#/workflows/${id}`);
+    const header = page.locator(".page-head");
+    await header.getByTestId("status").filter({ hasText: "running" }).waitFor();
+    expect(await page.getByTestId("retry-workflow").getByRole("button", { name: "Retry" }).isDisabled()).toBe(true);
+    run.proc.kill("SIGINT");
+    expect((await run).code).toBe(130);
+    await header.getByTestId("status").filter({ hasText: "suspended" }).waitFor();
+    await page.getByTestId("workflow-suspension").filter({ hasText: "the driver was stopped by SIGINT" }).waitFor();
+    expect(await page.getByTestId("retry-workflow").getByRole("button", { name: "Retry" }).isEnabled()).toBe(true);
+    await shot("workflow-suspended");
+    expect((await cluster.api("POST", `/api/v1/workflows/${id}/kill`)).body.status).toBe("cancelled");
+  });
+
   it("lists the queues and the pilots", async () => {
     await page.getByRole("link", { name: "Queues and pilots" }).click();
     await page.locator('[data-testid=queue-row][data-name="local"]').waitFor();

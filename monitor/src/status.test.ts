@@ -19,8 +19,12 @@ describe("statusTone", () => {
   it("treats a status it does not know as waiting", () => {
     expect(statusTone("job", "mystery")).toBe("waiting");
   });
+  it("shows a suspended workflow as waiting, not ended", () => {
+    expect(statusTone("workflow", "suspended")).toBe("waiting");
+    expect(hasEnded("suspended")).toBe(false);
+  });
   it("knows which statuses are final", () => {
-    expect(["running", "pending", "new"].some(hasEnded)).toBe(false);
+    expect(["running", "pending", "new", "suspended"].some(hasEnded)).toBe(false);
     expect(["finished", "subfinished", "done", "failed", "cancelled"].every(hasEnded)).toBe(true);
   });
 });

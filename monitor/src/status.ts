@@ -5,7 +5,8 @@ export type Tone = "ok" | "partial" | "bad" | "active" | "waiting" | "stopped";
 export type Entity = "workflow" | "task" | "job" | "pilot" | "worker" | "queue";
 
 const TONES: Record<Entity, Record<string, Tone>> = {
-  workflow: { new: "waiting", running: "active", finished: "ok", subfinished: "partial", failed: "bad", cancelled: "stopped" },
+  // Suspended: its driver stopped and the workflow waits for `pando run --resume`.
+  workflow: { new: "waiting", running: "active", suspended: "waiting", finished: "ok", subfinished: "partial", failed: "bad", cancelled: "stopped" },
   task: { new: "waiting", pending: "waiting", running: "active", done: "ok", finished: "partial", failed: "bad", cancelled: "stopped" },
   job: {
     defined: "waiting",
@@ -27,7 +28,7 @@ export function statusTone(entity: Entity, status: string): Tone {
   return TONES[entity][status] ?? "waiting";
 }
 
-/** Whether a workflow or task status is final: nothing runs any more (a retry may start it again). */
+/** Whether a workflow or task status is final: nothing runs any more, and a workflow's never changes again. */
 export function hasEnded(status: string): boolean {
   return ["finished", "subfinished", "done", "failed", "cancelled"].includes(status);
 }

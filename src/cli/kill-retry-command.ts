@@ -44,7 +44,8 @@ export async function killCommand(workflowId: number | undefined, flags: TaskTar
 
 /**
  * `pando retry <workflowId>`: the failed and cancelled jobs of the workflow's ended tasks run again, each as
- * a new attempt; `--task <id>`: those of one task.
+ * a new attempt; `--task <id>`: those of one task. Only a suspended workflow's: its resumed driver reads the
+ * new results (the server says why otherwise).
  */
 export async function retryCommand(workflowId: number | undefined, flags: TaskTargetFlags): Promise<void> {
   await withServer(flags, async (http) => {

@@ -47,7 +47,7 @@ addServerOptions(
     .option("--queue <name>", "queue of the workflow's tasks")
     .option("--remote", "run the driver on a pilot too: the workflow survives this program (needs #export)")
     .option("--detach", "with --remote: print the workflow id (how to follow it on stderr) and return at once (needs --server)")
-    .option("--resume <id>", "continue a local workflow whose driver stopped: finished work calls are not run again", parseCount)
+    .option("--resume <id>", "continue a local workflow whose driver stopped (a suspended one): finished work calls are not run again", parseCount)
     .option("--json", "print the result as JSON, alone on stdout (the driver's own output goes to stderr)")
     .option("--quiet", "no progress lines")
     .option("--verbose", "with an error, print its stack (and the stacks of failed jobs)"),
@@ -165,7 +165,7 @@ addClientOptions(
 addClientOptions(
   program
     .command("kill")
-    .description("cancel a running workflow and kill its unfinished tasks; --task: kill one task")
+    .description("cancel a running or suspended workflow and kill its unfinished tasks (its driver stops); --task: kill one task")
     .argument("[workflowId]", "the workflow (optional with --task)", parseCount)
     .option("--task <id>", "kill only this task", parseCount),
 ).action((workflowId: number | undefined, flags: TaskTargetFlags) => killCommand(workflowId, flags));
@@ -173,7 +173,9 @@ addClientOptions(
 addClientOptions(
   program
     .command("retry")
-    .description("run the failed and cancelled jobs of a workflow's ended tasks again, as new attempts; --task: of one task")
+    .description(
+      "run the failed and cancelled jobs of a suspended workflow's ended tasks again, as new attempts, for its resumed driver to read; --task: of one task",
+    )
     .argument("[workflowId]", "the workflow (optional with --task)", parseCount)
     .option("--task <id>", "retry only this task's jobs", parseCount),
 ).action((workflowId: number | undefined, flags: TaskTargetFlags) => retryCommand(workflowId, flags));

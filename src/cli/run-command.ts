@@ -77,6 +77,17 @@ function watchRunning(client: PandoClient, progress: Progress, workflows: () => 
   return () => clearInterval(timer);
 }
 
+/** The command that resumes a workflow this run started, for the message of an interrupt. */
+function resumeCommand(target: string, rawArgs: readonly string[], flags: RunFlags, workflowId: number): string {
+  const quote = (a: string) => (/^[\w.,:/@%+=#-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+  const { file, exportName } = splitTarget(target);
+  const words = [exportName === undefined ? `${file}#<workflow> <its arguments>` : [target, ...rawArgs].map(quote).join(" ")];
+  if (flags.server) words.push(`--server ${flags.server}`);
+  // The embedded server's state is in the data directory: the same one must be given again (".pando" is the default).
+  else if (flags.dataDir !== ".pando") words.push(`--data-dir ${quote(flags.dataDir)}`);
+  return `pando run ${words.join(" ")} --resume ${workflowId}`;
+}
+
 function splitTarget(target: string): { file: string; exportName: string | undefined } {
   const hash = target.lastIndexOf("#");
   if (hash < 0) return { file: target, exportName: undefined };
@@ -194,21 +205,32 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
   }
 
   let outcome: "ok" | "failed" = "ok";
-  // A driver stopped by a signal closes its workflows (their unfinished tasks are cancelled) before it goes;
-  // one killed outright is found by the server when its heartbeats stop.
+  // A driver stopped by a signal suspends its workflows before it goes (their unfinished jobs are stopped),
+  // so that `--resume` can take them up again; one killed outright is suspended by the server when its
+  // heartbeats stop. A second signal exits at once.
+  let interrupted: Promise<never> | undefined;
   const interrupt = (signal: NodeJS.Signals) => {
-    progress.line(`${signal}: closing ${runs.active().length} running workflow(s)`);
-    const closing = runs.active().map((id) =>
-      client
-        .closeWorkflow(id, { outcome: "threw", error: { name: "Interrupted", message: `the driver was stopped by ${signal}` } })
-        .catch(() => undefined),
-    );
-    void Promise.all(closing)
+    if (interrupted) {
+      progress.line(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    const suspending = runs.active().map(async (id) => {
+      try {
+        await client.suspendWorkflow(id, { reason: `the driver was stopped by ${signal}` });
+        progress.line(`${signal}: workflow ${id} suspended; resume it with ${resumeCommand(target, rawArgs, flags, id)}`);
+      } catch (err) {
+        progress.line(`${signal}: workflow ${id} could not be suspended: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    interrupted = Promise.all(suspending)
       .then(() => embedded?.stop())
-      .finally(() => process.exit(130));
+      .finally(() => process.exit(130)) as Promise<never>;
   };
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
+  // A driver whose workflow was killed or suspended ends without its body, which may still be busy: the
+  // process exits once this command is done instead of waiting for it.
+  let abandonedBody = false;
   const stopWatching = watchRunning(client, progress, runs.active);
   // --json with #export: stdout holds the result's JSON alone; what the driver prints goes to stderr. A program
   // run for its top-level code prints its own results, so its stdout stays its own.
@@ -251,6 +273,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
         runs.start(id);
         progress.workflowStarted(id, name, client.serverUrl);
       },
+      onDriverStopped: () => (abandonedBody = true),
       onWorkflowEnd: (id, status) => {
         progress.line(`workflow ${id} ${status}${status === "subfinished" ? " (some jobs failed)" : ""}`);
         // Subfinished: the body returned although some of its jobs failed; the run itself succeeded.
@@ -314,10 +337,13 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     stdout.write(flags.json ? `${JSON.stringify(value ?? null)}\n` : `${inspect(value, { depth: 6, colors: process.stdout.isTTY })}\n`);
     return outcome === "ok" ? 0 : 1;
   } catch (err) {
+    // Interrupted: the workflows are being suspended, and the process exits with the interrupt's code.
+    if (interrupted) await interrupted;
     progress.end();
     process.stderr.write(`${describeRunError(err, { server: flags.server, verbose: flags.verbose === true })}\n`);
     return err instanceof UsageError ? 2 : 1;
   } finally {
+    if (interrupted) await interrupted;
     stopWatching();
     progress.end();
     stdout.restore();
@@ -325,5 +351,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     process.off("SIGTERM", interrupt);
     setDriverEnvironment(undefined);
     await (embedded ? embedded.stop() : client.close());
+    // After the exit code is set from what this returns (timers run after that microtask).
+    if (abandonedBody) setTimeout(() => process.exit(), 0).unref();
   }
 }

@@ -56,6 +56,7 @@ const percent = (ended: number, total: number) => (total === 0 ? "-" : `${Math.f
 function workflowText(wf: WorkflowView, errors: readonly ErrorGroup[]): string {
   const about = fields([
     ["status", wf.status],
+    ...(wf.suspendedAt !== null ? [["suspended", `${formatTime(wf.suspendedAt)}: ${wf.suspendReason ?? "no reason recorded"}`] as const] : []),
     ["user", wf.user],
     ["mode", `${wf.mode}, queue ${wf.queue}`],
     ["created", formatTime(wf.createdAt)],

@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   unserialisable_result: { retryable: false, system: false, summary: "the result cannot be serialised" },
   payload_too_large: { retryable: false, system: false, summary: "the result is over the payload limit" },
   killed: { retryable: false, system: false, summary: "killed by a user" },
+  suspended: {
+    retryable: false,
+    system: false,
+    summary: "stopped when its workflow was suspended; it runs again when the driver is resumed",
+  },
   context_failed: { retryable: false, system: false, summary: "the job's initEnv or container failed to start" },
   container_unavailable: { retryable: false, system: false, summary: "the job needs a container runtime its pilot lacks" },
   walltime_exceeded: { retryable: false, system: false, summary: "the job ran longer than its walltime" },

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { QUEUE_STATUSES, type QueueStatus } from "./brokerage.js";
 import { ERROR_CODES, type ErrorCode, type ErrorInfo } from "./errors.js";
-import type { FinalJobState, TaskStatus, WorkflowMode, WorkflowStatus } from "./states.js";
+import { WORKFLOW_STATUSES, type FinalJobState, type TaskStatus, type WorkflowMode, type WorkflowStatus } from "./states.js";
 
 const name = z
   .string()
@@ -67,6 +67,28 @@ export type CloseWorkflowRequest = z.input<typeof closeWorkflowSchema>;
 /** A local driver started again (`pando run --resume`): it must be the same workflow with the same arguments. */
 export const resumeWorkflowSchema = z.object({ name, args: z.string().default("[]") });
 export type ResumeWorkflowRequest = z.input<typeof resumeWorkflowSchema>;
+
+/** A local driver stops before its body ended (Ctrl-C): the workflow waits for `pando run --resume`. */
+export const suspendWorkflowSchema = z.object({
+  /** Why, for people: "the driver was stopped by SIGINT". */
+  reason: z.string().min(1, "must say why").max(1000, "must be at most 1000 characters"),
+});
+export type SuspendWorkflowRequest = z.input<typeof suspendWorkflowSchema>;
+
+/** A local driver's heartbeat; with waitMs it is answered as soon as the workflow stops running (long-poll). */
+export const driverHeartbeatSchema = z.object({
+  waitMs: z.number().int().nonnegative().max(120_000).default(0),
+});
+export type DriverHeartbeatRequest = z.input<typeof driverHeartbeatSchema>;
+
+/** What a local driver learns from its heartbeat: whether its workflow still runs, and if not why. */
+export interface DriverHeartbeatResponse {
+  /** False once the workflow was closed (its body ended, or it was killed). */
+  open: boolean;
+  status: WorkflowStatus;
+  /** Why the workflow is suspended, while it is. */
+  suspendReason: string | null;
+}
 
 export const createTokenSchema = z.object({
   name: z.string().min(1).max(200),
@@ -291,6 +313,9 @@ export interface WorkflowView {
   endedAt: number | null;
   result: string | null;
   error: ErrorInfo | Omit<ErrorInfo, "code"> | null;
+  /** When and why the driver of a local workflow stopped before its body ended (null unless it did). */
+  suspendedAt: number | null;
+  suspendReason: string | null;
   tasks: TaskView[];
 }
 
@@ -446,7 +471,7 @@ export const listWorkflowsQuerySchema = z.object({
   status: z
     .string()
     .transform((s) => s.split(","))
-    .pipe(z.array(z.enum(["new", "running", "finished", "subfinished", "failed", "cancelled"])))
+    .pipe(z.array(z.enum(WORKFLOW_STATUSES)))
     .optional(),
   /** Name with `*` and `?` wildcards, case-insensitive. */
   name: z.string().min(1).max(200).optional(),

@@ -22,7 +22,11 @@ export const TASK_STATUSES = ["new", "pending", "running", "done", "finished", "
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "finished", "failed", "cancelled"]);
 
-export const WORKFLOW_STATUSES = ["new", "running", "finished", "subfinished", "failed", "cancelled"] as const;
+/**
+ * `suspended`: a local workflow whose driver stopped (Ctrl-C, or its heartbeats stopped) without its body
+ * ending; it has not ended, and `pando run --resume` takes it up again.
+ */
+export const WORKFLOW_STATUSES = ["new", "running", "suspended", "finished", "subfinished", "failed", "cancelled"] as const;
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
 export type WorkflowMode = "local" | "remote";

@@ -3,12 +3,15 @@ import type {
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
+  DriverHeartbeatRequest,
+  DriverHeartbeatResponse,
   PutStepRequest,
   ResultsQuery,
   ResumeWorkflowRequest,
   StepRecord,
   SubmitTaskRequest,
   SubmitTaskResponse,
+  SuspendWorkflowRequest,
   TaskResultsResponse,
   TaskView,
   WorkflowQuery,
@@ -28,8 +31,13 @@ export interface PandoClient {
   getWorkflow(workflowId: number, query?: WorkflowQuery, signal?: AbortSignal): Promise<WorkflowView>;
   killWorkflow(workflowId: number): Promise<WorkflowView>;
   resumeWorkflow(workflowId: number, req: ResumeWorkflowRequest): Promise<CreateWorkflowResponse>;
-  /** A local driver tells the server it is alive; `open` is false once the workflow was closed. */
-  driverHeartbeat(workflowId: number): Promise<{ open: boolean }>;
+  /**
+   * A local driver tells the server it is alive, and learns whether its workflow still runs; with waitMs the
+   * answer comes as soon as it stops running (killed, suspended, closed), or after waitMs.
+   */
+  driverHeartbeat(workflowId: number, req?: DriverHeartbeatRequest, signal?: AbortSignal): Promise<DriverHeartbeatResponse>;
+  /** A local driver stops before its body ended: the workflow waits, suspended, for `pando run --resume`. */
+  suspendWorkflow(workflowId: number, req: SuspendWorkflowRequest): Promise<WorkflowView>;
   steps(workflowId: number): Promise<StepRecord[]>;
   putStep(workflowId: number, seq: number, req: PutStepRequest): Promise<StepRecord>;
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse>;
@@ -81,8 +89,12 @@ export class HttpPandoClient implements PandoClient {
     return this.http.json("POST", `/api/v1/workflows/${workflowId}/resume`, req, { retryUnreachableMs: RETRY_MS });
   }
 
-  driverHeartbeat(workflowId: number): Promise<{ open: boolean }> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/heartbeat`, {});
+  driverHeartbeat(workflowId: number, req: DriverHeartbeatRequest = {}, signal?: AbortSignal): Promise<DriverHeartbeatResponse> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/heartbeat`, req, { signal });
+  }
+
+  suspendWorkflow(workflowId: number, req: SuspendWorkflowRequest): Promise<WorkflowView> {
+    return this.http.json("POST", `/api/v1/workflows/${workflowId}/suspend`, req, { retryUnreachableMs: RETRY_MS });
   }
 
   steps(workflowId: number): Promise<StepRecord[]> {

@@ -19,6 +19,11 @@ export interface DriverEnvironment {
   onWorkflowCall?(name: string): void;
   onWorkflowStart?(id: number, name: string): void;
   onWorkflowEnd?(id: number, status: string): void;
+  /**
+   * The workflow was killed or suspended while its body ran: the driver ended without it, and the body is
+   * abandoned (it may still hold timers or sockets; the program should exit rather than wait for it).
+   */
+  onDriverStopped?(id: number): void;
   onProgress?(progress: TaskProgress): void;
   /** Something the user should know that did not stop the run (a forged result message, say). */
   onWarning?(message: string): void;

@@ -4,8 +4,11 @@ import { acquireResultChannel, releaseResultChannel } from "../bus/result-channe
 import { encode } from "../codec/tagged-json.js";
 import { seededRandom } from "../core/seeded-random.js";
 import type { WorkflowView } from "../core/protocol.js";
+import type { WorkflowStatus } from "../core/states.js";
+import { driverStopReason } from "../core/workflow-lifecycle.js";
 import type { PandoClient } from "./client.js";
 import { withRun, type RunContext, type TaskProgress } from "./context.js";
+import { WorkflowStoppedError } from "./errors.js";
 
 export interface DriverRun {
   client: PandoClient;
@@ -15,7 +18,10 @@ export interface DriverRun {
   queue: string | undefined;
   body: (...args: unknown[]) => unknown;
   args: unknown[];
-  /** Local mode: how often to tell the server this driver is alive. */
+  /**
+   * Local mode: how often to tell the server this driver is alive. Each heartbeat waits that long for the
+   * workflow to stop running, so a kill or a suspension reaches the driver at once.
+   */
   heartbeatMs?: number;
   onProgress?: (p: TaskProgress) => void;
   onWarning?: (message: string) => void;
@@ -23,7 +29,13 @@ export interface DriverRun {
   workDefaults?: { initEnv?: string; container?: string };
 }
 
-export type DriverOutcome = { ok: true; value: unknown; view: WorkflowView } | { ok: false; error: unknown; view: WorkflowView | undefined };
+/**
+ * How the driver ended. `stopped`: the workflow was killed, suspended or closed from outside while the body
+ * still ran; the body is abandoned (its calls are refused from now on) and the workflow was not closed here.
+ */
+export type DriverOutcome =
+  | { ok: true; value: unknown; view: WorkflowView }
+  | { ok: false; error: unknown; view: WorkflowView | undefined; stopped?: boolean };
 
 const FINAL_STATUS_WAIT_MS = 60_000;
 
@@ -41,9 +53,55 @@ async function settled(client: PandoClient, view: WorkflowView): Promise<Workflo
   return client.getWorkflow(view.id, { waitMs: FINAL_STATUS_WAIT_MS });
 }
 
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+interface Stop {
+  reason: string;
+  status: WorkflowStatus;
+}
+
+/**
+ * A local driver's heartbeats, each a long-poll the server answers as soon as the workflow stops running:
+ * `stopped` resolves with why the driver must stop (killed, suspended, closed elsewhere). A heartbeat the
+ * server cannot take is sent again after an interval; the server's timeout spans several.
+ */
+function heartbeats(client: PandoClient, workflowId: number, intervalMs: number): { stopped: Promise<Stop>; end(): void } {
+  const controller = new AbortController();
+  const { signal } = controller;
+  let stop: (s: Stop) => void = () => undefined;
+  const stopped = new Promise<Stop>((resolve) => (stop = resolve));
+  void (async () => {
+    while (!signal.aborted) {
+      const sent = Date.now();
+      try {
+        const state = await client.driverHeartbeat(workflowId, { waitMs: intervalMs }, signal);
+        if (signal.aborted) return;
+        // A server that does not say the status (an older one) has the workflow running while it is open.
+        const status = state.status ?? (state.open ? "running" : "cancelled");
+        const reason = driverStopReason(workflowId, { ...state, status });
+        if (reason !== undefined) return stop({ reason, status });
+      } catch {
+        // Unreachable for now: the next heartbeat comes after a whole interval.
+      }
+      const left = intervalMs - (Date.now() - sent);
+      if (left > 0) await sleep(left, signal);
+    }
+  })();
+  return { stopped, end: () => controller.abort() };
+}
+
 /**
  * Runs the body with its work calls as tasks of the workflow, then closes the workflow with the body's
- * value or error. Never throws for the body's sake: the outcome says what happened.
+ * value or error. Never throws for the body's sake: the outcome says what happened. A local driver whose
+ * workflow is killed or suspended meanwhile ends at once, without waiting for the body's next call.
  */
 export async function executeDriver(run: DriverRun): Promise<DriverOutcome> {
   const { client, workflowId } = run;
@@ -63,32 +121,54 @@ export async function executeDriver(run: DriverRun): Promise<DriverOutcome> {
     onNotice: run.onWarning,
     workDefaults: run.workDefaults,
   };
-  const heartbeat =
-    run.heartbeatMs === undefined
-      ? undefined
-      : setInterval(() => void client.driverHeartbeat(workflowId).catch(() => undefined), run.heartbeatMs);
-  heartbeat?.unref();
-  let value: unknown;
-  let result: string;
-  try {
+  const watch = run.heartbeatMs === undefined ? undefined : heartbeats(client, workflowId, run.heartbeatMs);
+  const body = Promise.resolve().then(() => withRun(ctx, () => run.body(...run.args)));
+  // A body abandoned when its workflow stopped may still fail later: that concerns nobody any more.
+  body.catch(() => undefined);
+  const ended = await Promise.race([
+    body.then(
+      (value) => ({ kind: "returned" as const, value }),
+      (error: unknown) => ({ kind: "threw" as const, error }),
+    ),
+    ...(watch ? [watch.stopped.then((stop) => ({ kind: "stopped" as const, stop }))] : []),
+  ]);
+  // From here on this driver closes the workflow itself (or has been stopped): no more heartbeats.
+  watch?.end();
+  await releaseResultChannel(client);
+  if (ended.kind === "stopped") {
+    const view = await client.getWorkflow(workflowId).catch(() => undefined);
+    return { ok: false, error: new WorkflowStoppedError(ended.stop.reason, ended.stop.status), view, stopped: true };
+  }
+  let result: string | undefined;
+  let error: unknown = ended.kind === "threw" ? ended.error : undefined;
+  if (ended.kind === "returned") {
     try {
-      value = await withRun(ctx, () => run.body(...run.args));
-      result = encode(value, { root: "result" });
-    } finally {
-      await releaseResultChannel(client);
+      result = encode(ended.value, { root: "result" });
+    } catch (err) {
+      error = err;
     }
-  } catch (error) {
+  }
+  if (result === undefined) {
     const view = await client
       .closeWorkflow(workflowId, { outcome: "threw", error: errorFields(error), completeTasks: ctx.completeTasks })
-      .then((v) => settled(client, v))
-      .catch(() => undefined)
-      .finally(() => clearInterval(heartbeat));
-    return { ok: false, error, view };
+      .catch(() => undefined);
+    if (view && stoppedElsewhere(view)) return stoppedOutcome(view);
+    return { ok: false, error, view: view && (await settled(client, view).catch(() => undefined)) };
   }
-  try {
-    const view = await client.closeWorkflow(workflowId, { outcome: "returned", result, completeTasks: ctx.completeTasks });
-    return { ok: true, value, view: await settled(client, view) };
-  } finally {
-    clearInterval(heartbeat);
-  }
+  const view = await client.closeWorkflow(workflowId, { outcome: "returned", result, completeTasks: ctx.completeTasks });
+  if (stoppedElsewhere(view)) return stoppedOutcome(view);
+  return { ok: true, value: ended.kind === "returned" ? ended.value : undefined, view: await settled(client, view) };
+}
+
+/**
+ * Killed or suspended just before the body ended (its last call failed because of it, say): the close
+ * changed nothing, and what the body returned or threw is not the workflow's outcome.
+ */
+function stoppedElsewhere(view: WorkflowView): boolean {
+  return view.status === "cancelled" || view.status === "suspended";
+}
+
+function stoppedOutcome(view: WorkflowView): DriverOutcome {
+  const reason = driverStopReason(view.id, { open: false, status: view.status, suspendReason: view.suspendReason });
+  return { ok: false, error: new WorkflowStoppedError(reason ?? `workflow ${view.id} is ${view.status}`, view.status), view, stopped: true };
 }

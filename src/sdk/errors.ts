@@ -1,4 +1,5 @@
 import type { ErrorInfo } from "../core/errors.js";
+import type { WorkflowStatus } from "../core/states.js";
 
 /** A job that failed after its last attempt: the remote error's message, stack and where it ran. */
 export class JobError extends Error {
@@ -62,6 +63,23 @@ export class WorkflowError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "WorkflowError";
+  }
+}
+
+/**
+ * A local driver stopped because its workflow was killed, suspended or closed from outside while its body
+ * ran: the body's further work calls would be refused, so its result is not awaited. `status` is the
+ * workflow's status then (`cancelled` after a kill, `suspended` after a Ctrl-C or a lost driver).
+ */
+export class WorkflowStoppedError extends WorkflowError {
+  constructor(
+    message: string,
+    readonly status: WorkflowStatus,
+  ) {
+    super(message);
+    this.name = "WorkflowStoppedError";
+    // Where in the SDK the stop was noticed says nothing to the user.
+    this.stack = `${this.name}: ${message}`;
   }
 }
 

@@ -93,10 +93,13 @@ export function defineWork(name: string, fn: AnyFn, options: WorkOptions, kind: 
         return runLocal(workCall, sink, ctx !== undefined);
       },
       cancel: async (taskId, controller) => {
-        if (!(ctx?.distributed && ctx.client && taskId !== null)) {
+        if (!(ctx?.distributed && ctx.client)) {
           controller.abort(new Error(`the ${name} call was cancelled`));
           return;
         }
+        // Not submitted yet: the run kills the task as soon as the server gives its id, and the call ends
+        // as any killed call does (its jobs cancelled with code `killed`).
+        if (taskId === null) return;
         try {
           await ctx.client.killTask(taskId);
         } catch (err) {

@@ -97,6 +97,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
       workDefaults: { initEnv: options.initEnv, container: options.container },
     });
     env.onWorkflowEnd?.(started.id, outcome.view?.status ?? "failed");
+    if (!outcome.ok && outcome.stopped) env.onDriverStopped?.(started.id);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   };

@@ -3,12 +3,15 @@ import type {
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
+  DriverHeartbeatRequest,
+  DriverHeartbeatResponse,
   PutStepRequest,
   ResultsQuery,
   ResumeWorkflowRequest,
   StepRecord,
   SubmitTaskRequest,
   SubmitTaskResponse,
+  SuspendWorkflowRequest,
   TaskResultsResponse,
   TaskView,
   WorkflowQuery,
@@ -60,8 +63,12 @@ export class LocalPandoClient implements PandoClient {
     return this.call(() => this.service.resumeWorkflow(this.principal, workflowId, req));
   }
 
-  driverHeartbeat(workflowId: number): Promise<{ open: boolean }> {
-    return this.call(() => this.service.driverHeartbeat(this.principal, workflowId));
+  driverHeartbeat(workflowId: number, req: DriverHeartbeatRequest = {}, signal?: AbortSignal): Promise<DriverHeartbeatResponse> {
+    return this.call(() => this.service.driverHeartbeat(this.principal, workflowId, req, signal));
+  }
+
+  suspendWorkflow(workflowId: number, req: SuspendWorkflowRequest): Promise<WorkflowView> {
+    return this.call(() => this.service.suspendWorkflow(this.principal, workflowId, req));
   }
 
   steps(workflowId: number): Promise<StepRecord[]> {

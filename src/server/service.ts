@@ -7,11 +7,13 @@ import {
   closeWorkflowSchema,
   createTokenSchema,
   createWorkflowSchema,
+  driverHeartbeatSchema,
   heartbeatSchema,
   putStepSchema,
   queueStatusSchema,
   registerPilotSchema,
   resumeWorkflowSchema,
+  suspendWorkflowSchema,
   workflowQuerySchema,
   reportSchema,
   resultsQuerySchema,
@@ -24,6 +26,7 @@ import {
   type DispatchedJob,
   type CreateTokenResponse,
   type CreateWorkflowResponse,
+  type DriverHeartbeatResponse,
   type HeartbeatResponse,
   type JobView,
   type RegisterPilotResponse,
@@ -39,6 +42,13 @@ import {
 import { callHash } from "../core/call-hash.js";
 import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
+import {
+  resumeHint,
+  resumeRefusal,
+  retryRefusal,
+  submissionRefusal,
+  suspendRefusal,
+} from "../core/workflow-lifecycle.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
 import { brokerTask, type Brokered, type TaskNeeds } from "../core/brokerage.js";
@@ -47,6 +57,7 @@ import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { Store, Tx } from "../store/store.js";
 import type { TaskChange } from "../store/task-store.js";
+import type { DriverRecord } from "../store/workflow-store.js";
 import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
 import type { ServerConfig } from "./config.js";
 import { Metrics } from "./metrics.js";
@@ -447,23 +458,24 @@ export class Service {
     return { id, seed, driverTaskId, driverHeartbeatMs: this.config.driverHeartbeatIntervalMs };
   }
 
+  /** The state the lifecycle rules (core/workflow-lifecycle) decide on. */
+  private async workflowState(workflowId: number): Promise<DriverRecord> {
+    const wf = await this.store.workflows.driverRecord(workflowId);
+    if (!wf) throw notFound("workflow", workflowId);
+    return wf;
+  }
+
   /**
-   * A local driver runs again (`pando run --resume`): its work calls attach to the tasks of its earlier run.
-   * Only an open local workflow can be resumed, by the same workflow with the same arguments.
+   * A local driver runs again (`pando run --resume`): its work calls attach to the tasks of its earlier run,
+   * and a suspended workflow runs again. Only an open local workflow can be resumed, by the same workflow
+   * with the same arguments.
    */
   async resumeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<CreateWorkflowResponse> {
     await this.authorizeWorkflow(p, workflowId);
     const req = parse(resumeWorkflowSchema, body, "body");
-    const wf = await this.store.workflows.driverRecord(workflowId);
-    if (!wf) throw notFound("workflow", workflowId);
-    if (wf.mode !== "local") {
-      throw conflict(`workflow ${workflowId} runs remotely: its server re-runs the driver itself when its pilot is lost`);
-    }
-    if (wf.closed) {
-      throw conflict(
-        `workflow ${workflowId} is closed (${wf.status}) and cannot be resumed; start a new run instead`,
-      );
-    }
+    const wf = await this.workflowState(workflowId);
+    const refusal = resumeRefusal(wf);
+    if (refusal) throw conflict(refusal);
     if (wf.name !== req.name) {
       throw conflict(`workflow ${workflowId} runs '${wf.name}', not '${req.name}'; resume it with the same workflow`);
     }
@@ -474,39 +486,80 @@ export class Service {
           `${argsHash.slice(0, 12)}); resume it with the arguments it was started with`,
       );
     }
-    await this.store.workflows.driverHeartbeat(workflowId);
+    if (!(await this.store.workflows.resume(workflowId))) {
+      const now = await this.workflowState(workflowId);
+      throw conflict(resumeRefusal(now) ?? `workflow ${workflowId} changed while it was resumed; try again`);
+    }
+    if (wf.status === "suspended") {
+      this.log.info({ workflow: workflowId }, "suspended workflow resumed");
+      this.workflowChanged(workflowId);
+    }
     return { id: workflowId, seed: wf.seed, driverTaskId: null, driverHeartbeatMs: this.config.driverHeartbeatIntervalMs };
   }
 
-  /** A local driver is alive. */
-  async driverHeartbeat(p: Principal, workflowId: number): Promise<{ open: boolean }> {
+  /**
+   * A local driver is alive. With waitMs the answer waits until the workflow stops running (killed,
+   * suspended, closed) or waitMs passes: the driver learns at once that it must stop.
+   */
+  async driverHeartbeat(p: Principal, workflowId: number, body: unknown = {}, signal?: AbortSignal): Promise<DriverHeartbeatResponse> {
     await this.authorizeWorkflow(p, workflowId);
+    const req = parse(driverHeartbeatSchema, body ?? {}, "body");
     await this.store.workflows.driverHeartbeat(workflowId);
-    const wf = await this.store.workflows.driverRecord(workflowId);
-    return { open: wf?.closed === false };
+    const deadline = Date.now() + Math.min(req.waitMs, this.config.maxWaitMs);
+    const sub = req.waitMs > 0 ? this.notifier.subscribe([`workflow:${workflowId}`]) : undefined;
+    try {
+      for (;;) {
+        const wf = await this.workflowState(workflowId);
+        const answer = { open: !wf.closed, status: wf.status, suspendReason: wf.suspendReason };
+        const left = deadline - Date.now();
+        if (!sub || !answer.open || answer.status !== "running" || left <= 0) return answer;
+        if (!(await sub.wait(left, signal))) return answer;
+      }
+    } finally {
+      sub?.close();
+    }
   }
 
-  /** Fails the open local workflows whose driver stopped sending heartbeats, cancelling their tasks. */
+  /**
+   * A local driver stops before its body ended (Ctrl-C, SIGTERM): the workflow is suspended with the reason
+   * and its unfinished tasks are stopped, until `pando run --resume` takes it up again.
+   */
+  async suspendWorkflow(p: Principal, workflowId: number, body: unknown): Promise<WorkflowView> {
+    await this.authorizeWorkflow(p, workflowId);
+    const req = parse(suspendWorkflowSchema, body, "body");
+    await this.suspend(workflowId, req.reason);
+    return this.getWorkflow(p, workflowId);
+  }
+
+  private async suspend(workflowId: number, reason: string): Promise<void> {
+    const change = await this.store.workflows.suspend(workflowId, reason);
+    if (!change) throw conflict(suspendRefusal(await this.workflowState(workflowId)) ?? `workflow ${workflowId} is not running`);
+    this.afterClose(workflowId, change);
+    this.log.warn({ workflow: workflowId, reason }, `workflow suspended; resume it with ${resumeHint(workflowId)}`);
+  }
+
+  /**
+   * Suspends the running local workflows whose driver stopped sending heartbeats (its process was killed or
+   * hangs): their unfinished tasks are stopped, and `pando run --resume` takes them up again.
+   */
   async sweepLostDrivers(): Promise<number> {
     const now = Date.now();
     const timeout = this.config.driverHeartbeatTimeoutMs;
     // A driver silent while this server was down gets a whole timeout after start-up to come back (--resume).
     if (now - this.startedAt < timeout) return 0;
     const lost = await this.store.workflows.silentDrivers(now - timeout);
+    let suspended = 0;
     for (const id of lost) {
-      const change = await this.store.workflows.close(id, {
-        body: "threw",
-        result: null,
-        error: {
-          name: "DriverLost",
-          message: `the driver sent no heartbeat for ${timeout} ms (its process exited or hangs); unfinished tasks were cancelled`,
-        },
-        keep: [],
-      });
-      if (change) this.afterClose(id, change);
+      const change = await this.store.workflows.suspend(
+        id,
+        `the driver sent no heartbeat for ${timeout} ms (its process was killed, or hangs)`,
+      );
+      if (!change) continue;
+      this.afterClose(id, change);
+      suspended++;
     }
-    if (lost.length > 0) this.log.warn({ workflows: lost }, "local drivers lost (no heartbeat); their workflows failed");
-    return lost.length;
+    if (suspended > 0) this.log.warn({ workflows: lost }, "local drivers lost (no heartbeat); their workflows are suspended");
+    return suspended;
   }
 
   /** Values a driver computed once with context().step(), for its runs to come. */
@@ -582,8 +635,13 @@ export class Service {
     return this.getWorkflow(p, workflowId);
   }
 
+  /**
+   * Runs the failed and cancelled jobs of a workflow's ended tasks again. Only while the workflow is
+   * suspended: its resumed driver reads their new results (core/workflow-lifecycle, retryRefusal).
+   */
   async retryWorkflow(p: Principal, workflowId: number): Promise<{ retried: number }> {
     const view = await this.getWorkflow(p, workflowId);
+    await this.requireRetryable(workflowId);
     let retried = 0;
     for (const t of view.tasks) {
       if (t.status === "finished" || t.status === "failed" || t.status === "cancelled") {
@@ -592,6 +650,11 @@ export class Service {
     }
     if (retried === 0) throw conflict(`workflow ${workflowId} has no failed or cancelled jobs to retry`);
     return { retried };
+  }
+
+  private async requireRetryable(workflowId: number): Promise<void> {
+    const refusal = retryRefusal(await this.workflowState(workflowId));
+    if (refusal) throw conflict(refusal);
   }
 
   // ---- tasks --------------------------------------------------------------------------------------
@@ -808,8 +871,8 @@ export class Service {
       (trx) => (queue === null ? Promise.resolve(undefined) : this.handOff(trx, queue, req.jobs.length)),
     );
     switch (task.kind) {
-      case "closed":
-        throw conflict(`workflow ${workflowId} is closed; tasks can only be added while it runs`);
+      case "refused":
+        throw conflict(submissionRefusal(workflowId, task.status, task.closed));
       case "mismatch":
         throw new ApiError(
           409,
@@ -820,6 +883,12 @@ export class Service {
             "random numbers, times and outside data from context() (random(), now(), step()); see docs/durability.md",
         );
       case "attached":
+        if (task.resumed > 0) {
+          // Jobs the suspension stopped run again for the resumed driver.
+          this.notifier.notify(`task:${task.id}`);
+          this.workflowChanged(workflowId);
+          if (task.queue !== "") this.notifier.notify(`queue:${task.queue}`, task.resumed);
+        }
         return { id: task.id, nJobs: task.nJobs, attached: true };
       case "created": {
         this.workflowChanged(workflowId);
@@ -877,18 +946,28 @@ export class Service {
     }
     this.wake([killed.change], [], killed.pilots);
     this.relay([killed.change]);
+    if (killed.change.ended) this.settleConcurrentClose([killed.change.workflowId]);
     return this.getTask(p, taskId);
   }
 
+  /** Runs the failed and cancelled jobs of an ended task again, while its workflow is suspended (see retryWorkflow). */
   async retryTask(p: Principal, taskId: number): Promise<{ retried: number }> {
-    await this.authorizeTask(p, taskId);
+    const workflowId = await this.authorizeTask(p, taskId);
     const view = await this.getTask(p, taskId);
+    await this.requireRetryable(workflowId);
     if (!FINAL_TASK_STATUSES.has(view.status)) {
       throw conflict(`task ${taskId} is still ${view.status}; retry it once it has ended`);
     }
     const retried = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.retry(trx, taskId, Date.now()));
+    if (retried === "refused") {
+      // Resumed or killed since the check above.
+      await this.requireRetryable(workflowId);
+      throw conflict(`workflow ${workflowId} changed while task ${taskId} was retried; try again`);
+    }
     if (retried === 0) throw conflict(`task ${taskId} has no failed or cancelled jobs to retry`);
     this.notifier.notify(`queue:${view.queue}`);
+    this.notifier.notify(`task:${taskId}`);
+    this.workflowChanged(workflowId);
     return { retried };
   }
 

@@ -95,19 +95,20 @@ export class DispatchStore {
   /**
    * Atomically moves up to `max` activated jobs of the queue to `sent` for this pilot, each as a new attempt
    * (activated→sent only if still activated). One statement; on PostgreSQL concurrent claims skip each
-   * other's rows.
+   * other's rows. A job queued again while its killed attempt still runs somewhere (a retry or a resume
+   * right after a kill) waits until that pilot confirms the kill, so no two attempts of a job run at once.
    */
   async claim(pilotId: number, queue: string, max: number, db: Tx = this.ctx.db): Promise<DispatchedJob[]> {
     if (max <= 0) return [];
     // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
-    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' LIMIT 1`.execute(db);
+    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 LIMIT 1`.execute(db);
     if (any.rows.length === 0) return [];
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const { rows } = await sql<ClaimedRow>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
-      WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated'
+      WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0
                    ORDER BY priority DESC, id LIMIT ${max} ${lock})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
@@ -175,10 +176,14 @@ export class DispatchStore {
     const { dialect, limits } = this.ctx;
     return this.ctx.db.transaction().execute(async (trx) => {
       const ids = [...new Set(updates.map((u) => u.jobId))];
+      // On PostgreSQL the jobs are locked as they are read (in id order, as a kill locks them, so neither can
+      // deadlock the other): a kill or suspension committed meanwhile is seen, never written over with a
+      // state read before it.
+      const lock = dialect === "postgres" ? sql`ORDER BY id FOR UPDATE` : sql``;
       const { rows } = await sql<JobRow>`
         SELECT id, task_id, state, queue, attempt_nr, failures, system_failures, max_attempts, pilot_id, sent_at,
                started_at, kill_requested
-        FROM jobs WHERE ${inIds(dialect, "id", ids)}`.execute(trx);
+        FROM jobs WHERE ${inIds(dialect, "id", ids)} ${lock}`.execute(trx);
       const jobs = new Map<number, JobRow>(rows.map((r) => [r.id, r]));
       const finals: JobFinal[] = [];
       const moved = new Map<number, JobRow>();
@@ -212,9 +217,11 @@ export class DispatchStore {
           r: u.stderr ?? null,
         });
         if (!live) {
-          // A killed job's pilot confirms: the job is already cancelled; only its attempt ends now.
+          // A killed job's pilot confirms: the job is already cancelled (or queued again, and now free to go
+          // to a pilot); only its attempt ends now.
           job.kill_requested = 0;
           moved.set(job.id, job);
+          if (job.state === "activated") requeued.add(job.queue);
           continue;
         }
         const error: ErrorInfo | null =

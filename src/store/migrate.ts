@@ -8,6 +8,7 @@ import * as workers from "./migrations/0005-workers.js";
 import * as executionContexts from "./migrations/0006-execution-contexts.js";
 import * as monitoring from "./migrations/0007-monitoring.js";
 import * as workerBatchStatus from "./migrations/0008-worker-batch-status.js";
+import * as suspendedWorkflows from "./migrations/0009-suspended-workflows.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0006-execution-contexts": executionContexts.up,
   "0007-monitoring": monitoring.up,
   "0008-worker-batch-status": workerBatchStatus.up,
+  "0009-suspended-workflows": suspendedWorkflows.up,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -44,6 +44,9 @@ export interface WorkflowsTable {
   seed: number;
   /** Hash of the arguments the driver was started with; a resumed run must bring the same. */
   args_hash: string | null;
+  /** Local mode: when and why the driver stopped before its body ended, while the workflow is suspended. */
+  suspended_at: number | null;
+  suspend_reason: string | null;
 }
 
 export interface TasksTable {

@@ -1,9 +1,9 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
 import type { JobOutcome, JobView, ResultVia, TaskView } from "../core/protocol.js";
-import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
+import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
-import { inIds, jsonRows } from "./dialect.js";
+import { inIds, jsonField, jsonRows } from "./dialect.js";
 import type { TasksTable } from "./schema.js";
 import type { StoreContext, Tx } from "./store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
@@ -33,9 +33,11 @@ export type TaskKind = "work" | "driver";
 
 export type AddTaskResult<T> =
   | { kind: "created"; id: number; nJobs: number; also: T }
-  | { kind: "attached"; id: number; nJobs: number }
+  /** `resumed`: jobs stopped when the workflow was suspended, queued again now that its driver is back. */
+  | { kind: "attached"; id: number; nJobs: number; resumed: number; queue: string }
   | { kind: "mismatch"; work: string; argsHash: string }
-  | { kind: "closed" };
+  /** The workflow takes no task: it was closed (its body ended, or it was killed) or is suspended. */
+  | { kind: "refused"; status: WorkflowStatus; closed: boolean };
 
 /** A job that reached a final state in this transaction. */
 export interface JobFinal {
@@ -180,23 +182,32 @@ export class TaskStore {
   /**
    * Adds a work call's task and all its jobs in one transaction; the jobs are immediately dispatchable.
    * A call whose (workflow, call number) already has a task attaches to it when it is the same call (same
-   * work and arguments), so a re-run driver submits nothing twice, and is refused when it is another.
+   * work and arguments), so a re-run driver submits nothing twice, and is refused when it is another; jobs
+   * stopped when the workflow was suspended run again then. Only a running, open workflow takes tasks: on
+   * PostgreSQL its row is share-locked, so a kill or suspension (which write it first) waits for a submission
+   * in flight, and a submission after them finds the workflow closed or suspended.
    * `alsoInTransaction` runs in the same transaction (the server hands new jobs to waiting pilots there).
    */
   async addTask<T>(task: NewTask, alsoInTransaction: (trx: Tx) => Promise<T>): Promise<AddTaskResult<T>> {
     return this.ctx.db.transaction().execute(async (trx) => {
-      const wf = await sql<{ closed_at: number | null }>`
-        SELECT closed_at FROM workflows WHERE id = ${task.workflowId}`.execute(trx);
-      if (wf.rows[0]?.closed_at !== null) return { kind: "closed" };
+      const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
+      const wf = await sql<{ closed_at: number | null; status: WorkflowStatus }>`
+        SELECT closed_at, status FROM workflows WHERE id = ${task.workflowId} ${lock}`.execute(trx);
+      const row = wf.rows[0];
+      if (!row || row.closed_at !== null || row.status !== "running") {
+        return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
+      }
       if (task.seq !== null) {
-        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number }>`
-          SELECT id, work, args_hash, n_jobs FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
+        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number; queue: string; n_cancelled: number }>`
+          SELECT id, work, args_hash, n_jobs, queue, n_cancelled FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
           trx,
         );
         const existing = rows[0];
         if (existing) {
           if (existing.work === task.work && existing.args_hash === task.argsHash) {
-            return { kind: "attached", id: existing.id, nJobs: existing.n_jobs };
+            // Only a task with cancelled jobs can have jobs a suspension stopped.
+            const resumed = existing.n_cancelled > 0 ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
+            return { kind: "attached", id: existing.id, nJobs: existing.n_jobs, resumed, queue: existing.queue };
           }
           return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
         }
@@ -531,25 +542,39 @@ export class TaskStore {
                       result_via = u.v, updated_at = ${now}
       FROM ${jsonRows(this.ctx.dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int", v: "text" })}
       WHERE jobs.id = u.id`.execute(trx);
-    await refreshClosedWorkflows(trx, closedWorkflows, now);
+    await refreshClosedWorkflows(trx, this.ctx.dialect, closedWorkflows, now, "skip");
     return changes;
   }
 
   /**
    * Kills a task: queued jobs are cancelled at once; running ones are cancelled too and their attempts
-   * marked for the pilot to kill. Returns the pilots that must be told, or undefined if the task is final.
+   * marked for the pilot to kill. `error` says why (default: a user killed it). Returns the pilots that
+   * must be told, or undefined if the task is final.
    */
-  async kill(trx: Tx, taskId: number, now: number): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
+  async kill(
+    trx: Tx,
+    taskId: number,
+    now: number,
+    error: ErrorInfo = { code: "killed", message: "the task was killed" },
+  ): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
     const task = await trx.selectFrom("tasks").select(["status"]).where("id", "=", taskId).executeTakeFirst();
     if (!task || FINAL_TASK_STATUSES.has(task.status as TaskStatus)) return undefined;
-    await trx.updateTable("tasks").set({ killed: 1 }).where("id", "=", taskId).execute();
-    const open = await trx
+    // The open jobs are locked first (PostgreSQL), in id order, before the task: the order in which a pilot's
+    // report locks them (DispatchStore.apply), so a kill and a report wait for each other, never deadlock,
+    // and neither writes over what the other committed.
+    let query = trx
       .selectFrom("jobs")
       .select(["id", "state", "started_at", "attempt_nr", "pilot_id"])
       .where("task_id", "=", taskId)
-      .where("state", "in", ["defined", "activated", "sent", "starting", "running"])
-      .execute();
-    const error: ErrorInfo = { code: "killed", message: "the task was killed" };
+      .where("state", "in", ["defined", "activated", "sent", "starting", "running"]);
+    if (this.ctx.dialect === "postgres") query = query.orderBy("id").forUpdate();
+    const open = await query.execute();
+    if (this.ctx.dialect === "postgres") {
+      // A report that ended the task's last job may have committed while this waited for its jobs.
+      const locked = await trx.selectFrom("tasks").select("status").where("id", "=", taskId).forUpdate().executeTakeFirst();
+      if (!locked || FINAL_TASK_STATUSES.has(locked.status as TaskStatus)) return undefined;
+    }
+    await trx.updateTable("tasks").set({ killed: 1 }).where("id", "=", taskId).execute();
     const claimed = open.filter((j) => j.state !== "defined" && j.state !== "activated");
     const pilots = [...new Set(claimed.map((j) => j.pilot_id).filter((p): p is number => p !== null))];
     if (claimed.length > 0) {
@@ -583,12 +608,33 @@ export class TaskStore {
     return { change, pilots };
   }
 
-  /** Puts a finished task's failed and cancelled jobs back in the queue with a fresh attempt budget. */
-  async retry(trx: Tx, taskId: number, now: number): Promise<number> {
+  /**
+   * Puts a finished task's failed and cancelled jobs back in the queue with a fresh attempt budget, if its
+   * workflow is suspended (the only time a driver reads their new results: core/workflow-lifecycle); the
+   * workflow is share-locked meanwhile (PostgreSQL), so a kill or resume waits. "refused" otherwise.
+   */
+  async retry(trx: Tx, taskId: number, now: number): Promise<number | "refused"> {
+    const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE OF w` : sql``;
+    const { rows } = await sql<{ status: string }>`
+      SELECT w.status FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ${taskId} ${lock}`.execute(trx);
+    if (rows[0]?.status !== "suspended") return "refused";
+    return this.requeue(trx, taskId, now, "problems");
+  }
+
+  /**
+   * A resumed driver attached to a task of its workflow: the jobs cancelled when the workflow was suspended
+   * go back to the queue (those that failed or a user killed keep their outcome, as the first run saw it).
+   */
+  private async resumeSuspendedJobs(trx: Tx, taskId: number, now: number): Promise<number> {
+    return this.requeue(trx, taskId, now, "suspended");
+  }
+
+  /** Queues again a task's failed and cancelled jobs, or only those its workflow's suspension cancelled. */
+  private async requeue(trx: Tx, taskId: number, now: number, which: "problems" | "suspended"): Promise<number> {
     const task = await trx.selectFrom("tasks").select("queue").where("id", "=", taskId).executeTakeFirst();
     // A task killed while it waited for a queue has none yet: it waits again, and brokerage places it.
     const placed = (task?.queue ?? "") !== "";
-    const reset = await trx
+    let jobs = trx
       .updateTable("jobs")
       .set({
         state: placed ? "activated" : "defined",
@@ -601,14 +647,26 @@ export class TaskStore {
         ended_at: null,
         updated_at: now,
       })
-      .where("task_id", "=", taskId)
-      .where("state", "in", ["failed", "cancelled", "closed"])
-      .returning("id")
-      .execute();
+      .where("task_id", "=", taskId);
+    jobs =
+      which === "problems"
+        ? jobs.where("state", "in", ["failed", "cancelled", "closed"])
+        : jobs.where("state", "=", "cancelled").where(jsonField(this.ctx.dialect, "error", "code"), "=", "suspended");
+    const reset = await jobs.returning("id").execute();
     if (reset.length === 0) return 0;
     await trx
       .updateTable("tasks")
-      .set({ n_failed: 0, n_cancelled: 0, killed: 0, status: placed ? "running" : "pending", ended_at: null, updated_at: now })
+      .set((eb) =>
+        which === "problems"
+          ? { n_failed: 0, n_cancelled: 0, killed: 0, status: placed ? "running" : "pending", ended_at: null, updated_at: now }
+          : {
+              n_cancelled: eb("n_cancelled", "-", reset.length),
+              killed: 0,
+              status: placed ? "running" : "pending",
+              ended_at: null,
+              updated_at: now,
+            },
+      )
       .where("id", "=", taskId)
       .execute();
     return reset.length;

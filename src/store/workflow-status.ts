@@ -1,19 +1,29 @@
 import type { TaskStatus, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose } from "../core/task-status.js";
+import type { DialectName } from "./dialect.js";
 import type { Tx } from "./store.js";
 
 /**
- * Re-derives the status of closed workflows whose tasks changed (a task retried after its workflow was
- * closed ends later). Open workflows are left alone: their status is decided when they close.
+ * Re-derives the status of closed workflows whose tasks changed: a workflow closed while tasks whose results
+ * were on their way still ran ends when they do. Open workflows are left alone (their status is decided when
+ * they close), and so are ended ones: a final state never changes.
  */
-export async function refreshClosedWorkflows(trx: Tx, workflowIds: readonly number[], now: number): Promise<void> {
+export async function refreshClosedWorkflows(
+  trx: Tx,
+  dialect: DialectName,
+  workflowIds: readonly number[],
+  now: number,
+  locked: "wait" | "skip",
+): Promise<void> {
   for (const id of new Set(workflowIds)) {
-    const wf = await trx
-      .selectFrom("workflows")
-      .select(["status", "closed_at", "error"])
-      .where("id", "=", id)
-      .executeTakeFirst();
-    if (!wf || wf.closed_at === null || wf.status === "cancelled") continue;
+    // On PostgreSQL the workflow's row is locked while its status is derived. Inside a transaction that
+    // changed jobs, a workflow another transaction holds (a kill or close, which lock the workflow before its
+    // tasks) is skipped rather than waited for, so the two cannot deadlock: the status is derived again after
+    // the commit, in a transaction of its own that waits (Service.settleConcurrentClose).
+    let query = trx.selectFrom("workflows").select(["status", "closed_at", "ended_at", "error"]).where("id", "=", id);
+    if (dialect === "postgres") query = locked === "skip" ? query.forUpdate().skipLocked() : query.forUpdate();
+    const wf = await query.executeTakeFirst();
+    if (!wf || wf.closed_at === null || wf.ended_at !== null) continue;
     // The driver task of a remote workflow is not one of its work calls: its status is the workflow's own.
     const tasks = await trx
       .selectFrom("tasks")
@@ -30,6 +40,7 @@ export async function refreshClosedWorkflows(trx: Tx, workflowIds: readonly numb
       .updateTable("workflows")
       .set({ status, updated_at: now, ended_at: status === "running" ? null : now })
       .where("id", "=", id)
+      .where("ended_at", "is", null)
       .execute();
   }
 }

@@ -2,6 +2,7 @@ import type { ErrorInfo } from "../core/errors.js";
 import type { WorkflowView } from "../core/protocol.js";
 import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
+import type { WorkflowState } from "../core/workflow-lifecycle.js";
 import type { StoreContext, Tx } from "./store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
 import type { NewTask, TaskChange, TaskKind, TaskStore } from "./task-store.js";
@@ -20,15 +21,13 @@ export interface NewWorkflow {
   driver?: Omit<NewTask, "workflowId" | "seq">;
 }
 
-/** What a driver needs to know about its workflow to run (again). */
-export interface DriverRecord {
-  id: number;
+/** What a driver needs to know about its workflow to run (again), and what its lifecycle rules decide on. */
+export interface DriverRecord extends WorkflowState {
   name: string;
-  mode: WorkflowMode;
-  status: WorkflowStatus;
-  closed: boolean;
   argsHash: string | null;
   seed: number;
+  /** Why the workflow is suspended, while it is. */
+  suspendReason: string | null;
 }
 
 export interface CloseOutcome {
@@ -80,6 +79,8 @@ export class WorkflowStore {
           driver_heartbeat_at: wf.mode === "local" ? now : null,
           seed: wf.seed,
           args_hash: wf.argsHash,
+          suspended_at: null,
+          suspend_reason: null,
         })
         .returning("id")
         .executeTakeFirstOrThrow();
@@ -101,6 +102,7 @@ export class WorkflowStore {
       closed: row.closed_at !== null,
       argsHash: row.args_hash,
       seed: row.seed,
+      suspendReason: row.suspend_reason,
     };
   }
 
@@ -112,26 +114,28 @@ export class WorkflowStore {
   async refreshIfClosed(workflowIds: readonly number[]): Promise<void> {
     if (workflowIds.length === 0) return;
     const now = Date.now();
-    await this.ctx.db.transaction().execute((trx) => refreshClosedWorkflows(trx, workflowIds, now));
+    await this.ctx.db.transaction().execute((trx) => refreshClosedWorkflows(trx, this.ctx.dialect, workflowIds, now, "wait"));
   }
 
-  /** A local driver is alive. */
+  /** A local driver is alive: recorded while its workflow runs (a suspended one waits for --resume). */
   async driverHeartbeat(workflowId: number): Promise<void> {
     await this.ctx.db
       .updateTable("workflows")
       .set({ driver_heartbeat_at: Date.now() })
       .where("id", "=", workflowId)
       .where("closed_at", "is", null)
+      .where("status", "=", "running")
       .execute();
   }
 
-  /** Open local workflows whose driver has been silent since `cutoff`. */
+  /** Running local workflows whose driver has been silent since `cutoff`. */
   async silentDrivers(cutoff: number): Promise<number[]> {
     const rows = await this.ctx.db
       .selectFrom("workflows")
       .select("id")
       .where("closed_at", "is", null)
       .where("driver_heartbeat_at", "<", cutoff)
+      .where("status", "=", "running")
       .execute();
     return rows.map((r) => r.id);
   }
@@ -192,24 +196,39 @@ export class WorkflowStore {
       endedAt: row.ended_at,
       result: row.result,
       error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
+      suspendedAt: row.suspended_at,
+      suspendReason: row.suspend_reason,
       tasks: await this.tasks.listForWorkflow(workflowId),
     };
   }
 
+  /** A workflow's status, or undefined if there is no such workflow. */
+  private async statusOf(trx: Tx, workflowId: number): Promise<WorkflowStatus | undefined> {
+    const row = await trx.selectFrom("workflows").select("status").where("id", "=", workflowId).executeTakeFirst();
+    return row?.status as WorkflowStatus | undefined;
+  }
+
   /**
-   * Closes a workflow when its body ended: unfinished tasks are cancelled and the status follows
-   * iDDS's request rules. Closing twice changes nothing.
+   * Closes a running workflow when its body ended: unfinished tasks are cancelled and the status follows
+   * iDDS's request rules. A workflow closed already (twice, or killed) or suspended changes nothing: the
+   * row is claimed first, by a write only an open running workflow matches, so a concurrent kill or close
+   * waits for this one and then finds nothing to do.
    */
   async close(workflowId: number, outcome: CloseOutcome): Promise<WorkflowChange | undefined> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
-      const wf = await trx
-        .selectFrom("workflows")
-        .select(["status", "closed_at"])
+      const claimed = await trx
+        .updateTable("workflows")
+        .set({ closed_at: now, updated_at: now })
         .where("id", "=", workflowId)
+        .where("closed_at", "is", null)
+        .where("status", "=", "running")
+        .returning("id")
         .executeTakeFirst();
-      if (!wf) return undefined;
-      if (wf.closed_at !== null) return { status: wf.status as WorkflowStatus, tasks: [], pilots: [] };
+      if (!claimed) {
+        const status = await this.statusOf(trx, workflowId);
+        return status === undefined ? undefined : { status, tasks: [], pilots: [] };
+      }
       // The driver task (remote mode) is the one closing: it ends when its job reports.
       const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work"], outcome.keep);
       const statuses = await trx
@@ -218,21 +237,16 @@ export class WorkflowStore {
         .where("workflow_id", "=", workflowId)
         .where("kind", "=", "work")
         .execute();
-      const status =
-        wf.status === "cancelled"
-          ? "cancelled"
-          : workflowStatusOnClose(
-              statuses.map((s) => s.status as TaskStatus),
-              outcome.body,
-            );
+      const status = workflowStatusOnClose(
+        statuses.map((s) => s.status as TaskStatus),
+        outcome.body,
+      );
       await trx
         .updateTable("workflows")
         .set({
           status,
           result: outcome.result,
           error: outcome.error ? JSON.stringify(outcome.error) : null,
-          updated_at: now,
-          closed_at: now,
           ended_at: status === "running" ? null : now,
         })
         .where("id", "=", workflowId)
@@ -247,12 +261,13 @@ export class WorkflowStore {
     now: number,
     kinds: readonly TaskKind[],
     keep: readonly number[] = [],
+    error?: ErrorInfo,
   ): Promise<Omit<WorkflowChange, "status">> {
     const tasks: TaskChange[] = [];
     const pilots = new Set<number>();
     for (const taskId of await this.tasks.openTaskIds(trx, workflowId, kinds)) {
       if (keep.includes(taskId)) continue;
-      const killed = await this.tasks.kill(trx, taskId, now);
+      const killed = await this.tasks.kill(trx, taskId, now, error);
       if (!killed) continue;
       tasks.push(killed.change);
       for (const p of killed.pilots) pilots.add(p);
@@ -260,21 +275,66 @@ export class WorkflowStore {
     return { tasks, pilots: [...pilots] };
   }
 
-  /** Kills a workflow: every unfinished task is killed and the workflow is cancelled. */
+  /**
+   * Kills a workflow: it is closed and cancelled, and every unfinished task is killed. Closed, it takes no
+   * new task, and its driver's heartbeat tells the driver to stop. An ended workflow keeps its final state.
+   */
   async kill(workflowId: number): Promise<WorkflowChange | undefined> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
-      const wf = await trx.selectFrom("workflows").select(["status", "ended_at"]).where("id", "=", workflowId).executeTakeFirst();
-      if (!wf) return undefined;
-      // An ended workflow keeps its final status: there is nothing left to kill.
-      if (wf.ended_at !== null) return { status: wf.status as WorkflowStatus, tasks: [], pilots: [], alreadyEnded: true };
-      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work", "driver"]);
-      await trx
+      const claimed = await trx
         .updateTable("workflows")
-        .set({ status: "cancelled", updated_at: now, ended_at: now })
+        .set((eb) => ({ status: "cancelled", updated_at: now, ended_at: now, closed_at: eb.fn.coalesce("closed_at", eb.val(now)) }))
         .where("id", "=", workflowId)
-        .execute();
+        .where("ended_at", "is", null)
+        .returning("id")
+        .executeTakeFirst();
+      if (!claimed) {
+        const status = await this.statusOf(trx, workflowId);
+        return status === undefined ? undefined : { status, tasks: [], pilots: [], alreadyEnded: true };
+      }
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work", "driver"]);
       return { status: "cancelled", tasks: changes, pilots };
     });
+  }
+
+  /**
+   * Suspends a running local workflow whose driver stopped before its body ended: when and why are
+   * recorded, and its unfinished tasks are stopped (their jobs cancelled with code `suspended`, freeing the
+   * pilots) until a resumed driver attaches to them again. Undefined if the workflow was not running.
+   */
+  async suspend(workflowId: number, reason: string): Promise<WorkflowChange | undefined> {
+    const now = Date.now();
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .updateTable("workflows")
+        .set({ status: "suspended", suspended_at: now, suspend_reason: reason, updated_at: now })
+        .where("id", "=", workflowId)
+        .where("mode", "=", "local")
+        .where("status", "=", "running")
+        .where("closed_at", "is", null)
+        .returning("id")
+        .executeTakeFirst();
+      if (!claimed) return undefined;
+      const error: ErrorInfo = { code: "suspended", message: `the workflow was suspended: ${reason}` };
+      const { tasks, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work"], [], error);
+      return { status: "suspended", tasks, pilots };
+    });
+  }
+
+  /**
+   * A driver runs an open local workflow again (`--resume`): a suspended one runs again, and its driver's
+   * heartbeats count from now. False if the workflow is closed.
+   */
+  async resume(workflowId: number): Promise<boolean> {
+    const now = Date.now();
+    const resumed = await this.ctx.db
+      .updateTable("workflows")
+      .set({ status: "running", suspended_at: null, suspend_reason: null, driver_heartbeat_at: now, updated_at: now })
+      .where("id", "=", workflowId)
+      .where("closed_at", "is", null)
+      .where("status", "in", ["running", "suspended"])
+      .executeTakeFirst();
+    return Number(resumed.numUpdatedRows) > 0;
   }
 }

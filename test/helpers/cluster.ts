@@ -228,12 +228,20 @@ export interface DriverResult {
 export function runDriver(
   target: string,
   args: readonly string[],
-  options: { url?: string; token?: string; dataDir?: string; extra?: string[]; timeoutMs?: number } = {},
+  options: {
+    url?: string;
+    token?: string;
+    dataDir?: string;
+    extra?: string[];
+    timeoutMs?: number;
+    /** An embedded run on PostgreSQL: this database, kept after the run (a later run resumes from it). */
+    database?: string;
+  } = {},
 ): DriverRun {
   const flags = ["--json", ...(options.extra ?? [])];
   if (options.url) flags.push("--server", options.url, "--token", options.token ?? "");
   // An embedded run keeps its state in the suite's store too.
-  const database = options.url ? undefined : freshDatabase();
+  const database = options.url || options.database ? undefined : freshDatabase();
   if (options.dataDir) flags.push("--data-dir", options.dataDir);
   const proc = spawn(process.execPath, [CLI, "run", target, ...args, ...flags], {
     cwd: ROOT,
@@ -245,7 +253,7 @@ export function runDriver(
       // A server of the shell the suite runs in must not take the place of the embedded one.
       PANDO_SERVER: "",
       PANDO_BROKER: options.url ? "" : (TEST_BROKER ?? ""),
-      PANDO_DB: database?.url ?? "",
+      PANDO_DB: options.database ?? database?.url ?? "",
     },
   });
   let stdout = "";

@@ -142,8 +142,8 @@ export function WorkflowPage({ id }: { id: number }) {
           />
           <ConfirmAction
             label="Retry"
-            question={`Send the failed and cancelled jobs of workflow ${w.id}'s ended tasks back to the queue?`}
-            disabled={!ended}
+            question={`Send the failed and cancelled jobs of workflow ${w.id}'s ended tasks back to the queue? Its resumed driver reads their new results.`}
+            disabled={w.status !== "suspended"}
             testId="retry-workflow"
             run={async () => {
               const { retried } = await api.post<{ retried: number }>(`/api/v1/workflows/${w.id}/retry`);
@@ -173,6 +173,20 @@ export function WorkflowPage({ id }: { id: number }) {
           ["Bundle", w.bundleHash === null ? null : <code title={w.bundleHash}>{shorten(w.bundleHash)}</code>],
         ]}
       />
+      {w.suspendedAt !== null && (
+        <section class={`panel${w.status === "suspended" ? " partial" : ""}`}>
+          <h2>Suspended</h2>
+          <p data-testid="workflow-suspension">
+            {formatTime(w.suspendedAt, now)}: {w.suspendReason ?? "no reason recorded"}
+          </p>
+          {w.status === "suspended" && (
+            <p class="quiet">
+              Its driver stopped before the body ended. Resume it with <code>pando run &lt;file&gt;#{w.name} &lt;same arguments&gt; --resume {w.id}</code>:
+              finished calls are not run again.
+            </p>
+          )}
+        </section>
+      )}
       {w.result !== null && (
         <section class="panel">
           <h2>Result</h2>

@@ -15,7 +15,10 @@ export function workflowRoutes(app: FastifyInstance, service: Service): void {
   app.post("/api/v1/workflows/:id/kill", (req) => service.killWorkflow(principalOf(req), wf(req)));
   app.post("/api/v1/workflows/:id/retry", (req) => service.retryWorkflow(principalOf(req), wf(req)));
   app.post("/api/v1/workflows/:id/resume", (req) => service.resumeWorkflow(principalOf(req), wf(req), req.body));
-  app.post("/api/v1/workflows/:id/heartbeat", (req) => service.driverHeartbeat(principalOf(req), wf(req)));
+  app.post("/api/v1/workflows/:id/suspend", (req) => service.suspendWorkflow(principalOf(req), wf(req), req.body));
+  app.post("/api/v1/workflows/:id/heartbeat", (req, reply) =>
+    service.driverHeartbeat(principalOf(req), wf(req), req.body, clientGone(reply)),
+  );
   app.get("/api/v1/workflows/:id/steps", (req) => service.steps(principalOf(req), wf(req)));
   app.put("/api/v1/workflows/:id/steps/:seq", (req) =>
     service.putStep(principalOf(req), wf(req), seqParam(req, "seq", "step"), req.body),
