@@ -20,7 +20,8 @@ import { Environments } from "./environments.js";
 import { CONTAINER_RUNTIMES, contextKey, findContainerRuntime } from "./execution-context.js";
 import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
 import type { JobDone } from "./executor-protocol.js";
-import { JobDepth } from "./job-depth.js";
+import { planDispatch } from "./dispatch-plan.js";
+import { TaskDepths } from "./job-depth.js";
 
 export interface PilotOptions {
   server: string;
@@ -39,6 +40,11 @@ export interface PilotOptions {
   idleExitMs?: number;
   /** The provisioner's worker this pilot is, if it started it. */
   worker?: number;
+  /**
+   * Told when every executor this pilot started for a warm command (PilotCommand "warm") of a bundle is
+   * ready, or could not start: `pando run` waits for its local pilots this way before its driver runs.
+   */
+  onWarm?: (bundleHash: string) => void;
   log: Logger;
 }
 
@@ -63,6 +69,13 @@ const REPORT_BATCH = 5000;
 const REPORT_BATCH_CHARS = 32 * 1024 * 1024;
 const RUNNING_REPORT_DELAY_MS = 100;
 const DEPTH_WINDOW_MS = 20;
+/**
+ * A warm command replaces executors of other bundles only after they ran no job for this long: a workflow
+ * between two iterations keeps its executors, a version of the code nobody runs any more gives them up.
+ */
+const WARM_REPLACES_IDLE_MS = 5_000;
+/** Most tasks a pilot names as fast in one acquire (those it may hold more jobs of than it has free slots). */
+const PREFETCH_TASKS = 100;
 
 const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,9 +110,15 @@ export class Pilot implements ExecutorEvents {
    */
   private readonly http: HttpTransport;
   private readonly cache: BundleCache;
-  private readonly depth: JobDepth;
+  private readonly depths: TaskDepths;
   private readonly held = new Map<string, Held>();
   private waiting: DispatchedJob[] = [];
+  /** Jobs being taken back from an executor's queue (not started there) to run on another one. */
+  private readonly moving = new Set<string>();
+  /** Executors started for a warm command, by bundle, until all of them are ready or gone. */
+  private readonly warming = new Map<string, Set<ExecutorHandle>>();
+  /** When each executor started or last ended a job. */
+  private readonly lastBusy = new WeakMap<ExecutorHandle, number>();
   private readonly executors: ExecutorHandle[] = [];
   /** Executors of driver jobs: one each, outside the slots (a driver mostly waits for its work calls). */
   private readonly drivers = new Set<ExecutorHandle>();
@@ -132,7 +151,7 @@ export class Pilot implements ExecutorEvents {
     );
     this.cache = new BundleCache(options.cacheDir);
     this.environments = new Environments(join(options.cacheDir, "envs"), (hash) => this.fetchBlob(hash), options.log);
-    this.depth = new JobDepth(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
+    this.depths = new TaskDepths(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
   }
 
   get pilotId(): number {
@@ -191,9 +210,16 @@ export class Pilot implements ExecutorEvents {
 
   // ---- taking jobs ----------------------------------------------------------------------------------
 
-  /** Jobs this pilot wants to hold: its slots times the current depth, besides the drivers it runs. */
-  private capacity(): number {
-    return this.options.slots * this.depth.value() + this.drivers.size;
+  /**
+   * What this pilot asks for: up to its slots times the depth of the fast tasks it knows, besides the
+   * drivers it runs. The server hands out jobs of any task only for its free slots, and beyond them only
+   * jobs of those fast tasks (core/hand-out.ts): jobs of a task it knows nothing of stay on the server for
+   * other pilots' free slots.
+   */
+  private demand(): { capacity: number; drivers: number; prefetch: number[] } {
+    if (this.stopping) return { capacity: 0, drivers: this.drivers.size, prefetch: [] };
+    const { tasks, depth } = this.depths.prefetch(PREFETCH_TASKS);
+    return { capacity: this.options.slots * depth + this.drivers.size, drivers: this.drivers.size, prefetch: tasks };
   }
 
   /**
@@ -207,7 +233,7 @@ export class Pilot implements ExecutorEvents {
       const res = await this.http.json<AcquireResponse>(
         "POST",
         `/api/v1/pilots/${this.id}/acquire`,
-        { capacity: this.stopping ? 0 : this.capacity(), published: this.published(), waitMs: ACQUIRE_WAIT_MS },
+        { ...this.demand(), published: this.published(), waitMs: ACQUIRE_WAIT_MS },
         { signal: controller.signal },
       );
       this.handleCommands(res.commands);
@@ -307,50 +333,109 @@ export class Pilot implements ExecutorEvents {
 
   // ---- executors ------------------------------------------------------------------------------------
 
-  /** Sends waiting jobs to executors of their bundle, spreading them over the ready ones. */
+  /**
+   * Sends waiting jobs to executors of their context as planDispatch decides (idle executors first, new
+   * executors for the rest at once while slots are free, queues behind busy executors only for tasks known
+   * to be fast), and takes queued jobs back for executors that are idle.
+   */
   private dispatch(): void {
-    if (this.waiting.length === 0) return;
-    const depth = this.depth.value();
-    const ready = this.executors.filter((e) => e.ready && e.alive && e.inflight.length < depth);
-    for (const ex of ready) {
-      const same = ready.filter((e) => e.key === ex.key).length;
-      const mine = this.waiting.filter((j) => contextKey(j) === ex.key).length;
-      const share = Math.min(depth - ex.inflight.length, Math.ceil(mine / same));
-      if (share <= 0) continue;
-      const batch: DispatchedJob[] = [];
-      this.waiting = this.waiting.filter((j) => {
-        if (batch.length < share && contextKey(j) === ex.key) {
-          batch.push(j);
-          return false;
-        }
-        return true;
-      });
+    if (this.stopping) return;
+    const executors = this.executors.filter((e) => e.alive);
+    const plan = planDispatch({
+      slots: this.options.slots,
+      waiting: this.waiting.map((j) => ({ key: contextKey(j), taskId: j.taskId })),
+      executors: executors.map((e) => ({
+        key: e.key,
+        ready: e.ready,
+        tasks: e.inflight.filter((j) => !this.moving.has(keyOf(j))).map((j) => j.taskId),
+        leaving: e.inflight.filter((j) => this.moving.has(keyOf(j))).length,
+      })),
+      depthOf: (taskId) => this.depths.depth(taskId),
+    });
+    for (const i of plan.retire) this.retire(executors[i]!);
+    const sent = new Set<number>();
+    for (const [i, jobs] of plan.assign) {
+      const ex = executors[i]!;
+      const batch = jobs.map((j) => this.waiting[j]!);
+      jobs.forEach((j) => sent.add(j));
       const wasIdle = ex.inflight.length === 0;
       for (const j of batch) this.held.get(keyOf(j))!.phase = "running";
       ex.run(batch);
       if (wasIdle) this.started(ex);
     }
-    this.growPool();
-  }
-
-  /** Starts executors while jobs wait and slots are free; retires idle executors of other bundles if needed. */
-  private growPool(): void {
-    for (const job of this.waiting) {
-      const key = contextKey(job);
-      const starting = this.executors.some((e) => e.key === key && e.alive && !e.ready);
-      if (starting) continue;
-      if (this.executors.length >= this.options.slots) {
-        const idle = this.executors.find(
-          (e) => e.inflight.length === 0 && e.key !== key && !this.waiting.some((w) => contextKey(w) === e.key),
-        );
-        if (!idle) return;
-        this.retire(idle);
-      }
+    for (const key of plan.start) {
+      const job = this.waiting.find((j) => contextKey(j) === key)!;
       this.executors.push(this.newExecutor(job));
     }
+    for (const { executor, count } of plan.takeBack) {
+      const ex = executors[executor]!;
+      // From the end of its queue, never the job it runs.
+      const queued = ex.inflight.slice(1).filter((j) => !this.moving.has(keyOf(j)));
+      for (const job of queued.slice(-count)) {
+        this.moving.add(keyOf(job));
+        ex.cancelQueued(job);
+      }
+    }
+    if (sent.size > 0) this.waiting = this.waiting.filter((_, j) => !sent.has(j));
   }
 
-  private newExecutor(job: DispatchedJob): ExecutorHandle {
+  /**
+   * A warm command: a workflow of this context started on the queue, so its jobs are due soon. Starts
+   * executors for it in every free slot, and in the slots of executors of other bundles that hold and await
+   * no job and have run none for a while (an older version of the code, most likely), before any job of it
+   * arrives.
+   */
+  private warm(context: Pick<DispatchedJob, "bundleHash" | "initEnv" | "container">): void {
+    const key = contextKey(context);
+    const done = () => this.options.onWarm?.(context.bundleHash);
+    if (this.brokenContexts.has(key) || (context.container && !this.runtime)) {
+      done();
+      return;
+    }
+    this.bundlePath(context.bundleHash).then(
+      () => {
+        if (this.stopping) return;
+        const started = this.warming.get(context.bundleHash) ?? new Set<ExecutorHandle>();
+        let want = this.options.slots - this.executors.filter((e) => e.alive && e.key === key).length;
+        while (want > 0) {
+          if (this.executors.length >= this.options.slots) {
+            const idleSince = Date.now() - WARM_REPLACES_IDLE_MS;
+            const idle = this.executors.find(
+              (e) =>
+                e.inflight.length === 0 &&
+                e.bundleHash !== context.bundleHash &&
+                (this.lastBusy.get(e) ?? 0) <= idleSince &&
+                !this.waiting.some((w) => contextKey(w) === e.key),
+            );
+            if (!idle) break;
+            this.retire(idle);
+          }
+          const ex = this.newExecutor(context);
+          this.executors.push(ex);
+          started.add(ex);
+          want--;
+        }
+        this.log.info({ pilot: this.id, bundle: context.bundleHash.slice(0, 12), executors: started.size }, "warming executors");
+        if (started.size === 0) done();
+        else this.warming.set(context.bundleHash, started);
+      },
+      (err: unknown) => {
+        this.log.warn({ bundle: context.bundleHash, err: String(err) }, "could not fetch a bundle to warm");
+        done();
+      },
+    );
+  }
+
+  /** An executor started for a warm command is ready or gone: the pilot is warm once all of them are. */
+  private warmed(ex: ExecutorHandle): void {
+    const started = this.warming.get(ex.bundleHash);
+    if (!started?.delete(ex) || started.size > 0) return;
+    this.warming.delete(ex.bundleHash);
+    this.log.info({ pilot: this.id, bundle: ex.bundleHash.slice(0, 12) }, "executors warm");
+    this.options.onWarm?.(ex.bundleHash);
+  }
+
+  private newExecutor(job: Pick<DispatchedJob, "bundleHash" | "initEnv" | "container">): ExecutorHandle {
     const settings = {
       maxPayloadBytes: this.config!.maxPayloadBytes,
       maxLogChars: this.config!.maxLogChars,
@@ -359,7 +444,9 @@ export class Pilot implements ExecutorEvents {
     };
     const context = { initEnv: job.initEnv, container: job.container, runtime: this.runtime };
     const file = this.bundleFiles.get(job.bundleHash) ?? this.cache.pathOf(job.bundleHash);
-    return new ExecutorHandle(contextKey(job), job.bundleHash, file, settings, context, this);
+    const ex = new ExecutorHandle(contextKey(job), job.bundleHash, file, settings, context, this);
+    this.lastBusy.set(ex, Date.now());
+    return ex;
   }
 
   /** A driver job gets an executor of its own, started at once. */
@@ -380,7 +467,8 @@ export class Pilot implements ExecutorEvents {
     const job = ex.current;
     if (!job) return;
     const held = this.held.get(keyOf(job));
-    if (!held) return;
+    // Already under way (a job taken back from its queue ended, not the one running).
+    if (!held || held.startedAt !== undefined) return;
     held.startedAt = Date.now();
     this.watchLimits(held, ex);
     this.runningTimer ??= setTimeout(() => {
@@ -441,6 +529,7 @@ export class Pilot implements ExecutorEvents {
       this.started(ex);
       return;
     }
+    this.warmed(ex);
     this.dispatch();
   }
 
@@ -463,6 +552,7 @@ export class Pilot implements ExecutorEvents {
   }
 
   onDone(ex: ExecutorHandle, job: DispatchedJob, done: JobDone): void {
+    this.lastBusy.set(ex, Date.now());
     const held = this.held.get(keyOf(job));
     if (this.drivers.delete(ex)) {
       ex.kill();
@@ -472,11 +562,18 @@ export class Pilot implements ExecutorEvents {
       }
       return;
     }
-    if (held) {
+    const moved = this.moving.delete(keyOf(job));
+    if (held && done.dropped && moved) {
+      // Taken back before it started: it runs on the next executor that is free.
+      held.stopWatching?.();
+      held.startedAt = undefined;
+      held.phase = "waiting";
+      this.waiting.unshift(job);
+    } else if (held) {
       if (done.dropped) {
         this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
       } else {
-        this.depth.observe(done.endedAt - done.startedAt);
+        this.depths.observe(job.taskId, done.endedAt - done.startedAt);
         this.finish(held, {
           state: done.ok ? "finished" : "failed",
           result: done.result,
@@ -502,6 +599,8 @@ export class Pilot implements ExecutorEvents {
     }
     const i = this.executors.indexOf(ex);
     if (i >= 0) this.executors.splice(i, 1);
+    this.warmed(ex);
+    for (const j of inflight) this.moving.delete(keyOf(j));
     const [first, ...rest] = inflight;
     if (first && this.stopping && ex.killedFor !== first) {
       // Killed with the pilot (its batch job ended, say): not the job's fault. The server retries it as held
@@ -698,6 +797,7 @@ export class Pilot implements ExecutorEvents {
   private handleCommands(commands: readonly PilotCommand[]): void {
     for (const c of commands) {
       if (c.kind === "shutdown") void this.stop();
+      else if (c.kind === "warm") this.warm(c);
       else this.kill(c.jobId, c.attempt);
     }
   }
@@ -712,6 +812,8 @@ export class Pilot implements ExecutorEvents {
     }
     const ex = [...this.executors, ...this.drivers].find((e) => e.inflight.includes(held.job));
     if (!ex) return;
+    // A job being taken back that is killed ends there, cancelled, rather than going back to waiting.
+    this.moving.delete(keyOf(held.job));
     if (ex.current === held.job) ex.kill(held.job);
     else ex.cancelQueued(held.job);
   }
