@@ -2,9 +2,16 @@ import { describe, expect, it } from "vitest";
 import { planDispatch, type PlanExecutor, type PlanJob } from "./dispatch-plan.js";
 
 const jobs = (n: number, taskId = 1, key = "a"): PlanJob[] => Array.from({ length: n }, () => ({ key, taskId }));
-const idle = (key = "a"): PlanExecutor => ({ key, ready: true, tasks: [], leaving: 0 });
-const busy = (tasks: number[], key = "a", leaving = 0): PlanExecutor => ({ key, ready: true, tasks, leaving });
-const starting = (key = "a"): PlanExecutor => ({ key, ready: false, tasks: [], leaving: 0 });
+const idle = (key = "a"): PlanExecutor => ({ key, ready: true, jobs: 0, tasks: [], leaving: 0 });
+/** A ready executor with jobs of these tasks (the first running). */
+const busy = (tasks: number[], key = "a", leaving = 0): PlanExecutor => ({
+  key,
+  ready: true,
+  jobs: tasks.length,
+  tasks: [...new Set(tasks)],
+  leaving,
+});
+const starting = (key = "a"): PlanExecutor => ({ key, ready: false, jobs: 0, tasks: [], leaving: 0 });
 /** Task 1 unknown (depth one), task 2 fast (depth 20). */
 const depthOf = (taskId: number) => (taskId === 2 ? 20 : 1);
 

@@ -2,12 +2,12 @@
 // from: decided here from a snapshot, without processes, and applied by the pilot.
 //
 // The rule the pilot promises with `--slots`: a job never waits behind another while a slot could run it.
-// So, in this order: idle executors take a job each; executors that are starting are counted on for a job
-// each; every other job gets an executor of its own while slots are free (several start at once, not one
-// after the other), making room by stopping idle executors of contexts nobody waits for; only what is left
-// queues behind busy executors, and only as deep as the jobs' tasks are known to be fast (a task not seen
-// yet has depth one: it never queues). An executor that is idle while another of its context has jobs
-// queued behind a running one takes some of them back.
+// So each waiting job, in order, goes to the first of: an idle executor of its context; an executor of its
+// context that is starting (counted on for one job each); an executor of its own in a free slot (several
+// start at once, not one after the other), or in the slot of an idle executor of a context nobody waits
+// for; and only then the queue of a busy executor, as deep as the jobs' tasks are known to be fast (a task
+// not seen yet has depth one: it never queues). An executor that is still idle while another of its
+// context has jobs queued behind a running one takes some of them back.
 
 export interface PlanJob {
   /** Execution context (contextKey): jobs run only on executors of their context. */
@@ -19,9 +19,11 @@ export interface PlanExecutor {
   key: string;
   /** It has imported its bundle and takes jobs; otherwise it is starting. */
   ready: boolean;
-  /** Tasks of the jobs sent to it and not ended, in order: the first runs, the others wait in its queue. */
+  /** Jobs sent to it and not ended, but for those being taken back: the first runs, the others wait. */
+  jobs: number;
+  /** The tasks of those jobs, each once. */
   tasks: readonly number[];
-  /** Jobs of its queue being taken back already (not in `tasks`). */
+  /** Jobs of its queue being taken back already (not in `jobs`). */
   leaving: number;
 }
 
@@ -48,7 +50,7 @@ export interface Plan {
 export function planDispatch(input: PlanInput): Plan {
   const { executors, waiting, slots, depthOf } = input;
   const plan: Plan = { assign: new Map(), start: [], retire: [], takeBack: [] };
-  const load = executors.map((e) => e.tasks.length + e.leaving);
+  const load = executors.map((e) => e.jobs + e.leaving);
   // How deep an executor's queue may grow: no deeper than the shallowest task among its jobs.
   const room = executors.map((e) => Math.min(Number.POSITIVE_INFINITY, ...e.tasks.map(depthOf)));
   const give = (ex: number, job: number) => {
@@ -58,59 +60,69 @@ export function planDispatch(input: PlanInput): Plan {
     load[ex]!++;
     room[ex] = Math.min(room[ex]!, depthOf(waiting[job]!.taskId));
   };
-
-  // 1. Idle executors take one job each, in the jobs' order.
-  const idleByKey = new Map<string, number[]>();
-  executors.forEach((e, i) => {
-    if (e.ready && load[i] === 0) push(idleByKey, e.key, i);
-  });
-  const unplaced: number[] = [];
-  waiting.forEach((job, j) => {
-    const ex = idleByKey.get(job.key)?.shift();
-    if (ex === undefined) unplaced.push(j);
-    else give(ex, j);
-  });
-
-  // 2. Each starting executor will take one of the jobs of its context when it is ready.
+  const idle = new Map<string, number[]>();
   const starting = new Map<string, number>();
-  for (const e of executors) if (!e.ready) starting.set(e.key, (starting.get(e.key) ?? 0) + 1);
-  const unreserved = unplaced.filter((j) => {
-    const key = waiting[j]!.key;
-    const n = starting.get(key) ?? 0;
-    if (n === 0) return true;
-    starting.set(key, n - 1);
-    return false;
+  let idleLeft = 0;
+  let startingLeft = 0;
+  executors.forEach((e, i) => {
+    if (!e.ready) {
+      starting.set(e.key, (starting.get(e.key) ?? 0) + 1);
+      startingLeft++;
+    } else if (load[i] === 0) {
+      push(idle, e.key, i);
+      idleLeft++;
+    }
   });
+  // Executors that could give up their slot: holding no job, of a context no job waits for, with no jobs
+  // queued on other executors of their context either (those they should take back). Found when first
+  // needed: finding them reads every waiting job.
+  let retirable: number[] | undefined;
+  const victims = (): number[] => {
+    if (retirable) return retirable;
+    const waitingKeys = new Set(waiting.map((j) => j.key));
+    const queuedKeys = new Set(executors.filter((e) => e.jobs > 1).map((e) => e.key));
+    retirable = executors
+      .map((_, i) => i)
+      .filter((i) => load[i] === 0 && !waitingKeys.has(executors[i]!.key) && !queuedKeys.has(executors[i]!.key));
+    return retirable;
+  };
+  const mayRetire = () => (retirable ? retirable.length > 0 : load.some((l) => l === 0));
+  const mayQueue = () => executors.some((e, i) => e.ready && load[i]! < room[i]!);
 
-  // 3. Every other job gets an executor of its own while slots are free, or while idle executors of
-  //    contexts that nobody waits for (and that have nothing to take back) can make room.
-  const waitingKeys = new Set(waiting.map((j) => j.key));
-  const queuedKeys = new Set(executors.filter((e) => e.tasks.length > 1).map((e) => e.key));
-  const retirable = executors
-    .map((e, i) => i)
-    .filter((i) => load[i] === 0 && !waitingKeys.has(executors[i]!.key) && !queuedKeys.has(executors[i]!.key));
   let total = executors.length;
-  const leftover: number[] = [];
-  for (const j of unreserved) {
-    const key = waiting[j]!.key;
+  for (let j = 0; j < waiting.length; j++) {
+    // Nothing left that any job could use: the rest stays waiting without being looked at (a pilot may
+    // hold a thousand fast jobs; this runs whenever a job ends).
+    if (idleLeft === 0 && startingLeft === 0 && total >= slots && !mayRetire() && !mayQueue()) break;
+    const job = waiting[j]!;
+    // 1. An idle executor of its context.
+    const ex = idle.get(job.key)?.shift();
+    if (ex !== undefined) {
+      idleLeft--;
+      give(ex, j);
+      continue;
+    }
+    // 2. An executor of its context that is starting: it takes this job once ready.
+    const n = starting.get(job.key) ?? 0;
+    if (n > 0) {
+      starting.set(job.key, n - 1);
+      startingLeft--;
+      continue;
+    }
+    // 3. An executor of its own, in a free slot or in the slot of an executor nobody needs.
     if (total < slots) {
-      plan.start.push(key);
+      plan.start.push(job.key);
       total++;
       continue;
     }
-    const victim = retirable.shift();
-    if (victim === undefined) {
-      leftover.push(j);
+    const victim = mayRetire() ? victims().shift() : undefined;
+    if (victim !== undefined) {
+      plan.retire.push(victim);
+      plan.start.push(job.key);
       continue;
     }
-    plan.retire.push(victim);
-    plan.start.push(key);
-  }
-
-  // 4. What no slot can run now queues behind ready executors of its context, least loaded first, as deep
-  //    as its task (and every task already in that queue) allows.
-  for (const j of leftover) {
-    const job = waiting[j]!;
+    // 4. Behind ready executors of its context, least loaded first, as deep as its task (and every task
+    //    already in that queue) allows.
     let best: number | undefined;
     executors.forEach((e, i) => {
       if (!e.ready || e.key !== job.key || load[i]! >= Math.min(room[i]!, depthOf(job.taskId))) return;
@@ -122,23 +134,23 @@ export function planDispatch(input: PlanInput): Plan {
   // 5. Executors still idle take back jobs queued behind a running one on another executor of their context
   //    (half of the longest such queue each), unless jobs already on their way back will do.
   const retired = new Set(plan.retire);
-  const idle = new Map<string, number>();
+  const stillIdle = new Map<string, number>();
   executors.forEach((e, i) => {
-    if (e.ready && load[i] === 0 && !retired.has(i)) idle.set(e.key, (idle.get(e.key) ?? 0) + 1);
+    if (e.ready && load[i] === 0 && !retired.has(i)) stillIdle.set(e.key, (stillIdle.get(e.key) ?? 0) + 1);
   });
-  const movable = executors.map((e) => Math.max(0, e.tasks.length - 1));
+  const movable = executors.map((e) => Math.max(0, e.jobs - 1));
   const taken = new Map<number, number>();
-  for (const [key, count] of idle) {
-    const coming = executors.reduce((n, e) => n + (e.key === key ? e.leaving : 0), 0);
+  for (const [key, count] of stillIdle) {
+    const coming = executors.reduce((c, e) => c + (e.key === key ? e.leaving : 0), 0);
     for (let need = count - coming; need > 0; need--) {
       let donor: number | undefined;
       executors.forEach((e, i) => {
         if (e.key === key && movable[i]! > 0 && (donor === undefined || movable[i]! > movable[donor]!)) donor = i;
       });
       if (donor === undefined) break;
-      const n = Math.ceil(movable[donor]! / 2);
-      movable[donor]! -= n;
-      taken.set(donor, (taken.get(donor) ?? 0) + n);
+      const c = Math.ceil(movable[donor]! / 2);
+      movable[donor]! -= c;
+      taken.set(donor, (taken.get(donor) ?? 0) + c);
     }
   }
   for (const [executor, count] of taken) plan.takeBack.push({ executor, count });

@@ -34,6 +34,8 @@ export class JobDepth {
 export class TaskDepths {
   /** By task id, least recently observed first. */
   private readonly byTask = new Map<number, JobDepth>();
+  /** The last answer of prefetch(), until the next observation. */
+  private cached: { limit: number; answer: { tasks: number[]; depth: number } } | undefined;
 
   constructor(
     private readonly windowMs: number,
@@ -43,6 +45,7 @@ export class TaskDepths {
   ) {}
 
   observe(taskId: number, durationMs: number): void {
+    this.cached = undefined;
     const depth = this.byTask.get(taskId) ?? new JobDepth(this.windowMs, this.max);
     this.byTask.delete(taskId);
     this.byTask.set(taskId, depth);
@@ -60,6 +63,7 @@ export class TaskDepths {
    * observed first, at most `limit`), and the deepest of their depths.
    */
   prefetch(limit: number): { tasks: number[]; depth: number } {
+    if (this.cached?.limit === limit) return this.cached.answer;
     const tasks: number[] = [];
     let depth = 1;
     for (const [taskId, d] of [...this.byTask].reverse()) {
@@ -69,6 +73,7 @@ export class TaskDepths {
       tasks.push(taskId);
       depth = Math.max(depth, value);
     }
+    this.cached = { limit, answer: { tasks, depth } };
     return { tasks, depth };
   }
 }

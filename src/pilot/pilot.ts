@@ -20,7 +20,7 @@ import { Environments } from "./environments.js";
 import { CONTAINER_RUNTIMES, contextKey, findContainerRuntime } from "./execution-context.js";
 import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
 import type { JobDone } from "./executor-protocol.js";
-import { planDispatch } from "./dispatch-plan.js";
+import { planDispatch, type PlanExecutor } from "./dispatch-plan.js";
 import { TaskDepths } from "./job-depth.js";
 
 export interface PilotOptions {
@@ -50,6 +50,15 @@ export interface PilotOptions {
 
 type Phase = "fetching" | "waiting" | "running" | "done";
 
+/** A job waiting for an executor, with its execution context (contextKey) worked out once. */
+interface Waiting {
+  job: DispatchedJob;
+  key: string;
+  taskId: number;
+}
+
+const waitingOf = (job: DispatchedJob): Waiting => ({ job, key: contextKey(job), taskId: job.taskId });
+
 interface Held {
   job: DispatchedJob;
   phase: Phase;
@@ -75,7 +84,7 @@ const DEPTH_WINDOW_MS = 20;
  */
 const WARM_REPLACES_IDLE_MS = 5_000;
 /** Most tasks a pilot names as fast in one acquire (those it may hold more jobs of than it has free slots). */
-const PREFETCH_TASKS = 100;
+const PREFETCH_TASKS = 20;
 
 const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,13 +121,14 @@ export class Pilot implements ExecutorEvents {
   private readonly cache: BundleCache;
   private readonly depths: TaskDepths;
   private readonly held = new Map<string, Held>();
-  private waiting: DispatchedJob[] = [];
+  private waiting: Waiting[] = [];
   /** Jobs being taken back from an executor's queue (not started there) to run on another one. */
   private readonly moving = new Set<string>();
   /** Executors started for a warm command, by bundle, until all of them are ready or gone. */
   private readonly warming = new Map<string, Set<ExecutorHandle>>();
   /** When each executor started or last ended a job. */
   private readonly lastBusy = new WeakMap<ExecutorHandle, number>();
+  private dispatchScheduled = false;
   private readonly executors: ExecutorHandle[] = [];
   /** Executors of driver jobs: one each, outside the slots (a driver mostly waits for its work calls). */
   private readonly drivers = new Set<ExecutorHandle>();
@@ -302,8 +312,8 @@ export class Pilot implements ExecutorEvents {
           return;
         }
         held.phase = "waiting";
-        this.waiting.push(job);
-        this.dispatch();
+        this.waiting.push(waitingOf(job));
+        this.scheduleDispatch();
       },
       (err: unknown) =>
         this.finish(held, {
@@ -334,29 +344,39 @@ export class Pilot implements ExecutorEvents {
   // ---- executors ------------------------------------------------------------------------------------
 
   /**
+   * Dispatches once the events at hand are handled: a batch of jobs accepted or ended together costs one
+   * plan, not one each.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /**
    * Sends waiting jobs to executors of their context as planDispatch decides (idle executors first, new
    * executors for the rest at once while slots are free, queues behind busy executors only for tasks known
    * to be fast), and takes queued jobs back for executors that are idle.
    */
   private dispatch(): void {
     if (this.stopping) return;
+    // Nothing waits and no executor is idle (to take queued jobs back): nothing to plan.
+    if (this.waiting.length === 0 && !this.executors.some((e) => e.ready && e.inflight.length === 0)) return;
     const executors = this.executors.filter((e) => e.alive);
     const plan = planDispatch({
       slots: this.options.slots,
-      waiting: this.waiting.map((j) => ({ key: contextKey(j), taskId: j.taskId })),
-      executors: executors.map((e) => ({
-        key: e.key,
-        ready: e.ready,
-        tasks: e.inflight.filter((j) => !this.moving.has(keyOf(j))).map((j) => j.taskId),
-        leaving: e.inflight.filter((j) => this.moving.has(keyOf(j))).length,
-      })),
+      waiting: this.waiting,
+      executors: executors.map((e) => this.planned(e)),
       depthOf: (taskId) => this.depths.depth(taskId),
     });
     for (const i of plan.retire) this.retire(executors[i]!);
     const sent = new Set<number>();
     for (const [i, jobs] of plan.assign) {
       const ex = executors[i]!;
-      const batch = jobs.map((j) => this.waiting[j]!);
+      const batch = jobs.map((j) => this.waiting[j]!.job);
       jobs.forEach((j) => sent.add(j));
       const wasIdle = ex.inflight.length === 0;
       for (const j of batch) this.held.get(keyOf(j))!.phase = "running";
@@ -364,8 +384,7 @@ export class Pilot implements ExecutorEvents {
       if (wasIdle) this.started(ex);
     }
     for (const key of plan.start) {
-      const job = this.waiting.find((j) => contextKey(j) === key)!;
-      this.executors.push(this.newExecutor(job));
+      this.executors.push(this.newExecutor(this.waiting.find((w) => w.key === key)!.job));
     }
     for (const { executor, count } of plan.takeBack) {
       const ex = executors[executor]!;
@@ -376,7 +395,26 @@ export class Pilot implements ExecutorEvents {
         ex.cancelQueued(job);
       }
     }
-    if (sent.size > 0) this.waiting = this.waiting.filter((_, j) => !sent.has(j));
+    // Mostly the first few of many: removed in place, from the last, rather than copying the rest.
+    for (const j of [...sent].sort((a, b) => b - a)) this.waiting.splice(j, 1);
+  }
+
+  /** An executor as planDispatch sees it (its queue may hold a thousand fast jobs: one pass, few tasks). */
+  private planned(ex: ExecutorHandle): PlanExecutor {
+    const tasks: number[] = [];
+    const checkMoving = this.moving.size > 0;
+    const inflight = ex.inflight;
+    let leaving = 0;
+    let last = -1;
+    for (let i = 0; i < inflight.length; i++) {
+      const j = inflight[i]!;
+      if (checkMoving && this.moving.has(keyOf(j))) leaving++;
+      else if (j.taskId !== last) {
+        last = j.taskId;
+        if (!tasks.includes(last)) tasks.push(last);
+      }
+    }
+    return { key: ex.key, ready: ex.ready, jobs: inflight.length - leaving, tasks, leaving };
   }
 
   /**
@@ -405,7 +443,7 @@ export class Pilot implements ExecutorEvents {
                 e.inflight.length === 0 &&
                 e.bundleHash !== context.bundleHash &&
                 (this.lastBusy.get(e) ?? 0) <= idleSince &&
-                !this.waiting.some((w) => contextKey(w) === e.key),
+                !this.waiting.some((w) => w.key === e.key),
             );
             if (!idle) break;
             this.retire(idle);
@@ -530,7 +568,7 @@ export class Pilot implements ExecutorEvents {
       return;
     }
     this.warmed(ex);
-    this.dispatch();
+    this.scheduleDispatch();
   }
 
   onLoadFailed(ex: ExecutorHandle, error: ErrorInfo): void {
@@ -543,9 +581,9 @@ export class Pilot implements ExecutorEvents {
     }
     this.brokenContexts.set(ex.key, error);
     this.retire(ex);
-    const failing = this.waiting.filter((j) => contextKey(j) === ex.key);
-    this.waiting = this.waiting.filter((j) => contextKey(j) !== ex.key);
-    for (const j of failing) {
+    const failing = this.waiting.filter((w) => w.key === ex.key);
+    this.waiting = this.waiting.filter((w) => w.key !== ex.key);
+    for (const { job: j } of failing) {
       const held = this.held.get(keyOf(j));
       if (held) this.finish(held, { state: "failed", error });
     }
@@ -568,7 +606,7 @@ export class Pilot implements ExecutorEvents {
       held.stopWatching?.();
       held.startedAt = undefined;
       held.phase = "waiting";
-      this.waiting.unshift(job);
+      this.waiting.unshift(waitingOf(job));
     } else if (held) {
       if (done.dropped) {
         this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
@@ -586,7 +624,7 @@ export class Pilot implements ExecutorEvents {
       }
     }
     this.started(ex);
-    this.dispatch();
+    this.scheduleDispatch();
   }
 
   onExit(ex: ExecutorHandle, inflight: DispatchedJob[], reason: string): void {
@@ -619,8 +657,8 @@ export class Pilot implements ExecutorEvents {
       const held = this.held.get(keyOf(j));
       if (held) held.phase = "waiting";
     }
-    this.waiting.unshift(...rest);
-    if (!this.stopping) this.dispatch();
+    this.waiting.unshift(...rest.map(waitingOf));
+    this.scheduleDispatch();
   }
 
   // ---- reporting ------------------------------------------------------------------------------------
@@ -806,7 +844,7 @@ export class Pilot implements ExecutorEvents {
     const held = this.held.get(keyOf({ jobId, attempt }));
     if (!held || held.phase === "done") return;
     if (held.phase === "fetching" || held.phase === "waiting") {
-      this.waiting = this.waiting.filter((j) => j !== held.job);
+      this.waiting = this.waiting.filter((w) => w.job !== held.job);
       this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
       return;
     }

@@ -961,7 +961,8 @@ export class Service {
   private async claimFor(pilotId: number, queue: string, demand: WaitingDemand, held: number): Promise<DispatchedJob[]> {
     const n = handOut(demand, held);
     const any = await this.store.dispatch.claim(pilotId, queue, n.any);
-    if (n.prefetch === 0 || demand.prefetch.length === 0) return any;
+    // Fewer than asked for: the queue has no job left of any task.
+    if (n.prefetch === 0 || demand.prefetch.length === 0 || any.length < n.any) return any;
     return [...any, ...(await this.store.dispatch.claim(pilotId, queue, n.prefetch, undefined, demand.prefetch))];
   }
 
