@@ -64,15 +64,15 @@ export class TaskDepths {
    */
   prefetch(limit: number): { tasks: number[]; depth: number } {
     if (this.cached?.limit === limit) return this.cached.answer;
-    const tasks: number[] = [];
-    let depth = 1;
-    for (const [taskId, d] of [...this.byTask].reverse()) {
-      if (tasks.length >= limit) break;
+    // Oldest first: the last `limit` fast ones are the most recent.
+    const fast: Array<[number, number]> = [];
+    for (const [taskId, d] of this.byTask) {
       const value = d.value();
-      if (value <= 1) continue;
-      tasks.push(taskId);
-      depth = Math.max(depth, value);
+      if (value > 1) fast.push([taskId, value]);
     }
+    const recent = fast.slice(-limit).reverse();
+    const tasks = recent.map(([taskId]) => taskId);
+    const depth = recent.reduce((most, [, value]) => Math.max(most, value), 1);
     this.cached = { limit, answer: { tasks, depth } };
     return { tasks, depth };
   }

@@ -249,6 +249,8 @@ export class Pilot implements ExecutorEvents {
       this.handleCommands(res.commands);
       this.forgetRecorded(res.recorded.map(([jobId, attempt]) => ({ jobId, attempt })), true);
       for (const job of res.jobs) this.accept(job);
+      // Jobs of bundles at hand go to executors now, before this pilot's next request leaves.
+      if (res.jobs.length > 0) this.dispatch();
     } catch (err) {
       if (controller.signal.aborted) return;
       await this.onServerError(err, "acquire");
@@ -302,6 +304,12 @@ export class Pilot implements ExecutorEvents {
     const broken = this.brokenContexts.get(contextKey(job));
     if (broken) {
       this.finish(held, { state: "failed", error: broken });
+      return;
+    }
+    if (job.kind !== "driver" && this.bundleFiles.has(job.bundleHash)) {
+      // The bundle is here already: the job waits for an executor at once (the caller dispatches).
+      held.phase = "waiting";
+      this.waiting.push(waitingOf(job));
       return;
     }
     this.bundlePath(job.bundleHash).then(
