@@ -189,6 +189,10 @@ export const acquireSchema = z.object({
    * `capacity` jobs of any task.
    */
   prefetch: z.array(z.number().int().positive()).max(1000).optional(),
+  /**
+   * Attempts the pilot has finished and published to the broker, [jobId, attempt] pairs, that it has not
+   * seen recorded yet: they take no room even before the server has read them from the broker.
+   */
   published: z.array(z.tuple([z.number(), z.number()])).max(100_000).default([]),
   waitMs: z.number().int().min(0).max(120_000).default(0),
 });

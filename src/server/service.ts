@@ -926,7 +926,9 @@ export class Service {
       for (;;) {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = this.takeOutbox(pilotId);
-        if (handed.length > 0) return { jobs: await this.withDriverTokens(handed), commands: this.warmCommands(pilotId, pilot.queue), recorded: [] };
+        if (handed.length > 0) {
+          return { jobs: await this.withDriverTokens(handed), commands: this.warmCommands(pilotId, pilot.queue), recorded: [] };
+        }
         const held = await this.store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map((r) => `${r.jobId}:${r.attempt}`));
         // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
