@@ -13,8 +13,16 @@ export interface Embedded {
   principal: Principal;
   pilots: LocalPilots;
   client: LocalPandoClient;
+  /**
+   * Has the local pilots start executors for the bundle in all their slots and waits until they are ready
+   * (at most WARM_WAIT_MS), so that the driver's first work call finds them warm.
+   */
+  warm(bundleHash: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** How long `pando run` waits for its local pilots' executors before its driver runs anyway. */
+export const WARM_WAIT_MS = 60_000;
 
 export interface EmbeddedOptions {
   config: ServerConfig;
@@ -53,6 +61,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     principal,
     pilots,
     client,
+    warm: (bundleHash) => {
+      server.service.warm(config.defaultQueue, { kind: "warm", bundleHash });
+      return pilots.warm(bundleHash, WARM_WAIT_MS);
+    },
     stop: async () => {
       await pilots.stop();
       await server.close();

@@ -94,7 +94,13 @@ program
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
     const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
-    const pilot = new Pilot({ ...flags, idleExitMs: flags.idleExit, token, log });
+    // Started by a program (the embedded server): it hears when this pilot's executors are warm.
+    const onWarm = process.connected
+      ? (bundleHash: string) => {
+          if (process.connected) process.send?.({ t: "warm", bundleHash });
+        }
+      : undefined;
+    const pilot = new Pilot({ ...flags, idleExitMs: flags.idleExit, token, log, onWarm });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

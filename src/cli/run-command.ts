@@ -258,6 +258,8 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
       }
     }
     await uploadBundle(client, bundle);
+    // The local pilots start their executors now, so the first work call costs what the later ones cost.
+    await embedded?.warm(bundle.hash);
     let resume = flags.resume;
     setDriverEnvironment({
       client,

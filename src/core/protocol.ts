@@ -215,6 +215,15 @@ export type RegisterPilotRequest = z.input<typeof registerPilotSchema>;
 export const acquireSchema = z.object({
   /** Jobs the pilot wants to hold in all; the server hands out that many minus those the pilot holds. */
   capacity: z.number().int().min(0).max(100_000),
+  /** Driver jobs among those it holds: they run beside its slots (default none). */
+  drivers: z.number().int().min(0).max(100_000).default(0),
+  /**
+   * Tasks whose jobs the pilot has seen to be fast. When given, the server hands out jobs of any task only
+   * for the pilot's free slots, and beyond them only jobs of these tasks (core/hand-out.ts), so that a
+   * pilot's queue never takes jobs that other pilots' free slots could start now. When absent, up to
+   * `capacity` jobs of any task.
+   */
+  prefetch: z.array(z.number().int().positive()).max(1000).optional(),
   /**
    * Attempts the pilot has finished and published to the broker, [jobId, attempt] pairs, that it has not
    * seen recorded yet: they take no room even before the server has read them from the broker.
@@ -399,7 +408,14 @@ export interface DispatchedJob {
   container?: string;
 }
 
-export type PilotCommand = { kind: "kill"; jobId: number; attempt: number } | { kind: "shutdown" };
+export type PilotCommand =
+  | { kind: "kill"; jobId: number; attempt: number }
+  | { kind: "shutdown" }
+  /**
+   * A workflow or task of this execution context started on the pilot's queue: fetch the bundle and start
+   * executors for it in the free slots before its jobs arrive.
+   */
+  | { kind: "warm"; bundleHash: string; initEnv?: string; container?: string };
 
 export interface AcquireResponse {
   jobs: DispatchedJob[];

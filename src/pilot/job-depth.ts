@@ -22,3 +22,58 @@ export class JobDepth {
     return Math.min(this.max, Math.max(1, n));
   }
 }
+
+/**
+ * Job depths per task. A task is one call of a work with one kind of arguments, so its jobs take about as
+ * long as each other; a work's durations depend on its arguments (the same objective runs for 1 ms on a
+ * trivial point and for minutes on a real one), and one average over everything a pilot ran would send the
+ * slow jobs of a new task in batches learnt on fast ones, one after the other on one executor while other
+ * slots sit idle. A task not seen yet has depth one: nothing is held beyond the free slots until its first
+ * jobs have shown that they are fast.
+ */
+export class TaskDepths {
+  /** By task id, least recently observed first. */
+  private readonly byTask = new Map<number, JobDepth>();
+  /** The last answer of prefetch(), until the next observation. */
+  private cached: { limit: number; answer: { tasks: number[]; depth: number } } | undefined;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+    /** Tasks remembered; the least recently observed are forgotten first. */
+    private readonly keep = 256,
+  ) {}
+
+  observe(taskId: number, durationMs: number): void {
+    this.cached = undefined;
+    const depth = this.byTask.get(taskId) ?? new JobDepth(this.windowMs, this.max);
+    this.byTask.delete(taskId);
+    this.byTask.set(taskId, depth);
+    depth.observe(durationMs);
+    if (this.byTask.size > this.keep) this.byTask.delete(this.byTask.keys().next().value!);
+  }
+
+  /** Jobs of the task an executor may hold, the running one included. */
+  depth(taskId: number): number {
+    return this.byTask.get(taskId)?.value() ?? 1;
+  }
+
+  /**
+   * The tasks whose jobs are fast enough to hold more of them than there are free slots (most recently
+   * observed first, at most `limit`), and the deepest of their depths.
+   */
+  prefetch(limit: number): { tasks: number[]; depth: number } {
+    if (this.cached?.limit === limit) return this.cached.answer;
+    // Oldest first: the last `limit` fast ones are the most recent.
+    const fast: Array<[number, number]> = [];
+    for (const [taskId, d] of this.byTask) {
+      const value = d.value();
+      if (value > 1) fast.push([taskId, value]);
+    }
+    const recent = fast.slice(-limit).reverse();
+    const tasks = recent.map(([taskId]) => taskId);
+    const depth = recent.reduce((most, [, value]) => Math.max(most, value), 1);
+    this.cached = { limit, answer: { tasks, depth } };
+    return { tasks, depth };
+  }
+}

@@ -19,7 +19,8 @@ import { Environments } from "./environments.js";
 import { CONTAINER_RUNTIMES, contextKey, findContainerRuntime } from "./execution-context.js";
 import { ExecutorHandle, type ExecutorEvents } from "./executor-handle.js";
 import type { JobDone } from "./executor-protocol.js";
-import { JobDepth } from "./job-depth.js";
+import { planDispatch, type PlanExecutor } from "./dispatch-plan.js";
+import { TaskDepths } from "./job-depth.js";
 import { treeResidentMb } from "./process-tree.js";
 
 export interface PilotOptions {
@@ -41,10 +42,24 @@ export interface PilotOptions {
   idleExitMs?: number;
   /** The provisioner's worker this pilot is, if it started it. */
   worker?: number;
+  /**
+   * Told when every executor this pilot started for a warm command (PilotCommand "warm") of a bundle is
+   * ready, or could not start: `pando run` waits for its local pilots this way before its driver runs.
+   */
+  onWarm?: (bundleHash: string) => void;
   log: Logger;
 }
 
 type Phase = "fetching" | "waiting" | "running" | "done";
+
+/** A job waiting for an executor, with its execution context (contextKey) worked out once. */
+interface Waiting {
+  job: DispatchedJob;
+  key: string;
+  taskId: number;
+}
+
+const waitingOf = (job: DispatchedJob): Waiting => ({ job, key: contextKey(job), taskId: job.taskId });
 
 interface Held {
   job: DispatchedJob;
@@ -65,6 +80,13 @@ const REPORT_BATCH = 5000;
 const REPORT_BATCH_CHARS = 32 * 1024 * 1024;
 const RUNNING_REPORT_DELAY_MS = 100;
 const DEPTH_WINDOW_MS = 20;
+/**
+ * A warm command replaces executors of other bundles only after they ran no job for this long: a workflow
+ * between two iterations keeps its executors, a version of the code nobody runs any more gives them up.
+ */
+const WARM_REPLACES_IDLE_MS = 5_000;
+/** Most tasks a pilot names as fast in one acquire (those it may hold more jobs of than it has free slots). */
+const PREFETCH_TASKS = 20;
 
 const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,9 +110,16 @@ export class Pilot implements ExecutorEvents {
    */
   private readonly http: HttpTransport;
   private readonly cache: BundleCache;
-  private readonly depth: JobDepth;
+  private readonly depths: TaskDepths;
   private readonly held = new Map<string, Held>();
-  private waiting: DispatchedJob[] = [];
+  private waiting: Waiting[] = [];
+  /** Jobs being taken back from an executor's queue (not started there) to run on another one. */
+  private readonly moving = new Set<string>();
+  /** Executors started for a warm command, by bundle, until all of them are ready or gone. */
+  private readonly warming = new Map<string, Set<ExecutorHandle>>();
+  /** When each executor started or last ended a job. */
+  private readonly lastBusy = new WeakMap<ExecutorHandle, number>();
+  private dispatchScheduled = false;
   private readonly executors: ExecutorHandle[] = [];
   /** Executors of driver jobs: one each, outside the slots (a driver mostly waits for its work calls). */
   private readonly drivers = new Set<ExecutorHandle>();
@@ -123,7 +152,7 @@ export class Pilot implements ExecutorEvents {
     );
     this.cache = new BundleCache(options.cacheDir);
     this.environments = new Environments(join(options.cacheDir, "envs"), (hash) => this.fetchBlob(hash), options.log);
-    this.depth = new JobDepth(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
+    this.depths = new TaskDepths(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
   }
 
   get pilotId(): number {
@@ -182,9 +211,16 @@ export class Pilot implements ExecutorEvents {
 
   // ---- taking jobs ----------------------------------------------------------------------------------
 
-  /** Jobs this pilot wants to hold: its slots times the current depth, besides the drivers it runs. */
-  private capacity(): number {
-    return this.options.slots * this.depth.value() + this.drivers.size;
+  /**
+   * What this pilot asks for: up to its slots times the depth of the fast tasks it knows, besides the
+   * drivers it runs. The server hands out jobs of any task only for its free slots, and beyond them only
+   * jobs of those fast tasks (core/hand-out.ts): jobs of a task it knows nothing of stay on the server for
+   * other pilots' free slots.
+   */
+  private demand(): { capacity: number; drivers: number; prefetch: number[] } {
+    if (this.stopping) return { capacity: 0, drivers: this.drivers.size, prefetch: [] };
+    const { tasks, depth } = this.depths.prefetch(PREFETCH_TASKS);
+    return { capacity: this.options.slots * depth + this.drivers.size, drivers: this.drivers.size, prefetch: tasks };
   }
 
   /**
@@ -198,12 +234,14 @@ export class Pilot implements ExecutorEvents {
       const res = await this.http.json<AcquireResponse>(
         "POST",
         `/api/v1/pilots/${this.id}/acquire`,
-        { capacity: this.stopping ? 0 : this.capacity(), published: this.published(), waitMs: ACQUIRE_WAIT_MS },
+        { ...this.demand(), published: this.published(), waitMs: ACQUIRE_WAIT_MS },
         { signal: controller.signal },
       );
       this.handleCommands(res.commands);
       this.forgetRecorded(res.recorded.map(([jobId, attempt]) => ({ jobId, attempt })), true);
       for (const job of res.jobs) this.accept(job);
+      // Jobs of bundles at hand go to executors now, before this pilot's next request leaves.
+      if (res.jobs.length > 0) this.dispatch();
     } catch (err) {
       if (controller.signal.aborted) return;
       await this.onServerError(err, "acquire");
@@ -259,6 +297,12 @@ export class Pilot implements ExecutorEvents {
       this.finish(held, { state: "failed", error: broken });
       return;
     }
+    if (job.kind !== "driver" && this.bundleFiles.has(job.bundleHash)) {
+      // The bundle is here already: the job waits for an executor at once (the caller dispatches).
+      held.phase = "waiting";
+      this.waiting.push(waitingOf(job));
+      return;
+    }
     this.bundlePath(job.bundleHash).then(
       () => {
         if (held.phase !== "fetching") return;
@@ -267,8 +311,8 @@ export class Pilot implements ExecutorEvents {
           return;
         }
         held.phase = "waiting";
-        this.waiting.push(job);
-        this.dispatch();
+        this.waiting.push(waitingOf(job));
+        this.scheduleDispatch();
       },
       (err: unknown) =>
         this.finish(held, {
@@ -298,50 +342,137 @@ export class Pilot implements ExecutorEvents {
 
   // ---- executors ------------------------------------------------------------------------------------
 
-  /** Sends waiting jobs to executors of their bundle, spreading them over the ready ones. */
+  /**
+   * Dispatches once the events at hand are handled: a batch of jobs accepted or ended together costs one
+   * plan, not one each.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /**
+   * Sends waiting jobs to executors of their context as planDispatch decides (idle executors first, new
+   * executors for the rest at once while slots are free, queues behind busy executors only for tasks known
+   * to be fast), and takes queued jobs back for executors that are idle.
+   */
   private dispatch(): void {
-    if (this.waiting.length === 0) return;
-    const depth = this.depth.value();
-    const ready = this.executors.filter((e) => e.ready && e.alive && e.inflight.length < depth);
-    for (const ex of ready) {
-      const same = ready.filter((e) => e.key === ex.key).length;
-      const mine = this.waiting.filter((j) => contextKey(j) === ex.key).length;
-      const share = Math.min(depth - ex.inflight.length, Math.ceil(mine / same));
-      if (share <= 0) continue;
-      const batch: DispatchedJob[] = [];
-      this.waiting = this.waiting.filter((j) => {
-        if (batch.length < share && contextKey(j) === ex.key) {
-          batch.push(j);
-          return false;
-        }
-        return true;
-      });
+    if (this.stopping) return;
+    // Nothing waits and no executor is idle (to take queued jobs back): nothing to plan.
+    if (this.waiting.length === 0 && !this.executors.some((e) => e.ready && e.inflight.length === 0)) return;
+    const executors = this.executors.filter((e) => e.alive);
+    const plan = planDispatch({
+      slots: this.options.slots,
+      waiting: this.waiting,
+      executors: executors.map((e) => this.planned(e)),
+      depthOf: (taskId) => this.depths.depth(taskId),
+    });
+    for (const i of plan.retire) this.retire(executors[i]!);
+    const sent = new Set<number>();
+    for (const [i, jobs] of plan.assign) {
+      const ex = executors[i]!;
+      const batch = jobs.map((j) => this.waiting[j]!.job);
+      jobs.forEach((j) => sent.add(j));
       const wasIdle = ex.inflight.length === 0;
       for (const j of batch) this.held.get(keyOf(j))!.phase = "running";
       ex.run(batch);
       if (wasIdle) this.started(ex);
     }
-    this.growPool();
-  }
-
-  /** Starts executors while jobs wait and slots are free; retires idle executors of other bundles if needed. */
-  private growPool(): void {
-    for (const job of this.waiting) {
-      const key = contextKey(job);
-      const starting = this.executors.some((e) => e.key === key && e.alive && !e.ready);
-      if (starting) continue;
-      if (this.executors.length >= this.options.slots) {
-        const idle = this.executors.find(
-          (e) => e.inflight.length === 0 && e.key !== key && !this.waiting.some((w) => contextKey(w) === e.key),
-        );
-        if (!idle) return;
-        this.retire(idle);
-      }
-      this.executors.push(this.newExecutor(job));
+    for (const key of plan.start) {
+      this.executors.push(this.newExecutor(this.waiting.find((w) => w.key === key)!.job));
     }
+    for (const { executor, count } of plan.takeBack) {
+      const ex = executors[executor]!;
+      // From the end of its queue, never the job it runs.
+      const queued = ex.inflight.slice(1).filter((j) => !this.moving.has(keyOf(j)));
+      for (const job of queued.slice(-count)) {
+        this.moving.add(keyOf(job));
+        ex.cancelQueued(job);
+      }
+    }
+    // Mostly the first few of many: removed in place, from the last, rather than copying the rest.
+    for (const j of [...sent].sort((a, b) => b - a)) this.waiting.splice(j, 1);
   }
 
-  private newExecutor(job: DispatchedJob): ExecutorHandle {
+  /** An executor as planDispatch sees it (its queue may hold a thousand fast jobs: one pass, few tasks). */
+  private planned(ex: ExecutorHandle): PlanExecutor {
+    const tasks: number[] = [];
+    const checkMoving = this.moving.size > 0;
+    const inflight = ex.inflight;
+    let leaving = 0;
+    let last = -1;
+    for (let i = 0; i < inflight.length; i++) {
+      const j = inflight[i]!;
+      if (checkMoving && this.moving.has(keyOf(j))) leaving++;
+      else if (j.taskId !== last) {
+        last = j.taskId;
+        if (!tasks.includes(last)) tasks.push(last);
+      }
+    }
+    return { key: ex.key, ready: ex.ready, jobs: inflight.length - leaving, tasks, leaving };
+  }
+
+  /**
+   * A warm command: a workflow of this context started on the queue, so its jobs are due soon. Starts
+   * executors for it in every free slot, and in the slots of executors of other bundles that hold and await
+   * no job and have run none for a while (an older version of the code, most likely), before any job of it
+   * arrives.
+   */
+  private warm(context: Pick<DispatchedJob, "bundleHash" | "initEnv" | "container">): void {
+    const key = contextKey(context);
+    const done = () => this.options.onWarm?.(context.bundleHash);
+    if (this.brokenContexts.has(key) || (context.container && !this.runtime)) {
+      done();
+      return;
+    }
+    this.bundlePath(context.bundleHash).then(
+      () => {
+        if (this.stopping) return;
+        const started = this.warming.get(context.bundleHash) ?? new Set<ExecutorHandle>();
+        let want = this.options.slots - this.executors.filter((e) => e.alive && e.key === key).length;
+        while (want > 0) {
+          if (this.executors.length >= this.options.slots) {
+            const idleSince = Date.now() - WARM_REPLACES_IDLE_MS;
+            const idle = this.executors.find(
+              (e) =>
+                e.inflight.length === 0 &&
+                e.bundleHash !== context.bundleHash &&
+                (this.lastBusy.get(e) ?? 0) <= idleSince &&
+                !this.waiting.some((w) => w.key === e.key),
+            );
+            if (!idle) break;
+            this.retire(idle);
+          }
+          const ex = this.newExecutor(context);
+          this.executors.push(ex);
+          started.add(ex);
+          want--;
+        }
+        this.log.info({ pilot: this.id, bundle: context.bundleHash.slice(0, 12), executors: started.size }, "warming executors");
+        if (started.size === 0) done();
+        else this.warming.set(context.bundleHash, started);
+      },
+      (err: unknown) => {
+        this.log.warn({ bundle: context.bundleHash, err: String(err) }, "could not fetch a bundle to warm");
+        done();
+      },
+    );
+  }
+
+  /** An executor started for a warm command is ready or gone: the pilot is warm once all of them are. */
+  private warmed(ex: ExecutorHandle): void {
+    const started = this.warming.get(ex.bundleHash);
+    if (!started?.delete(ex) || started.size > 0) return;
+    this.warming.delete(ex.bundleHash);
+    this.log.info({ pilot: this.id, bundle: ex.bundleHash.slice(0, 12) }, "executors warm");
+    this.options.onWarm?.(ex.bundleHash);
+  }
+
+  private newExecutor(job: Pick<DispatchedJob, "bundleHash" | "initEnv" | "container">): ExecutorHandle {
     const settings = {
       maxPayloadBytes: this.config!.maxPayloadBytes,
       maxLogChars: this.config!.maxLogChars,
@@ -351,7 +482,9 @@ export class Pilot implements ExecutorEvents {
     };
     const context = { initEnv: job.initEnv, container: job.container, runtime: this.runtime };
     const file = this.bundleFiles.get(job.bundleHash) ?? this.cache.pathOf(job.bundleHash);
-    return new ExecutorHandle(contextKey(job), job.bundleHash, file, settings, context, this);
+    const ex = new ExecutorHandle(contextKey(job), job.bundleHash, file, settings, context, this);
+    this.lastBusy.set(ex, Date.now());
+    return ex;
   }
 
   /** A driver job gets an executor of its own, started at once. */
@@ -372,7 +505,8 @@ export class Pilot implements ExecutorEvents {
     const job = ex.current;
     if (!job) return;
     const held = this.held.get(keyOf(job));
-    if (!held) return;
+    // Already under way (a job taken back from its queue ended, not the one running).
+    if (!held || held.startedAt !== undefined) return;
     held.startedAt = Date.now();
     this.watchLimits(held, ex);
     this.runningTimer ??= setTimeout(() => {
@@ -434,7 +568,8 @@ export class Pilot implements ExecutorEvents {
       this.started(ex);
       return;
     }
-    this.dispatch();
+    this.warmed(ex);
+    this.scheduleDispatch();
   }
 
   onLoadFailed(ex: ExecutorHandle, error: ErrorInfo): void {
@@ -447,15 +582,16 @@ export class Pilot implements ExecutorEvents {
     }
     this.brokenContexts.set(ex.key, error);
     this.retire(ex);
-    const failing = this.waiting.filter((j) => contextKey(j) === ex.key);
-    this.waiting = this.waiting.filter((j) => contextKey(j) !== ex.key);
-    for (const j of failing) {
+    const failing = this.waiting.filter((w) => w.key === ex.key);
+    this.waiting = this.waiting.filter((w) => w.key !== ex.key);
+    for (const { job: j } of failing) {
       const held = this.held.get(keyOf(j));
       if (held) this.finish(held, { state: "failed", error });
     }
   }
 
   onDone(ex: ExecutorHandle, job: DispatchedJob, done: JobDone): void {
+    this.lastBusy.set(ex, Date.now());
     const held = this.held.get(keyOf(job));
     if (this.drivers.delete(ex)) {
       ex.kill();
@@ -465,11 +601,18 @@ export class Pilot implements ExecutorEvents {
       }
       return;
     }
-    if (held) {
+    const moved = this.moving.delete(keyOf(job));
+    if (held && done.dropped && moved) {
+      // Taken back before it started: it runs on the next executor that is free.
+      held.stopWatching?.();
+      held.startedAt = undefined;
+      held.phase = "waiting";
+      this.waiting.unshift(waitingOf(job));
+    } else if (held) {
       if (done.dropped) {
         this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
       } else {
-        this.depth.observe(done.endedAt - done.startedAt);
+        this.depths.observe(job.taskId, done.endedAt - done.startedAt);
         this.finish(held, {
           state: done.ok ? "finished" : "failed",
           result: done.result,
@@ -482,7 +625,7 @@ export class Pilot implements ExecutorEvents {
       }
     }
     this.started(ex);
-    this.dispatch();
+    this.scheduleDispatch();
   }
 
   onExit(ex: ExecutorHandle, inflight: DispatchedJob[], reason: string): void {
@@ -495,6 +638,8 @@ export class Pilot implements ExecutorEvents {
     }
     const i = this.executors.indexOf(ex);
     if (i >= 0) this.executors.splice(i, 1);
+    this.warmed(ex);
+    for (const j of inflight) this.moving.delete(keyOf(j));
     const [first, ...rest] = inflight;
     if (first && this.stopping && ex.killedFor !== first) {
       // Killed with the pilot (its batch job ended, say): not the job's fault. The server retries it as held
@@ -513,8 +658,8 @@ export class Pilot implements ExecutorEvents {
       const held = this.held.get(keyOf(j));
       if (held) held.phase = "waiting";
     }
-    this.waiting.unshift(...rest);
-    if (!this.stopping) this.dispatch();
+    this.waiting.unshift(...rest.map(waitingOf));
+    this.scheduleDispatch();
   }
 
   // ---- reporting ------------------------------------------------------------------------------------
@@ -691,6 +836,7 @@ export class Pilot implements ExecutorEvents {
   private handleCommands(commands: readonly PilotCommand[]): void {
     for (const c of commands) {
       if (c.kind === "shutdown") void this.stop();
+      else if (c.kind === "warm") this.warm(c);
       else this.kill(c.jobId, c.attempt);
     }
   }
@@ -699,12 +845,14 @@ export class Pilot implements ExecutorEvents {
     const held = this.held.get(keyOf({ jobId, attempt }));
     if (!held || held.phase === "done") return;
     if (held.phase === "fetching" || held.phase === "waiting") {
-      this.waiting = this.waiting.filter((j) => j !== held.job);
+      this.waiting = this.waiting.filter((w) => w.job !== held.job);
       this.finish(held, { state: "cancelled", error: { code: "killed", message: "killed by a user" } });
       return;
     }
     const ex = [...this.executors, ...this.drivers].find((e) => e.inflight.includes(held.job));
     if (!ex) return;
+    // A job being taken back that is killed ends there, cancelled, rather than going back to waiting.
+    this.moving.delete(keyOf(held.job));
     if (ex.current === held.job) ex.kill(held.job);
     else ex.cancelQueued(held.job);
   }

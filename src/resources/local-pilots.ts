@@ -18,6 +18,11 @@ export interface LocalPilotsOptions {
 
 export interface LocalPilots {
   readonly processes: readonly ChildProcess[];
+  /**
+   * Resolves once every running pilot has its executors for the bundle ready (after the server told them to
+   * warm it), or after timeoutMs, whichever comes first.
+   */
+  warm(bundleHash: string, timeoutMs: number): Promise<void>;
   /** Asks every pilot to stop (finishing what runs) and waits for them to exit. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -31,6 +36,9 @@ const CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
 export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   mkdirSync(options.logDir, { recursive: true });
   const processes: ChildProcess[] = [];
+  /** Bundles each pilot has reported warm, and those waiting to hear of it. */
+  const warm = new Map<ChildProcess, Set<string>>();
+  const onWarm = new Set<() => void>();
   let stopping = false;
   let exited = 0;
   for (let i = 0; i < options.count; i++) {
@@ -57,7 +65,14 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
           env: { ...process.env, PANDO_TOKEN: options.token },
         },
     );
+    warm.set(proc, new Set());
+    proc.on("message", (msg: { t?: unknown; bundleHash?: unknown }) => {
+      if (msg?.t !== "warm" || typeof msg.bundleHash !== "string") return;
+      warm.get(proc)!.add(msg.bundleHash);
+      for (const check of onWarm) check();
+    });
     proc.once("exit", (code, signal) => {
+      for (const check of onWarm) check();
       if (stopping || ++exited < options.count) return;
       const tail = readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n");
       options.onAllExited?.(
@@ -68,6 +83,21 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   }
   return {
     processes,
+    warm: (bundleHash, timeoutMs) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          onWarm.delete(check);
+          resolve();
+        };
+        const check = () => {
+          const running = processes.filter((p) => p.exitCode === null && p.signalCode === null);
+          if (running.every((p) => warm.get(p)!.has(bundleHash))) done();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        onWarm.add(check);
+        check();
+      }),
     stop: async (timeoutMs = 15_000) => {
       stopping = true;
       await Promise.all(

@@ -28,6 +28,7 @@ import {
   type CreateWorkflowResponse,
   type DriverHeartbeatResponse,
   type HeartbeatResponse,
+  type PilotCommand,
   type JobView,
   type RegisterPilotResponse,
   type ReportResponse,
@@ -62,6 +63,8 @@ import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
 import type { ServerConfig } from "./config.js";
 import { Metrics } from "./metrics.js";
 import type { Notifier } from "./notifier.js";
+import { Warmth, type WarmCommand } from "./warmth.js";
+import { handOut, type Demand } from "../core/hand-out.js";
 
 const TOKEN_CACHE_MS = 5_000;
 /** Notified when any workflow is created, changes status or gets a task. */
@@ -75,6 +78,11 @@ const QUEUE_CACHE_MS = 1_000;
 const QUEUE_PILOTS_CACHE_MS = 1_000;
 
 type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
+
+/** What a long-polling pilot asked for, and the tasks it may hold more jobs of than it has free slots. */
+interface WaitingDemand extends Demand {
+  prefetch: readonly number[];
+}
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -91,8 +99,10 @@ export class Service {
   private readonly tokenCache = new Map<string, { principal: Principal | undefined; until: number }>();
   private readonly metrics = new Metrics();
   private bridge: ServerBridge | undefined;
-  /** Long-polling pilots by queue, with their capacity: new work is handed to them directly. */
-  private readonly waiting = new Map<string, Map<number, number>>();
+  /** Long-polling pilots by queue, with what they asked for: new work is handed to them directly. */
+  private readonly waiting = new Map<string, Map<number, WaitingDemand>>();
+  /** Execution contexts started lately on each queue, for pilots to warm executors of (PilotCommand "warm"). */
+  private readonly warmth = new Warmth();
   /** Jobs claimed for a pilot and not yet returned to it. */
   private readonly outbox = new Map<number, DispatchedJob[]>();
   /** Immutable facts read on every request, kept in memory. */
@@ -347,10 +357,12 @@ export class Service {
     const pilots = this.waiting.get(queue);
     if (!pilots) return handed;
     let left = max;
-    for (const [pilotId, capacity] of pilots) {
+    for (const [pilotId, demand] of pilots) {
       if (left <= 0) break;
       const { count } = await this.store.dispatch.held(pilotId, trx);
-      const jobs = await this.store.dispatch.claim(pilotId, queue, Math.min(left, capacity - count), trx);
+      // A new task is one no pilot knows to be fast: each pilot gets what its free slots start now, and the
+      // rest waits for the next free slot of any pilot.
+      const jobs = await this.store.dispatch.claim(pilotId, queue, Math.min(left, handOut(demand, count).any), trx);
       if (jobs.length === 0) continue;
       handed.set(pilotId, jobs);
       left -= jobs.length;
@@ -380,6 +392,7 @@ export class Service {
   private forgetPilot(pilotId: number): void {
     this.pilotCache.delete(pilotId);
     this.outbox.delete(pilotId);
+    this.warmth.forget(pilotId);
     for (const pilots of this.waiting.values()) pilots.delete(pilotId);
   }
 
@@ -454,6 +467,7 @@ export class Service {
           : undefined,
     });
     if (driverTaskId !== null) this.notifier.notify(`queue:${driverQueue}`);
+    if (req.bundleHash !== undefined) this.warm(queue, { kind: "warm", bundleHash: req.bundleHash });
     this.workflowChanged(id);
     return { id, seed, driverTaskId, driverHeartbeatMs: this.config.driverHeartbeatIntervalMs };
   }
@@ -892,6 +906,9 @@ export class Service {
         return { id: task.id, nJobs: task.nJobs, attached: true };
       case "created": {
         this.workflowChanged(workflowId);
+        if (queue !== null) {
+          this.warm(queue, { kind: "warm", bundleHash: req.bundleHash, initEnv: req.initEnv, container: req.container });
+        }
         const handed = this.deliver(task.also);
         if (queue !== null && handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
         return { id: task.id, nJobs: task.nJobs, attached: false, pendingReason: "reason" in brokered ? brokered.reason : undefined };
@@ -1062,17 +1079,27 @@ export class Service {
       for (;;) {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = this.takeOutbox(pilotId);
-        if (handed.length > 0) return { jobs: await this.withDriverTokens(handed), commands: [], recorded: [] };
+        if (handed.length > 0) {
+          return { jobs: await this.withDriverTokens(handed), commands: this.warmCommands(pilotId, pilot.queue), recorded: [] };
+        }
         const held = await this.store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map((r) => `${r.jobId}:${r.attempt}`));
         // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
         const recorded = req.published.filter(([job, attempt]) => !holding.has(`${job}:${attempt}`));
         const running = held.count - (req.published.length - recorded.length);
-        const jobs = await this.withDriverTokens(await this.store.dispatch.claim(pilotId, pilot.queue, req.capacity - running));
-        if (jobs.length > 0 || held.commands.length > 0) return { jobs, commands: held.commands, recorded };
+        const demand: WaitingDemand = {
+          capacity: req.capacity,
+          slots: pilot.slots,
+          drivers: req.drivers,
+          prefetchNamed: req.prefetch !== undefined,
+          prefetch: req.prefetch ?? [],
+        };
+        const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
+        const commands = [...this.warmCommands(pilotId, pilot.queue), ...held.commands];
+        if (jobs.length > 0 || commands.length > 0) return { jobs, commands, recorded };
         const left = deadline - Date.now();
-        if (left <= 0) return { jobs, commands: held.commands, recorded };
-        waiting.set(pilotId, req.capacity);
+        if (left <= 0) return { jobs, commands, recorded };
+        waiting.set(pilotId, demand);
         const woken = await sub.wait(left, signal);
         waiting.delete(pilotId);
         if (!woken) {
@@ -1083,6 +1110,30 @@ export class Service {
       waiting.delete(pilotId);
       sub.close();
     }
+  }
+
+  /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
+  private async claimFor(pilotId: number, queue: string, demand: WaitingDemand, held: number): Promise<DispatchedJob[]> {
+    const n = handOut(demand, held);
+    const any = await this.store.dispatch.claim(pilotId, queue, n.any);
+    // Fewer than asked for: the queue has no job left of any task.
+    if (n.prefetch === 0 || demand.prefetch.length === 0 || any.length < n.any) return any;
+    return [...any, ...(await this.store.dispatch.claim(pilotId, queue, n.prefetch, undefined, demand.prefetch))];
+  }
+
+  /**
+   * A workflow or task of this context started on the queue: its pilots are told to warm executors for it
+   * (the long-polling ones at once, the others with their next request), so that they are ready when its
+   * jobs come rather than started one by one as they arrive. Only pilots that ask this server replica.
+   */
+  warm(queue: string, command: WarmCommand): void {
+    if (!this.warmth.started(queue, command)) return;
+    for (const pilotId of this.waiting.get(queue)?.keys() ?? []) this.notifier.notify(`pilot:${pilotId}`);
+  }
+
+  private warmCommands(pilotId: number, queue: string): PilotCommand[] {
+    const warm = this.warmth.next(pilotId, queue);
+    return warm ? [warm] : [];
   }
 
   /**

@@ -94,21 +94,29 @@ export class DispatchStore {
 
   /**
    * Atomically moves up to `max` activated jobs of the queue to `sent` for this pilot, each as a new attempt
-   * (activated→sent only if still activated). One statement; on PostgreSQL concurrent claims skip each
-   * other's rows. A job queued again while its killed attempt still runs somewhere (a retry or a resume
-   * right after a kill) waits until that pilot confirms the kill, so no two attempts of a job run at once.
+   * (activated→sent only if still activated), of the given tasks only if `tasks` is given. One statement; on
+   * PostgreSQL concurrent claims skip each other's rows. A job queued again while its killed attempt still
+   * runs somewhere (a retry or a resume right after a kill) waits until that pilot confirms the kill, so no
+   * two attempts of a job run at once.
    */
-  async claim(pilotId: number, queue: string, max: number, db: Tx = this.ctx.db): Promise<DispatchedJob[]> {
-    if (max <= 0) return [];
+  async claim(
+    pilotId: number,
+    queue: string,
+    max: number,
+    db: Tx = this.ctx.db,
+    tasks?: readonly number[],
+  ): Promise<DispatchedJob[]> {
+    if (max <= 0 || tasks?.length === 0) return [];
+    const ofTasks = tasks ? sql`AND task_id IN (${sql.join(tasks)})` : sql``;
     // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
-    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 LIMIT 1`.execute(db);
+    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
     if (any.rows.length === 0) return [];
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const { rows } = await sql<ClaimedRow>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
-      WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0
+      WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
                    ORDER BY priority DESC, id LIMIT ${max} ${lock})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     rows.sort((a, b) => b.priority - a.priority || a.id - b.id);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { Warmth } from "./warmth.js";
+
+const a = { kind: "warm", bundleHash: "a" } as const;
+const b = { kind: "warm", bundleHash: "b", initEnv: "source env.sh" } as const;
+
+describe("Warmth", () => {
+  it("tells each pilot of the queue once about the context that started", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 8 });
+    expect(w.started("q", a, 0)).toBe(true);
+    expect(w.next(1, "q", 10)).toEqual(a);
+    expect(w.next(1, "q", 20)).toBeUndefined();
+    expect(w.next(2, "q", 20)).toEqual(a);
+    expect(w.next(3, "other", 20)).toBeUndefined();
+  });
+
+  it("tells only the most recently started context, again after another one started", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 8 });
+    w.started("q", a, 0);
+    expect(w.started("q", b, 1)).toBe(true);
+    expect(w.next(1, "q", 2)).toEqual(b);
+    expect(w.started("q", a, 3)).toBe(false);
+    expect(w.next(1, "q", 4)).toEqual(a);
+    expect(w.next(1, "q", 5)).toBeUndefined();
+  });
+
+  it("forgets contexts that have not started for keepMs", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 8 });
+    w.started("q", a, 0);
+    expect(w.next(1, "q", 1000)).toBeUndefined();
+    expect(w.started("q", a, 1000)).toBe(true);
+  });
+
+  it("tells a pilot again once it is forgotten and registers anew", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 8 });
+    w.started("q", a, 0);
+    w.next(1, "q", 1);
+    w.forget(1);
+    expect(w.next(1, "q", 2)).toEqual(a);
+  });
+
+  it("keeps at most perQueue contexts", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 1 });
+    w.started("q", a, 0);
+    w.started("q", b, 1);
+    expect(w.started("q", a, 2)).toBe(true);
+  });
+});
