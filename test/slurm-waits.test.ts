@@ -169,6 +169,8 @@ describe("work that cannot start on Slurm", () => {
 
   it("cancels the batch jobs of its pilots, pending and running, when the server stops", async () => {
     const dir = join(markers, "long");
+    // The held queue's pilot of the test before leaves once idle: until then it would take this test's job.
+    await until("the held pilot of the test before to leave", async () => ((await workersOf("held")).every((w) => w.status === "ended") ? true : undefined), 60_000);
     drivers.push(runDriver(`${FIXTURE}#survivor`, [JSON.stringify(dir), "120000"], { url: cluster.url, token: cluster.credentials.userToken }));
     drivers.push(runDriver(`${FIXTURE}#held`, ["1", "100"], { url: cluster.url, token: cluster.credentials.userToken }));
     await until("a job to run on a Slurm pilot", () => (existsSync(dir) && readdirSync(dir).length > 0 ? true : undefined), 60_000);
