@@ -76,6 +76,25 @@ describe("warm executors", () => {
     }
   });
 
+  it("--warm-keep 0: pilots are not told, and start executors only when the jobs come", async () => {
+    const cluster = await startCluster({ pilots: 1, slots: 2, serverArgs: ["--warm-keep", "0"] });
+    try {
+      const r = await runDriver(TARGET, [shape({ n: 2, tasks: 1, fast: "none", pauseMs: 2000 })], {
+        url: cluster.url,
+        token: cluster.credentials.userToken,
+      });
+      const [first] = expectSideBySide(r, 1, 2, 1);
+      for (const x of first!.ran) expect(x.executorStartedAt).toBeGreaterThan(first!.submittedAt);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it("pando run --warm-wait 0 runs the driver without waiting for executors", async () => {
+    const r = await runDriver(TARGET, [shape({ n: 2, tasks: 1, fast: "none" })], { extra: ["--pilots", "1", "--slots", "2", "--warm-wait", "0"] });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it("pando run starts its local pilots' executors before the driver runs", async () => {
     const r = await runDriver(TARGET, [shape({ n: 4, tasks: 1, fast: "none" })], { extra: ["--pilots", "2", "--slots", "2"] });
     const [first] = expectSideBySide(r, 1, 4, 2);

@@ -15,14 +15,11 @@ export interface Embedded {
   client: LocalPandoClient;
   /**
    * Has the local pilots start executors for the bundle in all their slots and waits until they are ready
-   * (at most WARM_WAIT_MS), so that the driver's first work call finds them warm.
+   * (at most `timeoutMs`), so that the driver's first work call finds them warm.
    */
-  warm(bundleHash: string): Promise<void>;
+  warm(bundleHash: string, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** How long `pando run` waits for its local pilots' executors before its driver runs anyway. */
-export const WARM_WAIT_MS = 60_000;
 
 export interface EmbeddedOptions {
   config: ServerConfig;
@@ -61,9 +58,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     principal,
     pilots,
     client,
-    warm: (bundleHash) => {
+    warm: (bundleHash, timeoutMs) => {
       server.service.warm(config.defaultQueue, { kind: "warm", bundleHash });
-      return pilots.warm(bundleHash, WARM_WAIT_MS);
+      return pilots.warm(bundleHash, timeoutMs);
     },
     stop: async () => {
       await pilots.stop();

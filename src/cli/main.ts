@@ -25,6 +25,20 @@ import { RefusedError } from "./server-call.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCreateFlags, type TokenListFlags } from "./token-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
 
+interface PilotFlags {
+  server: string;
+  queue: string;
+  slots: number;
+  cacheDir: string;
+  workRoot?: string;
+  name?: string;
+  idleExit?: number;
+  worker?: number;
+  maxDepthPerSlot?: number;
+  prefetchTasks?: number;
+  warmReplacesIdle?: number;
+}
+
 const program = new Command()
   .name("pando")
   .description("Function-as-a-task workflows for TypeScript: work() and workflow() run as distributed tasks.")
@@ -50,7 +64,8 @@ addServerOptions(
     .option("--resume <id>", "continue a local workflow whose driver stopped (a suspended one): finished work calls are not run again", parseCount)
     .option("--json", "print the result as JSON, alone on stdout (the driver's own output goes to stderr)")
     .option("--quiet", "no progress lines")
-    .option("--verbose", "with an error, print its stack (and the stacks of failed jobs)"),
+    .option("--verbose", "with an error, print its stack (and the stacks of failed jobs)")
+    .option("--warm-wait <duration>", "how long the embedded server's driver waits for its pilots' executors to be warm (60s; 0: not at all)", parseDuration),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
   process.exitCode = await runCommand(target, args, flags);
 });
@@ -90,7 +105,10 @@ program
   .option("--name <name>", "name shown in the monitor (default host:pid)")
   .option("--idle-exit <duration>", "leave after holding no job for this long (default: never)", parsePositiveDuration)
   .option("--worker <id>", "the provisioner's worker id (set by the server that started this pilot)", parseCount)
-  .action(async (flags: { server: string; queue: string; slots: number; cacheDir: string; workRoot?: string; name?: string; idleExit?: number; worker?: number }) => {
+  .option("--max-depth-per-slot <n>", "most jobs held per slot when a task's jobs are fast (1000)", parseCount)
+  .option("--prefetch-tasks <n>", "most fast tasks named in one request for jobs beyond the free slots (20; 0: only jobs for free slots)", parseNonNegative)
+  .option("--warm-replaces-idle <duration>", "a warm command replaces executors of other code only after they ran nothing for this long (5s)", parseDuration)
+  .action(async (flags: PilotFlags) => {
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
     const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
@@ -100,7 +118,8 @@ program
           if (process.connected) process.send?.({ t: "warm", bundleHash });
         }
       : undefined;
-    const pilot = new Pilot({ ...flags, idleExitMs: flags.idleExit, token, log, onWarm });
+    const { idleExit, warmReplacesIdle, ...rest } = flags;
+    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -32,7 +32,12 @@ export interface RunFlags extends ServerFlags {
   remote?: boolean;
   detach?: boolean;
   resume?: number;
+  /** How long the embedded driver waits for its pilots' executors to be warm; 0: not at all. */
+  warmWait?: number;
 }
+
+/** Default of --warm-wait: a bound, so that a pilot that never gets warm cannot hold the run back for long. */
+const DEFAULT_WARM_WAIT_MS = 60_000;
 
 const REMOTE_POLL_MS = 1000;
 /** How often the run asks the server which jobs pilots hold and why tasks wait (the live display, the waits it says). */
@@ -259,7 +264,8 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
     }
     await uploadBundle(client, bundle);
     // The local pilots start their executors now, so the first work call costs what the later ones cost.
-    await embedded?.warm(bundle.hash);
+    const warmWait = flags.warmWait ?? DEFAULT_WARM_WAIT_MS;
+    if (warmWait > 0) await embedded?.warm(bundle.hash, warmWait);
     let resume = flags.resume;
     setDriverEnvironment({
       client,

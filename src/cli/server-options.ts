@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseBrokerUrl } from "../bus/broker-config.js";
 import { defaultServerConfig, type ServerConfig } from "../server/config.js";
-import { parseBytes, parseCount, parseNonNegative, parsePositiveDuration } from "./parse.js";
+import { parseBytes, parseCount, parseDuration, parseNonNegative, parsePositiveDuration } from "./parse.js";
 
 /**
  * One server setting, settable by a flag, an environment variable and a key of the --config JSON file;
@@ -97,6 +97,22 @@ const SETTINGS: Setting[] = [
     help: "retries after system failures such as a lost pilot (10)",
     parse: parseNonNegative,
     apply: (c, v) => (c.maxSystemRetries = v as number),
+  },
+  {
+    key: "warmKeep",
+    flag: "--warm-keep <duration>",
+    env: "PANDO_WARM_KEEP",
+    help: "how long pilots are told to keep executors warm for a workflow or task that started on their queue; 0: never (10m)",
+    parse: parseDuration,
+    apply: (c, v) => (c.warmKeepMs = v as number),
+  },
+  {
+    key: "warmContexts",
+    flag: "--warm-contexts <n>",
+    env: "PANDO_WARM_CONTEXTS",
+    help: "execution contexts (bundle, initEnv, container) remembered for warming per queue (8)",
+    parse: parseCount,
+    apply: (c, v) => (c.warmContextsPerQueue = v as number),
   },
   {
     key: "sqliteSync",

@@ -34,8 +34,15 @@ export interface PilotOptions {
   /** Where command works get their working directories; default PANDO_WORK_ROOT, or the system's temporary directory. */
   workRoot?: string;
   name?: string;
-  /** Most jobs held per slot when jobs are fast. */
+  /** Most jobs held per slot when jobs are fast (default 1000). */
   maxDepthPerSlot?: number;
+  /** Most tasks named as fast in one acquire, those it may hold more jobs of than it has free slots (default 20; 0: none). */
+  prefetchTasks?: number;
+  /**
+   * A warm command replaces executors of other bundles only after they ran no job for this long (default
+   * 5 s): a workflow between two iterations keeps its executors, code nobody runs any more gives them up.
+   */
+  warmReplacesIdleMs?: number;
   /** How long a stopping pilot lets running jobs finish. */
   stopGraceMs?: number;
   /** Leaves after holding no job for this long (a provisioned pilot frees its slot); default never. */
@@ -80,13 +87,9 @@ const REPORT_BATCH = 5000;
 const REPORT_BATCH_CHARS = 32 * 1024 * 1024;
 const RUNNING_REPORT_DELAY_MS = 100;
 const DEPTH_WINDOW_MS = 20;
-/**
- * A warm command replaces executors of other bundles only after they ran no job for this long: a workflow
- * between two iterations keeps its executors, a version of the code nobody runs any more gives them up.
- */
-const WARM_REPLACES_IDLE_MS = 5_000;
-/** Most tasks a pilot names as fast in one acquire (those it may hold more jobs of than it has free slots). */
-const PREFETCH_TASKS = 20;
+const DEFAULT_WARM_REPLACES_IDLE_MS = 5_000;
+const DEFAULT_PREFETCH_TASKS = 20;
+const DEFAULT_MAX_DEPTH_PER_SLOT = 1000;
 
 const keyOf = (j: { jobId: number; attempt: number }) => `${j.jobId}:${j.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,7 +155,7 @@ export class Pilot implements ExecutorEvents {
     );
     this.cache = new BundleCache(options.cacheDir);
     this.environments = new Environments(join(options.cacheDir, "envs"), (hash) => this.fetchBlob(hash), options.log);
-    this.depths = new TaskDepths(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? 1000);
+    this.depths = new TaskDepths(DEPTH_WINDOW_MS, options.maxDepthPerSlot ?? DEFAULT_MAX_DEPTH_PER_SLOT);
   }
 
   get pilotId(): number {
@@ -219,7 +222,7 @@ export class Pilot implements ExecutorEvents {
    */
   private demand(): { capacity: number; drivers: number; prefetch: number[] } {
     if (this.stopping) return { capacity: 0, drivers: this.drivers.size, prefetch: [] };
-    const { tasks, depth } = this.depths.prefetch(PREFETCH_TASKS);
+    const { tasks, depth } = this.depths.prefetch(this.options.prefetchTasks ?? DEFAULT_PREFETCH_TASKS);
     return { capacity: this.options.slots * depth + this.drivers.size, drivers: this.drivers.size, prefetch: tasks };
   }
 
@@ -436,7 +439,7 @@ export class Pilot implements ExecutorEvents {
         let want = this.options.slots - this.executors.filter((e) => e.alive && e.key === key).length;
         while (want > 0) {
           if (this.executors.length >= this.options.slots) {
-            const idleSince = Date.now() - WARM_REPLACES_IDLE_MS;
+            const idleSince = Date.now() - (this.options.warmReplacesIdleMs ?? DEFAULT_WARM_REPLACES_IDLE_MS);
             const idle = this.executors.find(
               (e) =>
                 e.inflight.length === 0 &&

@@ -45,6 +45,13 @@ export interface ServerConfig {
   broker: BrokerConfig | undefined;
   /** How long start-up waits for the broker before going on without it (it keeps reconnecting). */
   brokerConnectWaitMs: number;
+  /**
+   * How long a queue's pilots are told to keep executors warm for a workflow or task that started there
+   * (PilotCommand "warm"); 0: pilots are never told, and start executors when jobs come.
+   */
+  warmKeepMs: number;
+  /** Execution contexts (bundle, initEnv, container) remembered for warming per queue. */
+  warmContextsPerQueue: number;
 }
 
 export function defaultServerConfig(dataDir: string): ServerConfig {
@@ -70,5 +77,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxWaitMs: 60_000,
     broker: undefined,
     brokerConnectWaitMs: 3000,
+    warmKeepMs: 10 * 60_000,
+    warmContextsPerQueue: 8,
   };
 }

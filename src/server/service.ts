@@ -102,7 +102,7 @@ export class Service {
   /** Long-polling pilots by queue, with what they asked for: new work is handed to them directly. */
   private readonly waiting = new Map<string, Map<number, WaitingDemand>>();
   /** Execution contexts started lately on each queue, for pilots to warm executors of (PilotCommand "warm"). */
-  private readonly warmth = new Warmth();
+  private readonly warmth: Warmth;
   /** Jobs claimed for a pilot and not yet returned to it. */
   private readonly outbox = new Map<number, DispatchedJob[]>();
   /** Immutable facts read on every request, kept in memory. */
@@ -121,6 +121,7 @@ export class Service {
     readonly notifier: Notifier,
     readonly log: Logger,
   ) {
+    this.warmth = new Warmth({ keepMs: config.warmKeepMs, perQueue: config.warmContextsPerQueue });
     void this.forgetRevokedTokens();
   }
 
@@ -1127,7 +1128,7 @@ export class Service {
    * jobs come rather than started one by one as they arrive. Only pilots that ask this server replica.
    */
   warm(queue: string, command: WarmCommand): void {
-    if (!this.warmth.started(queue, command)) return;
+    if (this.config.warmKeepMs <= 0 || !this.warmth.started(queue, command)) return;
     for (const pilotId of this.waiting.get(queue)?.keys() ?? []) this.notifier.notify(`pilot:${pilotId}`);
   }
 

@@ -9,9 +9,6 @@ export interface WarmthLimits {
   perQueue: number;
 }
 
-/** What a pilot is told to warm: ten minutes after the last start, eight contexts per queue. */
-export const WARMTH_LIMITS: WarmthLimits = { keepMs: 10 * 60_000, perQueue: 8 };
-
 const keyOf = (c: WarmCommand) => JSON.stringify([c.bundleHash, c.initEnv ?? "", c.container ?? ""]);
 
 /**
@@ -26,7 +23,7 @@ export class Warmth {
   /** The context each pilot was told to warm last. */
   private readonly told = new Map<number, string>();
 
-  constructor(private readonly limits: WarmthLimits = WARMTH_LIMITS) {}
+  constructor(private readonly limits: WarmthLimits) {}
 
   /** A workflow or task of this context started on the queue; true if pilots have yet to hear of it. */
   started(queue: string, command: WarmCommand, now = Date.now()): boolean {
