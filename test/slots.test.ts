@@ -61,33 +61,29 @@ describe.each([
 });
 
 describe("warm executors", () => {
-  it("has the queue's pilots start executors for a workflow as it starts, before its first task", async () => {
-    const cluster = await startCluster({ pilots: 2, slots: 2 });
+  /** Runs one task of `n` jobs on a cluster whose driver pauses before it; when did its executors start? */
+  async function firstTaskAfterPause(pilots: number, slots: number, serverArgs: string[] = []) {
+    const cluster = await startCluster({ pilots, slots, serverArgs });
     try {
-      // The driver pauses before its first task: the pilots have started their executors by then.
-      const r = await runDriver(TARGET, [shape({ n: 4, tasks: 1, fast: "none", pauseMs: 2000 })], {
+      const r = await runDriver(TARGET, [shape({ n: pilots * slots, tasks: 1, fast: "none", pauseMs: 2000 })], {
         url: cluster.url,
         token: cluster.credentials.userToken,
       });
-      const [first] = expectSideBySide(r, 1, 4, 2);
-      for (const x of first!.ran) expect(x.executorStartedAt).toBeLessThan(first!.submittedAt);
+      return expectSideBySide(r, 1, pilots * slots, pilots)[0]!;
     } finally {
       await cluster.stop();
     }
+  }
+
+  it("has the queue's pilots start executors for a workflow as it starts, before its first task", async () => {
+    // The driver pauses before its first task: the pilots have started their executors by then.
+    const first = await firstTaskAfterPause(2, 2);
+    for (const x of first.ran) expect(x.executorStartedAt).toBeLessThan(first.submittedAt);
   });
 
   it("--warm-keep 0: pilots are not told, and start executors only when the jobs come", async () => {
-    const cluster = await startCluster({ pilots: 1, slots: 2, serverArgs: ["--warm-keep", "0"] });
-    try {
-      const r = await runDriver(TARGET, [shape({ n: 2, tasks: 1, fast: "none", pauseMs: 2000 })], {
-        url: cluster.url,
-        token: cluster.credentials.userToken,
-      });
-      const [first] = expectSideBySide(r, 1, 2, 1);
-      for (const x of first!.ran) expect(x.executorStartedAt).toBeGreaterThan(first!.submittedAt);
-    } finally {
-      await cluster.stop();
-    }
+    const first = await firstTaskAfterPause(1, 2, ["--warm-keep", "0"]);
+    for (const x of first.ran) expect(x.executorStartedAt).toBeGreaterThan(first.submittedAt);
   });
 
   it("pando run --warm-wait 0 runs the driver without waiting for executors", async () => {
