@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/protocol.js";
@@ -11,6 +12,25 @@ import { killGroup, killTree } from "./process-tree.js";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
 const STDERR_TAIL = 2000;
+/**
+ * How long an ended executor's stderr is read on: its group is killed by then, so the pipe closes at once
+ * unless a process escaped the group and holds it.
+ */
+const STDERR_DRAIN_MS = 1000;
+
+/** Resolves once the stream has ended (or was never there), or after `ms`. */
+function drained(stream: Readable | null, ms: number): Promise<void> {
+  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      stream!.off("end", done).off("close", done);
+      resolve();
+    }
+    stream.once("end", done).once("close", done);
+  });
+}
 
 export interface ExecutorEvents {
   onReady(ex: ExecutorHandle): void;
@@ -100,21 +120,26 @@ export class ExecutorHandle {
       // Whatever it started and left behind (a command's children) ends with it, with their files.
       if (this.proc.pid !== undefined) killGroup(this.proc.pid);
       if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const tail = this.stderrTail.trim();
-      if (!this.ready && !this.loadFailed && !this.killedByPilot) {
-        // It never got as far as loading the bundle: its environment (initEnv, container) or Node failed.
-        this.events.onLoadFailed(this, {
-          code: plain ? "bundle_load_failed" : "context_failed",
-          message: `${plain ? "the executor" : "the job's execution context (initEnv or container)"} failed to start: it ${how}${tail ? `; its last output:\n${tail}` : ""}`,
-        });
-      }
-      const held = this.inflight.splice(0);
-      this.events.onExit(this, held, tail ? `the executor process ${how}; its last output:\n${tail}` : `the executor process ${how}`);
+      // Its last words may still be in the pipe when 'exit' comes: read them before saying why it ended.
+      void drained(this.proc.stderr, STDERR_DRAIN_MS).then(() => this.ended(code, signal, plain));
     });
     this.proc.on("error", () => {
       // 'exit' follows (or the process never started); nothing else to do here.
     });
+  }
+
+  private ended(code: number | null, signal: NodeJS.Signals | null, plain: boolean): void {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = this.stderrTail.trim();
+    if (!this.ready && !this.loadFailed && !this.killedByPilot) {
+      // It never got as far as loading the bundle: its environment (initEnv, container) or Node failed.
+      this.events.onLoadFailed(this, {
+        code: plain ? "bundle_load_failed" : "context_failed",
+        message: `${plain ? "the executor" : "the job's execution context (initEnv or container)"} failed to start: it ${how}${tail ? `; its last output:\n${tail}` : ""}`,
+      });
+    }
+    const held = this.inflight.splice(0);
+    this.events.onExit(this, held, tail ? `the executor process ${how}; its last output:\n${tail}` : `the executor process ${how}`);
   }
 
   get pid(): number | undefined {
