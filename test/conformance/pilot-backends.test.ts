@@ -138,7 +138,7 @@ describe.each(CASES)("pilot backend: $kind", (c) => {
     drivers.push(r);
     return r;
   };
-  /** The last attempt of a workflow's only job. */
+  /** The only job of a workflow's first task, with its attempts (undefined until submitted). */
   const jobOf = async (workflowId: number) => {
     const wf = await cluster.api("GET", `/api/v1/workflows/${workflowId}`);
     const taskId = wf.body.tasks[0]?.id;
