@@ -2,6 +2,7 @@ import { Client, type IMessage, type StompHeaders, type StompSubscription } from
 import { TCPWrapper } from "@stomp/tcp-wrapper";
 import { createConnection, type Socket } from "node:net";
 import type { BrokerConfig } from "./broker-config.js";
+import { describeStompError } from "./stomp-error.js";
 
 export type BrokerFlavor = "activemq" | "rabbitmq" | "other";
 
@@ -96,12 +97,7 @@ export class StompLink {
       );
     };
     this.client.onStompError = (frame) => {
-      const message = frame.headers.message ?? frame.body;
-      const refused = /password|credential|login|authenticat|access refused/i.test(message);
-      this.setState({
-        connected: false,
-        error: refused ? `the broker refused the credentials: ${message}` : `the broker reported an error: ${message}`,
-      });
+      this.setState({ connected: false, error: describeStompError(frame.headers.message, frame.body) });
     };
     this.client.onWebSocketClose = () => {
       if (this.state.connected || this.state.error === undefined) {
