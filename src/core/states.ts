@@ -18,9 +18,19 @@ export const CLAIMED_JOB_STATES = ["sent", "starting", "running"] as const satis
 /** States a job or attempt never leaves (PanDA: a retry is a new attempt, never a rewrite). */
 export type FinalJobState = "finished" | "failed" | "cancelled" | "closed";
 
+/** What a pilot reports of an attempt it holds: it runs, or how it ended. */
+export const REPORTED_ATTEMPT_STATES = ["running", "finished", "failed", "cancelled"] as const;
+export type ReportedAttemptState = (typeof REPORTED_ATTEMPT_STATES)[number];
+/** How an attempt ended, as the attempts history keeps it. */
+export type EndedAttemptState = Exclude<ReportedAttemptState, "running">;
+
 export const TASK_STATUSES = ["new", "pending", "running", "done", "finished", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "finished", "failed", "cancelled"]);
+
+/** "work": one work call; "driver": the task whose one job runs a remote workflow's body. */
+export const TASK_KINDS = ["work", "driver"] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
 
 /**
  * `suspended`: a local workflow whose driver stopped (Ctrl-C, or its heartbeats stopped) without its body
@@ -32,3 +42,14 @@ export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 export type WorkflowMode = "local" | "remote";
 
 export const FINAL_WORKFLOW_STATUSES: ReadonlySet<WorkflowStatus> = new Set(["finished", "subfinished", "failed", "cancelled"]);
+
+export const PILOT_STATUSES = ["starting", "running", "finished", "lost"] as const;
+export type PilotStatus = (typeof PILOT_STATUSES)[number];
+
+/**
+ * A pilot the provisioner started: `submitted` until its pilot registers, then `running`, then `ended`.
+ * While it is not ended, its batch state says what the backend last said of its job.
+ */
+export const WORKER_STATUSES = ["submitted", "running", "ended"] as const;
+export type WorkerStatus = (typeof WORKER_STATUSES)[number];
+export type WorkerBatchState = "pending" | "running";

@@ -74,4 +74,9 @@ describe("workflowStatusOnClose", () => {
     expect(workflowStatusOnClose(["done", "running"], "returned")).toBe("running");
     expect(workflowStatusOnClose(["new"], "returned")).toBe("running");
   });
+
+  it("is running while a task waits for a queue (pending)", () => {
+    expect(workflowStatusOnClose(["pending"], "returned")).toBe("running");
+    expect(workflowStatusOnClose(["done", "pending"], "returned")).toBe("running");
+  });
 });

@@ -1,4 +1,4 @@
-import type { TaskStatus, WorkflowStatus } from "./states.js";
+import { FINAL_TASK_STATUSES, type TaskStatus, type WorkflowStatus } from "./states.js";
 
 export interface TaskCounts {
   nJobs: number;
@@ -25,11 +25,12 @@ export type BodyOutcome = "returned" | "threw" | "killed";
  * A closed workflow's status (iDDS request status, idds-function-as-a-task.md §5.2): every task done →
  * finished; at least one task done or finished → subfinished; otherwise failed. A body that threw makes the
  * workflow failed and a killed one cancelled, whatever its tasks did. A workflow without tasks is finished.
+ * While a task it kept is open (new, waiting for a queue as pending, or running), the workflow runs on.
  */
 export function workflowStatusOnClose(taskStatuses: readonly TaskStatus[], body: BodyOutcome): WorkflowStatus {
   if (body === "killed") return "cancelled";
   if (body === "threw") return "failed";
-  if (taskStatuses.some((s) => s === "new" || s === "running")) return "running";
+  if (taskStatuses.some((s) => !FINAL_TASK_STATUSES.has(s))) return "running";
   if (taskStatuses.every((s) => s === "done")) return "finished";
   if (taskStatuses.some((s) => s === "done" || s === "finished")) return "subfinished";
   return "failed";

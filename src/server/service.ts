@@ -55,8 +55,8 @@ import { ServerBridge } from "../bus/server-bridge.js";
 import { brokerTask, type Brokered, type TaskNeeds } from "../core/brokerage.js";
 import { brokerView, type QueueRecord } from "../store/queue-store.js";
 import type { Principal } from "../store/auth-store.js";
-import type { ApplyResult } from "../store/dispatch-store.js";
-import type { Store, Tx } from "../store/store.js";
+import type { ApplyResult, Claims, WaitingPilot } from "../store/dispatch-store.js";
+import type { Store } from "../store/store.js";
 import type { TaskChange } from "../store/task-store.js";
 import type { DriverRecord } from "../store/workflow-store.js";
 import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
@@ -245,11 +245,11 @@ export class Service {
    * each other (SQLite runs them one after the other): both re-derive the status afterwards.
    */
   private settleConcurrentClose(workflowIds: readonly number[]): void {
-    if (this.store.ctx.dialect !== "postgres" || workflowIds.length === 0) return;
+    if (workflowIds.length === 0) return;
     void this.store.workflows
-      .refreshIfClosed(workflowIds)
-      .then(() => {
-        for (const id of new Set(workflowIds)) this.workflowChanged(id);
+      .settleConcurrentCloses(workflowIds)
+      .then((settled) => {
+        if (settled) for (const id of new Set(workflowIds)) this.workflowChanged(id);
       })
       .catch((err: unknown) => this.log.error({ err }, "re-deriving workflow statuses failed"));
   }
@@ -348,33 +348,19 @@ export class Service {
   // ---- hand-off to waiting pilots -----------------------------------------------------------------
 
   /**
-   * Claims jobs for pilots whose long-poll is waiting, inside the caller's transaction (the one that made
-   * the jobs available), so a dispatch costs no transaction of its own. Claimed jobs wait in the pilot's
-   * outbox until its long-poll returns them; a pilot that never comes back has them retried when it is
-   * declared lost.
+   * The pilots whose long-poll waits on a queue, with what they asked for: a new task's jobs are claimed for
+   * them as it is stored. Claimed jobs wait in the pilot's outbox until its long-poll returns them; a pilot
+   * that never comes back has them retried when it is declared lost.
    */
-  private async handOff(trx: Tx, queue: string, max: number): Promise<Map<number, DispatchedJob[]>> {
-    const handed = new Map<number, DispatchedJob[]>();
-    const pilots = this.waiting.get(queue);
-    if (!pilots) return handed;
-    let left = max;
-    for (const [pilotId, demand] of pilots) {
-      if (left <= 0) break;
-      const { count } = await this.store.dispatch.held(pilotId, trx);
-      // A new task is one no pilot knows to be fast: each pilot gets what its free slots start now, and the
-      // rest waits for the next free slot of any pilot.
-      const jobs = await this.store.dispatch.claim(pilotId, queue, Math.min(left, handOut(demand, count).any), trx);
-      if (jobs.length === 0) continue;
-      handed.set(pilotId, jobs);
-      left -= jobs.length;
-    }
-    return handed;
+  private waitingOn(queue: string | null): WaitingPilot[] {
+    const pilots = queue === null ? undefined : this.waiting.get(queue);
+    return pilots ? [...pilots].map(([pilotId, demand]) => ({ pilotId, demand })) : [];
   }
 
   /** Puts handed-off jobs in their pilots' outboxes and wakes the pilots; returns how many jobs that was. */
-  private deliver(handed: Map<number, DispatchedJob[]> | undefined): number {
+  private deliver(handed: Claims): number {
     let n = 0;
-    for (const [pilotId, jobs] of handed ?? []) {
+    for (const [pilotId, jobs] of handed) {
       const box = this.outbox.get(pilotId);
       if (box) box.push(...jobs);
       else this.outbox.set(pilotId, jobs);
@@ -727,7 +713,7 @@ export class Service {
         if (brokered.reason !== t.reason) await this.store.tasks.setPendingReason(t.id, brokered.reason);
         continue;
       }
-      const ok = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.place(trx, t.id, brokered.queue));
+      const ok = await this.store.tasks.place(t.id, brokered.queue);
       if (!ok) continue;
       placed++;
       this.notifier.notify(`queue:${brokered.queue}`);
@@ -883,7 +869,7 @@ export class Service {
         argsHash: req.seq === undefined ? null : callHash(req.work, req.jobs),
         jobs: req.jobs,
       },
-      (trx) => (queue === null ? Promise.resolve(undefined) : this.handOff(trx, queue, req.jobs.length)),
+      this.waitingOn(queue),
     );
     switch (task.kind) {
       case "refused":
@@ -910,7 +896,7 @@ export class Service {
         if (queue !== null) {
           this.warm(queue, { kind: "warm", bundleHash: req.bundleHash, initEnv: req.initEnv, container: req.container });
         }
-        const handed = this.deliver(task.also);
+        const handed = this.deliver(task.claims);
         if (queue !== null && handed < req.jobs.length) this.notifier.notify(`queue:${queue}`, req.jobs.length - handed);
         return { id: task.id, nJobs: task.nJobs, attached: false, pendingReason: "reason" in brokered ? brokered.reason : undefined };
       }
@@ -957,7 +943,7 @@ export class Service {
 
   async killTask(p: Principal, taskId: number): Promise<TaskView> {
     await this.authorizeTask(p, taskId);
-    const killed = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.kill(trx, taskId, Date.now()));
+    const killed = await this.store.tasks.kill(taskId);
     if (!killed) {
       const view = await this.getTask(p, taskId);
       throw conflict(`task ${taskId} is already ${view.status}; only unfinished tasks can be killed`);
@@ -976,7 +962,7 @@ export class Service {
     if (!FINAL_TASK_STATUSES.has(view.status)) {
       throw conflict(`task ${taskId} is still ${view.status}; retry it once it has ended`);
     }
-    const retried = await this.store.ctx.db.transaction().execute((trx) => this.store.tasks.retry(trx, taskId, Date.now()));
+    const retried = await this.store.tasks.retry(taskId);
     if (retried === "refused") {
       // Resumed or killed since the check above.
       await this.requireRetryable(workflowId);
@@ -1119,7 +1105,7 @@ export class Service {
     const any = await this.store.dispatch.claim(pilotId, queue, n.any);
     // Fewer than asked for: the queue has no job left of any task.
     if (n.prefetch === 0 || demand.prefetch.length === 0 || any.length < n.any) return any;
-    return [...any, ...(await this.store.dispatch.claim(pilotId, queue, n.prefetch, undefined, demand.prefetch))];
+    return [...any, ...(await this.store.dispatch.claim(pilotId, queue, n.prefetch, demand.prefetch))];
   }
 
   /**

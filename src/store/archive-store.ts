@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { PruneCounts } from "../core/protocol.js";
-import { FINAL_WORKFLOW_STATUSES, type WorkflowStatus } from "../core/states.js";
+import { FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { HELD_BY_PILOT } from "./dialect.js";
-import type { StoreContext, Tx } from "./store.js";
+import type { StoreContext, Tx } from "./context.js";
 
 /** One line of a workflow's archive: a row of one of its tables, as stored. */
 export type ArchiveRecord = { type: "workflow" | "task" | "job" | "step"; row: Record<string, unknown> };
@@ -89,7 +89,7 @@ export class ArchiveStore {
         .$if(this.ctx.dialect === "postgres", (q) => q.forUpdate())
         .executeTakeFirst();
       if (!wf) return "not_found";
-      if (wf.ended_at === null || !FINAL_WORKFLOW_STATUSES.has(wf.status as WorkflowStatus)) return "not_ended";
+      if (wf.ended_at === null || !FINAL_WORKFLOW_STATUSES.has(wf.status)) return "not_ended";
       const taskIds = sql`SELECT id FROM tasks WHERE workflow_id = ${workflowId}`;
       const held = await sql<{ n: number }>`
         SELECT count(*) AS n FROM jobs WHERE pilot_id IS NOT NULL AND ${sql.raw(HELD_BY_PILOT)} AND task_id IN (${taskIds})`.execute(trx);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { StoreContext, Tx } from "./store.js";
+import type { StoreContext, Tx } from "./context.js";
 
 export type TokenKind = "user" | "pilot" | "workflow";
 

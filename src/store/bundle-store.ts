@@ -1,4 +1,4 @@
-import type { StoreContext } from "./store.js";
+import type { StoreContext } from "./context.js";
 
 /** The code cache: bundles addressed by the sha256 of their content. */
 export class BundleStore {

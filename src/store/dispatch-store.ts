@@ -1,11 +1,12 @@
 import { sql } from "kysely";
-import type { ErrorInfo } from "../core/errors.js";
+import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
+import { handOut, type Demand } from "../core/hand-out.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/protocol.js";
-import { decideAfterAttempt } from "../core/retry-policy.js";
-import { CLAIMED_JOB_STATES } from "../core/states.js";
+import type { JobState } from "../core/states.js";
+import type { StoreContext, Tx } from "./context.js";
 import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
-import type { StoreContext, Tx } from "./store.js";
-import type { JobFinal, TaskChange, TaskStore } from "./task-store.js";
+import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
+import type { TaskInfoCache } from "./task-info.js";
 
 export interface NewPilot {
   queue: string;
@@ -25,10 +26,19 @@ export interface ApplyResult {
   requeued: string[];
 }
 
+/** A pilot whose long-poll waits on a queue, and what it asked for. */
+export interface WaitingPilot {
+  pilotId: number;
+  demand: Demand;
+}
+
+/** Jobs claimed for pilots, by pilot. */
+export type Claims = Map<number, DispatchedJob[]>;
+
 interface JobRow {
   id: number;
   task_id: number;
-  state: string;
+  state: JobState;
   queue: string;
   attempt_nr: number;
   failures: number;
@@ -50,20 +60,46 @@ interface ClaimedRow {
   priority: number;
 }
 
-const HELD = sql.raw(HELD_BY_PILOT);
+/** A job as the attempt rules see it, and where it lives. */
+interface LoadedJob {
+  id: number;
+  taskId: number;
+  queue: string;
+  job: AttemptJob;
+}
 
-function isClaimed(state: string): boolean {
-  return (CLAIMED_JOB_STATES as readonly string[]).includes(state);
+const HELD = sql.raw(HELD_BY_PILOT);
+const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
+const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
+
+function loaded(r: JobRow): LoadedJob {
+  return {
+    id: r.id,
+    taskId: r.task_id,
+    queue: r.queue,
+    job: {
+      state: r.state,
+      attempt: r.attempt_nr,
+      pilotId: r.pilot_id,
+      sentAt: r.sent_at,
+      startedAt: r.started_at,
+      killRequested: r.kill_requested === 1,
+      failures: r.failures,
+      systemFailures: r.system_failures,
+      maxAttempts: r.max_attempts,
+    },
+  };
 }
 
 /**
- * Pilots and the job traffic with them: claim, reports, heartbeats, lost pilots. A job's current attempt
- * lives on its row (pilot, attempt number, sent time); the attempts table keeps the attempts that ended.
+ * Pilots and the job traffic with them: claim, hand-off, reports, heartbeats, lost pilots. A job's current
+ * attempt lives on its row (pilot, attempt number, sent time); the attempts table keeps the attempts that
+ * ended. What a report does to a job is core/attempt-transition's to decide; this loads, applies and writes.
  */
 export class DispatchStore {
   constructor(
     private readonly ctx: StoreContext,
-    private readonly tasks: TaskStore,
+    private readonly infos: TaskInfoCache,
   ) {}
 
   async registerPilot(p: NewPilot): Promise<number> {
@@ -99,13 +135,11 @@ export class DispatchStore {
    * runs somewhere (a retry or a resume right after a kill) waits until that pilot confirms the kill, so no
    * two attempts of a job run at once.
    */
-  async claim(
-    pilotId: number,
-    queue: string,
-    max: number,
-    db: Tx = this.ctx.db,
-    tasks?: readonly number[],
-  ): Promise<DispatchedJob[]> {
+  claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
+    return this.claimWithin(this.ctx.db, pilotId, queue, max, tasks);
+  }
+
+  private async claimWithin(db: Tx, pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     if (max <= 0 || tasks?.length === 0) return [];
     const ofTasks = tasks ? sql`AND task_id IN (${sql.join(tasks)})` : sql``;
     // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
@@ -122,7 +156,7 @@ export class DispatchStore {
     rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
     const out: DispatchedJob[] = [];
     for (const r of rows) {
-      const info = await this.tasks.info(r.task_id, db);
+      const info = await this.infos.get(db, r.task_id);
       if (!info) throw new Error(`job ${r.id} belongs to task ${r.task_id}, which does not exist`);
       out.push({
         jobId: r.id,
@@ -146,6 +180,26 @@ export class DispatchStore {
     return out;
   }
 
+  /**
+   * Claims up to `max` jobs of the queue for pilots whose long-poll waits, in the caller's transaction (the
+   * one that made the jobs available), so a dispatch costs no transaction of its own. A new task is one no
+   * pilot knows to be fast: each pilot gets what its free slots start now (core/hand-out), in the order
+   * given, and the rest waits for the next free slot of any pilot.
+   */
+  async handOffWithin(trx: Tx, queue: string, max: number, waiting: readonly WaitingPilot[]): Promise<Claims> {
+    const claims: Claims = new Map();
+    let left = max;
+    for (const { pilotId, demand } of waiting) {
+      if (left <= 0) break;
+      const { count } = await this.heldWithin(trx, pilotId);
+      const jobs = await this.claimWithin(trx, pilotId, queue, Math.min(left, handOut(demand, count).any));
+      if (jobs.length === 0) continue;
+      claims.set(pilotId, jobs);
+      left -= jobs.length;
+    }
+    return claims;
+  }
+
   /** Pilots alive per queue. */
   async runningPilotsByQueue(): Promise<Map<string, number>> {
     const rows = await this.ctx.db
@@ -158,9 +212,13 @@ export class DispatchStore {
   }
 
   /** The attempts a pilot holds, with kill orders for those a user killed. */
-  async held(
+  held(pilotId: number): Promise<{ count: number; commands: PilotCommand[]; refs: Array<AttemptRef & { sentAt: number }> }> {
+    return this.heldWithin(this.ctx.db, pilotId);
+  }
+
+  private async heldWithin(
+    db: Tx,
     pilotId: number,
-    db: Tx = this.ctx.db,
   ): Promise<{ count: number; commands: PilotCommand[]; refs: Array<AttemptRef & { sentAt: number }> }> {
     const { rows } = await sql<{ id: number; attempt_nr: number; kill_requested: number; sent_at: number }>`
       SELECT id, attempt_nr, kill_requested, sent_at FROM jobs WHERE pilot_id = ${pilotId} AND ${HELD}`.execute(db);
@@ -174,121 +232,89 @@ export class DispatchStore {
   }
 
   /**
-   * Applies a batch of attempt updates from a pilot (or from the server's own timers when pilotId is null).
-   * An update counts only for the job's current attempt on the pilot that holds it, so a late report from a
-   * lost attempt can never overwrite a newer one. Ended attempts go to the attempts history.
+   * Applies a batch of attempt updates from a pilot (or from the server's own timers when pilotId is null),
+   * in one transaction: the jobs are read in one statement, each update goes through transitionAttempt in
+   * order, and what changed is written in one statement per table (and one per task that got final jobs).
    */
   async apply(pilotId: number | null, updates: readonly AttemptUpdate[], via: ResultVia): Promise<ApplyResult> {
     if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [] };
     const now = Date.now();
     const { dialect, limits } = this.ctx;
+    const context = { reporter: pilotId, now, maxSystemRetries: limits.maxSystemRetries };
     return this.ctx.db.transaction().execute(async (trx) => {
-      const ids = [...new Set(updates.map((u) => u.jobId))];
-      // On PostgreSQL the jobs are locked as they are read (in id order, as a kill locks them, so neither can
-      // deadlock the other): a kill or suspension committed meanwhile is seen, never written over with a
-      // state read before it.
-      const lock = dialect === "postgres" ? sql`ORDER BY id FOR UPDATE` : sql``;
-      const { rows } = await sql<JobRow>`
-        SELECT id, task_id, state, queue, attempt_nr, failures, system_failures, max_attempts, pilot_id, sent_at,
-               started_at, kill_requested
-        FROM jobs WHERE ${inIds(dialect, "id", ids)} ${lock}`.execute(trx);
-      const jobs = new Map<number, JobRow>(rows.map((r) => [r.id, r]));
+      const jobs = await this.loadJobs(trx, [...new Set(updates.map((u) => u.jobId))]);
       const finals: JobFinal[] = [];
-      const moved = new Map<number, JobRow>();
+      const moved = new Map<number, LoadedJob>();
       const history: object[] = [];
       const requeued = new Set<string>();
       let accepted = 0;
       for (const u of updates) {
-        const job = jobs.get(u.jobId);
-        const mine = job !== undefined && job.attempt_nr === u.attempt && (pilotId === null || job.pilot_id === pilotId);
-        if (!mine) continue;
-        const live = isClaimed(job.state);
-        if (!live && job.kill_requested !== 1) continue;
+        const loadedJob = jobs.get(u.jobId);
+        if (!loadedJob) continue;
+        const t = transitionAttempt(loadedJob.job, u, context);
+        if (!t.accepted) continue;
         accepted++;
-        if (u.startedAt !== undefined) job.started_at = u.startedAt;
-        if (u.state === "running") {
-          if (!live) continue;
-          job.state = "running";
-          moved.set(job.id, job);
-          continue;
+        loadedJob.job = t.job;
+        if (t.ended) {
+          const e = t.ended;
+          history.push({
+            j: loadedJob.id,
+            n: e.attempt,
+            s: e.state,
+            p: e.pilotId,
+            t: e.sentAt,
+            b: e.startedAt,
+            x: e.endedAt,
+            e: e.error ? JSON.stringify(e.error) : null,
+            o: e.stdout,
+            r: e.stderr,
+          });
         }
-        history.push({
-          j: job.id,
-          n: job.attempt_nr,
-          s: u.state,
-          p: job.pilot_id,
-          t: job.sent_at ?? now,
-          b: job.started_at,
-          x: u.endedAt ?? now,
-          e: u.error ? JSON.stringify(u.error) : null,
-          o: u.stdout ?? null,
-          r: u.stderr ?? null,
-        });
-        if (!live) {
-          // A killed job's pilot confirms: the job is already cancelled (or queued again, and now free to go
-          // to a pilot); only its attempt ends now.
-          job.kill_requested = 0;
-          moved.set(job.id, job);
-          if (job.state === "activated") requeued.add(job.queue);
-          continue;
+        if (t.requeued) requeued.add(loadedJob.queue);
+        if (t.write === "job") moved.set(loadedJob.id, loadedJob);
+        if (t.final) {
+          moved.delete(loadedJob.id);
+          finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
         }
-        const error: ErrorInfo | null =
-          u.state === "finished" ? null : (u.error ?? { code: "killed", message: "the attempt was cancelled" });
-        const decision = decideAfterAttempt(
-          {
-            failures: job.failures,
-            systemFailures: job.system_failures,
-            maxAttempts: job.max_attempts,
-            maxSystemRetries: limits.maxSystemRetries,
-          },
-          error === null ? { ok: true } : { ok: false, code: error.code, nonRetryable: error.nonRetryable !== undefined },
-        );
-        job.failures = decision.failures;
-        job.system_failures = decision.systemFailures;
-        if (decision.next === "activated") {
-          job.state = "activated";
-          moved.set(job.id, job);
-          requeued.add(job.queue);
-          continue;
-        }
-        job.state = decision.next;
-        moved.delete(job.id);
-        finals.push({
-          jobId: job.id,
-          taskId: job.task_id,
-          state: u.state === "cancelled" ? "cancelled" : decision.next,
-          result: u.state === "finished" ? (u.result ?? null) : null,
-          error,
-          startedAt: job.started_at,
-          endedAt: u.endedAt ?? now,
-          via,
-        });
       }
       if (history.length > 0) {
-        const cols = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
         await sql`
           INSERT INTO attempts (job_id, nr, state, pilot_id, sent_at, started_at, ended_at, error, stdout, stderr)
-          SELECT u.j, u.n, u.s, u.p, u.t, u.b, u.x, u.e, u.o, u.r FROM ${jsonRows(dialect, history, cols)} WHERE true
+          SELECT u.j, u.n, u.s, u.p, u.t, u.b, u.x, u.e, u.o, u.r FROM ${jsonRows(dialect, history, HISTORY_COLUMNS)} WHERE true
           ON CONFLICT (job_id, nr) DO NOTHING`.execute(trx);
       }
       if (moved.size > 0) {
-        const rowsMoved = [...moved.values()].map((j) => ({
-          id: j.id,
-          s: j.state,
-          f: j.failures,
-          y: j.system_failures,
-          b: j.started_at,
-          k: j.kill_requested,
+        const rowsMoved = [...moved.values()].map(({ id, job }) => ({
+          id,
+          s: job.state,
+          f: job.failures,
+          y: job.systemFailures,
+          b: job.startedAt,
+          k: job.killRequested ? 1 : 0,
         }));
         await sql`
           UPDATE jobs SET state = u.s, failures = u.f, system_failures = u.y, started_at = u.b, kill_requested = u.k,
                           updated_at = ${now}
-          FROM ${jsonRows(dialect, rowsMoved, { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" })}
+          FROM ${jsonRows(dialect, rowsMoved, MOVED_COLUMNS)}
           WHERE jobs.id = u.id`.execute(trx);
       }
-      const tasks = await this.tasks.recordFinals(trx, finals, now);
+      const tasks = await recordFinals(trx, dialect, finals, now);
       return { accepted, ignored: updates.length - accepted, tasks, requeued: [...requeued] };
     });
+  }
+
+  /**
+   * The jobs a batch of reports is about. On PostgreSQL they are locked as they are read (in id order, as a
+   * kill locks them, so neither can deadlock the other): a kill or suspension committed meanwhile is seen,
+   * never written over with a state read before it.
+   */
+  private async loadJobs(trx: Tx, ids: readonly number[]): Promise<Map<number, LoadedJob>> {
+    const lock = this.ctx.dialect === "postgres" ? sql`ORDER BY id FOR UPDATE` : sql``;
+    const { rows } = await sql<JobRow>`
+      SELECT id, task_id, state, queue, attempt_nr, failures, system_failures, max_attempts, pilot_id, sent_at,
+             started_at, kill_requested
+      FROM jobs WHERE ${inIds(this.ctx.dialect, "id", ids)} ${lock}`.execute(trx);
+    return new Map(rows.map((r) => [r.id, loaded(r)]));
   }
 
   /** Records a pilot's heartbeat; returns the attempts sent to it that it does not hold (lost in dispatch). */

@@ -1,13 +1,13 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
 import type { ErrorGroup, JobSummary, PilotView, TimelineView, WorkflowSummary } from "../core/protocol.js";
-import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
+import type { JobState, PilotStatus, WorkflowStatus } from "../core/states.js";
 import { HELD_BY_PILOT, JOB_PROBLEMS, inIds, jsonField } from "./dialect.js";
-import type { StoreContext } from "./store.js";
+import type { StoreContext } from "./context.js";
 
 export interface WorkflowFilter {
   userId?: number;
-  statuses?: readonly string[];
+  statuses?: readonly WorkflowStatus[];
   /** Glob with * and ?, case-insensitive. */
   name?: string;
   createdAfter?: number;
@@ -18,7 +18,7 @@ export interface WorkflowFilter {
   limit: number;
 }
 
-const PROBLEM_STATES = new Set(["failed", "cancelled", "closed"]);
+const PROBLEM_STATES: ReadonlySet<JobState> = new Set(["failed", "cancelled", "closed"]);
 const HELD = sql.raw(HELD_BY_PILOT);
 const PROBLEMS = sql.raw(JOB_PROBLEMS);
 
@@ -87,8 +87,8 @@ export class MonitorStore {
         id: r.id,
         name: r.name,
         user: r.user,
-        status: r.status as WorkflowStatus,
-        mode: r.mode as WorkflowMode,
+        status: r.status,
+        mode: r.mode,
         createdAt: r.created_at,
         updatedAt: r.updated_at,
         endedAt: r.ended_at,
@@ -102,7 +102,7 @@ export class MonitorStore {
       };
       for (const c of counts) {
         if (c.workflow_id !== r.id) continue;
-        summary.tasks[c.status as TaskStatus] = Number(c.n);
+        summary.tasks[c.status] = Number(c.n);
         summary.nTasks += Number(c.n);
         summary.nJobs += Number(c.jobs);
         summary.nFinished += Number(c.finished);
@@ -116,7 +116,7 @@ export class MonitorStore {
   }
 
   /** Jobs of a task in index order from `from`, optionally in some states only. */
-  async jobs(taskId: number, states: readonly string[] | undefined, from: number, limit: number): Promise<JobSummary[]> {
+  async jobs(taskId: number, states: readonly JobState[] | undefined, from: number, limit: number): Promise<JobSummary[]> {
     let q = this.ctx.db
       .selectFrom("jobs")
       .leftJoin("pilots", "pilots.id", "jobs.pilot_id")
@@ -259,7 +259,7 @@ export class MonitorStore {
     return out;
   }
 
-  async pilots(f: { status?: string; queue?: string; before?: number; limit: number }): Promise<PilotView[]> {
+  async pilots(f: { status?: PilotStatus; queue?: string; before?: number; limit: number }): Promise<PilotView[]> {
     let q = this.ctx.db.selectFrom("pilots").selectAll().orderBy("id", "desc").limit(f.limit);
     if (f.status !== undefined) q = q.where("status", "=", f.status);
     if (f.queue !== undefined) q = q.where("queue", "=", f.queue);

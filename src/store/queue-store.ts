@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { BrokerQueue, QueueStatus } from "../core/brokerage.js";
 import { defaultQueue, type QueueDefinition } from "../core/queue-config.js";
-import type { StoreContext } from "./store.js";
+import type { StoreContext } from "./context.js";
 
 /** A queue as the server keeps it: its definition and its current status. */
 export interface QueueRecord {
@@ -35,7 +35,7 @@ export class QueueStore {
     return rows.map((r) => ({
       // Queues made before definitions were stored are plain local queues.
       definition: r.definition ? (JSON.parse(r.definition) as QueueDefinition) : defaultQueue(r.name),
-      status: r.status as QueueStatus,
+      status: r.status,
     }));
   }
 

@@ -1,5 +1,19 @@
-// Kysely table types. Times are integer milliseconds since the epoch; JSON columns hold text.
+// Kysely table types. Times are integer milliseconds since the epoch; JSON columns hold text. Status columns
+// hold the states of core/states.ts (the store writes no other), typed as such.
 import type { Generated } from "kysely";
+import type { QueueStatus } from "../core/brokerage.js";
+import type { ResultVia } from "../core/protocol.js";
+import type {
+  EndedAttemptState,
+  JobState,
+  PilotStatus,
+  TaskKind,
+  TaskStatus,
+  WorkerBatchState,
+  WorkerStatus,
+  WorkflowMode,
+  WorkflowStatus,
+} from "../core/states.js";
 
 export interface UsersTable {
   id: Generated<number>;
@@ -24,8 +38,8 @@ export interface WorkflowsTable {
   id: Generated<number>;
   user_id: number;
   name: string;
-  status: string;
-  mode: string;
+  status: WorkflowStatus;
+  mode: WorkflowMode;
   queue: string;
   bundle_hash: string | null;
   node_version: string | null;
@@ -55,7 +69,7 @@ export interface TasksTable {
   seq: number | null;
   work: string;
   bundle_hash: string;
-  status: string;
+  status: TaskStatus;
   queue: string;
   priority: number;
   max_attempts: number;
@@ -71,7 +85,7 @@ export interface TasksTable {
   /** Key of the HMAC that signs the task's result messages. */
   result_key: string | null;
   /** "work", or "driver" for the task that runs a remote workflow's body. */
-  kind: string;
+  kind: TaskKind;
   /** Hash of the call (work name, job keys, arguments): a re-run driver's call must match it. */
   args_hash: string | null;
   /** What each job needs: cores, memory (MiB, 0: unstated), walltime (s, 0: unstated). */
@@ -96,7 +110,7 @@ export interface JobsTable {
   task_id: number;
   idx: number;
   job_key: string;
-  state: string;
+  state: JobState;
   queue: string;
   priority: number;
   args: string;
@@ -116,7 +130,7 @@ export interface JobsTable {
   started_at: number | null;
   ended_at: number | null;
   /** How the final state reached the server: "broker" or "rest". */
-  result_via: string | null;
+  result_via: ResultVia | null;
   created_at: number;
   updated_at: number;
 }
@@ -125,7 +139,7 @@ export interface JobsTable {
 export interface AttemptsTable {
   job_id: number;
   nr: number;
-  state: string;
+  state: EndedAttemptState;
   pilot_id: number;
   sent_at: number;
   started_at: number | null;
@@ -143,7 +157,7 @@ export interface PilotsTable {
   pid: number;
   slots: number;
   version: string;
-  status: string;
+  status: PilotStatus;
   created_at: number;
   heartbeat_at: number;
   ended_at: number | null;
@@ -158,11 +172,11 @@ export interface WorkersTable {
   backend: string;
   /** Process id (local) or Slurm job id. */
   batch_id: string | null;
-  /** "submitted" (not registered yet), "running" (its pilot registered), "ended". */
-  status: string;
+  /** "submitted" (not registered yet), "running" (its pilot registered), "ended" (core/states.ts). */
+  status: WorkerStatus;
   reason: string | null;
-  /** What the backend last said of its job: "pending" or "running"; null before it was asked. */
-  batch_state: string | null;
+  /** What the backend last said of its job; null before it was asked. */
+  batch_state: WorkerBatchState | null;
   /** While pending, the backend's reason (explained). */
   batch_reason: string | null;
   created_at: number;
@@ -172,12 +186,12 @@ export interface WorkersTable {
 export interface QueuesTable {
   name: string;
   backend: string;
-  status: string;
+  status: QueueStatus;
   created_at: number;
   /** The queue's definition (QueueDefinition) as JSON. */
   definition: string | null;
   /** The status the queues file gave it last: a run-time change stays until the file says otherwise. */
-  file_status: string | null;
+  file_status: QueueStatus | null;
 }
 
 export interface BundlesTable {

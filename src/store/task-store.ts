@@ -1,12 +1,16 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { JobOutcome, JobView, ResultVia, TaskView } from "../core/protocol.js";
-import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus, type WorkflowStatus } from "../core/states.js";
+import type { JobAttemptView, JobOutcome, JobView, ResultVia, TaskView } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES, type FinalJobState, type TaskKind, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
+import type { StoreContext, Tx } from "./context.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";
+import type { Claims, DispatchStore, WaitingPilot } from "./dispatch-store.js";
+import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
 import type { TasksTable } from "./schema.js";
-import type { StoreContext, Tx } from "./store.js";
-import { refreshClosedWorkflows } from "./workflow-status.js";
+import type { TaskInfo, TaskInfoCache } from "./task-info.js";
+
+export type { TaskChange } from "./finals.js";
 
 export interface NewTask {
   workflowId: number;
@@ -29,58 +33,16 @@ export interface NewTask {
   jobs: ReadonlyArray<{ key: string; args: string }>;
 }
 
-export type TaskKind = "work" | "driver";
-
-export type AddTaskResult<T> =
-  | { kind: "created"; id: number; nJobs: number; also: T }
+export type AddTaskResult =
+  /** `claims`: jobs of the new task already claimed for the pilots that waited for work on its queue. */
+  | { kind: "created"; id: number; nJobs: number; claims: Claims }
   /** `resumed`: jobs stopped when the workflow was suspended, queued again now that its driver is back. */
   | { kind: "attached"; id: number; nJobs: number; resumed: number; queue: string }
   | { kind: "mismatch"; work: string; argsHash: string }
   /** The workflow takes no task: it was closed (its body ended, or it was killed) or is suspended. */
   | { kind: "refused"; status: WorkflowStatus; closed: boolean };
 
-/** A job that reached a final state in this transaction. */
-export interface JobFinal {
-  jobId: number;
-  taskId: number;
-  state: FinalJobState;
-  result: string | null;
-  error: ErrorInfo | null;
-  startedAt: number | null;
-  endedAt: number;
-  via: ResultVia;
-}
-
-/** What changed for one task in a transaction, for wake-ups and bookkeeping. */
-export interface TaskChange {
-  taskId: number;
-  workflowId: number;
-  status: TaskStatus;
-  ended: boolean;
-  /** The new final states took the result cursor from `seqFrom` (exclusive) to `seqTo`. */
-  seqFrom: number;
-  seqTo: number;
-}
-
-/** Immutable facts of a task, cached because every dispatched job needs them. */
-export interface TaskInfo {
-  id: number;
-  workflowId: number;
-  work: string;
-  bundleHash: string;
-  queue: string;
-  channel: string | null;
-  resultKey: string | null;
-  kind: TaskKind;
-  /** What each job asked for: the pilot holds it to these (0: no limit). */
-  walltimeS: number;
-  memoryMb: number;
-  initEnv: string | null;
-  container: string | null;
-}
-
 const INSERT_CHUNK = 5000;
-const TASK_INFO_CACHE = 10_000;
 
 type TaskRow = Pick<
   TasksTable,
@@ -110,10 +72,10 @@ export function taskView(row: TaskRow): TaskView {
   return {
     id: row.id,
     workflowId: row.workflow_id,
-    kind: row.kind as TaskKind,
+    kind: row.kind,
     work: row.work,
     seq: row.seq,
-    status: row.status as TaskStatus,
+    status: row.status,
     queue: row.queue,
     nJobs: row.n_jobs,
     nFinished: row.n_finished,
@@ -156,28 +118,17 @@ const TASK_COLUMNS = [
   "ended_at",
 ] as const;
 
-/** A task's counters after a batch of its jobs became final. */
-interface CounterRow {
-  workflow_id: number;
-  result_seq: number;
-  n_jobs: number;
-  n_finished: number;
-  n_failed: number;
-  n_cancelled: number;
-  killed: number;
-  status: string;
-  workflow_closed_at: number | null;
-}
-
 function parseError(text: string | null): ErrorInfo | null {
   return text === null ? null : (JSON.parse(text) as ErrorInfo);
 }
 
 /** Tasks and their jobs: submission, results, kill and retry. */
 export class TaskStore {
-  private readonly infoCache = new Map<number, TaskInfo>();
-
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly infos: TaskInfoCache,
+    private readonly dispatch: DispatchStore,
+  ) {}
 
   /**
    * Adds a work call's task and all its jobs in one transaction; the jobs are immediately dispatchable.
@@ -186,9 +137,11 @@ export class TaskStore {
    * stopped when the workflow was suspended run again then. Only a running, open workflow takes tasks: on
    * PostgreSQL its row is share-locked, so a kill or suspension (which write it first) waits for a submission
    * in flight, and a submission after them finds the workflow closed or suspended.
-   * `alsoInTransaction` runs in the same transaction (the server hands new jobs to waiting pilots there).
+   * A new task's jobs go at once to the pilots `waiting` on its queue (as many as their free slots take), in
+   * the same transaction, so a dispatch costs no transaction of its own; the claims come back for the
+   * server to hand them over.
    */
-  async addTask<T>(task: NewTask, alsoInTransaction: (trx: Tx) => Promise<T>): Promise<AddTaskResult<T>> {
+  async addTask(task: NewTask, waiting: readonly WaitingPilot[]): Promise<AddTaskResult> {
     return this.ctx.db.transaction().execute(async (trx) => {
       const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
       const wf = await sql<{ closed_at: number | null; status: WorkflowStatus }>`
@@ -212,13 +165,14 @@ export class TaskStore {
           return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
         }
       }
-      const id = await this.insertTask(trx, task, "work");
-      return { kind: "created", id, nJobs: task.jobs.length, also: await alsoInTransaction(trx) };
+      const id = await this.insertWithin(trx, task, "work");
+      const claims: Claims = task.queue === null ? new Map() : await this.dispatch.handOffWithin(trx, task.queue, task.jobs.length, waiting);
+      return { kind: "created", id, nJobs: task.jobs.length, claims };
     });
   }
 
-  /** Inserts a task and its jobs (in the caller's transaction). */
-  async insertTask(trx: Tx, task: NewTask, kind: TaskKind): Promise<number> {
+  /** Inserts a task and its jobs, in the caller's transaction. */
+  async insertWithin(trx: Tx, task: NewTask, kind: TaskKind): Promise<number> {
     const now = Date.now();
     const pending = task.queue === null;
     const queue = task.queue ?? "";
@@ -244,7 +198,7 @@ export class TaskStore {
                ${now}, ${now}
         FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
     }
-    this.remember({
+    this.infos.remember({
       id,
       workflowId: task.workflowId,
       work: task.work,
@@ -284,24 +238,26 @@ export class TaskStore {
   }
 
   /** A pending task's jobs go to a queue, ready for its pilots; false if it is no longer pending (killed). */
-  async place(trx: Tx, taskId: number, queue: string): Promise<boolean> {
+  async place(taskId: number, queue: string): Promise<boolean> {
     const now = Date.now();
-    const placed = await trx
-      .updateTable("tasks")
-      .set({ status: "running", queue, pending_reason: null, updated_at: now })
-      .where("id", "=", taskId)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    if (Number(placed.numUpdatedRows) === 0) return false;
-    await trx
-      .updateTable("jobs")
-      .set({ state: "activated", queue, updated_at: now })
-      .where("task_id", "=", taskId)
-      .where("state", "=", "defined")
-      .execute();
-    const cached = this.infoCache.get(taskId);
-    if (cached) this.remember({ ...cached, queue });
-    return true;
+    const placed = await this.ctx.db.transaction().execute(async (trx) => {
+      const task = await trx
+        .updateTable("tasks")
+        .set({ status: "running", queue, pending_reason: null, updated_at: now })
+        .where("id", "=", taskId)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (Number(task.numUpdatedRows) === 0) return false;
+      await trx
+        .updateTable("jobs")
+        .set({ state: "activated", queue, updated_at: now })
+        .where("task_id", "=", taskId)
+        .where("state", "=", "defined")
+        .execute();
+      return true;
+    });
+    if (placed) this.infos.placed(taskId, queue);
+    return placed;
   }
 
   /** A pending task's reason changed (the queues changed, and still none can take it). */
@@ -314,61 +270,23 @@ export class TaskStore {
       .execute();
   }
 
-  async info(taskId: number, db: Tx = this.ctx.db): Promise<TaskInfo | undefined> {
-    const cached = this.infoCache.get(taskId);
-    if (cached) return cached;
-    const { rows } = await sql<{
-      id: number;
-      workflow_id: number;
-      work: string;
-      bundle_hash: string;
-      queue: string;
-      channel: string | null;
-      result_key: string | null;
-      kind: TaskKind;
-      walltime_s: number;
-      memory_mb: number;
-      init_env: string | null;
-      container: string | null;
-    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind, walltime_s, memory_mb, init_env,
-              container
-       FROM tasks WHERE id = ${taskId}`.execute(db);
-    const row = rows[0];
-    if (!row) return undefined;
-    const info: TaskInfo = {
-      id: row.id,
-      workflowId: row.workflow_id,
-      work: row.work,
-      bundleHash: row.bundle_hash,
-      queue: row.queue,
-      channel: row.channel,
-      resultKey: row.result_key,
-      kind: row.kind,
-      walltimeS: row.walltime_s,
-      memoryMb: row.memory_mb,
-      initEnv: row.init_env,
-      container: row.container,
-    };
-    this.remember(info);
-    return info;
+  /** A task's immutable facts (cached). */
+  info(taskId: number): Promise<TaskInfo | undefined> {
+    return this.infos.get(this.ctx.db, taskId);
   }
 
-  private remember(info: TaskInfo): void {
-    if (this.infoCache.size >= TASK_INFO_CACHE) {
-      const oldest = this.infoCache.keys().next();
-      if (!oldest.done) this.infoCache.delete(oldest.value);
-    }
-    this.infoCache.set(info.id, info);
+  get(taskId: number): Promise<TaskView | undefined> {
+    return this.view(this.ctx.db, taskId);
   }
 
-  async get(taskId: number, db: Tx = this.ctx.db): Promise<TaskView | undefined> {
+  private async view(db: Tx, taskId: number): Promise<TaskView | undefined> {
     // Read on every results poll: plain SQL, no query building.
     const { rows } = await sql<TaskRow>`SELECT ${sql.raw(TASK_COLUMNS.join(", "))} FROM tasks WHERE id = ${taskId}`.execute(db);
     return rows[0] ? taskView(rows[0]) : undefined;
   }
 
-  async listForWorkflow(workflowId: number, db: Tx = this.ctx.db): Promise<TaskView[]> {
-    const rows = await db
+  async listForWorkflow(workflowId: number): Promise<TaskView[]> {
+    const rows = await this.ctx.db
       .selectFrom("tasks")
       .select(TASK_COLUMNS)
       .where("workflow_id", "=", workflowId)
@@ -379,11 +297,12 @@ export class TaskStore {
 
   /** Final outcomes of a task's jobs after the cursor, in the order they became final. */
   async results(taskId: number, after: number, limit: number): Promise<JobOutcome[]> {
+    // Only final jobs have a place in the result stream (done_seq).
     const { rows } = await sql<{
       id: number;
       idx: number;
       job_key: string;
-      state: string;
+      state: FinalJobState;
       result: string | null;
       error: string | null;
       attempt_nr: number;
@@ -404,7 +323,7 @@ export class TaskStore {
         jobId: r.id,
         index: r.idx,
         key: r.job_key,
-        state: r.state as FinalJobState,
+        state: r.state,
         attempts: r.attempt_nr,
         startedAt: r.started_at,
         endedAt: r.ended_at,
@@ -438,7 +357,7 @@ export class TaskStore {
       .where("attempts.job_id", "=", jobId)
       .orderBy("attempts.nr")
       .execute();
-    const history = attempts.map((a) => ({
+    const history: JobAttemptView[] = attempts.map((a) => ({
       attempt: a.nr,
       state: a.state,
       pilot: a.pilot,
@@ -477,7 +396,7 @@ export class TaskStore {
       args: row.args,
       result: row.result,
       error: parseError(row.error),
-      via: row.result_via as ResultVia | null,
+      via: row.result_via,
       queue: row.queue,
       createdAt: row.created_at,
       startedAt: row.started_at,
@@ -487,78 +406,23 @@ export class TaskStore {
   }
 
   /**
-   * Records jobs that became final: each takes the next number of its task's result stream (the cursor
-   * drivers read from), the task's counters move, and a task whose jobs are all final gets its status.
+   * Kills a task (a user asked): queued jobs are cancelled at once; running ones are cancelled too and their
+   * attempts marked for the pilot to kill. Returns the pilots that must be told, or undefined if the task is
+   * final.
    */
-  async recordFinals(trx: Tx, finals: readonly JobFinal[], now: number): Promise<TaskChange[]> {
-    if (finals.length === 0) return [];
-    const byTask = new Map<number, JobFinal[]>();
-    for (const f of finals) {
-      const list = byTask.get(f.taskId);
-      if (list) list.push(f);
-      else byTask.set(f.taskId, [f]);
-    }
-    const changes: TaskChange[] = [];
-    const closedWorkflows: number[] = [];
-    const rows: object[] = [];
-    for (const [taskId, list] of byTask) {
-      const count = (s: FinalJobState) => list.filter((f) => f.state === s).length;
-      const updated = await sql<CounterRow>`
-        UPDATE tasks SET result_seq = result_seq + ${list.length}, n_finished = n_finished + ${count("finished")},
-                         n_failed = n_failed + ${count("failed") + count("closed")},
-                         n_cancelled = n_cancelled + ${count("cancelled")}, updated_at = ${now}
-        WHERE id = ${taskId}
-        RETURNING workflow_id, result_seq, n_jobs, n_finished, n_failed, n_cancelled, killed, status,
-                  (SELECT closed_at FROM workflows WHERE workflows.id = tasks.workflow_id) AS workflow_closed_at`.execute(
-        trx,
-      );
-      const t = updated.rows[0]!;
-      let seq = t.result_seq - list.length;
-      for (const f of list) {
-        rows.push({
-          id: f.jobId,
-          s: f.state,
-          r: f.result,
-          e: f.error ? JSON.stringify(f.error) : null,
-          q: ++seq,
-          b: f.startedAt,
-          n: f.endedAt,
-          v: f.via,
-        });
-      }
-      const status = taskStatusFromCounts(
-        { nJobs: t.n_jobs, nFinished: t.n_finished, nFailed: t.n_failed, nCancelled: t.n_cancelled },
-        t.killed === 1,
-      );
-      const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status as TaskStatus);
-      if (ended) {
-        await sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`.execute(trx);
-      }
-      changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq });
-      if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
-    }
-    await sql`
-      UPDATE jobs SET state = u.s, result = u.r, error = u.e, done_seq = u.q, started_at = u.b, ended_at = u.n,
-                      result_via = u.v, updated_at = ${now}
-      FROM ${jsonRows(this.ctx.dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int", v: "text" })}
-      WHERE jobs.id = u.id`.execute(trx);
-    await refreshClosedWorkflows(trx, this.ctx.dialect, closedWorkflows, now, "skip");
-    return changes;
+  kill(taskId: number): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
+    return this.ctx.db.transaction().execute((trx) => this.killWithin(trx, taskId, Date.now()));
   }
 
-  /**
-   * Kills a task: queued jobs are cancelled at once; running ones are cancelled too and their attempts
-   * marked for the pilot to kill. `error` says why (default: a user killed it). Returns the pilots that
-   * must be told, or undefined if the task is final.
-   */
-  async kill(
+  /** Kills a task in the caller's transaction (see kill); `error` says why. */
+  async killWithin(
     trx: Tx,
     taskId: number,
     now: number,
     error: ErrorInfo = { code: "killed", message: "the task was killed" },
   ): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
     const task = await trx.selectFrom("tasks").select(["status"]).where("id", "=", taskId).executeTakeFirst();
-    if (!task || FINAL_TASK_STATUSES.has(task.status as TaskStatus)) return undefined;
+    if (!task || FINAL_TASK_STATUSES.has(task.status)) return undefined;
     // The open jobs are locked first (PostgreSQL), in id order, before the task: the order in which a pilot's
     // report locks them (DispatchStore.apply), so a kill and a report wait for each other, never deadlock,
     // and neither writes over what the other committed.
@@ -572,7 +436,7 @@ export class TaskStore {
     if (this.ctx.dialect === "postgres") {
       // A report that ended the task's last job may have committed while this waited for its jobs.
       const locked = await trx.selectFrom("tasks").select("status").where("id", "=", taskId).forUpdate().executeTakeFirst();
-      if (!locked || FINAL_TASK_STATUSES.has(locked.status as TaskStatus)) return undefined;
+      if (!locked || FINAL_TASK_STATUSES.has(locked.status)) return undefined;
     }
     await trx.updateTable("tasks").set({ killed: 1 }).where("id", "=", taskId).execute();
     const claimed = open.filter((j) => j.state !== "defined" && j.state !== "activated");
@@ -595,11 +459,11 @@ export class TaskStore {
       endedAt: now,
       via: "server",
     }));
-    const changes = await this.recordFinals(trx, finals, now);
+    const changes = await recordFinals(trx, this.ctx.dialect, finals, now);
     let change = changes[0];
     if (!change) {
       // A task whose jobs were all final already but not yet marked: settle its status now.
-      const t = await this.get(taskId, trx);
+      const t = await this.view(trx, taskId);
       if (!t) return undefined;
       const status = taskStatusFromCounts(t, true);
       await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();
@@ -613,12 +477,14 @@ export class TaskStore {
    * workflow is suspended (the only time a driver reads their new results: core/workflow-lifecycle); the
    * workflow is share-locked meanwhile (PostgreSQL), so a kill or resume waits. "refused" otherwise.
    */
-  async retry(trx: Tx, taskId: number, now: number): Promise<number | "refused"> {
-    const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE OF w` : sql``;
-    const { rows } = await sql<{ status: string }>`
-      SELECT w.status FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ${taskId} ${lock}`.execute(trx);
-    if (rows[0]?.status !== "suspended") return "refused";
-    return this.requeue(trx, taskId, now, "problems");
+  retry(taskId: number): Promise<number | "refused"> {
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE OF w` : sql``;
+      const { rows } = await sql<{ status: WorkflowStatus }>`
+        SELECT w.status FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ${taskId} ${lock}`.execute(trx);
+      if (rows[0]?.status !== "suspended") return "refused";
+      return this.requeue(trx, taskId, Date.now(), "problems");
+    });
   }
 
   /**
@@ -672,8 +538,8 @@ export class TaskStore {
     return reset.length;
   }
 
-  /** Ids of the tasks of a workflow that are not final. */
-  async openTaskIds(trx: Tx, workflowId: number, kinds: readonly TaskKind[]): Promise<number[]> {
+  /** Ids of the tasks of a workflow that are not final, in the caller's transaction. */
+  async openTaskIdsWithin(trx: Tx, workflowId: number, kinds: readonly TaskKind[]): Promise<number[]> {
     const rows = await trx
       .selectFrom("tasks")
       .select("id")

@@ -1,8 +1,9 @@
 import type { Selectable } from "kysely";
 import type { QueuePilots } from "../core/pending-reason.js";
 import type { WorkerView } from "../core/protocol.js";
+import type { WorkerBatchState } from "../core/states.js";
+import type { StoreContext } from "./context.js";
 import type { WorkersTable } from "./schema.js";
-import type { StoreContext } from "./store.js";
 
 /** Pilots the provisioner started: their batch ids and lives. */
 export class WorkerStore {
@@ -27,7 +28,7 @@ export class WorkerStore {
   }
 
   /** What the backend says of the worker's job now. */
-  async setBatchStatus(id: number, state: "pending" | "running", reason: string | null): Promise<void> {
+  async setBatchStatus(id: number, state: WorkerBatchState, reason: string | null): Promise<void> {
     await this.ctx.db
       .updateTable("workers")
       .set({ batch_state: state, batch_reason: reason })
@@ -116,9 +117,9 @@ function toView(r: Selectable<WorkersTable> & { pilot_id: number | null }): Work
     queue: r.queue,
     backend: r.backend,
     batchId: r.batch_id,
-    status: r.status as WorkerView["status"],
+    status: r.status,
     reason: r.reason,
-    batchState: r.status === "ended" ? null : (r.batch_state as WorkerView["batchState"]),
+    batchState: r.status === "ended" ? null : r.batch_state,
     pendingReason: r.status !== "ended" && r.batch_state === "pending" ? r.batch_reason : null,
     pilotId: r.pilot_id,
     createdAt: r.created_at,

@@ -1,7 +1,7 @@
-import type { TaskStatus, WorkflowStatus } from "../core/states.js";
+import type { WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose } from "../core/task-status.js";
 import type { DialectName } from "./dialect.js";
-import type { Tx } from "./store.js";
+import type { Tx } from "./context.js";
 
 /**
  * Re-derives the status of closed workflows whose tasks changed: a workflow closed while tasks whose results
@@ -19,7 +19,7 @@ export async function refreshClosedWorkflows(
     // On PostgreSQL the workflow's row is locked while its status is derived. Inside a transaction that
     // changed jobs, a workflow another transaction holds (a kill or close, which lock the workflow before its
     // tasks) is skipped rather than waited for, so the two cannot deadlock: the status is derived again after
-    // the commit, in a transaction of its own that waits (Service.settleConcurrentClose).
+    // the commit, in a transaction of its own that waits (WorkflowStore.settleConcurrentCloses).
     let query = trx.selectFrom("workflows").select(["status", "closed_at", "ended_at", "error"]).where("id", "=", id);
     if (dialect === "postgres") query = locked === "skip" ? query.forUpdate().skipLocked() : query.forUpdate();
     const wf = await query.executeTakeFirst();
@@ -32,7 +32,7 @@ export async function refreshClosedWorkflows(
       .where("kind", "=", "work")
       .execute();
     const status: WorkflowStatus = workflowStatusOnClose(
-      tasks.map((t) => t.status as TaskStatus),
+      tasks.map((t) => t.status),
       wf.error === null ? "returned" : "threw",
     );
     if (status === wf.status) continue;

@@ -1,11 +1,12 @@
 import type { ErrorInfo } from "../core/errors.js";
 import type { WorkflowView } from "../core/protocol.js";
-import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
+import type { TaskKind, WorkflowMode, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { WorkflowState } from "../core/workflow-lifecycle.js";
-import type { StoreContext, Tx } from "./store.js";
+import type { StoreContext, Tx } from "./context.js";
+import type { TaskChange } from "./finals.js";
+import type { NewTask, TaskStore } from "./task-store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
-import type { NewTask, TaskChange, TaskKind, TaskStore } from "./task-store.js";
 
 export interface NewWorkflow {
   userId: number;
@@ -85,7 +86,7 @@ export class WorkflowStore {
         .returning("id")
         .executeTakeFirstOrThrow();
       if (!wf.driver) return { id: row.id, driverTaskId: null };
-      const driverTaskId = await this.tasks.insertTask(trx, { ...wf.driver, workflowId: row.id, seq: null }, "driver");
+      const driverTaskId = await this.tasks.insertWithin(trx, { ...wf.driver, workflowId: row.id, seq: null }, "driver");
       await trx.updateTable("workflows").set({ driver_task_id: driverTaskId }).where("id", "=", row.id).execute();
       return { id: row.id, driverTaskId };
     });
@@ -97,8 +98,8 @@ export class WorkflowStore {
     return {
       id: row.id,
       name: row.name,
-      mode: row.mode as WorkflowMode,
-      status: row.status as WorkflowStatus,
+      mode: row.mode,
+      status: row.status,
       closed: row.closed_at !== null,
       argsHash: row.args_hash,
       seed: row.seed,
@@ -106,15 +107,23 @@ export class WorkflowStore {
     };
   }
 
-  /**
-   * Re-derives the status of these workflows if they are closed, from committed state. On PostgreSQL a
-   * workflow's close and its last results can commit side by side, each without seeing the other; whichever
-   * commits last runs this afterwards, so the status never stays "running".
-   */
+  /** Re-derives the status of these workflows if they are closed, from committed state. */
   async refreshIfClosed(workflowIds: readonly number[]): Promise<void> {
     if (workflowIds.length === 0) return;
     const now = Date.now();
     await this.ctx.db.transaction().execute((trx) => refreshClosedWorkflows(trx, this.ctx.dialect, workflowIds, now, "wait"));
+  }
+
+  /**
+   * On PostgreSQL a workflow's close and the end of its last tasks can commit side by side, each without
+   * seeing the other; whichever commits last runs this afterwards, so the status never stays "running".
+   * Returns whether it re-derived anything: SQLite runs one transaction after the other, so nothing is ever
+   * left to settle there.
+   */
+  async settleConcurrentCloses(workflowIds: readonly number[]): Promise<boolean> {
+    if (this.ctx.dialect !== "postgres" || workflowIds.length === 0) return false;
+    await this.refreshIfClosed(workflowIds);
+    return true;
   }
 
   /** A local driver is alive: recorded while its workflow runs (a suspended one waits for --resume). */
@@ -183,8 +192,8 @@ export class WorkflowStore {
       id: row.id,
       name: row.name,
       user: row.user,
-      status: row.status as WorkflowStatus,
-      mode: row.mode as WorkflowMode,
+      status: row.status,
+      mode: row.mode,
       queue: row.queue,
       bundleHash: row.bundle_hash,
       nodeVersion: row.node_version,
@@ -205,7 +214,7 @@ export class WorkflowStore {
   /** A workflow's status, or undefined if there is no such workflow. */
   private async statusOf(trx: Tx, workflowId: number): Promise<WorkflowStatus | undefined> {
     const row = await trx.selectFrom("workflows").select("status").where("id", "=", workflowId).executeTakeFirst();
-    return row?.status as WorkflowStatus | undefined;
+    return row?.status;
   }
 
   /**
@@ -238,7 +247,7 @@ export class WorkflowStore {
         .where("kind", "=", "work")
         .execute();
       const status = workflowStatusOnClose(
-        statuses.map((s) => s.status as TaskStatus),
+        statuses.map((s) => s.status),
         outcome.body,
       );
       await trx
@@ -265,9 +274,9 @@ export class WorkflowStore {
   ): Promise<Omit<WorkflowChange, "status">> {
     const tasks: TaskChange[] = [];
     const pilots = new Set<number>();
-    for (const taskId of await this.tasks.openTaskIds(trx, workflowId, kinds)) {
+    for (const taskId of await this.tasks.openTaskIdsWithin(trx, workflowId, kinds)) {
       if (keep.includes(taskId)) continue;
-      const killed = await this.tasks.kill(trx, taskId, now, error);
+      const killed = await this.tasks.killWithin(trx, taskId, now, error);
       if (!killed) continue;
       tasks.push(killed.change);
       for (const p of killed.pilots) pilots.add(p);

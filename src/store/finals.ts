@@ -1,0 +1,103 @@
+import { sql } from "kysely";
+import type { ErrorInfo } from "../core/errors.js";
+import type { ResultVia } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
+import { taskStatusFromCounts } from "../core/task-status.js";
+import type { Tx } from "./context.js";
+import { jsonRows, type DialectName } from "./dialect.js";
+import { refreshClosedWorkflows } from "./workflow-status.js";
+
+/** A job that reached a final state in this transaction. */
+export interface JobFinal {
+  jobId: number;
+  taskId: number;
+  state: FinalJobState;
+  result: string | null;
+  error: ErrorInfo | null;
+  startedAt: number | null;
+  endedAt: number;
+  via: ResultVia;
+}
+
+/** What changed for one task in a transaction, for wake-ups and bookkeeping. */
+export interface TaskChange {
+  taskId: number;
+  workflowId: number;
+  status: TaskStatus;
+  ended: boolean;
+  /** The new final states took the result cursor from `seqFrom` (exclusive) to `seqTo`. */
+  seqFrom: number;
+  seqTo: number;
+}
+
+/** A task's counters after a batch of its jobs became final. */
+interface CounterRow {
+  workflow_id: number;
+  result_seq: number;
+  n_jobs: number;
+  n_finished: number;
+  n_failed: number;
+  n_cancelled: number;
+  killed: number;
+  status: TaskStatus;
+  workflow_closed_at: number | null;
+}
+
+/**
+ * Records jobs that became final, in the caller's transaction: each takes the next number of its task's
+ * result stream (the cursor drivers read from), the task's counters move, and a task whose jobs are all
+ * final gets its status. One statement per task and one for all the jobs.
+ */
+export async function recordFinals(trx: Tx, dialect: DialectName, finals: readonly JobFinal[], now: number): Promise<TaskChange[]> {
+  if (finals.length === 0) return [];
+  const byTask = new Map<number, JobFinal[]>();
+  for (const f of finals) {
+    const list = byTask.get(f.taskId);
+    if (list) list.push(f);
+    else byTask.set(f.taskId, [f]);
+  }
+  const changes: TaskChange[] = [];
+  const closedWorkflows: number[] = [];
+  const rows: object[] = [];
+  for (const [taskId, list] of byTask) {
+    const count = (s: FinalJobState) => list.filter((f) => f.state === s).length;
+    const updated = await sql<CounterRow>`
+      UPDATE tasks SET result_seq = result_seq + ${list.length}, n_finished = n_finished + ${count("finished")},
+                       n_failed = n_failed + ${count("failed") + count("closed")},
+                       n_cancelled = n_cancelled + ${count("cancelled")}, updated_at = ${now}
+      WHERE id = ${taskId}
+      RETURNING workflow_id, result_seq, n_jobs, n_finished, n_failed, n_cancelled, killed, status,
+                (SELECT closed_at FROM workflows WHERE workflows.id = tasks.workflow_id) AS workflow_closed_at`.execute(trx);
+    const t = updated.rows[0]!;
+    let seq = t.result_seq - list.length;
+    for (const f of list) {
+      rows.push({
+        id: f.jobId,
+        s: f.state,
+        r: f.result,
+        e: f.error ? JSON.stringify(f.error) : null,
+        q: ++seq,
+        b: f.startedAt,
+        n: f.endedAt,
+        v: f.via,
+      });
+    }
+    const status = taskStatusFromCounts(
+      { nJobs: t.n_jobs, nFinished: t.n_finished, nFailed: t.n_failed, nCancelled: t.n_cancelled },
+      t.killed === 1,
+    );
+    const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status);
+    if (ended) {
+      await sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`.execute(trx);
+    }
+    changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq });
+    if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
+  }
+  await sql`
+    UPDATE jobs SET state = u.s, result = u.r, error = u.e, done_seq = u.q, started_at = u.b, ended_at = u.n,
+                    result_via = u.v, updated_at = ${now}
+    FROM ${jsonRows(dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int", v: "text" })}
+    WHERE jobs.id = u.id`.execute(trx);
+  await refreshClosedWorkflows(trx, dialect, closedWorkflows, now, "skip");
+  return changes;
+}

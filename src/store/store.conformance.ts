@@ -1,0 +1,465 @@
+// The store's conformance suite: what every dialect must do the same, above all under concurrency. Run on
+// SQLite by store.sqlite.test.ts (unit project) and on PostgreSQL by test/store.test.ts (its PostgreSQL
+// project), where claims, reports, kills and closes really run side by side.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AttemptUpdate, DispatchedJob } from "../core/protocol.js";
+import type { StoreContext, StoreLimits } from "./context.js";
+import type { WaitingPilot } from "./dispatch-store.js";
+import { Store } from "./store.js";
+import type { NewTask } from "./task-store.js";
+
+/** A migrated, empty database for the suite, and how to get rid of it afterwards. */
+export interface ConformanceTarget {
+  ctx: StoreContext;
+  /** Called after the store is closed. */
+  remove(): Promise<void> | void;
+}
+
+const BUNDLE = "b".repeat(64);
+const LIMITS: StoreLimits = { maxSystemRetries: 10 };
+
+export function describeStoreConformance(dialect: string, open: (limits: StoreLimits) => Promise<ConformanceTarget>): void {
+  describe(`the store on ${dialect}`, () => {
+    let target: ConformanceTarget;
+    let store: Store;
+    let userId: number;
+    let queues = 0;
+
+    beforeAll(async () => {
+      target = await open(LIMITS);
+      store = new Store(target.ctx);
+      userId = await store.auth.ensureUser("someone", "user");
+      await store.bundles.put(BUNDLE, new Uint8Array([1]));
+    });
+    afterAll(async () => {
+      await store?.close();
+      await target?.remove();
+    });
+
+    /** A queue of the test's own, so that no other test's pilot claims its jobs. */
+    const newQueue = () => `q${++queues}`;
+    const newWorkflow = async () =>
+      (
+        await store.workflows.create({
+          userId,
+          name: "wf",
+          mode: "local",
+          queue: "local",
+          bundleHash: BUNDLE,
+          nodeVersion: null,
+          lockfileHash: null,
+          argsHash: null,
+          seed: 1,
+        })
+      ).id;
+    const task = (workflowId: number, seq: number, queue: string | null, jobs = 1, maxAttempts = 1): NewTask => ({
+      workflowId,
+      work: "w",
+      bundleHash: BUNDLE,
+      seq,
+      queue,
+      pendingReason: queue === null ? "no queue takes it" : undefined,
+      priority: 0,
+      maxAttempts,
+      channel: `c${workflowId}.${seq}`,
+      resultKey: "k",
+      argsHash: `h${seq}`,
+      jobs: Array.from({ length: jobs }, (_, i) => ({ key: `j${i}`, args: `[${i}]` })),
+    });
+    const addTask = async (t: NewTask, waiting: readonly WaitingPilot[] = []) => {
+      const added = await store.tasks.addTask(t, waiting);
+      if (added.kind !== "created") throw new Error(`expected a new task, got ${added.kind}`);
+      return added;
+    };
+    const pilot = (queue: string, name = "p") =>
+      store.dispatch.registerPilot({ queue, name, host: "h", pid: 1, slots: 1, version: "v" });
+    /** A running workflow with one task of `jobs` jobs on a queue of its own, and a pilot there. */
+    const running = async (jobs = 1, maxAttempts = 1) => {
+      const queue = newQueue();
+      const workflowId = await newWorkflow();
+      const { id: taskId } = await addTask(task(workflowId, 0, queue, jobs, maxAttempts));
+      return { queue, workflowId, taskId, pilotId: await pilot(queue) };
+    };
+    const claimOne = async (pilotId: number, queue: string): Promise<DispatchedJob> => {
+      const [job] = await store.dispatch.claim(pilotId, queue, 1);
+      if (!job) throw new Error(`no job to claim on ${queue}`);
+      return job;
+    };
+    const report = (job: DispatchedJob, state: AttemptUpdate["state"], more: Partial<AttemptUpdate> = {}): AttemptUpdate => ({
+      jobId: job.jobId,
+      attempt: job.attempt,
+      state,
+      ...more,
+    });
+    const jobRow = (jobId: number) =>
+      target.ctx.db
+        .selectFrom("jobs")
+        .select(["state", "kill_requested", "attempt_nr", "failures", "result", "done_seq"])
+        .where("id", "=", jobId)
+        .executeTakeFirstOrThrow();
+    const history = async (jobId: number) => (await store.tasks.job(jobId))!.attempts;
+    const final = async (id: number) => {
+      const wf = (await store.workflows.get(id))!;
+      return { status: wf.status, endedAt: wf.endedAt, result: wf.result, error: wf.error };
+    };
+
+    describe("claims", () => {
+      it("never gives one job to two claimers racing for it", async () => {
+        const { queue, pilotId } = await running(120);
+        const pilots = [pilotId, ...(await Promise.all([1, 2, 3].map((i) => pilot(queue, `p${i}`))))];
+        const claimed = await Promise.all(
+          pilots.map(async (p) => {
+            const mine: number[] = [];
+            for (;;) {
+              const jobs = await store.dispatch.claim(p, queue, 7);
+              if (jobs.length === 0) return mine;
+              mine.push(...jobs.map((j) => j.jobId));
+            }
+          }),
+        );
+        const all = claimed.flat();
+        expect(new Set(all).size).toBe(all.length);
+        expect(all).toHaveLength(120);
+      });
+
+      it("never gives one job to a waiting pilot and a claimer at once", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const [waiter, claimer] = [await pilot(queue, "waiter"), await pilot(queue, "claimer")];
+        const demand = { capacity: 40, slots: 40, drivers: 0, prefetchNamed: false };
+        const claimed: number[] = [];
+        const adding = addTask(task(workflowId, 0, queue, 100), [{ pilotId: waiter, demand }]);
+        for (let i = 0; i < 50 && claimed.length < 60; i++) {
+          claimed.push(...(await store.dispatch.claim(claimer, queue, 5)).map((j) => j.jobId));
+        }
+        const added = await adding;
+        claimed.push(...(await store.dispatch.claim(claimer, queue, 100)).map((j) => j.jobId));
+        const handed = (added.claims.get(waiter) ?? []).map((j) => j.jobId);
+        expect(handed.length).toBeLessThanOrEqual(40);
+        const all = [...handed, ...claimed];
+        expect(new Set(all).size).toBe(all.length);
+        expect(all).toHaveLength(100);
+      });
+
+      it("hands a new task's jobs to waiting pilots as far as their free slots go, in the order given", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const [a, b, c] = [await pilot(queue, "a"), await pilot(queue, "b"), await pilot(queue, "c")];
+        const busy = await addTask(task(workflowId, 0, queue, 1));
+        expect((await store.dispatch.claim(a, queue, 1))[0]?.taskId).toBe(busy.id);
+        const slots = (n: number) => ({ capacity: 10, slots: n, drivers: 0, prefetchNamed: true });
+        const added = await addTask(task(workflowId, 1, queue, 5), [
+          { pilotId: a, demand: slots(3) },
+          { pilotId: b, demand: slots(2) },
+          { pilotId: c, demand: slots(4) },
+        ]);
+        // a holds one attempt already: two free slots; b two; c what is left.
+        expect([...added.claims].map(([p, jobs]) => [p, jobs.length])).toEqual([
+          [a, 2],
+          [b, 2],
+          [c, 1],
+        ]);
+        expect((await store.dispatch.held(a)).count).toBe(3);
+        expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
+      });
+
+      it("claims nothing for a pending task until it is placed on a queue", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const p = await pilot(queue);
+        const added = await addTask(task(workflowId, 0, null), [{ pilotId: p, demand: { capacity: 1, slots: 1, drivers: 0, prefetchNamed: false } }]);
+        expect(added.claims.size).toBe(0);
+        expect((await store.tasks.get(added.id))?.status).toBe("pending");
+        expect(await store.tasks.pending()).toContainEqual(expect.objectContaining({ id: added.id, reason: "no queue takes it" }));
+        expect(await store.tasks.place(added.id, queue)).toBe(true);
+        expect(await store.tasks.place(added.id, queue)).toBe(false);
+        expect((await claimOne(p, queue)).taskId).toBe(added.id);
+        expect((await store.tasks.info(added.id))?.queue).toBe(queue);
+      });
+    });
+
+    describe("reports", () => {
+      it("counts a repeated identical final report once", async () => {
+        const { queue, taskId, pilotId } = await running(2);
+        const job = await claimOne(pilotId, queue);
+        const done = report(job, "finished", { result: "42", startedAt: 1, endedAt: 2 });
+        expect(await store.dispatch.apply(pilotId, [done, done], "rest")).toMatchObject({ accepted: 1, ignored: 1 });
+        const again = await store.dispatch.apply(pilotId, [done], "broker");
+        expect(again).toEqual({ accepted: 0, ignored: 1, tasks: [], requeued: [] });
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "finished", result: "42", done_seq: 1 });
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "running", nFinished: 1, resultCursor: 1 });
+        expect(await store.tasks.results(taskId, 0, 10)).toHaveLength(1);
+        expect(await history(job.jobId)).toHaveLength(1);
+      });
+
+      it("counts identical final reports that arrive side by side once", async () => {
+        const { queue, taskId, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        const done = report(job, "finished", { result: "1" });
+        const results = await Promise.all([1, 2, 3].map(() => store.dispatch.apply(pilotId, [done], "rest")));
+        expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(1);
+        expect(results.flatMap((r) => r.tasks)).toEqual([expect.objectContaining({ taskId, status: "done", ended: true, seqFrom: 0, seqTo: 1 })]);
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "done", nFinished: 1, resultCursor: 1 });
+      });
+
+      it("accepts repeated running reports without ending the attempt", async () => {
+        const { queue, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        const run = report(job, "running", { startedAt: 5 });
+        expect(await store.dispatch.apply(pilotId, [run, run], "rest")).toMatchObject({ accepted: 2, ignored: 0 });
+        expect(await store.dispatch.apply(pilotId, [run], "rest")).toMatchObject({ accepted: 1 });
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "running", done_seq: null });
+        expect(await history(job.jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "running", startedAt: 5, endedAt: null })]);
+      });
+
+      it("spends one attempt on a repeated failure report, and retries the job once", async () => {
+        const { queue, taskId, pilotId } = await running(1, 3);
+        const job = await claimOne(pilotId, queue);
+        const failed = report(job, "failed", { error: { code: "user_error", message: "boom" } });
+        expect(await store.dispatch.apply(pilotId, [failed, failed], "rest")).toMatchObject({ accepted: 1, ignored: 1, requeued: [queue] });
+        expect(await store.dispatch.apply(pilotId, [failed], "rest")).toMatchObject({ accepted: 0 });
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "activated", failures: 1, attempt_nr: 1 });
+        const retry = await claimOne(pilotId, queue);
+        expect(retry).toMatchObject({ jobId: job.jobId, attempt: 2 });
+        expect(await store.dispatch.claim(pilotId, queue, 1)).toEqual([]);
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "running", nFailed: 0 });
+      });
+
+      it("ignores a late report of an attempt that was superseded", async () => {
+        const { queue, taskId, pilotId } = await running(1);
+        const other = await pilot(queue, "other");
+        const first = await claimOne(pilotId, queue);
+        // The server lost the first pilot: the attempt fails as a system failure and the job goes to another.
+        const lost = await store.dispatch.apply(null, [report(first, "failed", { error: { code: "lost_heartbeat", message: "silent" } })], "server");
+        expect(lost).toMatchObject({ accepted: 1, requeued: [queue] });
+        const second = await claimOne(other, queue);
+        expect(second.attempt).toBe(first.attempt + 1);
+        expect(await store.dispatch.apply(pilotId, [report(first, "finished", { result: "late" })], "rest")).toMatchObject({ accepted: 0, ignored: 1 });
+        expect(await store.dispatch.apply(pilotId, [report(second, "finished", { result: "stolen" })], "rest")).toMatchObject({ accepted: 0 });
+        expect(await store.dispatch.apply(other, [report(second, "finished", { result: "2" })], "rest")).toMatchObject({ accepted: 1 });
+        expect(await jobRow(first.jobId)).toMatchObject({ state: "finished", result: "2" });
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "done" });
+        expect((await history(first.jobId)).map((a) => [a.attempt, a.state])).toEqual([
+          [1, "failed"],
+          [2, "finished"],
+        ]);
+      });
+    });
+
+    describe("kill during a run", () => {
+      it("cancels a running job at once, orders its pilot to kill it, and takes the pilot's late report as the confirmation", async () => {
+        const { queue, taskId, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        await store.dispatch.apply(pilotId, [report(job, "running", { startedAt: 1 })], "rest");
+        const killed = await store.tasks.kill(taskId);
+        expect(killed).toMatchObject({ change: { taskId, status: "cancelled", ended: true }, pilots: [pilotId] });
+        expect(await store.tasks.kill(taskId)).toBeUndefined();
+        expect(await jobRow(job.jobId)).toEqual(expect.objectContaining({ state: "cancelled", kill_requested: 1 }));
+        expect((await store.dispatch.held(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
+
+        // The pilot's result arrives after the kill: it ends the attempt, never the cancelled job.
+        const late = await store.dispatch.apply(pilotId, [report(job, "finished", { result: "42" })], "rest");
+        expect(late).toMatchObject({ accepted: 1, tasks: [], requeued: [] });
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 0, result: null });
+        expect(await store.dispatch.held(pilotId)).toMatchObject({ count: 0, commands: [] });
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0 });
+        expect(await history(job.jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "finished" })]);
+        expect(await store.dispatch.apply(pilotId, [report(job, "cancelled")], "rest")).toMatchObject({ accepted: 0 });
+      });
+
+      it("lets a kill and a final report racing each other end the job one way or the other, never both", async () => {
+        for (let i = 0; i < 10; i++) {
+          const { queue, taskId, pilotId } = await running(1);
+          const job = await claimOne(pilotId, queue);
+          const [killed] = await Promise.all([
+            store.tasks.kill(taskId),
+            store.dispatch.apply(pilotId, [report(job, "finished", { result: "1" })], "rest"),
+          ]);
+          const row = await jobRow(job.jobId);
+          const view = await store.tasks.get(taskId);
+          if (killed) {
+            expect(row).toMatchObject({ state: "cancelled", result: null });
+            expect(view).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0, resultCursor: 1 });
+          } else {
+            expect(row).toMatchObject({ state: "finished", result: "1", kill_requested: 0 });
+            expect(view).toMatchObject({ status: "done", nFinished: 1, nCancelled: 0, resultCursor: 1 });
+          }
+          // Either way the pilot holds nothing once it reported (it confirmed the kill, or it finished first).
+          expect((await store.dispatch.held(pilotId)).count).toBe(0);
+        }
+      });
+
+      it("never lets a pilot's report committed after a kill or suspension bring a stopped job back", async () => {
+        const { queue, taskId, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        // The suspension holds its transaction open while the pilot reports the job running.
+        let reported: Promise<unknown> | undefined;
+        await target.ctx.db.transaction().execute(async (trx) => {
+          await store.tasks.killWithin(trx, taskId, Date.now(), { code: "suspended", message: "the workflow was suspended" });
+          reported = store.dispatch.apply(pilotId, [report(job, "running", { startedAt: Date.now() })], "rest");
+          await new Promise((r) => setTimeout(r, 300));
+        });
+        await reported;
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 1 });
+        expect((await store.dispatch.held(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
+      });
+
+      it("gives a job queued again after its kill to a pilot only once the kill is confirmed", async () => {
+        const { queue, workflowId, taskId, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        expect(await store.workflows.suspend(workflowId, "the driver stopped")).toMatchObject({ status: "suspended", pilots: [pilotId] });
+        expect(await store.workflows.resume(workflowId)).toBe(true);
+        // The resumed driver's call attaches to its task: the stopped job is queued again.
+        expect(await store.tasks.addTask(task(workflowId, 0, queue), [])).toMatchObject({ kind: "attached", id: taskId, resumed: 1 });
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "activated", kill_requested: 1 });
+        expect(await store.dispatch.claim(pilotId, queue, 1)).toEqual([]);
+        const confirmed = await store.dispatch.apply(pilotId, [report(job, "cancelled", { error: { code: "suspended", message: "stopped" } })], "rest");
+        expect(confirmed).toMatchObject({ accepted: 1, tasks: [], requeued: [queue] });
+        expect(await claimOne(pilotId, queue)).toMatchObject({ jobId: job.jobId, attempt: job.attempt + 1 });
+      });
+    });
+
+    describe("retry of a pending task", () => {
+      it("queues a stopped pending task's jobs again as pending, and brokerage places it later", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const p = await pilot(queue);
+        const { id: taskId } = await addTask(task(workflowId, 0, null, 2));
+        const suspended = await store.workflows.suspend(workflowId, "the driver stopped");
+        expect(suspended?.tasks).toEqual([expect.objectContaining({ taskId, status: "cancelled", ended: true })]);
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 2 });
+        expect(await store.tasks.pending()).not.toContainEqual(expect.objectContaining({ id: taskId }));
+
+        expect(await store.tasks.retry(taskId)).toBe(2);
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "pending", nCancelled: 0, endedAt: null, queue: "" });
+        expect(await store.tasks.pending()).toContainEqual(expect.objectContaining({ id: taskId }));
+        expect(await store.tasks.place(taskId, queue)).toBe(true);
+        const jobs = await store.dispatch.claim(p, queue, 5);
+        expect(jobs.map((j) => [j.taskId, j.attempt])).toEqual([
+          [taskId, 1],
+          [taskId, 1],
+        ]);
+      });
+
+      it("gives a resumed driver its pending task back, still pending", async () => {
+        const workflowId = await newWorkflow();
+        const { id: taskId } = await addTask(task(workflowId, 0, null));
+        await store.workflows.suspend(workflowId, "the driver stopped");
+        expect(await store.workflows.resume(workflowId)).toBe(true);
+        expect(await store.tasks.addTask(task(workflowId, 0, null), [])).toMatchObject({ kind: "attached", id: taskId, resumed: 1 });
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "pending", nCancelled: 0 });
+      });
+
+      it("retries a task only while its workflow is suspended", async () => {
+        const { queue, workflowId, taskId, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        await store.dispatch.apply(pilotId, [report(job, "failed", { error: { code: "user_error", message: "boom" } })], "rest");
+        expect(await store.tasks.get(taskId)).toMatchObject({ status: "failed" });
+        expect(await store.tasks.retry(taskId)).toBe("refused");
+        await store.workflows.suspend(workflowId, "the driver stopped");
+        expect(await store.tasks.retry(taskId)).toBe(1);
+        expect(await jobRow(job.jobId)).toMatchObject({ state: "activated", failures: 0, result: null, done_seq: null });
+        expect(await store.tasks.retry(taskId)).toBe(0);
+      });
+
+      it("keeps a closed workflow running while a task it kept waits for a queue", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const { id: taskId } = await addTask(task(workflowId, 0, null));
+        const closed = await store.workflows.close(workflowId, { body: "returned", result: "1", error: null, keep: [taskId] });
+        expect(closed).toMatchObject({ status: "running", tasks: [] });
+        expect(await final(workflowId)).toMatchObject({ status: "running", endedAt: null });
+        // Placed and run at last, the task ends the workflow.
+        await store.tasks.place(taskId, queue);
+        const p = await pilot(queue);
+        const job = await claimOne(p, queue);
+        const done = await store.dispatch.apply(p, [report(job, "finished", { result: "1" })], "rest");
+        expect(done.tasks).toEqual([expect.objectContaining({ taskId, status: "done", ended: true })]);
+        await store.workflows.settleConcurrentCloses([workflowId]);
+        expect(await final(workflowId)).toMatchObject({ status: "finished" });
+      });
+    });
+
+    describe("workflow lifecycle", () => {
+      it("keeps a killed workflow as it was killed: a late close, task or heartbeat changes nothing", async () => {
+        const id = await newWorkflow();
+        await addTask(task(id, 0, "local"));
+        const killed = await store.workflows.kill(id);
+        expect(killed?.status).toBe("cancelled");
+        const before = await final(id);
+        expect(before.endedAt).not.toBeNull();
+
+        const closed = await store.workflows.close(id, { body: "returned", result: "42", error: null, keep: [] });
+        expect(closed).toMatchObject({ status: "cancelled", tasks: [] });
+        expect(await store.tasks.addTask(task(id, 1, "local"), [])).toEqual({ kind: "refused", status: "cancelled", closed: true });
+        await store.workflows.driverHeartbeat(id);
+        expect(await store.workflows.suspend(id, "late")).toBeUndefined();
+        expect(await store.workflows.resume(id)).toBe(false);
+        expect((await store.workflows.kill(id))?.alreadyEnded).toBe(true);
+        expect(await final(id)).toEqual(before);
+      });
+
+      it("keeps an ended workflow's final status: its tasks are not retried, and a changed task changes nothing", async () => {
+        const id = await newWorkflow();
+        const t = await addTask(task(id, 0, "local"));
+        // The body returns; its unfinished task is cancelled and the workflow ends failed (no task succeeded).
+        await store.workflows.close(id, { body: "returned", result: "1", error: null, keep: [] });
+        const before = await final(id);
+        expect(before.status).toBe("failed");
+        expect(await store.tasks.retry(t.id)).toBe("refused");
+        await target.ctx.db.updateTable("tasks").set({ status: "done" }).where("id", "=", t.id).execute();
+        await store.workflows.refreshIfClosed([id]);
+        expect(await final(id)).toEqual(before);
+      });
+
+      it("suspends a running local workflow: no task, no close, no heartbeat until it is resumed", async () => {
+        const id = await newWorkflow();
+        const t = await addTask(task(id, 0, "local"));
+        const suspended = await store.workflows.suspend(id, "the driver was stopped by SIGINT");
+        expect(suspended?.status).toBe("suspended");
+        const wf = (await store.workflows.get(id))!;
+        expect(wf).toMatchObject({ status: "suspended", endedAt: null, suspendReason: "the driver was stopped by SIGINT" });
+        expect(wf.tasks[0]).toMatchObject({ status: "cancelled", nCancelled: 1 });
+        expect(await store.workflows.silentDrivers(Date.now() + 1000)).not.toContain(id);
+        expect(await store.tasks.addTask(task(id, 1, "local"), [])).toEqual({ kind: "refused", status: "suspended", closed: false });
+        expect(await store.workflows.close(id, { body: "returned", result: "1", error: null, keep: [] })).toMatchObject({
+          status: "suspended",
+          tasks: [],
+        });
+
+        // Resumed: the driver's call attaches to its task, whose stopped job is queued again.
+        expect(await store.workflows.resume(id)).toBe(true);
+        expect(await store.tasks.addTask(task(id, 0, "local"), [])).toMatchObject({ kind: "attached", id: t.id, resumed: 1 });
+        const after = (await store.workflows.get(id))!;
+        expect(after).toMatchObject({ status: "running", suspendedAt: null, suspendReason: null });
+        expect(after.tasks[0]).toMatchObject({ status: "running", nCancelled: 0 });
+      });
+
+      it("refuses a call that is not the one a re-run driver made before", async () => {
+        const id = await newWorkflow();
+        await addTask(task(id, 0, "local"));
+        const other = { ...task(id, 0, "local"), argsHash: "another" };
+        expect(await store.tasks.addTask(other, [])).toEqual({ kind: "mismatch", work: "w", argsHash: "h0" });
+      });
+
+      it("lets one of a kill and a close racing each other win, never a mix of both", async () => {
+        for (let i = 0; i < 20; i++) {
+          const id = await newWorkflow();
+          await addTask(task(id, 0, "local"));
+          const [closed, killed] = await Promise.all([
+            store.workflows.close(id, { body: "returned", result: `"r${i}"`, error: null, keep: [] }),
+            store.workflows.kill(id),
+          ]);
+          const wf = await final(id);
+          if (killed?.alreadyEnded) {
+            // The close came first and ended the workflow: it keeps the close's outcome.
+            expect(wf).toMatchObject({ status: closed?.status, result: `"r${i}"` });
+          } else {
+            expect(wf).toMatchObject({ status: "cancelled", result: null });
+          }
+          expect(wf.endedAt).not.toBeNull();
+        }
+      });
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import { sql } from "kysely";
+import type { TaskKind } from "../core/states.js";
+import type { Tx } from "./context.js";
+
+/** Immutable facts of a task (but its queue, set once when it is placed), cached because every dispatched job needs them. */
+export interface TaskInfo {
+  id: number;
+  workflowId: number;
+  work: string;
+  bundleHash: string;
+  queue: string;
+  channel: string | null;
+  resultKey: string | null;
+  kind: TaskKind;
+  /** What each job asked for: the pilot holds it to these (0: no limit). */
+  walltimeS: number;
+  memoryMb: number;
+  initEnv: string | null;
+  container: string | null;
+}
+
+const TASK_INFO_CACHE = 10_000;
+
+/** The task facts read on every claim and authorisation, kept in memory (the oldest go first). */
+export class TaskInfoCache {
+  private readonly byId = new Map<number, TaskInfo>();
+
+  async get(db: Tx, taskId: number): Promise<TaskInfo | undefined> {
+    const cached = this.byId.get(taskId);
+    if (cached) return cached;
+    const { rows } = await sql<{
+      id: number;
+      workflow_id: number;
+      work: string;
+      bundle_hash: string;
+      queue: string;
+      channel: string | null;
+      result_key: string | null;
+      kind: TaskKind;
+      walltime_s: number;
+      memory_mb: number;
+      init_env: string | null;
+      container: string | null;
+    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind, walltime_s, memory_mb, init_env,
+              container
+       FROM tasks WHERE id = ${taskId}`.execute(db);
+    const row = rows[0];
+    if (!row) return undefined;
+    const info: TaskInfo = {
+      id: row.id,
+      workflowId: row.workflow_id,
+      work: row.work,
+      bundleHash: row.bundle_hash,
+      queue: row.queue,
+      channel: row.channel,
+      resultKey: row.result_key,
+      kind: row.kind,
+      walltimeS: row.walltime_s,
+      memoryMb: row.memory_mb,
+      initEnv: row.init_env,
+      container: row.container,
+    };
+    this.remember(info);
+    return info;
+  }
+
+  remember(info: TaskInfo): void {
+    if (this.byId.size >= TASK_INFO_CACHE) {
+      const oldest = this.byId.keys().next();
+      if (!oldest.done) this.byId.delete(oldest.value);
+    }
+    this.byId.set(info.id, info);
+  }
+
+  /** A pending task was placed on a queue. */
+  placed(taskId: number, queue: string): void {
+    const cached = this.byId.get(taskId);
+    if (cached) this.remember({ ...cached, queue });
+  }
+}
