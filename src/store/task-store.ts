@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { JobOutcome, JobView, ResultVia, TaskView } from "../core/protocol.js";
+import type { JobView, TaskView } from "../api/tasks.js";
+import type { JobOutcome, ResultVia } from "../core/protocol.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from "../core/errors.js";
-import type { WorkflowView } from "../core/protocol.js";
+import type { WorkflowView } from "../api/workflows.js";
 import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { WorkflowState } from "../core/workflow-lifecycle.js";
