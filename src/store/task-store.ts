@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
 import type { JobView, TaskView } from "../api/tasks.js";
 import type { JobOutcome, ResultVia } from "../core/protocol.js";
-import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus, type WorkflowStatus } from "../core/states.js";
+import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type FinalJobState, type TaskKind, type TaskStatus, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";
 import type { TasksTable } from "./schema.js";
@@ -29,8 +29,6 @@ export interface NewTask {
   argsHash: string | null;
   jobs: ReadonlyArray<{ key: string; args: string }>;
 }
-
-export type TaskKind = "work" | "driver";
 
 export type AddTaskResult<T> =
   | { kind: "created"; id: number; nJobs: number; also: T }
@@ -567,7 +565,7 @@ export class TaskStore {
       .selectFrom("jobs")
       .select(["id", "state", "started_at", "attempt_nr", "pilot_id"])
       .where("task_id", "=", taskId)
-      .where("state", "in", ["defined", "activated", "sent", "starting", "running"]);
+      .where("state", "in", OPEN_JOB_STATES);
     if (this.ctx.dialect === "postgres") query = query.orderBy("id").forUpdate();
     const open = await query.execute();
     if (this.ctx.dialect === "postgres") {

@@ -1,11 +1,11 @@
 import type { ErrorInfo } from "../core/errors.js";
 import type { WorkflowView } from "../api/workflows.js";
-import type { TaskStatus, WorkflowMode, WorkflowStatus } from "../core/states.js";
+import { TASK_KINDS, type TaskKind, type TaskStatus, type WorkflowMode, type WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { WorkflowState } from "../core/workflow-lifecycle.js";
 import type { StoreContext, Tx } from "./store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
-import type { NewTask, TaskChange, TaskKind, TaskStore } from "./task-store.js";
+import type { NewTask, TaskChange, TaskStore } from "./task-store.js";
 
 export interface NewWorkflow {
   userId: number;
@@ -293,7 +293,7 @@ export class WorkflowStore {
         const status = await this.statusOf(trx, workflowId);
         return status === undefined ? undefined : { status, tasks: [], pilots: [], alreadyEnded: true };
       }
-      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work", "driver"]);
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, TASK_KINDS);
       return { status: "cancelled", tasks: changes, pilots };
     });
   }
