@@ -1,34 +1,32 @@
-// The monitor's side of the JSON API: every request carries the bearer token, and an error answer becomes
-// an ApiError with the server's own message (which says what was wrong and what to do).
+// The monitor's side of the API: the one typed caller of src/api over fetch(). Every request carries the
+// bearer token, and an error answer becomes an ApiError with the server's own message (which says what was
+// wrong and what to do). Only zod-free modules of src/api are imported here (a test checks the bundle).
+import { apiCaller, type ApiCall, type ApiCaller, type ApiTransport } from "../../src/api/caller.js";
+import type { ByteStream } from "../../src/api/endpoints.js";
+import { ApiError, errorFromAnswer } from "../../src/api/errors.js";
+import type { EventsRequest } from "../../src/api/monitoring.js";
+import { pathOf } from "../../src/api/routes.js";
+import { CHANGE_EVENT } from "../../src/api/streams.js";
 import { EventStreamParser } from "./event-stream.js";
 
-export class ApiError extends Error {
-  constructor(
-    /** HTTP status; 0 when the server could not be reached. */
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
+export { ApiError } from "../../src/api/errors.js";
 
 /** The state of a page's event stream: live, (re)connecting after a failure, or off (the page cannot follow). */
 export type LiveState = "connecting" | "live" | "reconnecting" | "off";
 
+/** The signed-in user's API: a method per endpoint, and watch() for a page's change events. */
+export type Api = ApiCaller & {
+  /**
+   * Follows the change events of a page (`query`: "", "?workflow=12" or "?task=3") and calls onChange on
+   * each, and once after every reconnection (changes may have been missed meanwhile). Reconnects after
+   * errors; stops for good when the server refuses the stream (the page's own requests show why). Returns
+   * stop().
+   */
+  watch(query: string, onChange: () => void, onState: (state: LiveState) => void): () => void;
+};
+
 /** The delay before reconnecting when the server has not said (its `retry:` line does). */
 const DEFAULT_RETRY_MS = 2000;
-
-function errorOf(status: number, text: string): ApiError {
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) return new ApiError(status, body.error.code ?? "error", body.error.message);
-  } catch {
-    // not JSON: a proxy's or a crashed server's page; its status says enough
-  }
-  return new ApiError(status, "http_error", `the server answered ${status}${text ? `: ${text.slice(0, 200)}` : ""}`);
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -37,75 +35,80 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export class Api {
-  constructor(
-    private readonly token: string,
-    /** Called when the server refuses the token (unknown or revoked): the user must sign in again. */
-    private readonly onUnauthorized: (message: string) => void,
-  ) {}
+async function* chunks(body: ReadableStream<Uint8Array>): ByteStream {
+  const reader = body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) yield chunk.value;
+}
 
-  get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    return this.request<T>("GET", path, signal);
-  }
+/** The API over fetch() on the page's own server. */
+function fetchTransport(token: string, onUnauthorized: (message: string) => void): ApiTransport {
+  return {
+    async request({ route, params, query, body, options }: ApiCall): Promise<unknown> {
+      const path = pathOf(route, params, query);
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      let res: Response;
+      try {
+        res = await fetch(path, {
+          method: route.method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: options.signal,
+          cache: "no-store",
+        });
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        throw new ApiError(0, "unreachable", `the server cannot be reached (${err instanceof Error ? err.message : String(err)}); is pando server running?`);
+      }
+      if (route.answer === "exists" && (res.ok || res.status === 404)) return res.ok;
+      if (!res.ok || (route.answer === "events" && !res.body)) {
+        const error = errorFromAnswer(res.status, await res.text(), `${route.method} ${path}`);
+        if (res.status === 401) onUnauthorized(error.message);
+        throw error;
+      }
+      switch (route.answer ?? "json") {
+        case "json":
+          return JSON.parse(await res.text());
+        case "bytes":
+          return new Uint8Array(await res.arrayBuffer());
+        default:
+          return chunks(res.body!);
+      }
+    },
+  };
+}
 
-  post<T>(path: string): Promise<T> {
-    return this.request<T>("POST", path);
-  }
-
-  private async request<T>(method: string, path: string, signal?: AbortSignal): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(path, { method, headers: { authorization: `Bearer ${this.token}` }, signal, cache: "no-store" });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new ApiError(0, "unreachable", `the server cannot be reached (${err instanceof Error ? err.message : String(err)}); is pando server running?`);
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      const error = errorOf(res.status, text);
-      if (res.status === 401) this.onUnauthorized(error.message);
-      throw error;
-    }
-    return JSON.parse(text) as T;
-  }
-
-  /**
-   * Follows GET /api/v1/events (with `query`, e.g. "?workflow=12") and calls onChange on each change event,
-   * and once after every reconnection (changes may have been missed meanwhile). Reconnects after errors;
-   * stops for good when the server refuses the stream (the page's own requests show why). Returns stop().
-   */
-  watch(query: string, onChange: () => void, onState: (state: LiveState) => void): () => void {
+/** The API as `token`; `onUnauthorized` is called when the server refuses the token (unknown or revoked): sign in again. */
+export function connect(token: string, onUnauthorized: (message: string) => void): Api {
+  const call = apiCaller(fetchTransport(token, onUnauthorized));
+  const watch: Api["watch"] = (query, onChange, onState) => {
     const controller = new AbortController();
     const { signal } = controller;
+    const search = new URLSearchParams(query);
+    const page: EventsRequest = {
+      workflow: search.has("workflow") ? Number(search.get("workflow")) : undefined,
+      task: search.has("task") ? Number(search.get("task")) : undefined,
+    };
     const follow = async () => {
       let retryMs = DEFAULT_RETRY_MS;
       for (let connected = false; !signal.aborted; ) {
         try {
-          const res = await fetch(`/api/v1/events${query}`, {
-            headers: { authorization: `Bearer ${this.token}` },
-            signal,
-            cache: "no-store",
-          });
-          if (!res.ok || !res.body) {
-            const error = errorOf(res.status, await res.text());
-            if (res.status === 401) this.onUnauthorized(error.message);
-            if (res.status >= 400 && res.status < 500) {
-              onState("off");
-              return;
-            }
-            throw error;
-          }
+          const stream = await call.events({ query: page }, { signal });
           onState("live");
           if (connected) onChange();
           connected = true;
           const parser = new EventStreamParser();
-          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-          for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-            if (parser.push(chunk.value).some((e) => e.event === "change")) onChange();
+          const decoder = new TextDecoder();
+          for await (const chunk of stream) {
+            if (parser.push(decoder.decode(chunk, { stream: true })).some((e) => e.event === CHANGE_EVENT)) onChange();
             retryMs = parser.retryMs ?? retryMs;
           }
-        } catch {
-          // the stream broke (server restarted, network): reconnect below unless stopped
+        } catch (err) {
+          // Refused (4xx): the page cannot follow. Else the stream broke (server restarted, network): reconnect below unless stopped.
+          if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+            onState("off");
+            return;
+          }
         }
         if (signal.aborted) return;
         onState("reconnecting");
@@ -115,5 +118,6 @@ export class Api {
     onState("connecting");
     void follow();
     return () => controller.abort();
-  }
+  };
+  return { ...call, watch };
 }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { Api } from "./api.js";
+import { connect } from "./api.js";
 import { ApiContext } from "./context.js";
 import { JobPage } from "./pages/JobPage.js";
 import { QueuesPage } from "./pages/QueuesPage.js";
@@ -76,7 +76,7 @@ export function App() {
     setSignInMessage(message);
     setToken(null);
   };
-  const api = useMemo(() => (token === null ? null : new Api(token, (message) => signOut(message))), [token]);
+  const api = useMemo(() => (token === null ? null : connect(token, (message) => signOut(message))), [token]);
 
   if (api === null) {
     return (

@@ -1,5 +1,5 @@
 // A reader of server-sent events (text/event-stream) fed as the bytes arrive. The monitor reads
-// GET /api/v1/events with fetch() because EventSource cannot send the Authorization header.
+// the events endpoint with fetch() because EventSource cannot send the Authorization header.
 
 export interface ServerSentEvent {
   event: string;

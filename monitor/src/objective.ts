@@ -1,5 +1,5 @@
 // The HPO view's numbers: the objective of every job per iteration, and the best value found so far.
-import type { ObjectiveSeries } from "../../src/core/protocol.js";
+import type { ObjectiveSeries } from "../../src/api/monitoring.js";
 
 /** A loss shrinks as a search improves; every other objective (score, auc, accuracy…) grows. */
 export function lowerIsBetter(field: string): boolean {

@@ -1,7 +1,9 @@
 // The messages results travel in on the broker, and how they are signed.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { attemptUpdateSchema, errorInfoSchema, type AttemptUpdate, type JobOutcome } from "../core/protocol.js";
+import { attemptUpdate } from "../api/pilots.js";
+import { jobOutcome } from "../api/results.js";
+import type { AttemptUpdate } from "../core/protocol.js";
 
 /**
  * A task's channel is "<driver>.<n>": the driver's random id and its task counter. Results of the task go to
@@ -60,28 +62,12 @@ export function verify(key: string, body: string, signature: string | undefined)
   return timingSafeEqual(Buffer.from(sign(key, body), "hex"), Buffer.from(signature, "hex"));
 }
 
-const outcomeSchema = z.object({
-  jobId: z.number().int().positive(),
-  index: z.number().int().nonnegative(),
-  key: z.string(),
-  state: z.enum(["finished", "failed", "cancelled", "closed"]),
-  result: z.string().optional(),
-  error: errorInfoSchema.optional(),
-  attempts: z.number().int().nonnegative(),
-  startedAt: z.number().nullable(),
-  endedAt: z.number().nullable(),
-  pilot: z.string().nullable(),
-  queue: z.string(),
-  via: z.enum(["broker", "rest", "server"]).nullable(),
-  seq: z.number().int().nonnegative(),
-}) satisfies z.ZodType<JobOutcome>;
-
 /** Final outcomes the server records (everything but the successes pilots publish themselves), on a task's topic. */
 const serverResultsSchema = z.object({
   v: z.literal(1),
   kind: z.literal("results"),
   task: z.number().int().positive(),
-  outcomes: z.array(outcomeSchema),
+  outcomes: z.array(jobOutcome),
 });
 export type ServerResults = z.infer<typeof serverResultsSchema>;
 
@@ -115,7 +101,7 @@ export const reportMessageSchema = z.object({
   successes: z.array(
     z.tuple([z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string(), nullableString, nullableString]),
   ),
-  others: z.array(attemptUpdateSchema),
+  others: z.array(attemptUpdate),
 });
 export type ReportMessage = z.infer<typeof reportMessageSchema>;
 

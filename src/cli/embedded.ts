@@ -2,8 +2,9 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { startLocalPilots, type LocalPilots } from "../resources/local-pilots.js";
+import { ApiPandoClient } from "../sdk/client.js";
 import type { ServerConfig } from "../server/config.js";
-import { LocalPandoClient } from "../server/local-client.js";
+import { localTransport } from "../server/local-transport.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import type { Principal } from "../store/auth-store.js";
 
@@ -12,7 +13,8 @@ export interface Embedded {
   /** The local administrator the embedded driver acts as. */
   principal: Principal;
   pilots: LocalPilots;
-  client: LocalPandoClient;
+  /** The driver's client, served in process by the server's handlers. */
+  client: ApiPandoClient;
   /**
    * Has the local pilots start executors for the bundle in all their slots and waits until they are ready
    * (at most `timeoutMs`), so that the driver's first work call finds them warm.
@@ -52,7 +54,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     logDir,
     onAllExited: options.onPilotsGone,
   });
-  const client = new LocalPandoClient(server.service, principal, server.url);
+  const client = new ApiPandoClient(localTransport(server.handlers, principal), () => server.url);
   return {
     server,
     principal,

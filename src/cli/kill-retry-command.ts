@@ -1,6 +1,5 @@
-import type { TaskView, WorkflowView } from "../core/protocol.js";
+import type { ApiCaller } from "../api/caller.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
-import type { HttpTransport } from "../sdk/http.js";
 import { plural } from "./format.js";
 import type { ClientFlags } from "./client-options.js";
 import { checkSameWorkflow, print, printJson, withServer } from "./server-call.js";
@@ -9,17 +8,19 @@ export interface TaskTargetFlags extends ClientFlags {
   task?: number;
 }
 
-/** What a kill or retry acts on: `/workflows/<id>`, or `/tasks/<id>` with --task (of the workflow, when both are named). */
-async function target(http: HttpTransport, workflowId: number | undefined, flags: TaskTargetFlags, verb: string): Promise<string> {
+type Target = { workflow: number; task?: undefined } | { task: number };
+
+/** What a kill or retry acts on: a workflow, or a task with --task (of the workflow, when both are named). */
+async function target(api: ApiCaller, workflowId: number | undefined, flags: TaskTargetFlags, verb: string): Promise<Target> {
   if (flags.task === undefined) {
     if (workflowId === undefined) throw new Error(`say what to ${verb}: pando ${verb} <workflowId> or pando ${verb} --task <id>`);
-    return `/api/v1/workflows/${workflowId}`;
+    return { workflow: workflowId };
   }
   if (workflowId !== undefined) {
-    const task = await http.json<TaskView>("GET", `/api/v1/tasks/${flags.task}`);
+    const task = await api.getTask({ params: { id: flags.task } });
     checkSameWorkflow(`task ${flags.task}`, task.workflowId, workflowId);
   }
-  return `/api/v1/tasks/${flags.task}`;
+  return { task: flags.task };
 }
 
 /**
@@ -27,15 +28,15 @@ async function target(http: HttpTransport, workflowId: number | undefined, flags
  * `--task <id>`: kills one task (its queued jobs are cancelled, running ones stopped on their pilots).
  */
 export async function killCommand(workflowId: number | undefined, flags: TaskTargetFlags): Promise<void> {
-  await withServer(flags, async (http) => {
-    const path = await target(http, workflowId, flags, "kill");
-    if (flags.task !== undefined) {
-      const task = await http.json<TaskView>("POST", `${path}/kill`);
+  await withServer(flags, async (api) => {
+    const what = await target(api, workflowId, flags, "kill");
+    if (what.task !== undefined) {
+      const task = await api.killTask({ params: { id: what.task } });
       return flags.json ? printJson(task) : print(`task ${task.id} ${task.work} ${task.status}`);
     }
     // Read first to say how many tasks the kill stopped; the server refuses an ended workflow (409).
-    const before = await http.json<WorkflowView>("GET", path);
-    const after = await http.json<WorkflowView>("POST", `${path}/kill`);
+    const before = await api.getWorkflow({ params: { id: what.workflow } });
+    const after = await api.killWorkflow({ params: { id: what.workflow } });
     if (flags.json) return printJson(after);
     const killed = before.tasks.filter((t) => !FINAL_TASK_STATUSES.has(t.status)).length;
     print(`workflow ${after.id} (${after.name}) ${after.status}: ${plural(killed, "unfinished task")} killed`);
@@ -48,9 +49,10 @@ export async function killCommand(workflowId: number | undefined, flags: TaskTar
  * new results (the server says why otherwise).
  */
 export async function retryCommand(workflowId: number | undefined, flags: TaskTargetFlags): Promise<void> {
-  await withServer(flags, async (http) => {
-    const path = await target(http, workflowId, flags, "retry");
-    const answer = await http.json<{ retried: number }>("POST", `${path}/retry`);
+  await withServer(flags, async (api) => {
+    const what = await target(api, workflowId, flags, "retry");
+    const answer =
+      what.task !== undefined ? await api.retryTask({ params: { id: what.task } }) : await api.retryWorkflow({ params: { id: what.workflow } });
     if (flags.json) return printJson(answer);
     const of = flags.task === undefined ? `workflow ${workflowId}` : `task ${flags.task}`;
     print(`retried ${plural(answer.retried, "job")} of ${of}: each runs again as a new attempt`);

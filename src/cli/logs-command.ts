@@ -1,6 +1,7 @@
-import type { JobAttemptView, JobView } from "../core/protocol.js";
+import { ApiError } from "../api/errors.js";
+import type { JobAttemptView, JobView } from "../api/tasks.js";
 import type { ClientFlags } from "./client-options.js";
-import { note, printJson, RefusedError, withServer } from "./server-call.js";
+import { note, printJson, withServer } from "./server-call.js";
 
 export interface LogsFlags extends ClientFlags {
   attempt?: number;
@@ -29,7 +30,8 @@ function chosenAttempts(job: JobView, flags: LogsFlags): JobAttemptView[] {
   const attempt = job.attempts.find((a) => a.attempt === flags.attempt);
   if (!attempt) {
     const known = job.attempts.map((a) => a.attempt).join(", ") || "none yet";
-    throw new RefusedError(`job ${job.id} has no attempt ${flags.attempt} (its attempts: ${known})`);
+    // Refused as the server refuses what does not exist: the command exits with 1, not 2 (a mistaken command line).
+    throw new ApiError(404, "not_found", `job ${job.id} has no attempt ${flags.attempt} (its attempts: ${known})`);
   }
   return [attempt];
 }
@@ -37,7 +39,7 @@ function chosenAttempts(job: JobView, flags: LogsFlags): JobAttemptView[] {
 /** `pando logs <jobId>`: stdout and stderr of a job's last attempt, of one (--attempt N), or of all (--all). */
 export async function logsCommand(jobId: number, flags: LogsFlags): Promise<void> {
   if (flags.all && flags.attempt !== undefined) throw new Error("--attempt and --all cannot go together: choose one attempt or all");
-  const job = await withServer(flags, (http) => http.json<JobView>("GET", `/api/v1/jobs/${jobId}`));
+  const job = await withServer(flags, (api) => api.getJob({ params: { id: jobId } }));
   const attempts = chosenAttempts(job, flags);
   if (flags.json) return printJson(attempts);
   if (attempts.length === 0) return note(`job ${jobId} has not run yet (it is ${job.state}): no output`);

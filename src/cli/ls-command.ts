@@ -1,4 +1,4 @@
-import type { WorkflowPage, WorkflowSummary } from "../core/protocol.js";
+import type { ListWorkflowsRequest, WorkflowPage, WorkflowSummary } from "../api/monitoring.js";
 import { TASK_STATUSES, type WorkflowStatus } from "../core/states.js";
 import { formatCounts, formatTime, table } from "./format.js";
 import type { ClientFlags } from "./client-options.js";
@@ -36,17 +36,15 @@ function row(w: WorkflowSummary): string[] {
 
 /** `pando ls`: the workflows table, newest first, a page at a time or (--all) every page. */
 export async function lsCommand(flags: LsFlags): Promise<void> {
-  const query = new URLSearchParams();
-  if (flags.status) query.set("status", flags.status.join(","));
-  if (flags.name !== undefined) query.set("name", flags.name);
-  if (flags.user !== undefined) query.set("user", flags.user);
-  if (flags.since !== undefined) query.set("createdAfter", String(Date.now() - flags.since));
-  if (flags.limit !== undefined) query.set("limit", String(flags.limit));
-  const page = await withServer(flags, async (http): Promise<WorkflowPage> => {
-    const read = (cursor: number | undefined) => {
-      if (cursor !== undefined) query.set("cursor", String(cursor));
-      return http.json<WorkflowPage>("GET", `/api/v1/workflows?${query}`);
-    };
+  const query: ListWorkflowsRequest = {
+    status: flags.status?.join(","),
+    name: flags.name,
+    user: flags.user,
+    createdAfter: flags.since === undefined ? undefined : Date.now() - flags.since,
+    limit: flags.limit,
+  };
+  const page = await withServer(flags, async (api): Promise<WorkflowPage> => {
+    const read = (cursor: number | undefined) => api.listWorkflows({ query: { ...query, cursor } });
     if (!flags.all) return read(flags.cursor);
     const workflows: WorkflowSummary[] = [];
     for (let cursor = flags.cursor; ; ) {

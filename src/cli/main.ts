@@ -5,7 +5,7 @@ import { Command } from "commander";
 import { pino } from "pino";
 import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
 import { Pilot } from "../pilot/pilot.js";
-import { PandoApiError } from "../sdk/http.js";
+import { ApiError } from "../api/errors.js";
 import { credentialsPath } from "../server/credentials.js";
 import { startServer } from "../server/server.js";
 import { PANDO_VERSION } from "../version.js";
@@ -21,7 +21,6 @@ import { killCommand, retryCommand, type TaskTargetFlags } from "./kill-retry-co
 import { logsCommand, type LogsFlags } from "./logs-command.js";
 import { LS_MAX_LIMIT, lsCommand, type LsFlags } from "./ls-command.js";
 import { parseChoices, parsePageSize } from "./option-values.js";
-import { RefusedError } from "./server-call.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCreateFlags, type TokenListFlags } from "./token-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
 
@@ -232,5 +231,5 @@ addClientOptions(
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`pando: ${err instanceof Error ? err.message : String(err)}\n`);
   // 1: the server refused what was asked or could not be reached; 2: the command line was wrong or the command could not start.
-  process.exit(err instanceof PandoApiError || err instanceof RefusedError ? 1 : 2);
+  process.exit(err instanceof ApiError ? 1 : 2);
 });

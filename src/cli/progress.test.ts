@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { WorkflowView } from "../core/protocol.js";
+import type { WorkflowView } from "../api/workflows.js";
 import { Progress } from "./progress.js";
 
 /** A stand-in for stderr that keeps what is written. */

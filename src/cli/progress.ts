@@ -1,4 +1,4 @@
-import type { WorkflowView } from "../core/protocol.js";
+import type { WorkflowView } from "../api/workflows.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import type { TaskProgress } from "../sdk/context.js";
 import { CompletionRate, renderLive, type LiveTask } from "./live-progress.js";

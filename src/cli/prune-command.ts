@@ -2,10 +2,11 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import type { PruneCounts, WorkflowPage } from "../core/protocol.js";
+import { ApiError } from "../api/errors.js";
+import type { PruneCounts } from "../api/monitoring.js";
 import { FINAL_WORKFLOW_STATUSES } from "../core/states.js";
-import { PandoApiError } from "../sdk/http.js";
-import { transportFor, type ClientFlags } from "./client-options.js";
+import type { ClientFlags } from "./client-options.js";
+import { withServer } from "./server-call.js";
 
 export interface PruneFlags extends ClientFlags {
   olderThan: number;
@@ -29,19 +30,16 @@ export async function pruneCommand(flags: PruneFlags): Promise<number> {
       throw new Error(`'${s}' is not the status of an ended workflow; use ${[...FINAL_WORKFLOW_STATUSES].join(", ")}`);
     }
   }
-  const http = transportFor(flags);
   const cutoff = Date.now() - flags.olderThan;
   const totals: PruneCounts = { workflows: 0, tasks: 0, jobs: 0, attempts: 0, steps: 0, tokens: 0 };
   const kept: Array<{ id: number; reason: string }> = [];
   const chosen: number[] = [];
-  if (flags.archive) mkdirSync(flags.archive, { recursive: true });
-  try {
-    const query = new URLSearchParams({ status: statuses.join(","), endedBefore: String(cutoff), limit: String(PAGE), fields: "id" });
-    if (flags.user) query.set("user", flags.user);
+  await withServer(flags, async (api) => {
+    if (flags.archive) mkdirSync(flags.archive, { recursive: true });
+    const query = { status: statuses.join(","), endedBefore: cutoff, limit: PAGE, fields: "id", user: flags.user || undefined };
     // Pages are read first: deleting while paging would move the cursor under our feet.
-    for (let cursor: number | null = null; ; ) {
-      if (cursor !== null) query.set("cursor", String(cursor));
-      const page = await http.json<WorkflowPage>("GET", `/api/v1/workflows?${query}`);
+    for (let cursor: number | undefined; ; ) {
+      const page = await api.listWorkflows({ query: { ...query, cursor } });
       chosen.push(...page.workflows.map((w) => w.id));
       if (page.next === null) break;
       cursor = page.next;
@@ -50,19 +48,17 @@ export async function pruneCommand(flags: PruneFlags): Promise<number> {
       if (flags.dryRun) continue;
       if (flags.archive) {
         const file = join(flags.archive, `workflow-${id}.jsonl.gz`);
-        await pipeline(await http.stream(`/api/v1/workflows/${id}/archive`), createGzip(), createWriteStream(file));
+        await pipeline(await api.archiveWorkflow({ params: { id } }), createGzip(), createWriteStream(file));
       }
       try {
-        const counts = await http.json<PruneCounts>("DELETE", `/api/v1/workflows/${id}`);
+        const counts = await api.deleteWorkflow({ params: { id } });
         for (const k of Object.keys(totals) as Array<keyof PruneCounts>) totals[k] += counts[k];
       } catch (err) {
-        if (!(err instanceof PandoApiError) || err.status !== 409) throw err;
+        if (!(err instanceof ApiError) || err.status !== 409) throw err;
         kept.push({ id, reason: err.message });
       }
     }
-  } finally {
-    await http.close();
-  }
+  });
   const summary = { cutoff, dryRun: flags.dryRun === true, workflows: chosen, deleted: totals, kept, archive: flags.archive ?? null };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);

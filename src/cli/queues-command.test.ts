@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { QueueView } from "../core/protocol.js";
+import type { QueueView } from "../api/queues.js";
 import { queuesText } from "./queues-command.js";
 
 const queue = (q: Partial<QueueView>): QueueView => ({

@@ -1,7 +1,8 @@
-import type { QueueView } from "../core/protocol.js";
+import type { QueueView } from "../api/queues.js";
 import { QUEUE_STATUSES, type QueueStatus } from "../core/brokerage.js";
-import { transportFor, type ClientFlags } from "./client-options.js";
+import type { ClientFlags } from "./client-options.js";
 import { table } from "./format.js";
+import { withServer } from "./server-call.js";
 
 const limit = (w: { min: number; max: number }, unit: (n: number) => string) =>
   w.min === 0 && w.max === 0 ? "any" : `${w.min ? unit(w.min) : "0"}–${w.max ? unit(w.max) : "∞"}`;
@@ -43,13 +44,8 @@ export function queuesText(queues: readonly QueueView[]): string {
 
 /** `pando queues`: the queues with their status and load. */
 export async function listQueuesCommand(flags: ClientFlags): Promise<void> {
-  const http = transportFor(flags);
-  try {
-    const queues = await http.json<QueueView[]>("GET", "/api/v1/queues");
-    process.stdout.write(flags.json ? `${JSON.stringify(queues)}\n` : `${queuesText(queues)}\n`);
-  } finally {
-    await http.close();
-  }
+  const queues = await withServer(flags, (api) => api.listQueues());
+  process.stdout.write(flags.json ? `${JSON.stringify(queues)}\n` : `${queuesText(queues)}\n`);
 }
 
 /** `pando queues set <name> <status>`: takes a queue online or offline (administrators). */
@@ -57,11 +53,6 @@ export async function setQueueCommand(name: string, status: string, flags: Clien
   if (!(QUEUE_STATUSES as readonly string[]).includes(status)) {
     throw new Error(`'${status}' is not a queue status; use one of ${QUEUE_STATUSES.join(", ")}`);
   }
-  const http = transportFor(flags);
-  try {
-    const queue = await http.json<QueueView>("PUT", `/api/v1/queues/${encodeURIComponent(name)}`, { status: status as QueueStatus });
-    process.stdout.write(flags.json ? `${JSON.stringify(queue)}\n` : `queue ${queue.name} is ${queue.status}\n`);
-  } finally {
-    await http.close();
-  }
+  const queue = await withServer(flags, (api) => api.setQueueStatus({ params: { name }, body: { status: status as QueueStatus } }));
+  process.stdout.write(flags.json ? `${JSON.stringify(queue)}\n` : `queue ${queue.name} is ${queue.status}\n`);
 }

@@ -10,7 +10,7 @@ import { setDriverEnvironment } from "../sdk/driver-env.js";
 import { registry } from "../sdk/registry.js";
 import { workflowValue, type WorkflowHandle } from "../sdk/workflow-handle.js";
 import type { Workflow } from "../sdk/workflow.js";
-import type { WorkflowView } from "../core/protocol.js";
+import type { WorkflowView } from "../api/workflows.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
 import { startEmbedded, type Embedded } from "./embedded.js";

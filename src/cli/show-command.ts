@@ -1,9 +1,11 @@
 import { inspect } from "node:util";
+import type { ApiCaller } from "../api/caller.js";
+import type { ErrorGroup, JobPage } from "../api/monitoring.js";
+import type { JobView, TaskView } from "../api/tasks.js";
+import type { WorkflowView } from "../api/workflows.js";
 import { decode } from "../codec/tagged-json.js";
 import type { ErrorInfo } from "../core/errors.js";
-import type { ErrorGroup, JobPage, JobView, TaskView, WorkflowView } from "../core/protocol.js";
 import type { JobState } from "../core/states.js";
-import type { HttpTransport } from "../sdk/http.js";
 import { fields, formatDuration, formatError, formatSpan, formatTime, table, truncate } from "./format.js";
 import type { ClientFlags } from "./client-options.js";
 import { checkSameWorkflow, note, print, printJson, withServer } from "./server-call.js";
@@ -148,17 +150,12 @@ function jobText(job: JobView): string {
   return `job ${job.id}, index ${job.index} of task ${job.taskId} (workflow ${job.workflowId})\n${about}\n\n${attempts}`;
 }
 
-async function showTask(http: HttpTransport, workflowId: number | undefined, taskId: number, flags: ShowFlags): Promise<void> {
-  const task = await http.json<TaskView>("GET", `/api/v1/tasks/${taskId}`);
+async function showTask(api: ApiCaller, workflowId: number | undefined, taskId: number, flags: ShowFlags): Promise<void> {
+  const params = { id: taskId };
+  const task = await api.getTask({ params });
   checkSameWorkflow(`task ${taskId}`, task.workflowId, workflowId);
-  const query = new URLSearchParams();
-  if (flags.state) query.set("state", flags.state.join(","));
-  if (flags.limit !== undefined) query.set("limit", String(flags.limit));
-  if (flags.cursor !== undefined) query.set("cursor", String(flags.cursor));
-  const [page, errors] = await Promise.all([
-    http.json<JobPage>("GET", `/api/v1/tasks/${taskId}/jobs?${query}`),
-    http.json<ErrorGroup[]>("GET", `/api/v1/tasks/${taskId}/errors`),
-  ]);
+  const query = { state: flags.state?.join(","), limit: flags.limit, cursor: flags.cursor };
+  const [page, errors] = await Promise.all([api.listJobs({ params, query }), api.taskErrors({ params })]);
   if (flags.json) return printJson({ task, jobs: page.jobs, next: page.next, errors });
   print(taskText(task, page, errors));
   if (page.next !== null) note(`more jobs: add --cursor ${page.next} for the next page`);
@@ -176,20 +173,18 @@ export async function showCommand(workflowId: number | undefined, flags: ShowFla
   if (flags.task === undefined && (flags.state || flags.limit !== undefined || flags.cursor !== undefined)) {
     throw new Error("--state, --limit and --cursor choose a task's jobs: add --task <id>");
   }
-  await withServer(flags, async (http) => {
-    if (flags.task !== undefined) return showTask(http, workflowId, flags.task, flags);
+  await withServer(flags, async (api) => {
+    if (flags.task !== undefined) return showTask(api, workflowId, flags.task, flags);
     if (flags.job !== undefined) {
-      const job = await http.json<JobView>("GET", `/api/v1/jobs/${flags.job}`);
+      const job = await api.getJob({ params: { id: flags.job } });
       checkSameWorkflow(`job ${flags.job}`, job.workflowId, workflowId);
       if (flags.json) return printJson({ job });
       print(jobText(job));
       if (job.attempts.some((a) => a.stdout !== null || a.stderr !== null)) note(`their output: pando logs ${job.id} --all`);
       return;
     }
-    const [workflow, errors] = await Promise.all([
-      http.json<WorkflowView>("GET", `/api/v1/workflows/${workflowId}`),
-      http.json<ErrorGroup[]>("GET", `/api/v1/workflows/${workflowId}/errors`),
-    ]);
+    const params = { id: workflowId! };
+    const [workflow, errors] = await Promise.all([api.getWorkflow({ params }), api.workflowErrors({ params })]);
     return flags.json ? printJson({ workflow, errors }) : print(workflowText(workflow, errors));
   });
 }

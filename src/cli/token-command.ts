@@ -1,5 +1,4 @@
-import type { CreateTokenRequest, CreateTokenResponse } from "../core/protocol.js";
-import type { TokenRecord } from "../store/auth-store.js";
+import type { CreateTokenRequest } from "../api/tokens.js";
 import { formatTime, table } from "./format.js";
 import type { ClientFlags } from "./client-options.js";
 import { note, print, printJson, withServer } from "./server-call.js";
@@ -21,7 +20,7 @@ export interface TokenListFlags extends ClientFlags {
  */
 export async function tokenCreateCommand(name: string, flags: TokenCreateFlags): Promise<void> {
   const request: CreateTokenRequest = { name, user: flags.user, workflowId: flags.workflow };
-  const created = await withServer(flags, (http) => http.json<CreateTokenResponse>("POST", "/api/v1/tokens", request));
+  const created = await withServer(flags, (api) => api.createToken({ body: request }));
   if (flags.json) return printJson(created);
   print(created.token);
   const scope = created.workflowId === null ? "" : `, valid for workflow ${created.workflowId} only`;
@@ -30,10 +29,8 @@ export async function tokenCreateCommand(name: string, flags: TokenCreateFlags):
 
 /** `pando token list`: your tokens (--all: every user's, administrators), never the tokens themselves. */
 export async function tokenListCommand(flags: TokenListFlags): Promise<void> {
-  const query = new URLSearchParams();
-  if (flags.all) query.set("all", "true");
-  if (flags.revoked) query.set("revoked", "true");
-  const tokens = await withServer(flags, (http) => http.json<TokenRecord[]>("GET", `/api/v1/tokens?${query}`));
+  const query = { all: flags.all ? "true" : undefined, revoked: flags.revoked ? "true" : undefined };
+  const tokens = await withServer(flags, (api) => api.listTokens({ query }));
   if (flags.json) return printJson(tokens);
   if (tokens.length === 0) return note("no tokens");
   print(
@@ -54,7 +51,7 @@ export async function tokenListCommand(flags: TokenListFlags): Promise<void> {
 
 /** `pando token revoke <id>`: the token is refused from now on. */
 export async function tokenRevokeCommand(id: number, flags: ClientFlags): Promise<void> {
-  const token = await withServer(flags, (http) => http.json<TokenRecord>("DELETE", `/api/v1/tokens/${id}`));
+  const token = await withServer(flags, (api) => api.revokeToken({ params: { id } }));
   if (flags.json) return printJson(token);
   print(`token ${token.id} ('${token.name}' of user ${token.user}) revoked`);
 }

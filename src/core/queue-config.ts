@@ -39,6 +39,10 @@ const window = <T extends z.ZodTypeAny>(value: T) =>
       if (max > 0 && min > max) ctx.addIssue({ code: "custom", message: "min must not be more than max" });
     });
 
+/** Where a queue's pilots run: child processes of the server's host, or batch jobs of a Slurm cluster. */
+export const QUEUE_BACKENDS = ["local", "slurm"] as const;
+export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
+
 export const queueDefinitionSchema = z
   .object({
     name: z
@@ -46,7 +50,7 @@ export const queueDefinitionSchema = z
       .min(1)
       .max(200)
       .regex(/^[\w.:@/-]+$/, "may contain only letters, digits and _ . : @ / -"),
-    backend: z.enum(["local", "slurm"]).default("local"),
+    backend: z.enum(QUEUE_BACKENDS).default("local"),
     status: z.enum(QUEUE_STATUSES).default("online"),
     /** Cores a job may use; a task needing more goes to another queue. */
     cores: z.number().int().min(1).max(4096).default(1),

@@ -16,21 +16,27 @@ export type JobState = (typeof JOB_STATES)[number];
 /** States in which a pilot holds the job. */
 export const CLAIMED_JOB_STATES = ["sent", "starting", "running"] as const satisfies readonly JobState[];
 /** States a job or attempt never leaves (PanDA: a retry is a new attempt, never a rewrite). */
-export type FinalJobState = "finished" | "failed" | "cancelled" | "closed";
-
-/** What a pilot reports of an attempt it holds: it runs, or how it ended. */
-export const REPORTED_ATTEMPT_STATES = ["running", "finished", "failed", "cancelled"] as const;
+export const FINAL_JOB_STATES = ["finished", "failed", "cancelled", "closed"] as const satisfies readonly JobState[];
+export type FinalJobState = (typeof FINAL_JOB_STATES)[number];
+/** States of a job that has not ended: waiting for a pilot, or held by one. */
+export const OPEN_JOB_STATES = ["defined", "activated", "sent", "starting", "running"] as const satisfies readonly JobState[];
+/** What a pilot reports of an attempt: it runs, or how it ended (`closed` is the server's alone). */
+export const REPORTED_ATTEMPT_STATES = ["running", "finished", "failed", "cancelled"] as const satisfies readonly JobState[];
 export type ReportedAttemptState = (typeof REPORTED_ATTEMPT_STATES)[number];
 /** How an attempt ended, as the attempts history keeps it. */
 export type EndedAttemptState = Exclude<ReportedAttemptState, "running">;
 
+/** How a final state reached the server: a pilot's broker message, a pilot's REST report, or the server itself (lost pilot, kill). */
+export const RESULT_VIAS = ["broker", "rest", "server"] as const;
+export type ResultVia = (typeof RESULT_VIAS)[number];
+
+/** "work" for a work call, "driver" for the task that runs a remote workflow's body. */
+export const TASK_KINDS = ["work", "driver"] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
 export const TASK_STATUSES = ["new", "pending", "running", "done", "finished", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(["done", "finished", "failed", "cancelled"]);
-
-/** "work": one work call; "driver": the task whose one job runs a remote workflow's body. */
-export const TASK_KINDS = ["work", "driver"] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
 
 /**
  * `suspended`: a local workflow whose driver stopped (Ctrl-C, or its heartbeats stopped) without its body
@@ -39,11 +45,13 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 export const WORKFLOW_STATUSES = ["new", "running", "suspended", "finished", "subfinished", "failed", "cancelled"] as const;
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
-export type WorkflowMode = "local" | "remote";
+export const WORKFLOW_MODES = ["local", "remote"] as const;
+export type WorkflowMode = (typeof WORKFLOW_MODES)[number];
 
 export const FINAL_WORKFLOW_STATUSES: ReadonlySet<WorkflowStatus> = new Set(["finished", "subfinished", "failed", "cancelled"]);
 
-export const PILOT_STATUSES = ["starting", "running", "finished", "lost"] as const;
+/** A registered pilot: serving its queue, gone silent (its jobs retried elsewhere), or exited. */
+export const PILOT_STATUSES = ["running", "lost", "finished"] as const;
 export type PilotStatus = (typeof PILOT_STATUSES)[number];
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { provisioningPlan } from "../core/provisioning.js";
 import type { QueueDefinition } from "../core/queue-config.js";
-import type { WorkerView } from "../core/protocol.js";
+import type { WorkerView } from "../api/queues.js";
 import type { Store } from "../store/store.js";
 import { LocalBackend } from "./local-backend.js";
 import type { PilotBackend } from "./pilot-backend.js";

@@ -1,34 +1,33 @@
+import { apiCaller, type ApiCaller, type ApiTransport } from "../api/caller.js";
+import type { ResultsQueryRequest, TaskResultsResponse } from "../api/results.js";
+import type { SubmitTaskRequest, SubmitTaskResponse, TaskView } from "../api/tasks.js";
 import type {
-  BrokerSettings,
   CloseWorkflowRequest,
   CreateWorkflowRequest,
   CreateWorkflowResponse,
   DriverHeartbeatRequest,
   DriverHeartbeatResponse,
   PutStepRequest,
-  ResultsQuery,
   ResumeWorkflowRequest,
   StepRecord,
-  SubmitTaskRequest,
-  SubmitTaskResponse,
   SuspendWorkflowRequest,
-  TaskResultsResponse,
-  TaskView,
-  WorkflowQuery,
+  WorkflowQueryRequest,
   WorkflowView,
-} from "../core/protocol.js";
-import { HttpTransport, PandoApiError } from "./http.js";
+} from "../api/workflows.js";
+import type { BrokerSettings } from "../core/protocol.js";
+import { HttpTransport } from "./http.js";
 
 /**
- * What a driver needs from a Pando server. Over HTTP for a remote server; the embedded server hands its
- * driver a direct implementation with the same behaviour.
+ * What a driver needs from a Pando server: the API's calls a driver makes, with the retries each may have.
+ * Over HTTP for a remote server (HttpPandoClient); the embedded server binds the same client to its
+ * handlers in process (src/server/local-transport.ts).
  */
 export interface PandoClient {
   readonly serverUrl: string;
   createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse>;
   closeWorkflow(workflowId: number, req: CloseWorkflowRequest): Promise<WorkflowView>;
   /** With waitMs, waits up to that long for the workflow to end. */
-  getWorkflow(workflowId: number, query?: WorkflowQuery, signal?: AbortSignal): Promise<WorkflowView>;
+  getWorkflow(workflowId: number, query?: WorkflowQueryRequest, signal?: AbortSignal): Promise<WorkflowView>;
   killWorkflow(workflowId: number): Promise<WorkflowView>;
   resumeWorkflow(workflowId: number, req: ResumeWorkflowRequest): Promise<CreateWorkflowResponse>;
   /**
@@ -41,7 +40,7 @@ export interface PandoClient {
   steps(workflowId: number): Promise<StepRecord[]>;
   putStep(workflowId: number, seq: number, req: PutStepRequest): Promise<StepRecord>;
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse>;
-  taskResults(taskId: number, query: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse>;
+  taskResults(taskId: number, query: ResultsQueryRequest, signal?: AbortSignal): Promise<TaskResultsResponse>;
   killTask(taskId: number): Promise<TaskView>;
   /** The broker the server's results travel through, or null when they go over REST only. */
   brokerSettings(): Promise<BrokerSettings | null>;
@@ -50,100 +49,97 @@ export interface PandoClient {
   close(): Promise<void>;
 }
 
+/** Calls safe to repeat retry this long while the server cannot be reached (a restart, a replica gone). */
 const RETRY_MS = 10_000;
+const retry = { retryUnreachableMs: RETRY_MS };
 
-export class HttpPandoClient implements PandoClient {
-  private readonly http: HttpTransport;
+/** The driver's client over any transport of the API. */
+export class ApiPandoClient implements PandoClient {
+  private readonly api: ApiCaller;
 
-  /** `servers`: one URL, or several replicas separated by commas (the client moves on when one is gone). */
-  constructor(servers: string, token: string) {
-    this.http = new HttpTransport(servers, token);
+  constructor(
+    private readonly transport: ApiTransport,
+    /** The server's address (the replica talked to now, over HTTP). */
+    private readonly url: () => string,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    this.api = apiCaller(transport);
   }
 
-  /** The replica the client talks to now. */
   get serverUrl(): string {
-    return this.http.baseUrl;
+    return this.url();
   }
 
   createWorkflow(req: CreateWorkflowRequest): Promise<CreateWorkflowResponse> {
-    return this.http.json("POST", "/api/v1/workflows", req);
+    return this.api.createWorkflow({ body: req });
   }
 
   closeWorkflow(workflowId: number, req: CloseWorkflowRequest): Promise<WorkflowView> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/close`, req, { retryUnreachableMs: RETRY_MS });
+    return this.api.closeWorkflow({ params: { id: workflowId }, body: req }, retry);
   }
 
-  getWorkflow(workflowId: number, query: WorkflowQuery = {}, signal?: AbortSignal): Promise<WorkflowView> {
-    const wait = query.waitMs ? `?waitMs=${query.waitMs}` : "";
-    return this.http.json("GET", `/api/v1/workflows/${workflowId}${wait}`, undefined, {
-      signal,
-      retryUnreachableMs: RETRY_MS,
-    });
+  getWorkflow(workflowId: number, query: WorkflowQueryRequest = {}, signal?: AbortSignal): Promise<WorkflowView> {
+    return this.api.getWorkflow({ params: { id: workflowId }, query }, { ...retry, signal });
   }
 
   killWorkflow(workflowId: number): Promise<WorkflowView> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/kill`, {}, { retryUnreachableMs: RETRY_MS });
+    return this.api.killWorkflow({ params: { id: workflowId } }, retry);
   }
 
   resumeWorkflow(workflowId: number, req: ResumeWorkflowRequest): Promise<CreateWorkflowResponse> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/resume`, req, { retryUnreachableMs: RETRY_MS });
+    return this.api.resumeWorkflow({ params: { id: workflowId }, body: req }, retry);
   }
 
   driverHeartbeat(workflowId: number, req: DriverHeartbeatRequest = {}, signal?: AbortSignal): Promise<DriverHeartbeatResponse> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/heartbeat`, req, { signal });
+    return this.api.driverHeartbeat({ params: { id: workflowId }, body: req }, { signal });
   }
 
   suspendWorkflow(workflowId: number, req: SuspendWorkflowRequest): Promise<WorkflowView> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/suspend`, req, { retryUnreachableMs: RETRY_MS });
+    return this.api.suspendWorkflow({ params: { id: workflowId }, body: req }, retry);
   }
 
   steps(workflowId: number): Promise<StepRecord[]> {
-    return this.http.json("GET", `/api/v1/workflows/${workflowId}/steps`, undefined, { retryUnreachableMs: RETRY_MS });
+    return this.api.steps({ params: { id: workflowId } }, retry);
   }
 
   putStep(workflowId: number, seq: number, req: PutStepRequest): Promise<StepRecord> {
-    return this.http.json("PUT", `/api/v1/workflows/${workflowId}/steps/${seq}`, req, { retryUnreachableMs: RETRY_MS });
+    return this.api.putStep({ params: { id: workflowId, seq }, body: req }, retry);
   }
 
   submitTask(workflowId: number, req: SubmitTaskRequest): Promise<SubmitTaskResponse> {
-    return this.http.json("POST", `/api/v1/workflows/${workflowId}/tasks`, req);
+    return this.api.submitTask({ params: { id: workflowId }, body: req });
   }
 
-  taskResults(taskId: number, query: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse> {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
-    return this.http.json("GET", `/api/v1/tasks/${taskId}/results?${q}`, undefined, {
-      signal,
-      retryUnreachableMs: RETRY_MS,
-    });
+  taskResults(taskId: number, query: ResultsQueryRequest, signal?: AbortSignal): Promise<TaskResultsResponse> {
+    return this.api.taskResults({ params: { id: taskId }, query }, { ...retry, signal });
   }
 
   killTask(taskId: number): Promise<TaskView> {
-    return this.http.json("POST", `/api/v1/tasks/${taskId}/kill`, {});
+    return this.api.killTask({ params: { id: taskId } });
   }
 
   async brokerSettings(): Promise<BrokerSettings | null> {
-    const res = await this.http.json<{ broker: BrokerSettings | null }>("GET", "/api/v1/broker", undefined, {
-      retryUnreachableMs: RETRY_MS,
-    });
-    return res.broker;
+    return (await this.api.brokerSettings(undefined, retry)).broker;
   }
 
-  async hasBundle(hash: string): Promise<boolean> {
-    try {
-      await this.http.bytes("HEAD", `/api/v1/bundles/${hash}`);
-      return true;
-    } catch (err) {
-      if (err instanceof PandoApiError && err.status === 404) return false;
-      throw err;
-    }
+  hasBundle(hash: string): Promise<boolean> {
+    return this.api.hasBundle({ params: { hash } });
   }
 
   async putBundle(hash: string, content: Uint8Array): Promise<void> {
-    await this.http.bytes("PUT", `/api/v1/bundles/${hash}`, content, { retryUnreachableMs: RETRY_MS });
+    await this.api.putBundle({ params: { hash }, body: content }, retry);
   }
 
   close(): Promise<void> {
-    return this.http.close();
+    return this.onClose();
+  }
+}
+
+/** The driver's client of a server over HTTP. */
+export class HttpPandoClient extends ApiPandoClient {
+  /** `servers`: one URL, or several replicas separated by commas (the client moves on when one is gone). */
+  constructor(servers: string, token: string) {
+    const http = new HttpTransport(servers, token);
+    super(http, () => http.baseUrl, () => http.close());
   }
 }

@@ -3,7 +3,7 @@
 import { acquireResultChannel, releaseResultChannel } from "../bus/result-channel.js";
 import { encode } from "../codec/tagged-json.js";
 import { seededRandom } from "../core/seeded-random.js";
-import type { WorkflowView } from "../core/protocol.js";
+import type { WorkflowView } from "../api/workflows.js";
 import type { WorkflowStatus } from "../core/states.js";
 import { driverStopReason } from "../core/workflow-lifecycle.js";
 import type { PandoClient } from "./client.js";

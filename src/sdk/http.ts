@@ -1,25 +1,13 @@
 import type { Readable } from "node:stream";
 import { Pool } from "undici";
-import type { ErrorBody } from "../core/protocol.js";
+import type { ApiCall, ApiTransport, CallOptions } from "../api/caller.js";
+import { ApiError, errorFromAnswer } from "../api/errors.js";
+import { pathOf } from "../api/routes.js";
 
-/** An error answer from the Pando server, or a failure to reach it. */
-export class PandoApiError extends Error {
-  constructor(
-    /** HTTP status; 0 when the server could not be reached. */
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "PandoApiError";
-  }
-}
+/** The pilot's name for ApiError, until its link to the server uses src/api directly. */
+export { ApiError as PandoApiError } from "../api/errors.js";
 
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Retry while the server cannot be reached, for requests that are safe to repeat. */
-  retryUnreachableMs?: number;
-}
+export type RequestOptions = CallOptions;
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
@@ -34,7 +22,7 @@ function unreachableCode(err: unknown): string | undefined {
  * connections open, so the per-request cost on loopback is a fraction of a millisecond. Given several
  * replicas ("http://a,http://b"), it talks to one and moves to the next when that one cannot be reached.
  */
-export class HttpTransport {
+export class HttpTransport implements ApiTransport {
   private readonly urls: string[];
   private readonly pools = new Map<string, Pool>();
   private current = 0;
@@ -67,13 +55,37 @@ export class HttpTransport {
     return pool;
   }
 
+  /** One call of the API (apiCaller), answered as its endpoint says: JSON, bytes, whether it exists, or a stream. */
+  async request(call: ApiCall): Promise<unknown> {
+    const { route, options } = call;
+    const path = pathOf(route, call.params, call.query);
+    switch (route.answer ?? "json") {
+      case "json":
+        if (route.rawBody) return this.send(route.method, path, call.body as Uint8Array, "application/octet-stream", options, "json");
+        return this.json(route.method as "GET", path, call.body, options);
+      case "bytes":
+        return this.bytes(route.method as "GET", path, undefined, options);
+      case "exists":
+        try {
+          await this.send(route.method, path, undefined, "", options, "none");
+          return true;
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 404) return false;
+          throw err;
+        }
+      case "ndjson":
+      case "events":
+        return this.stream(path, options);
+    }
+  }
+
   async json<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json", options);
+    const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json", options, "json");
     return res as T;
   }
 
   async bytes(method: "GET" | "PUT" | "HEAD", path: string, body?: Uint8Array, options: RequestOptions = {}) {
-    return this.send(method, path, body, "application/octet-stream", options, true);
+    return this.send(method, path, body, "application/octet-stream", options, "bytes");
   }
 
   private async send(
@@ -82,13 +94,13 @@ export class HttpTransport {
     body: string | Uint8Array | undefined,
     contentType: string,
     options: RequestOptions,
-    raw = false,
+    answer: "json" | "bytes" | "none",
   ): Promise<unknown> {
     const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
     for (let delay = 50, tried = 1; ; tried++) {
       const url = this.baseUrl;
       try {
-        return await this.once(method, path, body, contentType, options, raw);
+        return await this.once(method, path, body, contentType, options, answer);
       } catch (err) {
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
@@ -100,7 +112,7 @@ export class HttpTransport {
         // The other replicas are tried at once; after a whole round, wait before the next.
         if (tried % this.urls.length !== 0) continue;
         if (Date.now() + delay > deadline) {
-          throw new PandoApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
+          throw new ApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
         }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 1000);
@@ -114,37 +126,24 @@ export class HttpTransport {
     body: string | Uint8Array | undefined,
     contentType: string,
     options: RequestOptions,
-    raw: boolean,
+    answer: "json" | "bytes" | "none",
   ): Promise<unknown> {
-    const res = await this.request(method, path, body, contentType, options);
-    if (raw) return new Uint8Array(await res.body.arrayBuffer());
+    const res = await this.exchange(method, path, body, contentType, options);
+    if (answer === "bytes") return new Uint8Array(await res.body.arrayBuffer());
     const text = await res.body.text();
-    return text.length > 0 ? JSON.parse(text) : undefined;
+    return answer === "json" && text.length > 0 ? JSON.parse(text) : undefined;
   }
 
-  /** A GET whose answer is read as a stream (archives of large workflows). */
-  async stream(path: string): Promise<Readable> {
-    return (await this.request("GET", path, undefined, "", {})).body;
+  /** A GET whose answer is read as a stream (archives of large workflows, change events). */
+  private async stream(path: string, options: RequestOptions): Promise<Readable> {
+    return (await this.exchange("GET", path, undefined, "", options)).body;
   }
 
-  private async request(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
+  private async exchange(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["content-type"] = contentType;
     const res = await this.pool().request({ method: method as "GET", path, headers, body, signal: options.signal });
-    if (res.statusCode >= 400) {
-      const text = await res.body.text();
-      let parsed: ErrorBody | undefined;
-      try {
-        parsed = JSON.parse(text) as ErrorBody;
-      } catch {
-        parsed = undefined;
-      }
-      throw new PandoApiError(
-        res.statusCode,
-        parsed?.error?.code ?? "http_error",
-        parsed?.error?.message ?? `${method} ${path} failed with HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
-      );
-    }
+    if (res.statusCode >= 400) throw errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);
     return res;
   }
 

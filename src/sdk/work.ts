@@ -1,7 +1,7 @@
+import { ApiError } from "../api/errors.js";
 import { currentRun } from "./context.js";
 import { kwargsJobs, mapJobs, singleJob, type JobSpec, type KwargsEntry, type WithOptions } from "./entries.js";
 import { TaskFailedError } from "./errors.js";
-import { PandoApiError } from "./http.js";
 import { MapResult } from "./map-result.js";
 import type { WorkOptions } from "./options.js";
 import { jobErrorOf, type Outcome } from "./outcome.js";
@@ -104,7 +104,7 @@ export function defineWork(name: string, fn: AnyFn, options: WorkOptions, kind: 
           await ctx.client.killTask(taskId);
         } catch (err) {
           // Cancelling a task that already ended changes nothing.
-          if (!(err instanceof PandoApiError && err.status === 409)) throw err;
+          if (!(err instanceof ApiError && err.status === 409)) throw err;
         }
       },
     });

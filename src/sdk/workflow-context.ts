@@ -1,10 +1,10 @@
 // What a workflow's body may use to stay deterministic: a driver can run more than once (its pilot died,
 // or `pando run --resume`), and every run must make the same work calls in the same order to find the
 // results of the runs before it.
+import { ApiError } from "../api/errors.js";
 import { decode, encode } from "../codec/tagged-json.js";
 import { currentRun, type RunContext } from "./context.js";
 import { WorkflowError } from "./errors.js";
-import { PandoApiError } from "./http.js";
 
 export interface WorkflowContext {
   /** The workflow's id on the server; null in a workflow({ distributed: false }) run. */
@@ -47,7 +47,7 @@ async function step<T>(ctx: RunContext, name: string, fn: () => T | Promise<T>):
     // Two runs raced to record it: the first value is everyone's.
     return decode(stored.value) as Awaited<T>;
   } catch (err) {
-    if (err instanceof PandoApiError && err.code === "non_deterministic") throw new WorkflowError(err.message);
+    if (err instanceof ApiError && err.code === "non_deterministic") throw new WorkflowError(err.message);
     throw err;
   }
 }

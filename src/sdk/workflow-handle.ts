@@ -1,5 +1,6 @@
+import { ApiError } from "../api/errors.js";
+import type { WorkflowView } from "../api/workflows.js";
 import { decode } from "../codec/tagged-json.js";
-import type { WorkflowView } from "../core/protocol.js";
 import { FINAL_WORKFLOW_STATUSES, type WorkflowStatus } from "../core/states.js";
 import type { PandoClient } from "./client.js";
 import { WorkflowError } from "./errors.js";
@@ -86,8 +87,8 @@ export class WorkflowHandle<T> {
     try {
       await this.client.killWorkflow(this.id);
     } catch (err) {
-      // 409: it has ended (over HTTP a PandoApiError, in process the server's ApiError; both carry the status).
-      if ((err as { status?: number } | null)?.status !== 409) throw err;
+      // 409: it has ended.
+      if (!(err instanceof ApiError && err.status === 409)) throw err;
     }
   }
 }

@@ -1,29 +1,23 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { ENDPOINTS } from "../api/endpoints.js";
+import { ApiError, errorBody } from "../api/errors.js";
 import { formatBytes } from "../codec/limits.js";
-import type { ErrorBody } from "../core/protocol.js";
-import { PANDO_VERSION } from "../version.js";
-import { ApiError } from "./api-error.js";
-import { principalOf } from "./http-util.js";
-import { MonitorService } from "./monitor-service.js";
-import { openApiDocument } from "./openapi.js";
-import { bundleRoutes } from "./routes/bundles.js";
+import { apiRoutes, routeUrl } from "./api-routes.js";
+import type { Handlers } from "./handlers.js";
 import { MONITOR_ASSETS, MONITOR_PAGE, monitorFileRoutes } from "./routes/monitor-files.js";
-import { monitorRoutes } from "./routes/monitor.js";
-import { pilotRoutes } from "./routes/pilots.js";
-import { taskRoutes } from "./routes/tasks.js";
-import { workflowRoutes } from "./routes/workflows.js";
 import type { Service } from "./service.js";
 
-const OPENAPI = "/api/v1/openapi.json";
 // The web monitor's files are public: the page itself asks for a token and sends it with every API call.
-const PUBLIC_ROUTES = new Set(["/api/v1/health", OPENAPI, MONITOR_PAGE, MONITOR_ASSETS]);
-
-function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
-}
+const PUBLIC_ROUTES = new Set([
+  ...Object.values(ENDPOINTS)
+    .filter((e) => e.access === "public")
+    .map(routeUrl),
+  MONITOR_PAGE,
+  MONITOR_ASSETS,
+]);
 
 /** The HTTP face of the service: authentication, routes, and errors that say what to do. */
-export function buildApp(service: Service): FastifyInstance {
+export function buildApp(service: Service, handlers: Handlers): FastifyInstance {
   const app = Fastify({
     bodyLimit: service.config.maxRequestBytes,
     // Long-polls hold requests open; keep-alive connections from pilots and drivers are reused.
@@ -60,17 +54,20 @@ export function buildApp(service: Service): FastifyInstance {
       return;
     }
     switch (err.code) {
-      case "FST_ERR_CTP_BODY_TOO_LARGE":
+      case "FST_ERR_CTP_BODY_TOO_LARGE": {
+        const limit = req.routeOptions.bodyLimit ?? service.config.maxRequestBytes;
+        const which = limit === service.config.maxRequestBytes ? "maxRequestBytes" : `${req.method} ${req.routeOptions.url}'s own limit`;
         reply
           .code(413)
           .send(
             errorBody(
               "request_too_large",
-              `the request body is over the ${formatBytes(service.config.maxRequestBytes)} limit (maxRequestBytes); ` +
+              `the request body is over the ${formatBytes(limit)} limit (${which}); ` +
                 "split the work into smaller tasks or pass large data by reference",
             ),
           );
         return;
+      }
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
         reply.code(415).send(errorBody("unsupported_media_type", `${err.message}; send application/json`));
         return;
@@ -89,24 +86,6 @@ export function buildApp(service: Service): FastifyInstance {
   });
 
   monitorFileRoutes(app);
-  app.get("/api/v1/health", async () => ({ ok: true }));
-  const openapi = openApiDocument(PANDO_VERSION);
-  app.get(OPENAPI, async () => openapi);
-  app.get("/api/v1/broker", async (req) => ({ broker: service.brokerSettings(principalOf(req)) }));
-  app.get("/api/v1/metrics", async (req) => service.metricsSnapshot(principalOf(req)));
-  app.get("/api/v1/queues", async (req) => service.listQueues(principalOf(req)));
-  app.get("/api/v1/workers", async (req) => service.listWorkers(principalOf(req)));
-  app.put("/api/v1/queues/:name", async (req) =>
-    service.setQueueStatus(principalOf(req), (req.params as { name: string }).name, req.body),
-  );
-  app.post("/api/v1/tokens", async (req, reply) => {
-    reply.code(201);
-    return service.createToken(principalOf(req), req.body);
-  });
-  workflowRoutes(app, service);
-  taskRoutes(app, service);
-  bundleRoutes(app, service);
-  pilotRoutes(app, service);
-  monitorRoutes(app, service, new MonitorService(service));
+  apiRoutes(app, handlers, (err) => service.log.warn({ err }, "event stream ended by an error"));
   return app;
 }

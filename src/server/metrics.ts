@@ -1,5 +1,5 @@
 /**
- * Counters of the server since it started, served as JSON by GET /api/v1/metrics. Names follow the
+ * Counters of the server since it started, served as JSON by the metrics endpoint. Names follow the
  * Prometheus style; a label goes into the name (results_via_broker).
  */
 export class Metrics {

@@ -1,27 +1,34 @@
 import { decode } from "../codec/tagged-json.js";
 import { numbers, objectiveValues, pick } from "../core/objective.js";
-import {
-  listJobsQuerySchema,
-  listPilotsQuerySchema,
-  listWorkflowsQuerySchema,
-  timelineQuerySchema,
-  type ErrorGroup,
-  type JobPage,
-  type ObjectiveSeries,
-  type PilotPage,
-  type PruneCounts,
-  type TimelineView,
-  type WorkflowPage,
-} from "../core/protocol.js";
+import type {
+  ArchiveRecord,
+  ChangeEvent,
+  ErrorGroup,
+  EventsQuery,
+  JobPage,
+  ListJobs,
+  ListPilots,
+  ListWorkflows,
+  ObjectiveSeries,
+  PilotPage,
+  PruneCounts,
+  TimelineQuery,
+  TimelineView,
+  WorkflowPage,
+} from "../api/monitoring.js";
+import type { ListTokens } from "../api/tokens.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
-import type { ArchiveRecord } from "../store/archive-store.js";
 import type { Principal, TokenRecord } from "../store/auth-store.js";
-import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
-import type { Service } from "./service.js";
+import { ApiError, conflict, forbidden, notFound } from "../api/errors.js";
+import { PROGRESS_TOPIC, WORKFLOWS_TOPIC, type Service } from "./service.js";
 
 const MAX_ERROR_GROUPS = 50;
 const OBJECTIVE_VALUES_PER_TASK = 1000;
 const ENDED_TIMELINES = 200;
+/** At most this many change events per second on one stream: a busy task changes thousands of times a second. */
+const EVENT_INTERVAL_MS = 500;
+/** A keep-alive this often keeps proxies from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000;
 
 /** Keeps only the named fields of each item (`fields=id,name`), for large listings. */
 function select<T extends object>(items: T[], fields: readonly string[] | undefined): T[] {
@@ -48,9 +55,8 @@ export class MonitorService {
     if (p.workflowId !== null) throw forbidden(`this token is scoped to workflow ${p.workflowId} and cannot ${what}`);
   }
 
-  async listWorkflows(p: Principal, query: unknown): Promise<WorkflowPage> {
+  async listWorkflows(p: Principal, q: ListWorkflows): Promise<WorkflowPage> {
     this.requireUser(p, "list workflows");
-    const q = parse(listWorkflowsQuerySchema, query, "query");
     let userId: number | undefined = p.admin ? undefined : p.userId;
     if (q.user !== undefined && q.user !== p.userName) {
       if (!p.admin) throw forbidden(`only administrators may list the workflows of other users (here: '${q.user}')`);
@@ -73,9 +79,8 @@ export class MonitorService {
     return { workflows: select(workflows, q.fields), next };
   }
 
-  async listJobs(p: Principal, taskId: number, query: unknown): Promise<JobPage> {
+  async listJobs(p: Principal, taskId: number, q: ListJobs): Promise<JobPage> {
     await this.service.authorizeTask(p, taskId);
-    const q = parse(listJobsQuerySchema, query, "query");
     const jobs = await this.store.monitor.jobs(taskId, q.state, q.cursor, q.limit);
     const next = jobs.length === q.limit ? jobs[jobs.length - 1]!.index + 1 : null;
     return { jobs: select(jobs, q.fields), next };
@@ -97,9 +102,8 @@ export class MonitorService {
   }
 
   /** A timeline reads every job of its task; an ended task's never changes, so it is kept. */
-  async timeline(p: Principal, taskId: number, query: unknown): Promise<TimelineView> {
+  async timeline(p: Principal, taskId: number, q: TimelineQuery): Promise<TimelineView> {
     await this.service.authorizeTask(p, taskId);
-    const q = parse(timelineQuerySchema, query, "query");
     const task = await this.store.tasks.get(taskId);
     // A retried task ends again later: its end time is part of the key.
     const key = `${taskId}:${q.buckets}:${task?.endedAt ?? "open"}`;
@@ -131,20 +135,18 @@ export class MonitorService {
     };
   }
 
-  async listPilots(p: Principal, query: unknown): Promise<PilotPage> {
+  async listPilots(p: Principal, q: ListPilots): Promise<PilotPage> {
     if (p.kind === "workflow" || p.workflowId !== null) throw forbidden("a workflow's token cannot list pilots");
-    const q = parse(listPilotsQuerySchema, query, "query");
     const pilots = await this.store.monitor.pilots({ status: q.status, queue: q.queue, before: q.cursor, limit: q.limit });
     return { pilots, next: pilots.length === q.limit ? pilots[pilots.length - 1]!.id : null };
   }
 
   // ---- tokens ----------------------------------------------------------------------------------------
 
-  async listTokens(p: Principal, query: { all?: string; revoked?: string }): Promise<TokenRecord[]> {
+  async listTokens(p: Principal, q: ListTokens): Promise<TokenRecord[]> {
     this.requireUser(p, "list tokens");
-    const everyone = query.all === "true" || query.all === "1";
-    if (everyone && !p.admin) throw forbidden("only administrators may list the tokens of every user");
-    return this.store.auth.listTokens(everyone ? undefined : p.userId, query.revoked === "true" || query.revoked === "1");
+    if (q.all && !p.admin) throw forbidden("only administrators may list the tokens of every user");
+    return this.store.auth.listTokens(q.all ? undefined : p.userId, q.revoked);
   }
 
   async revokeToken(p: Principal, tokenId: number): Promise<TokenRecord> {
@@ -155,6 +157,51 @@ export class MonitorService {
     await this.store.auth.revokeToken(tokenId);
     this.service.forgetTokens();
     return (await this.store.auth.token(tokenId))!;
+  }
+
+  // ---- change events -----------------------------------------------------------------------------------
+
+  /**
+   * "Something a page shows may have changed": for a task's page, a workflow's (its tasks too, new ones as
+   * they come), or the listings (neither). Events come at most every EVENT_INTERVAL_MS; null is a
+   * keep-alive after KEEPALIVE_MS without one. Access is checked before the stream starts.
+   */
+  async changes(p: Principal, q: EventsQuery, signal: AbortSignal): Promise<AsyncIterable<ChangeEvent | null>> {
+    if (q.task !== undefined) await this.service.authorizeTask(p, q.task);
+    if (q.workflow !== undefined) await this.service.authorizeWorkflow(p, q.workflow);
+    return this.changeStream(q, signal);
+  }
+
+  private async topics(q: EventsQuery): Promise<string[]> {
+    if (q.task !== undefined) return [`task:${q.task}`];
+    if (q.workflow === undefined) return [WORKFLOWS_TOPIC, PROGRESS_TOPIC];
+    const view = await this.store.workflows.get(q.workflow);
+    return [`workflow:${q.workflow}`, ...(view?.tasks ?? []).map((t) => `task:${t.id}`)];
+  }
+
+  private async *changeStream(q: EventsQuery, signal: AbortSignal): AsyncGenerator<ChangeEvent | null> {
+    const notifier = this.service.notifier;
+    let topics = await this.topics(q);
+    // One subscription stays open across the pauses, so nothing that happens meanwhile is missed.
+    let sub = notifier.subscribe(topics);
+    try {
+      while (!signal.aborted && !notifier.stopped) {
+        const fired = await sub.wait(KEEPALIVE_MS, signal);
+        if (signal.aborted || notifier.stopped) break;
+        yield fired ? { at: Date.now() } : null;
+        await new Promise((resolve) => setTimeout(resolve, EVENT_INTERVAL_MS));
+        const now = await this.topics(q);
+        if (now.join() !== topics.join()) {
+          // A new task: follow it too, and tell the page (its task list changed).
+          const old = sub;
+          sub = notifier.subscribe((topics = now));
+          old.close();
+          yield { at: Date.now() };
+        }
+      }
+    } finally {
+      sub.close();
+    }
   }
 
   // ---- archiving and pruning ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { openApiDocument } from "../api/openapi.js";
 import { taskView } from "../store/task-store.js";
+import type { Handlers } from "./handlers.js";
 import type { Service } from "./service.js";
-import { openApiDocument } from "./openapi.js";
 
 describe("the OpenAPI document", () => {
   const doc = openApiDocument("1.2.3") as {
@@ -49,10 +50,11 @@ describe("the OpenAPI document", () => {
       ended_at: null,
     });
     expect(answered).toMatchObject({ cores: 2, memoryMb: 4096, walltimeS: 600, maxAttempts: 3, priority: 5 });
-    expect(Object.keys(schemas.Task!.properties).sort()).toEqual(Object.keys(answered).sort());
+    // A task in a workflow's view also has nRunning, the jobs pilots hold now; only there.
+    expect(Object.keys(schemas.Task!.properties).sort()).toEqual([...Object.keys(answered), "nRunning"].sort());
     expect(schemas.Task!.required.sort()).toEqual(Object.keys(answered).sort());
     const get = doc.paths["/api/v1/tasks/{id}"]!.get! as unknown as { responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
-    expect(get.responses["2XX"]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/Task" });
+    expect(get.responses["200"]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/Task" });
   });
 
   it("marks only health and the document itself as needing no token", () => {
@@ -80,7 +82,7 @@ function servedRoutes(tree: string): string[] {
 describe("the OpenAPI document against the server's routes", () => {
   it("lists exactly the API routes the server has", async () => {
     const { buildApp } = await import("./app.js");
-    const app = buildApp({ config: { maxRequestBytes: 1024 } } as unknown as Service);
+    const app = buildApp({ config: { maxRequestBytes: 1024 } } as unknown as Service, {} as Handlers);
     await app.ready();
     const doc = openApiDocument("0") as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
@@ -91,5 +93,42 @@ describe("the OpenAPI document against the server's routes", () => {
     const served = servedRoutes(app.printRoutes({ commonPrefix: false })).filter((r) => r.includes(" /api/"));
     expect(served.sort()).toEqual(documented.sort());
     await app.close();
+  });
+});
+
+describe("the answers the OpenAPI document describes", () => {
+  const doc = openApiDocument("0") as {
+    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+    components: { schemas: Record<string, unknown> };
+  };
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ at: `${method} ${path}`, op })));
+
+  it("gives every operation a success answer and the error answer", () => {
+    for (const { at, op } of operations) {
+      const success = Object.keys(op.responses).filter((status) => /^2\d\d$/.test(status));
+      expect(success, at).not.toEqual([]);
+      expect(op.responses["4XX"], at).toBeDefined();
+    }
+  });
+
+  it("describes every answer that has a body by a schema of the document", () => {
+    const refs: string[] = [];
+    for (const { at, op } of operations) {
+      for (const [status, answer] of Object.entries(op.responses)) {
+        if (at.startsWith("head ")) {
+          expect(answer.content, `${at} ${status}`).toBeUndefined();
+          continue;
+        }
+        const [type, media] = Object.entries(answer.content ?? {})[0] ?? [];
+        expect(type, `${at} ${status}`).toBeDefined();
+        if (type === "application/octet-stream") continue;
+        expect(media!.schema.$ref, `${at} ${status} (${type})`).toMatch(/^#\/components\/schemas\/\w+$/);
+        refs.push(media!.schema.$ref!);
+      }
+    }
+    // Every reference, in the answers and inside the components, names a component of the document.
+    const inside = JSON.stringify(doc.components.schemas).match(/#\/components\/schemas\/\w+/g) ?? [];
+    for (const ref of [...refs, ...inside]) expect(doc.components.schemas, ref).toHaveProperty(ref.split("/").pop()!);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Task", "Workflow", "Job", "JobOutcome", "Queue", "Worker", "ErrorInfo", "Error"]));
   });
 });

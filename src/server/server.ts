@@ -14,11 +14,15 @@ import { ensureLocalCredentials, type Credentials } from "./credentials.js";
 import { Leases } from "./leases.js";
 import { Notifier } from "./notifier.js";
 import { ReplicaBus } from "./replica-bus.js";
+import { handlers, type Handlers } from "./handlers.js";
+import { MonitorService } from "./monitor-service.js";
 import { Service } from "./service.js";
 
 export interface RunningServer {
   url: string;
   service: Service;
+  /** What serves each endpoint: the routes call these, and so does the embedded driver, in process. */
+  handlers: Handlers;
   credentials: Credentials;
   close(): Promise<void>;
 }
@@ -92,7 +96,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
         );
       }
     }
-    app = buildApp(service);
+    const served = handlers(service, new MonitorService(service));
+    app = buildApp(service, served);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");
@@ -140,6 +145,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     return {
       url,
       service,
+      handlers: served,
       credentials,
       close: async () => {
         for (const timer of loops) clearInterval(timer);

@@ -2,44 +2,36 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { formatBytes } from "../codec/limits.js";
 import type { ErrorInfo } from "../core/errors.js";
-import {
-  acquireSchema,
-  closeWorkflowSchema,
-  createTokenSchema,
-  createWorkflowSchema,
-  driverHeartbeatSchema,
-  heartbeatSchema,
-  putStepSchema,
-  queueStatusSchema,
-  registerPilotSchema,
-  resumeWorkflowSchema,
-  suspendWorkflowSchema,
-  workflowQuerySchema,
-  reportSchema,
-  resultsQuerySchema,
-  submitTaskSchema,
-  type AcquireResponse,
-  type AttemptRef,
-  type AttemptUpdate,
-  type BrokerSettings,
-  type ResultVia,
-  type DispatchedJob,
-  type CreateTokenResponse,
-  type CreateWorkflowResponse,
-  type DriverHeartbeatResponse,
-  type HeartbeatResponse,
-  type PilotCommand,
-  type JobView,
-  type RegisterPilotResponse,
-  type ReportResponse,
-  type QueueView,
-  type WorkerView,
-  type StepRecord,
-  type SubmitTaskResponse,
-  type TaskResultsResponse,
-  type TaskView,
-  type WorkflowView,
+import type {
+  AcquireResponse,
+  AttemptRef,
+  AttemptUpdate,
+  BrokerSettings,
+  DispatchedJob,
+  HeartbeatResponse,
+  PilotCommand,
+  RegisterPilotResponse,
+  ReportResponse,
+  ResultVia,
 } from "../core/protocol.js";
+import type { Acquire, Heartbeat, RegisterPilot, Report } from "../api/pilots.js";
+import type { QueueStatusChange, QueueView, WorkerView } from "../api/queues.js";
+import type { ResultsQuery, TaskResultsResponse } from "../api/results.js";
+import type { JobView, SubmitTask, SubmitTaskResponse, TaskView } from "../api/tasks.js";
+import type { CreateToken, CreateTokenResponse } from "../api/tokens.js";
+import type {
+  CloseWorkflow,
+  CreateWorkflow,
+  CreateWorkflowResponse,
+  DriverHeartbeat,
+  DriverHeartbeatResponse,
+  PutStep,
+  ResumeWorkflow,
+  StepRecord,
+  SuspendWorkflow,
+  WorkflowQuery,
+  WorkflowView,
+} from "../api/workflows.js";
 import { callHash } from "../core/call-hash.js";
 import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
@@ -59,7 +51,8 @@ import type { ApplyResult, Claims, WaitingPilot } from "../store/dispatch-store.
 import type { Store } from "../store/store.js";
 import type { TaskChange } from "../store/task-store.js";
 import type { DriverRecord } from "../store/workflow-store.js";
-import { ApiError, conflict, forbidden, notFound, parse } from "./api-error.js";
+import { ApiError, conflict, forbidden, notFound } from "../api/errors.js";
+import { pathOf, ROUTES } from "../api/routes.js";
 import type { ServerConfig } from "./config.js";
 import { Metrics } from "./metrics.js";
 import type { Notifier } from "./notifier.js";
@@ -389,9 +382,8 @@ export class Service {
    * A new token: for the caller, or (administrators) for another user; optionally valid for one workflow
    * only, acting for its owner there and nowhere else.
    */
-  async createToken(p: Principal, body: unknown): Promise<CreateTokenResponse> {
+  async createToken(p: Principal, req: CreateToken): Promise<CreateTokenResponse> {
     if (p.kind !== "user") throw forbidden("only user tokens may create tokens");
-    const req = parse(createTokenSchema, body, "body");
     if (req.user !== undefined && req.user !== p.userName && !p.admin) {
       throw forbidden(`only administrators may create tokens for other users (here: '${req.user}')`);
     }
@@ -416,9 +408,8 @@ export class Service {
 
   // ---- workflows ----------------------------------------------------------------------------------
 
-  async createWorkflow(p: Principal, body: unknown): Promise<CreateWorkflowResponse> {
+  async createWorkflow(p: Principal, req: CreateWorkflow): Promise<CreateWorkflowResponse> {
     if (p.kind !== "user") throw forbidden("only user tokens may create workflows");
-    const req = parse(createWorkflowSchema, body, "body");
     const queue = req.queue ?? this.config.defaultQueue;
     await this.requireQueue(queue);
     if (req.args !== undefined) this.checkPayload(req.args, "the workflow's arguments");
@@ -471,9 +462,8 @@ export class Service {
    * and a suspended workflow runs again. Only an open local workflow can be resumed, by the same workflow
    * with the same arguments.
    */
-  async resumeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<CreateWorkflowResponse> {
+  async resumeWorkflow(p: Principal, workflowId: number, req: ResumeWorkflow): Promise<CreateWorkflowResponse> {
     await this.authorizeWorkflow(p, workflowId);
-    const req = parse(resumeWorkflowSchema, body, "body");
     const wf = await this.workflowState(workflowId);
     const refusal = resumeRefusal(wf);
     if (refusal) throw conflict(refusal);
@@ -502,9 +492,8 @@ export class Service {
    * A local driver is alive. With waitMs the answer waits until the workflow stops running (killed,
    * suspended, closed) or waitMs passes: the driver learns at once that it must stop.
    */
-  async driverHeartbeat(p: Principal, workflowId: number, body: unknown = {}, signal?: AbortSignal): Promise<DriverHeartbeatResponse> {
+  async driverHeartbeat(p: Principal, workflowId: number, req: DriverHeartbeat, signal?: AbortSignal): Promise<DriverHeartbeatResponse> {
     await this.authorizeWorkflow(p, workflowId);
-    const req = parse(driverHeartbeatSchema, body ?? {}, "body");
     await this.store.workflows.driverHeartbeat(workflowId);
     const deadline = Date.now() + Math.min(req.waitMs, this.config.maxWaitMs);
     const sub = req.waitMs > 0 ? this.notifier.subscribe([`workflow:${workflowId}`]) : undefined;
@@ -525,9 +514,8 @@ export class Service {
    * A local driver stops before its body ended (Ctrl-C, SIGTERM): the workflow is suspended with the reason
    * and its unfinished tasks are stopped, until `pando run --resume` takes it up again.
    */
-  async suspendWorkflow(p: Principal, workflowId: number, body: unknown): Promise<WorkflowView> {
+  async suspendWorkflow(p: Principal, workflowId: number, req: SuspendWorkflow): Promise<WorkflowView> {
     await this.authorizeWorkflow(p, workflowId);
-    const req = parse(suspendWorkflowSchema, body, "body");
     await this.suspend(workflowId, req.reason);
     return this.getWorkflow(p, workflowId);
   }
@@ -570,9 +558,8 @@ export class Service {
   }
 
   /** Records a step's value; a step recorded before keeps its first value, which is returned. */
-  async putStep(p: Principal, workflowId: number, seq: number, body: unknown): Promise<StepRecord> {
+  async putStep(p: Principal, workflowId: number, seq: number, req: PutStep): Promise<StepRecord> {
     await this.authorizeWorkflow(p, workflowId);
-    const req = parse(putStepSchema, body, "body");
     this.checkPayload(req.value, `the value of step '${req.name}'`);
     const stored = await this.store.workflows.putStep(workflowId, seq, req.name, req.value);
     if (stored.name !== req.name) {
@@ -587,9 +574,8 @@ export class Service {
   }
 
   /** A workflow with its tasks; with waitMs, waits up to that long for it to end (long-poll). */
-  async getWorkflow(p: Principal, workflowId: number, query: unknown = {}, signal?: AbortSignal): Promise<WorkflowView> {
+  async getWorkflow(p: Principal, workflowId: number, q: WorkflowQuery = { waitMs: 0 }, signal?: AbortSignal): Promise<WorkflowView> {
     await this.authorizeWorkflow(p, workflowId);
-    const q = parse(workflowQuerySchema, query, "query");
     const deadline = Date.now() + Math.min(q.waitMs, this.config.maxWaitMs);
     const sub = q.waitMs > 0 ? this.notifier.subscribe([`workflow:${workflowId}`]) : undefined;
     try {
@@ -614,9 +600,8 @@ export class Service {
     return view;
   }
 
-  async closeWorkflow(p: Principal, workflowId: number, body: unknown): Promise<WorkflowView> {
+  async closeWorkflow(p: Principal, workflowId: number, req: CloseWorkflow): Promise<WorkflowView> {
     await this.authorizeWorkflow(p, workflowId);
-    const req = parse(closeWorkflowSchema, body, "body");
     if (req.result !== undefined) this.checkPayload(req.result, "the workflow's result");
     const change = await this.store.workflows.close(workflowId, {
       body: req.outcome,
@@ -813,9 +798,8 @@ export class Service {
   }
 
   /** Sets a queue online, offline, brokeroff or test (administrators). */
-  async setQueueStatus(p: Principal, name: string, body: unknown): Promise<QueueView> {
+  async setQueueStatus(p: Principal, name: string, req: QueueStatusChange): Promise<QueueView> {
     if (!p.admin) throw forbidden("only administrators may change a queue's status");
-    const req = parse(queueStatusSchema, body, "body");
     if (!(await this.store.queues.setStatus(name, req.status))) await this.requireQueue(name);
     this.queues = undefined;
     await this.placePendingTasks();
@@ -824,9 +808,8 @@ export class Service {
     return view;
   }
 
-  async submitTask(p: Principal, workflowId: number, body: unknown): Promise<SubmitTaskResponse> {
+  async submitTask(p: Principal, workflowId: number, req: SubmitTask): Promise<SubmitTaskResponse> {
     await this.authorizeWorkflow(p, workflowId);
-    const req = parse(submitTaskSchema, body, "body");
     await this.requireBundle(req.bundleHash);
     const needs: TaskNeeds = {
       queues: req.queues ?? (req.queue === undefined ? [] : [req.queue]),
@@ -908,7 +891,7 @@ export class Service {
     throw new ApiError(
       400,
       "unknown_bundle",
-      `bundle ${hash} is not in the code cache; upload it first (PUT /api/v1/bundles/${hash})`,
+      `bundle ${hash} is not in the code cache; upload it first (PUT ${pathOf(ROUTES.putBundle, { hash })})`,
     );
   }
 
@@ -921,9 +904,8 @@ export class Service {
   }
 
   /** Final outcomes after the cursor; waits up to waitMs for the first one (long-poll). */
-  async taskResults(p: Principal, taskId: number, query: unknown, signal?: AbortSignal): Promise<TaskResultsResponse> {
+  async taskResults(p: Principal, taskId: number, q: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse> {
     await this.authorizeTask(p, taskId);
-    const q = parse(resultsQuerySchema, query, "query");
     const deadline = Date.now() + Math.min(q.waitMs, this.config.maxWaitMs);
     const sub = this.notifier.subscribe([`task:${taskId}`]);
     try {
@@ -1014,9 +996,8 @@ export class Service {
 
   // ---- pilots -------------------------------------------------------------------------------------
 
-  async registerPilot(p: Principal, body: unknown): Promise<RegisterPilotResponse> {
+  async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
     this.requirePilotRole(p);
-    const req = parse(registerPilotSchema, body, "body");
     await this.requireQueue(req.queue);
     const id = await this.store.dispatch.registerPilot(req);
     if (req.worker !== undefined) await this.store.workers.registered(req.worker);
@@ -1055,9 +1036,8 @@ export class Service {
    * jobs or commands (long-poll). A pilot keeps one such request open: it is woken when jobs arrive in its
    * queue and when one of its reports frees room, so it never has to cancel and re-ask.
    */
-  async acquire(p: Principal, pilotId: number, body: unknown, signal?: AbortSignal): Promise<AcquireResponse> {
+  async acquire(p: Principal, pilotId: number, req: Acquire, signal?: AbortSignal): Promise<AcquireResponse> {
     const pilot = await this.livePilot(p, pilotId);
-    const req = parse(acquireSchema, body, "body");
     const deadline = Date.now() + Math.min(req.waitMs, this.config.maxWaitMs);
     const sub = this.notifier.subscribe([`queue:${pilot.queue}`, `pilot:${pilotId}`]);
     let waiting = this.waiting.get(pilot.queue);
@@ -1143,9 +1123,8 @@ export class Service {
     return jobs;
   }
 
-  async report(p: Principal, pilotId: number, body: unknown): Promise<ReportResponse> {
+  async report(p: Principal, pilotId: number, req: Report): Promise<ReportResponse> {
     await this.livePilot(p, pilotId);
-    const req = parse(reportSchema, body, "body");
     const updates = req.updates.map((u) => this.boundUpdate(u));
     const result = await this.store.dispatch.apply(pilotId, updates, "rest");
     this.afterApply(result, "rest");
@@ -1173,9 +1152,8 @@ export class Service {
     };
   }
 
-  async heartbeat(p: Principal, pilotId: number, body: unknown): Promise<HeartbeatResponse> {
+  async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
     await this.livePilot(p, pilotId);
-    const req = parse(heartbeatSchema, body, "body");
     const missing = await this.store.dispatch.heartbeat(pilotId, req.held, this.config.dispatchGraceMs);
     if (missing.length > 0) {
       this.log.warn({ pilotId, missing: missing.length }, "pilot does not hold jobs sent to it; retrying them");

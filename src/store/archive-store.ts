@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { PruneCounts } from "../core/protocol.js";
+import type { PruneCounts } from "../api/monitoring.js";
 import { FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { HELD_BY_PILOT } from "./dialect.js";
 import type { StoreContext, Tx } from "./context.js";

@@ -346,7 +346,7 @@ export class DispatchStore {
       const lost = await trx
         .updateTable("pilots")
         .set({ status: "lost", ended_at: now })
-        .where("status", "in", ["starting", "running"])
+        .where("status", "=", "running")
         .where((eb) =>
           eb.or([
             own.length === 0
@@ -370,7 +370,7 @@ export class DispatchStore {
         .updateTable("pilots")
         .set({ status: "finished", ended_at: now })
         .where("id", "=", pilotId)
-        .where("status", "in", ["starting", "running"])
+        .where("status", "=", "running")
         .execute();
       return this.heldBy(trx, [pilotId]);
     });

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { ErrorGroup, JobSummary, PilotView, TimelineView, WorkflowSummary } from "../core/protocol.js";
+import type { ErrorGroup, JobSummary, PilotView, TimelineView, WorkflowSummary } from "../api/monitoring.js";
 import type { JobState, PilotStatus, WorkflowStatus } from "../core/states.js";
 import { HELD_BY_PILOT, JOB_PROBLEMS, inIds, jsonField } from "./dialect.js";
 import type { StoreContext } from "./context.js";

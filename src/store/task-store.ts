@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { JobAttemptView, JobOutcome, JobView, ResultVia, TaskView } from "../core/protocol.js";
-import { FINAL_TASK_STATUSES, type FinalJobState, type TaskKind, type WorkflowStatus } from "../core/states.js";
+import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
+import type { JobOutcome } from "../core/protocol.js";
+import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type FinalJobState, type ResultVia, type TaskKind, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./context.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";
@@ -430,7 +431,7 @@ export class TaskStore {
       .selectFrom("jobs")
       .select(["id", "state", "started_at", "attempt_nr", "pilot_id"])
       .where("task_id", "=", taskId)
-      .where("state", "in", ["defined", "activated", "sent", "starting", "running"]);
+      .where("state", "in", OPEN_JOB_STATES);
     if (this.ctx.dialect === "postgres") query = query.orderBy("id").forUpdate();
     const open = await query.execute();
     if (this.ctx.dialect === "postgres") {

@@ -1,6 +1,6 @@
 import type { Selectable } from "kysely";
 import type { QueuePilots } from "../core/pending-reason.js";
-import type { WorkerView } from "../core/protocol.js";
+import type { WorkerView } from "../api/queues.js";
 import type { WorkerBatchState } from "../core/states.js";
 import type { StoreContext } from "./context.js";
 import type { WorkersTable } from "./schema.js";

@@ -1,6 +1,6 @@
 import type { ErrorInfo } from "../core/errors.js";
-import type { WorkflowView } from "../core/protocol.js";
-import type { TaskKind, WorkflowMode, WorkflowStatus } from "../core/states.js";
+import type { WorkflowView } from "../api/workflows.js";
+import { TASK_KINDS, type TaskKind, type WorkflowMode, type WorkflowStatus } from "../core/states.js";
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { WorkflowState } from "../core/workflow-lifecycle.js";
 import type { StoreContext, Tx } from "./context.js";
@@ -302,7 +302,7 @@ export class WorkflowStore {
         const status = await this.statusOf(trx, workflowId);
         return status === undefined ? undefined : { status, tasks: [], pilots: [], alreadyEnded: true };
       }
-      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, ["work", "driver"]);
+      const { tasks: changes, pilots } = await this.killOpenTasks(trx, workflowId, now, TASK_KINDS);
       return { status: "cancelled", tasks: changes, pilots };
     });
   }

@@ -1,4 +1,4 @@
-import type { ObjectiveSeries } from "../../../src/core/protocol.js";
+import type { ObjectiveSeries } from "../../../src/api/monitoring.js";
 import { formatNumber } from "../format.js";
 import { objectivePlot, sampleValues } from "../objective.js";
 import { linearScale, niceAxis, niceStep } from "../scale.js";

@@ -1,4 +1,4 @@
-import type { TaskView } from "../../../src/core/protocol.js";
+import type { TaskView } from "../../../src/api/tasks.js";
 import { formatDuration, formatTime } from "../format.js";
 import { assignLanes } from "../lanes.js";
 import { href } from "../route.js";

@@ -1,4 +1,4 @@
-import type { TimelineView } from "../../../src/core/protocol.js";
+import type { TimelineView } from "../../../src/api/monitoring.js";
 import { formatOffset, linearScale, niceAxis, timeTicks } from "../scale.js";
 import { MARGIN, plotRight, WIDTH } from "./geometry.js";
 import { YTicks } from "./YTicks.js";

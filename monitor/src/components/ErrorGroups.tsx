@@ -1,4 +1,4 @@
-import type { ErrorGroup } from "../../../src/core/protocol.js";
+import type { ErrorGroup } from "../../../src/api/monitoring.js";
 import { formatCount } from "../format.js";
 import { href } from "../route.js";
 

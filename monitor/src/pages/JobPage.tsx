@@ -1,5 +1,4 @@
 import type { ErrorInfo } from "../../../src/core/errors.js";
-import type { JobView } from "../../../src/core/protocol.js";
 import { Facts } from "../components/Facts.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Problem } from "../components/Problem.js";
@@ -49,7 +48,7 @@ function Output({ label, text, testId }: { label: string; text: string | null; t
 /** One job: its arguments and result, its error, and every attempt with its output. */
 export function JobPage({ id }: { id: number }) {
   const api = useApi();
-  const job = useResource((signal) => api.get<JobView>(`/api/v1/jobs/${id}`, signal), [id]);
+  const job = useResource((signal) => api.getJob({ params: { id } }, { signal }), [id]);
   const taskId = job.data?.taskId;
   // A job changes with its task: follow the task's events once it is known.
   const live = useLive(taskId === undefined ? null : `?task=${taskId}`, job.reload);

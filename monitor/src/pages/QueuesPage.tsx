@@ -1,5 +1,7 @@
 import { useState } from "preact/hooks";
-import type { PilotPage, QueueView, WorkerView } from "../../../src/core/protocol.js";
+import type { ListPilotsRequest } from "../../../src/api/monitoring.js";
+import type { QueueView, WorkerView } from "../../../src/api/queues.js";
+import { PILOT_STATUSES, type PilotStatus } from "../../../src/core/states.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Pager } from "../components/Pager.js";
 import { Problem } from "../components/Problem.js";
@@ -121,28 +123,24 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
   );
 }
 
-const PILOT_STATUSES = ["running", "lost", "finished"];
-
 /** Queues with their load, the pilots the server started, and every pilot that registered; live. */
 export function QueuesPage() {
   const api = useApi();
   const resources = useResource(
     async (signal) => {
       const [queues, workers] = await Promise.all([
-        api.get<QueueView[]>("/api/v1/queues", signal),
-        api.get<WorkerView[]>("/api/v1/workers", signal),
+        api.listQueues(undefined, { signal }),
+        api.listWorkers(undefined, { signal }),
       ]);
       return { queues, workers };
     },
     [],
   );
   const [pilotStatus, setPilotStatus] = useState("");
-  const query = new URLSearchParams({ limit: String(PILOTS_PAGE_SIZE) });
-  if (pilotStatus) query.set("status", pilotStatus);
-  const pages = useCursorPages(query.toString());
-  if (pages.cursor !== undefined) query.set("cursor", String(pages.cursor));
-  const pilotsPath = `/api/v1/pilots?${query}`;
-  const pilots = useResource((signal) => api.get<PilotPage>(pilotsPath, signal), [pilotsPath]);
+  const query: ListPilotsRequest = { limit: PILOTS_PAGE_SIZE, status: (pilotStatus || undefined) as PilotStatus | undefined };
+  const pages = useCursorPages(JSON.stringify(query));
+  const pageQuery: ListPilotsRequest = { ...query, cursor: pages.cursor };
+  const pilots = useResource((signal) => api.listPilots({ query: pageQuery }, { signal }), [JSON.stringify(pageQuery)]);
   // Queue load moves with the jobs of every workflow: the workflows' change events say when.
   const live = useLive("", () => {
     resources.reload();

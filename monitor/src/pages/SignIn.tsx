@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { Api, ApiError } from "../api.js";
+import { ApiError, connect } from "../api.js";
 
 /**
  * Asks for a token. It is checked with one request before it is kept: an unknown or revoked token is
@@ -18,7 +18,7 @@ export function SignIn({ message, onSignedIn }: { message: string | undefined; o
     }
     setChecking(true);
     try {
-      await new Api(candidate, () => undefined).get("/api/v1/workflows?limit=1&fields=id");
+      await connect(candidate, () => undefined).listWorkflows({ query: { limit: 1, fields: "id" } });
       onSignedIn(candidate);
     } catch (err) {
       // 403: a token scoped to one workflow lists nothing, yet may open that workflow's page.

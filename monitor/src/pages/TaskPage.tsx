@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { ErrorGroup, JobPage, TaskView, TimelineView } from "../../../src/core/protocol.js";
+import type { JobPage, ListJobsRequest } from "../../../src/api/monitoring.js";
 import { TimelineChart } from "../charts/TimelineChart.js";
 import { ConfirmAction } from "../components/ConfirmAction.js";
 import { ErrorGroups } from "../components/ErrorGroups.js";
@@ -76,21 +76,19 @@ export function TaskPage({ id }: { id: number }) {
   const summary = useResource(
     async (signal) => {
       const [task, timeline, errors] = await Promise.all([
-        api.get<TaskView>(`/api/v1/tasks/${id}`, signal),
-        api.get<TimelineView>(`/api/v1/tasks/${id}/timeline`, signal),
-        api.get<ErrorGroup[]>(`/api/v1/tasks/${id}/errors`, signal),
+        api.getTask({ params: { id } }, { signal }),
+        api.timeline({ params: { id } }, { signal }),
+        api.taskErrors({ params: { id } }, { signal }),
       ]);
       return { task, timeline, errors };
     },
     [id],
   );
   const [states, setStates] = useState("");
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (states) query.set("state", states);
-  const pages = useCursorPages(`${id}?${query}`);
-  if (pages.cursor !== undefined) query.set("cursor", String(pages.cursor));
-  const jobsPath = `/api/v1/tasks/${id}/jobs?${query}`;
-  const jobs = useResource((signal) => api.get<JobPage>(jobsPath, signal), [jobsPath]);
+  const filters: ListJobsRequest = { limit: PAGE_SIZE, state: states || undefined };
+  const pages = useCursorPages(`${id}?${JSON.stringify(filters)}`);
+  const jobsQuery: ListJobsRequest = { ...filters, cursor: pages.cursor };
+  const jobs = useResource((signal) => api.listJobs({ params: { id }, query: jobsQuery }, { signal }), [id, JSON.stringify(jobsQuery)]);
   const live = useLive(`?task=${id}`, () => {
     summary.reload();
     jobs.reload();
@@ -130,7 +128,7 @@ export function TaskPage({ id }: { id: number }) {
             disabled={ended}
             testId="kill-task"
             run={async () => {
-              const after = await api.post<TaskView>(`/api/v1/tasks/${t.id}/kill`);
+              const after = await api.killTask({ params: { id: t.id } });
               summary.reload();
               jobs.reload();
               return `task ${t.id} is ${after.status}`;
@@ -142,7 +140,7 @@ export function TaskPage({ id }: { id: number }) {
             disabled={!ended}
             testId="retry-task"
             run={async () => {
-              const { retried } = await api.post<{ retried: number }>(`/api/v1/tasks/${t.id}/retry`);
+              const { retried } = await api.retryTask({ params: { id: t.id } });
               summary.reload();
               jobs.reload();
               return `${formatCount(retried)} job${retried === 1 ? "" : "s"} sent back to the queue`;

@@ -1,4 +1,4 @@
-import type { ErrorGroup, ObjectiveSeries, TaskView, WorkflowView } from "../../../src/core/protocol.js";
+import type { TaskView } from "../../../src/api/tasks.js";
 import { ObjectiveChart } from "../charts/ObjectiveChart.js";
 import { TaskLanes } from "../charts/TaskLanes.js";
 import { ConfirmAction } from "../components/ConfirmAction.js";
@@ -91,9 +91,9 @@ export function WorkflowPage({ id }: { id: number }) {
   const page = useResource(
     async (signal) => {
       const [workflow, errors, objective] = await Promise.all([
-        api.get<WorkflowView>(`/api/v1/workflows/${id}`, signal),
-        api.get<ErrorGroup[]>(`/api/v1/workflows/${id}/errors`, signal),
-        api.get<ObjectiveSeries>(`/api/v1/workflows/${id}/objective`, signal),
+        api.getWorkflow({ params: { id } }, { signal }),
+        api.workflowErrors({ params: { id } }, { signal }),
+        api.objective({ params: { id } }, { signal }),
       ]);
       return { workflow, errors, objective };
     },
@@ -135,7 +135,7 @@ export function WorkflowPage({ id }: { id: number }) {
             disabled={ended}
             testId="kill-workflow"
             run={async () => {
-              const after = await api.post<WorkflowView>(`/api/v1/workflows/${w.id}/kill`);
+              const after = await api.killWorkflow({ params: { id: w.id } });
               page.reload();
               return `workflow ${w.id} is ${after.status}`;
             }}
@@ -146,7 +146,7 @@ export function WorkflowPage({ id }: { id: number }) {
             disabled={w.status !== "suspended"}
             testId="retry-workflow"
             run={async () => {
-              const { retried } = await api.post<{ retried: number }>(`/api/v1/workflows/${w.id}/retry`);
+              const { retried } = await api.retryWorkflow({ params: { id: w.id } });
               page.reload();
               return `${formatCount(retried)} job${retried === 1 ? "" : "s"} sent back to the queue`;
             }}

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { WorkflowPage, WorkflowSummary } from "../../../src/core/protocol.js";
+import type { ListWorkflowsRequest, WorkflowSummary } from "../../../src/api/monitoring.js";
 import { WORKFLOW_STATUSES } from "../../../src/core/states.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Pager } from "../components/Pager.js";
@@ -36,14 +36,15 @@ export function WorkflowsPage() {
   const [user, setUser] = useState("");
   // Typing settles before a request goes out; a chosen status applies at once.
   const filters = { status, name: useDebounced(name.trim(), 300), user: useDebounced(user.trim(), 300) };
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (filters.status) query.set("status", filters.status);
-  if (filters.name) query.set("name", filters.name);
-  if (filters.user) query.set("user", filters.user);
-  const pages = useCursorPages(query.toString());
-  if (pages.cursor !== undefined) query.set("cursor", String(pages.cursor));
-  const path = `/api/v1/workflows?${query}`;
-  const listing = useResource((signal) => api.get<WorkflowPage>(path, signal), [path]);
+  const query: ListWorkflowsRequest = {
+    limit: PAGE_SIZE,
+    status: filters.status || undefined,
+    name: filters.name || undefined,
+    user: filters.user || undefined,
+  };
+  const pages = useCursorPages(JSON.stringify(query));
+  const pageQuery: ListWorkflowsRequest = { ...query, cursor: pages.cursor };
+  const listing = useResource((signal) => api.listWorkflows({ query: pageQuery }, { signal }), [JSON.stringify(pageQuery)]);
   const live = useLive("", listing.reload);
   const now = Date.now();
 

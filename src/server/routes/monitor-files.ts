@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { ApiError } from "../api-error.js";
+import { ApiError } from "../../api/errors.js";
 
 export const MONITOR_PAGE = "/";
 export const MONITOR_ASSETS = "/assets/:file";

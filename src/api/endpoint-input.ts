@@ -1,0 +1,49 @@
+// The input of a call, parsed with its endpoint's schemas: by the server's routes, and by the embedded
+// server's in-process transport, so that both answer bad input with the same errors.
+import type { z } from "zod";
+import type { AnyEndpoint } from "./endpoints.js";
+import { ApiError } from "./errors.js";
+
+/** One readable 400: every problem with where it is (`body.jobs[0].key: …`). */
+export function invalid(where: string, error: z.ZodError): ApiError {
+  const problems = error.issues.map((i) => {
+    const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    return `${where}${path}: ${i.message}`;
+  });
+  return new ApiError(400, "invalid_request", problems.join("; "));
+}
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(where, result.error);
+  return result.data;
+}
+
+export interface RawInput {
+  /** Path parameters as text. */
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+}
+
+/** The input of a call to `e` as its handler takes it (HandlerInput of e's name), or the ApiError saying what is wrong. */
+export function parseInput(e: AnyEndpoint, raw: RawInput): { params: unknown; query: unknown; body: unknown } {
+  let params: unknown = {};
+  if (e.params) {
+    const result = e.params.safeParse(raw.params ?? {});
+    // A bad id in the path is its own error, with the schema's message alone (it names the id and its kind).
+    if (!result.success) throw new ApiError(400, "invalid_id", result.error.issues[0]?.message ?? "a path parameter is not valid");
+    params = result.data;
+  }
+  const query = e.query ? parse(e.query, raw.query ?? {}, "query") : {};
+  let body: unknown;
+  if (e.rawBody) {
+    if (!(raw.body instanceof Uint8Array)) {
+      throw new ApiError(415, "unsupported_media_type", "send the body as raw bytes with Content-Type: application/octet-stream");
+    }
+    body = raw.body;
+  } else if (e.body) {
+    body = parse(e.body, raw.body, "body");
+  }
+  return { params, query, body };
+}

@@ -1,0 +1,133 @@
+// Pilots: registering, taking jobs (long-poll), reporting attempts, heartbeats and leaving. The records
+// exchanged are the domain's (core/protocol.ts); these schemas are held equal to them by pilots.test.ts.
+import { z } from "zod";
+import { REPORTED_ATTEMPT_STATES, TASK_KINDS } from "../core/states.js";
+import { errorInfo, id, idParams, name } from "./common.js";
+import type { Contract } from "./contract.js";
+
+export const brokerSettings = z.object({
+  /** "host:port" of each broker, tried in turn. */
+  endpoints: z.array(z.string()),
+  login: z.string().optional(),
+  passcode: z.string().optional(),
+  /** Destination prefix: results of a task go to /topic/<prefix>.results.<channel>, reports to /queue/<prefix>.reports. */
+  prefix: z.string(),
+});
+
+export const registerPilotBody = z.object({
+  queue: name,
+  name: z.string().min(1).max(200),
+  host: z.string().max(255).default(""),
+  pid: z.number().int().nonnegative().default(0),
+  slots: z.number().int().min(1).max(4096).default(1),
+  version: z.string().max(50).default(""),
+  /** Set when the server's provisioner started this pilot. */
+  worker: id.optional(),
+});
+export type RegisterPilotRequest = z.input<typeof registerPilotBody>;
+export type RegisterPilot = z.output<typeof registerPilotBody>;
+
+export const registerPilotResponse = z.object({
+  id,
+  heartbeatIntervalMs: z.number().int(),
+  heartbeatTimeoutMs: z.number().int(),
+  maxPayloadBytes: z.number().int(),
+  maxLogChars: z.number().int(),
+  broker: brokerSettings.nullable(),
+});
+
+export const acquireBody = z.object({
+  /** Jobs the pilot wants to hold in all; the server hands out that many minus those the pilot holds. */
+  capacity: z.number().int().min(0).max(100_000),
+  /** Driver jobs among those it holds: they run beside its slots (default none). */
+  drivers: z.number().int().min(0).max(100_000).default(0),
+  /**
+   * Tasks whose jobs the pilot has seen to be fast. When given, the server hands out jobs of any task only
+   * for the pilot's free slots, and beyond them only jobs of these tasks (core/hand-out.ts), so that a
+   * pilot's queue never takes jobs that other pilots' free slots could start now. When absent, up to
+   * `capacity` jobs of any task.
+   */
+  prefetch: z.array(z.number().int().positive()).max(1000).optional(),
+  /**
+   * Attempts the pilot has finished and published to the broker, [jobId, attempt] pairs, that it has not
+   * seen recorded yet: they take no room even before the server has read them from the broker.
+   */
+  published: z.array(z.tuple([z.number(), z.number()])).max(100_000).default([]),
+  waitMs: z.number().int().min(0).max(120_000).default(0),
+});
+export type AcquireRequest = z.input<typeof acquireBody>;
+export type Acquire = z.output<typeof acquireBody>;
+
+export const attemptRef = z.object({ jobId: id, attempt: z.number().int().positive() });
+
+export const attemptUpdate = attemptRef.extend({
+  state: z.enum(REPORTED_ATTEMPT_STATES),
+  startedAt: z.number().int().nonnegative().optional(),
+  endedAt: z.number().int().nonnegative().optional(),
+  result: z.string().optional(),
+  error: errorInfo.optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+});
+
+export const dispatchedJob = z.object({
+  jobId: id,
+  attempt: z.number().int().positive(),
+  taskId: id,
+  workflowId: id,
+  index: z.number().int().nonnegative(),
+  key: z.string(),
+  work: z.string(),
+  bundleHash: z.string(),
+  args: z.string(),
+  /** The task's result channel and signing key, for publishing results to the broker. */
+  channel: z.string(),
+  resultKey: z.string(),
+  /** "driver": the job runs the workflow's body (with `token`, valid for its workflow only). */
+  kind: z.enum(TASK_KINDS),
+  token: z.string().optional(),
+  /** Limits the pilot enforces (0: none): walltime in ms, resident memory of the executor in MiB. */
+  walltimeMs: z.number().int(),
+  memoryMb: z.number().int(),
+  initEnv: z.string().optional(),
+  container: z.string().optional(),
+});
+
+export const pilotCommand = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("kill"), jobId: id, attempt: z.number().int().positive() }),
+  z.object({ kind: z.literal("shutdown") }),
+  z.object({ kind: z.literal("warm"), bundleHash: z.string(), initEnv: z.string().optional(), container: z.string().optional() }),
+]);
+
+export const acquireResponse = z.object({
+  jobs: z.array(dispatchedJob),
+  commands: z.array(pilotCommand),
+  /** Those of the request's `published` attempts that the server has recorded: the pilot can forget them. */
+  recorded: z.array(z.tuple([z.number(), z.number()])),
+});
+
+export const reportBody = z.object({ updates: z.array(attemptUpdate).max(100_000) });
+export type ReportRequest = z.input<typeof reportBody>;
+export type Report = z.output<typeof reportBody>;
+
+export const reportResponse = z.object({ accepted: z.number().int(), ignored: z.number().int() });
+
+export const heartbeatBody = z.object({ held: z.array(attemptRef).max(100_000).default([]) });
+export type HeartbeatRequest = z.input<typeof heartbeatBody>;
+export type Heartbeat = z.output<typeof heartbeatBody>;
+
+export const heartbeatResponse = z.object({
+  commands: z.array(pilotCommand),
+  /** The attempts the server still counts as held by this pilot (results it has not yet recorded). */
+  held: z.array(attemptRef),
+});
+
+const pilotParams = idParams("pilot");
+
+export const pilotEndpoints = {
+  registerPilot: { summary: "Register a pilot", body: registerPilotBody, response: registerPilotResponse },
+  acquire: { summary: "Take jobs (long-poll)", params: pilotParams, body: acquireBody, response: acquireResponse },
+  report: { summary: "Report attempt updates", params: pilotParams, body: reportBody, response: reportResponse },
+  heartbeat: { summary: "Heartbeat with the held attempts", params: pilotParams, body: heartbeatBody, response: heartbeatResponse },
+  exitPilot: { summary: "A pilot leaves", params: pilotParams, response: z.object({ ok: z.literal(true) }) },
+} satisfies Record<string, Contract>;

@@ -1,0 +1,11 @@
+// The server itself: liveness, this API's OpenAPI document, where results travel, and its counters.
+import { z } from "zod";
+import type { Contract } from "./contract.js";
+import { brokerSettings } from "./pilots.js";
+
+export const serverEndpoints = {
+  health: { summary: "Liveness", response: z.object({ ok: z.literal(true) }) },
+  openApi: { summary: "This document", response: z.record(z.string(), z.unknown()) },
+  brokerSettings: { summary: "Where results travel", response: z.object({ broker: brokerSettings.nullable() }) },
+  metrics: { summary: "Counters since start", response: z.record(z.string(), z.number()) },
+} satisfies Record<string, Contract>;

@@ -1,0 +1,80 @@
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { parseInput } from "../api/endpoint-input.js";
+import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
+import { API_PREFIX } from "../api/routes.js";
+import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
+import type { Handlers } from "./handlers.js";
+import { clientGone, principalOf } from "./http-util.js";
+
+/** Every endpoint's URL as fastify writes it: the prefix, then the path with its `:name` parameters. */
+export const routeUrl = (e: AnyEndpoint) => `${API_PREFIX}${e.path}`;
+
+type AnyHandler = (p: unknown, input: unknown, signal: AbortSignal) => unknown;
+
+/**
+ * The routes of the API, one per endpoint of the table: each parses its input with the endpoint's schemas,
+ * calls its handler and sends the answer as the endpoint says (JSON, bytes, exists, JSON lines, events).
+ */
+export function apiRoutes(
+  app: FastifyInstance,
+  handlers: Handlers,
+  onStreamError: (err: unknown, e: AnyEndpoint) => void,
+  endpoints: readonly AnyEndpoint[] = ENDPOINT_LIST,
+): void {
+  // A GET whose path has its own HEAD endpoint must not also answer HEAD as fastify does by default.
+  const ownHead = new Set(endpoints.filter((e) => e.method === "HEAD").map((e) => e.path));
+  for (const e of endpoints) {
+    const handler = handlers[e.name] as AnyHandler;
+    app.route({
+      method: e.method,
+      url: routeUrl(e),
+      ...(e.method === "GET" && ownHead.has(e.path) ? { exposeHeadRoute: false } : {}),
+      ...(e.maxBodyBytes !== undefined ? { bodyLimit: e.maxBodyBytes } : {}),
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const input = parseInput(e, { params: req.params, query: req.query, body: req.body });
+        const p = e.access === "public" ? null : principalOf(req);
+        const answer = await handler(p, input, clientGone(reply));
+        return send(e, answer, reply, onStreamError);
+      },
+    });
+  }
+}
+
+async function send(e: AnyEndpoint, answer: unknown, reply: FastifyReply, onStreamError: (err: unknown, e: AnyEndpoint) => void): Promise<unknown> {
+  switch (e.answer ?? "json") {
+    case "json":
+      reply.code(e.status ?? 200);
+      return answer;
+    case "bytes": {
+      const bytes = answer as Uint8Array;
+      reply.type("application/octet-stream");
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    case "exists":
+      reply.code(answer ? 200 : 404);
+      return "";
+    case "ndjson": {
+      const records = answer as AsyncIterable<unknown>;
+      reply.type("application/x-ndjson");
+      return reply.send(Readable.from(lines(records)));
+    }
+    case "events": {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      res.write(EVENT_STREAM_HEAD);
+      try {
+        for await (const event of answer as AsyncIterable<unknown>) res.write(eventFrame(event));
+      } catch (err) {
+        onStreamError(err, e);
+      }
+      res.end();
+      return reply;
+    }
+  }
+}
+
+async function* lines(records: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const r of records) yield ndjsonLine(r);
+}
