@@ -1,5 +1,5 @@
 // Which executor runs which of a pilot's waiting jobs, which executors to start, stop or take jobs back
-// from: decided here from a snapshot, without processes, and applied by the pilot.
+// from: decided here from a snapshot, without processes, and applied by the executor pool.
 //
 // The rule the pilot promises with `--slots`: a job never waits behind another while a slot could run it.
 // So each waiting job, in order, goes to the first of: an idle executor of its context; an executor of its
@@ -8,6 +8,7 @@
 // for; and only then the queue of a busy executor, as deep as the jobs' tasks are known to be fast (a task
 // not seen yet has depth one: it never queues). An executor that is still idle while another of its
 // context has jobs queued behind a running one takes some of them back.
+import { attemptKey } from "./ledger.js";
 
 export interface PlanJob {
   /** Execution context (contextKey): jobs run only on executors of their context. */
@@ -45,6 +46,30 @@ export interface Plan {
   retire: number[];
   /** Not-started jobs to take back from the end of executors' queues, for idle executors of their context. */
   takeBack: Array<{ executor: number; count: number }>;
+}
+
+/**
+ * An executor as planDispatch sees it, from the jobs it holds (`inflight`, the running one first) and the
+ * attempt keys of jobs being taken back. Its queue may hold a thousand fast jobs: one pass, few tasks.
+ */
+export function planExecutor(
+  ex: { key: string; ready: boolean },
+  inflight: readonly { jobId: number; attempt: number; taskId: number }[],
+  moving: ReadonlySet<string>,
+): PlanExecutor {
+  const tasks: number[] = [];
+  const checkMoving = moving.size > 0;
+  let leaving = 0;
+  let last = -1;
+  for (let i = 0; i < inflight.length; i++) {
+    const j = inflight[i]!;
+    if (checkMoving && moving.has(attemptKey(j))) leaving++;
+    else if (j.taskId !== last) {
+      last = j.taskId;
+      if (!tasks.includes(last)) tasks.push(last);
+    }
+  }
+  return { key: ex.key, ready: ex.ready, jobs: inflight.length - leaving, tasks, leaving };
 }
 
 export function planDispatch(input: PlanInput): Plan {

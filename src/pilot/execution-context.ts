@@ -2,6 +2,7 @@
 // init_env), or inside a container image with the host's runtime.
 import { accessSync, constants } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
+import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/protocol.js";
 
 /** Runtimes that share the executor's IPC channel with the container (docker cannot pass it through). */
@@ -17,6 +18,16 @@ export interface ExecutionContext {
 /** Jobs with the same key can share an executor: same bundle, same prefix, same image. */
 export function contextKey(job: Pick<DispatchedJob, "bundleHash" | "initEnv" | "container">): string {
   return `${job.bundleHash}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
+}
+
+/** Why a job in a container cannot run on a pilot whose hosts have no container runtime. */
+export function containerUnavailable(container: string, pilot: string): ErrorInfo {
+  return {
+    code: "container_unavailable",
+    message:
+      `the job runs in container ${container}, but pilot ${pilot} has no container runtime ` +
+      `(${CONTAINER_RUNTIMES.join(", ")}); install one on the pilot's hosts or send the work to a queue that has one`,
+  };
 }
 
 /** The first container runtime on the PATH, if any. */

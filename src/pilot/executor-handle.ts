@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { ErrorInfo } from "../core/errors.js";
-import type { DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
-import { executorCommand, type ExecutionContext } from "./execution-context.js";
-import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
+import { contextKey, executorCommand, type ExecutionContext } from "./execution-context.js";
+import type { Executor, ExecutorEvents, StartExecutor } from "./executor-interface.js";
+import type { FromExecutor, ToExecutor } from "./executor-protocol.js";
 import { killGroup, killTree } from "./process-tree.js";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
@@ -32,14 +32,6 @@ function drained(stream: Readable | null, ms: number): Promise<void> {
   });
 }
 
-export interface ExecutorEvents {
-  onReady(ex: ExecutorHandle): void;
-  onLoadFailed(ex: ExecutorHandle, error: ErrorInfo): void;
-  onDone(ex: ExecutorHandle, job: DispatchedJob, done: JobDone): void;
-  /** The process ended; `inflight` are the jobs it held, the first of which may have been running. */
-  onExit(ex: ExecutorHandle, inflight: DispatchedJob[], reason: string): void;
-}
-
 export interface ExecutorSettings {
   maxPayloadBytes: number;
   maxLogChars: number;
@@ -58,17 +50,13 @@ function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** The pilot's side of one executor process bound to one bundle. */
-export class ExecutorHandle {
-  readonly inflight: DispatchedJob[] = [];
+export class ExecutorHandle implements Executor {
   ready = false;
-  /** Set when the pilot kills the process on purpose (a job kill); the exit is then not a crash. */
-  killedFor: DispatchedJob | undefined;
-  /** Why the pilot killed it for that job, when it was not a user's kill (a limit the job went over). */
-  killReason: ErrorInfo | undefined;
   private readonly proc: ChildProcess;
   private stderrTail = "";
   private exited = false;
   private loadFailed = false;
+  /** Killed by the pilot: an end before it was ready is not a failure to load. */
   private killedByPilot = false;
   /** The executor's own directory for the working directories of the commands it runs. */
   private readonly workDir: string | undefined;
@@ -138,8 +126,7 @@ export class ExecutorHandle {
         message: `${plain ? "the executor" : "the job's execution context (initEnv or container)"} failed to start: it ${how}${tail ? `; its last output:\n${tail}` : ""}`,
       });
     }
-    const held = this.inflight.splice(0);
-    this.events.onExit(this, held, tail ? `the executor process ${how}; its last output:\n${tail}` : `the executor process ${how}`);
+    this.events.onExit(this, tail ? `the executor process ${how}; its last output:\n${tail}` : `the executor process ${how}`);
   }
 
   get pid(): number | undefined {
@@ -158,24 +145,15 @@ export class ExecutorHandle {
       this.loadFailed = true;
       this.events.onLoadFailed(this, msg.error);
     } else {
-      const i = this.inflight.findIndex((j) => j.jobId === msg.jobId && j.attempt === msg.attempt);
-      if (i < 0) return;
-      const [job] = this.inflight.splice(i, 1);
-      this.events.onDone(this, job!, msg);
+      this.events.onDone(this, msg);
     }
   }
 
-  /** The job the executor is running now: the first of those sent, in order. */
-  get current(): DispatchedJob | undefined {
-    return this.inflight[0];
-  }
-
   run(jobs: DispatchedJob[]): void {
-    this.inflight.push(...jobs);
     this.post({ t: "run", jobs });
   }
 
-  cancelQueued(job: DispatchedJob): void {
+  cancelQueued(job: AttemptRef): void {
     this.post({ t: "cancel", jobId: job.jobId, attempt: job.attempt });
   }
 
@@ -184,11 +162,24 @@ export class ExecutorHandle {
     this.proc.send(msg);
   }
 
-  kill(forJob?: DispatchedJob, reason?: ErrorInfo): void {
-    this.killedFor = forJob;
-    this.killReason = reason;
+  kill(): void {
     this.killedByPilot = true;
     // The executor, the command it may be running, and that command's children.
     if (!this.exited && this.proc.pid !== undefined) killTree(this.proc.pid);
   }
+}
+
+/**
+ * The pool's executors as processes: started with the settings of the moment (the server replica, the
+ * pilot's id), in the host's container runtime if the context names an image, importing the bundle's file.
+ */
+export function processExecutors(
+  settings: () => ExecutorSettings,
+  runtime: ExecutionContext["runtime"],
+  fileOf: (bundleHash: string) => string,
+): StartExecutor {
+  return (context, events) => {
+    const where = { initEnv: context.initEnv, container: context.container, runtime };
+    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(), where, events);
+  };
 }

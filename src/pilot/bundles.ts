@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { BundleCache } from "../bundle/cache.js";
+import { Environments } from "./environments.js";
+
+/**
+ * The bundles a pilot's executors import: fetched from the server once into the cache directory (shared by
+ * the pilots of a host), and placed beside their installed environment when they need one.
+ */
+export class Bundles {
+  private readonly cache: BundleCache;
+  private readonly environments: Environments;
+  private readonly placing = new Map<string, Promise<string>>();
+  /** Bundles ready to import, by hash. */
+  private readonly placed = new Map<string, string>();
+
+  constructor(
+    cacheDir: string,
+    /** A bundle's code, or an environment's manifest, from the server. */
+    private readonly fetch: (hash: string) => Promise<Uint8Array>,
+    log: Logger,
+  ) {
+    this.cache = new BundleCache(cacheDir);
+    this.environments = new Environments(join(cacheDir, "envs"), fetch, log);
+  }
+
+  /** The bundle is ready to import now. */
+  has(hash: string): boolean {
+    return this.placed.has(hash);
+  }
+
+  /** The file to import a bundle from (where it will be, while it is being placed). */
+  fileOf(hash: string): string {
+    return this.placed.get(hash) ?? this.cache.pathOf(hash);
+  }
+
+  /** The file to import a bundle from, fetched (and its environment installed) the first time. */
+  place(hash: string): Promise<string> {
+    let path = this.placing.get(hash);
+    if (!path) {
+      const cached = this.cache.has(hash) ? Promise.resolve(this.cache.pathOf(hash)) : this.fetch(hash).then((code) => this.cache.put(hash, code));
+      path = cached.then((file) => this.environments.place(file, hash));
+      path.then((file) => this.placed.set(hash, file)).catch(() => this.placing.delete(hash));
+      this.placing.set(hash, path);
+    }
+    return path;
+  }
+}

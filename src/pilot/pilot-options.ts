@@ -1,0 +1,43 @@
+import type { Logger } from "pino";
+
+/** What a pilot does when its options leave these out. */
+export const PILOT_DEFAULTS = {
+  maxDepthPerSlot: 1000,
+  prefetchTasks: 20,
+  warmReplacesIdleMs: 5_000,
+  stopGraceMs: 10_000,
+} as const;
+
+export interface PilotOptions {
+  server: string;
+  token: string;
+  queue: string;
+  /** Executor processes, i.e. jobs run at once. */
+  slots: number;
+  /** Where fetched bundles are kept. */
+  cacheDir: string;
+  /** Where command works get their working directories; default PANDO_WORK_ROOT, or the system's temporary directory. */
+  workRoot?: string;
+  name?: string;
+  /** Most jobs held per slot when jobs are fast (default 1000). */
+  maxDepthPerSlot?: number;
+  /** Most tasks named as fast in one acquire, those it may hold more jobs of than it has free slots (default 20; 0: none). */
+  prefetchTasks?: number;
+  /**
+   * A warm command replaces executors of other bundles only after they ran no job for this long (default
+   * 5 s): a workflow between two iterations keeps its executors, code nobody runs any more gives them up.
+   */
+  warmReplacesIdleMs?: number;
+  /** How long a stopping pilot lets running jobs finish (default 10 s). */
+  stopGraceMs?: number;
+  /** Leaves after holding no job for this long (a provisioned pilot frees its slot); default never. */
+  idleExitMs?: number;
+  /** The provisioner's worker this pilot is, if it started it. */
+  worker?: number;
+  /**
+   * Told when every executor this pilot started for a warm command (PilotCommand "warm") of a bundle is
+   * ready, or could not start: `pando run` waits for its local pilots this way before its driver runs.
+   */
+  onWarm?: (bundleHash: string) => void;
+  log: Logger;
+}

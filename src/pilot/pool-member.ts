@@ -1,0 +1,51 @@
+import type { ErrorInfo } from "../core/errors.js";
+import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { Executor } from "./executor-interface.js";
+import { killedByUser, type Outcome } from "./ledger.js";
+
+export const sameAttempt = (a: AttemptRef, b: AttemptRef): boolean => a.jobId === b.jobId && a.attempt === b.attempt;
+
+/** An executor as the pool keeps it: the jobs it holds, and why the pool killed it. */
+export class PoolMember {
+  /** Jobs sent to it and not ended: the first runs, the others wait behind it, in order. */
+  inflight: DispatchedJob[] = [];
+  /** When it started or last ended a job. */
+  lastBusy = Date.now();
+  /** The job it was killed for (a user's kill, a limit): its end is then that job's, not a crash. */
+  private killedFor: DispatchedJob | undefined;
+  /** Why, when it was not a user's kill (a limit the job went over). */
+  private killReason: ErrorInfo | undefined;
+
+  constructor(readonly ex: Executor) {}
+
+  /** The job it runs now. */
+  get current(): DispatchedJob | undefined {
+    return this.inflight[0];
+  }
+
+  holds(ref: AttemptRef): boolean {
+    return this.inflight.some((j) => sameAttempt(j, ref));
+  }
+
+  /** Takes a job that ended off its list; undefined if it does not hold it. */
+  take(ref: AttemptRef): DispatchedJob | undefined {
+    const i = this.inflight.findIndex((j) => sameAttempt(j, ref));
+    return i < 0 ? undefined : this.inflight.splice(i, 1)[0];
+  }
+
+  /** Kills the executor; for `job`, its end is that job's (killed by a user, or over a limit: `reason`). */
+  end(job?: DispatchedJob, reason?: ErrorInfo): void {
+    this.killedFor = job;
+    this.killReason = reason;
+    this.ex.kill();
+  }
+
+  /** How `job` ended if the executor was last killed for it: over a limit, or killed by a user. */
+  killedOutcome(job: DispatchedJob): Outcome | undefined {
+    if (this.killedFor !== job) return undefined;
+    return this.killReason ? { state: "failed", error: this.killReason } : killedByUser();
+  }
+}
+
+/** How the job an executor ran when it ended on its own ended. */
+export const crashed = (reason: string): Outcome => ({ state: "failed", error: { code: "executor_crash", message: reason } });
