@@ -4,9 +4,6 @@ import type { ApiCall, ApiTransport, CallOptions } from "../api/caller.js";
 import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
 
-/** The pilot's name for ApiError, until its link to the server uses src/api directly. */
-export { ApiError as PandoApiError } from "../api/errors.js";
-
 export type RequestOptions = CallOptions;
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
