@@ -7,6 +7,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { apiCaller, type ApiCaller } from "../src/api/caller.js";
+import { HttpTransport } from "../src/sdk/http.js";
 import { CLI, startServer, stop, type Server } from "./server-process.js";
 import { median, percentile } from "./stats.js";
 
@@ -19,54 +21,52 @@ const WORKFLOWS = 1000;
 const PAGE_LOADS = 5;
 
 
-async function api<T>(s: Server, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${s.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${s.creds.userToken}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+/** The typed API caller, as the user the server was started with. */
+function api(s: Server): { caller: ApiCaller; close: () => Promise<void> } {
+  const http = new HttpTransport(s.url, s.creds.userToken);
+  return { caller: apiCaller(http), close: () => http.close() };
 }
 
 /** Fills a server: `workflows` ended workflows without tasks, then one workflow with a task of `jobs` jobs. */
-async function fill(s: Server, workflows: number, jobs: number): Promise<{ workflowId: number; taskId: number }> {
+async function fill(s: Server, caller: ApiCaller, workflows: number, jobs: number): Promise<{ workflowId: number; taskId: number }> {
   for (let i = 0; i < workflows - 1; i++) {
-    const { id } = await api<{ id: number }>(s, "POST", "/api/v1/workflows", { name: `bench.empty.${i}` });
-    await api(s, "POST", `/api/v1/workflows/${id}/close`, { outcome: i % 10 === 0 ? "threw" : "returned", error: { message: "x" } });
+    const { id } = await caller.createWorkflow({ body: { name: `bench.empty.${i}` } });
+    await caller.closeWorkflow({ params: { id }, body: { outcome: i % 10 === 0 ? "threw" : "returned", error: { message: "x" } } });
   }
   const r = spawnSync(process.execPath, [CLI, "run", "bench/monitor-load.ts#fill", String(jobs), "--json", "--quiet", "--server", s.url, "--token", s.creds.userToken], {
     cwd: ROOT,
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`filling failed:\n${r.stderr}`);
-  const page = await api<{ workflows: Array<{ id: number }> }>(s, "GET", "/api/v1/workflows?name=bench.fill&limit=1");
-  const wf = await api<{ tasks: Array<{ id: number }> }>(s, "GET", `/api/v1/workflows/${page.workflows[0]!.id}`);
+  const page = await caller.listWorkflows({ query: { name: "bench.fill", limit: 1 } });
+  const wf = await caller.getWorkflow({ params: { id: page.workflows[0]!.id } });
   return { workflowId: page.workflows[0]!.id, taskId: wf.tasks[0]!.id };
 }
 
-function endpoints(ids: { workflowId: number; taskId: number }, jobs: number): Array<[string, string]> {
+function endpoints(caller: ApiCaller, ids: { workflowId: number; taskId: number }, jobs: number): Array<[string, () => Promise<unknown>]> {
+  const workflow = { params: { id: ids.workflowId } };
+  const task = (query: Record<string, string | number> = {}) => ({ params: { id: ids.taskId }, query });
   return [
-    ["workflows, first page (50)", "/api/v1/workflows"],
-    ["workflows, page at the middle", `/api/v1/workflows?cursor=${Math.floor(WORKFLOWS / 2)}`],
-    ["workflows by status (failed)", "/api/v1/workflows?status=failed"],
-    ["workflow with its tasks", `/api/v1/workflows/${ids.workflowId}`],
-    ["task jobs, first page (100)", `/api/v1/tasks/${ids.taskId}/jobs?limit=100`],
-    ["task jobs, page at the middle (100)", `/api/v1/tasks/${ids.taskId}/jobs?limit=100&cursor=${Math.floor(jobs / 2)}`],
-    ["task failed jobs (100)", `/api/v1/tasks/${ids.taskId}/jobs?state=failed&limit=100`],
-    ["task error groups", `/api/v1/tasks/${ids.taskId}/errors`],
-    ["task timeline (200 buckets)", `/api/v1/tasks/${ids.taskId}/timeline`],
-    ["objective per iteration", `/api/v1/workflows/${ids.workflowId}/objective`],
+    ["workflows, first page (50)", () => caller.listWorkflows()],
+    ["workflows, page at the middle", () => caller.listWorkflows({ query: { cursor: Math.floor(WORKFLOWS / 2) } })],
+    ["workflows by status (failed)", () => caller.listWorkflows({ query: { status: "failed" } })],
+    ["workflow with its tasks", () => caller.getWorkflow(workflow)],
+    ["task jobs, first page (100)", () => caller.listJobs(task({ limit: 100 }))],
+    ["task jobs, page at the middle (100)", () => caller.listJobs(task({ limit: 100, cursor: Math.floor(jobs / 2) }))],
+    ["task failed jobs (100)", () => caller.listJobs(task({ state: "failed", limit: 100 }))],
+    ["task error groups", () => caller.taskErrors(task())],
+    ["task timeline (200 buckets)", () => caller.timeline(task())],
+    ["objective per iteration", () => caller.objective(workflow)],
   ];
 }
 
-async function latencies(s: Server, paths: Array<[string, string]>): Promise<Record<string, { p50: number; p95: number }>> {
+async function latencies(calls: Array<[string, () => Promise<unknown>]>): Promise<Record<string, { p50: number; p95: number }>> {
   const out: Record<string, { p50: number; p95: number }> = {};
-  for (const [name, path] of paths) {
+  for (const [name, call] of calls) {
     const samples: number[] = [];
     for (let i = 0; i < CALLS + 3; i++) {
       const t0 = performance.now();
-      await api(s, "GET", path);
+      await call();
       if (i >= 3) samples.push(performance.now() - t0);
     }
     out[name] = { p50: median(samples), p95: percentile(samples, 0.95) };
@@ -129,11 +129,13 @@ async function measure(browser: Browser, db: (name: string) => string | undefine
         env: { ...process.env, PANDO_TOKEN: server.creds.pilotToken, PANDO_LOG_LEVEL: "warn" },
       }),
     );
+    const { caller, close } = api(server);
     try {
-      const ids = await fill(server, workflows, jobs);
-      results[size] = { ...(await latencies(server, endpoints(ids, jobs))), ...(await pageLatencies(browser, server, ids)) };
+      const ids = await fill(server, caller, workflows, jobs);
+      results[size] = { ...(await latencies(endpoints(caller, ids, jobs))), ...(await pageLatencies(browser, server, ids)) };
       process.stderr.write(`${size} done\n`);
     } finally {
+      await close();
       await Promise.all(pilots.map(stop));
       await stop(server.proc);
       rmSync(dir, { recursive: true, force: true });

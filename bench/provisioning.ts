@@ -5,6 +5,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { apiCaller } from "../src/api/caller.js";
+import { HttpTransport } from "../src/sdk/http.js";
 import { median } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -51,8 +53,8 @@ function run(url: string, token: string, target: string, args: string[]): number
 /** Waits until the server's provisioned pilots of a queue have all left (so the next run starts cold). */
 async function pilotsGone(url: string, token: string, queue: string): Promise<void> {
   for (;;) {
-    const res = await fetch(`${url}/api/v1/workers`, { headers: { authorization: `Bearer ${token}` } });
-    const workers = (await res.json()) as Array<{ queue: string; status: string }>;
+    const http = new HttpTransport(url, token);
+    const workers = await apiCaller(http).listWorkers().finally(() => http.close());
     if (workers.filter((w) => w.queue === queue).every((w) => w.status === "ended")) return;
     await sleep(250);
   }

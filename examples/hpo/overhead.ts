@@ -8,19 +8,9 @@
 // `pando server --data-dir <dir>` on the run's directory to read it (README.md shows the commands).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { apiCaller } from "../../src/api/caller.js";
+import { HttpTransport } from "../../src/sdk/http.js";
 import { runOverhead, type IterationOverhead, type JobSpan, type TaskTiming } from "./timing.js";
-
-interface TaskRow {
-  id: number;
-  kind: "work" | "driver";
-  createdAt: number;
-}
-
-interface JobRow {
-  state: string;
-  startedAt: number | null;
-  endedAt: number | null;
-}
 
 function readJson<T>(path: string, what: string): T {
   if (!existsSync(path)) throw new Error(`no ${what} at ${path}`);
@@ -47,19 +37,15 @@ async function main(): Promise<void> {
     throw new Error("usage: tsx examples/hpo/overhead.ts <workflowId> <slots> [dataDir]");
   }
   const { url, token } = connection(dataDir);
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-
-  const workflow = await get<{ name: string; status: string; createdAt: number; endedAt: number | null; tasks: TaskRow[] }>(`/workflows/${workflowId}`);
+  const http = new HttpTransport(url, token);
+  const api = apiCaller(http);
+  const workflow = await api.getWorkflow({ params: { id: workflowId } });
   if (workflow.endedAt === null) throw new Error(`workflow ${workflowId} has not ended`);
   const tasks: TaskTiming[] = [];
   for (const task of workflow.tasks.filter((t) => t.kind === "work")) {
     const jobs: JobSpan[] = [];
     for (let cursor: number | null = 0; cursor !== null; ) {
-      const page: { jobs: JobRow[]; next: number | null } = await get(`/tasks/${task.id}/jobs?cursor=${cursor}&limit=1000&fields=state,startedAt,endedAt`);
+      const page = await api.listJobs({ params: { id: task.id }, query: { cursor, limit: 1000, fields: "state,startedAt,endedAt" } });
       // Only jobs that finished: their times are those of the attempt that produced the result.
       for (const j of page.jobs) {
         if (j.state === "finished" && j.startedAt !== null && j.endedAt !== null) jobs.push({ startedAt: j.startedAt, endedAt: j.endedAt });
@@ -68,6 +54,7 @@ async function main(): Promise<void> {
     }
     tasks.push({ taskId: task.id, createdAt: task.createdAt, jobs });
   }
+  await http.close();
 
   const r = runOverhead({ createdAt: workflow.createdAt, endedAt: workflow.endedAt }, tasks, slots);
   const s = (ms: number) => (ms / 1000).toFixed(2);
