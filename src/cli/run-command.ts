@@ -4,6 +4,7 @@ import { BundleCache } from "../bundle/cache.js";
 import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { importForRegistrations } from "../bundle/load.js";
 import { uploadBundle } from "../bundle/upload.js";
+import { errorMessage } from "../core/errors.js";
 import { readCredentials } from "../server/credentials.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
@@ -224,7 +225,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
         await client.suspendWorkflow(id, { reason: `the driver was stopped by ${signal}` });
         progress.line(`${signal}: workflow ${id} suspended; resume it with ${resumeCommand(target, rawArgs, flags, id)}`);
       } catch (err) {
-        progress.line(`${signal}: workflow ${id} could not be suspended: ${err instanceof Error ? err.message : String(err)}`);
+        progress.line(`${signal}: workflow ${id} could not be suspended: ${errorMessage(err)}`);
       }
     });
     interrupted = Promise.all(suspending)

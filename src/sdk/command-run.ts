@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_MAX_PAYLOAD_BYTES, formatBytes } from "../codec/limits.js";
 import { assertPlainJson } from "../codec/plain-json.js";
 import { checkCommand, commandFailure, LastLine, NON_RETRYABLE_EXIT_CODE, readCommandResult, tailOf } from "../core/command.js";
-import type { ErrorInfo } from "../core/errors.js";
+import { type ErrorInfo, errorMessage } from "../core/errors.js";
 import { currentJob } from "./context.js";
 import { CommandError } from "./errors.js";
 import { projectDir } from "./project-dir.js";
@@ -49,12 +49,12 @@ export async function runCommand(spec: unknown, args: readonly unknown[], settin
   try {
     command = checkCommand(spec, settings.work);
   } catch (err) {
-    return fail({ code: "bad_command", message: (err as Error).message });
+    return fail({ code: "bad_command", message: errorMessage(err) });
   }
   try {
     assertPlainJson(args, "args");
   } catch (err) {
-    return fail({ code: "bad_arguments", message: `command work '${settings.work}': ${(err as Error).message}` });
+    return fail({ code: "bad_arguments", message: `command work '${settings.work}': ${errorMessage(err)}` });
   }
   const job = currentJob() ?? { jobId: 0, taskId: 0, workflowId: 0, attempt: 1, index: 0, key: "" };
   const dir = mkdtempSync(join(workRoot(), `pando-job-${job.jobId}.${job.attempt}-`));

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { errorMessage } from "../../../src/core/errors.js";
 import { ApiError, connect } from "../api.js";
 
 /**
@@ -23,7 +24,7 @@ export function SignIn({ message, onSignedIn }: { message: string | undefined; o
     } catch (err) {
       // 403: a token scoped to one workflow lists nothing, yet may open that workflow's page.
       if (err instanceof ApiError && err.status === 403) onSignedIn(candidate);
-      else setProblem(err instanceof Error ? err.message : String(err));
+      else setProblem(errorMessage(err));
     } finally {
       setChecking(false);
     }
