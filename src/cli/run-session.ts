@@ -1,8 +1,8 @@
 // What one `pando run` shares between its steps: its flags, what it runs, where, and how it is going.
+import type { PandoClient } from "../sdk/client.js";
 import type { Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
 import type { ServerFlags } from "./server-options.js";
-import type { PandoClient } from "../sdk/client.js";
 
 export interface RunFlags extends ServerFlags {
   server?: string;
