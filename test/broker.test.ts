@@ -3,6 +3,7 @@
 // result path keeps (REST only, ActiveMQ, RabbitMQ) is checked by test/conformance/result-paths.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StompLink } from "../src/bus/stomp-link.js";
+import { sleep } from "../src/core/sleep.js";
 import { BROKER_PASSWORD, BROKER_USER, testBroker, useBrokerCredentials, type TestBroker } from "./helpers/broker.js";
 import { runDriver, startCluster } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
@@ -37,7 +38,7 @@ describe("results kept by ActiveMQ's queue", () => {
       });
       const stopped = Date.now();
       await cluster.stopServer("SIGKILL");
-      await new Promise((r) => setTimeout(r, 2500));
+      await sleep(2500);
       await cluster.startServer();
       const r = await driver;
       expect(r.code, r.stderr).toBe(0);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../src/core/sleep.js";
 import { CLI, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
@@ -83,7 +84,7 @@ describe("brokerage: tasks go to queues that fit them", () => {
         "'small' has 2 core(s) per job, the task needs 64",
     );
     // Still waiting a while later: nothing runs it by mistake.
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect((await tasksOf(id))[0]!.status).toBe("pending");
 
     const set = pando("queues", "set", "down", "online");

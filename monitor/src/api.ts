@@ -7,9 +7,16 @@ import { ApiError, errorFromAnswer } from "../../src/api/errors.js";
 import type { EventsRequest } from "../../src/api/monitoring.js";
 import { pathOf } from "../../src/api/routes.js";
 import { CHANGE_EVENT } from "../../src/api/streams.js";
+import { errorMessage } from "../../src/core/errors.js";
+import { sleep } from "../../src/core/sleep.js";
 import { EventStreamParser } from "./event-stream.js";
 
 export { ApiError } from "../../src/api/errors.js";
+
+/** What the page shows of anything a call threw: the API's error, or the thrown value as a client error. */
+export function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError(0, "client_error", errorMessage(err));
+}
 
 /** The state of a page's event stream: live, (re)connecting after a failure, or off (the page cannot follow). */
 export type LiveState = "connecting" | "live" | "reconnecting" | "off";
@@ -27,13 +34,6 @@ export type Api = ApiCaller & {
 
 /** The delay before reconnecting when the server has not said (its `retry:` line does). */
 const DEFAULT_RETRY_MS = 2000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-  });
-}
 
 async function* chunks(body: ReadableStream<Uint8Array>): ByteStream {
   const reader = body.getReader();
@@ -58,7 +58,7 @@ function fetchTransport(token: string, onUnauthorized: (message: string) => void
         });
       } catch (err) {
         if (options.signal?.aborted) throw err;
-        throw new ApiError(0, "unreachable", `the server cannot be reached (${err instanceof Error ? err.message : String(err)}); is pando server running?`);
+        throw new ApiError(0, "unreachable", `the server cannot be reached (${errorMessage(err)}); is pando server running?`);
       }
       if (route.answer === "exists" && (res.ok || res.status === 404)) return res.ok;
       if (!res.ok || (route.answer === "events" && !res.body)) {
@@ -112,7 +112,7 @@ export function connect(token: string, onUnauthorized: (message: string) => void
         }
         if (signal.aborted) return;
         onState("reconnecting");
-        await sleep(retryMs, signal);
+        await sleep(retryMs, { signal });
       }
     };
     onState("connecting");

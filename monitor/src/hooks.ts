@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type LiveState } from "./api.js";
+import { asApiError, type ApiError, type LiveState } from "./api.js";
 import { useApi } from "./context.js";
 
 export interface Resource<T> {
@@ -9,10 +9,6 @@ export interface Resource<T> {
   loading: boolean;
   /** Loads again, keeping what is shown meanwhile; calls during a load make one more load after it. */
   reload(): void;
-}
-
-function asApiError(err: unknown): ApiError {
-  return err instanceof ApiError ? err : new ApiError(0, "client_error", err instanceof Error ? err.message : String(err));
 }
 
 /** Data from the API, loaded when `deps` change and again on reload(). */

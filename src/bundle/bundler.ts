@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message } from "esbuild";
+import { sha256Hex } from "../codec/sha256.js";
 import { projectDirStatement } from "../sdk/project-dir.js";
 
 /** A program packaged for workers: one ESM file and its content address. */
@@ -55,7 +55,7 @@ function environmentOf(entry: string, packages: string[]): NonNullable<Bundle["e
       const content = new TextEncoder().encode(
         JSON.stringify({ packageJson: readFileSync(join(d, "package.json"), "utf8"), lockfile: readFileSync(lock, "utf8") }),
       );
-      return { hash: createHash("sha256").update(content).digest("hex"), content, packages, projectDir: d };
+      return { hash: sha256Hex(content), content, packages, projectDir: d };
     }
     if (dirname(d) === d) {
       throw new BundleError(
@@ -81,7 +81,7 @@ function describe(m: Message): string {
 function lockfileHashFrom(dir: string): string | null {
   for (let d = resolve(dir); ; d = dirname(d)) {
     const lock = join(d, "package-lock.json");
-    if (existsSync(lock)) return createHash("sha256").update(readFileSync(lock)).digest("hex");
+    if (existsSync(lock)) return sha256Hex(readFileSync(lock));
     if (dirname(d) === d) return null;
   }
 }
@@ -149,7 +149,7 @@ export async function bundleEntry(entryPath: string, options: { dependencies?: r
     : file.contents;
   return {
     code,
-    hash: createHash("sha256").update(code).digest("hex"),
+    hash: sha256Hex(code),
     lockfileHash: lockfileHashFrom(dirname(entry)),
     environment,
   };

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sha256Hex } from "../codec/sha256.js";
 
 /** The root of the installed Pando package (two levels above this file, in src/ or dist/). */
 export const PANDO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,7 +23,7 @@ export class BundleCache {
 
   /** Writes a bundle after checking its hash; returns the file to import. */
   put(hash: string, code: Uint8Array): string {
-    const actual = createHash("sha256").update(code).digest("hex");
+    const actual = sha256Hex(code);
     if (actual !== hash) throw new Error(`bundle content hashes to ${actual}, not ${hash}`);
     this.prepare();
     const path = this.pathOf(hash);

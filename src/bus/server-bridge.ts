@@ -1,5 +1,6 @@
 import type { IMessage } from "@stomp/stompjs";
 import type { Logger } from "pino";
+import { errorMessage } from "../core/errors.js";
 import type { AttemptUpdate, JobOutcome } from "../core/protocol.js";
 import { describeBroker, type BrokerConfig } from "./broker-config.js";
 import {
@@ -141,7 +142,7 @@ export class ServerBridge {
       );
       return true;
     } catch (err) {
-      this.log.warn({ task: taskId, err: err instanceof Error ? err.message : String(err) }, "could not relay results to the broker");
+      this.log.warn({ task: taskId, err: errorMessage(err) }, "could not relay results to the broker");
       return false;
     }
   }

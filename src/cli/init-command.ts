@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { PANDO_ROOT } from "../bundle/cache.js";
+import { errorMessage } from "../core/errors.js";
 import { installedFrom, missingLocalTarget, relocate, type PandoSpec } from "./pando-spec.js";
 
 export interface InitFlags {
@@ -53,7 +54,7 @@ function existingManifest(path: string): Record<string, unknown> {
   try {
     manifest = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new Error(`${path} is not valid JSON (${(err as Error).message}): fix or remove it, then run pando init again`, {
+    throw new Error(`${path} is not valid JSON (${errorMessage(err)}): fix or remove it, then run pando init again`, {
       cause: err,
     });
   }

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
+import { errorMessage } from "../core/errors.js";
 import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
 import { Pilot } from "../pilot/pilot.js";
 import { ApiError } from "../api/errors.js";
@@ -229,7 +230,7 @@ addClientOptions(
 ).action((flags: ClientFlags) => monitorCommand(flags));
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`pando: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`pando: ${errorMessage(err)}\n`);
   // 1: the server refused what was asked or could not be reached; 2: the command line was wrong or the command could not start.
   process.exit(err instanceof ApiError ? 1 : 2);
 });

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import { parseByteSize } from "../codec/limits.js";
 import { durationMs } from "../core/duration.js";
+import { errorMessage } from "../core/errors.js";
 
 /** "500ms", "10s", "2m", "1h", "30d" or a number of milliseconds. */
 export function parseDuration(text: string): number {
@@ -13,7 +14,7 @@ export function parseBytes(text: string): number {
   try {
     return parseByteSize(text);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError(errorMessage(err));
   }
 }
 
@@ -61,7 +62,7 @@ export function parseWorkflowArg(text: string, position: number): unknown {
   } catch (err) {
     if (!LOOKS_LIKE_JSON.test(text)) return text;
     throw new InvalidArgumentError(
-      `argument ${position}, '${text}', looks like JSON but is not valid JSON (${(err as Error).message}); ` +
+      `argument ${position}, '${text}', looks like JSON but is not valid JSON (${errorMessage(err)}); ` +
         `correct it, or pass it as text in JSON quotes: '${JSON.stringify(text)}'`,
     );
   }

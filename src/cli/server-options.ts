@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseBrokerUrl } from "../bus/broker-config.js";
+import { errorMessage } from "../core/errors.js";
 import { defaultServerConfig, type ServerConfig } from "../server/config.js";
 import { parseBytes, parseCount, parseDuration, parseNonNegative, parsePositiveDuration } from "./parse.js";
 
@@ -177,7 +178,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read the config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read the config file ${path}: ${errorMessage(err)}`, { cause: err });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new Error(`the config file ${path} must hold a JSON object of settings`);
@@ -203,7 +204,7 @@ export function serverConfigFrom(flags: ServerFlags): ServerConfig {
       else if (fromFile !== undefined) values[s.key] = s.parse(String(fromFile));
     } catch (err) {
       const where = fromEnv !== undefined && fromEnv !== "" ? s.env : `${s.key} in ${flags.config}`;
-      throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`${where}: ${errorMessage(err)}`, { cause: err });
     }
   }
   const config = defaultServerConfig(typeof file.dataDir === "string" && flags.dataDir === ".pando" ? file.dataDir : flags.dataDir);

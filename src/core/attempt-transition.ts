@@ -1,6 +1,6 @@
 // What one report does to a job's current attempt (PanDA's job state machine, per attempt): the store loads
 // the job rows, runs this for each report in order, and writes what it decided.
-import type { ErrorInfo } from "./errors.js";
+import { type ErrorInfo, killedError } from "./errors.js";
 import { decideAfterAttempt } from "./retry-policy.js";
 import { CLAIMED_JOB_STATES, type EndedAttemptState, type FinalJobState, type JobState, type ReportedAttemptState } from "./states.js";
 
@@ -84,7 +84,7 @@ export type AttemptTransition =
 const CLAIMED: ReadonlySet<JobState> = new Set(CLAIMED_JOB_STATES);
 
 /** The error a cancelled attempt ends with when its pilot gave none. */
-const CANCELLED: ErrorInfo = { code: "killed", message: "the attempt was cancelled" };
+const CANCELLED: ErrorInfo = killedError("the attempt was cancelled");
 
 /**
  * Decides what a report does to a job. A report counts only for the job's current attempt on the pilot

@@ -1,12 +1,15 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../codec/sha256.js";
 
 /**
  * The memo hash of a work call: its work, and each job's key and arguments (tagged JSON), in order. With
  * the workflow and the call's number it is the call's key: a re-run driver's call must hash the same.
  */
 export function callHash(work: string, jobs: ReadonlyArray<{ key: string; args: string }>): string {
-  const h = createHash("sha256").update(work);
+  return sha256Hex(callParts(work, jobs));
+}
+
+function* callParts(work: string, jobs: ReadonlyArray<{ key: string; args: string }>): Generator<string> {
+  yield work;
   // Lengths first, so that no two different calls can write the same byte stream.
-  for (const j of jobs) h.update(`\n${j.key.length}:${j.key}\n${j.args.length}:${j.args}`);
-  return h.digest("hex");
+  for (const j of jobs) yield `\n${j.key.length}:${j.key}\n${j.args.length}:${j.args}`;
 }

@@ -1,6 +1,6 @@
 // The rules of command works, without I/O: what a command work's function may return, what the command's
 // result is, and how its exit becomes the job's error.
-import type { ErrorInfo } from "./errors.js";
+import { type ErrorInfo, errorMessage } from "./errors.js";
 
 /** The exit code by which a command declares its failure not retryable (the Python helper's fail(retryable=False)). */
 export const NON_RETRYABLE_EXIT_CODE = 87;
@@ -179,7 +179,7 @@ export function readCommandResult(resultFile: string | undefined, last: { line: 
         ok: false,
         error: {
           code: "unreadable_result",
-          message: `the command's result file ($PANDO_RESULT) is not JSON (${(err as Error).message}); it begins ${snippet(resultFile.slice(0, 400))}`,
+          message: `the command's result file ($PANDO_RESULT) is not JSON (${errorMessage(err)}); it begins ${snippet(resultFile.slice(0, 400))}`,
         },
       };
     }

@@ -52,3 +52,21 @@ export interface ErrorInfo {
 export function markNonRetryable(info: ErrorInfo, reason: string): ErrorInfo {
   return { ...info, message: `${info.message} (not retried: ${reason})`, nonRetryable: reason };
 }
+
+/** The message of a thrown value: an Error's message, anything else as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** What an ErrorInfo keeps of a thrown value: an Error's name, message and stack, anything else as text. */
+export function errorFields(err: unknown): Pick<ErrorInfo, "name" | "message" | "stack"> {
+  return err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { message: String(err) };
+}
+
+/**
+ * The error of work that was killed or cancelled before it ended: by default, what a pilot reports for an
+ * attempt a user killed; `message` says otherwise why (the task was killed, the call was cancelled…).
+ */
+export function killedError(message = "killed by a user"): ErrorInfo {
+  return { code: "killed", message };
+}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseByteSize } from "../codec/limits.js";
 import { QUEUE_STATUSES } from "./brokerage.js";
 import { durationMs } from "./duration.js";
+import { errorMessage } from "./errors.js";
 
 const MIB = 1024 * 1024;
 
@@ -23,7 +24,7 @@ const memory = z.union([z.number().int().nonnegative(), z.string()]).transform((
   try {
     return Math.ceil(parseByteSize(v) / MIB);
   } catch (err) {
-    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    ctx.addIssue({ code: "custom", message: errorMessage(err) });
     return z.NEVER;
   }
 });
@@ -107,7 +108,7 @@ export function parseQueuesFile(text: string, source: string): QueueDefinition[]
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${source} is not valid JSON: ${errorMessage(err)}`, { cause: err });
   }
   const parsed = queuesFileSchema.safeParse(json);
   if (!parsed.success) {

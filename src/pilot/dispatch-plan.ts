@@ -1,3 +1,4 @@
+import { attemptKey } from "../core/attempt-key.js";
 // Which executor runs which of a pilot's waiting jobs, which executors to start, stop or take jobs back
 // from: decided here from a snapshot, without processes, and applied by the executor pool.
 //
@@ -8,7 +9,6 @@
 // for; and only then the queue of a busy executor, as deep as the jobs' tasks are known to be fast (a task
 // not seen yet has depth one: it never queues). An executor that is still idle while another of its
 // context has jobs queued behind a running one takes some of them back.
-import { attemptKey } from "./ledger.js";
 
 export interface PlanJob {
   /** Execution context (contextKey): jobs run only on executors of their context. */

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { errorMessage } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { contextKey, executorCommand, type ExecutionContext } from "./execution-context.js";
@@ -75,7 +76,7 @@ export class ExecutorHandle implements Executor {
       mkdirSync(settings.workRoot, { recursive: true });
       this.workDir = mkdtempSync(join(settings.workRoot, "pando-executor-"));
     } catch (err) {
-      forward(`cannot make a working directory in ${settings.workRoot} (${(err as Error).message}); its commands use the system's temporary directory\n`);
+      forward(`cannot make a working directory in ${settings.workRoot} (${errorMessage(err)}); its commands use the system's temporary directory\n`);
     }
     const { PANDO_WORK_ROOT: _root, ...inherited } = withoutCredentials(process.env);
     const env = {

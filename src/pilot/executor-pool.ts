@@ -1,3 +1,4 @@
+import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
 import { planDispatch, planExecutor } from "./dispatch-plan.js";
@@ -6,7 +7,7 @@ import { contextKey } from "./execution-context.js";
 import type { Executor, ExecutorContext, ExecutorEvents, PoolEvents, StartExecutor } from "./executor-interface.js";
 import type { JobDone } from "./executor-protocol.js";
 import { TaskDepths } from "./job-depth.js";
-import { attemptKey, killedByUser } from "./ledger.js";
+import { killedByUser } from "./ledger.js";
 import { LimitsWatcher } from "./limits-watcher.js";
 import { crashed, PoolMember, sameAttempt } from "./pool-member.js";
 

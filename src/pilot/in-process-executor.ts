@@ -1,7 +1,7 @@
 // An executor without a process: jobs are calls of a function in this process. The executor pool's unit
 // tests drive the pool with it; it answers as an executor process does (ready, done, dropped, exit), each
 // event after the call that caused it has returned.
-import type { ErrorInfo } from "../core/errors.js";
+import { type ErrorInfo, errorMessage } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
 import { contextKey } from "./execution-context.js";
 import type { Executor, ExecutorContext, ExecutorEvents, StartExecutor } from "./executor-interface.js";
@@ -85,7 +85,7 @@ export class InProcessExecutor implements Executor {
       try {
         outcome = { ok: true, result: JSON.stringify(await this.works.run(job)) };
       } catch (err) {
-        outcome = { ok: false, error: { code: "user_error", message: err instanceof Error ? err.message : String(err) } };
+        outcome = { ok: false, error: { code: "user_error", message: errorMessage(err) } };
       }
       if (!this.alive) break;
       this.events.onDone(this, { t: "done", jobId: job.jobId, attempt: job.attempt, startedAt, endedAt: Date.now(), ...outcome });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { attemptKey } from "../core/attempt-key.js";
 import type { AttemptUpdate, DispatchedJob } from "../core/protocol.js";
-import { attemptKey, Ledger } from "./ledger.js";
+import { Ledger } from "./ledger.js";
 
 function job(jobId: number, attempt = 1): DispatchedJob {
   return {

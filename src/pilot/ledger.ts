@@ -1,5 +1,7 @@
 // What a pilot holds: every attempt the server handed it, from the moment it is accepted until the server
 // has recorded its final state. Bookkeeping only, no timers or processes: times come in as arguments.
+import { attemptKey } from "../core/attempt-key.js";
+import { killedError } from "../core/errors.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob } from "../core/protocol.js";
 
 /**
@@ -11,10 +13,8 @@ export type Phase = "fetching" | "waiting" | "running" | "done";
 /** How an attempt ended, or that it runs: an update without the attempt it is about. */
 export type Outcome = Omit<AttemptUpdate, "jobId" | "attempt">;
 
-export const attemptKey = (ref: AttemptRef): string => `${ref.jobId}:${ref.attempt}`;
-
 /** How an attempt killed by a user (or taken off its queue by a kill) ends. */
-export const killedByUser = (): Outcome => ({ state: "cancelled", error: { code: "killed", message: "killed by a user" } });
+export const killedByUser = (): Outcome => ({ state: "cancelled", error: killedError() });
 
 interface Held {
   readonly job: DispatchedJob;

@@ -1,6 +1,8 @@
 import { hostname, tmpdir } from "node:os";
 import type { Logger } from "pino";
+import { errorMessage } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob, PilotCommand, RegisterPilotResponse } from "../core/protocol.js";
+import { sleep } from "../core/sleep.js";
 import { Bundles } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";
 import { processExecutors } from "./executor-handle.js";
@@ -13,8 +15,6 @@ import { Reporter } from "./reporter.js";
 import { isPilotEnded, ServerLink } from "./server-link.js";
 
 const ACQUIRE_WAIT_MS = 30_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The worker agent, a loop: it registers, takes jobs of its queue from the server in batches (a long-poll),
@@ -120,7 +120,7 @@ export class Pilot {
       await this.register();
       return;
     }
-    this.log.warn({ err: err instanceof Error ? err.message : String(err), what }, "server request failed; retrying");
+    this.log.warn({ err: errorMessage(err), what }, "server request failed; retrying");
     await sleep(1000);
   }
 
@@ -176,7 +176,7 @@ export class Pilot {
       this.handleCommands(await this.reporter.heartbeat(this.config!.heartbeatIntervalMs));
     } catch (err) {
       if (isPilotEnded(err)) await this.onServerError(err, "heartbeat");
-      else this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "heartbeat failed");
+      else this.log.warn({ err: errorMessage(err) }, "heartbeat failed");
     }
   }
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { sleep } from "../core/sleep.js";
 import { descendants, killTree, treeResidentMb } from "./process-tree.js";
 
 const dirs: string[] = [];
@@ -19,7 +20,7 @@ function alive(pid: number): boolean {
 }
 
 const until = async (what: string, check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !check(); i++) await sleep(25);
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 };
 

@@ -1,15 +1,15 @@
 import type { Logger } from "pino";
 import { ResultPublisher, type TaskReports } from "../bus/publisher.js";
+import { attemptKey } from "../core/attempt-key.js";
 import type { AttemptUpdate, BrokerSettings, PilotCommand } from "../core/protocol.js";
-import { attemptKey, type Ledger } from "./ledger.js";
+import { sleep } from "../core/sleep.js";
+import type { Ledger } from "./ledger.js";
 import { isPilotEnded, type ServerLink } from "./server-link.js";
 
 const REPORT_BATCH = 5000;
 const REPORT_BATCH_CHARS = 32 * 1024 * 1024;
 /** Jobs still running this long after they started are reported as running (fast ones never are). */
 const RUNNING_REPORT_DELAY_MS = 100;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ReporterOptions {
   link: ServerLink;

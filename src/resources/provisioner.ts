@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { errorMessage } from "../core/errors.js";
 import { provisioningPlan } from "../core/provisioning.js";
 import type { QueueDefinition } from "../core/queue-config.js";
 import type { WorkerView } from "../api/queues.js";
@@ -31,7 +32,7 @@ export async function checkQueuesFit(queues: readonly QueueDefinition[], backend
       problem = await backend.fitProblem(q);
     } catch (err) {
       warnings.push(
-        `cannot check that the pilots of queue '${q.name}' fit a node (${(err as Error).message}); starting anyway — ` +
+        `cannot check that the pilots of queue '${q.name}' fit a node (${errorMessage(err)}); starting anyway — ` +
           "if they cannot, `pando queues` and its tasks show the batch system's reason",
       );
       continue;
@@ -110,7 +111,7 @@ export class Provisioner {
     try {
       statuses = await backend.status(withBatch.map((w) => w.batchId!));
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, "cannot list the batch system's jobs; trying again later");
+      this.log.warn({ err: errorMessage(err) }, "cannot list the batch system's jobs; trying again later");
       return live;
     }
     const still = [];
@@ -160,10 +161,10 @@ export class Provisioner {
         mine.add(batchId);
         this.log.info({ queue: queue.name, worker: workerId, batch: batchId }, "pilot submitted");
       } catch (err) {
-        await this.store.workers.end(workerId, (err as Error).message);
+        await this.store.workers.end(workerId, errorMessage(err));
         this.options.onWorkersChanged([queue.name]);
         this.backoff.set(queue.name, Date.now() + 30_000);
-        this.log.error({ queue: queue.name, err: (err as Error).message }, "could not start a pilot; trying again in 30 s");
+        this.log.error({ queue: queue.name, err: errorMessage(err) }, "could not start a pilot; trying again in 30 s");
         return;
       }
     }

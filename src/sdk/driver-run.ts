@@ -2,8 +2,10 @@
 // workflow (local mode) or in an executor on a pilot (remote mode).
 import { acquireResultChannel, releaseResultChannel } from "../bus/result-channel.js";
 import { encode } from "../codec/tagged-json.js";
+import { errorFields } from "../core/errors.js";
 import { seededRandom } from "../core/seeded-random.js";
 import type { WorkflowView } from "../api/workflows.js";
+import { sleep } from "../core/sleep.js";
 import type { WorkflowStatus } from "../core/states.js";
 import { driverStopReason } from "../core/workflow-lifecycle.js";
 import type { PandoClient } from "./client.js";
@@ -39,11 +41,6 @@ export type DriverOutcome =
 
 const FINAL_STATUS_WAIT_MS = 60_000;
 
-function errorFields(err: unknown): { name?: string; message: string; stack?: string } {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { message: String(err) };
-}
-
 /**
  * The workflow once the server's copy has caught up: results that came through the broker may reach the
  * driver before the server has read them, and the workflow's status follows the server's copy.
@@ -52,16 +49,6 @@ async function settled(client: PandoClient, view: WorkflowView): Promise<Workflo
   if (view.status !== "running") return view;
   return client.getWorkflow(view.id, { waitMs: FINAL_STATUS_WAIT_MS });
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 
 interface Stop {
   reason: string;
@@ -92,7 +79,7 @@ function heartbeats(client: PandoClient, workflowId: number, intervalMs: number)
         // Unreachable for now: the next heartbeat comes after a whole interval.
       }
       const left = intervalMs - (Date.now() - sent);
-      if (left > 0) await sleep(left, signal);
+      if (left > 0) await sleep(left, { signal, unref: true });
     }
   })();
   return { stopped, end: () => controller.abort() };

@@ -1,5 +1,5 @@
 // A thrown value as the error of a failed attempt, the same in an executor and in an in-process run.
-import { markNonRetryable, type ErrorInfo } from "../core/errors.js";
+import { errorFields, type ErrorInfo, markNonRetryable } from "../core/errors.js";
 import { COMMAND_FAILURE, NON_RETRYABLE } from "./errors.js";
 
 /**
@@ -11,7 +11,7 @@ export function errorInfoOf(err: unknown, code: ErrorInfo["code"]): ErrorInfo {
     const failure = (err as { [COMMAND_FAILURE]?: ErrorInfo })[COMMAND_FAILURE];
     if (failure) return failure;
   }
-  const info: ErrorInfo = err instanceof Error ? { code, name: err.name, message: err.message, stack: err.stack } : { code, message: String(err) };
+  const info: ErrorInfo = { code, ...errorFields(err) };
   if (err instanceof Error && (err as { [NON_RETRYABLE]?: boolean })[NON_RETRYABLE] === true) {
     return markNonRetryable(info, `the work threw ${err.name === "NonRetryableError" ? "a NonRetryableError" : `${err.name}, a NonRetryableError`}`);
   }

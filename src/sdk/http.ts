@@ -3,6 +3,7 @@ import { Pool } from "undici";
 import type { ApiCall, ApiTransport, CallOptions } from "../api/caller.js";
 import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
+import { sleep } from "../core/sleep.js";
 
 export type RequestOptions = CallOptions;
 
@@ -111,7 +112,7 @@ export class HttpTransport implements ApiTransport {
         if (Date.now() + delay > deadline) {
           throw new ApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
         }
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay);
         delay = Math.min(delay * 2, 1000);
       }
     }

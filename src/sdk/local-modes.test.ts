@@ -1,6 +1,7 @@
 // The SDK's in-process modes through the public API: a work called outside any workflow, and
 // workflow({ distributed: false }). Work names start with "local-modes." because the registry is global.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sleep } from "../core/sleep.js";
 import {
   CodecError,
   JobError,
@@ -45,7 +46,7 @@ describe("workflow({ distributed: false })", () => {
   it("runs work calls in input order", async () => {
     const order: number[] = [];
     const record = work({ name: "local-modes.record" }, async (x: number) => {
-      await new Promise((resolve) => setTimeout(resolve, (3 - x) * 5));
+      await sleep((3 - x) * 5);
       order.push(x);
       return x;
     });

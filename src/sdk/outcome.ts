@@ -1,5 +1,5 @@
 import type { ReceivedVia } from "../bus/result-channel.js";
-import type { ErrorInfo } from "../core/errors.js";
+import { type ErrorInfo, killedError } from "../core/errors.js";
 import type { ResultVia } from "../core/protocol.js";
 import type { FinalJobState } from "../core/states.js";
 import { JobError } from "./errors.js";
@@ -57,6 +57,6 @@ export function detailsOf(o: Outcome): JobDetails {
 }
 
 export function jobErrorOf(o: Outcome, taskId: number | null): JobError {
-  const info = o.error ?? { code: "killed" as const, message: `the job ended ${o.state} without a result` };
+  const info = o.error ?? killedError(`the job ended ${o.state} without a result`);
   return new JobError(info, { jobId: o.jobId, taskId, key: o.key, index: o.index, attempts: o.attempts });
 }

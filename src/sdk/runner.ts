@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, parseByteSize } from "../codec/limits.js";
 import { durationMs } from "../core/duration.js";
 import { decode, encode } from "../codec/tagged-json.js";
-import type { ErrorInfo } from "../core/errors.js";
+import { type ErrorInfo, killedError } from "../core/errors.js";
 import { DEFAULT_MAX_ATTEMPTS, decideAfterAttempt } from "../core/retry-policy.js";
 import { withJob, type RunContext } from "./context.js";
 import type { JobSpec } from "./entries.js";
@@ -165,7 +165,7 @@ export async function runLocal(call: WorkCall, sink: OutcomeSink, roundTrip: boo
       receivedVia: "in-process",
     };
     if (sink.signal.aborted) {
-      sink.onOutcome({ ...outcome, state: "cancelled", error: { code: "killed", message: "the call was cancelled" } });
+      sink.onOutcome({ ...outcome, state: "cancelled", error: killedError("the call was cancelled") });
       continue;
     }
     const args = roundTrip ? (decode(encode(job.args, { root: argsRoot(call, index) })) as unknown[]) : job.args;

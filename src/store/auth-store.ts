@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sha256Hex } from "../codec/sha256.js";
 import type { StoreContext, Tx } from "./context.js";
 
 export type TokenKind = "user" | "pilot" | "workflow";
@@ -14,7 +15,7 @@ export interface Principal {
 }
 
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+  return sha256Hex(token);
 }
 
 /** A token as listed: its name and owner, never the token itself. */

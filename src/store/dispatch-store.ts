@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { attemptKey } from "../core/attempt-key.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/protocol.js";
@@ -326,9 +327,9 @@ export class DispatchStore {
       .where("id", "=", pilotId)
       .where("status", "=", "running")
       .execute();
-    const holds = new Set(held.map((h) => `${h.jobId}:${h.attempt}`));
+    const holds = new Set(held.map(attemptKey));
     return (await this.held(pilotId)).refs
-      .filter((a) => !holds.has(`${a.jobId}:${a.attempt}`) && a.sentAt < now - dispatchGraceMs)
+      .filter((a) => !holds.has(attemptKey(a)) && a.sentAt < now - dispatchGraceMs)
       .map(({ jobId, attempt }) => ({ jobId, attempt }));
   }
 

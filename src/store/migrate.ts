@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { errorMessage } from "../core/errors.js";
 import type { DialectName } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as resultChannels from "./migrations/0002-result-channels.js";
@@ -57,7 +58,7 @@ export async function migrate(db: Kysely<Database>, dialect: DialectName): Promi
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${detail}`);
   }
 }

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { errorMessage } from "../core/errors.js";
 import type { Database } from "./schema.js";
 
 const INT8 = 20;
@@ -52,7 +53,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
     client.release();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new Error(`cannot connect to PostgreSQL at ${describePostgres(options.url)}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot connect to PostgreSQL at ${describePostgres(options.url)}: ${errorMessage(err)}`, { cause: err });
   }
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

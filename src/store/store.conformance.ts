@@ -3,6 +3,7 @@
 // project), where claims, reports, kills and closes really run side by side.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttemptUpdate, DispatchedJob } from "../core/protocol.js";
+import { sleep } from "../core/sleep.js";
 import type { StoreContext, StoreLimits } from "./context.js";
 import type { WaitingPilot } from "./dispatch-store.js";
 import { Store } from "./store.js";
@@ -297,7 +298,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         await target.ctx.db.transaction().execute(async (trx) => {
           await store.tasks.killWithin(trx, taskId, Date.now(), { code: "suspended", message: "the workflow was suspended" });
           reported = store.dispatch.apply(pilotId, [report(job, "running", { startedAt: Date.now() })], "rest");
-          await new Promise((r) => setTimeout(r, 300));
+          await sleep(300);
         });
         await reported;
         expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 1 });

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { ErrorInfo } from "../core/errors.js";
+import { type ErrorInfo, killedError } from "../core/errors.js";
 import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
 import type { JobOutcome } from "../core/protocol.js";
 import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type FinalJobState, type ResultVia, type TaskKind, type WorkflowStatus } from "../core/states.js";
@@ -420,7 +420,7 @@ export class TaskStore {
     trx: Tx,
     taskId: number,
     now: number,
-    error: ErrorInfo = { code: "killed", message: "the task was killed" },
+    error: ErrorInfo = killedError("the task was killed"),
   ): Promise<{ change: TaskChange; pilots: number[] } | undefined> {
     const task = await trx.selectFrom("tasks").select(["status"]).where("id", "=", taskId).executeTakeFirst();
     if (!task || FINAL_TASK_STATUSES.has(task.status)) return undefined;

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { ApiError } from "../api.js";
+import { asApiError, type ApiError } from "../api.js";
 import { Problem } from "./Problem.js";
 
 interface Props {
@@ -23,7 +23,7 @@ export function ConfirmAction({ label, question, run, disabled, danger, testId }
     try {
       setOutcome({ done: await run() });
     } catch (err) {
-      setOutcome({ error: err instanceof ApiError ? err : new ApiError(0, "client_error", String(err)) });
+      setOutcome({ error: asApiError(err) });
     }
     setStage("idle");
   };

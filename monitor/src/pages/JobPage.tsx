@@ -3,9 +3,8 @@ import { Facts } from "../components/Facts.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Problem } from "../components/Problem.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { useApi } from "../context.js";
+import { useJobPage } from "../data/use-job-page.js";
 import { elapsed, formatDuration, formatTime, prettyJson } from "../format.js";
-import { useLive, useResource } from "../hooks.js";
 import { href } from "../route.js";
 
 function ErrorDetails({ error, testId }: { error: ErrorInfo; testId: string }) {
@@ -47,11 +46,7 @@ function Output({ label, text, testId }: { label: string; text: string | null; t
 
 /** One job: its arguments and result, its error, and every attempt with its output. */
 export function JobPage({ id }: { id: number }) {
-  const api = useApi();
-  const job = useResource((signal) => api.getJob({ params: { id } }, { signal }), [id]);
-  const taskId = job.data?.taskId;
-  // A job changes with its task: follow the task's events once it is known.
-  const live = useLive(taskId === undefined ? null : `?task=${taskId}`, job.reload);
+  const { job, live } = useJobPage(id);
   const now = Date.now();
 
   if (job.data === undefined) {

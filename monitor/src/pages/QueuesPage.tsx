@@ -1,16 +1,13 @@
 import { useState } from "preact/hooks";
-import type { ListPilotsRequest } from "../../../src/api/monitoring.js";
 import type { QueueView, WorkerView } from "../../../src/api/queues.js";
-import { PILOT_STATUSES, type PilotStatus } from "../../../src/core/states.js";
+import { PILOT_STATUSES } from "../../../src/core/states.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Pager } from "../components/Pager.js";
 import { Problem } from "../components/Problem.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { useApi } from "../context.js";
+import { useQueuesPage } from "../data/use-queues-page.js";
 import { formatCount, formatDuration, formatTime } from "../format.js";
-import { useCursorPages, useLive, useResource } from "../hooks.js";
 
-const PILOTS_PAGE_SIZE = 50;
 /** The server lists the latest 500 workers; the table shows this many unless asked for all. */
 const WORKERS_SHOWN = 50;
 
@@ -125,27 +122,7 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
 
 /** Queues with their load, the pilots the server started, and every pilot that registered; live. */
 export function QueuesPage() {
-  const api = useApi();
-  const resources = useResource(
-    async (signal) => {
-      const [queues, workers] = await Promise.all([
-        api.listQueues(undefined, { signal }),
-        api.listWorkers(undefined, { signal }),
-      ]);
-      return { queues, workers };
-    },
-    [],
-  );
-  const [pilotStatus, setPilotStatus] = useState("");
-  const query: ListPilotsRequest = { limit: PILOTS_PAGE_SIZE, status: (pilotStatus || undefined) as PilotStatus | undefined };
-  const pages = useCursorPages(JSON.stringify(query));
-  const pageQuery: ListPilotsRequest = { ...query, cursor: pages.cursor };
-  const pilots = useResource((signal) => api.listPilots({ query: pageQuery }, { signal }), [JSON.stringify(pageQuery)]);
-  // Queue load moves with the jobs of every workflow: the workflows' change events say when.
-  const live = useLive("", () => {
-    resources.reload();
-    pilots.reload();
-  });
+  const { resources, pilotStatus, setPilotStatus, pages, pilots, live } = useQueuesPage();
   const now = Date.now();
 
   return (

@@ -1,33 +1,11 @@
-import { useState } from "preact/hooks";
-import { ApiError, connect } from "../api.js";
+import { useSignIn } from "../data/use-sign-in.js";
 
 /**
  * Asks for a token. It is checked with one request before it is kept: an unknown or revoked token is
  * refused here, with the server's message.
  */
 export function SignIn({ message, onSignedIn }: { message: string | undefined; onSignedIn(token: string): void }) {
-  const [token, setToken] = useState("");
-  const [problem, setProblem] = useState<string | undefined>(message);
-  const [checking, setChecking] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const candidate = token.trim();
-    if (!candidate) {
-      setProblem("paste a token first");
-      return;
-    }
-    setChecking(true);
-    try {
-      await connect(candidate, () => undefined).listWorkflows({ query: { limit: 1, fields: "id" } });
-      onSignedIn(candidate);
-    } catch (err) {
-      // 403: a token scoped to one workflow lists nothing, yet may open that workflow's page.
-      if (err instanceof ApiError && err.status === 403) onSignedIn(candidate);
-      else setProblem(err instanceof Error ? err.message : String(err));
-    } finally {
-      setChecking(false);
-    }
-  };
+  const { token, setToken, problem, checking, submit } = useSignIn(message, onSignedIn);
   return (
     <main class="sign-in">
       <form class="sign-in-box" onSubmit={submit} data-testid="sign-in">

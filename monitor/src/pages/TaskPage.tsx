@@ -1,5 +1,4 @@
-import { useState } from "preact/hooks";
-import type { JobPage, ListJobsRequest } from "../../../src/api/monitoring.js";
+import type { JobPage } from "../../../src/api/monitoring.js";
 import { TimelineChart } from "../charts/TimelineChart.js";
 import { ConfirmAction } from "../components/ConfirmAction.js";
 import { ErrorGroups } from "../components/ErrorGroups.js";
@@ -9,14 +8,9 @@ import { Pager } from "../components/Pager.js";
 import { Problem } from "../components/Problem.js";
 import { ProgressBar } from "../components/ProgressBar.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { useApi } from "../context.js";
+import { useTaskPage } from "../data/use-task-page.js";
 import { elapsed, formatCount, formatDuration, formatTime, progressOf, shorten } from "../format.js";
-import { useCursorPages, useLive, useResource } from "../hooks.js";
 import { href } from "../route.js";
-import { hasEnded } from "../status.js";
-
-/** Jobs shown per page: a task may have 100,000, and only one page is ever read. */
-const PAGE_SIZE = 50;
 
 const JOB_FILTERS: Array<{ label: string; states: string }> = [
   { label: "all", states: "" },
@@ -72,27 +66,7 @@ function JobsTable({ jobs, now }: { jobs: JobPage["jobs"]; now: number }) {
 
 /** One task: its counts, jobs running over time, errors, and its jobs a page at a time; live. */
 export function TaskPage({ id }: { id: number }) {
-  const api = useApi();
-  const summary = useResource(
-    async (signal) => {
-      const [task, timeline, errors] = await Promise.all([
-        api.getTask({ params: { id } }, { signal }),
-        api.timeline({ params: { id } }, { signal }),
-        api.taskErrors({ params: { id } }, { signal }),
-      ]);
-      return { task, timeline, errors };
-    },
-    [id],
-  );
-  const [states, setStates] = useState("");
-  const filters: ListJobsRequest = { limit: PAGE_SIZE, state: states || undefined };
-  const pages = useCursorPages(`${id}?${JSON.stringify(filters)}`);
-  const jobsQuery: ListJobsRequest = { ...filters, cursor: pages.cursor };
-  const jobs = useResource((signal) => api.listJobs({ params: { id }, query: jobsQuery }, { signal }), [id, JSON.stringify(jobsQuery)]);
-  const live = useLive(`?task=${id}`, () => {
-    summary.reload();
-    jobs.reload();
-  });
+  const { summary, jobs, states, setStates, pages, live, kill, retry } = useTaskPage(id);
   const now = Date.now();
 
   if (summary.data === undefined) {
@@ -105,9 +79,7 @@ export function TaskPage({ id }: { id: number }) {
       </section>
     );
   }
-  const { task: t, timeline, errors } = summary.data;
-  const ended = hasEnded(t.status);
-  const open = t.nJobs - t.nFinished - t.nFailed - t.nCancelled;
+  const { task: t, timeline, errors, ended, open } = summary.data;
   return (
     <section class="page">
       <nav class="crumbs">
@@ -127,24 +99,14 @@ export function TaskPage({ id }: { id: number }) {
             question={`Kill task ${t.id}: cancel its queued jobs and stop its running ones?`}
             disabled={ended}
             testId="kill-task"
-            run={async () => {
-              const after = await api.killTask({ params: { id: t.id } });
-              summary.reload();
-              jobs.reload();
-              return `task ${t.id} is ${after.status}`;
-            }}
+            run={kill}
           />
           <ConfirmAction
             label="Retry"
             question={`Send the failed and cancelled jobs of task ${t.id} back to the queue?`}
             disabled={!ended}
             testId="retry-task"
-            run={async () => {
-              const { retried } = await api.retryTask({ params: { id: t.id } });
-              summary.reload();
-              jobs.reload();
-              return `${formatCount(retried)} job${retried === 1 ? "" : "s"} sent back to the queue`;
-            }}
+            run={retry}
           />
         </div>
       </header>

@@ -8,22 +8,9 @@ import { LiveBadge } from "../components/LiveBadge.js";
 import { Problem } from "../components/Problem.js";
 import { ProgressBar } from "../components/ProgressBar.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { useApi } from "../context.js";
+import { useWorkflowPage } from "../data/use-workflow-page.js";
 import { elapsed, formatCount, formatDuration, formatTime, prettyJson, progressOf, shorten } from "../format.js";
-import { useLive, useResource } from "../hooks.js";
 import { href } from "../route.js";
-import { hasEnded } from "../status.js";
-
-function totals(tasks: readonly TaskView[]) {
-  const sum = (f: (t: TaskView) => number) => tasks.reduce((n, t) => n + f(t), 0);
-  return {
-    nJobs: sum((t) => t.nJobs),
-    nFinished: sum((t) => t.nFinished),
-    nFailed: sum((t) => t.nFailed),
-    nCancelled: sum((t) => t.nCancelled),
-    nRunning: sum((t) => t.nRunning ?? 0),
-  };
-}
 
 function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number }) {
   if (tasks.length === 0) return <p class="quiet">No tasks yet.</p>;
@@ -87,19 +74,7 @@ function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number })
 
 /** One workflow: its state, its tasks as a table and as a picture, its objective and its errors; live. */
 export function WorkflowPage({ id }: { id: number }) {
-  const api = useApi();
-  const page = useResource(
-    async (signal) => {
-      const [workflow, errors, objective] = await Promise.all([
-        api.getWorkflow({ params: { id } }, { signal }),
-        api.workflowErrors({ params: { id } }, { signal }),
-        api.objective({ params: { id } }, { signal }),
-      ]);
-      return { workflow, errors, objective };
-    },
-    [id],
-  );
-  const live = useLive(`?workflow=${id}`, page.reload);
+  const { page, live, kill, retry } = useWorkflowPage(id);
   const now = Date.now();
 
   if (page.data === undefined) {
@@ -112,9 +87,7 @@ export function WorkflowPage({ id }: { id: number }) {
       </section>
     );
   }
-  const { workflow: w, errors, objective } = page.data;
-  const sums = totals(w.tasks);
-  const ended = hasEnded(w.status);
+  const { workflow: w, errors, objective, sums, ended } = page.data;
   const error = w.error;
   return (
     <section class="page">
@@ -134,22 +107,14 @@ export function WorkflowPage({ id }: { id: number }) {
             question={`Kill workflow ${w.id} and every unfinished task?`}
             disabled={ended}
             testId="kill-workflow"
-            run={async () => {
-              const after = await api.killWorkflow({ params: { id: w.id } });
-              page.reload();
-              return `workflow ${w.id} is ${after.status}`;
-            }}
+            run={kill}
           />
           <ConfirmAction
             label="Retry"
             question={`Send the failed and cancelled jobs of workflow ${w.id}'s ended tasks back to the queue? Its resumed driver reads their new results.`}
             disabled={w.status !== "suspended"}
             testId="retry-workflow"
-            run={async () => {
-              const { retried } = await api.retryWorkflow({ params: { id: w.id } });
-              page.reload();
-              return `${formatCount(retried)} job${retried === 1 ? "" : "s"} sent back to the queue`;
-            }}
+            run={retry}
           />
         </div>
       </header>

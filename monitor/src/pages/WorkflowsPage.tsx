@@ -1,18 +1,14 @@
-import { useState } from "preact/hooks";
-import type { ListWorkflowsRequest, WorkflowSummary } from "../../../src/api/monitoring.js";
+import type { WorkflowSummary } from "../../../src/api/monitoring.js";
 import { WORKFLOW_STATUSES } from "../../../src/core/states.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Pager } from "../components/Pager.js";
 import { Problem } from "../components/Problem.js";
 import { ProgressBar } from "../components/ProgressBar.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { useApi } from "../context.js";
+import { useWorkflowsPage } from "../data/use-workflows-page.js";
 import { formatCount, formatTime } from "../format.js";
-import { useCursorPages, useDebounced, useLive, useResource } from "../hooks.js";
 import { href } from "../route.js";
 import { statusTone } from "../status.js";
-
-const PAGE_SIZE = 25;
 
 function TaskCounts({ tasks }: { tasks: WorkflowSummary["tasks"] }) {
   const entries = Object.entries(tasks).filter(([, n]) => n > 0);
@@ -30,22 +26,8 @@ function TaskCounts({ tasks }: { tasks: WorkflowSummary["tasks"] }) {
 
 /** Every workflow the user may see, newest first (the paper's Figure 3a), following changes live. */
 export function WorkflowsPage() {
-  const api = useApi();
-  const [status, setStatus] = useState("");
-  const [name, setName] = useState("");
-  const [user, setUser] = useState("");
-  // Typing settles before a request goes out; a chosen status applies at once.
-  const filters = { status, name: useDebounced(name.trim(), 300), user: useDebounced(user.trim(), 300) };
-  const query: ListWorkflowsRequest = {
-    limit: PAGE_SIZE,
-    status: filters.status || undefined,
-    name: filters.name || undefined,
-    user: filters.user || undefined,
-  };
-  const pages = useCursorPages(JSON.stringify(query));
-  const pageQuery: ListWorkflowsRequest = { ...query, cursor: pages.cursor };
-  const listing = useResource((signal) => api.listWorkflows({ query: pageQuery }, { signal }), [JSON.stringify(pageQuery)]);
-  const live = useLive("", listing.reload);
+  const { typed, setStatus, setName, setUser, filtered, pages, listing, live } = useWorkflowsPage();
+  const { status, name, user } = typed;
   const now = Date.now();
 
   return (
@@ -87,7 +69,7 @@ export function WorkflowsPage() {
         listing.loading && <p class="quiet">Loading…</p>
       ) : listing.data.workflows.length === 0 ? (
         <p class="quiet" data-testid="empty">
-          No workflows{pages.page > 1 ? " on this page" : filters.status || filters.name || filters.user ? " match these filters" : " yet"}.
+          No workflows{pages.page > 1 ? " on this page" : filtered ? " match these filters" : " yet"}.
         </p>
       ) : (
         <div class="table-wrap">

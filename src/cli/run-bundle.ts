@@ -1,0 +1,51 @@
+// The program of a `pando run` as a bundle: built, put where it can be imported, uploaded to the server and
+// warmed on the local pilots.
+import { join, resolve } from "node:path";
+import { BundleCache } from "../bundle/cache.js";
+import { bundleEntry, type Bundle } from "../bundle/bundler.js";
+import { importForRegistrations } from "../bundle/load.js";
+import { uploadBundle } from "../bundle/upload.js";
+import type { ServerConfig } from "../server/config.js";
+import { registry } from "../sdk/registry.js";
+import type { RunSession } from "./run-session.js";
+
+/** Default of --warm-wait: a bound, so that a pilot that never gets warm cannot hold the run back for long. */
+const DEFAULT_WARM_WAIT_MS = 60_000;
+
+export interface PreparedBundle {
+  bundle: Bundle;
+  /** The file to import to run the program. */
+  path: string;
+  /** With #export: the module, imported for its registrations (its works and workflows). */
+  mod: Record<string, unknown> | undefined;
+}
+
+/**
+ * Places the bundle; with #export, imports it for its registrations and bundles again without the packages
+ * the works ask to install. Then uploads it and warms the local pilots on it.
+ */
+export async function prepareBundle(run: RunSession, config: ServerConfig, built: Bundle): Promise<PreparedBundle> {
+  let bundle = built;
+  // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
+  const place = (b: Bundle) =>
+    new BundleCache(
+      b.environment ? join(b.environment.projectDir, "node_modules", ".cache", "pando") : resolve(join(config.dataDir, "cache")),
+    ).put(b.hash, b.code);
+  const path = place(bundle);
+  let mod: Record<string, unknown> | undefined;
+  if (run.target.exportName !== undefined) {
+    mod = await importForRegistrations(path);
+    registry().loading.active = false;
+    // Packages the works ask to install rather than bundle: bundle again without them.
+    const asked = [...registry().works.values(), ...registry().workflows.values()].flatMap((e) => e.options.dependencies ?? []);
+    if (asked.some((d) => !(bundle.environment?.packages.includes(d) ?? false))) {
+      bundle = await bundleEntry(run.target.file, { dependencies: asked });
+      place(bundle);
+    }
+  }
+  await uploadBundle(run.client, bundle);
+  // The local pilots start their executors now, so the first work call costs what the later ones cost.
+  const warmWait = run.flags.warmWait ?? DEFAULT_WARM_WAIT_MS;
+  if (warmWait > 0) await run.embedded?.warm(bundle.hash, warmWait);
+  return { bundle, path, mod };
+}

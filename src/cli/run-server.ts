@@ -1,0 +1,52 @@
+// The server a `pando run` uses: the one --server (or PANDO_SERVER) names, or one embedded in this process
+// with its local pilots.
+import { readCredentials } from "../server/credentials.js";
+import type { ServerConfig } from "../server/config.js";
+import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
+import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
+import { startEmbedded, type Embedded } from "./embedded.js";
+import type { Progress } from "./progress.js";
+import { UsageError } from "./run-errors.js";
+import type { RunFlags } from "./run-session.js";
+
+export interface RunServer {
+  client: PandoClient;
+  /** The server started for this run; undefined with a server of its own. */
+  embedded: Embedded | undefined;
+}
+
+/**
+ * Connects to `serverUrl` with the token of --token, PANDO_TOKEN or the data directory's credentials; without
+ * one, starts the embedded server and its pilots. When those pilots are all gone, the workflows `active` lists
+ * are killed, rather than wait forever for jobs nobody can run.
+ */
+export async function connectServer(
+  serverUrl: string | undefined,
+  flags: RunFlags,
+  config: ServerConfig,
+  progress: Progress,
+  active: () => number[],
+): Promise<RunServer> {
+  if (serverUrl) {
+    const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
+    if (!token) {
+      throw new Error(`no token for ${serverUrl}: pass --token, set PANDO_TOKEN, or run on the machine of its data directory`);
+    }
+    return { client: new HttpPandoClient(serverUrl, token), embedded: undefined };
+  }
+  // Set once started; the pilots may be gone before, when there is no workflow of this run to kill yet.
+  let embedded: Embedded | undefined = undefined;
+  embedded = await startEmbedded({
+    config,
+    pilots: flags.pilots,
+    slots: flags.slots,
+    // Rather than wait forever for jobs nobody can run, end the run with the reason.
+    onPilotsGone: (reason) => {
+      progress.line(reason);
+      for (const id of active()) void embedded?.server.service.killWorkflow(embedded.principal, id).catch(() => undefined);
+    },
+  }).catch((err: unknown) => {
+    throw isDatabaseLocked(err) && !config.databaseUrl ? new UsageError(dataDirInUseMessage(config.dataDir)) : err;
+  });
+  return { client: embedded.client, embedded };
+}
