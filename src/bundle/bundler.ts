@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message } from "esbuild";
-import { projectDirStatement } from "../sdk/project-dir.js";
+import { projectDirStatement } from "./project-dir.js";
 
 /** A program packaged for workers: one ESM file and its content address. */
 export interface Bundle {

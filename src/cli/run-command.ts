@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { inspect } from "node:util";
 import { BundleCache } from "../bundle/cache.js";
 import { bundleEntry, type Bundle } from "../bundle/bundler.js";
-import { importForRegistrations } from "../bundle/load.js";
+import { importForRegistrations } from "../sdk/import-registrations.js";
 import { uploadBundle } from "../bundle/upload.js";
 import { readCredentials } from "../server/credentials.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
