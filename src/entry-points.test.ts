@@ -51,19 +51,32 @@ function readLog(log: string): string[] {
   return readFileSync(log, "utf8").split("\n").filter((l) => l.length > 0);
 }
 
+/** The packages a program loads that only imports `imports` from `module` (a file of src/). */
+function packagesLoadedBy(name: string, module: string, imports: string): { loaded: string[]; packages: Set<string> } {
+  const log = join(dir, `${name}.log`);
+  const script = join(dir, `${name}.mjs`);
+  writeFileSync(script, `import ${imports} from ${JSON.stringify(pathToFileURL(join(SRC, module)).href)};\n`);
+  const run = spawnSync(process.execPath, [...NODE_ARGS, script], { cwd: ROOT, env: { ...process.env, PANDO_LOADED_LOG: log }, encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  const loaded = readLog(log);
+  return { loaded, packages: packagesIn(loaded) };
+}
+
 describe("import { work, workflow } from \"pando\"", () => {
   it("loads the SDK without esbuild, the STOMP client, undici or server packages", () => {
-    const log = join(dir, "sdk.log");
-    const script = join(dir, "sdk.mjs");
-    writeFileSync(script, `import { work, workflow } from ${JSON.stringify(ENTRY)};\nif (typeof work !== "function" || typeof workflow !== "function") process.exit(3);\n`);
-    const run = spawnSync(process.execPath, [...NODE_ARGS, script], { cwd: ROOT, env: { ...process.env, PANDO_LOADED_LOG: log }, encoding: "utf8" });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const loaded = readLog(log);
+    const { loaded, packages } = packagesLoadedBy("sdk", "index.ts", "{ work, workflow }");
     // The hooks saw the SDK itself: what is missing below is missing because nothing imported it.
     expect(loaded).toContain(pathToFileURL(join(SRC, "sdk", "work.ts")).href);
-    const packages = packagesIn(loaded);
     for (const name of NOT_FOR_JOBS) expect(packages, `${name} is loaded`).not.toContain(name);
+  });
+});
+
+describe("the pilot", () => {
+  it("loads neither esbuild, the STOMP client (until a server names a broker), nor server packages", () => {
+    const { loaded, packages } = packagesLoadedBy("pilot", "pilot/pilot.ts", "{ Pilot }");
+    expect(loaded).toContain(pathToFileURL(join(SRC, "pilot", "reporter.ts")).href);
+    for (const name of NOT_FOR_JOBS.filter((n) => n !== "undici")) expect(packages, `${name} is loaded`).not.toContain(name);
   });
 });
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message } from "esbuild";
+import { ENVIRONMENT_HEADER } from "./environment-header.js";
 import { projectDirStatement } from "./project-dir.js";
 
 /** A program packaged for workers: one ESM file and its content address. */
@@ -18,9 +19,6 @@ export interface Bundle {
    */
   environment?: { hash: string; content: Uint8Array; packages: string[]; projectDir: string };
 }
-
-/** The first line of a bundle that needs an installed environment names it. */
-export const ENVIRONMENT_HEADER = "// pando-environment: ";
 
 /** A package's name from a bare import ("@scope/pkg/sub" → "@scope/pkg"). */
 function packageName(specifier: string): string {
