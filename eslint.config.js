@@ -6,7 +6,8 @@ import tseslint from "typescript-eslint";
 /**
  * The folders of src/ each folder may import from, besides itself (README.md, Layout). The lists form an
  * order, each folder importing only folders before it, so the folder graph has no cycle. Type-only imports
- * count. The monitor (a browser page) may import the API, the domain rules and the codec only.
+ * count. The public entry (src/index.ts) exports the SDK; the monitor (a browser page) may import the API,
+ * the domain rules and the codec only.
  */
 const FOLDER_IMPORTS = {
   "src/codec": [],
@@ -19,6 +20,7 @@ const FOLDER_IMPORTS = {
   "src/pilot": ["api", "bundle", "bus", "codec", "core", "sdk"],
   "src/resources": ["api", "bundle", "codec", "core", "store"],
   "src/server": ["api", "bus", "codec", "core", "resources", "store", "version.ts"],
+  "src/index.ts": ["codec", "core", "sdk"],
   monitor: ["api", "codec", "core"],
 };
 
@@ -27,7 +29,7 @@ function folderZones(alsoAllowed = []) {
   return Object.entries(FOLDER_IMPORTS).map(([folder, allowed]) => ({
     target: `./${folder}`,
     from: "./src",
-    except: [...allowed, ...alsoAllowed, ...(folder.startsWith("src/") ? [folder.slice(4)] : [])].map((f) => `./${f}`),
+    except: [...new Set([...allowed, ...alsoAllowed, ...(folder.startsWith("src/") ? [folder.slice("src/".length)] : [])])].map((f) => `./${f}`),
     message: `${folder} may import only from ${allowed.length ? allowed.map((f) => `src/${f}`).join(", ") : "itself"} (FOLDER_IMPORTS in eslint.config.js).`,
   }));
 }
