@@ -3,7 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message } from "esbuild";
 import { sha256Hex } from "../codec/sha256.js";
-import { projectDirStatement } from "../sdk/project-dir.js";
+import { ENVIRONMENT_HEADER } from "./environment-header.js";
+import { projectDirStatement } from "./project-dir.js";
 
 /** A program packaged for workers: one ESM file and its content address. */
 export interface Bundle {
@@ -18,9 +19,6 @@ export interface Bundle {
    */
   environment?: { hash: string; content: Uint8Array; packages: string[]; projectDir: string };
 }
-
-/** The first line of a bundle that needs an installed environment names it. */
-export const ENVIRONMENT_HEADER = "// pando-environment: ";
 
 /** A package's name from a bare import ("@scope/pkg/sub" → "@scope/pkg"). */
 function packageName(specifier: string): string {

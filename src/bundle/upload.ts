@@ -1,8 +1,13 @@
-import type { PandoClient } from "../sdk/client.js";
 import type { Bundle } from "./bundler.js";
 
+/** A server's code cache, as a client reaches it (the SDK's PandoClient is one). */
+export interface BundleStore {
+  hasBundle(hash: string): Promise<boolean>;
+  putBundle(hash: string, content: Uint8Array): Promise<void>;
+}
+
 /** Puts a bundle (and its environment) in the server's code cache unless there already (once per hash). */
-export async function uploadBundle(client: PandoClient, bundle: Bundle): Promise<void> {
+export async function uploadBundle(client: BundleStore, bundle: Bundle): Promise<void> {
   // The environment a bundle names goes first: a pilot that sees the bundle can always fetch it.
   const env = bundle.environment;
   if (env && !(await client.hasBundle(env.hash))) await client.putBundle(env.hash, env.content);

@@ -1,11 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type { IMessage } from "@stomp/stompjs";
+import type { ResultsQueryRequest, TaskResultsResponse } from "../api/results.js";
 import type { BrokerSettings, JobOutcome } from "../core/protocol.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
-import type { PandoClient } from "../sdk/client.js";
 import { fromSettings, type BrokerConfig } from "./broker-config.js";
 import { driverTopic, HEADER, topicMessageSchema, verify } from "./messages.js";
-import { StompLink } from "./stomp-link.js";
+import type { StompLink } from "./stomp-link.js";
+
+/** What result delivery needs from the server, as a driver's client reaches it (the SDK's PandoClient is one). */
+export interface ResultSource {
+  /** The broker the server's results travel through, or null when they go over REST only. */
+  brokerSettings(): Promise<BrokerSettings | null>;
+  taskResults(taskId: number, query: ResultsQueryRequest, signal?: AbortSignal): Promise<TaskResultsResponse>;
+}
 
 /** How a result reached the driver. */
 export type ReceivedVia = "broker" | "rest";
@@ -28,10 +35,11 @@ export class ResultChannel {
   private link: StompLink | undefined;
   private subscribed: Promise<boolean> | undefined;
   private confirmed = false;
+  private closed = false;
   private serial = 0;
 
   constructor(
-    readonly client: PandoClient,
+    readonly client: ResultSource,
     settings: BrokerSettings | null,
     /** Told about messages that were dropped as forged or misrouted. */
     readonly warn: (message: string) => void = () => undefined,
@@ -58,6 +66,10 @@ export class ResultChannel {
 
   private subscribe(config: BrokerConfig): Promise<boolean> {
     this.subscribed ??= (async () => {
+      // The STOMP client loads with the first broker subscription: a program without a broker never needs it.
+      const { StompLink } = await import("./stomp-link.js");
+      // Closed while the client loaded: no connection may outlive the channel.
+      if (this.closed) return false;
       const link = new StompLink(config, { name: `driver-${this.driver}` });
       this.link = link;
       link.onState((s) => {
@@ -89,6 +101,7 @@ export class ResultChannel {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.tasks.clear();
     await this.link?.stop();
   }
@@ -213,10 +226,10 @@ export class TaskResults {
   }
 }
 
-const shared = new WeakMap<PandoClient, { channel: Promise<ResultChannel>; users: number }>();
+const shared = new WeakMap<ResultSource, { channel: Promise<ResultChannel>; users: number }>();
 
 /** The result channel of a client, shared by the workflows that run on it at the same time. */
-export function acquireResultChannel(client: PandoClient, warn?: (message: string) => void): Promise<ResultChannel> {
+export function acquireResultChannel(client: ResultSource, warn?: (message: string) => void): Promise<ResultChannel> {
   let entry = shared.get(client);
   if (!entry) {
     entry = { channel: client.brokerSettings().then((settings) => new ResultChannel(client, settings, warn)), users: 0 };
@@ -227,7 +240,7 @@ export function acquireResultChannel(client: PandoClient, warn?: (message: strin
 }
 
 /** Gives a channel back; the last user closes its broker connection, so a finished program can exit. */
-export async function releaseResultChannel(client: PandoClient): Promise<void> {
+export async function releaseResultChannel(client: ResultSource): Promise<void> {
   const entry = shared.get(client);
   if (!entry || --entry.users > 0) return;
   shared.delete(client);

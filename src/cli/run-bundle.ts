@@ -3,7 +3,7 @@
 import { join, resolve } from "node:path";
 import { BundleCache } from "../bundle/cache.js";
 import { bundleEntry, type Bundle } from "../bundle/bundler.js";
-import { importForRegistrations } from "../bundle/load.js";
+import { importForRegistrations } from "../sdk/import-registrations.js";
 import { uploadBundle } from "../bundle/upload.js";
 import type { ServerConfig } from "../server/config.js";
 import { registry } from "../sdk/registry.js";

@@ -1,7 +1,7 @@
 // An executor: a warm child process of a pilot that imports one code bundle once and then runs many jobs,
 // one at a time, in the order the pilot sends them. Started as `node executor.js <bundle file>`.
 import { rmSync } from "node:fs";
-import { importForRegistrations } from "../bundle/load.js";
+import { importForRegistrations } from "../sdk/import-registrations.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
 import type { DispatchedJob } from "../core/protocol.js";
 import { HttpPandoClient } from "../sdk/client.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ResultPublisher, type TaskReports } from "../bus/publisher.js";
+import type { ResultPublisher, TaskReports } from "../bus/publisher.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { AttemptUpdate, BrokerSettings, PilotCommand } from "../core/protocol.js";
 import { sleep } from "../core/sleep.js";
@@ -41,6 +41,9 @@ export class Reporter {
     await this.publisher?.stop();
     this.publisher = undefined;
     if (!settings) return;
+    // The STOMP client loads with the first broker a server names: a pilot without one never needs it.
+    const { ResultPublisher } = await import("../bus/publisher.js");
+    if (this.closing) return;
     this.publisher = new ResultPublisher(settings, pilot.id, pilot.name, pilot.queue, this.options.log);
     this.publisher.start();
   }

@@ -1,4 +1,3 @@
-import { bundleEntry } from "../bundle/bundler.js";
 import { uploadBundle } from "../bundle/upload.js";
 import { HttpPandoClient } from "./client.js";
 import type { DriverEnvironment } from "./driver-env.js";
@@ -33,14 +32,22 @@ export function environmentFromProcess(): DriverEnvironment | undefined {
       }
       let pending = bundles.get(definedIn);
       if (!pending) {
-        pending = bundleEntry(definedIn).then(async (b) => {
-          await uploadBundle(client, b);
-          return { hash: b.hash, lockfileHash: b.lockfileHash };
-        });
+        pending = bundleAndUpload(client, definedIn);
         bundles.set(definedIn, pending);
       }
       return pending;
     },
   };
   return cached;
+}
+
+/**
+ * Bundles the module that defines a workflow and puts it in the server's code cache. The bundler (esbuild)
+ * loads here, with the first remote workflow: a program that only defines works never loads it.
+ */
+async function bundleAndUpload(client: HttpPandoClient, definedIn: string): Promise<{ hash: string; lockfileHash: string | null }> {
+  const { bundleEntry } = await import("../bundle/bundler.js");
+  const b = await bundleEntry(definedIn);
+  await uploadBundle(client, b);
+  return { hash: b.hash, lockfileHash: b.lockfileHash };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import type { ApiCall, ApiTransport, CallOptions } from "../api/caller.js";
 import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
@@ -43,7 +43,12 @@ export class HttpTransport implements ApiTransport {
     return this.urls[this.current]!;
   }
 
-  private pool(): Pool {
+  /**
+   * The connections to the replica requests go to now, opened with its first request. undici loads then:
+   * a program that imports the SDK without calling a server never loads it.
+   */
+  private async openPool(): Promise<Pool> {
+    const { Pool } = await import("undici");
     const url = this.baseUrl;
     let pool = this.pools.get(url);
     if (!pool) {
@@ -140,7 +145,8 @@ export class HttpTransport implements ApiTransport {
   private async exchange(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["content-type"] = contentType;
-    const res = await this.pool().request({ method: method as "GET", path, headers, body, signal: options.signal });
+    const pool = this.pools.get(this.baseUrl) ?? (await this.openPool());
+    const res = await pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
     if (res.statusCode >= 400) throw errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);
     return res;
   }

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_DIR_KEY, projectDir, projectDirOf, projectDirStatement } from "./project-dir.js";
+import { PROJECT_DIR_KEY, projectDirOf, projectDirStatement } from "../bundle/project-dir.js";
+import { projectDir } from "./project-dir.js";
 
 const root = mkdtempSync(join(tmpdir(), "pando-project-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,29 +1,7 @@
-// The project directory: the nearest directory above a program's entry file that holds a package.json (iDDS's
-// source_dir). Jobs and drivers run from a bundle in a cache, where their own module's location says
-// nothing about the project: the bundle carries the directory it was built from.
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-
-/** Where a bundle's first lines leave the project directory it was built from, for every copy of the SDK. */
-export const PROJECT_DIR_KEY = "pando.projectDir";
-
-/** The nearest directory from `start` upwards with a package.json, or `start` itself if there is none. */
-function projectDirFrom(start: string): string {
-  for (let d = start; ; d = dirname(d)) {
-    if (existsSync(join(d, "package.json"))) return d;
-    if (dirname(d) === d) return start;
-  }
-}
-
-/** The project directory of a program whose entry file is `file`. */
-export function projectDirOf(file: string): string {
-  return projectDirFrom(dirname(resolve(file)));
-}
-
-/** The statement a bundle starts with to name its project directory. */
-export function projectDirStatement(entry: string): string {
-  return `globalThis[Symbol.for(${JSON.stringify(PROJECT_DIR_KEY)})] = ${JSON.stringify(projectDirOf(entry))};`;
-}
+// The project directory of the running program (iDDS's source_dir): see bundle/project-dir.ts for how a
+// bundle carries the one it was built from.
+import { resolve } from "node:path";
+import { PROJECT_DIR_KEY, projectDirFrom, projectDirOf } from "../bundle/project-dir.js";
 
 /**
  * The project directory of the running program, as an absolute path on the host that built it: where

@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import { registry } from "../sdk/registry.js";
+import { registry } from "./registry.js";
 
 /**
  * Imports a bundle only for the works and workflows it registers. A workflow its top-level code calls is not

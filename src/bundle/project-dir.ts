@@ -1,0 +1,26 @@
+// The project directory: the nearest directory above a program's entry file that holds a package.json (iDDS's
+// source_dir). A bundle names the one it was built from in its first statement, since its own location (a
+// pilot's cache) says nothing about the project; the SDK reads it back (sdk/project-dir.ts).
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/** Where a bundle's first lines leave the project directory it was built from, for every copy of the SDK. */
+export const PROJECT_DIR_KEY = "pando.projectDir";
+
+/** The nearest directory from `start` upwards with a package.json, or `start` itself if there is none. */
+export function projectDirFrom(start: string): string {
+  for (let d = start; ; d = dirname(d)) {
+    if (existsSync(join(d, "package.json"))) return d;
+    if (dirname(d) === d) return start;
+  }
+}
+
+/** The project directory of a program whose entry file is `file`. */
+export function projectDirOf(file: string): string {
+  return projectDirFrom(dirname(resolve(file)));
+}
+
+/** The statement a bundle starts with to name its project directory. */
+export function projectDirStatement(entry: string): string {
+  return `globalThis[Symbol.for(${JSON.stringify(PROJECT_DIR_KEY)})] = ${JSON.stringify(projectDirOf(entry))};`;
+}

@@ -1,0 +1,136 @@
+// What the entry points load. `import { work, workflow } from "pando"` and an executor running a plain work
+// load neither the bundler (esbuild), the STOMP client, the HTTP client nor a database or server package:
+// those load when a remote workflow, a broker or a server call needs them. Node's loader hooks record every
+// module the process resolves; the sources run through tsx, so no build is needed.
+import { fork, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { encode } from "./codec/tagged-json.js";
+import type { DispatchedJob } from "./core/protocol.js";
+import type { FromExecutor } from "./pilot/executor-protocol.js";
+
+const SRC = import.meta.dirname;
+const ROOT = resolve(SRC, "..");
+const ENTRY = pathToFileURL(join(SRC, "index.ts")).href;
+const dir = mkdtempSync(join(tmpdir(), "pando-entry-points-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Packages only a driver, a broker, a pilot's server link or a server needs. */
+const NOT_FOR_JOBS = ["esbuild", "@stomp/stompjs", "@stomp/tcp-wrapper", "undici", "pg", "better-sqlite3", "fastify", "kysely", "pino"];
+
+// Registered after tsx's own hooks, these run first and see every resolved import of the program (tsx's
+// own loading of esbuild happens before they are in place).
+const HOOKS = join(dir, "hooks.mjs");
+writeFileSync(
+  HOOKS,
+  `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.PANDO_LOADED_LOG, resolved.url + "\\n");
+  return resolved;
+}
+`,
+);
+const REGISTER = join(dir, "register.mjs");
+writeFileSync(REGISTER, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(HOOKS).href)});\n`);
+const NODE_ARGS = ["--import", "tsx", "--import", REGISTER];
+
+/** The packages among the resolved modules ("@scope/name" or "name"). */
+function packagesIn(urls: string[]): Set<string> {
+  const names = urls.flatMap((u) => {
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u);
+    return m ? [m[1]!] : [];
+  });
+  return new Set(names);
+}
+
+function readLog(log: string): string[] {
+  return readFileSync(log, "utf8").split("\n").filter((l) => l.length > 0);
+}
+
+/** The packages a program loads that only imports `imports` from `module` (a file of src/). */
+function packagesLoadedBy(name: string, module: string, imports: string): { loaded: string[]; packages: Set<string> } {
+  const log = join(dir, `${name}.log`);
+  const script = join(dir, `${name}.mjs`);
+  writeFileSync(script, `import ${imports} from ${JSON.stringify(pathToFileURL(join(SRC, module)).href)};\n`);
+  const run = spawnSync(process.execPath, [...NODE_ARGS, script], { cwd: ROOT, env: { ...process.env, PANDO_LOADED_LOG: log }, encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  const loaded = readLog(log);
+  return { loaded, packages: packagesIn(loaded) };
+}
+
+describe("import { work, workflow } from \"pando\"", () => {
+  it("loads the SDK without esbuild, the STOMP client, undici or server packages", () => {
+    const { loaded, packages } = packagesLoadedBy("sdk", "index.ts", "{ work, workflow }");
+    // The hooks saw the SDK itself: what is missing below is missing because nothing imported it.
+    expect(loaded).toContain(pathToFileURL(join(SRC, "sdk", "work.ts")).href);
+    for (const name of NOT_FOR_JOBS) expect(packages, `${name} is loaded`).not.toContain(name);
+  });
+});
+
+describe("the pilot", () => {
+  it("loads neither esbuild, the STOMP client (until a server names a broker), nor server packages", () => {
+    const { loaded, packages } = packagesLoadedBy("pilot", "pilot/pilot.ts", "{ Pilot }");
+    expect(loaded).toContain(pathToFileURL(join(SRC, "pilot", "reporter.ts")).href);
+    for (const name of NOT_FOR_JOBS.filter((n) => n !== "undici")) expect(packages, `${name} is loaded`).not.toContain(name);
+  });
+});
+
+describe("an executor", () => {
+  it("runs a plain work without loading esbuild, the STOMP client, undici or server packages", async () => {
+    const log = join(dir, "executor.log");
+    const bundle = join(dir, "bundle.mjs");
+    writeFileSync(bundle, `import { work } from ${JSON.stringify(ENTRY)};\nexport const double = work({ name: "double" }, async (x) => 2 * x);\n`);
+    const child = fork(join(SRC, "pilot", "executor.ts"), [bundle], {
+      cwd: ROOT,
+      execArgv: NODE_ARGS,
+      env: { ...process.env, PANDO_LOADED_LOG: log, PANDO_MAX_PAYLOAD_BYTES: "1000000", PANDO_MAX_LOG_CHARS: "10000" },
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      detached: true,
+    });
+    let stderr = "";
+    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+    const job: DispatchedJob = {
+      jobId: 1,
+      attempt: 1,
+      taskId: 1,
+      workflowId: 1,
+      index: 0,
+      key: "k",
+      work: "double",
+      bundleHash: "0".repeat(64),
+      args: encode([21]),
+      channel: "c",
+      resultKey: "r",
+      kind: "work",
+      walltimeMs: 0,
+      memoryMb: 0,
+    };
+    const messages: FromExecutor[] = [];
+    const done = new Promise<void>((settle, fail) => {
+      child.on("message", (msg: FromExecutor) => {
+        messages.push(msg);
+        if (msg.t === "ready") child.send({ t: "run", jobs: [job] });
+        else settle();
+      });
+      child.on("exit", (code) => fail(new Error(`the executor exited (${code}) before it ran the job: ${stderr}`)));
+    });
+    try {
+      await done;
+    } finally {
+      if (child.connected) child.disconnect();
+    }
+    expect(messages).toEqual([
+      { t: "ready", works: ["double"] },
+      expect.objectContaining({ t: "done", jobId: 1, ok: true, result: encode(42) }),
+    ]);
+    const loaded = readLog(log);
+    expect(loaded).toContain(pathToFileURL(bundle).href);
+    const packages = packagesIn(loaded);
+    for (const name of NOT_FOR_JOBS) expect(packages, `${name} is loaded`).not.toContain(name);
+  });
+});
