@@ -201,7 +201,7 @@ export async function runCommand(target: string, rawArgs: string[], flags: RunFl
       // Rather than wait forever for jobs nobody can run, end the run with the reason.
       onPilotsGone: (reason) => {
         progress.line(reason);
-        for (const id of runs.active()) void embedded?.server.service.killWorkflow(embedded.principal, id).catch(() => undefined);
+        for (const id of runs.active()) void embedded?.server.services.workflows.killWorkflow(embedded.principal, id).catch(() => undefined);
       },
     }).catch((err: unknown) => {
       throw isDatabaseLocked(err) && !config.databaseUrl ? new UsageError(dataDirInUseMessage(config.dataDir)) : err;
