@@ -19,6 +19,7 @@ import { createServices, type Services } from "./services.js";
 
 export interface RunningServer {
   url: string;
+  /** The server's services, for what runs in its process (the embedded driver's principal, warming, kills). */
   services: Services;
   /** What serves each endpoint: the routes call these, and so does the embedded driver, in process. */
   handlers: Handlers;
