@@ -42,7 +42,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const logDir = join(config.dataDir, "logs");
   const logger = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: join(logDir, "server.log"), mkdir: true, sync: true }));
   const server = await startServer(config, logger);
-  const principal = await server.service.authenticate(server.credentials.userToken);
+  const principal = await server.services.guard.authenticate(server.credentials.userToken);
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
   const pilots = startLocalPilots({
     server: server.url,
@@ -61,7 +61,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     pilots,
     client,
     warm: (bundleHash, timeoutMs) => {
-      server.service.warm(config.defaultQueue, { kind: "warm", bundleHash });
+      server.services.handoff.warm(config.defaultQueue, { kind: "warm", bundleHash });
       return pilots.warm(bundleHash, timeoutMs);
     },
     stop: async () => {

@@ -43,7 +43,7 @@ export async function connectServer(
     // Rather than wait forever for jobs nobody can run, end the run with the reason.
     onPilotsGone: (reason) => {
       progress.line(reason);
-      for (const id of active()) void embedded?.server.service.killWorkflow(embedded.principal, id).catch(() => undefined);
+      for (const id of active()) void embedded?.server.services.workflows.killWorkflow(embedded.principal, id).catch(() => undefined);
     },
   }).catch((err: unknown) => {
     throw isDatabaseLocked(err) && !config.databaseUrl ? new UsageError(dataDirInUseMessage(config.dataDir)) : err;

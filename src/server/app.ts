@@ -5,7 +5,8 @@ import { formatBytes } from "../codec/limits.js";
 import { apiRoutes, routeUrl } from "./api-routes.js";
 import type { Handlers } from "./handlers.js";
 import { MONITOR_ASSETS, MONITOR_PAGE, monitorFileRoutes } from "./routes/monitor-files.js";
-import type { Service } from "./service.js";
+import type { AccessGuard } from "./access-guard.js";
+import type { ServerContext } from "./context.js";
 
 // The web monitor's files are public: the page itself asks for a token and sends it with every API call.
 const PUBLIC_ROUTES = new Set([
@@ -17,9 +18,13 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 /** The HTTP face of the service: authentication, routes, and errors that say what to do. */
-export function buildApp(service: Service, handlers: Handlers): FastifyInstance {
+export function buildApp(
+  { config, log }: Pick<ServerContext, "config" | "log">,
+  guard: Pick<AccessGuard, "authenticate">,
+  handlers: Handlers,
+): FastifyInstance {
   const app = Fastify({
-    bodyLimit: service.config.maxRequestBytes,
+    bodyLimit: config.maxRequestBytes,
     // Long-polls hold requests open; keep-alive connections from pilots and drivers are reused.
     keepAliveTimeout: 75_000,
     requestTimeout: 0,
@@ -39,7 +44,7 @@ export function buildApp(service: Service, handlers: Handlers): FastifyInstance 
       );
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match ? await service.authenticate(match[1]!) : undefined;
+    const principal = match ? await guard.authenticate(match[1]!) : undefined;
     if (!principal) throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
     req.principal = principal;
   });
@@ -55,8 +60,8 @@ export function buildApp(service: Service, handlers: Handlers): FastifyInstance 
     }
     switch (err.code) {
       case "FST_ERR_CTP_BODY_TOO_LARGE": {
-        const limit = req.routeOptions.bodyLimit ?? service.config.maxRequestBytes;
-        const which = limit === service.config.maxRequestBytes ? "maxRequestBytes" : `${req.method} ${req.routeOptions.url}'s own limit`;
+        const limit = req.routeOptions.bodyLimit ?? config.maxRequestBytes;
+        const which = limit === config.maxRequestBytes ? "maxRequestBytes" : `${req.method} ${req.routeOptions.url}'s own limit`;
         reply
           .code(413)
           .send(
@@ -81,11 +86,11 @@ export function buildApp(service: Service, handlers: Handlers): FastifyInstance 
       reply.code(err.statusCode).send(errorBody("invalid_request", message));
       return;
     }
-    service.log.error({ err, url: req.url, method: req.method }, "request failed");
+    log.error({ err, url: req.url, method: req.method }, "request failed");
     reply.code(500).send(errorBody("internal", "internal server error; the server log has the details"));
   });
 
   monitorFileRoutes(app);
-  apiRoutes(app, handlers, (err) => service.log.warn({ err }, "event stream ended by an error"));
+  apiRoutes(app, handlers, (err) => log.warn({ err }, "event stream ended by an error"));
   return app;
 }

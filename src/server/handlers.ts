@@ -3,8 +3,7 @@ import type { HandlerInput, HandlerOutput } from "../api/endpoints.js";
 import { openApiDocument } from "../api/openapi.js";
 import type { Principal } from "../store/auth-store.js";
 import { PANDO_VERSION } from "../version.js";
-import type { MonitorService } from "./monitor-service.js";
-import type { Service } from "./service.js";
+import type { Services } from "./services.js";
 
 /** Who calls: nobody in particular on a public endpoint, else the principal of the request's token. */
 type Caller<N extends EndpointName> = (typeof ROUTES)[N]["access"] extends "public" ? null : Principal;
@@ -23,31 +22,32 @@ export type Handlers = { readonly [N in EndpointName]: Handler<N> };
  * embedded server's in-process transport (local-transport.ts) both call these, after parsing the input with
  * the endpoint's schemas.
  */
-export function handlers(service: Service, monitor: MonitorService): Handlers {
+export function handlers(services: Services): Handlers {
+  const { workflows, tasks, dispatch, queues, bundles, tokens, monitoring: monitor, broker } = services;
   const openapi = openApiDocument(PANDO_VERSION);
   return {
     health: () => ({ ok: true }),
     openApi: () => openapi,
-    brokerSettings: (p) => ({ broker: service.brokerSettings(p) }),
-    metrics: (p) => service.metricsSnapshot(p),
+    brokerSettings: (p) => ({ broker: broker.settings(p) }),
+    metrics: (p) => broker.metricsSnapshot(p),
 
-    createWorkflow: (p, { body }) => service.createWorkflow(p, body),
-    getWorkflow: (p, { params, query }, signal) => service.getWorkflow(p, params.id, query, signal),
-    closeWorkflow: (p, { params, body }) => service.closeWorkflow(p, params.id, body),
-    killWorkflow: (p, { params }) => service.killWorkflow(p, params.id),
-    retryWorkflow: (p, { params }) => service.retryWorkflow(p, params.id),
-    resumeWorkflow: (p, { params, body }) => service.resumeWorkflow(p, params.id, body),
-    suspendWorkflow: (p, { params, body }) => service.suspendWorkflow(p, params.id, body),
-    driverHeartbeat: (p, { params, body }, signal) => service.driverHeartbeat(p, params.id, body, signal),
-    steps: (p, { params }) => service.steps(p, params.id),
-    putStep: (p, { params, body }) => service.putStep(p, params.id, params.seq, body),
+    createWorkflow: (p, { body }) => workflows.createWorkflow(p, body),
+    getWorkflow: (p, { params, query }, signal) => workflows.getWorkflow(p, params.id, query, signal),
+    closeWorkflow: (p, { params, body }) => workflows.closeWorkflow(p, params.id, body),
+    killWorkflow: (p, { params }) => workflows.killWorkflow(p, params.id),
+    retryWorkflow: (p, { params }) => workflows.retryWorkflow(p, params.id),
+    resumeWorkflow: (p, { params, body }) => workflows.resumeWorkflow(p, params.id, body),
+    suspendWorkflow: (p, { params, body }) => workflows.suspendWorkflow(p, params.id, body),
+    driverHeartbeat: (p, { params, body }, signal) => workflows.driverHeartbeat(p, params.id, body, signal),
+    steps: (p, { params }) => workflows.steps(p, params.id),
+    putStep: (p, { params, body }) => workflows.putStep(p, params.id, params.seq, body),
 
-    submitTask: (p, { params, body }) => service.submitTask(p, params.id, body),
-    getTask: (p, { params }) => service.getTask(p, params.id),
-    killTask: (p, { params }) => service.killTask(p, params.id),
-    retryTask: (p, { params }) => service.retryTask(p, params.id),
-    getJob: (p, { params }) => service.getJob(p, params.id),
-    taskResults: (p, { params, query }, signal) => service.taskResults(p, params.id, query, signal),
+    submitTask: (p, { params, body }) => tasks.submitTask(p, params.id, body),
+    getTask: (p, { params }) => tasks.getTask(p, params.id),
+    killTask: (p, { params }) => tasks.killTask(p, params.id),
+    retryTask: (p, { params }) => tasks.retryTask(p, params.id),
+    getJob: (p, { params }) => tasks.getJob(p, params.id),
+    taskResults: (p, { params, query }, signal) => tasks.taskResults(p, params.id, query, signal),
 
     listWorkflows: (p, { query }) => monitor.listWorkflows(p, query),
     workflowErrors: (p, { params }) => monitor.workflowErrors(p, params.id),
@@ -60,24 +60,24 @@ export function handlers(service: Service, monitor: MonitorService): Handlers {
     listPilots: (p, { query }) => monitor.listPilots(p, query),
     events: (p, { query }, signal) => monitor.changes(p, query, signal),
 
-    putBundle: (p, { params, body }) => service.putBundle(p, params.hash, body),
-    getBundle: (p, { params }) => service.getBundle(p, params.hash),
-    hasBundle: (p, { params }) => service.hasBundle(p, params.hash),
+    putBundle: (p, { params, body }) => bundles.putBundle(p, params.hash, body),
+    getBundle: (p, { params }) => bundles.getBundle(p, params.hash),
+    hasBundle: (p, { params }) => bundles.hasBundle(p, params.hash),
 
-    listQueues: (p) => service.listQueues(p),
-    setQueueStatus: (p, { params, body }) => service.setQueueStatus(p, params.name, body),
-    listWorkers: (p) => service.listWorkers(p),
+    listQueues: (p) => queues.listQueues(p),
+    setQueueStatus: (p, { params, body }) => queues.setQueueStatus(p, params.name, body),
+    listWorkers: (p) => queues.listWorkers(p),
 
-    createToken: (p, { body }) => service.createToken(p, body),
-    listTokens: (p, { query }) => monitor.listTokens(p, query),
-    revokeToken: (p, { params }) => monitor.revokeToken(p, params.id),
+    createToken: (p, { body }) => tokens.createToken(p, body),
+    listTokens: (p, { query }) => tokens.listTokens(p, query),
+    revokeToken: (p, { params }) => tokens.revokeToken(p, params.id),
 
-    registerPilot: (p, { body }) => service.registerPilot(p, body),
-    acquire: (p, { params, body }, signal) => service.acquire(p, params.id, body, signal),
-    report: (p, { params, body }) => service.report(p, params.id, body),
-    heartbeat: (p, { params, body }) => service.heartbeat(p, params.id, body),
+    registerPilot: (p, { body }) => dispatch.registerPilot(p, body),
+    acquire: (p, { params, body }, signal) => dispatch.acquire(p, params.id, body, signal),
+    report: (p, { params, body }) => dispatch.report(p, params.id, body),
+    heartbeat: (p, { params, body }) => dispatch.heartbeat(p, params.id, body),
     exitPilot: async (p, { params }) => {
-      await service.endPilot(p, params.id);
+      await dispatch.endPilot(p, params.id);
       return { ok: true } as const;
     },
   };

@@ -16,11 +16,12 @@ import type {
   TimelineView,
   WorkflowPage,
 } from "../api/monitoring.js";
-import type { ListTokens } from "../api/tokens.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
-import type { Principal, TokenRecord } from "../store/auth-store.js";
+import type { Principal } from "../store/auth-store.js";
 import { ApiError, conflict, forbidden, notFound } from "../api/errors.js";
-import { PROGRESS_TOPIC, WORKFLOWS_TOPIC, type Service } from "./service.js";
+import type { AccessGuard } from "./access-guard.js";
+import type { ServerContext } from "./context.js";
+import { Topics, type Topic } from "./events.js";
 
 const MAX_ERROR_GROUPS = 50;
 const OBJECTIVE_VALUES_PER_TASK = 1000;
@@ -38,25 +39,23 @@ function select<T extends object>(items: T[], fields: readonly string[] | undefi
 
 /**
  * What the monitor and the command line read and do beyond running workflows: listings with cursors,
- * error summaries, timelines, objective series, pilots, tokens, and archiving or deleting ended workflows.
- * Access rules are the service's: users see their own workflows, administrators everyone's.
+ * error summaries, timelines, objective series, pilots, change events, and archiving or deleting ended
+ * workflows. Access rules are the guard's: users see their own workflows, administrators everyone's.
  */
 export class MonitorService {
   private readonly endedTimelines = new Map<string, TimelineView>();
 
-  constructor(private readonly service: Service) {}
+  constructor(
+    private readonly ctx: Pick<ServerContext, "store" | "events">,
+    private readonly guard: AccessGuard,
+  ) {}
 
   private get store() {
-    return this.service.store;
-  }
-
-  private requireUser(p: Principal, what: string): void {
-    if (p.kind === "pilot") throw forbidden(`a pilot token cannot ${what}; use a user token`);
-    if (p.workflowId !== null) throw forbidden(`this token is scoped to workflow ${p.workflowId} and cannot ${what}`);
+    return this.ctx.store;
   }
 
   async listWorkflows(p: Principal, q: ListWorkflows): Promise<WorkflowPage> {
-    this.requireUser(p, "list workflows");
+    this.guard.requireUser(p, "list workflows");
     let userId: number | undefined = p.admin ? undefined : p.userId;
     if (q.user !== undefined && q.user !== p.userName) {
       if (!p.admin) throw forbidden(`only administrators may list the workflows of other users (here: '${q.user}')`);
@@ -80,19 +79,19 @@ export class MonitorService {
   }
 
   async listJobs(p: Principal, taskId: number, q: ListJobs): Promise<JobPage> {
-    await this.service.authorizeTask(p, taskId);
+    await this.guard.authorizeTask(p, taskId);
     const jobs = await this.store.monitor.jobs(taskId, q.state, q.cursor, q.limit);
     const next = jobs.length === q.limit ? jobs[jobs.length - 1]!.index + 1 : null;
     return { jobs: select(jobs, q.fields), next };
   }
 
   async taskErrors(p: Principal, taskId: number): Promise<ErrorGroup[]> {
-    await this.service.authorizeTask(p, taskId);
+    await this.guard.authorizeTask(p, taskId);
     return this.store.monitor.errorGroups([taskId], MAX_ERROR_GROUPS);
   }
 
   async workflowErrors(p: Principal, workflowId: number): Promise<ErrorGroup[]> {
-    await this.service.authorizeWorkflow(p, workflowId);
+    await this.guard.authorizeWorkflow(p, workflowId);
     const view = await this.store.workflows.get(workflowId);
     if (!view) throw notFound("workflow", workflowId);
     return this.store.monitor.errorGroups(
@@ -103,7 +102,7 @@ export class MonitorService {
 
   /** A timeline reads every job of its task; an ended task's never changes, so it is kept. */
   async timeline(p: Principal, taskId: number, q: TimelineQuery): Promise<TimelineView> {
-    await this.service.authorizeTask(p, taskId);
+    await this.guard.authorizeTask(p, taskId);
     const task = await this.store.tasks.get(taskId);
     // A retried task ends again later: its end time is part of the key.
     const key = `${taskId}:${q.buckets}:${task?.endedAt ?? "open"}`;
@@ -119,7 +118,7 @@ export class MonitorService {
 
   /** Numeric results per task: the objective per iteration of an optimisation. */
   async objective(p: Principal, workflowId: number): Promise<ObjectiveSeries> {
-    await this.service.authorizeWorkflow(p, workflowId);
+    await this.guard.authorizeWorkflow(p, workflowId);
     const tasks = await this.store.monitor.finishedResults(workflowId, OBJECTIVE_VALUES_PER_TASK);
     const decoded = tasks.map((t) => ({ ...t, values: t.results.map(decodeQuietly) }));
     // One field for the whole workflow, chosen from its first result that has a number.
@@ -141,24 +140,6 @@ export class MonitorService {
     return { pilots, next: pilots.length === q.limit ? pilots[pilots.length - 1]!.id : null };
   }
 
-  // ---- tokens ----------------------------------------------------------------------------------------
-
-  async listTokens(p: Principal, q: ListTokens): Promise<TokenRecord[]> {
-    this.requireUser(p, "list tokens");
-    if (q.all && !p.admin) throw forbidden("only administrators may list the tokens of every user");
-    return this.store.auth.listTokens(q.all ? undefined : p.userId, q.revoked);
-  }
-
-  async revokeToken(p: Principal, tokenId: number): Promise<TokenRecord> {
-    this.requireUser(p, "revoke tokens");
-    const token = await this.store.auth.token(tokenId);
-    if (!token || (!p.admin && token.userId !== p.userId)) throw notFound("token", tokenId);
-    if (token.kind === "pilot" && !p.admin) throw forbidden("only administrators may revoke pilot tokens");
-    await this.store.auth.revokeToken(tokenId);
-    this.service.forgetTokens();
-    return (await this.store.auth.token(tokenId))!;
-  }
-
   // ---- change events -----------------------------------------------------------------------------------
 
   /**
@@ -167,34 +148,34 @@ export class MonitorService {
    * keep-alive after KEEPALIVE_MS without one. Access is checked before the stream starts.
    */
   async changes(p: Principal, q: EventsQuery, signal: AbortSignal): Promise<AsyncIterable<ChangeEvent | null>> {
-    if (q.task !== undefined) await this.service.authorizeTask(p, q.task);
-    if (q.workflow !== undefined) await this.service.authorizeWorkflow(p, q.workflow);
+    if (q.task !== undefined) await this.guard.authorizeTask(p, q.task);
+    if (q.workflow !== undefined) await this.guard.authorizeWorkflow(p, q.workflow);
     return this.changeStream(q, signal);
   }
 
-  private async topics(q: EventsQuery): Promise<string[]> {
-    if (q.task !== undefined) return [`task:${q.task}`];
-    if (q.workflow === undefined) return [WORKFLOWS_TOPIC, PROGRESS_TOPIC];
+  private async topics(q: EventsQuery): Promise<Topic[]> {
+    if (q.task !== undefined) return [Topics.task(q.task)];
+    if (q.workflow === undefined) return [Topics.workflows, Topics.progress];
     const view = await this.store.workflows.get(q.workflow);
-    return [`workflow:${q.workflow}`, ...(view?.tasks ?? []).map((t) => `task:${t.id}`)];
+    return [Topics.workflow(q.workflow), ...(view?.tasks ?? []).map((t) => Topics.task(t.id))];
   }
 
   private async *changeStream(q: EventsQuery, signal: AbortSignal): AsyncGenerator<ChangeEvent | null> {
-    const notifier = this.service.notifier;
+    const events = this.ctx.events;
     let topics = await this.topics(q);
     // One subscription stays open across the pauses, so nothing that happens meanwhile is missed.
-    let sub = notifier.subscribe(topics);
+    let sub = events.subscribe(topics);
     try {
-      while (!signal.aborted && !notifier.stopped) {
+      while (!signal.aborted && !events.stopped) {
         const fired = await sub.wait(KEEPALIVE_MS, signal);
-        if (signal.aborted || notifier.stopped) break;
+        if (signal.aborted || events.stopped) break;
         yield fired ? { at: Date.now() } : null;
         await new Promise((resolve) => setTimeout(resolve, EVENT_INTERVAL_MS));
         const now = await this.topics(q);
         if (now.join() !== topics.join()) {
           // A new task: follow it too, and tell the page (its task list changed).
           const old = sub;
-          sub = notifier.subscribe((topics = now));
+          sub = events.subscribe((topics = now));
           old.close();
           yield { at: Date.now() };
         }
@@ -208,15 +189,15 @@ export class MonitorService {
 
   /** Every row of a workflow, for an archive (JSON lines). */
   async archive(p: Principal, workflowId: number): Promise<AsyncGenerator<ArchiveRecord>> {
-    this.requireUser(p, "archive workflows");
-    await this.service.authorizeWorkflow(p, workflowId);
+    this.guard.requireUser(p, "archive workflows");
+    await this.guard.authorizeWorkflow(p, workflowId);
     return this.store.archive.records(workflowId);
   }
 
   /** Deletes an ended workflow's state; running ones are refused (409). */
   async deleteWorkflow(p: Principal, workflowId: number): Promise<PruneCounts> {
-    this.requireUser(p, "delete workflows");
-    await this.service.authorizeWorkflow(p, workflowId);
+    this.guard.requireUser(p, "delete workflows");
+    await this.guard.authorizeWorkflow(p, workflowId);
     const outcome = await this.store.archive.delete(workflowId);
     switch (outcome) {
       case "not_found":

@@ -15,12 +15,12 @@ import { Leases } from "./leases.js";
 import { Notifier } from "./notifier.js";
 import { ReplicaBus } from "./replica-bus.js";
 import { handlers, type Handlers } from "./handlers.js";
-import { MonitorService } from "./monitor-service.js";
-import { Service } from "./service.js";
+import { createServices, type Services } from "./services.js";
 
 export interface RunningServer {
   url: string;
-  service: Service;
+  /** The server's services, for what runs in its process (the embedded driver's principal, warming, kills). */
+  services: Services;
   /** What serves each endpoint: the routes call these, and so does the embedded driver, in process. */
   handlers: Handlers;
   credentials: Credentials;
@@ -78,15 +78,15 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     await store.queues.declare(queues);
     const credentials = await ensureLocalCredentials(store, config.dataDir, userInfo().username);
     const notifier = new Notifier();
-    const service = new Service(store, config, notifier, log);
+    const services = createServices(store, config, notifier, log);
     // Replicas on one PostgreSQL wake each other's long-polls.
     if (config.databaseUrl) {
       bus = new ReplicaBus(config.databaseUrl, notifier, log);
       await bus.start();
     }
     if (config.broker) {
-      await service.useBroker(config.broker, config.brokerConnectWaitMs);
-      const bridge = service.brokerStatus();
+      await services.useBroker(config.broker, config.brokerConnectWaitMs);
+      const bridge = services.broker.status();
       if (!bridge.connected) {
         // Not fatal: results take the REST path until the broker can be reached.
         log.error({ broker: describeBroker(config.broker), reason: bridge.error }, "broker unavailable at start-up");
@@ -96,8 +96,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
         );
       }
     }
-    const served = handlers(service, new MonitorService(service));
-    app = buildApp(service, served);
+    const served = handlers(services);
+    app = buildApp(services.context, services.guard, served);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");
@@ -111,9 +111,9 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
         pilotToken: credentials.pilotToken,
         dataDir: config.dataDir,
         backends,
-        onPilotGone: (pilotId, reason) => service.pilotGone(pilotId, reason),
+        onPilotGone: (pilotId, reason) => services.dispatch.pilotGone(pilotId, reason),
         onWorkersChanged: (changed) =>
-          void service.workersChanged(changed).catch((err: unknown) => log.error({ err }, "announcing pilot changes failed")),
+          void services.queues.workersChanged(changed).catch((err: unknown) => log.error({ err }, "announcing pilot changes failed")),
       },
       log,
     );
@@ -134,23 +134,23 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     };
     const queueTimeouts = (await store.queues.list()).flatMap((q) => q.definition.heartbeatTimeout ?? []);
     const sweepEvery = Math.max(50, Math.floor(Math.min(config.heartbeatTimeoutMs, config.driverHeartbeatTimeoutMs, ...queueTimeouts) / 4));
-    loop("lost-pilot sweep", sweepEvery, () => service.sweepLostPilots());
-    loop("lost-driver sweep", sweepEvery, () => service.sweepLostDrivers());
+    loop("lost-pilot sweep", sweepEvery, () => services.dispatch.sweepLostPilots());
+    loop("lost-driver sweep", sweepEvery, () => services.workflows.sweepLostDrivers());
     loop("provisioning", PROVISION_MS, () => provisioner.tick());
     // Pending tasks start as soon as a queue can take them.
-    loop("placing pending tasks", PLACE_PENDING_MS, () => service.placePendingTasks());
+    loop("placing pending tasks", PLACE_PENDING_MS, () => services.queues.placePendingTasks());
 
     const running = app;
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");
     return {
       url,
-      service,
+      services,
       handlers: served,
       credentials,
       close: async () => {
         for (const timer of loops) clearInterval(timer);
         await provisioner.close();
-        await service.stop();
+        await services.stop();
         await running.close();
         await bus?.stop();
         await leases.close();

@@ -1,0 +1,76 @@
+import type { AttemptUpdate, BrokerSettings } from "../core/protocol.js";
+import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
+import { ServerBridge } from "../bus/server-bridge.js";
+import type { Principal } from "../store/auth-store.js";
+import type { TaskChange } from "../store/task-store.js";
+import type { ServerContext } from "./context.js";
+
+/** Records a pilot's attempt reports that came through the broker (the dispatch service's). */
+export type BrokerReports = (pilotId: number, updates: AttemptUpdate[]) => Promise<void>;
+
+/**
+ * The server's link to its broker and what it says about itself: pilots' reports come in through the
+ * broker, and the final results drivers cannot have had from pilots go out (it listens to the event hub's
+ * task changes); the broker settings clients use; the server's counters.
+ */
+export class BrokerService {
+  private bridge: ServerBridge | undefined;
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  /** Connects the server to its broker; resolves once connected or after the first failed attempt (it keeps trying). */
+  async connect(config: BrokerConfig, connectWaitMs: number, applyReports: BrokerReports): Promise<void> {
+    const { store, metrics, log, events } = this.ctx;
+    const bridge = new ServerBridge(
+      config,
+      {
+        taskChannel: async (taskId) => {
+          const info = await store.tasks.info(taskId);
+          return info?.channel && info.resultKey
+            ? { channel: info.channel, key: info.resultKey, workflowId: info.workflowId }
+            : undefined;
+        },
+        applyReports,
+        count: (metric, by) => metrics.count(metric, by),
+      },
+      log,
+    );
+    this.bridge = bridge;
+    events.onResults((changes) => this.relay(bridge, changes));
+    await bridge.start(connectWaitMs);
+  }
+
+  /**
+   * Publishes to the broker the final states drivers cannot have had from pilots directly: everything but
+   * the successes pilots published themselves. Off the request path; a driver that misses them reads REST.
+   */
+  private relay(bridge: ServerBridge, changes: readonly TaskChange[]): void {
+    if (!bridge.connected) return;
+    const { store, metrics, log } = this.ctx;
+    for (const c of changes) {
+      if (c.seqTo <= c.seqFrom) continue;
+      void store.tasks
+        .results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom)
+        .then((outcomes) => bridge.relay(c.taskId, outcomes.filter((o) => !(o.via === "broker" && o.state === "finished"))))
+        .then((sent) => sent && metrics.count("results_relayed_messages"))
+        .catch((err: unknown) => log.warn({ err, task: c.taskId }, "relaying results failed"));
+    }
+  }
+
+  status(): { connected: boolean; error: string | undefined } {
+    return { connected: this.bridge?.connected ?? false, error: this.bridge?.link.lastError };
+  }
+
+  /** The broker settings pilots and drivers use; null when results go over REST only. */
+  settings(_p: Principal): BrokerSettings | null {
+    return this.bridge ? toSettings(this.bridge.config) : null;
+  }
+
+  metricsSnapshot(_p: Principal): Record<string, number> {
+    return this.ctx.metrics.snapshot({ broker_connected: this.bridge?.connected ? 1 : 0 });
+  }
+
+  async stop(): Promise<void> {
+    await this.bridge?.stop();
+  }
+}

@@ -1,0 +1,14 @@
+import type { Logger } from "pino";
+import type { Store } from "../store/store.js";
+import type { ServerConfig } from "./config.js";
+import type { EventHub } from "./events.js";
+import type { Metrics } from "./metrics.js";
+
+/** What every service of the server shares: built once by the composition root (services.ts). */
+export interface ServerContext {
+  readonly store: Store;
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly events: EventHub;
+}

@@ -1,0 +1,259 @@
+import { ApiError, notFound } from "../api/errors.js";
+import type { Acquire, Heartbeat, RegisterPilot, Report } from "../api/pilots.js";
+import type { ErrorInfo } from "../core/errors.js";
+import { handOut } from "../core/hand-out.js";
+import type {
+  AcquireResponse,
+  AttemptRef,
+  AttemptUpdate,
+  BrokerSettings,
+  DispatchedJob,
+  HeartbeatResponse,
+  RegisterPilotResponse,
+  ReportResponse,
+  ResultVia,
+} from "../core/protocol.js";
+import type { Principal } from "../store/auth-store.js";
+import type { ApplyResult } from "../store/dispatch-store.js";
+import type { Store } from "../store/store.js";
+import type { AccessGuard } from "./access-guard.js";
+import type { ServerContext } from "./context.js";
+import { Topics } from "./events.js";
+import { boundUpdate } from "./payload-limits.js";
+import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
+import type { QueueService } from "./queue-service.js";
+import type { WorkflowEnds } from "./workflow-ends.js";
+
+const PILOT_CACHE_MS = 1_000;
+
+type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
+
+/** The siblings dispatch works with, named by the composition root. */
+export interface DispatchDeps {
+  guard: AccessGuard;
+  queues: QueueService;
+  handoff: PilotHandoff;
+  ends: WorkflowEnds;
+  /** The broker settings a registering pilot is told. */
+  brokerSettings: (p: Principal) => BrokerSettings | null;
+}
+
+/**
+ * The pilots' side: registration, the acquire long-poll, reports, heartbeats, exits, and the attempts of
+ * pilots that ended or were lost. Pilot rows read on every acquire and report are cached; a pilot's end is
+ * applied to the cache at once.
+ */
+export class DispatchService {
+  private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly deps: DispatchDeps,
+  ) {}
+
+  async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
+    const { store, config } = this.ctx;
+    this.deps.guard.requirePilotRole(p);
+    await this.deps.queues.requireQueue(req.queue);
+    const id = await store.dispatch.registerPilot(req);
+    if (req.worker !== undefined) await store.workers.registered(req.worker);
+    const timeout = (await this.deps.queues.records()).find((q) => q.definition.name === req.queue)?.definition.heartbeatTimeout;
+    const heartbeatTimeoutMs = timeout ?? config.heartbeatTimeoutMs;
+    return {
+      id,
+      // Several heartbeats fit in the timeout, whatever the queue's timeout is.
+      heartbeatIntervalMs: Math.min(config.heartbeatIntervalMs, Math.max(50, Math.floor(heartbeatTimeoutMs / 4))),
+      heartbeatTimeoutMs,
+      maxPayloadBytes: config.maxPayloadBytes,
+      maxLogChars: config.maxLogChars,
+      broker: this.deps.brokerSettings(p),
+    };
+  }
+
+  private async livePilot(p: Principal, pilotId: number): Promise<PilotRow> {
+    this.deps.guard.requirePilotRole(p);
+    const now = Date.now();
+    const cached = this.pilotCache.get(pilotId);
+    const pilot = cached && cached.until > now ? cached.pilot : await this.ctx.store.dispatch.pilot(pilotId);
+    if (!pilot) throw notFound("pilot", pilotId);
+    if (pilot !== cached?.pilot) this.pilotCache.set(pilotId, { pilot, until: now + PILOT_CACHE_MS });
+    if (pilot.status !== "running") {
+      throw new ApiError(
+        409,
+        "pilot_ended",
+        `pilot ${pilotId} is ${pilot.status}; its jobs were given to other pilots. Register again to get new jobs`,
+      );
+    }
+    return pilot;
+  }
+
+  /**
+   * Claims jobs for a pilot, as many as its capacity minus the attempts it holds, and waits up to waitMs for
+   * jobs or commands (long-poll). A pilot keeps one such request open: it is woken when jobs arrive in its
+   * queue and when one of its reports frees room, so it never has to cancel and re-ask.
+   */
+  async acquire(p: Principal, pilotId: number, req: Acquire, signal?: AbortSignal): Promise<AcquireResponse> {
+    const { store, config, events } = this.ctx;
+    const { handoff } = this.deps;
+    const pilot = await this.livePilot(p, pilotId);
+    const deadline = Date.now() + Math.min(req.waitMs, config.maxWaitMs);
+    const sub = events.subscribe([Topics.queue(pilot.queue), Topics.pilot(pilotId)]);
+    try {
+      for (;;) {
+        // Jobs already claimed for this pilot go out at once; commands come with its next request.
+        const handed = handoff.takeOutbox(pilotId);
+        if (handed.length > 0) {
+          return { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] };
+        }
+        const held = await store.dispatch.held(pilotId);
+        const holding = new Set(held.refs.map((r) => `${r.jobId}:${r.attempt}`));
+        // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
+        const recorded = req.published.filter(([job, attempt]) => !holding.has(`${job}:${attempt}`));
+        const running = held.count - (req.published.length - recorded.length);
+        const demand: WaitingDemand = {
+          capacity: req.capacity,
+          slots: pilot.slots,
+          drivers: req.drivers,
+          prefetchNamed: req.prefetch !== undefined,
+          prefetch: req.prefetch ?? [],
+        };
+        const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
+        const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
+        if (jobs.length > 0 || commands.length > 0) return { jobs, commands, recorded };
+        const left = deadline - Date.now();
+        if (left <= 0) return { jobs, commands, recorded };
+        handoff.startWaiting(pilot.queue, pilotId, demand);
+        const woken = await sub.wait(left, signal);
+        handoff.stopWaiting(pilot.queue, pilotId);
+        if (!woken) {
+          return { jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded };
+        }
+      }
+    } finally {
+      handoff.stopWaiting(pilot.queue, pilotId);
+      sub.close();
+    }
+  }
+
+  /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
+  private async claimFor(pilotId: number, queue: string, demand: WaitingDemand, held: number): Promise<DispatchedJob[]> {
+    const n = handOut(demand, held);
+    const any = await this.ctx.store.dispatch.claim(pilotId, queue, n.any);
+    // Fewer than asked for: the queue has no job left of any task.
+    if (n.prefetch === 0 || demand.prefetch.length === 0 || any.length < n.any) return any;
+    return [...any, ...(await this.ctx.store.dispatch.claim(pilotId, queue, n.prefetch, demand.prefetch))];
+  }
+
+  /**
+   * Gives each driver job a token that acts for the workflow's owner within that workflow only: the driver's
+   * work calls add tasks with it, and it can read or change nothing else. Minted per attempt, revoked when
+   * the driver task ends.
+   */
+  private async withDriverTokens(jobs: DispatchedJob[]): Promise<DispatchedJob[]> {
+    for (const job of jobs) {
+      if (job.kind !== "driver") continue;
+      const owner = await this.deps.guard.ownerOf(job.workflowId);
+      if (owner === undefined) continue;
+      job.token = await this.ctx.store.auth.createToken(
+        owner,
+        "workflow",
+        `driver of workflow ${job.workflowId}, attempt ${job.attempt}`,
+        job.workflowId,
+      );
+    }
+    return jobs;
+  }
+
+  async report(p: Principal, pilotId: number, req: Report): Promise<ReportResponse> {
+    await this.livePilot(p, pilotId);
+    const result = await this.apply(pilotId, req.updates, "rest");
+    return { accepted: result.accepted, ignored: result.ignored };
+  }
+
+  /** Records a pilot's attempt reports that came through the broker. */
+  async applyBrokerReports(pilotId: number, updates: AttemptUpdate[]): Promise<void> {
+    await this.apply(pilotId, updates, "broker");
+  }
+
+  /**
+   * Records a pilot's reports, wakes the waiters of what they changed, counts the results by path. The
+   * pilot's own long-poll takes its next jobs now that it has room; results go out first.
+   */
+  private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker"): Promise<ApplyResult> {
+    const result = await this.ctx.store.dispatch.apply(pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via);
+    this.afterApply(result, via);
+    if (result.accepted > 0) this.ctx.events.pilotWoken(pilotId);
+    return result;
+  }
+
+  private afterApply(result: ApplyResult, via: ResultVia): void {
+    this.ctx.events.tasksChanged(result.tasks, { queues: result.requeued });
+    const finals = result.tasks.reduce((n, t) => n + t.seqTo - t.seqFrom, 0);
+    if (finals > 0) this.ctx.metrics.count(`results_via_${via}`, finals);
+    this.deps.ends.tasksEnded(result.tasks);
+  }
+
+  async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
+    await this.livePilot(p, pilotId);
+    const { store, config, log } = this.ctx;
+    const missing = await store.dispatch.heartbeat(pilotId, req.held, config.dispatchGraceMs);
+    if (missing.length > 0) {
+      log.warn({ pilotId, missing: missing.length }, "pilot does not hold jobs sent to it; retrying them");
+      await this.failAttempts(missing, {
+        code: "lost_dispatch",
+        message: `pilot ${pilotId} never received the job or dropped it`,
+      });
+    }
+    const { commands, refs } = await store.dispatch.held(pilotId);
+    return { commands, held: refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
+  }
+
+  /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */
+  async pilotGone(pilotId: number, reason: string): Promise<void> {
+    const held = await this.ctx.store.dispatch.endPilot(pilotId);
+    this.forgetPilot(pilotId);
+    await this.failAttempts(held, { code: "pilot_gone", message: reason });
+  }
+
+  async endPilot(p: Principal, pilotId: number): Promise<void> {
+    this.deps.guard.requirePilotRole(p);
+    const held = await this.ctx.store.dispatch.endPilot(pilotId);
+    this.forgetPilot(pilotId);
+    await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
+  }
+
+  private forgetPilot(pilotId: number): void {
+    this.pilotCache.delete(pilotId);
+    this.deps.handoff.forget(pilotId);
+  }
+
+  /** Fails attempts on behalf of the server (lost pilots): their jobs are retried or fail. */
+  private async failAttempts(attempts: readonly AttemptRef[], error: ErrorInfo): Promise<void> {
+    if (attempts.length === 0) return;
+    const now = Date.now();
+    const result = await this.ctx.store.dispatch.apply(
+      null,
+      attempts.map((a) => ({ ...a, state: "failed", endedAt: now, error })),
+      "server",
+    );
+    this.afterApply(result, "server");
+  }
+
+  /** One pass of the lost-heartbeat timer. */
+  async sweepLostPilots(): Promise<number> {
+    const now = Date.now();
+    const own = new Map<string, number>();
+    for (const q of await this.deps.queues.records()) {
+      if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, now - q.definition.heartbeatTimeout);
+    }
+    const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(now - this.ctx.config.heartbeatTimeoutMs, own);
+    if (pilots.length === 0) return 0;
+    for (const id of pilots) this.forgetPilot(id);
+    this.ctx.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
+    await this.failAttempts(attempts, {
+      code: "lost_heartbeat",
+      message: "the pilot sent no heartbeat within its queue's heartbeat timeout",
+    });
+    return pilots.length;
+  }
+}

@@ -1,0 +1,194 @@
+import { ApiError, forbidden, notFound } from "../api/errors.js";
+import type { QueueStatusChange, QueueView, WorkerView } from "../api/queues.js";
+import type { TaskView } from "../api/tasks.js";
+import { brokerTask, type Brokered, type TaskNeeds } from "../core/brokerage.js";
+import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
+import type { Principal } from "../store/auth-store.js";
+import { brokerView, type QueueRecord } from "../store/queue-store.js";
+import type { ServerContext } from "./context.js";
+
+const QUEUE_CACHE_MS = 1_000;
+const QUEUE_PILOTS_CACHE_MS = 1_000;
+
+type Load = Map<string, { queued: number; running: number }>;
+
+/**
+ * Queues and brokerage: which queue a task goes to, pending tasks placed once a queue can take them, why
+ * jobs wait (the queue's pilots), and the queue and worker listings. Queue rows, loads and pilots are read
+ * at most once a second.
+ */
+export class QueueService {
+  private queues: { records: QueueRecord[]; until: number } | undefined;
+  private load: { byQueue: Load; until: number } | undefined;
+  private pilotsByQueue: { byQueue: Map<string, QueuePilots>; until: number } | undefined;
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  /** The queues and their run-time status. */
+  async records(): Promise<QueueRecord[]> {
+    const now = Date.now();
+    if (!this.queues || this.queues.until <= now) {
+      this.queues = { records: await this.ctx.store.queues.list(), until: now + QUEUE_CACHE_MS };
+    }
+    return this.queues.records;
+  }
+
+  /** Jobs queued and running per queue (brokerage weights). */
+  private async queueLoad(): Promise<Load> {
+    const now = Date.now();
+    if (!this.load || this.load.until <= now) this.load = { byQueue: await this.ctx.store.queues.load(), until: now + QUEUE_CACHE_MS };
+    return this.load.byQueue;
+  }
+
+  async requireQueue(queue: string): Promise<void> {
+    const records = await this.records();
+    if (!records.some((r) => r.definition.name === queue)) {
+      throw new ApiError(
+        400,
+        "unknown_queue",
+        `queue '${queue}' does not exist; known queues: ${records.map((r) => r.definition.name).join(", ") || "none"}`,
+      );
+    }
+  }
+
+  /** The queue a task goes to, or why none can take it. Loads are read only when there is a choice to make. */
+  async broker(needs: TaskNeeds): Promise<Brokered> {
+    const records = await this.records();
+    const first = brokerTask(needs, records.map((r) => brokerView(r, undefined)));
+    const choices = needs.queues.length > 0 ? needs.queues.length : records.length;
+    if (!("queue" in first) || choices <= 1) return first;
+    const load = await this.queueLoad();
+    return brokerTask(needs, records.map((r) => brokerView(r, load.get(r.definition.name))));
+  }
+
+  /**
+   * Gives pending tasks to queues that can now take them (a queue came online, or was declared), and
+   * keeps the reason of the others up to date. Run every second by the server, and at once after a
+   * queue's status changes.
+   */
+  async placePendingTasks(): Promise<number> {
+    const { store, events, log } = this.ctx;
+    const pending = await store.tasks.pending();
+    let placed = 0;
+    for (const t of pending) {
+      const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
+      if ("reason" in brokered) {
+        if (brokered.reason !== t.reason) await store.tasks.setPendingReason(t.id, brokered.reason);
+        continue;
+      }
+      const ok = await store.tasks.place(t.id, brokered.queue);
+      if (!ok) continue;
+      placed++;
+      events.queueHasWork(brokered.queue);
+      log.info({ task: t.id, queue: brokered.queue }, "pending task placed on a queue");
+    }
+    return placed;
+  }
+
+  /** Every queue's pilots: registered, starting, pending in the batch system and why. */
+  private async queuePilots(): Promise<Map<string, QueuePilots>> {
+    const now = Date.now();
+    if (this.pilotsByQueue && this.pilotsByQueue.until > now) return this.pilotsByQueue.byQueue;
+    const { store } = this.ctx;
+    const [records, running, unregistered] = await Promise.all([
+      this.records(),
+      store.dispatch.runningPilotsByQueue(),
+      store.workers.unregisteredByQueue(),
+    ]);
+    const byQueue = new Map<string, QueuePilots>();
+    for (const r of records) {
+      const d = r.definition;
+      const u = unregistered.get(d.name);
+      const pilots: QueuePilots = {
+        queue: d.name,
+        backend: d.backend,
+        maxPilots: d.maxPilots,
+        running: running.get(d.name) ?? 0,
+        starting: u?.starting ?? 0,
+        pending: u?.pending ?? [],
+        submitError: null,
+      };
+      // Only a queue with no pilot at all can be waiting on a submission that failed.
+      if (d.maxPilots > 0 && pilots.running === 0 && pilots.starting === 0 && pilots.pending.length === 0) {
+        pilots.submitError = await store.workers.lastSubmitError(d.name);
+      }
+      byQueue.set(d.name, pilots);
+    }
+    this.pilotsByQueue = { byQueue, until: now + QUEUE_PILOTS_CACHE_MS };
+    return byQueue;
+  }
+
+  /**
+   * Sets the reason each running task's jobs wait, when its queue has no pilot that could take them (all
+   * pending in the batch system, none submittable, none started); pending tasks keep brokerage's. The jobs
+   * pilots hold are counted only for tasks that would otherwise show a reason.
+   */
+  async withPendingReasons(tasks: readonly TaskView[], held?: ReadonlyMap<number, number>): Promise<void> {
+    const open = tasks.filter((t) => t.status === "running");
+    if (open.length === 0) return;
+    const pilots = await this.queuePilots();
+    const wait = (t: TaskView, heldJobs: number) => ({
+      status: t.status,
+      brokerageReason: t.pendingReason,
+      queuedJobs: t.nJobs - t.nFinished - t.nFailed - t.nCancelled - heldJobs,
+      heldJobs,
+    });
+    const waiting = open.filter((t) => taskPendingReason(wait(t, 0), pilots.get(t.queue)) !== null);
+    if (waiting.length === 0) return;
+    const byTask = held ?? (await this.ctx.store.monitor.runningByTask(waiting.map((t) => t.id)));
+    for (const t of waiting) t.pendingReason = taskPendingReason(wait(t, byTask.get(t.id) ?? 0), pilots.get(t.queue));
+  }
+
+  /**
+   * The provisioner saw pilots of these queues change in the batch system (pending, running, ended): the
+   * queue listings and the tasks waiting there read differently now.
+   */
+  async workersChanged(queues: readonly string[]): Promise<void> {
+    this.pilotsByQueue = undefined;
+    this.ctx.events.progress();
+    for (const id of await this.ctx.store.queues.tasksWaiting(queues)) this.ctx.events.taskChanged(id);
+  }
+
+  async listQueues(_p: Principal): Promise<QueueView[]> {
+    this.pilotsByQueue = undefined;
+    const [records, load, pilots] = await Promise.all([this.records(), this.ctx.store.queues.load(), this.queuePilots()]);
+    return records.map((r) => {
+      const d = r.definition;
+      const own = pilots.get(d.name);
+      const pending = own?.pending ?? [];
+      return {
+        name: d.name,
+        backend: d.backend,
+        status: r.status,
+        cores: d.cores,
+        memoryMb: { min: d.memory.min ?? 0, max: d.memory.max ?? 0 },
+        walltimeMs: { min: d.walltime.min ?? 0, max: d.walltime.max ?? 0 },
+        maxPilots: d.maxPilots,
+        slotsPerPilot: d.slotsPerPilot,
+        pilotIdleMs: d.pilotIdle,
+        queued: load.get(d.name)?.queued ?? 0,
+        running: load.get(d.name)?.running ?? 0,
+        pilots: own?.running ?? 0,
+        startingPilots: (own?.starting ?? 0) + pending.reduce((n, x) => n + x.count, 0),
+        pendingPilots: pending.reduce((n, x) => n + x.count, 0),
+        pendingReason: pending.length > 0 ? pendingSummary(pending) : null,
+      };
+    });
+  }
+
+  /** Sets a queue online, offline, brokeroff or test (administrators). */
+  async setQueueStatus(p: Principal, name: string, req: QueueStatusChange): Promise<QueueView> {
+    if (!p.admin) throw forbidden("only administrators may change a queue's status");
+    if (!(await this.ctx.store.queues.setStatus(name, req.status))) await this.requireQueue(name);
+    this.queues = undefined;
+    await this.placePendingTasks();
+    const view = (await this.listQueues(p)).find((q) => q.name === name);
+    if (!view) throw notFound("queue", name);
+    return view;
+  }
+
+  /** Pilots the provisioner started, newest first. */
+  async listWorkers(_p: Principal): Promise<WorkerView[]> {
+    return this.ctx.store.workers.recent(500);
+  }
+}

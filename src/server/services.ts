@@ -1,0 +1,76 @@
+import type { Logger } from "pino";
+import type { BrokerConfig } from "../bus/broker-config.js";
+import type { Store } from "../store/store.js";
+import { AccessGuard } from "./access-guard.js";
+import { BrokerService } from "./broker-service.js";
+import { BundleService } from "./bundle-service.js";
+import type { ServerConfig } from "./config.js";
+import type { ServerContext } from "./context.js";
+import { DispatchService } from "./dispatch-service.js";
+import { EventHub } from "./events.js";
+import { Metrics } from "./metrics.js";
+import { MonitorService } from "./monitor-service.js";
+import type { Notifier } from "./notifier.js";
+import { PilotHandoff } from "./pilot-handoff.js";
+import { QueueService } from "./queue-service.js";
+import { TaskService } from "./task-service.js";
+import { TokenService } from "./token-service.js";
+import { WorkflowEnds } from "./workflow-ends.js";
+import { WorkflowService } from "./workflow-service.js";
+
+/** Everything the server does, independent of HTTP: one service per resource, sharing one context. */
+export interface Services {
+  readonly context: ServerContext;
+  readonly guard: AccessGuard;
+  readonly workflows: WorkflowService;
+  readonly tasks: TaskService;
+  readonly dispatch: DispatchService;
+  readonly queues: QueueService;
+  readonly bundles: BundleService;
+  readonly tokens: TokenService;
+  readonly monitoring: MonitorService;
+  readonly broker: BrokerService;
+  /** Has pilots of the queue warm executors for a context (see PilotHandoff.warm). */
+  readonly handoff: PilotHandoff;
+  /** Connects the server to its broker: pilots' reports come in through it, final results go out. */
+  useBroker(config: BrokerConfig, connectWaitMs: number): Promise<void>;
+  /** Ends every long-poll at once and leaves the broker, so that the server can close without waiting. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds the shared context and each service with the siblings it needs, named. The
+ * routes (handlers.ts) and the embedded server's in-process transport call these services only.
+ */
+export function createServices(store: Store, config: ServerConfig, notifier: Notifier, log: Logger): Services {
+  const events = new EventHub(notifier);
+  const context: ServerContext = { store, config, log, metrics: new Metrics(), events };
+  const guard = new AccessGuard(context);
+  const queues = new QueueService(context);
+  const bundles = new BundleService(context);
+  const handoff = new PilotHandoff(context);
+  const ends = new WorkflowEnds(context, guard);
+  const broker = new BrokerService(context);
+  const tasks = new TaskService(context, { guard, queues, bundles, handoff, ends });
+  const workflows = new WorkflowService(context, { guard, queues, bundles, handoff, ends, tasks });
+  const dispatch = new DispatchService(context, { guard, queues, handoff, ends, brokerSettings: (p) => broker.settings(p) });
+  return {
+    context,
+    guard,
+    workflows,
+    tasks,
+    dispatch,
+    queues,
+    bundles,
+    tokens: new TokenService(context, guard),
+    monitoring: new MonitorService(context, guard),
+    broker,
+    handoff,
+    useBroker: (brokerConfig, connectWaitMs) =>
+      broker.connect(brokerConfig, connectWaitMs, (pilotId, updates) => dispatch.applyBrokerReports(pilotId, updates)),
+    stop: async () => {
+      events.stop();
+      await broker.stop();
+    },
+  };
+}
