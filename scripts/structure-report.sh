@@ -27,4 +27,15 @@ states='JobState|TaskStatus|WorkflowStatus|WorkflowMode|PilotStatus|WorkerStatus
 casts=$(grep -rnE "as ($states)\b" src/store || true)
 check "no status casts in src/store" "$([ -z "$casts" ]; echo $?)" "$(printf '%s' "$casts" | grep -c . || true) casts"
 
+# 5 and 6. Code loads where it runs, and eslint refuses a folder-boundary violation and an import cycle:
+# the unit tests that check them (src/entry-points.test.ts records the modules a bare SDK import, a pilot
+# and an executor load; src/folder-rules.test.ts feeds eslint a violation and a cycle).
+while IFS='|' read -r t name; do
+  out=$(npx vitest run --project unit "$t" 2>&1)
+  check "$name" "$?" "$t: $(printf '%s' "$out" | sed -n 's/\x1b\[[0-9;]*m//g; s/^ *Tests *//p' | head -1)"
+done <<'TESTS'
+src/entry-points.test.ts|the SDK, a pilot and an executor load only what they need
+src/folder-rules.test.ts|eslint refuses a folder-boundary violation and a cycle
+TESTS
+
 exit $failed

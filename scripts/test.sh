@@ -11,5 +11,6 @@ scripts/services/postgres.sh install
 scripts/services/chromium.sh install
 npx eslint .
 npx tsc --noEmit
+scripts/structure-report.sh
 npm run build
 npx vitest run

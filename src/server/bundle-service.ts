@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { ApiError, forbidden, notFound } from "../api/errors.js";
 import { pathOf, ROUTES } from "../api/routes.js";
+import { sha256Hex } from "../codec/sha256.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ServerContext } from "./context.js";
 
@@ -14,7 +14,7 @@ export class BundleService {
   async putBundle(p: Principal, hash: string, content: Uint8Array): Promise<{ hash: string; size: number }> {
     if (p.kind !== "user") throw forbidden("only user tokens may upload bundles");
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new ApiError(400, "invalid_request", `'${hash}' is not a sha256 hex digest`);
-    const actual = createHash("sha256").update(content).digest("hex");
+    const actual = sha256Hex(content);
     if (actual !== hash) {
       throw new ApiError(400, "hash_mismatch", `the body's sha256 is ${actual}, not the ${hash} named in the URL`);
     }

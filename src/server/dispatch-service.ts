@@ -1,5 +1,6 @@
 import { ApiError, notFound } from "../api/errors.js";
 import type { Acquire, Heartbeat, RegisterPilot, Report } from "../api/pilots.js";
+import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { handOut } from "../core/hand-out.js";
 import type {
@@ -106,9 +107,9 @@ export class DispatchService {
           return { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] };
         }
         const held = await store.dispatch.held(pilotId);
-        const holding = new Set(held.refs.map((r) => `${r.jobId}:${r.attempt}`));
+        const holding = new Set(held.refs.map(attemptKey));
         // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
-        const recorded = req.published.filter(([job, attempt]) => !holding.has(`${job}:${attempt}`));
+        const recorded = req.published.filter(([job, attempt]) => !holding.has(attemptKey({ jobId: job, attempt })));
         const running = held.count - (req.published.length - recorded.length);
         const demand: WaitingDemand = {
           capacity: req.capacity,

@@ -16,6 +16,7 @@ import type {
   TimelineView,
   WorkflowPage,
 } from "../api/monitoring.js";
+import { sleep } from "../core/sleep.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import type { Principal } from "../store/auth-store.js";
 import { ApiError, conflict, forbidden, notFound } from "../api/errors.js";
@@ -170,7 +171,7 @@ export class MonitorService {
         const fired = await sub.wait(KEEPALIVE_MS, signal);
         if (signal.aborted || events.stopped) break;
         yield fired ? { at: Date.now() } : null;
-        await new Promise((resolve) => setTimeout(resolve, EVENT_INTERVAL_MS));
+        await sleep(EVENT_INTERVAL_MS);
         const now = await this.topics(q);
         if (now.join() !== topics.join()) {
           // A new task: follow it too, and tell the page (its task list changed).

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
+import { errorMessage } from "../core/errors.js";
 import { defaultQueue, parseQueuesFile, type QueueDefinition } from "../core/queue-config.js";
 import { checkQueuesFit, createBackends, Provisioner } from "../resources/provisioner.js";
 import { describePostgres } from "../store/postgres.js";
@@ -39,7 +40,7 @@ function readQueuesFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
-    throw new Error(`cannot read the queues file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read the queues file ${path}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

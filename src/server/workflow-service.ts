@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { ApiError, conflict, forbidden, notFound } from "../api/errors.js";
 import type {
   CloseWorkflow,
@@ -13,6 +13,7 @@ import type {
   WorkflowQuery,
   WorkflowView,
 } from "../api/workflows.js";
+import { sha256Hex } from "../codec/sha256.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { resumeHint, resumeRefusal, suspendRefusal } from "../core/workflow-lifecycle.js";
 import type { Principal } from "../store/auth-store.js";
@@ -27,7 +28,6 @@ import type { TaskService } from "./task-service.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
 import { requireRetryable, workflowState } from "./workflow-state.js";
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The siblings the workflow service works with, named by the composition root. */
 export interface WorkflowDeps {
@@ -69,7 +69,7 @@ export class WorkflowService {
       bundleHash: req.bundleHash ?? null,
       nodeVersion: req.nodeVersion ?? null,
       lockfileHash: req.lockfileHash ?? null,
-      argsHash: req.args === undefined ? null : sha256(req.args),
+      argsHash: req.args === undefined ? null : sha256Hex(req.args),
       seed,
       driver:
         req.mode === "remote"
@@ -106,7 +106,7 @@ export class WorkflowService {
     if (wf.name !== req.name) {
       throw conflict(`workflow ${workflowId} runs '${wf.name}', not '${req.name}'; resume it with the same workflow`);
     }
-    const argsHash = sha256(req.args);
+    const argsHash = sha256Hex(req.args);
     if (wf.argsHash !== null && wf.argsHash !== argsHash) {
       throw conflict(
         `workflow ${workflowId} was started with other arguments (hash ${wf.argsHash.slice(0, 12)}, now ` +
