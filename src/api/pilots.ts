@@ -1,6 +1,7 @@
 // Pilots: registering, taking jobs (long-poll), reporting attempts, heartbeats and leaving. The records
-// exchanged are the domain's (core/protocol.ts); these schemas are held equal to them by pilots.test.ts.
+// exchanged are the domain's (core/protocol.ts); the compiler holds these schemas equal to them (below).
 import { z } from "zod";
+import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/protocol.js";
 import { REPORTED_ATTEMPT_STATES, TASK_KINDS } from "../core/states.js";
 import { errorInfo, id, idParams, name } from "./common.js";
 import type { Contract } from "./contract.js";
@@ -13,6 +14,8 @@ export const brokerSettings = z.object({
   /** Destination prefix: results of a task go to /topic/<prefix>.results.<channel>, reports to /queue/<prefix>.reports. */
   prefix: z.string(),
 });
+/** Where results travel when the server has a broker: handed to pilots and drivers so nobody configures it twice. */
+export type BrokerSettings = z.output<typeof brokerSettings>;
 
 export const registerPilotBody = z.object({
   queue: name,
@@ -35,6 +38,8 @@ export const registerPilotResponse = z.object({
   maxLogChars: z.number().int(),
   broker: brokerSettings.nullable(),
 });
+/** What a registered pilot is told: its id, how often to beat, the limits it enforces, where results travel. */
+export type RegisterPilotResponse = z.output<typeof registerPilotResponse>;
 
 export const acquireBody = z.object({
   /** Jobs the pilot wants to hold in all; the server hands out that many minus those the pilot holds. */
@@ -105,12 +110,15 @@ export const acquireResponse = z.object({
   /** Those of the request's `published` attempts that the server has recorded: the pilot can forget them. */
   recorded: z.array(z.tuple([z.number(), z.number()])),
 });
+export type AcquireResponse = z.output<typeof acquireResponse>;
 
 export const reportBody = z.object({ updates: z.array(attemptUpdate).max(100_000) });
 export type ReportRequest = z.input<typeof reportBody>;
 export type Report = z.output<typeof reportBody>;
 
+/** Kill orders reach a pilot through its long-poll (and heartbeats), so a report's answer is just the count. */
 export const reportResponse = z.object({ accepted: z.number().int(), ignored: z.number().int() });
+export type ReportResponse = z.output<typeof reportResponse>;
 
 export const heartbeatBody = z.object({ held: z.array(attemptRef).max(100_000).default([]) });
 export type HeartbeatRequest = z.input<typeof heartbeatBody>;
@@ -121,6 +129,18 @@ export const heartbeatResponse = z.object({
   /** The attempts the server still counts as held by this pilot (results it has not yet recorded). */
   held: z.array(attemptRef),
 });
+export type HeartbeatResponse = z.output<typeof heartbeatResponse>;
+
+/** True when A and B are each assignable to the other. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The domain's records and their wire schemas are one shape: a change to either that the other misses fails to compile.
+const recordsMatchSchemas: [
+  Same<AttemptRef, z.output<typeof attemptRef>>,
+  Same<AttemptUpdate, z.output<typeof attemptUpdate>>,
+  Same<DispatchedJob, z.output<typeof dispatchedJob>>,
+  Same<PilotCommand, z.output<typeof pilotCommand>>,
+] = [true, true, true, true];
+void recordsMatchSchemas;
 
 const pilotParams = idParams("pilot");
 

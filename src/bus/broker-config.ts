@@ -1,4 +1,4 @@
-import type { BrokerSettings } from "../core/protocol.js";
+import type { BrokerSettings } from "../api/pilots.js";
 
 /** A STOMP broker (or several, tried in turn) and how to log in. */
 export interface BrokerConfig {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { AttemptUpdate, BrokerSettings } from "../core/protocol.js";
+import type { BrokerSettings } from "../api/pilots.js";
+import type { AttemptUpdate } from "../core/protocol.js";
 import { describeBroker, fromSettings, type BrokerConfig } from "./broker-config.js";
 import { packReport, reportsQueue, resultsHeaders, resultsTopic, sign, type PilotSuccesses } from "./messages.js";
 import { StompLink } from "./stomp-link.js";

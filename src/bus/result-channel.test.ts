@@ -1,6 +1,6 @@
 import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerSettings } from "../core/protocol.js";
+import type { BrokerSettings } from "../api/pilots.js";
 import { ResultChannel, type ResultSource } from "./result-channel.js";
 
 // A TCP port that takes connections (and never answers STOMP): where a link would connect.

@@ -1,6 +1,6 @@
 // The records of dispatch and results: what a pilot holds, runs and reports, what it is told, and the final
-// outcome a driver receives. Domain types only; their wire schemas live in src/api (pilots.ts, results.ts),
-// whose tests hold the two equal. Arguments and results are tagged-JSON text (src/codec), exactly as stored.
+// outcome a driver receives. Domain types only; their wire schemas live in src/api (pilots.ts, results.ts), and the
+// compiler holds the two equal there. Arguments and results are tagged-JSON text (src/codec), exactly as stored.
 import type { ErrorInfo } from "./errors.js";
 import type { FinalJobState, ReportedAttemptState, ResultVia, TaskKind } from "./states.js";
 
@@ -73,43 +73,4 @@ export interface JobOutcome {
   via: ResultVia | null;
   /** Position in the task's stream of final states; the results cursor. */
   seq: number;
-}
-
-/** Where results travel when the server has a broker: handed to pilots and drivers so nobody configures it twice. */
-export interface BrokerSettings {
-  /** "host:port" of each broker, tried in turn. */
-  endpoints: string[];
-  login?: string;
-  passcode?: string;
-  /** Destination prefix: results of a task go to /topic/<prefix>.results.<channel>, reports to /queue/<prefix>.reports. */
-  prefix: string;
-}
-
-/** What a registered pilot is told: its id, how often to beat, the limits it enforces, where results travel. */
-export interface RegisterPilotResponse {
-  id: number;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
-  maxPayloadBytes: number;
-  maxLogChars: number;
-  broker: BrokerSettings | null;
-}
-
-export interface AcquireResponse {
-  jobs: DispatchedJob[];
-  commands: PilotCommand[];
-  /** Those of the request's `published` attempts that the server has recorded: the pilot can forget them. */
-  recorded: Array<[number, number]>;
-}
-
-/** Kill orders reach a pilot through its long-poll (and heartbeats), so a report's answer is just the count. */
-export interface ReportResponse {
-  accepted: number;
-  ignored: number;
-}
-
-export interface HeartbeatResponse {
-  commands: PilotCommand[];
-  /** The attempts the server still counts as held by this pilot (results it has not yet recorded). */
-  held: AttemptRef[];
 }

@@ -1,7 +1,8 @@
 import { hostname, tmpdir } from "node:os";
 import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob, PilotCommand, RegisterPilotResponse } from "../core/protocol.js";
+import type { RegisterPilotResponse } from "../api/pilots.js";
+import type { AttemptRef, DispatchedJob, PilotCommand } from "../core/protocol.js";
 import { sleep } from "../core/sleep.js";
 import { Bundles } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";

@@ -1,7 +1,7 @@
 import { createServer, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerSettings } from "../core/protocol.js";
+import type { BrokerSettings } from "../api/pilots.js";
 import { Ledger } from "./ledger.js";
 import { Reporter } from "./reporter.js";
 import type { ServerLink } from "./server-link.js";

@@ -14,7 +14,7 @@ import type {
   WorkflowQueryRequest,
   WorkflowView,
 } from "../api/workflows.js";
-import type { BrokerSettings } from "../core/protocol.js";
+import type { BrokerSettings } from "../api/pilots.js";
 import { HttpTransport } from "./http.js";
 
 /**

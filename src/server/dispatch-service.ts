@@ -1,19 +1,9 @@
 import { ApiError, notFound } from "../api/errors.js";
-import type { Acquire, Heartbeat, RegisterPilot, Report } from "../api/pilots.js";
+import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { handOut } from "../core/hand-out.js";
-import type {
-  AcquireResponse,
-  AttemptRef,
-  AttemptUpdate,
-  BrokerSettings,
-  DispatchedJob,
-  HeartbeatResponse,
-  RegisterPilotResponse,
-  ReportResponse,
-  ResultVia,
-} from "../core/protocol.js";
+import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/protocol.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { Store } from "../store/store.js";
