@@ -80,6 +80,22 @@ describe("the pilot", () => {
   });
 });
 
+describe("the pando command", () => {
+  it("loads a command's code only when that command runs: its own start loads no server, pilot, bundler or client package", () => {
+    const log = join(dir, "cli.log");
+    const run = spawnSync(process.execPath, [...NODE_ARGS, join(SRC, "cli", "main.ts"), "--version"], {
+      cwd: ROOT,
+      env: { ...process.env, PANDO_LOADED_LOG: log },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(0);
+    const loaded = readLog(log);
+    expect(loaded).toContain(pathToFileURL(join(SRC, "cli", "parse.ts")).href);
+    const packages = packagesIn(loaded);
+    for (const name of NOT_FOR_JOBS.filter((n) => n !== "pino")) expect(packages, `${name} is loaded`).not.toContain(name);
+  });
+});
+
 describe("an executor", () => {
   it("runs a plain work without loading esbuild, the STOMP client, undici or server packages", async () => {
     const log = join(dir, "executor.log");

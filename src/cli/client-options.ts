@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { HttpTransport } from "../sdk/http.js";
 import { readCredentials } from "../server/credentials.js";
-import { serverInfoPath } from "../server/server.js";
+import { serverInfoPath } from "../server/server-info.js";
 
 export interface ClientFlags {
   server?: string;

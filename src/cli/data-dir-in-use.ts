@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { serverInfoPath } from "../server/server.js";
+import { serverInfoPath } from "../server/server-info.js";
 
 /** SQLite's refusal when another process holds the database: the embedded store locks its file for itself. */
 export function isDatabaseLocked(err: unknown): boolean {

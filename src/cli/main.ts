@@ -5,10 +5,8 @@ import { Command } from "commander";
 import { pino } from "pino";
 import { errorMessage } from "../core/errors.js";
 import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
-import { Pilot } from "../pilot/pilot.js";
 import { ApiError } from "../api/errors.js";
 import { credentialsPath } from "../server/credentials.js";
-import { startServer } from "../server/server.js";
 import { PANDO_VERSION } from "../version.js";
 import { parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
 import { pruneCommand, type PruneFlags } from "./prune-command.js";
@@ -16,7 +14,7 @@ import { initCommand, type InitFlags } from "./init-command.js";
 import { monitorCommand } from "./monitor-command.js";
 import { addClientOptions, type ClientFlags } from "./client-options.js";
 import { listQueuesCommand, setQueueCommand } from "./queues-command.js";
-import { runCommand, type RunFlags } from "./run-command.js";
+import type { RunFlags } from "./run-command.js";
 import { JOBS_MAX_LIMIT, showCommand, type ShowFlags } from "./show-command.js";
 import { killCommand, retryCommand, type TaskTargetFlags } from "./kill-retry-command.js";
 import { logsCommand, type LogsFlags } from "./logs-command.js";
@@ -67,6 +65,7 @@ addServerOptions(
     .option("--verbose", "with an error, print its stack (and the stacks of failed jobs)")
     .option("--warm-wait <duration>", "how long the embedded server's driver waits for its pilots' executors to be warm (60s; 0: not at all)", parseDuration),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
+  const { runCommand } = await import("./run-command.js");
   process.exitCode = await runCommand(target, args, flags);
 });
 
@@ -87,6 +86,7 @@ addServerOptions(
   const config = { ...serverConfigFrom(flags), host: flags.host, port: flags.port };
   // Written at once (the log is a few lines a minute): its start-up line comes before the two below, as the docs show.
   const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: true }));
+  const { startServer } = await import("../server/server.js");
   const server = await startServer(config, log);
   process.stdout.write(`pando server listening on ${server.url}\ncredentials: ${credentialsPath(config.dataDir)}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
@@ -119,6 +119,7 @@ program
         }
       : undefined;
     const { idleExit, warmReplacesIdle, ...rest } = flags;
+    const { Pilot } = await import("../pilot/pilot.js");
     const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());

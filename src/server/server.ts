@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
@@ -14,6 +13,7 @@ import type { ServerConfig } from "./config.js";
 import { ensureLocalCredentials, type Credentials } from "./credentials.js";
 import { Leases } from "./leases.js";
 import { Notifier } from "./notifier.js";
+import { serverInfoPath } from "./server-info.js";
 import { ReplicaBus } from "./replica-bus.js";
 import { handlers, type Handlers } from "./handlers.js";
 import { createServices, type Services } from "./services.js";
@@ -26,11 +26,6 @@ export interface RunningServer {
   handlers: Handlers;
   credentials: Credentials;
   close(): Promise<void>;
-}
-
-/** Where a running server says it listens, for the CLI on the same machine. */
-export function serverInfoPath(dataDir: string): string {
-  return join(dataDir, "server.json");
 }
 
 const PLACE_PENDING_MS = 1000;
