@@ -1,25 +1,12 @@
-import { createServer, type Socket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerSettings } from "../api/pilots.js";
+import { describe, expect, it } from "vitest";
 import { ResultChannel, type ResultSource } from "./result-channel.js";
+import { useSilentBroker } from "./silent-broker.fixture.js";
 
-// A TCP port that takes connections (and never answers STOMP): where a link would connect.
-const sockets: Socket[] = [];
-const listener = createServer((s) => sockets.push(s));
-let settings: BrokerSettings;
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
-  const { port } = listener.address() as { port: number };
-  settings = { endpoints: [`127.0.0.1:${port}`], prefix: "pando" };
-});
-afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise((resolve) => listener.close(resolve));
-});
+const broker = useSilentBroker();
 
 describe("ResultChannel", () => {
   it("starts no broker link when closed while the STOMP client is still loading", async () => {
+    const settings = broker();
     const source: ResultSource = {
       brokerSettings: async () => settings,
       taskResults: () => Promise.reject(new Error("no task results in this test")),

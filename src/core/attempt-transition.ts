@@ -2,7 +2,8 @@
 // the job rows, runs this for each report in order, and writes what it decided.
 import { type ErrorInfo, killedError } from "./errors.js";
 import { decideAfterAttempt } from "./retry-policy.js";
-import { CLAIMED_JOB_STATES, type EndedAttemptState, type FinalJobState, type JobState, type ReportedAttemptState } from "./states.js";
+import type { AttemptUpdate } from "./protocol.js";
+import { CLAIMED_JOB_STATES, type EndedAttemptState, type FinalJobState, type JobState } from "./states.js";
 
 /** A job and its current attempt, as its row holds them. */
 export interface AttemptJob {
@@ -21,16 +22,7 @@ export interface AttemptJob {
 }
 
 /** What a pilot, or the server for a pilot it lost, reports of one attempt. */
-export interface AttemptReport {
-  attempt: number;
-  state: ReportedAttemptState;
-  startedAt?: number;
-  endedAt?: number;
-  result?: string;
-  error?: ErrorInfo;
-  stdout?: string;
-  stderr?: string;
-}
+export type AttemptReport = Omit<AttemptUpdate, "jobId">;
 
 export interface TransitionContext {
   /** The pilot that reports; null for the server's own reports (attempts of lost or ended pilots). */

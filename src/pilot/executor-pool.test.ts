@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { DispatchedJob } from "../core/protocol.js";
+import { dispatchedJob } from "./dispatched-job.fixture.js";
 import { contextKey } from "./execution-context.js";
 import type { PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
@@ -7,23 +8,7 @@ import { inProcessExecutors, type InProcessExecutor } from "./in-process-executo
 import type { Outcome } from "./ledger.js";
 
 function job(jobId: number, fields: Partial<DispatchedJob> = {}): DispatchedJob {
-  return {
-    jobId,
-    attempt: 1,
-    taskId: 1,
-    workflowId: 1,
-    index: jobId,
-    key: `k${jobId}`,
-    work: "w",
-    bundleHash: "b1",
-    args: "[]",
-    channel: "c",
-    resultKey: "r",
-    kind: "work",
-    walltimeMs: 0,
-    memoryMb: 0,
-    ...fields,
-  };
+  return dispatchedJob(jobId, { bundleHash: "b1", ...fields });
 }
 
 /** What the pool told its pilot, by job id. */

@@ -1,25 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { attemptKey } from "../core/attempt-key.js";
 import type { AttemptUpdate, DispatchedJob } from "../core/protocol.js";
+import { dispatchedJob } from "./dispatched-job.fixture.js";
 import { Ledger } from "./ledger.js";
 
 function job(jobId: number, attempt = 1): DispatchedJob {
-  return {
-    jobId,
-    attempt,
-    taskId: 7,
-    workflowId: 3,
-    index: jobId,
-    key: `k${jobId}`,
-    work: "w",
-    bundleHash: "b",
-    args: "[]",
-    channel: "c",
-    resultKey: "r",
-    kind: "work",
-    walltimeMs: 0,
-    memoryMb: 0,
-  };
+  return dispatchedJob(jobId, { attempt, taskId: 7, workflowId: 3 });
 }
 
 const finished = (jobId: number, attempt = 1): AttemptUpdate => ({ jobId, attempt, state: "finished", result: "1", startedAt: 10, endedAt: 20 });

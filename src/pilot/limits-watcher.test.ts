@@ -1,25 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/protocol.js";
+import { dispatchedJob } from "./dispatched-job.fixture.js";
 import { LimitsWatcher } from "./limits-watcher.js";
 
 function job(jobId: number, limits: { walltimeMs?: number; memoryMb?: number }): DispatchedJob {
-  return {
-    jobId,
-    attempt: 1,
-    taskId: 1,
-    workflowId: 1,
-    index: 0,
-    key: "k",
-    work: "w",
-    bundleHash: "b",
-    args: "[]",
-    channel: "c",
-    resultKey: "r",
-    kind: "work",
-    walltimeMs: limits.walltimeMs ?? 0,
-    memoryMb: limits.memoryMb ?? 0,
-  };
+  return dispatchedJob(jobId, { index: 0, key: "k", ...limits });
 }
 
 describe("LimitsWatcher", () => {

@@ -1,25 +1,11 @@
-import { createServer, type Socket } from "node:net";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerSettings } from "../api/pilots.js";
+import { describe, expect, it } from "vitest";
+import { useSilentBroker } from "../bus/silent-broker.fixture.js";
 import { Ledger } from "./ledger.js";
 import { Reporter } from "./reporter.js";
 import type { ServerLink } from "./server-link.js";
 
-// A TCP port that takes connections (and never answers STOMP): where a publisher would connect.
-const sockets: Socket[] = [];
-const listener = createServer((s) => sockets.push(s));
-let settings: BrokerSettings;
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
-  const { port } = listener.address() as { port: number };
-  settings = { endpoints: [`127.0.0.1:${port}`], prefix: "pando" };
-});
-afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise((resolve) => listener.close(resolve));
-});
+const broker = useSilentBroker();
 
 describe("Reporter", () => {
   it("starts no broker publisher when the pilot leaves while the STOMP client is still loading", async () => {
@@ -29,7 +15,7 @@ describe("Reporter", () => {
       log: pino({ enabled: false }),
       onServerError: async () => undefined,
     });
-    const using = reporter.useBroker(settings, { id: 1, name: "pilot-1", queue: "default" });
+    const using = reporter.useBroker(broker(), { id: 1, name: "pilot-1", queue: "default" });
     reporter.close();
     await using;
     await reporter.stop();
