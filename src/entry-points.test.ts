@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { encode } from "./codec/tagged-json.js";
-import type { DispatchedJob } from "./core/protocol.js";
+import type { DispatchedJob } from "./core/dispatch-records.js";
 import type { FromExecutor } from "./pilot/executor-protocol.js";
 
 const SRC = import.meta.dirname;

@@ -1,7 +1,7 @@
 // Pilots: registering, taking jobs (long-poll), reporting attempts, heartbeats and leaving. The records
-// exchanged are the domain's (core/protocol.ts); the compiler holds these schemas equal to them (below).
+// exchanged are the domain's (core/dispatch-records.ts); the compiler holds these schemas equal to them (below).
 import { z } from "zod";
-import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/protocol.js";
+import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import { REPORTED_ATTEMPT_STATES, TASK_KINDS } from "../core/states.js";
 import { errorInfo, id, idParams, name } from "./common.js";
 import type { Contract } from "./contract.js";

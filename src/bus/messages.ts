@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { attemptUpdate } from "../api/pilots.js";
 import { jobOutcome } from "../api/results.js";
-import type { AttemptUpdate } from "../core/protocol.js";
+import type { AttemptUpdate } from "../core/dispatch-records.js";
 
 /**
  * A task's channel is "<driver>.<n>": the driver's random id and its task counter. Results of the task go to

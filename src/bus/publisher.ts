@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { BrokerSettings } from "../api/pilots.js";
-import type { AttemptUpdate } from "../core/protocol.js";
+import type { AttemptUpdate } from "../core/dispatch-records.js";
 import { describeBroker, fromSettings, type BrokerConfig } from "./broker-config.js";
 import { packReport, reportsQueue, resultsHeaders, resultsTopic, sign, type PilotSuccesses } from "./messages.js";
 import { StompLink } from "./stomp-link.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IMessage } from "@stomp/stompjs";
 import type { ResultsQueryRequest, TaskResultsResponse } from "../api/results.js";
 import type { BrokerSettings } from "../api/pilots.js";
-import type { JobOutcome } from "../core/protocol.js";
+import type { JobOutcome } from "../core/dispatch-records.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { fromSettings, type BrokerConfig } from "./broker-config.js";
 import { driverTopic, HEADER, topicMessageSchema, verify } from "./messages.js";

@@ -1,7 +1,7 @@
 import type { IMessage } from "@stomp/stompjs";
 import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
-import type { AttemptUpdate, JobOutcome } from "../core/protocol.js";
+import type { AttemptUpdate, JobOutcome } from "../core/dispatch-records.js";
 import { describeBroker, type BrokerConfig } from "./broker-config.js";
 import {
   HEADER,

@@ -2,7 +2,7 @@
 // the job rows, runs this for each report in order, and writes what it decided.
 import { type ErrorInfo, killedError } from "./errors.js";
 import { decideAfterAttempt } from "./retry-policy.js";
-import type { AttemptUpdate } from "./protocol.js";
+import type { AttemptUpdate } from "./dispatch-records.js";
 import { CLAIMED_JOB_STATES, type EndedAttemptState, type FinalJobState, type JobState } from "./states.js";
 
 /** A job and its current attempt, as its row holds them. */

@@ -1,5 +1,5 @@
 // For the pilot's unit tests: a job as the server hands it out, with what a test does not care about filled in.
-import type { DispatchedJob } from "../core/protocol.js";
+import type { DispatchedJob } from "../core/dispatch-records.js";
 
 export function dispatchedJob(jobId: number, fields: Partial<DispatchedJob> = {}): DispatchedJob {
   return {

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import type { Executor, ExecutorEvents, PoolEvents, StartExecutor } from "./executor-interface.js";
 import type { JobDone } from "./executor-protocol.js";
 import type { LimitsWatcher } from "./limits-watcher.js";

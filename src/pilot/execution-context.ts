@@ -3,7 +3,7 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import type { ErrorInfo } from "../core/errors.js";
-import type { DispatchedJob } from "../core/protocol.js";
+import type { DispatchedJob } from "../core/dispatch-records.js";
 
 /** Runtimes that share the executor's IPC channel with the container (docker cannot pass it through). */
 export const CONTAINER_RUNTIMES = ["apptainer", "singularity", "podman"] as const;

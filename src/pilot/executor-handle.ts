@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { errorMessage } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { contextKey, executorCommand, type ExecutionContext } from "./execution-context.js";
 import type { Executor, ExecutorEvents, StartExecutor } from "./executor-interface.js";

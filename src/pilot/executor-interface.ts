@@ -1,7 +1,7 @@
 // The executor pool's two sides: what it needs of an executor (a process, ExecutorHandle, in a pilot; a
 // function call, InProcessExecutor, in the pool's unit tests), and what it tells the pilot of its jobs.
 import type { ErrorInfo } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import type { JobDone } from "./executor-protocol.js";
 import type { Outcome } from "./ledger.js";
 

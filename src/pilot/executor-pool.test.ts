@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { DispatchedJob } from "../core/protocol.js";
+import type { DispatchedJob } from "../core/dispatch-records.js";
 import { dispatchedJob } from "./dispatched-job.fixture.js";
 import { contextKey } from "./execution-context.js";
 import type { PoolEvents } from "./executor-interface.js";

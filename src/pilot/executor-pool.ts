@@ -1,6 +1,6 @@
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import { planDispatch, planExecutor } from "./dispatch-plan.js";
 import { DriverExecutors } from "./driver-executors.js";
 import { contextKey } from "./execution-context.js";

@@ -1,6 +1,6 @@
 // Messages between a pilot and its executor processes (Node IPC, JSON).
 import type { ErrorInfo } from "../core/errors.js";
-import type { DispatchedJob } from "../core/protocol.js";
+import type { DispatchedJob } from "../core/dispatch-records.js";
 
 export type ToExecutor =
   | { t: "run"; jobs: DispatchedJob[] }

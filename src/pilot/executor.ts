@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
-import type { DispatchedJob } from "../core/protocol.js";
+import type { DispatchedJob } from "../core/dispatch-records.js";
 import { HttpPandoClient } from "../sdk/client.js";
 import { withJob } from "../sdk/context.js";
 import { executeDriver } from "../sdk/driver-run.js";

@@ -2,7 +2,7 @@
 // tests drive the pool with it; it answers as an executor process does (ready, done, dropped, exit), each
 // event after the call that caused it has returned.
 import { type ErrorInfo, errorMessage } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import { contextKey } from "./execution-context.js";
 import type { Executor, ExecutorContext, ExecutorEvents, StartExecutor } from "./executor-interface.js";
 

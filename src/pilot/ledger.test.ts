@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attemptKey } from "../core/attempt-key.js";
-import type { AttemptUpdate, DispatchedJob } from "../core/protocol.js";
+import type { AttemptUpdate, DispatchedJob } from "../core/dispatch-records.js";
 import { dispatchedJob } from "./dispatched-job.fixture.js";
 import { Ledger } from "./ledger.js";
 

@@ -2,7 +2,7 @@
 // has recorded its final state. Bookkeeping only, no timers or processes: times come in as arguments.
 import { attemptKey } from "../core/attempt-key.js";
 import { killedError } from "../core/errors.js";
-import type { AttemptRef, AttemptUpdate, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, AttemptUpdate, DispatchedJob } from "../core/dispatch-records.js";
 
 /**
  * fetching: its bundle is on its way; waiting: for an executor; running: sent to an executor (it may wait

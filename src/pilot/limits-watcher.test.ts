@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ErrorInfo } from "../core/errors.js";
-import type { DispatchedJob } from "../core/protocol.js";
+import type { DispatchedJob } from "../core/dispatch-records.js";
 import { dispatchedJob } from "./dispatched-job.fixture.js";
 import { LimitsWatcher } from "./limits-watcher.js";
 

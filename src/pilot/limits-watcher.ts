@@ -1,6 +1,6 @@
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import { treeResidentMb } from "./process-tree.js";
 
 const MEMORY_CHECK_MS = 500;

@@ -2,7 +2,7 @@ import { hostname, tmpdir } from "node:os";
 import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { RegisterPilotResponse } from "../api/pilots.js";
-import type { AttemptRef, DispatchedJob, PilotCommand } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import { sleep } from "../core/sleep.js";
 import { Bundles } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";

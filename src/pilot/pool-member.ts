@@ -1,5 +1,5 @@
 import type { ErrorInfo } from "../core/errors.js";
-import type { AttemptRef, DispatchedJob } from "../core/protocol.js";
+import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import type { Executor } from "./executor-interface.js";
 import { killedByUser, type Outcome } from "./ledger.js";
 

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { ResultPublisher, TaskReports } from "../bus/publisher.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { BrokerSettings } from "../api/pilots.js";
-import type { AttemptUpdate, PilotCommand } from "../core/protocol.js";
+import type { AttemptUpdate, PilotCommand } from "../core/dispatch-records.js";
 import { sleep } from "../core/sleep.js";
 import type { Ledger } from "./ledger.js";
 import { isPilotEnded, type ServerLink } from "./server-link.js";

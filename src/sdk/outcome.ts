@@ -1,6 +1,6 @@
 import type { ReceivedVia } from "../bus/result-channel.js";
 import { type ErrorInfo, killedError } from "../core/errors.js";
-import type { ResultVia } from "../core/protocol.js";
+import type { ResultVia } from "../core/dispatch-records.js";
 import type { FinalJobState } from "../core/states.js";
 import { JobError } from "./errors.js";
 

@@ -1,5 +1,5 @@
 import type { BrokerSettings } from "../api/pilots.js";
-import type { AttemptUpdate } from "../core/protocol.js";
+import type { AttemptUpdate } from "../core/dispatch-records.js";
 import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
 import type { Principal } from "../store/auth-store.js";

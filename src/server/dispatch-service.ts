@@ -3,7 +3,7 @@ import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResp
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { handOut } from "../core/hand-out.js";
-import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/protocol.js";
+import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { Store } from "../store/store.js";

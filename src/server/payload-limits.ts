@@ -1,6 +1,6 @@
 import { ApiError } from "../api/errors.js";
 import { formatBytes } from "../codec/limits.js";
-import type { AttemptUpdate } from "../core/protocol.js";
+import type { AttemptUpdate } from "../core/dispatch-records.js";
 import type { ServerConfig } from "./config.js";
 
 type Limits = Pick<ServerConfig, "maxPayloadBytes" | "maxLogChars">;

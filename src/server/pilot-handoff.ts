@@ -1,4 +1,4 @@
-import type { DispatchedJob, PilotCommand } from "../core/protocol.js";
+import type { DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import type { Demand } from "../core/hand-out.js";
 import type { Claims, WaitingPilot } from "../store/dispatch-store.js";
 import type { ServerContext } from "./context.js";

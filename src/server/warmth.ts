@@ -1,4 +1,4 @@
-import type { PilotCommand } from "../core/protocol.js";
+import type { PilotCommand } from "../core/dispatch-records.js";
 
 export type WarmCommand = Extract<PilotCommand, { kind: "warm" }>;
 

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { attemptKey } from "../core/attempt-key.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
-import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/protocol.js";
+import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/dispatch-records.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
 import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";

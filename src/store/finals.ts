@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
-import type { ResultVia } from "../core/protocol.js";
+import type { ResultVia } from "../core/dispatch-records.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { Tx } from "./context.js";

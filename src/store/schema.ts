@@ -2,7 +2,7 @@
 // hold the states of core/states.ts (the store writes no other), typed as such.
 import type { Generated } from "kysely";
 import type { QueueStatus } from "../core/brokerage.js";
-import type { ResultVia } from "../core/protocol.js";
+import type { ResultVia } from "../core/dispatch-records.js";
 import type {
   EndedAttemptState,
   JobState,

@@ -2,7 +2,7 @@
 // SQLite by store.sqlite.test.ts (unit project) and on PostgreSQL by test/store.test.ts (its PostgreSQL
 // project), where claims, reports, kills and closes really run side by side.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AttemptUpdate, DispatchedJob } from "../core/protocol.js";
+import type { AttemptUpdate, DispatchedJob } from "../core/dispatch-records.js";
 import { sleep } from "../core/sleep.js";
 import type { StoreContext, StoreLimits } from "./context.js";
 import type { WaitingPilot } from "./dispatch-store.js";

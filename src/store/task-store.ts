@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { type ErrorInfo, killedError } from "../core/errors.js";
 import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
-import type { JobOutcome } from "../core/protocol.js";
+import type { JobOutcome } from "../core/dispatch-records.js";
 import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type FinalJobState, type ResultVia, type TaskKind, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./context.js";
