@@ -25,7 +25,7 @@ export class DriverExecutors implements ExecutorEvents {
   run(job: DispatchedJob): void {
     const m = new PoolMember(this.start(job, this));
     // Sent once the executor is ready.
-    m.inflight.push(job);
+    m.hold([job]);
     this.members.set(m.ex, m);
   }
 

@@ -165,7 +165,7 @@ export class ExecutorPool implements ExecutorEvents {
       jobs.forEach((j) => sent.add(j));
       const wasIdle = m.inflight.length === 0;
       this.events.sent(batch);
-      m.inflight.push(...batch);
+      m.hold(batch);
       m.ex.run(batch);
       if (wasIdle) this.started(m);
     }
@@ -288,7 +288,7 @@ export class ExecutorPool implements ExecutorEvents {
     const i = this.workers.indexOf(m);
     if (i >= 0) this.workers.splice(i, 1);
     this.warmed(ex);
-    const inflight = m.inflight.splice(0);
+    const inflight = m.takeAll();
     for (const j of inflight) this.moving.delete(attemptKey(j));
     if (inflight[0]) this.limits.stop(inflight[0]);
     const [first, ...rest] = inflight;
@@ -327,7 +327,7 @@ export class ExecutorPool implements ExecutorEvents {
     this.limits.stopAll();
     this.drivers.drop();
     for (const m of this.workers.splice(0)) {
-      m.inflight = [];
+      m.takeAll();
       m.end();
     }
     this.waiting = [];

@@ -8,7 +8,7 @@ export const sameAttempt = (a: AttemptRef, b: AttemptRef): boolean => a.jobId ==
 /** An executor as the pool keeps it: the jobs it holds, and why the pool killed it. */
 export class PoolMember {
   /** Jobs sent to it and not ended: the first runs, the others wait behind it, in order. */
-  inflight: DispatchedJob[] = [];
+  private held: DispatchedJob[] = [];
   /** When it started or last ended a job. */
   lastBusy = Date.now();
   /** The job it was killed for (a user's kill, a limit): its end is then that job's, not a crash. */
@@ -18,19 +18,34 @@ export class PoolMember {
 
   constructor(readonly ex: Executor) {}
 
+  /** The jobs it holds, the running one first. */
+  get inflight(): readonly DispatchedJob[] {
+    return this.held;
+  }
+
   /** The job it runs now. */
   get current(): DispatchedJob | undefined {
-    return this.inflight[0];
+    return this.held[0];
   }
 
   holds(ref: AttemptRef): boolean {
-    return this.inflight.some((j) => sameAttempt(j, ref));
+    return this.held.some((j) => sameAttempt(j, ref));
+  }
+
+  /** Jobs sent to it, behind those it holds. */
+  hold(jobs: readonly DispatchedJob[]): void {
+    this.held.push(...jobs);
   }
 
   /** Takes a job that ended off its list; undefined if it does not hold it. */
   take(ref: AttemptRef): DispatchedJob | undefined {
-    const i = this.inflight.findIndex((j) => sameAttempt(j, ref));
-    return i < 0 ? undefined : this.inflight.splice(i, 1)[0];
+    const i = this.held.findIndex((j) => sameAttempt(j, ref));
+    return i < 0 ? undefined : this.held.splice(i, 1)[0];
+  }
+
+  /** Takes every job off its list (it ended, or the pilot forgets them all). */
+  takeAll(): DispatchedJob[] {
+    return this.held.splice(0);
   }
 
   /** Kills the executor; for `job`, its end is that job's (killed by a user, or over a limit: `reason`). */
