@@ -114,6 +114,16 @@ export class Ledger {
     return due;
   }
 
+  /** When the next running attempt not reported yet becomes due (dueRunning), or undefined if none will. */
+  nextRunningDue(delayMs: number): number | undefined {
+    let next: number | undefined;
+    for (const h of this.held.values()) {
+      if (h.phase !== "running" || h.runningReported || h.startedAt === undefined) continue;
+      next = Math.min(next ?? Infinity, h.startedAt + delayMs);
+    }
+    return next;
+  }
+
   /** The server acknowledged these updates over REST: the final ones are no longer held. */
   reported(updates: readonly AttemptUpdate[]): void {
     for (const u of updates) if (u.state !== "running") this.held.delete(attemptKey(u));

@@ -56,13 +56,24 @@ export class Reporter {
 
   /** A job started: it is reported as running if it still runs a moment later. */
   runningSoon(): void {
-    this.runningTimer ??= setTimeout(() => {
-      this.runningTimer = undefined;
-      const due = this.options.ledger.dueRunning(Date.now(), RUNNING_REPORT_DELAY_MS);
-      if (due.length === 0) return;
+    this.runningTimer ??= setTimeout(() => this.reportRunning(), RUNNING_REPORT_DELAY_MS);
+  }
+
+  /**
+   * Reports the jobs that have run long enough, and waits again for those that started since the timer was
+   * set: one timer serves every job, so a job that started just after another is not forgotten.
+   */
+  private reportRunning(): void {
+    this.runningTimer = undefined;
+    const { ledger } = this.options;
+    const now = Date.now();
+    const due = ledger.dueRunning(now, RUNNING_REPORT_DELAY_MS);
+    if (due.length > 0) {
       this.pending.push(...due);
       void this.flush();
-    }, RUNNING_REPORT_DELAY_MS);
+    }
+    const next = ledger.nextRunningDue(RUNNING_REPORT_DELAY_MS);
+    if (next !== undefined && !this.closing) this.runningTimer = setTimeout(() => this.reportRunning(), Math.max(0, next - now));
   }
 
   /**
