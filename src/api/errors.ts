@@ -43,7 +43,8 @@ export class ApiError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = "ApiError";
+    // The name drivers and users see (docs/reference.md, "Errors"), as it has always been.
+    this.name = "PandoApiError";
   }
 }
 
