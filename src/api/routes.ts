@@ -40,6 +40,8 @@ export interface Route {
   rawBody?: true;
   /** Largest request body this endpoint takes, in bytes; default the server's maxRequestBytes. */
   maxBodyBytes?: number;
+  /** The server may hold the request open (a long-poll, a stream): it stops when the caller goes away. */
+  waits?: true;
 }
 
 export const ROUTES = {
@@ -50,13 +52,13 @@ export const ROUTES = {
   metrics: { method: "GET", path: "/metrics", access: "token" },
   // ---- workflows
   createWorkflow: { method: "POST", path: "/workflows", status: 201, access: "user" },
-  getWorkflow: { method: "GET", path: "/workflows/:id", access: "owner" },
+  getWorkflow: { method: "GET", path: "/workflows/:id", access: "owner", waits: true },
   closeWorkflow: { method: "POST", path: "/workflows/:id/close", access: "owner" },
   killWorkflow: { method: "POST", path: "/workflows/:id/kill", access: "owner" },
   retryWorkflow: { method: "POST", path: "/workflows/:id/retry", access: "owner" },
   resumeWorkflow: { method: "POST", path: "/workflows/:id/resume", access: "owner" },
   suspendWorkflow: { method: "POST", path: "/workflows/:id/suspend", access: "owner" },
-  driverHeartbeat: { method: "POST", path: "/workflows/:id/heartbeat", access: "owner" },
+  driverHeartbeat: { method: "POST", path: "/workflows/:id/heartbeat", access: "owner", waits: true },
   steps: { method: "GET", path: "/workflows/:id/steps", access: "owner" },
   putStep: { method: "PUT", path: "/workflows/:id/steps/:seq", access: "owner" },
   // ---- tasks and jobs
@@ -66,7 +68,7 @@ export const ROUTES = {
   retryTask: { method: "POST", path: "/tasks/:id/retry", access: "owner" },
   getJob: { method: "GET", path: "/jobs/:id", access: "owner" },
   // ---- results
-  taskResults: { method: "GET", path: "/tasks/:id/results", access: "owner" },
+  taskResults: { method: "GET", path: "/tasks/:id/results", access: "owner", waits: true },
   // ---- monitoring and housekeeping
   listWorkflows: { method: "GET", path: "/workflows", access: "user" },
   workflowErrors: { method: "GET", path: "/workflows/:id/errors", access: "owner" },
@@ -77,7 +79,7 @@ export const ROUTES = {
   taskErrors: { method: "GET", path: "/tasks/:id/errors", access: "owner" },
   timeline: { method: "GET", path: "/tasks/:id/timeline", access: "owner" },
   listPilots: { method: "GET", path: "/pilots", access: "userOrPilot" },
-  events: { method: "GET", path: "/events", access: "token", answer: "events" },
+  events: { method: "GET", path: "/events", access: "token", answer: "events", waits: true },
   // ---- the code cache
   putBundle: { method: "PUT", path: "/bundles/:hash", status: 201, access: "user", rawBody: true },
   getBundle: { method: "GET", path: "/bundles/:hash", access: "token", answer: "bytes" },
@@ -92,7 +94,7 @@ export const ROUTES = {
   revokeToken: { method: "DELETE", path: "/tokens/:id", access: "user" },
   // ---- pilots
   registerPilot: { method: "POST", path: "/pilots", status: 201, access: "pilot" },
-  acquire: { method: "POST", path: "/pilots/:id/acquire", access: "pilot" },
+  acquire: { method: "POST", path: "/pilots/:id/acquire", access: "pilot", waits: true },
   report: { method: "POST", path: "/pilots/:id/report", access: "pilot" },
   heartbeat: { method: "POST", path: "/pilots/:id/heartbeat", access: "pilot" },
   exitPilot: { method: "POST", path: "/pilots/:id/exit", access: "pilot" },

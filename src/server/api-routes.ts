@@ -5,7 +5,7 @@ import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
 import { API_PREFIX } from "../api/routes.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
 import type { Handlers } from "./handlers.js";
-import { clientGone, principalOf } from "./http-util.js";
+import { clientGone, NEVER_ABORTED, principalOf } from "./http-util.js";
 
 /** Every endpoint's URL as fastify writes it: the prefix, then the path with its `:name` parameters. */
 export const routeUrl = (e: AnyEndpoint) => `${API_PREFIX}${e.path}`;
@@ -34,7 +34,7 @@ export function apiRoutes(
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const input = parseInput(e, { params: req.params, query: req.query, body: req.body });
         const p = e.access === "public" ? null : principalOf(req);
-        const answer = await handler(p, input, clientGone(reply));
+        const answer = await handler(p, input, e.waits ? clientGone(reply) : NEVER_ABORTED);
         return send(e, answer, reply, onStreamError);
       },
     });

@@ -14,7 +14,13 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-/** An AbortSignal that fires when the client goes away, so long-polls stop waiting for nobody. */
+/** The signal of a call that never waits (or whose caller gave none): nothing ends it early. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+/**
+ * An AbortSignal that fires when the client goes away, so long-polls stop waiting for nobody. Only for
+ * endpoints that wait (Route.waits): a controller and a listener per request cost the others time for nothing.
+ */
 export function clientGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once("close", () => {

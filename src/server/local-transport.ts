@@ -4,11 +4,9 @@ import { ENDPOINTS, type AnyEndpoint } from "../api/endpoints.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
 import type { Principal } from "../store/auth-store.js";
 import type { Handlers } from "./handlers.js";
+import { NEVER_ABORTED } from "./http-util.js";
 
 type AnyHandler = (p: Principal | null, input: unknown, signal: AbortSignal) => unknown;
-
-/** A signal for calls whose caller gave none: nothing ends them early. */
-const NEVER = new AbortController().signal;
 
 /**
  * The API in process, for the embedded server's own driver: each call is parsed with its endpoint's schemas
@@ -22,7 +20,7 @@ export function localTransport(handlers: Handlers, principal: Principal): ApiTra
       const params = Object.fromEntries(Object.entries(call.params ?? {}).map(([k, v]) => [k, String(v)]));
       const input = parseInput(e, { params, query: call.query, body: call.body });
       const handler = handlers[call.name] as AnyHandler;
-      const answer = await handler(e.access === "public" ? null : principal, input, call.options.signal ?? NEVER);
+      const answer = await handler(e.access === "public" ? null : principal, input, call.options.signal ?? NEVER_ABORTED);
       if (e.answer === "ndjson") return framed(answer as AsyncIterable<unknown>, ndjsonLine, "");
       if (e.answer === "events") return framed(answer as AsyncIterable<unknown>, eventFrame, EVENT_STREAM_HEAD);
       return answer;
