@@ -50,7 +50,7 @@ export default defineConfig({
           exclude: ["test/install.test.ts"],
           ...integration,
           globalSetup: ["test/setup/suite-postgres.ts"],
-          env: { PANDO_TEST_DB: "postgres://postgres@127.0.0.1:55433/pando" },
+          env: { PANDO_TEST_DB: "postgres://postgres@127.0.0.1:25433/pando" },
         },
       },
     ],

@@ -14,7 +14,7 @@ import { median, percentile } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PG = join(ROOT, "scripts", "services", "postgres.sh");
-const PORT = 55451;
+const PORT = 25451;
 const CALLS = 30;
 const JOBS = Number(process.env.PANDO_BENCH_MONITOR_JOBS ?? 100_000);
 const WORKFLOWS = 1000;

@@ -10,7 +10,7 @@ import { median } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PG = join(ROOT, "scripts", "services", "postgres.sh");
-const PORT = 55450;
+const PORT = 25450;
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 
 

@@ -7,7 +7,7 @@ import { CLI, ROOT, runDriver } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
 const SCRIPT = join(ROOT, "scripts", "services", "postgres.sh");
-const PORT = 55434;
+const PORT = 25434;
 const FIXTURE = "test/fixtures/replicas.ts";
 
 interface Replica {

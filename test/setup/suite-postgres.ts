@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-export const SUITE_POSTGRES_PORT = 55433;
+export const SUITE_POSTGRES_PORT = 25433;
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/services/postgres.sh");
 const dir = mkdtempSync(join(tmpdir(), "pando-suite-postgres-"));
 // The cluster runs as the postgres user, who must be able to reach its data directory.
