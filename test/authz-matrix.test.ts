@@ -239,6 +239,33 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
     });
   }
 
+  it("forgets a deleted workflow at once: every endpoint answers 404 for it, and its scoped token stops working", async () => {
+    const s = await scene("ended");
+    // The server knows the scoped token and the workflow's owner from this call on.
+    expect((await world.call("GET", `/api/v1/workflows/${s.workflowId}`, s.scoped)).status).toBe(200);
+    await owner("DELETE", `/api/v1/workflows/${s.workflowId}`, 200);
+    const id = s.workflowId;
+    const after: Array<[string, string, unknown?]> = [
+      ["GET", `/api/v1/workflows/${id}`],
+      ["PUT", `/api/v1/workflows/${id}/steps/1`, { name: "s", value: "1" }],
+      ["GET", `/api/v1/workflows/${id}/steps`],
+      ["GET", `/api/v1/workflows/${id}/objective`],
+      ["GET", `/api/v1/workflows/${id}/errors`],
+      ["POST", `/api/v1/workflows/${id}/heartbeat`, {}],
+      ["POST", `/api/v1/workflows/${id}/tasks`, { work: "w", bundleHash: world.main.bundle.hash, queue: "parked", jobs: [{ key: "k", args: "[]" }] }],
+      ["POST", "/api/v1/tokens", { name: "late", workflowId: id }],
+      ["GET", `/api/v1/events?workflow=${id}`],
+    ];
+    const wrong: string[] = [];
+    for (const [method, path, body] of after) {
+      const a = await world.call(method, path, world.tokens.owner, body);
+      if (a.status !== 404) wrong.push(`${method} ${path} answered ${a.status}: ${JSON.stringify(a.body)}`);
+    }
+    const scoped = await world.call("GET", `/api/v1/workflows/${id}`, s.scoped);
+    if (scoped.status !== 401) wrong.push(`the deleted workflow's scoped token got ${scoped.status}: ${JSON.stringify(scoped.body)}`);
+    expect(wrong, wrong.join("\n")).toEqual([]);
+  });
+
   it("refuses a task of another user, or of his workflow's token, that names the owner's bundle", async () => {
     const { tokens, main, otherWorkflowId } = world;
     const body = { work: "w", bundleHash: main.bundle.hash, queue: "parked", jobs: [{ key: "k", args: "[]" }] };
