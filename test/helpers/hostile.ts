@@ -177,6 +177,46 @@ export interface Sizes {
 export function valueFor(schema: Json, r: Random, known: Known, sizes: Sizes, name = "", depth = 0): unknown {
   if (name === "waitMs") return r.pick(HOSTILE_WAITS);
   if (depth > 6 || r.chance(0.12)) return hostileValue(r);
+  return schemaValue(schema, r, known, sizes, name, depth);
+}
+
+/** A value `schema` accepts, as far as the generator can tell (patterns aside): it gets past validation to the store. */
+export function validValueFor(schema: Json, r: Random, known: Known, sizes: Sizes, name = "", depth = 0): unknown {
+  if (name === "waitMs") return 0;
+  if (name !== "" && known.fields[name]) return r.pick(known.fields[name]!);
+  switch (schema.type) {
+    case "object": {
+      const required = new Set<string>(schema.required ?? []);
+      const fields = Object.entries((schema.properties ?? {}) as Json).filter(([key]) => required.has(key) || r.chance(0.5));
+      return Object.fromEntries(fields.map(([key, sub]) => [key, validValueFor(sub, r, known, sizes, key, depth + 1)]));
+    }
+    case "array":
+      if (schema.prefixItems) return (schema.prefixItems as Json[]).map((s) => validValueFor(s, r, known, sizes, name, depth + 1));
+      return [validValueFor(schema.items ?? {}, r, known, sizes, name, depth + 1)];
+    case "string":
+      return schema.enum ? r.pick(schema.enum as unknown[]) : `fz.${r.int(1e6)}`;
+    case "integer":
+    case "number": {
+      const low = Math.max(typeof schema.minimum === "number" ? schema.minimum : 1, typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum + 1 : 0);
+      return Math.min(typeof schema.maximum === "number" ? schema.maximum : Infinity, low + r.int(3));
+    }
+    case "boolean":
+      return true;
+    default:
+      return schema.anyOf ? validValueFor(schema.anyOf[0] as Json, r, known, sizes, name, depth) : null;
+  }
+}
+
+/** Every string in `value` with a NUL character in it. */
+export function withNul(value: unknown): unknown {
+  if (typeof value === "string") return `${value}\u0000`;
+  if (Array.isArray(value)) return value.map(withNul);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNul(v)]));
+  return value;
+}
+
+/** What `schema` asks for, its parts made by valueFor (hostile here and there). */
+function schemaValue(schema: Json, r: Random, known: Known, sizes: Sizes, name: string, depth: number): unknown {
   if (name !== "" && known.fields[name] && r.chance(0.5)) return r.pick(known.fields[name]!);
   if (schema.anyOf) return valueFor(r.pick(schema.anyOf as Json[]), r, known, sizes, name, depth);
   switch (schema.type) {
@@ -328,6 +368,10 @@ function body(op: Operation, r: Random, known: Known, sizes: Sizes): { contentTy
       return json(r.pick(["1e400", "-1e400", "123456789012345678901234567890", "null", "[]", '"\\u0000"', "{}".repeat(3), "{\"a\":1}garbage"]));
     case 7:
       return { body: Buffer.from(JSON.stringify(value) ?? "null") };
+    case 10:
+      return json(JSON.stringify(withNul(validValueFor(schema, r, known, sizes))) ?? "null");
+    case 11:
+      return json(JSON.stringify(validValueFor(schema, r, known, sizes)) ?? "null");
     case 8:
     case 9:
       return json(JSON.stringify(withBigArray(schema, value, r, sizes)) ?? "null");
