@@ -25,18 +25,26 @@ export function buildApp(
 ): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
-    // Long-polls hold requests open; keep-alive connections from pilots and drivers are reused.
+    // Keep-alive connections from pilots and drivers are reused. Long-polls hold their answer, not their
+    // request: a request itself must be in within requestTimeoutMs. Node applies it only when it makes the
+    // HTTP server (hence `http`), and checks it every connectionsCheckingInterval.
     keepAliveTimeout: 75_000,
-    requestTimeout: 0,
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+    },
   });
 
   app.decorateRequest("principal", null);
   app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", async (req, reply) => {
     if (PUBLIC_ROUTES.has(req.routeOptions.url ?? "")) return;
     const header = req.headers.authorization;
+    // A refused caller's connection is closed after the answer: its body, never read, cannot hold it open.
     if (!header) {
+      reply.header("connection", "close");
       throw new ApiError(
         401,
         "unauthenticated",
@@ -45,7 +53,10 @@ export function buildApp(
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = match ? await guard.authenticate(match[1]!) : undefined;
-    if (!principal) throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
+    if (!principal) {
+      reply.header("connection", "close");
+      throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
+    }
     req.principal = principal;
   });
 
