@@ -1,5 +1,5 @@
-// Connections held by requests that never finish: a caller with a token is cut off after the request
-// timeout, a caller without one as soon as it is refused.
+// Connections held by requests that never finish are cut off after the request timeout, whether the
+// caller has a token or not.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./helpers/cluster.js";
@@ -33,13 +33,13 @@ describe("requests that never finish do not hold their connections", () => {
     await cluster?.stop();
   });
 
-  it("answers 408 and closes a body that never comes, and closes a refused caller's connection at once", async () => {
+  it("closes the connection of a request whose body never comes: 408 to a caller with a token, 401 at once to one without", async () => {
     const port = Number(new URL(cluster.url).port);
     const start = (auth: string) =>
       `POST /api/v1/workflows HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":`;
     const [withToken, without] = await Promise.all([
       holdOpen(port, start(`Authorization: Bearer ${cluster.credentials.userToken}\r\n`), 10_000),
-      holdOpen(port, start(""), 5_000),
+      holdOpen(port, start(""), 10_000),
     ]);
     expect(without.answer).toMatch(/^HTTP\/1\.1 401/);
     expect.soft(without.closed, "the connection of a caller without a token").toBe(true);

@@ -39,12 +39,10 @@ export function buildApp(
   app.decorateRequest("principal", null);
   app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
-  app.addHook("onRequest", async (req, reply) => {
+  app.addHook("onRequest", async (req) => {
     if (PUBLIC_ROUTES.has(req.routeOptions.url ?? "")) return;
     const header = req.headers.authorization;
-    // A refused caller's connection is closed after the answer: its body, never read, cannot hold it open.
     if (!header) {
-      reply.header("connection", "close");
       throw new ApiError(
         401,
         "unauthenticated",
@@ -53,10 +51,7 @@ export function buildApp(
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = match ? await guard.authenticate(match[1]!) : undefined;
-    if (!principal) {
-      reply.header("connection", "close");
-      throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
-    }
+    if (!principal) throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
     req.principal = principal;
   });
 
