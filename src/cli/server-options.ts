@@ -84,6 +84,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxRequestBytes = v as number),
   },
   {
+    key: "requestTimeout",
+    flag: "--request-timeout <duration>",
+    env: "PANDO_REQUEST_TIMEOUT",
+    help: "longest a client may take to send a whole request, headers and body; slower: 408 (5m)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => (c.requestTimeoutMs = v as number),
+  },
+  {
     key: "maxLog",
     flag: "--max-log <chars>",
     env: "PANDO_MAX_LOG",

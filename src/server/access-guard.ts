@@ -21,13 +21,17 @@ export class AccessGuard {
 
   /**
    * Tokens are cached for a few seconds; a revocation on any replica reaches every replica's cache through
-   * its topic (relayed like every wake-up), so a revoked token stops working everywhere at once.
+   * its topic (relayed like every wake-up), so a revoked token stops working everywhere at once. Owners go
+   * too: the topic also says that workflows were deleted.
    */
   private async forgetRevokedTokens(): Promise<void> {
     const sub = this.ctx.events.subscribe([Topics.tokens]);
     try {
       while (!this.ctx.events.stopped) {
-        if (await sub.wait(60_000)) this.tokenCache.clear();
+        if (await sub.wait(60_000)) {
+          this.tokenCache.clear();
+          this.owners.clear();
+        }
       }
     } finally {
       sub.close();
@@ -50,7 +54,16 @@ export class AccessGuard {
     this.ctx.events.tokensRevoked();
   }
 
-  /** A workflow's owner never changes, so it is read once. */
+  /**
+   * Workflows were deleted, and their scoped tokens with them: every replica forgets the owners it knew (a
+   * deleted workflow is not found) and its cached tokens.
+   */
+  workflowsDeleted(): void {
+    this.owners.clear();
+    this.forgetTokens();
+  }
+
+  /** A workflow's owner never changes, so it is read once (and forgotten when workflows are deleted). */
   async ownerOf(workflowId: number): Promise<number | undefined> {
     const cached = this.owners.get(workflowId);
     if (cached !== undefined) return cached;

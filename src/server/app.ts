@@ -25,9 +25,15 @@ export function buildApp(
 ): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
-    // Long-polls hold requests open; keep-alive connections from pilots and drivers are reused.
+    // Keep-alive connections from pilots and drivers are reused. Long-polls hold their answer, not their
+    // request: a request itself must be in within requestTimeoutMs. Node applies it only when it makes the
+    // HTTP server (hence `http`), and checks it every connectionsCheckingInterval.
     keepAliveTimeout: 75_000,
-    requestTimeout: 0,
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+    },
   });
 
   app.decorateRequest("principal", null);

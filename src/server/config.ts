@@ -27,6 +27,12 @@ export interface ServerConfig {
   maxLogChars: number;
   /** Largest HTTP request body. */
   maxRequestBytes: number;
+  /**
+   * Longest a client may take to send one whole request, headers and body (a slower one gets 408 and its
+   * connection is closed), so that unfinished requests cannot hold connections. Long-polls and streams are
+   * not concerned: they wait after their request is in.
+   */
+  requestTimeoutMs: number;
   /** Retries after system failures (lost pilot…), which never spend the user's maxAttempts. */
   maxSystemRetries: number;
   /** Attempts of a job when the work does not say (PanDA: maxAttempt). */
@@ -68,6 +74,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
     maxLogChars: 64 * 1024,
     maxRequestBytes: 256 * 1024 * 1024,
+    requestTimeoutMs: 300_000,
     maxSystemRetries: 10,
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",

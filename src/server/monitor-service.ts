@@ -217,6 +217,7 @@ export class MonitorService {
           `workflow ${workflowId} has jobs its pilots have not yet confirmed as stopped; try again in a few seconds`,
         );
       default:
+        this.guard.workflowsDeleted();
         return outcome;
     }
   }
