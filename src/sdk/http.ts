@@ -5,9 +5,17 @@ import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
 import { sleep } from "../core/sleep.js";
 
-export type RequestOptions = CallOptions;
+export type RequestOptions = CallOptions & {
+  /** The call may be sent twice with the effect of once (GET, HEAD, a route marked idempotent). */
+  idempotent?: boolean;
+};
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+/** The connection broke after the request may have left: the server may have acted on it. */
+const BROKEN = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+const UNREACHABLE = new Set(["ECONNREFUSED", ...BROKEN]);
+
+/** Times a call safe to repeat is sent again after its connection broke (a kept-alive socket closed under it). */
+const BROKEN_RETRIES = 3;
 
 function unreachableCode(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
@@ -60,8 +68,9 @@ export class HttpTransport implements ApiTransport {
 
   /** One call of the API (apiCaller), answered as its endpoint says: JSON, bytes, whether it exists, or a stream. */
   async request(call: ApiCall): Promise<unknown> {
-    const { route, options } = call;
+    const { route } = call;
     const path = pathOf(route, call.params, call.query);
+    const options = { ...call.options, idempotent: route.method === "GET" || route.method === "HEAD" || route.idempotent === true };
     switch (route.answer ?? "json") {
       case "json":
         if (route.rawBody) return this.send(route.method, path, call.body as Uint8Array, "application/octet-stream", options, "json");
@@ -100,6 +109,9 @@ export class HttpTransport implements ApiTransport {
     answer: "json" | "bytes" | "none",
   ): Promise<unknown> {
     const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
+    // A call safe to repeat is sent again a few times when its connection broke, even with no time to retry
+    // while the server is unreachable; any other is never sent twice unless its caller allows it (retryUnreachableMs).
+    let brokenRetries = options.idempotent ? BROKEN_RETRIES : 0;
     for (let delay = 50, tried = 1; ; tried++) {
       const url = this.baseUrl;
       try {
@@ -107,6 +119,13 @@ export class HttpTransport implements ApiTransport {
       } catch (err) {
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
+        if (BROKEN.has(code) && !options.idempotent && options.retryUnreachableMs === undefined) {
+          throw new ApiError(
+            0,
+            "unreachable",
+            `the connection to ${url} broke during ${method} ${path.split("?")[0]} (${code}); it was not sent again, since the server may have acted on it`,
+          );
+        }
         // Requests failing together on one replica move on once, not once each (which could land on it again).
         if (this.baseUrl === url) {
           this.current = (this.current + 1) % this.urls.length;
@@ -114,7 +133,7 @@ export class HttpTransport implements ApiTransport {
         }
         // The other replicas are tried at once; after a whole round, wait before the next.
         if (tried % this.urls.length !== 0) continue;
-        if (Date.now() + delay > deadline) {
+        if (Date.now() + delay > deadline && !(BROKEN.has(code) && brokenRetries-- > 0)) {
           throw new ApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
         }
         await sleep(delay);
