@@ -2,6 +2,9 @@
 // the limit; pilots' acquires have a budget of their own, so users holding streams never starve them.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCaller } from "../src/api/caller.js";
+import { sleep } from "../src/core/sleep.js";
+import { HttpTransport } from "../src/sdk/http.js";
 import { startCluster, type Cluster } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
@@ -89,6 +92,25 @@ describe("limits on long-polls and streams", () => {
     const next = mine.map((s) => s.nextChange());
     await cluster.api("POST", "/api/v1/workflows", { name: "changes" }, alice);
     for (const event of await Promise.all(next)) expect(event).toMatch(/^event: change\ndata: \{"at":\d+\}/);
+
+    // An SDK long-poll refused so waits its turn instead of failing its caller, and is answered once a place is free.
+    const transport = new HttpTransport(cluster.url, alice);
+    try {
+      let outcome = "waiting";
+      const polled = apiCaller(transport)
+        .getWorkflow({ params: { id: wf.body.id }, query: { waitMs: 100 } })
+        .then(
+          (view) => (outcome = view.name),
+          (err: unknown) => (outcome = String(err)),
+        );
+      await sleep(500);
+      expect(outcome).toBe("waiting");
+      mine[0]!.close();
+      await polled;
+      expect(outcome).toBe("w");
+    } finally {
+      await transport.close();
+    }
   });
 
   it("still lets a pilot register, acquire and report while users hold every place they may", async () => {
@@ -110,7 +132,9 @@ describe("limits on long-polls and streams", () => {
       return r.body.results[0];
     });
     expect(result).toMatchObject({ state: "finished", result: "42" });
-    // All users' places are taken: another user's stream waits until one is given back.
+    // All users' places are taken again (a stream closed above gave one back): another user's stream is
+    // refused until one is given back.
+    expect((await open(await tokenFor("erin"))).status).toBe(200);
     const dave = await tokenFor("dave");
     expect((await open(dave)).status).toBe(429);
     held.pop()!.close();

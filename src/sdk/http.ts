@@ -8,6 +8,8 @@ import { sleep } from "../core/sleep.js";
 export type RequestOptions = CallOptions & {
   /** The call may be sent twice with the effect of once (GET, HEAD, a route marked idempotent). */
   idempotent?: boolean;
+  /** The call is a long-poll or a stream: refused for holding too many (429), it waits as told and asks again. */
+  waits?: boolean;
 };
 
 /** The connection broke after the request may have left: the server may have acted on it. */
@@ -16,6 +18,10 @@ const UNREACHABLE = new Set(["ECONNREFUSED", ...BROKEN]);
 
 /** Times a call safe to repeat is sent again after its connection broke (a kept-alive socket closed under it). */
 const BROKEN_RETRIES = 3;
+
+/** How long the server asked a refused long-poll or stream to wait (its Retry-After), by the error it answered. */
+const retryAfter = new WeakMap<ApiError, number>();
+const DEFAULT_RETRY_AFTER_MS = 1000;
 
 function unreachableCode(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
@@ -70,7 +76,11 @@ export class HttpTransport implements ApiTransport {
   async request(call: ApiCall): Promise<unknown> {
     const { route } = call;
     const path = pathOf(route, call.params, call.query);
-    const options = { ...call.options, idempotent: route.method === "GET" || route.method === "HEAD" || route.idempotent === true };
+    const options: RequestOptions = {
+      ...call.options,
+      idempotent: route.method === "GET" || route.method === "HEAD" || route.idempotent === true,
+      waits: route.waits === true,
+    };
     switch (route.answer ?? "json") {
       case "json":
         if (route.rawBody) return this.send(route.method, path, call.body as Uint8Array, "application/octet-stream", options, "json");
@@ -117,6 +127,12 @@ export class HttpTransport implements ApiTransport {
       try {
         return await this.once(method, path, body, contentType, options, answer);
       } catch (err) {
+        // The server holds as many long-polls as it takes: this one waits its turn rather than failing its caller.
+        if (options.waits && err instanceof ApiError && err.code === "too_many_waits" && !options.signal?.aborted) {
+          await sleep(retryAfter.get(err) ?? DEFAULT_RETRY_AFTER_MS, { signal: options.signal });
+          if (options.signal?.aborted) throw err;
+          continue;
+        }
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
         if (BROKEN.has(code) && !options.idempotent && options.retryUnreachableMs === undefined) {
@@ -166,7 +182,12 @@ export class HttpTransport implements ApiTransport {
     if (body !== undefined) headers["content-type"] = contentType;
     const pool = this.pools.get(this.baseUrl) ?? (await this.openPool());
     const res = await pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
-    if (res.statusCode >= 400) throw errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);
+    if (res.statusCode >= 400) {
+      const error = errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);
+      const after = Number(res.headers["retry-after"]);
+      if (res.statusCode === 429 && after > 0) retryAfter.set(error, after * 1000);
+      throw error;
+    }
     return res;
   }
 
