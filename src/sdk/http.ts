@@ -135,17 +135,17 @@ export class HttpTransport implements ApiTransport {
         }
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
+        // Requests failing together on one replica move on once, not once each (which could land on it again).
+        if (this.baseUrl === url) {
+          this.current = (this.current + 1) % this.urls.length;
+          this.onMove?.(this.baseUrl);
+        }
         if (BROKEN.has(code) && !options.idempotent && options.retryUnreachableMs === undefined) {
           throw new ApiError(
             0,
             "unreachable",
             `the connection to ${url} broke during ${method} ${path.split("?")[0]} (${code}); it was not sent again, since the server may have acted on it`,
           );
-        }
-        // Requests failing together on one replica move on once, not once each (which could land on it again).
-        if (this.baseUrl === url) {
-          this.current = (this.current + 1) % this.urls.length;
-          this.onMove?.(this.baseUrl);
         }
         // The other replicas are tried at once; after a whole round, wait before the next.
         if (tried % this.urls.length !== 0) continue;
