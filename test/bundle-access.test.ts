@@ -77,6 +77,30 @@ describe("bundles are their uploaders' own", () => {
     expect(await resultOf(sub.body.id, mallory)).toMatchObject({ state: "finished", result: "9" });
   });
 
+  it("refuses a bundle that names an environment its user did not upload", async () => {
+    const manifest = new TextEncoder().encode('{"alice":"manifest"}');
+    const envHash = createHash("sha256").update(manifest).digest("hex");
+    const put = (token: string, h: string, body: Uint8Array<ArrayBuffer>) =>
+      fetch(`${cluster.url}/api/v1/bundles/${h}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+        body,
+      });
+    expect((await put(alice, envHash, manifest)).status).toBe(201);
+    const borrowing = new TextEncoder().encode(`// pando-environment: ${envHash} left-pad\nexport {};`);
+    const borrowingHash = createHash("sha256").update(borrowing).digest("hex");
+    expect((await put(mallory, borrowingHash, borrowing)).status).toBe(201);
+    const wf = await cluster.api("POST", "/api/v1/workflows", { name: "borrowing" }, mallory);
+    const sub = await cluster.api(
+      "POST",
+      `/api/v1/workflows/${wf.body.id}/tasks`,
+      { work: "w", bundleHash: borrowingHash, jobs: [{ key: "k", args: "[]" }] },
+      mallory,
+    );
+    expect(sub.status).toBe(400);
+    expect(sub.body.error.message).toMatch(new RegExp(`needs the environment ${envHash}, which is not in the code cache; upload it first`));
+  });
+
   it("keeps a pilot to the bundles of the work it holds or may be handed", async () => {
     const pilotToken = cluster.credentials.pilotToken;
     const unnamed = await bundleCall("GET", pilotToken);

@@ -59,9 +59,18 @@ export class BundleService {
     return p.kind !== "pilot" && (await this.owns(p, hash));
   }
 
-  /** Refuses work that names a bundle its user did not upload. */
+  /** Refuses work that names a bundle its user did not upload, or one naming an environment they did not upload. */
   async requireBundle(p: Principal, hash: string): Promise<void> {
-    if (await this.owns(p, hash)) return;
+    if (await this.owns(p, hash)) {
+      const env = await this.environmentNamedBy(hash);
+      if (env === undefined || (await this.owns(p, env))) return;
+      throw new ApiError(
+        400,
+        "unknown_bundle",
+        `bundle ${hash} needs the environment ${env}, which is not in the code cache; upload it first ` +
+          `(PUT ${pathOf(ROUTES.putBundle, { hash: env })}): work may name only what its user (${p.userName}) uploaded`,
+      );
+    }
     throw new ApiError(
       400,
       "unknown_bundle",
