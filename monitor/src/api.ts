@@ -104,8 +104,9 @@ export function connect(token: string, onUnauthorized: (message: string) => void
             retryMs = parser.retryMs ?? retryMs;
           }
         } catch (err) {
-          // Refused (4xx): the page cannot follow. Else the stream broke (server restarted, network): reconnect below unless stopped.
-          if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+          // Refused (4xx): the page cannot follow, unless only for now (429: the server holds as many streams as it
+          // takes). Else the stream broke (server restarted, network): reconnect below unless stopped.
+          if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
             onState("off");
             return;
           }

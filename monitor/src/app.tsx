@@ -4,6 +4,7 @@ import { ApiContext } from "./context.js";
 import { JobPage } from "./pages/JobPage.js";
 import { QueuesPage } from "./pages/QueuesPage.js";
 import { SignIn } from "./pages/SignIn.js";
+import { SwitchToken } from "./pages/SwitchToken.js";
 import { TaskPage } from "./pages/TaskPage.js";
 import { WorkflowPage } from "./pages/WorkflowPage.js";
 import { WorkflowsPage } from "./pages/WorkflowsPage.js";
@@ -11,15 +12,18 @@ import { href, parseRoute, type Route } from "./route.js";
 import { forgetToken, storedToken, storeToken, tokenInFragment } from "./session.js";
 
 /**
- * A token handed over in the fragment (#token=…) is kept and removed from the address at once, so it
- * stays out of the history and of anything copied from the address bar.
+ * A token handed over in the fragment (#token=…) is removed from the address at once, so it stays out of
+ * the history and of anything copied from the address bar. It is kept at once only when the browser keeps
+ * no other: one that would replace another waits for the user's word (SwitchToken).
  */
-function takeTokenFromFragment(): string | undefined {
+function takeTokenFromFragment(): { token: string; asks: boolean } | undefined {
   const token = tokenInFragment(location.hash);
   if (token === undefined) return undefined;
-  storeToken(localStorage, token);
   history.replaceState(null, "", `${location.pathname}${location.search}${href.workflows()}`);
-  return token;
+  const kept = storedToken(localStorage);
+  if (kept !== null && kept !== token) return { token, asks: true };
+  storeToken(localStorage, token);
+  return { token, asks: false };
 }
 
 function useRoute(): Route {
@@ -57,19 +61,24 @@ function Page({ route }: { route: Route }) {
 }
 
 export function App() {
-  const [token, setToken] = useState<string | null>(() => takeTokenFromFragment() ?? storedToken(localStorage));
+  const [first] = useState(takeTokenFromFragment);
+  const [token, setToken] = useState<string | null>(() => (first && !first.asks ? first.token : storedToken(localStorage)));
+  /** A token a link handed over, waiting for the user to choose it over the kept one. */
+  const [offered, setOffered] = useState<string | undefined>(first?.asks ? first.token : undefined);
   const [signInMessage, setSignInMessage] = useState<string>();
-  const route = useRoute();
 
-  // A #token=… link opened in a tab that is already open arrives as a hash change, not a page load.
+  // A #token=… link opened in a tab that is already open arrives as a hash change, not a page load. Its
+  // listener comes before the route's, so the route is read once the token left the address.
   useEffect(() => {
     const onHash = () => {
       const handed = takeTokenFromFragment();
-      if (handed !== undefined) setToken(handed);
+      if (handed?.asks) setOffered(handed.token);
+      else if (handed !== undefined) setToken(handed.token);
     };
     addEventListener("hashchange", onHash);
     return () => removeEventListener("hashchange", onHash);
   }, []);
+  const route = useRoute();
 
   const signOut = (message?: string) => {
     forgetToken(localStorage);
@@ -78,6 +87,20 @@ export function App() {
   };
   const api = useMemo(() => (token === null ? null : connect(token, (message) => signOut(message))), [token]);
 
+  if (offered !== undefined && token !== null && offered !== token) {
+    return (
+      <SwitchToken
+        kept={token}
+        handed={offered}
+        onKeep={() => setOffered(undefined)}
+        onSwitch={() => {
+          storeToken(localStorage, offered);
+          setOffered(undefined);
+          setToken(offered);
+        }}
+      />
+    );
+  }
   if (api === null) {
     return (
       <SignIn

@@ -19,6 +19,7 @@ export const API_ERROR_CODES = {
   payload_too_large: "arguments, a result or a step value over the payload limit",
   request_too_large: "a request body over the request limit",
   unsupported_media_type: "a body of the wrong content type",
+  too_many_waits: "the caller (its token, its user, or all users) holds as many long-polls and streams as the server allows",
   internal: "the server failed; its log has the details",
   unreachable: "(clients) the server cannot be reached",
   http_error: "(clients) an error answer without a Pando error body (a proxy's page)",

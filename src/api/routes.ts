@@ -42,6 +42,11 @@ export interface Route {
   maxBodyBytes?: number;
   /** The server may hold the request open (a long-poll, a stream): it stops when the caller goes away. */
   waits?: true;
+  /**
+   * A POST or PUT that may be sent twice with the effect of once (GET and HEAD always may): clients repeat it
+   * when its connection broke before the answer came.
+   */
+  idempotent?: true;
 }
 
 export const ROUTES = {
@@ -53,14 +58,14 @@ export const ROUTES = {
   // ---- workflows
   createWorkflow: { method: "POST", path: "/workflows", status: 201, access: "user" },
   getWorkflow: { method: "GET", path: "/workflows/:id", access: "owner", waits: true },
-  closeWorkflow: { method: "POST", path: "/workflows/:id/close", access: "owner" },
+  closeWorkflow: { method: "POST", path: "/workflows/:id/close", access: "owner", idempotent: true },
   killWorkflow: { method: "POST", path: "/workflows/:id/kill", access: "owner" },
   retryWorkflow: { method: "POST", path: "/workflows/:id/retry", access: "owner" },
   resumeWorkflow: { method: "POST", path: "/workflows/:id/resume", access: "owner" },
   suspendWorkflow: { method: "POST", path: "/workflows/:id/suspend", access: "owner" },
-  driverHeartbeat: { method: "POST", path: "/workflows/:id/heartbeat", access: "owner", waits: true },
+  driverHeartbeat: { method: "POST", path: "/workflows/:id/heartbeat", access: "owner", waits: true, idempotent: true },
   steps: { method: "GET", path: "/workflows/:id/steps", access: "owner" },
-  putStep: { method: "PUT", path: "/workflows/:id/steps/:seq", access: "owner" },
+  putStep: { method: "PUT", path: "/workflows/:id/steps/:seq", access: "owner", idempotent: true },
   // ---- tasks and jobs
   submitTask: { method: "POST", path: "/workflows/:id/tasks", status: 201, access: "owner" },
   getTask: { method: "GET", path: "/tasks/:id", access: "owner" },
@@ -81,12 +86,12 @@ export const ROUTES = {
   listPilots: { method: "GET", path: "/pilots", access: "userOrPilot" },
   events: { method: "GET", path: "/events", access: "token", answer: "events", waits: true },
   // ---- the code cache
-  putBundle: { method: "PUT", path: "/bundles/:hash", status: 201, access: "user", rawBody: true },
+  putBundle: { method: "PUT", path: "/bundles/:hash", status: 201, access: "user", rawBody: true, idempotent: true },
   getBundle: { method: "GET", path: "/bundles/:hash", access: "token", answer: "bytes" },
   hasBundle: { method: "HEAD", path: "/bundles/:hash", access: "token", answer: "exists" },
   // ---- queues
   listQueues: { method: "GET", path: "/queues", access: "token" },
-  setQueueStatus: { method: "PUT", path: "/queues/:name", access: "admin" },
+  setQueueStatus: { method: "PUT", path: "/queues/:name", access: "admin", idempotent: true },
   listWorkers: { method: "GET", path: "/workers", access: "token" },
   // ---- tokens
   createToken: { method: "POST", path: "/tokens", status: 201, access: "user" },
@@ -96,7 +101,7 @@ export const ROUTES = {
   registerPilot: { method: "POST", path: "/pilots", status: 201, access: "pilot" },
   acquire: { method: "POST", path: "/pilots/:id/acquire", access: "pilot", waits: true },
   report: { method: "POST", path: "/pilots/:id/report", access: "pilot" },
-  heartbeat: { method: "POST", path: "/pilots/:id/heartbeat", access: "pilot" },
+  heartbeat: { method: "POST", path: "/pilots/:id/heartbeat", access: "pilot", idempotent: true },
   exitPilot: { method: "POST", path: "/pilots/:id/exit", access: "pilot" },
 } as const satisfies Record<string, Route>;
 

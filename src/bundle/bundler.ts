@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message } from "esbuild";
 import { sha256Hex } from "../codec/sha256.js";
-import { ENVIRONMENT_HEADER } from "./environment-header.js";
+import { ENVIRONMENT_HEADER } from "../codec/environment-header.js";
 import { projectDirStatement } from "./project-dir.js";
 
 /** A program packaged for workers: one ESM file and its content address. */

@@ -3,7 +3,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, ren
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Logger } from "pino";
-import { ENVIRONMENT_HEADER } from "../bundle/environment-header.js";
+import { ENVIRONMENT_HEADER } from "../codec/environment-header.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { withoutPando } from "./environment-manifest.js";
 

@@ -64,7 +64,7 @@ export class ServerLink {
 
   /** A bundle's code, or an environment's manifest, by hash. */
   bundle(hash: string): Promise<Uint8Array> {
-    return this.api.getBundle({ params: { hash } }, { retryUnreachableMs: BUNDLE_RETRY_MS });
+    return this.api.getBundle({ params: { hash }, query: { pilot: this.id } }, { retryUnreachableMs: BUNDLE_RETRY_MS });
   }
 
   close(): Promise<void> {

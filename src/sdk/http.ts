@@ -5,9 +5,23 @@ import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
 import { sleep } from "../core/sleep.js";
 
-export type RequestOptions = CallOptions;
+export type RequestOptions = CallOptions & {
+  /** The call may be sent twice with the effect of once (GET, HEAD, a route marked idempotent). */
+  idempotent?: boolean;
+  /** The call is a long-poll or a stream: refused for holding too many (429), it waits as told and asks again. */
+  waits?: boolean;
+};
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+/** The connection broke after the request may have left: the server may have acted on it. */
+const BROKEN = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+const UNREACHABLE = new Set(["ECONNREFUSED", ...BROKEN]);
+
+/** Times a call safe to repeat is sent again after its connection broke (a kept-alive socket closed under it). */
+const BROKEN_RETRIES = 3;
+
+/** How long the server asked a refused long-poll or stream to wait (its Retry-After), by the error it answered. */
+const retryAfter = new WeakMap<ApiError, number>();
+const DEFAULT_RETRY_AFTER_MS = 1000;
 
 function unreachableCode(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
@@ -60,8 +74,13 @@ export class HttpTransport implements ApiTransport {
 
   /** One call of the API (apiCaller), answered as its endpoint says: JSON, bytes, whether it exists, or a stream. */
   async request(call: ApiCall): Promise<unknown> {
-    const { route, options } = call;
+    const { route } = call;
     const path = pathOf(route, call.params, call.query);
+    const options: RequestOptions = {
+      ...call.options,
+      idempotent: route.method === "GET" || route.method === "HEAD" || route.idempotent === true,
+      waits: route.waits === true,
+    };
     switch (route.answer ?? "json") {
       case "json":
         if (route.rawBody) return this.send(route.method, path, call.body as Uint8Array, "application/octet-stream", options, "json");
@@ -100,11 +119,20 @@ export class HttpTransport implements ApiTransport {
     answer: "json" | "bytes" | "none",
   ): Promise<unknown> {
     const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
+    // A call safe to repeat is sent again a few times when its connection broke, even with no time to retry
+    // while the server is unreachable; any other is never sent twice unless its caller allows it (retryUnreachableMs).
+    let brokenRetries = options.idempotent ? BROKEN_RETRIES : 0;
     for (let delay = 50, tried = 1; ; tried++) {
       const url = this.baseUrl;
       try {
         return await this.once(method, path, body, contentType, options, answer);
       } catch (err) {
+        // The server holds as many long-polls as it takes: this one waits its turn rather than failing its caller.
+        if (options.waits && err instanceof ApiError && err.code === "too_many_waits" && !options.signal?.aborted) {
+          await sleep(retryAfter.get(err) ?? DEFAULT_RETRY_AFTER_MS, { signal: options.signal });
+          if (options.signal?.aborted) throw err;
+          continue;
+        }
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;
         // Requests failing together on one replica move on once, not once each (which could land on it again).
@@ -112,9 +140,16 @@ export class HttpTransport implements ApiTransport {
           this.current = (this.current + 1) % this.urls.length;
           this.onMove?.(this.baseUrl);
         }
+        if (BROKEN.has(code) && !options.idempotent && options.retryUnreachableMs === undefined) {
+          throw new ApiError(
+            0,
+            "unreachable",
+            `the connection to ${url} broke during ${method} ${path.split("?")[0]} (${code}); it was not sent again, since the server may have acted on it`,
+          );
+        }
         // The other replicas are tried at once; after a whole round, wait before the next.
         if (tried % this.urls.length !== 0) continue;
-        if (Date.now() + delay > deadline) {
+        if (Date.now() + delay > deadline && !(BROKEN.has(code) && brokenRetries-- > 0)) {
           throw new ApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
         }
         await sleep(delay);
@@ -147,7 +182,12 @@ export class HttpTransport implements ApiTransport {
     if (body !== undefined) headers["content-type"] = contentType;
     const pool = this.pools.get(this.baseUrl) ?? (await this.openPool());
     const res = await pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
-    if (res.statusCode >= 400) throw errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);
+    if (res.statusCode >= 400) {
+      const error = errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);
+      const after = Number(res.headers["retry-after"]);
+      if (res.statusCode === 429 && after > 0) retryAfter.set(error, after * 1000);
+      throw error;
+    }
     return res;
   }
 

@@ -2,10 +2,28 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseInput } from "../api/endpoint-input.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
+import { ApiError } from "../api/errors.js";
 import { API_PREFIX } from "../api/routes.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
 import type { Handlers } from "./handlers.js";
 import { clientGone, NEVER_ABORTED, principalOf } from "./http-util.js";
+import type { WaitLimits, WaitPool } from "./wait-limits.js";
+
+/**
+ * The pool a request holds a place in while it is open: pilots' acquires, and users' waits; none for a
+ * request answered at once. A request waits when it is a stream (events, an archive's lines) or a long-poll
+ * that asks to (waitMs in its query or body).
+ */
+function waitPool(e: AnyEndpoint, input: { query?: unknown; body?: unknown }): WaitPool | undefined {
+  const streams = e.answer === "events" || e.answer === "ndjson";
+  if (!streams && !(e.waits && (waitOf(input.query) > 0 || waitOf(input.body) > 0))) return undefined;
+  return e.name === "acquire" ? "pilots" : "users";
+}
+
+const waitOf = (part: unknown) => (part as { waitMs?: number } | undefined)?.waitMs ?? 0;
+
+/** The bearer token of a request, which the auth hook checked. */
+const tokenOf = (req: FastifyRequest) => req.headers.authorization ?? "";
 
 /** Every endpoint's URL as fastify writes it: the prefix, then the path with its `:name` parameters. */
 export const routeUrl = (e: AnyEndpoint) => `${API_PREFIX}${e.path}`;
@@ -20,6 +38,7 @@ export function apiRoutes(
   app: FastifyInstance,
   handlers: Handlers,
   onStreamError: (err: unknown, e: AnyEndpoint) => void,
+  waits: WaitLimits,
   endpoints: readonly AnyEndpoint[] = ENDPOINT_LIST,
 ): void {
   // A GET whose path has its own HEAD endpoint must not also answer HEAD as fastify does by default.
@@ -31,14 +50,37 @@ export function apiRoutes(
       url: routeUrl(e),
       ...(e.method === "GET" && ownHead.has(e.path) ? { exposeHeadRoute: false } : {}),
       ...(e.maxBodyBytes !== undefined ? { bodyLimit: e.maxBodyBytes } : {}),
+      preParsing: async (req: FastifyRequest) => requireMediaType(req, e.rawBody ? "application/octet-stream" : "application/json"),
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const input = parseInput(e, { params: req.params, query: req.query, body: req.body });
         const p = e.access === "public" ? null : principalOf(req);
+        const pool = waitPool(e, input as { query?: unknown; body?: unknown });
+        if (pool !== undefined && p !== null) {
+          const lease = waits.enter(pool, tokenOf(req), p);
+          // The response's end, or its connection's: a stream's handler returns long before either.
+          reply.raw.once("close", () => lease.release());
+        }
         const answer = await handler(p, input, e.waits ? clientGone(reply) : NEVER_ABORTED);
         return send(e, answer, reply, onStreamError);
       },
     });
   }
+}
+
+/**
+ * A body must be of the endpoint's one media type (JSON, or raw bytes for an upload): any other is 415
+ * before it is read, whatever parser the server may have for it.
+ */
+function requireMediaType(req: FastifyRequest, expected: string): void {
+  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  if (!hasBody) return;
+  const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type === expected) return;
+  throw new ApiError(
+    415,
+    "unsupported_media_type",
+    `${req.method} ${req.routeOptions.url} takes a body of Content-Type ${expected}, not ${type ? `'${type}'` : "none"}; send ${expected}`,
+  );
 }
 
 async function send(e: AnyEndpoint, answer: unknown, reply: FastifyReply, onStreamError: (err: unknown, e: AnyEndpoint) => void): Promise<unknown> {

@@ -7,6 +7,7 @@ import type { Handlers } from "./handlers.js";
 import { MONITOR_ASSETS, MONITOR_PAGE, monitorFileRoutes } from "./routes/monitor-files.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
+import { WAIT_RETRY_AFTER_S, type WaitLimits } from "./wait-limits.js";
 
 // The web monitor's files are public: the page itself asks for a token and sends it with every API call.
 const PUBLIC_ROUTES = new Set([
@@ -22,6 +23,7 @@ export function buildApp(
   { config, log }: Pick<ServerContext, "config" | "log">,
   guard: Pick<AccessGuard, "authenticate">,
   handlers: Handlers,
+  waits: WaitLimits,
 ): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
@@ -61,6 +63,8 @@ export function buildApp(
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     if (err instanceof ApiError) {
+      // A caller refused for holding too much gets its connection back too: it may be one of thousands.
+      if (err.status === 429) reply.header("retry-after", String(WAIT_RETRY_AFTER_S)).header("connection", "close");
       reply.code(err.status).send(errorBody(err.code, err.message));
       return;
     }
@@ -97,6 +101,6 @@ export function buildApp(
   });
 
   monitorFileRoutes(app);
-  apiRoutes(app, handlers, (err) => log.warn({ err }, "event stream ended by an error"));
+  apiRoutes(app, handlers, (err) => log.warn({ err }, "event stream ended by an error"), waits);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { BrokerConfig } from "../bus/broker-config.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../codec/limits.js";
 import { DEFAULT_MAX_ATTEMPTS } from "../core/retry-policy.js";
+import { connectionDefaults, openFileLimit } from "./fd-limit.js";
 
 /** Every limit and timer of the server, with its default. All are documented in docs/configuration.md. */
 export interface ServerConfig {
@@ -58,9 +59,20 @@ export interface ServerConfig {
   warmKeepMs: number;
   /** Execution contexts (bundle, initEnv, container) remembered for warming per queue. */
   warmContextsPerQueue: number;
+  /** Open connections the server accepts (a new one beyond is closed); default from the open-file limit. */
+  maxConnections: number;
+  /** Long-polls and streams one token holds at once. */
+  maxWaitsPerToken: number;
+  /** Long-polls and streams one user's tokens hold at once. */
+  maxWaitsPerUser: number;
+  /** Long-polls and streams of all users at once; default half the open-file limit. */
+  maxUserWaits: number;
+  /** Pilots' acquire long-polls at once, a budget users' waits never take; default a quarter of the open-file limit. */
+  maxPilotWaits: number;
 }
 
 export function defaultServerConfig(dataDir: string): ServerConfig {
+  const connections = connectionDefaults(openFileLimit());
   return {
     dataDir,
     dbPath: `${dataDir}/pando.db`,
@@ -86,5 +98,10 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     brokerConnectWaitMs: 3000,
     warmKeepMs: 10 * 60_000,
     warmContextsPerQueue: 8,
+    maxConnections: connections.maxConnections,
+    maxWaitsPerToken: 64,
+    maxWaitsPerUser: 256,
+    maxUserWaits: connections.maxUserWaits,
+    maxPilotWaits: connections.maxPilotWaits,
   };
 }

@@ -61,7 +61,7 @@ export function handlers(services: Services): Handlers {
     events: (p, { query }, signal) => monitor.changes(p, query, signal),
 
     putBundle: (p, { params, body }) => bundles.putBundle(p, params.hash, body),
-    getBundle: (p, { params }) => bundles.getBundle(p, params.hash),
+    getBundle: (p, { params, query }) => bundles.getBundle(p, params.hash, query.pilot),
     hasBundle: (p, { params }) => bundles.hasBundle(p, params.hash),
 
     listQueues: (p) => queues.listQueues(p),

@@ -151,6 +151,8 @@ export class MonitorService {
   async changes(p: Principal, q: EventsQuery, signal: AbortSignal): Promise<AsyncIterable<ChangeEvent | null>> {
     if (q.task !== undefined) await this.guard.authorizeTask(p, q.task);
     if (q.workflow !== undefined) await this.guard.authorizeWorkflow(p, q.workflow);
+    // The listing's events tell of every workflow: a pilot's token or one scoped to a workflow gets none.
+    if (q.task === undefined && q.workflow === undefined) this.guard.requireUser(p, "follow the workflow listing's change events (name ?workflow= or ?task=)");
     return this.changeStream(q, signal);
   }
 

@@ -79,6 +79,11 @@ export class PilotHandoff {
     for (const pilotId of this.waiting.get(queue)?.keys() ?? []) this.ctx.events.pilotWoken(pilotId);
   }
 
+  /** The bundle this replica told the pilot to warm last. */
+  bundleToWarm(pilotId: number): string | undefined {
+    return this.warmth.bundleToldTo(pilotId);
+  }
+
   warmCommands(pilotId: number, queue: string): PilotCommand[] {
     const warm = this.warmth.next(pilotId, queue);
     return warm ? [warm] : [];

@@ -9,6 +9,7 @@ import { checkQueuesFit, createBackends, Provisioner } from "../resources/provis
 import { describePostgres } from "../store/postgres.js";
 import { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
+import { WaitLimits } from "./wait-limits.js";
 import type { ServerConfig } from "./config.js";
 import { ensureLocalCredentials, type Credentials } from "./credentials.js";
 import { Leases } from "./leases.js";
@@ -93,7 +94,9 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       }
     }
     const served = handlers(services);
-    app = buildApp(services.context, services.guard, served);
+    app = buildApp(services.context, services.guard, served, new WaitLimits(config));
+    // Beyond this, new connections are closed at once: the server keeps descriptors for its own files.
+    app.server.maxConnections = config.maxConnections;
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");

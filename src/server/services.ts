@@ -47,8 +47,8 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
   const context: ServerContext = { store, config, log, metrics: new Metrics(), events };
   const guard = new AccessGuard(context);
   const queues = new QueueService(context);
-  const bundles = new BundleService(context);
   const handoff = new PilotHandoff(context);
+  const bundles = new BundleService(context, handoff);
   const ends = new WorkflowEnds(context, guard);
   const broker = new BrokerService(context);
   const tasks = new TaskService(context, { guard, queues, bundles, handoff, ends });

@@ -37,7 +37,7 @@ export class TaskService {
     const { config, events } = this.ctx;
     const { queues, handoff } = this.deps;
     await this.deps.guard.authorizeWorkflow(p, workflowId);
-    await this.deps.bundles.requireBundle(req.bundleHash);
+    await this.deps.bundles.requireBundle(p, req.bundleHash);
     const needs: TaskNeeds = {
       queues: req.queues ?? (req.queue === undefined ? [] : [req.queue]),
       cores: req.cores ?? 1,

@@ -22,6 +22,8 @@ export class Warmth {
   private readonly byQueue = new Map<string, Map<string, { command: WarmCommand; at: number }>>();
   /** The context each pilot was told to warm last. */
   private readonly told = new Map<number, string>();
+  /** The bundle of that context. */
+  private readonly toldBundle = new Map<number, string>();
 
   constructor(private readonly limits: WarmthLimits) {}
 
@@ -45,10 +47,17 @@ export class Warmth {
     if (!newest || newest[1].at + this.limits.keepMs <= now) return undefined;
     if (this.told.get(pilotId) === newest[0]) return undefined;
     this.told.set(pilotId, newest[0]);
+    this.toldBundle.set(pilotId, newest[1].command.bundleHash);
     return newest[1].command;
+  }
+
+  /** The bundle a pilot was told to warm last, which it may fetch before it holds a job of it. */
+  bundleToldTo(pilotId: number): string | undefined {
+    return this.toldBundle.get(pilotId);
   }
 
   forget(pilotId: number): void {
     this.told.delete(pilotId);
+    this.toldBundle.delete(pilotId);
   }
 }

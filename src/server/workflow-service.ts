@@ -56,10 +56,9 @@ export class WorkflowService {
     await queues.requireQueue(queue);
     if (req.args !== undefined) checkPayload(config, req.args, "the workflow's arguments");
     const driverQueue = req.driverQueue ?? queue;
-    if (req.mode === "remote") {
-      await bundles.requireBundle(req.bundleHash!);
-      await queues.requireQueue(driverQueue);
-    }
+    // A local workflow's bundle is warmed on its queue's pilots, so it too must be the caller's.
+    if (req.bundleHash !== undefined) await bundles.requireBundle(p, req.bundleHash);
+    if (req.mode === "remote") await queues.requireQueue(driverQueue);
     const seed = req.seed ?? randomBytes(4).readUInt32BE(0);
     const { id, driverTaskId } = await this.ctx.store.workflows.create({
       userId: p.userId,

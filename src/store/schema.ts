@@ -201,6 +201,13 @@ export interface BundlesTable {
   created_at: number;
 }
 
+/** A user who uploaded a bundle: only they may name it in their work, read it or ask whether it is there. */
+export interface BundleOwnersTable {
+  hash: string;
+  user_id: number;
+  created_at: number;
+}
+
 /** Values a driver computed once (context().step()), returned as they were when it runs again. */
 export interface StepsTable {
   workflow_id: number;
@@ -222,4 +229,5 @@ export interface Database {
   queues: QueuesTable;
   workers: WorkersTable;
   bundles: BundlesTable;
+  bundle_owners: BundleOwnersTable;
 }

@@ -30,7 +30,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       target = await open(LIMITS);
       store = new Store(target.ctx);
       userId = await store.auth.ensureUser("someone", "user");
-      await store.bundles.put(BUNDLE, new Uint8Array([1]));
+      await store.bundles.put(BUNDLE, new Uint8Array([1]), userId);
     });
     afterAll(async () => {
       await store?.close();
