@@ -6,8 +6,10 @@ import type { Principal } from "../store/auth-store.js";
 import type { TaskChange } from "../store/task-store.js";
 import type { ServerContext } from "./context.js";
 
-/** Records a pilot's attempt reports that came through the broker (the dispatch service's). */
-export type BrokerReports = (pilotId: number, updates: AttemptUpdate[]) => Promise<void>;
+/** Records a pilot's attempt reports about one task that came through the broker (the dispatch service's). */
+export type BrokerReports = (pilotId: number, taskId: number, updates: AttemptUpdate[]) => Promise<void>;
+
+const PILOT_KEYS_CACHED = 10_000;
 
 /**
  * The server's link to its broker and what it says about itself: pilots' reports come in through the
@@ -16,6 +18,8 @@ export type BrokerReports = (pilotId: number, updates: AttemptUpdate[]) => Promi
  */
 export class BrokerService {
   private bridge: ServerBridge | undefined;
+  /** Pilots' report keys, read on every broker report; a pilot's key never changes. */
+  private readonly pilotKeys = new Map<number, string>();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -31,6 +35,7 @@ export class BrokerService {
             ? { channel: info.channel, key: info.resultKey, workflowId: info.workflowId }
             : undefined;
         },
+        pilotKey: (pilotId) => this.pilotKey(pilotId),
         applyReports,
         count: (metric, by) => metrics.count(metric, by),
       },
@@ -39,6 +44,16 @@ export class BrokerService {
     this.bridge = bridge;
     events.onResults((changes) => this.relay(bridge, changes));
     await bridge.start(connectWaitMs);
+  }
+
+  private async pilotKey(pilotId: number): Promise<string | undefined> {
+    const cached = this.pilotKeys.get(pilotId);
+    if (cached !== undefined) return cached;
+    const key = (await this.ctx.store.dispatch.pilot(pilotId))?.report_key ?? undefined;
+    if (key === undefined) return undefined;
+    if (this.pilotKeys.size >= PILOT_KEYS_CACHED) this.pilotKeys.delete(this.pilotKeys.keys().next().value!);
+    this.pilotKeys.set(pilotId, key);
+    return key;
   }
 
   /**

@@ -67,7 +67,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     broker,
     handoff,
     useBroker: (brokerConfig, connectWaitMs) =>
-      broker.connect(brokerConfig, connectWaitMs, (pilotId, updates) => dispatch.applyBrokerReports(pilotId, updates)),
+      broker.connect(brokerConfig, connectWaitMs, (pilotId, taskId, updates) => dispatch.applyBrokerReports(pilotId, taskId, updates)),
     stop: async () => {
       events.stop();
       await broker.stop();

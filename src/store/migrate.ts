@@ -10,6 +10,7 @@ import * as executionContexts from "./migrations/0006-execution-contexts.js";
 import * as monitoring from "./migrations/0007-monitoring.js";
 import * as workerBatchStatus from "./migrations/0008-worker-batch-status.js";
 import * as suspendedWorkflows from "./migrations/0009-suspended-workflows.js";
+import * as pilotReportKeys from "./migrations/0010-pilot-report-keys.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0007-monitoring": monitoring.up,
   "0008-worker-batch-status": workerBatchStatus.up,
   "0009-suspended-workflows": suspendedWorkflows.up,
+  "0010-pilot-report-keys": pilotReportKeys.up,
 };
 
 class CodeMigrations implements MigrationProvider {
