@@ -1,6 +1,6 @@
 import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate } from "../core/dispatch-records.js";
-import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
+import { toSettings, type BrokerConfig, type BrokerRole } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
 import type { Principal } from "../store/auth-store.js";
 import type { TaskChange } from "../store/task-store.js";
@@ -42,6 +42,14 @@ export class BrokerService {
       log,
     );
     this.bridge = bridge;
+    const missing = (["pilot", "driver"] as const).filter((role) => !config.accounts?.[role]);
+    if (missing.length > 0) {
+      log.warn(
+        { roles: missing },
+        `no broker account for ${missing.join(" nor ")}s (--broker-${missing[0]}-user): their results go over REST. ` +
+          "The server's own login is never handed out; see docs/broker.md",
+      );
+    }
     events.onResults((changes) => this.relay(bridge, changes));
     await bridge.start(connectWaitMs);
   }
@@ -77,9 +85,17 @@ export class BrokerService {
     return { connected: this.bridge?.connected ?? false, error: this.bridge?.link.lastError };
   }
 
-  /** The broker settings pilots and drivers use; null when results go over REST only. */
-  settings(_p: Principal): BrokerSettings | null {
-    return this.bridge ? toSettings(this.bridge.config) : null;
+  /**
+   * The broker settings a caller uses: pilot tokens get the pilots' account, every other token the drivers'
+   * account; null when results go over REST only (no broker, or no account for that role).
+   */
+  settings(p: Principal): BrokerSettings | null {
+    return this.settingsFor(p.kind === "pilot" ? "pilot" : "driver");
+  }
+
+  /** The broker settings of one role. */
+  settingsFor(role: BrokerRole): BrokerSettings | null {
+    return this.bridge ? toSettings(this.bridge.config, role) : null;
   }
 
   metricsSnapshot(_p: Principal): Record<string, number> {

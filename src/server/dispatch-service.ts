@@ -26,8 +26,8 @@ export interface DispatchDeps {
   queues: QueueService;
   handoff: PilotHandoff;
   ends: WorkflowEnds;
-  /** The broker settings a registering pilot is told. */
-  brokerSettings: (p: Principal) => BrokerSettings | null;
+  /** The broker settings a registering pilot is told (the pilots' account). */
+  pilotBroker: () => BrokerSettings | null;
 }
 
 /**
@@ -60,7 +60,7 @@ export class DispatchService {
       heartbeatTimeoutMs,
       maxPayloadBytes: config.maxPayloadBytes,
       maxLogChars: config.maxLogChars,
-      broker: this.deps.brokerSettings(p),
+      broker: this.deps.pilotBroker(),
       reportKey,
     };
   }
@@ -181,6 +181,7 @@ export class DispatchService {
     const result = await this.ctx.store.dispatch.apply(pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
     if (result.refused.length > 0) {
       this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);
+      for (const r of result.refused) this.ctx.metrics.count(`${via}_updates_refused_${r.reason}`);
       this.ctx.log.warn(
         { pilotId, taskId, via, refused: result.refused.slice(0, 20), count: result.refused.length },
         "dropped updates of attempts the reporting pilot does not hold",
