@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate } from "../core/dispatch-records.js";
+import { errorMessage } from "../core/errors.js";
 import { describeBroker, fromSettings, type BrokerConfig } from "./broker-config.js";
 import { packReport, reportHeaders, reportsQueue, resultsHeaders, resultsTopic, sign, type PilotSuccesses } from "./messages.js";
 import { seal } from "./sealed.js";
@@ -69,7 +70,14 @@ export class ResultPublisher {
         queue: this.queue,
         jobs: task.successes,
       };
-      const body = seal(task.key, { taskId: task.taskId, channel: task.channel }, JSON.stringify(results));
+      let body: string;
+      try {
+        body = seal(task.key, { taskId: task.taskId, channel: task.channel }, JSON.stringify(results));
+      } catch (err) {
+        // A task whose key cannot seal (made before keys were the server's): the server relays its results.
+        this.log.warn({ task: task.taskId, reason: errorMessage(err) }, "cannot seal results for the broker; reporting over REST");
+        return false;
+      }
       sends.push(this.link.publish(resultsTopic(this.config.prefix, task.channel), body, resultsHeaders(task), RECEIPT_MS));
     }
     const report = packReport(task.taskId, this.pilotId, task.updates);

@@ -138,8 +138,8 @@ export class ServerBridge {
     const task = await this.host.taskChannel(taskId);
     if (!task) return false;
     const message: ServerResults = { v: 1, kind: "results", task: taskId, outcomes };
-    const body = seal(task.key, { taskId, channel: task.channel }, JSON.stringify(message));
     try {
+      const body = seal(task.key, { taskId, channel: task.channel }, JSON.stringify(message));
       await this.link.publish(
         resultsTopic(this.config.prefix, task.channel),
         body,
