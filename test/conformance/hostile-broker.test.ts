@@ -199,3 +199,47 @@ describe.each(BROKERS)("a hostile user on $kind", ({ kind, port, wildcard }) => 
     }
   });
 });
+
+describe("a pilot reporting over REST", () => {
+  let cluster: Cluster;
+  let dir: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 2, slots: 2, broker: null, queues: [{ name: "local" }, { name: "parked", status: "brokeroff" }] });
+    dir = mkdtempSync(join(tmpdir(), "pando-hostile-rest-"));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("changes only the attempts it holds: another pilot's and stale attempts are refused and counted", async () => {
+    const gate = join(dir, "gate");
+    const victim = runDriver("test/fixtures/result-paths.ts#gatedPair", [JSON.stringify(join(dir, "markers")), JSON.stringify(gate), String(SECRET)], {
+      url: cluster.url,
+      token: cluster.credentials.userToken,
+    });
+    const workflowId = await victim.started;
+    const task = await until("the victim's task", async () => (await cluster.api("GET", `/api/v1/workflows/${workflowId}`)).body.tasks[0]);
+    const jobsOf = async () => (await cluster.api("GET", `/api/v1/tasks/${task.id}/jobs`)).body.jobs as Array<{ id: number; state: string; attempts: number }>;
+    const running = await until("both jobs to run", async () => {
+      const jobs = await jobsOf();
+      return jobs.length === 2 && jobs.every((j) => j.state === "running") ? jobs : undefined;
+    });
+    const rogue = await cluster.api("POST", "/api/v1/pilots", { queue: "parked", name: "rogue" }, cluster.credentials.pilotToken);
+    expect(rogue.status).toBe(201);
+    const forged = running.flatMap((j) => [
+      { jobId: j.id, attempt: j.attempts, state: "finished", result: "666" },
+      { jobId: j.id, attempt: j.attempts + 1, state: "failed", error: { code: "user_error", message: "forged" } },
+    ]);
+    const answer = await cluster.api("POST", `/api/v1/pilots/${rogue.body.id}/report`, { updates: forged }, cluster.credentials.pilotToken);
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 0, ignored: 4 } });
+    const m = (await cluster.api("GET", "/api/v1/metrics")).body as Record<string, number>;
+    expect(m).toMatchObject({ rest_updates_refused: 4, rest_updates_refused_other_pilot: 2, rest_updates_refused_stale_attempt: 2 });
+    expect((await jobsOf()).map((j) => j.state)).toEqual(["running", "running"]);
+    writeFileSync(gate, "");
+    const r = await victim;
+    expect(r.code, r.stderr).toBe(0);
+    expect((r.value as Arrival[]).map((a) => a.value).sort()).toEqual([SECRET, SECRET + 1]);
+  });
+});
