@@ -38,7 +38,16 @@ export default defineConfig({
           include: CORE_SUITE,
           ...integration,
           globalSetup: ["test/setup/suite-broker.ts"],
-          env: { PANDO_TEST_BROKER: "stomp://127.0.0.1:61613", PANDO_BROKER_USER: "pando", PANDO_BROKER_PASSWORD: "pando-test" },
+          // The logins of test/helpers/broker.ts: the server's, and those it hands to pilots and drivers.
+          env: {
+            PANDO_TEST_BROKER: "stomp://127.0.0.1:61613",
+            PANDO_BROKER_USER: "pando",
+            PANDO_BROKER_PASSWORD: "pando-test",
+            PANDO_BROKER_PILOT_USER: "pando-pilot",
+            PANDO_BROKER_PILOT_PASSWORD: "pilot-test",
+            PANDO_BROKER_DRIVER_USER: "pando-driver",
+            PANDO_BROKER_DRIVER_PASSWORD: "driver-test",
+          },
         },
       },
       {

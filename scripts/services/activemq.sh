@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # ActiveMQ on 127.0.0.1 with a STOMP connector (Debian package activemq, JVM started directly so its PID is ours).
 #   scripts/services/activemq.sh install
-#   scripts/services/activemq.sh up [port]      default 61613; user/password from PANDO_BROKER_USER/PANDO_BROKER_PASSWORD
+#   scripts/services/activemq.sh up [port]      default 61613; user/password from PANDO_BROKER_USER/PASSWORD (the
+#                                               server's login, everything); with PANDO_BROKER_PILOT_USER/PASSWORD and
+#                                               PANDO_BROKER_DRIVER_USER/PASSWORD also the logins the server hands to
+#                                               pilots (send reports and results only) and drivers (read results only)
 #   scripts/services/activemq.sh down [port]    clean stop (SIGTERM), data kept
 #   scripts/services/activemq.sh kill [port]    SIGKILL (a crash), data kept
 #   scripts/services/activemq.sh purge [port]   stop and delete its data
@@ -13,10 +16,21 @@ cmd=${1:-status}
 port=${2:-${PANDO_ACTIVEMQ_PORT:-61613}}
 user=${PANDO_BROKER_USER:-pando}
 password=${PANDO_BROKER_PASSWORD:-pando}
+prefix=${PANDO_BROKER_PREFIX:-pando}
 dir="$PANDO_SERVICES_DIR/activemq-$port"
 pidfile="$dir/java.pid"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+# The role logins, when given: one authenticationUser line each.
+role_users() {
+  if [ -n "${PANDO_BROKER_PILOT_USER:-}" ]; then
+    echo "<authenticationUser username=\"$PANDO_BROKER_PILOT_USER\" password=\"${PANDO_BROKER_PILOT_PASSWORD:-}\" groups=\"pilots\"/>"
+  fi
+  if [ -n "${PANDO_BROKER_DRIVER_USER:-}" ]; then
+    echo "<authenticationUser username=\"$PANDO_BROKER_DRIVER_USER\" password=\"${PANDO_BROKER_DRIVER_PASSWORD:-}\" groups=\"drivers\"/>"
+  fi
+}
 
 write_config() {
   mkdir -p "$dir/conf" "$dir/data" "$dir/tmp"
@@ -36,8 +50,16 @@ write_config() {
     </destinationPolicy>
     <plugins>
       <simpleAuthenticationPlugin anonymousAccessAllowed="false">
-        <users><authenticationUser username="$user" password="$password" groups="users"/></users>
+        <users><authenticationUser username="$user" password="$password" groups="servers"/>$(role_users)</users>
       </simpleAuthenticationPlugin>
+      <!-- The server's login may do anything; pilots only send (reports, results), drivers only read results.
+           Creating a destination takes admin: whoever may be first on a result topic has it there. -->
+      <authorizationPlugin><map><authorizationMap><authorizationEntries>
+        <authorizationEntry queue="&gt;" read="servers" write="servers" admin="servers"/>
+        <authorizationEntry topic="&gt;" read="servers" write="servers" admin="servers"/>
+        <authorizationEntry queue="$prefix.reports" read="servers" write="servers,pilots" admin="servers,pilots"/>
+        <authorizationEntry topic="$prefix.results.&gt;" read="servers,drivers" write="servers,pilots" admin="servers,pilots,drivers"/>
+      </authorizationEntries></authorizationMap></map></authorizationPlugin>
     </plugins>
     <systemUsage><systemUsage>
       <memoryUsage><memoryUsage limit="128 mb"/></memoryUsage>

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # RabbitMQ with its STOMP plugin on 127.0.0.1 (Debian package rabbitmq-server), a private node per port.
-#   scripts/services/rabbitmq.sh up [stomp-port]     default 61623; user/password from PANDO_BROKER_USER/PANDO_BROKER_PASSWORD
+#   scripts/services/rabbitmq.sh up [stomp-port]     default 61623; user/password from PANDO_BROKER_USER/PASSWORD (the
+#                                                    server's login, everything); with PANDO_BROKER_PILOT_USER/PASSWORD
+#                                                    and PANDO_BROKER_DRIVER_USER/PASSWORD also the logins the server
+#                                                    hands to pilots (send only) and drivers (read results only)
 #   scripts/services/rabbitmq.sh down|kill|purge|status [stomp-port]
 # The AMQP and distribution ports are derived from the STOMP port so that several nodes can coexist.
 set -euo pipefail
@@ -9,6 +12,7 @@ cmd=${1:-status}
 port=${2:-${PANDO_RABBITMQ_PORT:-61623}}
 user=${PANDO_BROKER_USER:-pando}
 password=${PANDO_BROKER_PASSWORD:-pando}
+prefix=${PANDO_BROKER_PREFIX:-pando}
 dir="$PANDO_SERVICES_DIR/rabbitmq-$port"
 node="pando$port@localhost"
 
@@ -19,6 +23,28 @@ setup_env() {
   export RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/rabbit.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT=$((port - 30000))
   export RABBITMQ_NODE_PORT=$((port - 55000)) PATH="/usr/lib/rabbitmq/bin:$PATH"
+}
+
+# A role login: created (or its password reset) with what its role may do. STOMP's /queue/<q> is the queue <q>
+# behind the default exchange (declared on use: configure on it); /topic/<t> is amq.topic with routing key <t>,
+# and each subscription to it a queue stomp-subscription-… of the subscriber's own.
+role_user() {
+  local name=$1 pass=$2 configure=$3 write=$4 read=$5 topic_write=$6 topic_read=$7
+  rabbitmqctl -n "$node" add_user "$name" "$pass" >/dev/null 2>&1 || rabbitmqctl -n "$node" change_password "$name" "$pass" >/dev/null
+  rabbitmqctl -n "$node" set_permissions -p / "$name" "$configure" "$write" "$read" >/dev/null
+  rabbitmqctl -n "$node" set_topic_permissions -p / "$name" amq.topic "$topic_write" "$topic_read" >/dev/null
+}
+
+role_users() {
+  local p=${prefix//./\\.}
+  if [ -n "${PANDO_BROKER_PILOT_USER:-}" ]; then
+    role_user "$PANDO_BROKER_PILOT_USER" "${PANDO_BROKER_PILOT_PASSWORD:-}" \
+      "^$p\\.reports\$" '^(amq\.default|amq\.topic)$' '^$' "^$p\\.results\\..*" '^$'
+  fi
+  if [ -n "${PANDO_BROKER_DRIVER_USER:-}" ]; then
+    role_user "$PANDO_BROKER_DRIVER_USER" "${PANDO_BROKER_DRIVER_PASSWORD:-}" \
+      '^stomp-subscription-.*' '^stomp-subscription-.*' '^(stomp-subscription-.*|amq\.topic)$' '^$' "^$p\\.results\\..*"
+  fi
 }
 
 running() { [ -f "$dir/rabbit.pid" ] && kill -0 "$(cat "$dir/rabbit.pid")" 2>/dev/null; }
@@ -42,6 +68,7 @@ CONF
     rabbitmq-plugins enable --offline rabbitmq_stomp >/dev/null
     (cd "$dir" && setsid rabbitmq-server >>"$dir/console.log" 2>&1 < /dev/null) &
     if ! wait_for_port "$port" 60 rabbitmq "$!"; then tail -20 "$dir/console.log" >&2; exit 1; fi
+    role_users
     echo "rabbitmq up on stomp://127.0.0.1:$port (pid $(cat "$dir/rabbit.pid"))"
     ;;
   down|purge)

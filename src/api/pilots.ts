@@ -37,6 +37,8 @@ export const registerPilotResponse = z.object({
   maxPayloadBytes: z.number().int(),
   maxLogChars: z.number().int(),
   broker: brokerSettings.nullable(),
+  /** The key this pilot signs its broker reports with (HMAC-SHA256), made by the server for this pilot only. */
+  reportKey: z.string(),
 });
 /** What a registered pilot is told: its id, how often to beat, the limits it enforces, where results travel. */
 export type RegisterPilotResponse = z.output<typeof registerPilotResponse>;
@@ -85,7 +87,7 @@ export const dispatchedJob = z.object({
   work: z.string(),
   bundleHash: z.string(),
   args: z.string(),
-  /** The task's result channel and signing key, for publishing results to the broker. */
+  /** The task's result channel and key (AES-256-GCM), for publishing sealed results to the broker. */
   channel: z.string(),
   resultKey: z.string(),
   /** "driver": the job runs the workflow's body (with `token`, valid for its workflow only). */

@@ -32,8 +32,10 @@ export const submitTaskBody = z.object({
     .string()
     .regex(/^[0-9a-f]{16,64}\.[0-9]{1,15}$/, "must be <driver id: 16 to 64 hex digits>.<number>")
     .optional(),
-  /** Key that signs the task's result messages (HMAC-SHA256). */
-  resultKey: z.string().regex(/^[0-9a-f]{32,128}$/, "must be 32 to 128 hex digits").optional(),
+  /** Refused: the server makes each task's result key and gives it in the answer. */
+  resultKey: z
+    .never({ error: "result keys are made by the server: remove resultKey from the request (the answer carries the task's key)" })
+    .optional(),
   jobs: z.array(z.object({ key: z.string().min(1).max(256), args: z.string() })).min(1, "a task needs at least one job"),
 });
 export type SubmitTaskRequest = z.input<typeof submitTaskBody>;
@@ -46,6 +48,8 @@ export const submitTaskResponse = z.object({
   attached: z.boolean(),
   /** Set when no queue can take the task yet: it waits, and this says why. */
   pendingReason: z.string().optional(),
+  /** The key (64 hex digits, AES-256-GCM) the task's results are sealed with on the broker; made by the server. */
+  resultKey: z.string(),
 });
 export type SubmitTaskResponse = z.output<typeof submitTaskResponse>;
 

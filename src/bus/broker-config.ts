@@ -1,12 +1,27 @@
 import type { BrokerSettings } from "../api/pilots.js";
 
+/** A broker login. */
+export interface BrokerAccount {
+  login: string;
+  passcode?: string;
+}
+
+/** Who a broker account is for, besides the server: pilots (send only), drivers (read result topics only). */
+export type BrokerRole = "pilot" | "driver";
+
 /** A STOMP broker (or several, tried in turn) and how to log in. */
 export interface BrokerConfig {
   endpoints: Array<{ host: string; port: number }>;
+  /** The server's own login (everything on the prefix's destinations). */
   login?: string;
   passcode?: string;
   /** Destination prefix (see BrokerSettings). */
   prefix: string;
+  /**
+   * The logins the server hands out, one per role, each allowed only what its role needs (docs/broker.md).
+   * A role without one is told of no broker: its results go over REST.
+   */
+  accounts?: Partial<Record<BrokerRole, BrokerAccount>>;
 }
 
 export const DEFAULT_PREFIX = "pando";
@@ -61,13 +76,27 @@ export function describeBroker(config: BrokerConfig): string {
   return `stomp://${who}${config.endpoints.map((e) => `${e.host}:${e.port}`).join(",")}`;
 }
 
-export function toSettings(config: BrokerConfig): BrokerSettings {
+/** The settings a client of one role is told: the broker with that role's login, or null when the role has none. */
+export function toSettings(config: BrokerConfig, role: BrokerRole): BrokerSettings | null {
+  const account = config.accounts?.[role];
+  if (!account) return null;
   return {
     endpoints: config.endpoints.map((e) => `${e.host}:${e.port}`),
-    ...(config.login !== undefined ? { login: config.login } : {}),
-    ...(config.passcode !== undefined ? { passcode: config.passcode } : {}),
+    login: account.login,
+    ...(account.passcode !== undefined ? { passcode: account.passcode } : {}),
     prefix: config.prefix,
   };
+}
+
+/** A role's account from its user and password settings; a password without a user is a mistake said plainly. */
+export function roleAccount(role: BrokerRole, user: string | undefined, password: string | undefined): BrokerAccount | undefined {
+  if (user === undefined || user === "") {
+    if (password !== undefined && password !== "") {
+      throw new BrokerConfigError(`a broker ${role} password was given without a ${role} user; set --broker-${role}-user too`);
+    }
+    return undefined;
+  }
+  return { login: user, ...(password !== undefined ? { passcode: password } : {}) };
 }
 
 export function fromSettings(settings: BrokerSettings): BrokerConfig {

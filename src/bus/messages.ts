@@ -23,19 +23,24 @@ export function driverOf(channel: string): string {
 }
 
 /**
- * The headers of a message: its channel and driver (routing, ActiveMQ selectors), workflow, task and
- * signature. Each job's key and attempt are in the body, since a message carries the jobs that finished together.
+ * The headers of a result message: its channel and driver (routing, ActiveMQ selectors), workflow and task.
+ * The body is sealed with the task's key (sealed.ts); each job's key and attempt are inside it, since a
+ * message carries the jobs that finished together.
  */
-export function resultsHeaders(task: { channel: string; taskId: number; workflowId: number }, signature: string): Record<string, string> {
+export function resultsHeaders(task: { channel: string; taskId: number; workflowId: number }): Record<string, string> {
   return {
     persistent: "true",
-    "content-type": "application/json",
+    "content-type": "text/plain",
     [HEADER.channel]: task.channel,
     [HEADER.driver]: driverOf(task.channel),
     [HEADER.workflow]: String(task.workflowId),
     [HEADER.task]: String(task.taskId),
-    [HEADER.sig]: signature,
   };
+}
+
+/** The headers of a pilot's report message: its task, and its signature with the pilot's report key. */
+export function reportHeaders(taskId: number, signature: string): Record<string, string> {
+  return { persistent: "true", "content-type": "application/json", [HEADER.task]: String(taskId), [HEADER.sig]: signature };
 }
 
 /** Where pilots send attempt reports for the server: a persistent queue, consumed by the server(s). */
@@ -52,7 +57,7 @@ export const HEADER = {
   sig: "pando_sig",
 } as const;
 
-/** HMAC-SHA256 of a message body with its task's key: only holders of the key can write a task's results. */
+/** HMAC-SHA256 of a report with its pilot's report key: only the pilot (and the server) hold that key. */
 export function sign(key: string, body: string): string {
   return createHmac("sha256", key).update(body).digest("hex");
 }

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate } from "../core/dispatch-records.js";
+import { errorMessage } from "../core/errors.js";
 import { describeBroker, fromSettings, type BrokerConfig } from "./broker-config.js";
-import { packReport, reportsQueue, resultsHeaders, resultsTopic, sign, type PilotSuccesses } from "./messages.js";
+import { packReport, reportHeaders, reportsQueue, resultsHeaders, resultsTopic, sign, type PilotSuccesses } from "./messages.js";
+import { seal } from "./sealed.js";
 import { StompLink } from "./stomp-link.js";
 
 /** What a pilot publishes for one task: its attempt reports, and the successes among them. */
@@ -10,6 +12,7 @@ export interface TaskReports {
   taskId: number;
   workflowId: number;
   channel: string;
+  /** The task's result key: the successes go out sealed with it. */
   key: string;
   updates: AttemptUpdate[];
   successes: PilotSuccesses["jobs"];
@@ -21,7 +24,9 @@ const RECEIPT_MS = 5000;
  * A pilot's side of the broker. Each batch of final states goes out twice, both confirmed by receipts:
  * the successes to the task's topic, where the driver takes them at once, and every report to the server's
  * persistent queue, from which the server records them. If the broker cannot confirm both, the caller
- * reports over REST instead (and the server relays).
+ * reports over REST instead (and the server relays). The successes are sealed with the task's key (only
+ * the task's driver and the server can read them); the reports are signed with the pilot's own report key,
+ * which the server gave this pilot alone when it registered.
  */
 export class ResultPublisher {
   private readonly link: StompLink;
@@ -30,6 +35,7 @@ export class ResultPublisher {
   constructor(
     settings: BrokerSettings,
     private readonly pilotId: number,
+    private readonly reportKey: string,
     private readonly pilotName: string,
     private readonly queue: string,
     private readonly log: Logger,
@@ -64,15 +70,15 @@ export class ResultPublisher {
         queue: this.queue,
         jobs: task.successes,
       };
-      const body = JSON.stringify(results);
-      sends.push(
-        this.link.publish(
-          resultsTopic(this.config.prefix, task.channel),
-          body,
-          resultsHeaders(task, sign(task.key, body)),
-          RECEIPT_MS,
-        ),
-      );
+      let body: string;
+      try {
+        body = seal(task.key, { taskId: task.taskId, channel: task.channel }, JSON.stringify(results));
+      } catch (err) {
+        // A task whose key cannot seal (made before keys were the server's): the server relays its results.
+        this.log.warn({ task: task.taskId, reason: errorMessage(err) }, "cannot seal results for the broker; reporting over REST");
+        return false;
+      }
+      sends.push(this.link.publish(resultsTopic(this.config.prefix, task.channel), body, resultsHeaders(task), RECEIPT_MS));
     }
     const report = packReport(task.taskId, this.pilotId, task.updates);
     const reportBody = JSON.stringify(report);
@@ -80,7 +86,7 @@ export class ResultPublisher {
       this.link.publish(
         reportsQueue(this.config.prefix),
         reportBody,
-        resultsHeaders(task, sign(task.key, reportBody)),
+        reportHeaders(task.taskId, sign(this.reportKey, reportBody)),
         RECEIPT_MS,
       ),
     );

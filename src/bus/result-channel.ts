@@ -5,7 +5,8 @@ import type { BrokerSettings } from "../api/pilots.js";
 import type { JobOutcome } from "../core/dispatch-records.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { fromSettings, type BrokerConfig } from "./broker-config.js";
-import { driverTopic, HEADER, topicMessageSchema, verify } from "./messages.js";
+import { driverTopic, HEADER, topicMessageSchema } from "./messages.js";
+import { open } from "./sealed.js";
 import type { StompLink } from "./stomp-link.js";
 
 /** What result delivery needs from the server, as a driver's client reaches it (the SDK's PandoClient is one). */
@@ -38,12 +39,14 @@ export class ResultChannel {
   private confirmed = false;
   private closed = false;
   private serial = 0;
+  /** Messages on this driver's channels that did not open with their task's key, or were not of that task. */
+  dropped = 0;
 
   constructor(
     readonly client: ResultSource,
     settings: BrokerSettings | null,
     /** Told about messages that were dropped as forged or misrouted. */
-    readonly warn: (message: string) => void = () => undefined,
+    private readonly warnUser: (message: string) => void = () => undefined,
   ) {
     this.config = settings ? fromSettings(settings) : undefined;
   }
@@ -53,10 +56,16 @@ export class ResultChannel {
     return this.confirmed && this.link?.connected === true;
   }
 
-  /** A fresh channel and key for a task about to be submitted; its results are collected from now on. */
+  /** Counts a dropped message and says why. */
+  warn(message: string): void {
+    this.dropped++;
+    this.warnUser(message);
+  }
+
+  /** A fresh channel for a task about to be submitted; its results are collected from now on. */
   async openTask(): Promise<TaskResults> {
     if (this.config) await this.subscribe(this.config);
-    const task = new TaskResults(this, `${this.driver}.${++this.serial}`, randomBytes(32).toString("hex"));
+    const task = new TaskResults(this, `${this.driver}.${++this.serial}`);
     this.tasks.set(task.channel, task);
     return task;
   }
@@ -98,7 +107,7 @@ export class ResultChannel {
 
   private receive(message: IMessage): void {
     const task = this.tasks.get(message.headers[HEADER.channel] ?? "");
-    task?.receive(message.body, message.headers[HEADER.sig]);
+    task?.receive(message.body);
   }
 
   async close(): Promise<void> {
@@ -111,7 +120,9 @@ export class ResultChannel {
 /** The results of one task, from the broker and, when needed, from the server's long-poll. */
 export class TaskResults {
   private taskId: number | undefined;
-  private early: Array<{ body: string; sig: string | undefined }> = [];
+  /** The key the server made for the task (known once it answered the submission). */
+  private key = "";
+  private early: string[] = [];
   private deliver: ((outcomes: JobOutcome[], via: ReceivedVia) => void) | undefined;
   private restLoop: Promise<void> | undefined;
   private finish: (() => void) | undefined;
@@ -124,21 +135,21 @@ export class TaskResults {
   constructor(
     private readonly owner: ResultChannel,
     readonly channel: string,
-    readonly key: string,
   ) {}
 
-  receive(body: string, sig: string | undefined): void {
+  receive(body: string): void {
     if (this.taskId === undefined) {
-      this.early.push({ body, sig });
+      this.early.push(body);
       return;
     }
-    if (!verify(this.key, body, sig)) {
-      this.owner.warn(`ignored a message on the result channel of task ${this.taskId}: its signature does not match`);
+    const plain = open(this.key, { taskId: this.taskId, channel: this.channel }, body);
+    if (plain === undefined) {
+      this.owner.warn(`ignored a message on the result channel of task ${this.taskId}: it is not sealed with the task's key`);
       return;
     }
     let parsed;
     try {
-      parsed = topicMessageSchema.safeParse(JSON.parse(body));
+      parsed = topicMessageSchema.safeParse(JSON.parse(plain));
     } catch {
       parsed = undefined;
     }
@@ -162,11 +173,13 @@ export class TaskResults {
   }
 
   /**
-   * Delivers the task's outcomes until `done()` says every job has a final state. Uses the broker when it
+   * Delivers the task's outcomes until `done()` says every job has a final state; broker messages open with
+   * `resultKey`, the key the server made for the task. Uses the broker when it
    * is active; when it is not, or goes away, or with `restOnly`, the server's long-poll too (until the end).
    */
   collect(
     taskId: number,
+    resultKey: string,
     keys: readonly string[],
     deliver: (outcomes: JobOutcome[], via: ReceivedVia) => void,
     done: () => boolean,
@@ -174,6 +187,7 @@ export class TaskResults {
     restOnly = false,
   ): Promise<void> {
     this.keys = keys;
+    this.key = resultKey;
     this.taskId = taskId;
     this.signal = signal;
     const finished = new Promise<void>((resolve, reject) => {
@@ -190,7 +204,7 @@ export class TaskResults {
     };
     const onAbort = () => this.fail?.(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
-    for (const m of this.early.splice(0)) this.receive(m.body, m.sig);
+    for (const body of this.early.splice(0)) this.receive(body);
     if (done()) {
       this.complete = true;
       this.finish?.();

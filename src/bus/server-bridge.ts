@@ -9,19 +9,21 @@ import {
   reportsQueue,
   resultsHeaders,
   resultsTopic,
-  sign,
   verify,
   type ServerResults,
   unpackReport,
 } from "./messages.js";
+import { seal } from "./sealed.js";
 import { StompLink } from "./stomp-link.js";
 
 /** What the bridge needs from the server. */
 export interface BridgeHost {
-  /** The channel and signing key of a task, or undefined for an unknown task. */
+  /** The channel and result key of a task, or undefined for an unknown task. */
   taskChannel(taskId: number): Promise<{ channel: string; key: string; workflowId: number } | undefined>;
-  /** Records a pilot's attempt reports that came through the broker. */
-  applyReports(pilotId: number, updates: AttemptUpdate[]): Promise<void>;
+  /** The key a pilot signs its reports with, or undefined for an unknown pilot (or one registered without a key). */
+  pilotKey(pilotId: number): Promise<string | undefined>;
+  /** Records a pilot's attempt reports about one task that came through the broker. */
+  applyReports(pilotId: number, taskId: number, updates: AttemptUpdate[]): Promise<void>;
   count(metric: string, by?: number): void;
 }
 
@@ -32,10 +34,13 @@ const RELAY_RECEIPT_MS = 5000;
  * The server's side of the broker: consumes the pilots' attempt reports from the reports queue (so the
  * server's copy is complete even for results published while it was down), and relays to each task's
  * topic the final states drivers cannot have had from pilots (REST reports, failures, lost pilots, kills).
+ * The broker is an untrusted transport: a report counts only when signed with its pilot's own key, and then
+ * only for the attempts of its task that pilot holds (checked where it is recorded); the results relayed are
+ * sealed with their task's key.
  */
 export class ServerBridge {
   readonly link: StompLink;
-  private pending: Array<{ message: IMessage; pilot: number; updates: AttemptUpdate[] }> = [];
+  private pending: Array<{ message: IMessage; pilot: number; task: number; updates: AttemptUpdate[] }> = [];
   private flushing = false;
 
   constructor(
@@ -79,25 +84,25 @@ export class ServerBridge {
       return;
     }
     const data = parsed.data;
-    void this.host.taskChannel(data.task).then(
-      (task) => {
-        if (!task || !verify(task.key, message.body, message.headers[HEADER.sig])) {
+    void this.host.pilotKey(data.pilot).then(
+      (key) => {
+        if (key === undefined || !verify(key, message.body, message.headers[HEADER.sig])) {
           this.host.count("broker_messages_forged");
-          this.log.warn({ task: data.task, pilot: data.pilot }, "dropped a report whose signature does not match its task");
+          this.log.warn({ task: data.task, pilot: data.pilot }, "dropped a report not signed with the report key of the pilot it names");
           message.ack();
           return;
         }
-        this.pending.push({ message, pilot: data.pilot, updates: unpackReport(data) });
+        this.pending.push({ message, pilot: data.pilot, task: data.task, updates: unpackReport(data) });
         if (!this.flushing) setImmediate(() => void this.flush());
       },
       (err: unknown) => {
-        this.log.error({ err }, "could not look up the task of a report; it will be redelivered");
+        this.log.error({ err }, "could not look up the pilot of a report; it will be redelivered");
         message.nack();
       },
     );
   }
 
-  /** Applies everything that arrived together in one go per pilot, then acknowledges it. */
+  /** Applies everything that arrived together in one go per pilot and task, then acknowledges it. */
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
@@ -105,15 +110,16 @@ export class ServerBridge {
       while (this.pending.length > 0) {
         const batch = this.pending;
         this.pending = [];
-        const byPilot = new Map<number, typeof batch>();
+        const bySender = new Map<string, typeof batch>();
         for (const item of batch) {
-          const list = byPilot.get(item.pilot);
+          const list = bySender.get(`${item.pilot}:${item.task}`);
           if (list) list.push(item);
-          else byPilot.set(item.pilot, [item]);
+          else bySender.set(`${item.pilot}:${item.task}`, [item]);
         }
-        for (const [pilot, items] of byPilot) {
+        for (const items of bySender.values()) {
+          const { pilot, task } = items[0]!;
           try {
-            await this.host.applyReports(pilot, items.flatMap((i) => i.updates));
+            await this.host.applyReports(pilot, task, items.flatMap((i) => i.updates));
             for (const i of items) i.message.ack();
           } catch (err) {
             this.log.error({ err, pilot }, "could not record reports from the broker; they will be redelivered");
@@ -132,12 +138,12 @@ export class ServerBridge {
     const task = await this.host.taskChannel(taskId);
     if (!task) return false;
     const message: ServerResults = { v: 1, kind: "results", task: taskId, outcomes };
-    const body = JSON.stringify(message);
     try {
+      const body = seal(task.key, { taskId, channel: task.channel }, JSON.stringify(message));
       await this.link.publish(
         resultsTopic(this.config.prefix, task.channel),
         body,
-        resultsHeaders({ channel: task.channel, taskId, workflowId: task.workflowId }, sign(task.key, body)),
+        resultsHeaders({ channel: task.channel, taskId, workflowId: task.workflowId }),
         RELAY_RECEIPT_MS,
       );
       return true;

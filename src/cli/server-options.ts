@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseBrokerUrl } from "../bus/broker-config.js";
+import { parseBrokerUrl, roleAccount } from "../bus/broker-config.js";
 import { errorMessage } from "../core/errors.js";
 import { defaultServerConfig, type ServerConfig } from "../server/config.js";
 import { parseBytes, parseCount, parseDuration, parseNonNegative, parsePositiveDuration } from "./parse.js";
@@ -180,12 +180,16 @@ const SETTINGS: Setting[] = [
     env: "PANDO_BROKER",
     help: "STOMP broker for results: stomp://host:port[,host:port] (credentials better in PANDO_BROKER_USER/PASSWORD)",
     parse: text,
-    apply: (c, v, all) =>
-      (c.broker = parseBrokerUrl(v as string, {
+    apply: (c, v, all) => {
+      const config = parseBrokerUrl(v as string, {
         user: all.brokerUser as string | undefined,
         password: all.brokerPassword as string | undefined,
         prefix: all.brokerPrefix as string | undefined,
-      })),
+      });
+      const pilot = roleAccount("pilot", all.brokerPilotUser as string | undefined, all.brokerPilotPassword as string | undefined);
+      const driver = roleAccount("driver", all.brokerDriverUser as string | undefined, all.brokerDriverPassword as string | undefined);
+      c.broker = { ...config, accounts: { ...(pilot ? { pilot } : {}), ...(driver ? { driver } : {}) } };
+    },
   },
   { key: "brokerUser", flag: "--broker-user <name>", env: "PANDO_BROKER_USER", help: "broker login", parse: text, apply: () => undefined },
   {
@@ -196,6 +200,28 @@ const SETTINGS: Setting[] = [
     parse: text,
     apply: () => undefined,
   },
+  ...(["pilot", "driver"] as const).flatMap((role): Setting[] => {
+    const Role = role === "pilot" ? "Pilot" : "Driver";
+    const may = role === "pilot" ? "sends reports and results, reads nothing" : "reads result topics, sends nothing";
+    return [
+      {
+        key: `broker${Role}User`,
+        flag: `--broker-${role}-user <name>`,
+        env: `PANDO_BROKER_${role.toUpperCase()}_USER`,
+        help: `broker login handed to ${role}s (${may}); without one, ${role}s' results go over REST`,
+        parse: text,
+        apply: () => undefined,
+      },
+      {
+        key: `broker${Role}Password`,
+        flag: `--broker-${role}-password <password>`,
+        env: `PANDO_BROKER_${role.toUpperCase()}_PASSWORD`,
+        help: `password of the ${role}s' broker login (prefer the environment variable)`,
+        parse: text,
+        apply: () => undefined,
+      },
+    ];
+  }),
   {
     key: "brokerPrefix",
     flag: "--broker-prefix <prefix>",

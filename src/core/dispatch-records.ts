@@ -34,7 +34,7 @@ export interface DispatchedJob {
   work: string;
   bundleHash: string;
   args: string;
-  /** The task's result channel and signing key, for publishing results to the broker. */
+  /** The task's result channel and key (AES-256-GCM), for publishing sealed results to the broker. */
   channel: string;
   resultKey: string;
   /** "driver": the job runs the workflow's body (with `token`, valid for its workflow only). */

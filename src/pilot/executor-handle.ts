@@ -46,7 +46,15 @@ export interface ExecutorSettings {
 
 /** The server's own secrets, which pilots it starts inherit with its environment: user code never sees them. */
 function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { PANDO_TOKEN: _token, PANDO_SERVER: _server, PANDO_BROKER_PASSWORD: _password, PANDO_DB: _db, ...rest } = env;
+  const {
+    PANDO_TOKEN: _token,
+    PANDO_SERVER: _server,
+    PANDO_BROKER_PASSWORD: _password,
+    PANDO_BROKER_PILOT_PASSWORD: _pilotPassword,
+    PANDO_BROKER_DRIVER_PASSWORD: _driverPassword,
+    PANDO_DB: _db,
+    ...rest
+  } = env;
   return rest;
 }
 

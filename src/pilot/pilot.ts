@@ -86,7 +86,7 @@ export class Pilot {
     const { queue, slots, worker } = this.options;
     this.config = await this.link.register({ queue, name: this.name, host: hostname(), pid: process.pid, slots, version: process.version, worker });
     this.log.info({ pilot: this.pilotId, queue, slots }, "pilot registered");
-    await this.reporter.useBroker(this.config.broker, { id: this.pilotId, name: this.name, queue });
+    await this.reporter.useBroker(this.config.broker, { id: this.pilotId, reportKey: this.config.reportKey, name: this.name, queue });
   }
 
   /**

@@ -17,7 +17,7 @@ describe("Reporter", () => {
       log: pino({ enabled: false }),
       onServerError: async () => undefined,
     });
-    const using = reporter.useBroker(broker(), { id: 1, name: "pilot-1", queue: "default" });
+    const using = reporter.useBroker(broker(), { id: 1, reportKey: "k", name: "pilot-1", queue: "default" });
     reporter.close();
     await using;
     await reporter.stop();

@@ -38,14 +38,14 @@ export class Reporter {
   constructor(private readonly options: ReporterOptions) {}
 
   /** After each registration: the broker the server named, if any, under the pilot's new id. */
-  async useBroker(settings: BrokerSettings | null, pilot: { id: number; name: string; queue: string }): Promise<void> {
+  async useBroker(settings: BrokerSettings | null, pilot: { id: number; reportKey: string; name: string; queue: string }): Promise<void> {
     await this.publisher?.stop();
     this.publisher = undefined;
     if (!settings) return;
     // The STOMP client loads with the first broker a server names: a pilot without one never needs it.
     const { ResultPublisher } = await import("../bus/publisher.js");
     if (this.closing) return;
-    this.publisher = new ResultPublisher(settings, pilot.id, pilot.name, pilot.queue, this.options.log);
+    this.publisher = new ResultPublisher(settings, pilot.id, pilot.reportKey, pilot.name, pilot.queue, this.options.log);
     this.publisher.start();
   }
 

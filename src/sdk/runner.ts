@@ -71,8 +71,9 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   let taskId: number;
   let attached: boolean;
   let pendingReason: string | undefined;
+  let resultKey: string;
   try {
-    ({ id: taskId, attached, pendingReason } = await client.submitTask(ctx.workflowId, {
+    ({ id: taskId, attached, pendingReason, resultKey } = await client.submitTask(ctx.workflowId, {
       work: call.name,
       bundleHash: ctx.bundleHash,
       seq: call.seq,
@@ -82,7 +83,6 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
       maxAttempts: call.options.maxAttempts,
       priority: call.options.priority,
       channel: results.channel,
-      resultKey: results.key,
       jobs,
     }));
   } catch (err) {
@@ -97,6 +97,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   let failed = 0;
   await results.collect(
     taskId,
+    resultKey,
     call.jobs.map((j) => j.key),
     (outcomes, via) => {
       for (const r of outcomes) {

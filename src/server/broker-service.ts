@@ -1,13 +1,15 @@
 import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate } from "../core/dispatch-records.js";
-import { toSettings, type BrokerConfig } from "../bus/broker-config.js";
+import { toSettings, type BrokerConfig, type BrokerRole } from "../bus/broker-config.js";
 import { ServerBridge } from "../bus/server-bridge.js";
 import type { Principal } from "../store/auth-store.js";
 import type { TaskChange } from "../store/task-store.js";
 import type { ServerContext } from "./context.js";
 
-/** Records a pilot's attempt reports that came through the broker (the dispatch service's). */
-export type BrokerReports = (pilotId: number, updates: AttemptUpdate[]) => Promise<void>;
+/** Records a pilot's attempt reports about one task that came through the broker (the dispatch service's). */
+export type BrokerReports = (pilotId: number, taskId: number, updates: AttemptUpdate[]) => Promise<void>;
+
+const PILOT_KEYS_CACHED = 10_000;
 
 /**
  * The server's link to its broker and what it says about itself: pilots' reports come in through the
@@ -16,6 +18,8 @@ export type BrokerReports = (pilotId: number, updates: AttemptUpdate[]) => Promi
  */
 export class BrokerService {
   private bridge: ServerBridge | undefined;
+  /** Pilots' report keys, read on every broker report; a pilot's key never changes. */
+  private readonly pilotKeys = new Map<number, string>();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -31,14 +35,33 @@ export class BrokerService {
             ? { channel: info.channel, key: info.resultKey, workflowId: info.workflowId }
             : undefined;
         },
+        pilotKey: (pilotId) => this.pilotKey(pilotId),
         applyReports,
         count: (metric, by) => metrics.count(metric, by),
       },
       log,
     );
     this.bridge = bridge;
+    const missing = (["pilot", "driver"] as const).filter((role) => !config.accounts?.[role]);
+    if (missing.length > 0) {
+      log.warn(
+        { roles: missing },
+        `no broker account for ${missing.join(" nor ")}s (--broker-${missing[0]}-user): their results go over REST. ` +
+          "The server's own login is never handed out; see docs/broker.md",
+      );
+    }
     events.onResults((changes) => this.relay(bridge, changes));
     await bridge.start(connectWaitMs);
+  }
+
+  private async pilotKey(pilotId: number): Promise<string | undefined> {
+    const cached = this.pilotKeys.get(pilotId);
+    if (cached !== undefined) return cached;
+    const key = (await this.ctx.store.dispatch.pilot(pilotId))?.report_key ?? undefined;
+    if (key === undefined) return undefined;
+    if (this.pilotKeys.size >= PILOT_KEYS_CACHED) this.pilotKeys.delete(this.pilotKeys.keys().next().value!);
+    this.pilotKeys.set(pilotId, key);
+    return key;
   }
 
   /**
@@ -62,9 +85,17 @@ export class BrokerService {
     return { connected: this.bridge?.connected ?? false, error: this.bridge?.link.lastError };
   }
 
-  /** The broker settings pilots and drivers use; null when results go over REST only. */
-  settings(_p: Principal): BrokerSettings | null {
-    return this.bridge ? toSettings(this.bridge.config) : null;
+  /**
+   * The broker settings a caller uses: pilot tokens get the pilots' account, every other token the drivers'
+   * account; null when results go over REST only (no broker, or no account for that role).
+   */
+  settings(p: Principal): BrokerSettings | null {
+    return this.settingsFor(p.kind === "pilot" ? "pilot" : "driver");
+  }
+
+  /** The broker settings of one role. */
+  settingsFor(role: BrokerRole): BrokerSettings | null {
+    return this.bridge ? toSettings(this.bridge.config, role) : null;
   }
 
   metricsSnapshot(_p: Principal): Record<string, number> {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { ApiError, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
@@ -25,8 +26,8 @@ export interface DispatchDeps {
   queues: QueueService;
   handoff: PilotHandoff;
   ends: WorkflowEnds;
-  /** The broker settings a registering pilot is told. */
-  brokerSettings: (p: Principal) => BrokerSettings | null;
+  /** The broker settings a registering pilot is told (the pilots' account). */
+  pilotBroker: () => BrokerSettings | null;
 }
 
 /**
@@ -46,7 +47,9 @@ export class DispatchService {
     const { store, config } = this.ctx;
     this.deps.guard.requirePilotRole(p);
     await this.deps.queues.requireQueue(req.queue);
-    const id = await store.dispatch.registerPilot(req);
+    // The pilot's own key for its broker reports: told to it alone, over its authenticated request.
+    const reportKey = randomBytes(32).toString("hex");
+    const id = await store.dispatch.registerPilot({ ...req, reportKey });
     if (req.worker !== undefined) await store.workers.registered(req.worker);
     const timeout = (await this.deps.queues.records()).find((q) => q.definition.name === req.queue)?.definition.heartbeatTimeout;
     const heartbeatTimeoutMs = timeout ?? config.heartbeatTimeoutMs;
@@ -57,7 +60,8 @@ export class DispatchService {
       heartbeatTimeoutMs,
       maxPayloadBytes: config.maxPayloadBytes,
       maxLogChars: config.maxLogChars,
-      broker: this.deps.brokerSettings(p),
+      broker: this.deps.pilotBroker(),
+      reportKey,
     };
   }
 
@@ -161,17 +165,28 @@ export class DispatchService {
     return { accepted: result.accepted, ignored: result.ignored };
   }
 
-  /** Records a pilot's attempt reports that came through the broker. */
-  async applyBrokerReports(pilotId: number, updates: AttemptUpdate[]): Promise<void> {
-    await this.apply(pilotId, updates, "broker");
+  /**
+   * Records a pilot's attempt reports about one task that came through the broker, signed with the pilot's
+   * key. Updates of attempts the pilot does not hold, or of another task's jobs, are dropped and counted.
+   */
+  async applyBrokerReports(pilotId: number, taskId: number, updates: AttemptUpdate[]): Promise<void> {
+    await this.apply(pilotId, updates, "broker", taskId);
   }
 
   /**
    * Records a pilot's reports, wakes the waiters of what they changed, counts the results by path. The
    * pilot's own long-poll takes its next jobs now that it has room; results go out first.
    */
-  private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker"): Promise<ApplyResult> {
-    const result = await this.ctx.store.dispatch.apply(pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via);
+  private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
+    const result = await this.ctx.store.dispatch.apply(pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
+    if (result.refused.length > 0) {
+      this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);
+      for (const r of result.refused) this.ctx.metrics.count(`${via}_updates_refused_${r.reason}`);
+      this.ctx.log.warn(
+        { pilotId, taskId, via, refused: result.refused.slice(0, 20), count: result.refused.length },
+        "dropped updates of attempts the reporting pilot does not hold",
+      );
+    }
     this.afterApply(result, via);
     if (result.accepted > 0) this.ctx.events.pilotWoken(pilotId);
     return result;

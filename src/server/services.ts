@@ -53,7 +53,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
   const broker = new BrokerService(context);
   const tasks = new TaskService(context, { guard, queues, bundles, handoff, ends });
   const workflows = new WorkflowService(context, { guard, queues, bundles, handoff, ends, tasks });
-  const dispatch = new DispatchService(context, { guard, queues, handoff, ends, brokerSettings: (p) => broker.settings(p) });
+  const dispatch = new DispatchService(context, { guard, queues, handoff, ends, pilotBroker: () => broker.settingsFor("pilot") });
   return {
     context,
     guard,
@@ -67,7 +67,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     broker,
     handoff,
     useBroker: (brokerConfig, connectWaitMs) =>
-      broker.connect(brokerConfig, connectWaitMs, (pilotId, updates) => dispatch.applyBrokerReports(pilotId, updates)),
+      broker.connect(brokerConfig, connectWaitMs, (pilotId, taskId, updates) => dispatch.applyBrokerReports(pilotId, taskId, updates)),
     stop: async () => {
       events.stop();
       await broker.stop();

@@ -60,6 +60,8 @@ export class TaskService {
       }
       seen.set(job.key, i);
     });
+    // The server makes every task's key: a key a client chose could be one another task already uses.
+    const resultKey = randomBytes(32).toString("hex");
     const task = await this.ctx.store.tasks.addTask(
       {
         workflowId,
@@ -75,7 +77,7 @@ export class TaskService {
         maxAttempts: req.maxAttempts ?? config.defaultMaxAttempts,
         // A client that brings no channel still gets one, so that its results can be relayed too.
         channel: req.channel ?? `${randomBytes(16).toString("hex")}.0`,
-        resultKey: req.resultKey ?? randomBytes(32).toString("hex"),
+        resultKey,
         argsHash: req.seq === undefined ? null : callHash(req.work, req.jobs),
         jobs: req.jobs,
       },
@@ -100,7 +102,7 @@ export class TaskService {
           events.workflowChanged(workflowId);
           if (task.queue !== "") events.queueHasWork(task.queue, task.resumed);
         }
-        return { id: task.id, nJobs: task.nJobs, attached: true };
+        return { id: task.id, nJobs: task.nJobs, attached: true, resultKey: (await this.ctx.store.tasks.info(task.id))?.resultKey ?? "" };
       case "created": {
         events.workflowChanged(workflowId);
         if (queue !== null) {
@@ -108,7 +110,13 @@ export class TaskService {
         }
         const handed = handoff.deliver(task.claims);
         if (queue !== null && handed < req.jobs.length) events.queueHasWork(queue, req.jobs.length - handed);
-        return { id: task.id, nJobs: task.nJobs, attached: false, pendingReason: "reason" in brokered ? brokered.reason : undefined };
+        return {
+          id: task.id,
+          nJobs: task.nJobs,
+          attached: false,
+          resultKey,
+          pendingReason: "reason" in brokered ? brokered.reason : undefined,
+        };
       }
     }
   }

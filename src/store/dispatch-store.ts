@@ -3,6 +3,7 @@ import { attemptKey } from "../core/attempt-key.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/dispatch-records.js";
+import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
 import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
@@ -17,6 +18,8 @@ export interface NewPilot {
   slots: number;
   version: string;
   worker?: number;
+  /** HMAC key the pilot signs its broker reports with. */
+  reportKey: string;
 }
 
 export interface ApplyResult {
@@ -25,6 +28,8 @@ export interface ApplyResult {
   tasks: TaskChange[];
   /** Queues that got jobs back (retries), so idle pilots can be woken. */
   requeued: string[];
+  /** Updates the sending pilot had no right to make (core/report-ownership), never applied. */
+  refused: Array<{ jobId: number; attempt: number; reason: OwnershipRefusal }>;
 }
 
 /** A pilot whose long-poll waits on a queue, and what it asked for. */
@@ -115,6 +120,7 @@ export class DispatchStore {
         slots: p.slots,
         version: p.version,
         worker_id: p.worker ?? null,
+        report_key: p.reportKey,
         status: "running",
         created_at: now,
         heartbeat_at: now,
@@ -236,9 +242,11 @@ export class DispatchStore {
    * Applies a batch of attempt updates from a pilot (or from the server's own timers when pilotId is null),
    * in one transaction: the jobs are read in one statement, each update goes through transitionAttempt in
    * order, and what changed is written in one statement per table (and one per task that got final jobs).
+   * A pilot's update counts only for the attempt it holds now, of the task its message was signed for when
+   * `taskId` is given (core/report-ownership); the others are returned as refused.
    */
-  async apply(pilotId: number | null, updates: readonly AttemptUpdate[], via: ResultVia): Promise<ApplyResult> {
-    if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [] };
+  async apply(pilotId: number | null, updates: readonly AttemptUpdate[], via: ResultVia, taskId?: number): Promise<ApplyResult> {
+    if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [], refused: [] };
     const now = Date.now();
     const { dialect, limits } = this.ctx;
     const context = { reporter: pilotId, now, maxSystemRetries: limits.maxSystemRetries };
@@ -248,9 +256,18 @@ export class DispatchStore {
       const moved = new Map<number, LoadedJob>();
       const history: object[] = [];
       const requeued = new Set<string>();
+      const refused: ApplyResult["refused"] = [];
       let accepted = 0;
       for (const u of updates) {
         const loadedJob = jobs.get(u.jobId);
+        if (pilotId !== null) {
+          const owned = loadedJob && { taskId: loadedJob.taskId, attempt: loadedJob.job.attempt, pilotId: loadedJob.job.pilotId };
+          const reason = reportRefusal(owned, u, { pilotId, taskId });
+          if (reason) {
+            refused.push({ jobId: u.jobId, attempt: u.attempt, reason });
+            continue;
+          }
+        }
         if (!loadedJob) continue;
         const t = transitionAttempt(loadedJob.job, u, context);
         if (!t.accepted) continue;
@@ -300,7 +317,7 @@ export class DispatchStore {
           WHERE jobs.id = u.id`.execute(trx);
       }
       const tasks = await recordFinals(trx, dialect, finals, now);
-      return { accepted, ignored: updates.length - accepted, tasks, requeued: [...requeued] };
+      return { accepted, ignored: updates.length - accepted, tasks, requeued: [...requeued], refused };
     });
   }
 

@@ -11,6 +11,7 @@ import * as monitoring from "./migrations/0007-monitoring.js";
 import * as workerBatchStatus from "./migrations/0008-worker-batch-status.js";
 import * as suspendedWorkflows from "./migrations/0009-suspended-workflows.js";
 import * as bundleOwners from "./migrations/0010-bundle-owners.js";
+import * as pilotReportKeys from "./migrations/0011-pilot-report-keys.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0008-worker-batch-status": workerBatchStatus.up,
   "0009-suspended-workflows": suspendedWorkflows.up,
   "0010-bundle-owners": bundleOwners.up,
+  "0011-pilot-report-keys": pilotReportKeys.up,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -163,6 +163,8 @@ export interface PilotsTable {
   ended_at: number | null;
   /** The worker the provisioner started this pilot as, if it did. */
   worker_id: number | null;
+  /** HMAC key of the pilot's broker reports (null: registered before pilots had one). */
+  report_key: string | null;
 }
 
 /** A pilot the provisioner started on a queue's backend. */

@@ -73,7 +73,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       return added;
     };
     const pilot = (queue: string, name = "p") =>
-      store.dispatch.registerPilot({ queue, name, host: "h", pid: 1, slots: 1, version: "v" });
+      store.dispatch.registerPilot({ queue, name, host: "h", pid: 1, slots: 1, version: "v", reportKey: "k" });
     /** A running workflow with one task of `jobs` jobs on a queue of its own, and a pilot there. */
     const running = async (jobs = 1, maxAttempts = 1) => {
       const queue = newQueue();
@@ -180,13 +180,50 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
     });
 
     describe("reports", () => {
+      it("applies a pilot's update only to an attempt it holds now, of the task its message was signed for", async () => {
+        const a = await running(2, 2);
+        const b = await running(1);
+        const jobA = await claimOne(a.pilotId, a.queue);
+        const jobB = await claimOne(b.pilotId, b.queue);
+        const forged = [
+          // B's pilot, signing for B's task, names A's job: another task's.
+          report(jobA, "failed", { error: { code: "user_error", message: "forged" } }),
+        ];
+        expect(await store.dispatch.apply(b.pilotId, forged, "broker", b.taskId)).toMatchObject({
+          accepted: 0,
+          refused: [{ jobId: jobA.jobId, attempt: jobA.attempt, reason: "other_task" }],
+        });
+        // Without a task (REST), or naming A's task: A's attempt is not B's pilot's.
+        expect((await store.dispatch.apply(b.pilotId, forged, "rest")).refused).toEqual([
+          { jobId: jobA.jobId, attempt: jobA.attempt, reason: "other_pilot" },
+        ]);
+        expect((await store.dispatch.apply(b.pilotId, forged, "broker", a.taskId)).refused[0]?.reason).toBe("other_pilot");
+        // A stale attempt and an unknown job, in one batch with a good update: only the good one counts.
+        const batch = [
+          report(jobA, "finished", { attempt: jobA.attempt + 1, result: "1" }),
+          { jobId: 2 ** 31 - 1, attempt: 1, state: "finished" as const, result: "1" },
+          report(jobB, "finished", { result: "7" }),
+        ];
+        const applied = await store.dispatch.apply(b.pilotId, batch, "broker", b.taskId);
+        expect(applied).toMatchObject({ accepted: 1 });
+        expect(applied.refused.map((r) => r.reason)).toEqual(["other_task", "unknown_job"]);
+        expect((await store.dispatch.apply(a.pilotId, [batch[0]!], "rest")).refused[0]?.reason).toBe("stale_attempt");
+        expect(await jobRow(jobA.jobId)).toMatchObject({ state: "sent", result: null, failures: 0 });
+        expect(await jobRow(jobB.jobId)).toMatchObject({ state: "finished", result: "7" });
+        // A's own pilot still reports A's job.
+        expect(await store.dispatch.apply(a.pilotId, [report(jobA, "finished", { result: "2" })], "broker", a.taskId)).toMatchObject({
+          accepted: 1,
+          refused: [],
+        });
+      });
+
       it("counts a repeated identical final report once", async () => {
         const { queue, taskId, pilotId } = await running(2);
         const job = await claimOne(pilotId, queue);
         const done = report(job, "finished", { result: "42", startedAt: 1, endedAt: 2 });
         expect(await store.dispatch.apply(pilotId, [done, done], "rest")).toMatchObject({ accepted: 1, ignored: 1 });
         const again = await store.dispatch.apply(pilotId, [done], "broker");
-        expect(again).toEqual({ accepted: 0, ignored: 1, tasks: [], requeued: [] });
+        expect(again).toEqual({ accepted: 0, ignored: 1, tasks: [], requeued: [], refused: [] });
         expect(await jobRow(job.jobId)).toMatchObject({ state: "finished", result: "42", done_seq: 1 });
         expect(await store.tasks.get(taskId)).toMatchObject({ status: "running", nFinished: 1, resultCursor: 1 });
         expect(await store.tasks.results(taskId, 0, 10)).toHaveLength(1);

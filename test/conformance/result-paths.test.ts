@@ -1,12 +1,13 @@
 // The contract of the result paths — how a job's final state gets from its pilot to the driver — checked
 // the same way for every path: REST only, and through a broker (ActiveMQ, RabbitMQ; each started by
 // scripts/services/* for this file). Drivers are real `pando run` processes against a real server.
-import { createHmac } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultsTopic, reportsQueue } from "../../src/bus/messages.js";
+import { seal } from "../../src/bus/sealed.js";
 import { StompLink } from "../../src/bus/stomp-link.js";
 import { jobKeyOf } from "../../src/codec/job-key.js";
 import type { Arrival } from "../fixtures/result-paths.js";
@@ -201,19 +202,19 @@ describe.each(PATHS)("result path: $name", (path) => {
         via: "broker",
         seq: taskId * 0,
       });
-      const forge = (body: string, sig: string) =>
-        spy.publish(resultsTopic("pando", task.channel), body, { pando_channel: task.channel, pando_driver: task.channel.split(".")[0], pando_sig: sig }, 5000);
-      const forged = JSON.stringify({ v: 1, kind: "results", from: "server", task: task.id, outcomes: [outcome(task.id)] });
-      await forge(forged, createHmac("sha256", "not-the-key").update(forged).digest("hex"));
-      const other = JSON.stringify({ v: 1, kind: "results", from: "server", task: task.id + 1000, outcomes: [outcome(task.id + 1000)] });
-      await forge(other, createHmac("sha256", "x").update(other).digest("hex"));
+      const forge = (body: string) =>
+        spy.publish(resultsTopic("pando", task.channel), body, { pando_channel: task.channel, pando_driver: task.channel.split(".")[0] }, 5000);
+      // Plain JSON, and a message sealed with a key of the forger's own: neither opens with the task's key.
+      await forge(JSON.stringify({ v: 1, kind: "results", task: task.id, outcomes: [outcome(task.id)] }));
+      const other = JSON.stringify({ v: 1, kind: "results", task: task.id, outcomes: [outcome(task.id)] });
+      await forge(seal(randomBytes(32).toString("hex"), { taskId: task.id, channel: task.channel }, other));
       // The job ends only once the driver has turned both away.
       await until("the driver to ignore both", () => ((stderr.match(/ignored a message on the result channel/g) ?? []).length >= 2 ? true : undefined));
       writeFileSync(gate, "");
       const r = await driver;
       expect(r.code, r.stderr).toBe(0);
       expect(r.value).toBe(11);
-      expect(r.stderr).toContain(`ignored a message on the result channel of task ${task.id}: its signature does not match`);
+      expect(r.stderr).toContain(`ignored a message on the result channel of task ${task.id}: it is not sealed with the task's key`);
       expect(r.stderr.match(/ignored a message on the result channel/g)).toHaveLength(2);
 
       // A forged report on the server's queue is dropped and counted; so are messages that are not reports.

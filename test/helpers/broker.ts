@@ -8,6 +8,21 @@ import { ROOT } from "./cluster.js";
 
 export const BROKER_USER = "pando";
 export const BROKER_PASSWORD = "pando-test";
+/** The logins the server hands out: pilots may only send, drivers only read result topics. */
+export const BROKER_ROLES = {
+  pilot: { login: "pando-pilot", passcode: "pilot-test" },
+  driver: { login: "pando-driver", passcode: "driver-test" },
+};
+
+/** The environment that gives a broker script, or a server, the test logins of every role. */
+export const BROKER_ENV = {
+  PANDO_BROKER_USER: BROKER_USER,
+  PANDO_BROKER_PASSWORD: BROKER_PASSWORD,
+  PANDO_BROKER_PILOT_USER: BROKER_ROLES.pilot.login,
+  PANDO_BROKER_PILOT_PASSWORD: BROKER_ROLES.pilot.passcode,
+  PANDO_BROKER_DRIVER_USER: BROKER_ROLES.driver.login,
+  PANDO_BROKER_DRIVER_PASSWORD: BROKER_ROLES.driver.passcode,
+};
 
 export interface TestBroker {
   url: string;
@@ -22,7 +37,7 @@ export interface TestBroker {
 export function testBroker(kind: "activemq" | "rabbitmq", port: number): TestBroker {
   const dir = mkdtempSync(join(tmpdir(), `pando-${kind}-`));
   const script = join(ROOT, "scripts", "services", `${kind}.sh`);
-  const env = { ...process.env, PANDO_SERVICES_DIR: dir, PANDO_BROKER_USER: BROKER_USER, PANDO_BROKER_PASSWORD: BROKER_PASSWORD };
+  const env = { ...process.env, PANDO_SERVICES_DIR: dir, ...BROKER_ENV };
   const run = (cmd: string) => execFileSync(script, [cmd, String(port)], { env, stdio: ["ignore", "ignore", "inherit"] });
   return {
     url: `stomp://127.0.0.1:${port}`,
@@ -38,6 +53,5 @@ export function testBroker(kind: "activemq" | "rabbitmq", port: number): TestBro
 
 /** Makes servers started from now on log in to test brokers (credentials travel in the environment). */
 export function useBrokerCredentials(): void {
-  process.env.PANDO_BROKER_USER = BROKER_USER;
-  process.env.PANDO_BROKER_PASSWORD = BROKER_PASSWORD;
+  Object.assign(process.env, BROKER_ENV);
 }

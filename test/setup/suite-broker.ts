@@ -4,12 +4,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BROKER_PASSWORD, BROKER_USER } from "../helpers/broker.js";
+import { BROKER_ENV } from "../helpers/broker.js";
 
 export const SUITE_BROKER_PORT = 61613;
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/services/activemq.sh");
 const dir = mkdtempSync(join(tmpdir(), "pando-suite-broker-"));
-const env = { ...process.env, PANDO_SERVICES_DIR: dir, PANDO_BROKER_USER: BROKER_USER, PANDO_BROKER_PASSWORD: BROKER_PASSWORD };
+const env = { ...process.env, PANDO_SERVICES_DIR: dir, ...BROKER_ENV };
 
 export function setup(): void {
   execFileSync(SCRIPT, ["up", String(SUITE_BROKER_PORT)], { env, stdio: "inherit" });
