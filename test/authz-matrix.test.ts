@@ -47,7 +47,7 @@ const EXPECTED: { readonly [N in EndpointName]: Row } = {
   events:          { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
   putBundle:       { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
   // The owner's bundle is absent for whoever did not upload it, and for a pilot that holds none of its jobs.
-  getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, revoked: 401, none: 401 },
+  getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
   hasBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, revoked: 401, none: 401 },
   listQueues:      { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 401, none: 401 },
   setQueueStatus:  { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
