@@ -112,7 +112,10 @@ export const acquireResponse = z.object({
 });
 export type AcquireResponse = z.output<typeof acquireResponse>;
 
-export const reportBody = z.object({ updates: z.array(attemptUpdate).max(100_000) });
+/** Most updates one report may carry (pilots send at most a few thousand at a time). */
+export const MAX_REPORT_UPDATES = 100_000;
+
+export const reportBody = z.object({ updates: z.array(attemptUpdate).max(MAX_REPORT_UPDATES) });
 export type ReportRequest = z.input<typeof reportBody>;
 export type Report = z.output<typeof reportBody>;
 

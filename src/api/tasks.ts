@@ -4,6 +4,12 @@ import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
 import { bundleHash, errorInfo, id, idParams, name, named, retried, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
+/**
+ * Most jobs one task (one request) may have. Checked before any job is parsed, it also bounds what a
+ * hostile submission can make the server do.
+ */
+export const MAX_JOBS_PER_TASK = 100_000;
+
 export const submitTaskBody = z.object({
   work: name,
   bundleHash,
@@ -34,7 +40,10 @@ export const submitTaskBody = z.object({
     .optional(),
   /** Key that signs the task's result messages (HMAC-SHA256). */
   resultKey: z.string().regex(/^[0-9a-f]{32,128}$/, "must be 32 to 128 hex digits").optional(),
-  jobs: z.array(z.object({ key: z.string().min(1).max(256), args: z.string() })).min(1, "a task needs at least one job"),
+  jobs: z
+    .array(z.object({ key: z.string().min(1).max(256), args: z.string() }))
+    .min(1, "a task needs at least one job")
+    .max(MAX_JOBS_PER_TASK, `a task has at most ${MAX_JOBS_PER_TASK} jobs: split the call into several tasks`),
 });
 export type SubmitTaskRequest = z.input<typeof submitTaskBody>;
 export type SubmitTask = z.output<typeof submitTaskBody>;

@@ -1,7 +1,7 @@
 // The messages results travel in on the broker, and how they are signed.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { attemptUpdate } from "../api/pilots.js";
+import { attemptUpdate, MAX_REPORT_UPDATES } from "../api/pilots.js";
 import { jobOutcome } from "../api/results.js";
 import type { AttemptUpdate } from "../core/dispatch-records.js";
 
@@ -67,7 +67,7 @@ const serverResultsSchema = z.object({
   v: z.literal(1),
   kind: z.literal("results"),
   task: z.number().int().positive(),
-  outcomes: z.array(jobOutcome),
+  outcomes: z.array(jobOutcome).max(MAX_REPORT_UPDATES),
 });
 export type ServerResults = z.infer<typeof serverResultsSchema>;
 
@@ -81,7 +81,7 @@ const pilotSuccessesSchema = z.object({
   task: z.number().int().positive(),
   pilot: z.string(),
   queue: z.string(),
-  jobs: z.array(z.tuple([z.number(), z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string()])),
+  jobs: z.array(z.tuple([z.number(), z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string()])).max(MAX_REPORT_UPDATES),
 });
 export type PilotSuccesses = z.infer<typeof pilotSuccessesSchema>;
 
@@ -98,10 +98,10 @@ export const reportMessageSchema = z.object({
   kind: z.literal("report"),
   task: z.number().int().positive(),
   pilot: z.number().int().positive(),
-  successes: z.array(
-    z.tuple([z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string(), nullableString, nullableString]),
-  ),
-  others: z.array(attemptUpdate),
+  successes: z
+    .array(z.tuple([z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string(), nullableString, nullableString]))
+    .max(MAX_REPORT_UPDATES),
+  others: z.array(attemptUpdate).max(MAX_REPORT_UPDATES),
 });
 export type ReportMessage = z.infer<typeof reportMessageSchema>;
 

@@ -4,6 +4,7 @@ import { parseInput } from "../api/endpoint-input.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
 import { API_PREFIX } from "../api/routes.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
+import { bodyLimit, type BodyLimitSettings } from "./body-limits.js";
 import type { Handlers } from "./handlers.js";
 import { clientGone, NEVER_ABORTED, principalOf } from "./http-util.js";
 
@@ -19,6 +20,7 @@ type AnyHandler = (p: unknown, input: unknown, signal: AbortSignal) => unknown;
 export function apiRoutes(
   app: FastifyInstance,
   handlers: Handlers,
+  limits: BodyLimitSettings,
   onStreamError: (err: unknown, e: AnyEndpoint) => void,
   endpoints: readonly AnyEndpoint[] = ENDPOINT_LIST,
 ): void {
@@ -30,7 +32,7 @@ export function apiRoutes(
       method: e.method,
       url: routeUrl(e),
       ...(e.method === "GET" && ownHead.has(e.path) ? { exposeHeadRoute: false } : {}),
-      ...(e.maxBodyBytes !== undefined ? { bodyLimit: e.maxBodyBytes } : {}),
+      bodyLimit: bodyLimit(e, limits).bytes,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const input = parseInput(e, { params: req.params, query: req.query, body: req.body });
         const p = e.access === "public" ? null : principalOf(req);

@@ -25,8 +25,10 @@ export interface ServerConfig {
   maxPayloadBytes: number;
   /** Most characters of stdout and of stderr kept per attempt (the start and the end are kept). */
   maxLogChars: number;
-  /** Largest HTTP request body. */
+  /** Largest HTTP request body (a task's submission with its jobs, a pilot's report, a bundle). */
   maxRequestBytes: number;
+  /** Largest body of a request that carries a few fields only (tokens, queues, a pilot's registration…). */
+  maxControlRequestBytes: number;
   /** Retries after system failures (lost pilot…), which never spend the user's maxAttempts. */
   maxSystemRetries: number;
   /** Attempts of a job when the work does not say (PanDA: maxAttempt). */
@@ -68,6 +70,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
     maxLogChars: 64 * 1024,
     maxRequestBytes: 256 * 1024 * 1024,
+    maxControlRequestBytes: 64 * 1024,
     maxSystemRetries: 10,
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",
