@@ -1,7 +1,7 @@
 // Tasks (one work call each) and their jobs: submitting, reading, killing and retrying them.
 import { z } from "zod";
 import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
-import { bundleHash, errorInfo, id, idParams, name, named, retried, time } from "./common.js";
+import { bundleHash, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
 /**
@@ -41,7 +41,7 @@ export const submitTaskBody = z.object({
   /** Key that signs the task's result messages (HMAC-SHA256). */
   resultKey: z.string().regex(/^[0-9a-f]{32,128}$/, "must be 32 to 128 hex digits").optional(),
   jobs: z
-    .array(z.object({ key: z.string().min(1).max(256), args: z.string() }))
+    .array(z.object({ key: label(256), args: z.string() }))
     .min(1, "a task needs at least one job")
     .max(MAX_JOBS_PER_TASK, `a task has at most ${MAX_JOBS_PER_TASK} jobs: split the call into several tasks`),
 });
