@@ -10,6 +10,7 @@ import type { Store } from "../store/store.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
+import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
 import type { QueueService } from "./queue-service.js";
@@ -171,7 +172,7 @@ export class DispatchService {
    * pilot's own long-poll takes its next jobs now that it has room; results go out first.
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker"): Promise<ApplyResult> {
-    const result = await this.ctx.store.dispatch.apply(pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via);
+    const result = await applyUpdates(this.ctx, pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via);
     this.afterApply(result, via);
     if (result.accepted > 0) this.ctx.events.pilotWoken(pilotId);
     return result;
