@@ -64,7 +64,7 @@ export type AcquireRequest = z.input<typeof acquireBody>;
 export type Acquire = z.output<typeof acquireBody>;
 
 /** An attempt's number: 1, 2, … (at most a 32-bit integer, as stored). */
-const attemptNumber = z.number().int().positive().max(MAX_INT32, `must be at most ${MAX_INT32}`);
+export const attemptNumber = z.number().int().positive().max(MAX_INT32, `must be at most ${MAX_INT32}`);
 
 export const attemptRef = z.object({ jobId: id, attempt: attemptNumber });
 
