@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { invalid, LISTED_PROBLEMS, parse } from "./endpoint-input.js";
 import { submitTaskBody } from "./tasks.js";
+import { closeWorkflowBody } from "./workflows.js";
 
 describe("validation errors", () => {
   it("list the first problems and count the others", () => {
@@ -24,5 +25,11 @@ describe("validation errors", () => {
     expect(result.success).toBe(false);
     expect(result.error!.issues).toHaveLength(1);
     expect(result.error!.issues[0]!.message).toBe("a task has at most 100000 jobs: split the call into several tasks");
+  });
+
+  it("refuse a closing driver's list of 1,000,000 tasks at once (it lists its most recent 100,000)", () => {
+    const result = closeWorkflowBody.safeParse({ outcome: "returned", completeTasks: new Array<unknown>(1_000_000).fill(0) });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues).toHaveLength(1);
   });
 });

@@ -2,13 +2,8 @@
 import { z } from "zod";
 import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
 import { bundleHash, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";
+import { MAX_JOBS_PER_TASK } from "../core/list-limits.js";
 import type { Contract } from "./contract.js";
-
-/**
- * Most jobs one task (one request) may have. Checked before any job is parsed, it also bounds what a
- * hostile submission can make the server do.
- */
-export const MAX_JOBS_PER_TASK = 100_000;
 
 export const submitTaskBody = z.object({
   work: name,

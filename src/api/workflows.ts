@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
 import { bodyError, bundleHash, errorInfo, id, idParam, idParams, label, name, named, queryNumber, retried, seqParam, time } from "./common.js";
+import { MAX_COMPLETE_TASKS } from "../core/list-limits.js";
 import type { Contract } from "./contract.js";
 import { taskView } from "./tasks.js";
 
@@ -53,7 +54,10 @@ export const closeWorkflowBody = z.object({
    * Tasks whose every result the driver already has (through the broker, maybe before the server read them):
    * they are not cancelled, and the workflow's status waits for the server's copy of them.
    */
-  completeTasks: z.array(id).max(1_000_000).default([]),
+  completeTasks: z
+    .array(id)
+    .max(MAX_COMPLETE_TASKS, `must list at most ${MAX_COMPLETE_TASKS} tasks (the most recent)`)
+    .default([]),
 });
 export type CloseWorkflowRequest = z.input<typeof closeWorkflowBody>;
 export type CloseWorkflow = z.output<typeof closeWorkflowBody>;
