@@ -19,6 +19,23 @@ export const name = z
 
 export const id = z.number().int().positive();
 
+/** The largest value of a 32-bit integer column (PostgreSQL's `integer`): counts, indexes, attempts, pids. */
+export const MAX_INT32 = 2 ** 31 - 1;
+
+/**
+ * Text that names or identifies something (a token's, a pilot's or a step's name, a job's key): any
+ * characters but NUL, which no name needs and PostgreSQL's text cannot hold. (Values — arguments, results,
+ * logs — keep their NULs: the store keeps them exactly.)
+ */
+export function label(max: number) {
+  return withoutNul(z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`));
+}
+
+/** The text refused with a 400 if it has a NUL character (see label). */
+export function withoutNul(text: z.ZodString): z.ZodString {
+  return text.regex(/^[^\0]*$/, "must not contain NUL characters (\\u0000)");
+}
+
 /** A moment, in milliseconds since the epoch. */
 export const time = z.number().int();
 

@@ -4,13 +4,22 @@ import type { z } from "zod";
 import type { AnyEndpoint } from "./endpoints.js";
 import { ApiError } from "./errors.js";
 
-/** One readable 400: every problem with where it is (`body.jobs[0].key: …`). */
+/** Problems an error message lists; the rest are counted ("and 41 more problems"). */
+export const LISTED_PROBLEMS = 5;
+
+/**
+ * One readable 400: the first few problems with where each is (`body.jobs[0].key: …`), then how many more.
+ * The message stays short however many items a hostile body has wrong (their number is bounded by the
+ * schemas' list maxima, which zod checks before it parses any item).
+ */
 export function invalid(where: string, error: z.ZodError): ApiError {
-  const problems = error.issues.map((i) => {
+  const problems = error.issues.slice(0, LISTED_PROBLEMS).map((i) => {
     const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     return `${where}${path}: ${i.message}`;
   });
-  return new ApiError(400, "invalid_request", problems.join("; "));
+  const more = error.issues.length - problems.length;
+  const tail = more > 0 ? `; and ${more} more problem${more === 1 ? "" : "s"}` : "";
+  return new ApiError(400, "invalid_request", problems.join("; ") + tail);
 }
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {

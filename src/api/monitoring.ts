@@ -3,18 +3,18 @@
 // workflows.
 import { z } from "zod";
 import { JOB_STATES, PILOT_STATUSES, TASK_STATUSES, WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
-import { errorInfo, fieldList, id, idParams, named, page, queryList, queryNumber, time } from "./common.js";
+import { errorInfo, fieldList, id, idParams, label, MAX_INT32, named, page, queryList, queryNumber, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
 const at = queryNumber().nonnegative();
 
 export const listWorkflowsQuery = z.object({
   /** Workflows of this user (administrators; others only ever see their own). */
-  user: z.string().min(1).max(200).optional(),
+  user: label(200).optional(),
   /** Comma-separated statuses. */
   status: queryList(WORKFLOW_STATUSES).optional(),
   /** Name with `*` and `?` wildcards, case-insensitive. */
-  name: z.string().min(1).max(200).optional(),
+  name: label(200).optional(),
   createdAfter: at.optional(),
   createdBefore: at.optional(),
   endedBefore: at.optional(),
@@ -55,7 +55,7 @@ export type WorkflowPage = z.output<typeof workflowPage>;
 export const listJobsQuery = z.object({
   state: queryList(JOB_STATES).optional(),
   /** Cursor: the `next` of the previous page (a job index). */
-  cursor: queryNumber().nonnegative().default(0),
+  cursor: queryNumber().nonnegative().max(MAX_INT32, `must be at most ${MAX_INT32} (a job index)`).default(0),
   limit: queryNumber().min(1).max(10_000).default(1000),
   fields: fieldList,
 });

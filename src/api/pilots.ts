@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import { REPORTED_ATTEMPT_STATES, TASK_KINDS } from "../core/states.js";
-import { errorInfo, id, idParams, name } from "./common.js";
+import { errorInfo, id, idParams, label, MAX_INT32, name, withoutNul } from "./common.js";
 import type { Contract } from "./contract.js";
 
 export const brokerSettings = z.object({
@@ -19,11 +19,11 @@ export type BrokerSettings = z.output<typeof brokerSettings>;
 
 export const registerPilotBody = z.object({
   queue: name,
-  name: z.string().min(1).max(200),
-  host: z.string().max(255).default(""),
-  pid: z.number().int().nonnegative().default(0),
+  name: label(200),
+  host: withoutNul(z.string().max(255)).default(""),
+  pid: z.number().int().nonnegative().max(MAX_INT32, `must be at most ${MAX_INT32}`).default(0),
   slots: z.number().int().min(1).max(4096).default(1),
-  version: z.string().max(50).default(""),
+  version: withoutNul(z.string().max(50)).default(""),
   /** Set when the server's provisioner started this pilot. */
   worker: id.optional(),
 });
@@ -65,7 +65,10 @@ export const acquireBody = z.object({
 export type AcquireRequest = z.input<typeof acquireBody>;
 export type Acquire = z.output<typeof acquireBody>;
 
-export const attemptRef = z.object({ jobId: id, attempt: z.number().int().positive() });
+/** An attempt's number: 1, 2, … (at most a 32-bit integer, as stored). */
+export const attemptNumber = z.number().int().positive().max(MAX_INT32, `must be at most ${MAX_INT32}`);
+
+export const attemptRef = z.object({ jobId: id, attempt: attemptNumber });
 
 export const attemptUpdate = attemptRef.extend({
   state: z.enum(REPORTED_ATTEMPT_STATES),
@@ -114,7 +117,10 @@ export const acquireResponse = z.object({
 });
 export type AcquireResponse = z.output<typeof acquireResponse>;
 
-export const reportBody = z.object({ updates: z.array(attemptUpdate).max(100_000) });
+/** Most updates one report may carry (pilots send at most a few thousand at a time). */
+export const MAX_REPORT_UPDATES = 100_000;
+
+export const reportBody = z.object({ updates: z.array(attemptUpdate).max(MAX_REPORT_UPDATES) });
 export type ReportRequest = z.input<typeof reportBody>;
 export type Report = z.output<typeof reportBody>;
 

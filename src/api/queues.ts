@@ -3,7 +3,7 @@ import { z } from "zod";
 import { QUEUE_STATUSES } from "../core/brokerage.js";
 import { QUEUE_BACKENDS } from "../core/queue-config.js";
 import { WORKER_STATUSES } from "../core/states.js";
-import { id, named, time } from "./common.js";
+import { id, label, named, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
 const window = z.object({ min: z.number().int(), max: z.number().int() });
@@ -65,7 +65,7 @@ export const queueEndpoints = {
   listQueues: { summary: "Queues with their status and load", response: z.array(queueView) },
   setQueueStatus: {
     summary: "Set a queue's status (administrators)",
-    params: z.object({ name: z.string() }),
+    params: z.object({ name: label(200) }),
     body: queueStatusBody,
     response: queueView,
   },

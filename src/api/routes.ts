@@ -27,6 +27,8 @@ export type Access = keyof typeof ACCESS;
  */
 export type Answer = "json" | "bytes" | "exists" | "ndjson" | "events";
 
+export type BodySize = "control" | "payload" | "request";
+
 export interface Route {
   method: Method;
   /** After API_PREFIX, with `:name` for each path parameter. */
@@ -38,8 +40,13 @@ export interface Route {
   answer?: Answer;
   /** The body is raw bytes (application/octet-stream), not JSON. */
   rawBody?: true;
-  /** Largest request body this endpoint takes, in bytes; default the server's maxRequestBytes. */
-  maxBodyBytes?: number;
+  /**
+   * How large a request body this endpoint takes (the server's limits, docs/configuration.md): "control"
+   * (the default: a few fields, maxControlRequestBytes), "payload" (one argument set, result or value with
+   * its fields: twice maxPayloadBytes, for JSON escaping, plus maxControlRequestBytes), "request" (many jobs or updates, or a bundle:
+   * maxRequestBytes).
+   */
+  bodySize?: BodySize;
   /** The server may hold the request open (a long-poll, a stream): it stops when the caller goes away. */
   waits?: true;
   /**
@@ -56,18 +63,18 @@ export const ROUTES = {
   brokerSettings: { method: "GET", path: "/broker", access: "token" },
   metrics: { method: "GET", path: "/metrics", access: "token" },
   // ---- workflows
-  createWorkflow: { method: "POST", path: "/workflows", status: 201, access: "user" },
+  createWorkflow: { method: "POST", path: "/workflows", status: 201, access: "user", bodySize: "payload" },
   getWorkflow: { method: "GET", path: "/workflows/:id", access: "owner", waits: true },
-  closeWorkflow: { method: "POST", path: "/workflows/:id/close", access: "owner", idempotent: true },
+  closeWorkflow: { method: "POST", path: "/workflows/:id/close", access: "owner", bodySize: "request", idempotent: true },
   killWorkflow: { method: "POST", path: "/workflows/:id/kill", access: "owner" },
   retryWorkflow: { method: "POST", path: "/workflows/:id/retry", access: "owner" },
-  resumeWorkflow: { method: "POST", path: "/workflows/:id/resume", access: "owner" },
+  resumeWorkflow: { method: "POST", path: "/workflows/:id/resume", access: "owner", bodySize: "payload" },
   suspendWorkflow: { method: "POST", path: "/workflows/:id/suspend", access: "owner" },
   driverHeartbeat: { method: "POST", path: "/workflows/:id/heartbeat", access: "owner", waits: true, idempotent: true },
   steps: { method: "GET", path: "/workflows/:id/steps", access: "owner" },
-  putStep: { method: "PUT", path: "/workflows/:id/steps/:seq", access: "owner", idempotent: true },
+  putStep: { method: "PUT", path: "/workflows/:id/steps/:seq", access: "owner", bodySize: "payload", idempotent: true },
   // ---- tasks and jobs
-  submitTask: { method: "POST", path: "/workflows/:id/tasks", status: 201, access: "owner" },
+  submitTask: { method: "POST", path: "/workflows/:id/tasks", status: 201, access: "owner", bodySize: "request" },
   getTask: { method: "GET", path: "/tasks/:id", access: "owner" },
   killTask: { method: "POST", path: "/tasks/:id/kill", access: "owner" },
   retryTask: { method: "POST", path: "/tasks/:id/retry", access: "owner" },
@@ -86,7 +93,7 @@ export const ROUTES = {
   listPilots: { method: "GET", path: "/pilots", access: "userOrPilot" },
   events: { method: "GET", path: "/events", access: "token", answer: "events", waits: true },
   // ---- the code cache
-  putBundle: { method: "PUT", path: "/bundles/:hash", status: 201, access: "user", rawBody: true, idempotent: true },
+  putBundle: { method: "PUT", path: "/bundles/:hash", status: 201, access: "user", rawBody: true, bodySize: "request", idempotent: true },
   getBundle: { method: "GET", path: "/bundles/:hash", access: "token", answer: "bytes" },
   hasBundle: { method: "HEAD", path: "/bundles/:hash", access: "token", answer: "exists" },
   // ---- queues
@@ -99,9 +106,9 @@ export const ROUTES = {
   revokeToken: { method: "DELETE", path: "/tokens/:id", access: "user" },
   // ---- pilots
   registerPilot: { method: "POST", path: "/pilots", status: 201, access: "pilot" },
-  acquire: { method: "POST", path: "/pilots/:id/acquire", access: "pilot", waits: true },
-  report: { method: "POST", path: "/pilots/:id/report", access: "pilot" },
-  heartbeat: { method: "POST", path: "/pilots/:id/heartbeat", access: "pilot", idempotent: true },
+  acquire: { method: "POST", path: "/pilots/:id/acquire", access: "pilot", waits: true, bodySize: "payload" },
+  report: { method: "POST", path: "/pilots/:id/report", access: "pilot", bodySize: "request" },
+  heartbeat: { method: "POST", path: "/pilots/:id/heartbeat", access: "pilot", bodySize: "payload", idempotent: true },
   exitPilot: { method: "POST", path: "/pilots/:id/exit", access: "pilot" },
 } as const satisfies Record<string, Route>;
 

@@ -1,7 +1,8 @@
 // Tasks (one work call each) and their jobs: submitting, reading, killing and retrying them.
 import { z } from "zod";
 import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
-import { bundleHash, errorInfo, id, idParams, name, named, retried, time } from "./common.js";
+import { bundleHash, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";
+import { MAX_JOBS_PER_TASK } from "../core/list-limits.js";
 import type { Contract } from "./contract.js";
 
 export const submitTaskBody = z.object({
@@ -36,7 +37,10 @@ export const submitTaskBody = z.object({
   resultKey: z
     .never({ error: "result keys are made by the server: remove resultKey from the request (the answer carries the task's key)" })
     .optional(),
-  jobs: z.array(z.object({ key: z.string().min(1).max(256), args: z.string() })).min(1, "a task needs at least one job"),
+  jobs: z
+    .array(z.object({ key: label(256), args: z.string() }))
+    .min(1, "a task needs at least one job")
+    .max(MAX_JOBS_PER_TASK, `a task has at most ${MAX_JOBS_PER_TASK} jobs: split the call into several tasks`),
 });
 export type SubmitTaskRequest = z.input<typeof submitTaskBody>;
 export type SubmitTask = z.output<typeof submitTaskBody>;

@@ -1,10 +1,10 @@
 // Tokens: creating one (printed once, stored hashed), listing and revoking them.
 import { z } from "zod";
-import { id, idParams, name, time } from "./common.js";
+import { id, idParams, label, name, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
 export const createTokenBody = z.object({
-  name: z.string().min(1).max(200),
+  name: label(200),
   /** Administrators only: the user the token acts for (created if new); default the caller. */
   user: name.optional(),
   /** A token valid for this workflow only (its owner's, or an administrator's choice). */

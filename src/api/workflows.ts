@@ -2,7 +2,8 @@
 // retrying them, the local driver's heartbeat, and the values its steps recorded.
 import { z } from "zod";
 import { WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
-import { bodyError, bundleHash, errorInfo, id, idParam, idParams, name, named, queryNumber, retried, seqParam, time } from "./common.js";
+import { bodyError, bundleHash, errorInfo, id, idParam, idParams, label, name, named, queryNumber, retried, seqParam, time } from "./common.js";
+import { MAX_COMPLETE_TASKS } from "../core/list-limits.js";
 import type { Contract } from "./contract.js";
 import { taskView } from "./tasks.js";
 
@@ -12,8 +13,8 @@ export const createWorkflowBody = z
     mode: z.enum(WORKFLOW_MODES).default("local"),
     queue: name.optional(),
     bundleHash: bundleHash.optional(),
-    nodeVersion: z.string().max(50).optional(),
-    lockfileHash: z.string().max(128).optional(),
+    nodeVersion: label(50).optional(),
+    lockfileHash: label(128).optional(),
     /** The driver's arguments as a tagged-JSON list: run by a pilot (remote), or checked on resume (local). */
     args: z.string().optional(),
     /** Seed of context().random(); default a random one. */
@@ -53,7 +54,10 @@ export const closeWorkflowBody = z.object({
    * Tasks whose every result the driver already has (through the broker, maybe before the server read them):
    * they are not cancelled, and the workflow's status waits for the server's copy of them.
    */
-  completeTasks: z.array(id).max(1_000_000).default([]),
+  completeTasks: z
+    .array(id)
+    .max(MAX_COMPLETE_TASKS, `must list at most ${MAX_COMPLETE_TASKS} tasks (the most recent)`)
+    .default([]),
 });
 export type CloseWorkflowRequest = z.input<typeof closeWorkflowBody>;
 export type CloseWorkflow = z.output<typeof closeWorkflowBody>;
@@ -99,7 +103,7 @@ export const workflowQuery = z.object({
 export type WorkflowQueryRequest = z.input<typeof workflowQuery>;
 export type WorkflowQuery = z.output<typeof workflowQuery>;
 
-export const putStepBody = z.object({ name: z.string().min(1).max(200), value: z.string() });
+export const putStepBody = z.object({ name: label(200), value: z.string() });
 export type PutStepRequest = z.input<typeof putStepBody>;
 export type PutStep = z.output<typeof putStepBody>;
 

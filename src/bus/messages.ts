@@ -1,7 +1,8 @@
 // The messages results travel in on the broker, and how they are signed.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { attemptUpdate } from "../api/pilots.js";
+import { id } from "../api/common.js";
+import { attemptNumber, attemptUpdate, MAX_REPORT_UPDATES } from "../api/pilots.js";
 import { jobOutcome } from "../api/results.js";
 import type { AttemptUpdate } from "../core/dispatch-records.js";
 
@@ -72,7 +73,7 @@ const serverResultsSchema = z.object({
   v: z.literal(1),
   kind: z.literal("results"),
   task: z.number().int().positive(),
-  outcomes: z.array(jobOutcome),
+  outcomes: z.array(jobOutcome).max(MAX_REPORT_UPDATES),
 });
 export type ServerResults = z.infer<typeof serverResultsSchema>;
 
@@ -86,13 +87,15 @@ const pilotSuccessesSchema = z.object({
   task: z.number().int().positive(),
   pilot: z.string(),
   queue: z.string(),
-  jobs: z.array(z.tuple([z.number(), z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string()])),
+  jobs: z.array(z.tuple([z.number(), z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string()])).max(MAX_REPORT_UPDATES),
 });
 export type PilotSuccesses = z.infer<typeof pilotSuccessesSchema>;
 
 export const topicMessageSchema = z.discriminatedUnion("kind", [serverResultsSchema, pilotSuccessesSchema]);
 
 const nullableString = z.string().nullable();
+/** A moment a pilot reports, as the REST reports have it (attemptUpdate). */
+const reportedTime = z.number().int().nonnegative().nullable();
 
 /**
  * A pilot's attempt reports for one task, on the server's queue. Successes, the bulk, are compact tuples
@@ -103,10 +106,10 @@ export const reportMessageSchema = z.object({
   kind: z.literal("report"),
   task: z.number().int().positive(),
   pilot: z.number().int().positive(),
-  successes: z.array(
-    z.tuple([z.number(), z.number(), z.number().nullable(), z.number().nullable(), z.string(), nullableString, nullableString]),
-  ),
-  others: z.array(attemptUpdate),
+  successes: z
+    .array(z.tuple([id, attemptNumber, reportedTime, reportedTime, z.string(), nullableString, nullableString]))
+    .max(MAX_REPORT_UPDATES),
+  others: z.array(attemptUpdate).max(MAX_REPORT_UPDATES),
 });
 export type ReportMessage = z.infer<typeof reportMessageSchema>;
 

@@ -92,6 +92,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.requestTimeoutMs = v as number),
   },
   {
+    key: "maxControlRequest",
+    flag: "--max-control-request <size>",
+    env: "PANDO_MAX_CONTROL_REQUEST",
+    help: "largest body of a request with a few fields only, e.g. a token or a pilot's registration (64KiB)",
+    parse: parseBytes,
+    apply: (c, v) => (c.maxControlRequestBytes = v as number),
+  },
+  {
     key: "maxLog",
     flag: "--max-log <chars>",
     env: "PANDO_MAX_LOG",

@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   bad_arguments: { retryable: false, system: false, summary: "the job's arguments could not be decoded" },
   unserialisable_result: { retryable: false, system: false, summary: "the result cannot be serialised" },
   payload_too_large: { retryable: false, system: false, summary: "the result is over the payload limit" },
+  unrecordable_report: {
+    retryable: false,
+    system: false,
+    summary: "the pilot's report of the attempt (its result, error or logs) could not be recorded by the server",
+  },
   killed: { retryable: false, system: false, summary: "killed by a user" },
   suspended: {
     retryable: false,

@@ -76,6 +76,7 @@ describe("decideAfterAttempt", () => {
     "unknown_work",
     "payload_too_large",
     "unserialisable_result",
+    "unrecordable_report",
     "bad_arguments",
     "bundle_load_failed",
     "killed",

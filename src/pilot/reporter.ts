@@ -5,10 +5,13 @@ import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate, PilotCommand } from "../core/dispatch-records.js";
 import { sleep } from "../core/sleep.js";
 import type { Ledger } from "./ledger.js";
+import { ApiError } from "../api/errors.js";
 import { isPilotEnded, type ServerLink } from "./server-link.js";
 
 const REPORT_BATCH = 5000;
 const REPORT_BATCH_CHARS = 32 * 1024 * 1024;
+/** Answers that refuse a report for what it holds: sending it again as it is cannot help. */
+const REFUSALS = new Set(["invalid_request", "request_too_large", "payload_too_large"]);
 /** Jobs still running this long after they started are reported as running (fast ones never are). */
 const RUNNING_REPORT_DELAY_MS = 100;
 
@@ -34,6 +37,10 @@ export class Reporter {
   private publisher: ResultPublisher | undefined;
   /** The pilot is leaving: everything goes over REST, which it can wait for. */
   private closing = false;
+  /** Largest batch sent now: halved after a refused report, so the update to blame is found and sent alone. */
+  private batchLimit = REPORT_BATCH;
+  /** Failures that stand for refused updates: if one of these is refused too, it is dropped. */
+  private readonly standIns = new WeakSet<AttemptUpdate>();
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -92,8 +99,13 @@ export class Reporter {
       try {
         const res = await this.options.link.report({ updates: batch });
         this.options.ledger.reported(batch);
+        this.batchLimit = Math.min(REPORT_BATCH, this.batchLimit * 2);
         if (res.ignored > 0) this.options.log.debug({ ignored: res.ignored }, "the server ignored stale updates");
       } catch (err) {
+        if (err instanceof ApiError && REFUSALS.has(err.code)) {
+          this.refused(batch, err);
+          continue;
+        }
         // Declared ended, the pilot drops what it held: the batch is no longer its to report.
         const ended = isPilotEnded(err);
         if (!ended) this.pending.unshift(...batch);
@@ -138,10 +150,46 @@ export class Reporter {
     return rest;
   }
 
+  /**
+   * The server refused a report for what it holds: it is never sent again as it was. A batch goes back to
+   * be sent in halves; an update refused alone is replaced by its job's failure saying why (without the
+   * result and logs), and that failure, if refused too, is dropped, so that no report is sent forever and
+   * the other jobs' reports go through.
+   */
+  private refused(batch: AttemptUpdate[], err: ApiError): void {
+    const { log, ledger } = this.options;
+    if (batch.length > 1) {
+      log.warn({ updates: batch.length, err: err.message }, "the server refused a report; sending its updates in smaller batches");
+      this.batchLimit = Math.ceil(batch.length / 2);
+      this.pending.unshift(...batch);
+      return;
+    }
+    const u = batch[0]!;
+    if (this.standIns.has(u)) {
+      log.error({ jobId: u.jobId, attempt: u.attempt, err: err.message }, "the server refused the failure report of an attempt; dropping it");
+      ledger.reported(batch);
+      return;
+    }
+    log.error({ jobId: u.jobId, attempt: u.attempt, err: err.message }, "the server refused the report of an attempt; reporting it as failed");
+    const failure: AttemptUpdate = {
+      jobId: u.jobId,
+      attempt: u.attempt,
+      state: "failed",
+      ...(u.startedAt !== undefined ? { startedAt: u.startedAt } : {}),
+      ...(u.endedAt !== undefined ? { endedAt: u.endedAt } : {}),
+      error: {
+        code: "unrecordable_report",
+        message: `the server refused the pilot's ${u.state} report of this attempt: ${err.message.slice(0, 500)}`,
+      },
+    };
+    this.standIns.add(failure);
+    this.pending.unshift(failure);
+  }
+
   private takeBatch(): AttemptUpdate[] {
     let chars = 0;
     let n = 0;
-    while (n < this.pending.length && n < REPORT_BATCH) {
+    while (n < this.pending.length && n < this.batchLimit) {
       const u = this.pending[n]!;
       chars += (u.result?.length ?? 0) + (u.stdout?.length ?? 0) + (u.stderr?.length ?? 0) + 200;
       if (n > 0 && chars > REPORT_BATCH_CHARS) break;

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, parseByteSize } from "../codec/limits.js";
 import { durationMs } from "../core/duration.js";
+import { MAX_COMPLETE_TASKS } from "../core/list-limits.js";
 import { decode, encode } from "../codec/tagged-json.js";
 import { type ErrorInfo, killedError } from "../core/errors.js";
 import { DEFAULT_MAX_ATTEMPTS, decideAfterAttempt } from "../core/retry-policy.js";
@@ -141,6 +142,8 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     attached,
   );
   ctx.completeTasks.push(taskId);
+  // The server takes the most recent ones: older tasks' results were recorded long before the workflow closes.
+  if (ctx.completeTasks.length > MAX_COMPLETE_TASKS) ctx.completeTasks.shift();
 }
 
 /**

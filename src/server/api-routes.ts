@@ -5,6 +5,7 @@ import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
 import { ApiError } from "../api/errors.js";
 import { API_PREFIX } from "../api/routes.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
+import { bodyLimit, type BodyLimitSettings } from "./body-limits.js";
 import type { Handlers } from "./handlers.js";
 import { clientGone, NEVER_ABORTED, principalOf } from "./http-util.js";
 import type { WaitLimits, WaitPool } from "./wait-limits.js";
@@ -37,6 +38,7 @@ type AnyHandler = (p: unknown, input: unknown, signal: AbortSignal) => unknown;
 export function apiRoutes(
   app: FastifyInstance,
   handlers: Handlers,
+  limits: BodyLimitSettings,
   onStreamError: (err: unknown, e: AnyEndpoint) => void,
   waits: WaitLimits,
   endpoints: readonly AnyEndpoint[] = ENDPOINT_LIST,
@@ -49,7 +51,7 @@ export function apiRoutes(
       method: e.method,
       url: routeUrl(e),
       ...(e.method === "GET" && ownHead.has(e.path) ? { exposeHeadRoute: false } : {}),
-      ...(e.maxBodyBytes !== undefined ? { bodyLimit: e.maxBodyBytes } : {}),
+      bodyLimit: bodyLimit(e, limits).bytes,
       preParsing: async (req: FastifyRequest) => requireMediaType(req, e.rawBody ? "application/octet-stream" : "application/json"),
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const input = parseInput(e, { params: req.params, query: req.query, body: req.body });

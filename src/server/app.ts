@@ -1,8 +1,9 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { ENDPOINTS } from "../api/endpoints.js";
+import { ENDPOINT_LIST, ENDPOINTS } from "../api/endpoints.js";
 import { ApiError, errorBody } from "../api/errors.js";
 import { formatBytes } from "../codec/limits.js";
 import { apiRoutes, routeUrl } from "./api-routes.js";
+import { bodyLimit } from "./body-limits.js";
 import type { Handlers } from "./handlers.js";
 import { MONITOR_ASSETS, MONITOR_PAGE, monitorFileRoutes } from "./routes/monitor-files.js";
 import type { AccessGuard } from "./access-guard.js";
@@ -26,7 +27,8 @@ export function buildApp(
   waits: WaitLimits,
 ): FastifyInstance {
   const app = Fastify({
-    bodyLimit: config.maxRequestBytes,
+    // Each endpoint has its own limit (body-limits.ts); anything else takes a few fields at most.
+    bodyLimit: config.maxControlRequestBytes,
     // Keep-alive connections from pilots and drivers are reused. Long-polls hold their answer, not their
     // request: a request itself must be in within requestTimeoutMs. Node applies it only when it makes the
     // HTTP server (hence `http`), and checks it every connectionsCheckingInterval.
@@ -70,8 +72,9 @@ export function buildApp(
     }
     switch (err.code) {
       case "FST_ERR_CTP_BODY_TOO_LARGE": {
-        const limit = req.routeOptions.bodyLimit ?? config.maxRequestBytes;
-        const which = limit === config.maxRequestBytes ? "maxRequestBytes" : `${req.method} ${req.routeOptions.url}'s own limit`;
+        const e = ENDPOINT_LIST.find((x) => x.method === req.method && routeUrl(x) === req.routeOptions.url);
+        const { bytes: limit, setting } = e ? bodyLimit(e, config) : { bytes: config.maxControlRequestBytes, setting: "maxControlRequestBytes" };
+        const which = `${setting}, for ${req.method} ${req.routeOptions.url ?? req.url.split("?")[0]}`;
         reply
           .code(413)
           .send(
@@ -101,6 +104,6 @@ export function buildApp(
   });
 
   monitorFileRoutes(app);
-  apiRoutes(app, handlers, (err) => log.warn({ err }, "event stream ended by an error"), waits);
+  apiRoutes(app, handlers, config, (err) => log.warn({ err }, "event stream ended by an error"), waits);
   return app;
 }

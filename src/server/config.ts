@@ -26,7 +26,7 @@ export interface ServerConfig {
   maxPayloadBytes: number;
   /** Most characters of stdout and of stderr kept per attempt (the start and the end are kept). */
   maxLogChars: number;
-  /** Largest HTTP request body. */
+  /** Largest HTTP request body (a task's submission with its jobs, a pilot's report, a bundle). */
   maxRequestBytes: number;
   /**
    * Longest a client may take to send one whole request, headers and body (a slower one gets 408 and its
@@ -34,6 +34,8 @@ export interface ServerConfig {
    * not concerned: they wait after their request is in.
    */
   requestTimeoutMs: number;
+  /** Largest body of a request that carries a few fields only (tokens, queues, a pilot's registration…). */
+  maxControlRequestBytes: number;
   /** Retries after system failures (lost pilot…), which never spend the user's maxAttempts. */
   maxSystemRetries: number;
   /** Attempts of a job when the work does not say (PanDA: maxAttempt). */
@@ -87,6 +89,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxLogChars: 64 * 1024,
     maxRequestBytes: 256 * 1024 * 1024,
     requestTimeoutMs: 300_000,
+    maxControlRequestBytes: 64 * 1024,
     maxSystemRetries: 10,
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",

@@ -11,6 +11,7 @@ import type { Store } from "../store/store.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
+import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
 import type { QueueService } from "./queue-service.js";
@@ -178,7 +179,7 @@ export class DispatchService {
    * pilot's own long-poll takes its next jobs now that it has room; results go out first.
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
-    const result = await this.ctx.store.dispatch.apply(pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
+    const result = await applyUpdates(this.ctx, pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
     if (result.refused.length > 0) {
       this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);
       for (const r of result.refused) this.ctx.metrics.count(`${via}_updates_refused_${r.reason}`);

@@ -1,5 +1,6 @@
 // The few places where SQLite and PostgreSQL need different SQL, kept in one file.
 import { sql, type RawBuilder } from "kysely";
+import { encodeStoredText, jsonMayNeedEncoding } from "../codec/stored-text.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -23,9 +24,11 @@ export function jsonRows(
   rows: readonly object[],
   columns: Readonly<Record<string, ColumnKind>>,
 ): RawBuilder<unknown> {
-  const json = JSON.stringify(rows);
+  let json = JSON.stringify(rows);
   const names = Object.keys(columns);
   if (dialect === "postgres") {
+    // jsonb refuses an escaped NUL: texts go in as the store keeps them (codec/stored-text.ts), as parameters do.
+    if (jsonMayNeedEncoding(json)) json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? encodeStoredText(value) : value));
     const defs = names.map((n) => `${n} ${columns[n] === "int" ? "bigint" : "text"}`).join(", ");
     return sql`jsonb_to_recordset(${json}::jsonb) AS u(${sql.raw(defs)})`;
   }
@@ -43,5 +46,8 @@ export function inIds(dialect: DialectName, column: string, ids: readonly number
 /** A text field of a JSON object kept in a text column. The names are code constants, never user input. */
 export function jsonField(dialect: DialectName, column: string, field: string): RawBuilder<string | null> {
   if (!/^\w+$/.test(column) || !/^\w+$/.test(field)) throw new Error(`bad JSON field reference ${column}.${field}`);
-  return dialect === "postgres" ? sql.raw(`(${column}::jsonb ->> '${field}')`) : sql.raw(`json_extract(${column}, '$.${field}')`);
+  // jsonb refuses an escaped NUL (\u0000); it reads as U+FFFD here, the stored text keeping it.
+  return dialect === "postgres"
+    ? sql.raw(`(replace(${column}, '\\u0000', '\\ufffd')::jsonb ->> '${field}')`)
+    : sql.raw(`json_extract(${column}, '$.${field}')`);
 }

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { errorMessage } from "../core/errors.js";
+import { textSafePool } from "./postgres-text.js";
 import type { Database } from "./schema.js";
 
 const INT8 = 20;
@@ -55,5 +56,5 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
     await pool.end().catch(() => undefined);
     throw new Error(`cannot connect to PostgreSQL at ${describePostgres(options.url)}: ${errorMessage(err)}`, { cause: err });
   }
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: textSafePool(pool) }) });
 }

@@ -274,8 +274,10 @@ export class WorkflowStore {
   ): Promise<Omit<WorkflowChange, "status">> {
     const tasks: TaskChange[] = [];
     const pilots = new Set<number>();
+    // A set: a driver may list many tasks, and a workflow may have many open ones.
+    const kept = new Set(keep);
     for (const taskId of await this.tasks.openTaskIdsWithin(trx, workflowId, kinds)) {
-      if (keep.includes(taskId)) continue;
+      if (kept.has(taskId)) continue;
       const killed = await this.tasks.killWithin(trx, taskId, now, error);
       if (!killed) continue;
       tasks.push(killed.change);

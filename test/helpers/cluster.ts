@@ -57,6 +57,8 @@ export interface Cluster {
   startServer(): Promise<void>;
   /** What the server printed on stderr so far. */
   serverOutput(): string;
+  /** The server process's id (it changes when the server is restarted). */
+  serverPid(): number;
   /** JSON API call with the user's token (or another, or none). */
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -199,6 +201,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       server = (await launch(first.port)).proc;
     },
     serverOutput: () => serverOutput,
+    serverPid: () => server.pid!,
     stop: async () => {
       await Promise.all(pilots.map((p) => stopProcess(p.proc)));
       await stopProcess(server);

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type Cluster } from "./helpers/cluster.js";
+
+/** Resident memory of a process, in MiB (Linux). */
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+  return kib / 1024;
+}
+
+describe("hostile bodies cost the server little and get a short 4xx", () => {
+  let cluster: Cluster;
+  let workflowId: number;
+  const hash = "a".repeat(64);
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 0 });
+    const wf = await cluster.api("POST", "/api/v1/workflows", { name: "hostile" });
+    expect(wf.status).toBe(201);
+    workflowId = wf.body.id as number;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("refuses a 16 MB submission of 8 million invalid jobs at once, in little memory, and stays up", async () => {
+    const items = 8_000_000;
+    const body = `{"work":"w","bundleHash":"${hash}","jobs":[${"1,".repeat(items - 1)}1]}`;
+    expect(body.length).toBeGreaterThan(16_000_000);
+    const before = rssMiB(cluster.serverPid());
+    const r = await cluster.api("POST", `/api/v1/workflows/${workflowId}/tasks`, body);
+    const after = rssMiB(cluster.serverPid());
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("invalid_request");
+    expect(r.body.error.message).toMatch(/^body\.jobs: a task has at most 100000 jobs: split the call into several tasks$/);
+    // Parsing the JSON itself takes about a hundred MiB; building an issue per item took gigabytes.
+    expect(after - before).toBeLessThan(512);
+    expect((await cluster.api("GET", "/api/v1/health")).status).toBe(200);
+  });
+
+  it("lists the first five problems of a body and counts the others", async () => {
+    const jobs = Array.from({ length: 1000 }, () => 1);
+    const r = await cluster.api("POST", `/api/v1/workflows/${workflowId}/tasks`, { work: "w", bundleHash: hash, jobs });
+    expect(r.status).toBe(400);
+    const message = r.body.error.message as string;
+    expect(message).toContain("body.jobs[0]: ");
+    expect(message).toContain("body.jobs[4]: ");
+    expect(message).not.toContain("body.jobs[5]");
+    expect(message).toMatch(/; and 995 more problems$/);
+  });
+
+  it("refuses a body nested 100,000 deep without blowing the stack", async () => {
+    const depth = 100_000;
+    const nested = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    const r = await cluster.api("POST", `/api/v1/workflows/${workflowId}/tasks`, `{"work":"w","bundleHash":"${hash}","jobs":${nested}}`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("invalid_request");
+    const deepObject = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+    const w = await cluster.api("POST", "/api/v1/workflows", `{"name":"deep","args":${deepObject}}`);
+    expect(w.status).toBe(400);
+    expect(w.body.error.message).toMatch(/^body\.args: /);
+    expect((await cluster.api("GET", "/api/v1/health")).status).toBe(200);
+  });
+
+  it("gives each route a body limit of its kind: a few fields where a few fields are expected", async () => {
+    const big = JSON.stringify({ name: "x".repeat(1024 * 1024) });
+    const r = await cluster.api("POST", "/api/v1/tokens", big);
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe("request_too_large");
+    expect(r.body.error.message).toContain("maxControlRequestBytes, for POST /api/v1/tokens");
+    // A route that carries a payload takes one of the payload limit's size.
+    const wf = await cluster.api("POST", "/api/v1/workflows", { name: "big-args", args: JSON.stringify(["x".repeat(1024 * 1024)]) });
+    expect(wf.status).toBe(201);
+  });
+});
