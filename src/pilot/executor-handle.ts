@@ -9,7 +9,13 @@ import { PANDO_ROOT } from "../bundle/cache.js";
 import { contextKey, executorCommand, type ExecutionContext } from "./execution-context.js";
 import type { Executor, ExecutorEvents, StartExecutor } from "./executor-interface.js";
 import type { FromExecutor, ToExecutor } from "./executor-protocol.js";
+import { executorEnv } from "./executor-env.js";
 import { killGroup, killTree } from "./process-tree.js";
+import { sandboxArgs } from "./sandbox-args.js";
+import { sandboxPaths } from "./sandbox-paths.js";
+import { pilotSandbox, type PilotSandbox } from "./sandbox-probe.js";
+import type { SandboxSettings } from "./sandbox-args.js";
+import type { Logger } from "pino";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
 const STDERR_TAIL = 2000;
@@ -42,12 +48,12 @@ export interface ExecutorSettings {
   serverUrl: string;
   /** Where the executor's working directories go (a directory of its own is made there, removed when it ends). */
   workRoot: string;
-}
-
-/** The server's own secrets, which pilots it starts inherit with its environment: user code never sees them. */
-function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { PANDO_TOKEN: _token, PANDO_SERVER: _server, PANDO_BROKER_PASSWORD: _password, PANDO_DB: _db, ...rest } = env;
-  return rest;
+  /** Where the pilot keeps bundles (hidden from the executor but for its own bundle). */
+  cacheDir: string;
+  /** Values the executor's environment must never hold (the pilot's token). */
+  secrets: readonly string[];
+  /** The sandbox executors run in; undefined: none (the pilot warned of it when it started). */
+  sandbox: PilotSandbox | undefined;
 }
 
 /** The pilot's side of one executor process bound to one bundle. */
@@ -78,25 +84,36 @@ export class ExecutorHandle implements Executor {
     } catch (err) {
       forward(`cannot make a working directory in ${settings.workRoot} (${errorMessage(err)}); its commands use the system's temporary directory\n`);
     }
-    const { PANDO_WORK_ROOT: _root, ...inherited } = withoutCredentials(process.env);
-    const env = {
-      // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
-      ...inherited,
-      PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
-      PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
-      PANDO_SERVER_URL: settings.serverUrl,
-      // Commands make their working directories here; an executor whose pilot is gone removes it itself.
-      ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
-    };
+    // A container runtime does not run inside bwrap: container contexts run outside it (the pilot warned).
+    const sandbox = context.container ? undefined : settings.sandbox;
+    // User code runs here: it gets none of the pilot's environment but what it needs (a driver job brings its own token).
+    const env = executorEnv(process.env, {
+      sandboxed: sandbox !== undefined,
+      workDir: this.workDir,
+      secrets: settings.secrets,
+      own: {
+        PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+        PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
+        PANDO_SERVER_URL: settings.serverUrl,
+        // Commands make their working directories here; an executor whose pilot is gone removes it itself.
+        ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
+      },
+    });
     const plain = !context.initEnv && !context.container;
-    const { file, args } = executorCommand(
+    let { file, args } = executorCommand(
       context,
       ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath],
       [join(PANDO_ROOT, "package.json"), bundlePath],
       this.workDir,
     );
-    // What fork() does, with the executor's command in its context (plain: node itself). Detached: the
-    // executor leads a process group of its own, with the commands it starts, so that a kill reaches them all.
+    if (sandbox) {
+      const paths = sandboxPaths({ bundlePath, cacheDir: settings.cacheDir, workRoot: settings.workRoot, workDir: this.workDir });
+      args = [...sandboxArgs(sandbox.settings, paths), "--", file, ...args];
+      file = sandbox.bwrap;
+    }
+    // What fork() does, with the executor's command in its context (plain: node itself), in the sandbox.
+    // Detached: the executor (bwrap, in a sandbox) leads a process group of its own, and killTree finds
+    // everything it started from the host's /proc, in the sandbox's PID namespace or not.
     this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env, detached: true });
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {
@@ -175,12 +192,22 @@ export class ExecutorHandle implements Executor {
  * pilot's id), in the host's container runtime if the context names an image, importing the bundle's file.
  */
 export function processExecutors(
-  settings: () => ExecutorSettings,
+  settings: (sandbox: PilotSandbox | undefined) => ExecutorSettings,
   runtime: ExecutionContext["runtime"],
   fileOf: (bundleHash: string) => string,
+  /** The pilot's sandbox options, and its log for the warnings about them. */
+  pilot: { options: Partial<SandboxSettings> | undefined; log: Logger },
 ): StartExecutor {
+  // Decided once per pilot: a pilot that must sandbox its jobs and cannot does not start.
+  const { log } = pilot;
+  const sandbox = pilotSandbox(pilot.options, log);
+  let containerWarned = false;
   return (context, events) => {
+    if (sandbox && context.container && !containerWarned) {
+      containerWarned = true;
+      log.warn({ container: context.container }, "container jobs run outside the bubblewrap sandbox (in their container, with the same clean environment)");
+    }
     const where = { initEnv: context.initEnv, container: context.container, runtime };
-    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(), where, events);
+    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(sandbox), where, events);
   };
 }

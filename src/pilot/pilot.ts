@@ -50,15 +50,17 @@ export class Pilot {
       maxDepthPerSlot: options.maxDepthPerSlot ?? PILOT_DEFAULTS.maxDepthPerSlot,
       warmReplacesIdleMs: options.warmReplacesIdleMs ?? PILOT_DEFAULTS.warmReplacesIdleMs,
       start: processExecutors(
-        () => ({
+        (sandbox) => ({
           maxPayloadBytes: this.config!.maxPayloadBytes,
           maxLogChars: this.config!.maxLogChars,
           label: `pilot ${this.pilotId} executor`,
           serverUrl: this.link.baseUrl,
           workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
+          cacheDir: options.cacheDir, secrets: [options.token], sandbox,
         }),
         this.runtime,
         (hash) => this.bundles.fileOf(hash),
+        { options: options.sandbox, log },
       ),
       events: this.poolEvents(),
     });
