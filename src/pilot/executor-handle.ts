@@ -56,6 +56,9 @@ export interface ExecutorSettings {
   sandbox: PilotSandbox | undefined;
 }
 
+/** Executors this pilot process started: the last part of their ids. */
+let started = 0;
+
 /** The pilot's side of one executor process bound to one bundle. */
 export class ExecutorHandle implements Executor {
   ready = false;
@@ -95,6 +98,8 @@ export class ExecutorHandle implements Executor {
         PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
         PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
         PANDO_SERVER_URL: settings.serverUrl,
+        // Which executor runs a job, the same for every job it runs: its pid is no sign of it in a sandbox's PID namespace.
+        PANDO_EXECUTOR_ID: `${process.pid}.${++started}`,
         // Commands make their working directories here; an executor whose pilot is gone removes it itself.
         ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
       },
@@ -208,6 +213,8 @@ export function processExecutors(
       log.warn({ container: context.container }, "container jobs run outside the bubblewrap sandbox (in their container, with the same clean environment)");
     }
     const where = { initEnv: context.initEnv, container: context.container, runtime };
-    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(sandbox), where, events);
+    // A driver job's work calls go to the server: its sandbox keeps the network whatever --sandbox-network says.
+    const own = sandbox && context.kind === "driver" ? { ...sandbox, settings: { ...sandbox.settings, network: true } } : sandbox;
+    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(own), where, events);
   };
 }
