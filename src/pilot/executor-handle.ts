@@ -13,8 +13,7 @@ import { executorEnv } from "./executor-env.js";
 import { killGroup, killTree } from "./process-tree.js";
 import { sandboxArgs } from "./sandbox-args.js";
 import { sandboxPaths } from "./sandbox-paths.js";
-import { pilotSandbox, type PilotSandbox } from "./sandbox-probe.js";
-import type { SandboxSettings } from "./sandbox-args.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
 import type { Logger } from "pino";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
@@ -200,12 +199,10 @@ export function processExecutors(
   settings: (sandbox: PilotSandbox | undefined) => ExecutorSettings,
   runtime: ExecutionContext["runtime"],
   fileOf: (bundleHash: string) => string,
-  /** The pilot's sandbox options, and its log for the warnings about them. */
-  pilot: { options: Partial<SandboxSettings> | undefined; log: Logger },
+  /** The pilot's sandbox (pilotSandbox), and its log for the warning about container jobs. */
+  pilot: { sandbox: PilotSandbox | undefined; log: Logger },
 ): StartExecutor {
-  // Decided once per pilot: a pilot that must sandbox its jobs and cannot does not start.
-  const { log } = pilot;
-  const sandbox = pilotSandbox(pilot.options, log);
+  const { sandbox, log } = pilot;
   let containerWarned = false;
   return (context, events) => {
     if (sandbox && context.container && !containerWarned) {
