@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
@@ -14,7 +15,6 @@ import { killGroup, killTree } from "./process-tree.js";
 import { sandboxArgs } from "./sandbox-args.js";
 import { sandboxPaths } from "./sandbox-paths.js";
 import type { PilotSandbox } from "./sandbox-probe.js";
-import type { Logger } from "pino";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
 const STDERR_TAIL = 2000;
@@ -196,15 +196,16 @@ export class ExecutorHandle implements Executor {
  * pilot's id), in the host's container runtime if the context names an image, importing the bundle's file.
  */
 export function processExecutors(
-  settings: (sandbox: PilotSandbox | undefined) => ExecutorSettings,
+  settings: () => ExecutorSettings,
   runtime: ExecutionContext["runtime"],
   fileOf: (bundleHash: string) => string,
-  /** The pilot's sandbox (pilotSandbox), and its log for the warning about container jobs. */
-  pilot: { sandbox: PilotSandbox | undefined; log: Logger },
+  /** Where the pilot warns, once, that container jobs run outside its sandbox. */
+  log: Logger,
 ): StartExecutor {
-  const { sandbox, log } = pilot;
   let containerWarned = false;
   return (context, events) => {
+    const now = settings();
+    const { sandbox } = now;
     if (sandbox && context.container && !containerWarned) {
       containerWarned = true;
       log.warn({ container: context.container }, "container jobs run outside the bubblewrap sandbox (in their container, with the same clean environment)");
@@ -212,6 +213,6 @@ export function processExecutors(
     const where = { initEnv: context.initEnv, container: context.container, runtime };
     // A driver job's work calls go to the server: its sandbox keeps the network whatever --sandbox-network says.
     const own = sandbox && context.kind === "driver" ? { ...sandbox, settings: { ...sandbox.settings, network: true } } : sandbox;
-    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(own), where, events);
+    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), { ...now, sandbox: own }, where, events);
   };
 }

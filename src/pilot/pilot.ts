@@ -52,15 +52,15 @@ export class Pilot {
       maxDepthPerSlot: options.maxDepthPerSlot ?? PILOT_DEFAULTS.maxDepthPerSlot,
       warmReplacesIdleMs: options.warmReplacesIdleMs ?? PILOT_DEFAULTS.warmReplacesIdleMs,
       start: processExecutors(
-        (own) => ({
+        () => ({
           maxPayloadBytes: this.config!.maxPayloadBytes, maxLogChars: this.config!.maxLogChars,
           label: `pilot ${this.pilotId} executor`,
           serverUrl: this.link.baseUrl,
           workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
-          cacheDir: options.cacheDir, secrets: [options.token], sandbox: own,
+          cacheDir: options.cacheDir, secrets: [options.token], sandbox,
         }),
         this.runtime,
-        (hash) => this.bundles.fileOf(hash), { sandbox, log },
+        (hash) => this.bundles.fileOf(hash), log,
       ),
       events: this.poolEvents(),
     });
