@@ -120,8 +120,8 @@ addSandboxOptions(program
         }
       : undefined;
     const { idleExit, warmReplacesIdle, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = flags;
-    const { Pilot } = await import("../pilot/pilot.js");
     const sandbox = sandboxFrom(flags);
+    const { Pilot } = await import("../pilot/pilot.js");
     const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
