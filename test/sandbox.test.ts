@@ -150,6 +150,17 @@ describe("the sandbox of job code", () => {
       }
     });
 
+    it("takes the network from jobs under --sandbox-network off, and leaves it to a remote workflow's driver", async () => {
+      const pilot = pilotWith(cluster, { PANDO_SANDBOX_NETWORK: "off" }, "offline");
+      try {
+        const r = await runDriver(`${FIXTURE}#network`, [], { url: cluster.url, token: cluster.credentials.userToken, extra: ["--remote"] });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.value).toEqual({ jobReachesServer: false });
+      } finally {
+        await stopped(pilot);
+      }
+    });
+
     it("refuses to start under --sandbox bwrap where bwrap cannot run", async () => {
       const pilot = pilotWith(cluster, { PANDO_SANDBOX: "bwrap", PANDO_SANDBOX_BWRAP: "/nonexistent/bwrap" }, "must-sandbox");
       const code = await new Promise<number | null>((resolve) => pilot.proc.once("exit", resolve));
