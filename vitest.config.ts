@@ -1,4 +1,16 @@
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Pilots run jobs in a sandbox with a private /tmp. The directories tests share with their jobs (barriers,
+// markers) are made under a scratch directory (TMPDIR) that the suite's pilots bind writable
+// (PANDO_SANDBOX_BIND); executors keep their own directories apart (PANDO_WORK_ROOT).
+const SCRATCH = join(tmpdir(), "pando-test-scratch");
+const WORK_ROOT = join(tmpdir(), "pando-test-work");
+mkdirSync(SCRATCH, { recursive: true });
+mkdirSync(WORK_ROOT, { recursive: true });
+const SANDBOX_ENV = { TMPDIR: SCRATCH, PANDO_SANDBOX_BIND: SCRATCH, PANDO_WORK_ROOT: WORK_ROOT };
 
 // Files of the core suite, run twice: results over REST only, and through an ActiveMQ broker.
 const CORE_SUITE = [
@@ -19,6 +31,7 @@ const integration = {
   fileParallelism: false,
   testTimeout: 120_000,
   hookTimeout: 120_000,
+  env: SANDBOX_ENV,
 };
 
 export default defineConfig({
@@ -40,6 +53,7 @@ export default defineConfig({
           globalSetup: ["test/setup/suite-broker.ts"],
           // The logins of test/helpers/broker.ts: the server's, and those it hands to pilots and drivers.
           env: {
+            ...SANDBOX_ENV,
             PANDO_TEST_BROKER: "stomp://127.0.0.1:61613",
             PANDO_BROKER_USER: "pando",
             PANDO_BROKER_PASSWORD: "pando-test",
@@ -59,7 +73,7 @@ export default defineConfig({
           exclude: ["test/install.test.ts"],
           ...integration,
           globalSetup: ["test/setup/suite-postgres.ts"],
-          env: { PANDO_TEST_DB: "postgres://postgres@127.0.0.1:25433/pando" },
+          env: { ...SANDBOX_ENV, PANDO_TEST_DB: "postgres://postgres@127.0.0.1:25433/pando" },
         },
       },
     ],

@@ -9,6 +9,9 @@ scripts/services/rabbitmq.sh install
 scripts/services/slurm.sh install
 scripts/services/postgres.sh install
 scripts/services/chromium.sh install
+# Pilots run job code in a bubblewrap sandbox (test/sandbox.test.ts checks what it hides).
+source scripts/lib.sh
+ensure_package bwrap bubblewrap
 npx eslint .
 npx tsc --noEmit
 scripts/structure-report.sh

@@ -46,11 +46,18 @@ describe("command works on a cluster of pilots", () => {
   let dir: string;
   const run = (target: string, args: string[]) => runDriver(`${FIXTURE}#${target}`, args, { url: cluster.url, token: cluster.credentials.userToken });
 
+  // These tests read the host pids the commands write into a directory of the test: their pilots run
+  // without the sandbox, whose PID namespace and private /tmp would hide both (test/sandbox.test.ts kills a
+  // sandboxed job's process tree).
+  const sandboxWas = process.env.PANDO_SANDBOX;
   beforeAll(async () => {
+    process.env.PANDO_SANDBOX = "none";
     cluster = await startCluster({ pilots: 1, slots: 2, queues: [{ name: "local" }, { name: "victim" }] });
     dir = mkdtempSync(join(tmpdir(), "pando-commands-"));
   });
   afterAll(async () => {
+    if (sandboxWas === undefined) delete process.env.PANDO_SANDBOX;
+    else process.env.PANDO_SANDBOX = sandboxWas;
     await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -61,7 +61,11 @@ describe("the embedded default: pando run with no server", () => {
   });
 
   it("ends with a clear error instead of hanging when every local pilot has died", async () => {
-    const r = await runDriver("test/fixtures/core.ts#pilotKiller", [], { dataDir: dataDir(), extra: ["--pilots", "2"] });
+    // Its jobs kill their own pilot, which only jobs outside the sandbox can see.
+    process.env.PANDO_SANDBOX = "none";
+    const run = runDriver("test/fixtures/core.ts#pilotKiller", [], { dataDir: dataDir(), extra: ["--pilots", "2"] });
+    delete process.env.PANDO_SANDBOX;
+    const r = await run;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/every local pilot exited/);
     expect(r.stderr).toMatch(/workflow 1 cancelled/);

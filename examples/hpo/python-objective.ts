@@ -50,10 +50,14 @@ export function objectiveScript(): string {
 
 /**
  * Writes the dataset's training and validation events to a JSON file under `dir` (once per content: the
- * file is named by its hash) and returns its path, for the jobs to read: by default in the project's .pando
- * directory, which the pilots share with the driver.
+ * file is named by its hash) and returns its path, for the jobs to read: by default beside the example's code
+ * (examples/hpo/data), which the pilots share with the driver. Not in the project's .pando: that is the
+ * embedded server's own directory, which jobs' sandboxes hide.
  */
-export function writeDataset(options: { trainEvents: number; validationEvents: number; dataSeed: number }, dir = join(projectDir(), ".pando", "hpo")): string {
+export function writeDataset(
+  options: { trainEvents: number; validationEvents: number; dataSeed: number },
+  dir = join(projectDir(), "examples", "hpo", "data"),
+): string {
   const events = options.trainEvents + options.validationEvents;
   const { train, validation } = splitDataset(makeDataset({ n: events, seed: options.dataSeed }), options.validationEvents / events, options.dataSeed);
   const text = JSON.stringify({

@@ -24,3 +24,18 @@ export function projectDirOf(file: string): string {
 export function projectDirStatement(entry: string): string {
   return `globalThis[Symbol.for(${JSON.stringify(PROJECT_DIR_KEY)})] = ${JSON.stringify(projectDirOf(entry))};`;
 }
+
+/**
+ * The project directory a bundle's first lines name (its projectDirStatement), or undefined if they name
+ * none. The bundle is its user's code: what it names is a claim, which a pilot checks before it shows it.
+ */
+export function projectDirNamedBy(head: string): string | undefined {
+  const m = /globalThis\[Symbol\.for\("pando\.projectDir"\)\] = ("(?:[^"\\\n]|\\.)*");/.exec(head);
+  if (!m) return undefined;
+  try {
+    const dir = JSON.parse(m[1]!) as unknown;
+    return typeof dir === "string" ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}

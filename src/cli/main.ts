@@ -22,8 +22,9 @@ import { LS_MAX_LIMIT, lsCommand, type LsFlags } from "./ls-command.js";
 import { parseChoices, parsePageSize } from "./option-values.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCreateFlags, type TokenListFlags } from "./token-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
+import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
 
-interface PilotFlags {
+interface PilotFlags extends SandboxFlags {
   server: string;
   queue: string;
   slots: number;
@@ -94,7 +95,7 @@ addServerOptions(
   process.once("SIGTERM", stop);
 });
 
-program
+addSandboxOptions(program
   .command("pilot")
   .description("run a pilot: take jobs of a queue from a server and run them (token in PANDO_TOKEN)")
   .requiredOption("--server <url>", "the Pando server")
@@ -107,7 +108,7 @@ program
   .option("--worker <id>", "the provisioner's worker id (set by the server that started this pilot)", parseCount)
   .option("--max-depth-per-slot <n>", "most jobs held per slot when a task's jobs are fast (1000)", parseCount)
   .option("--prefetch-tasks <n>", "most fast tasks named in one request for jobs beyond the free slots (20; 0: only jobs for free slots)", parseNonNegative)
-  .option("--warm-replaces-idle <duration>", "a warm command replaces executors of other code only after they ran nothing for this long (5s)", parseDuration)
+  .option("--warm-replaces-idle <duration>", "a warm command replaces executors of other code only after they ran nothing for this long (5s)", parseDuration))
   .action(async (flags: PilotFlags) => {
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
@@ -118,9 +119,10 @@ program
           if (process.connected) process.send?.({ t: "warm", bundleHash });
         }
       : undefined;
-    const { idleExit, warmReplacesIdle, ...rest } = flags;
+    const { idleExit, warmReplacesIdle, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = flags;
+    const sandbox = sandboxFrom(flags);
     const { Pilot } = await import("../pilot/pilot.js");
-    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm });
+    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { BundleCache } from "../bundle/cache.js";
 import { Environments } from "./environments.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
 
 /**
  * The bundles a pilot's executors import: fetched from the server once into the cache directory (shared by
@@ -19,9 +20,11 @@ export class Bundles {
     /** A bundle's code, or an environment's manifest, from the server. */
     private readonly fetch: (hash: string) => Promise<Uint8Array>,
     log: Logger,
+    /** The pilot's sandbox, where environments are installed (their packages' install scripts are user code). */
+    sandbox?: PilotSandbox,
   ) {
     this.cache = new BundleCache(cacheDir);
-    this.environments = new Environments(join(cacheDir, "envs"), fetch, log);
+    this.environments = new Environments(join(cacheDir, "envs"), fetch, log, sandbox);
   }
 
   /** The bundle is ready to import now. */

@@ -1,14 +1,31 @@
 import { execFile } from "node:child_process";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Logger } from "pino";
 import { ENVIRONMENT_HEADER } from "../codec/environment-header.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { withoutPando } from "./environment-manifest.js";
+import { executorEnv } from "./executor-env.js";
+import { sandboxArgs } from "./sandbox-args.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
 
 const run = promisify(execFile);
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
+const NPM_CI = ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"];
+
+/**
+ * `npm ci` in the environment's directory `work`, with an executor's environment (never the pilot's), in
+ * the pilot's sandbox if it has one: the network, the system and Node read-only, `work` writable, npm's
+ * cache in the sandbox's private /tmp.
+ */
+export function installCommand(work: string, sandbox: PilotSandbox | undefined): { file: string; args: string[]; env: Record<string, string> } {
+  const env = executorEnv(process.env, { sandboxed: sandbox !== undefined, workDir: work, own: {}, secrets: [] });
+  if (!sandbox) return { file: NPM_CI[0]!, args: NPM_CI.slice(1), env };
+  const settings = { ...sandbox.settings, network: true };
+  const paths = { node: dirname(dirname(realpathSync(process.execPath))), pando: [], bundle: [], workDir: work, cwd: work, hidden: [] };
+  return { file: sandbox.bwrap, args: [...sandboxArgs(settings, paths), "--", ...NPM_CI], env: { ...env, npm_config_cache: "/tmp/npm-cache" } };
+}
 
 function firstLine(path: string): string {
   const fd = openSync(path, "r");
@@ -34,6 +51,8 @@ export class Environments {
     private readonly dir: string,
     private readonly fetch: (hash: string) => Promise<Uint8Array>,
     private readonly log: Logger,
+    /** Where `npm ci` runs: the packages' install scripts are the bundle's user's code, as its jobs are. */
+    private readonly sandbox?: PilotSandbox,
   ) {}
 
   /** The file to import a cached bundle from: the bundle itself, or its copy inside its environment. */
@@ -75,7 +94,8 @@ export class Environments {
     const started = Date.now();
     this.log.info({ environment: hash }, "installing a bundle's environment (npm ci)");
     try {
-      await run("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund"], { cwd: work, timeout: INSTALL_TIMEOUT_MS });
+      const { file, args, env } = installCommand(work, this.sandbox);
+      await run(file, args, { cwd: work, env, timeout: INSTALL_TIMEOUT_MS });
     } catch (err) {
       rmSync(work, { recursive: true, force: true });
       const e = err as { stderr?: string; message: string };

@@ -3,13 +3,18 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { contextKey, executorCommand, type ExecutionContext } from "./execution-context.js";
 import type { Executor, ExecutorEvents, StartExecutor } from "./executor-interface.js";
 import type { FromExecutor, ToExecutor } from "./executor-protocol.js";
+import { executorEnv } from "./executor-env.js";
 import { killGroup, killTree } from "./process-tree.js";
+import { sandboxArgs } from "./sandbox-args.js";
+import { sandboxPaths } from "./sandbox-paths.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
 const STDERR_TAIL = 2000;
@@ -42,21 +47,16 @@ export interface ExecutorSettings {
   serverUrl: string;
   /** Where the executor's working directories go (a directory of its own is made there, removed when it ends). */
   workRoot: string;
+  /** Where the pilot keeps bundles (hidden from the executor but for its own bundle). */
+  cacheDir: string;
+  /** Values the executor's environment must never hold (the pilot's token). */
+  secrets: readonly string[];
+  /** The sandbox executors run in; undefined: none (the pilot warned of it when it started). */
+  sandbox: PilotSandbox | undefined;
 }
 
-/** The server's own secrets, which pilots it starts inherit with its environment: user code never sees them. */
-function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const {
-    PANDO_TOKEN: _token,
-    PANDO_SERVER: _server,
-    PANDO_BROKER_PASSWORD: _password,
-    PANDO_BROKER_PILOT_PASSWORD: _pilotPassword,
-    PANDO_BROKER_DRIVER_PASSWORD: _driverPassword,
-    PANDO_DB: _db,
-    ...rest
-  } = env;
-  return rest;
-}
+/** Executors this pilot process started: the last part of their ids. */
+let started = 0;
 
 /** The pilot's side of one executor process bound to one bundle. */
 export class ExecutorHandle implements Executor {
@@ -86,25 +86,38 @@ export class ExecutorHandle implements Executor {
     } catch (err) {
       forward(`cannot make a working directory in ${settings.workRoot} (${errorMessage(err)}); its commands use the system's temporary directory\n`);
     }
-    const { PANDO_WORK_ROOT: _root, ...inherited } = withoutCredentials(process.env);
-    const env = {
-      // User code runs here: it must not see the pilot's credentials (a driver job brings its own token).
-      ...inherited,
-      PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
-      PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
-      PANDO_SERVER_URL: settings.serverUrl,
-      // Commands make their working directories here; an executor whose pilot is gone removes it itself.
-      ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
-    };
+    // A container runtime does not run inside bwrap: container contexts run outside it (the pilot warned).
+    const sandbox = context.container ? undefined : settings.sandbox;
+    // User code runs here: it gets none of the pilot's environment but what it needs (a driver job brings its own token).
+    const env = executorEnv(process.env, {
+      sandboxed: sandbox !== undefined,
+      workDir: this.workDir,
+      secrets: settings.secrets,
+      own: {
+        PANDO_MAX_PAYLOAD_BYTES: String(settings.maxPayloadBytes),
+        PANDO_MAX_LOG_CHARS: String(settings.maxLogChars),
+        PANDO_SERVER_URL: settings.serverUrl,
+        // Which executor runs a job, the same for every job it runs: its pid is no sign of it in a sandbox's PID namespace.
+        PANDO_EXECUTOR_ID: `${process.pid}.${++started}`,
+        // Commands make their working directories here; an executor whose pilot is gone removes it itself.
+        ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
+      },
+    });
     const plain = !context.initEnv && !context.container;
-    const { file, args } = executorCommand(
+    let { file, args } = executorCommand(
       context,
       ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath],
       [join(PANDO_ROOT, "package.json"), bundlePath],
       this.workDir,
     );
-    // What fork() does, with the executor's command in its context (plain: node itself). Detached: the
-    // executor leads a process group of its own, with the commands it starts, so that a kill reaches them all.
+    if (sandbox) {
+      const paths = sandboxPaths({ bundlePath, cacheDir: settings.cacheDir, workRoot: settings.workRoot, workDir: this.workDir });
+      args = [...sandboxArgs(sandbox.settings, paths), "--", file, ...args];
+      file = sandbox.bwrap;
+    }
+    // What fork() does, with the executor's command in its context (plain: node itself), in the sandbox.
+    // Detached: the executor (bwrap, in a sandbox) leads a process group of its own, and killTree finds
+    // everything it started from the host's /proc, in the sandbox's PID namespace or not.
     this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env, detached: true });
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {
@@ -186,9 +199,20 @@ export function processExecutors(
   settings: () => ExecutorSettings,
   runtime: ExecutionContext["runtime"],
   fileOf: (bundleHash: string) => string,
+  /** Where the pilot warns, once, that container jobs run outside its sandbox. */
+  log: Logger,
 ): StartExecutor {
+  let containerWarned = false;
   return (context, events) => {
+    const now = settings();
+    const { sandbox } = now;
+    if (sandbox && context.container && !containerWarned) {
+      containerWarned = true;
+      log.warn({ container: context.container }, "container jobs run outside the bubblewrap sandbox (in their container, with the same clean environment)");
+    }
     const where = { initEnv: context.initEnv, container: context.container, runtime };
-    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), settings(), where, events);
+    // A driver job's work calls go to the server: its sandbox keeps the network whatever --sandbox-network says.
+    const own = sandbox && context.kind === "driver" ? { ...sandbox, settings: { ...sandbox.settings, network: true } } : sandbox;
+    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), { ...now, sandbox: own }, where, events);
   };
 }

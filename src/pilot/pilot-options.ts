@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { SandboxSettings } from "./sandbox-args.js";
 
 /** What a pilot does when its options leave these out. */
 export const PILOT_DEFAULTS = {
@@ -39,5 +40,7 @@ export interface PilotOptions {
    * ready, or could not start: `pando run` waits for its local pilots this way before its driver runs.
    */
   onWarm?: (bundleHash: string) => void;
+  /** How job code is isolated from the pilot (sandbox-args.ts); default: bubblewrap where it works. */
+  sandbox?: Partial<SandboxSettings>;
   log: Logger;
 }

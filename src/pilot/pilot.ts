@@ -7,6 +7,7 @@ import { sleep } from "../core/sleep.js";
 import { Bundles } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";
 import { processExecutors } from "./executor-handle.js";
+import { pilotSandbox } from "./sandbox-probe.js";
 import type { ExecutorContext, PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { leaveWhenIdle } from "./idle-exit.js";
@@ -43,7 +44,8 @@ export class Pilot {
     const log = (this.log = options.log);
     this.name = options.name ?? `${hostname()}:${process.pid}`;
     this.link = new ServerLink(options.server, options.token, (server) => log.warn({ pilot: this.pilotId, server }, "moved to another server replica"));
-    this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log);
+    const sandbox = pilotSandbox(options.sandbox, log); // throws if the pilot must sandbox jobs and cannot
+    this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
     this.pool = new ExecutorPool({
       slots: options.slots,
@@ -51,14 +53,14 @@ export class Pilot {
       warmReplacesIdleMs: options.warmReplacesIdleMs ?? PILOT_DEFAULTS.warmReplacesIdleMs,
       start: processExecutors(
         () => ({
-          maxPayloadBytes: this.config!.maxPayloadBytes,
-          maxLogChars: this.config!.maxLogChars,
+          maxPayloadBytes: this.config!.maxPayloadBytes, maxLogChars: this.config!.maxLogChars,
           label: `pilot ${this.pilotId} executor`,
           serverUrl: this.link.baseUrl,
           workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
+          cacheDir: options.cacheDir, secrets: [options.token], sandbox,
         }),
         this.runtime,
-        (hash) => this.bundles.fileOf(hash),
+        (hash) => this.bundles.fileOf(hash), log,
       ),
       events: this.poolEvents(),
     });

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { PILOT_CLI, pilotArgs, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
+import { PILOT_CLI, pilotArgs, pilotEnvironment, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
 
 /**
  * Pilots as child processes of the server, connected by an IPC channel so that none outlives it. The
@@ -16,7 +16,7 @@ export class LocalBackend implements PilotBackend {
     try {
       const proc = fork(PILOT_CLI, pilotArgs(l, "local"), {
         stdio: ["ignore", log, log, "ipc"],
-        env: { ...process.env, PANDO_TOKEN: l.token },
+        env: pilotEnvironment(process.env, l.token),
       });
       const pid = proc.pid;
       if (pid === undefined) throw new Error("the pilot process did not start");

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PANDO_ROOT } from "../bundle/cache.js";
+import { pilotEnvironment } from "./pilot-backend.js";
 
 export interface LocalPilotsOptions {
   server: string;
@@ -62,7 +63,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
         {
           stdio: ["ignore", log, log, "ipc"],
           // The token travels in the environment, never on a command line other users can read.
-          env: { ...process.env, PANDO_TOKEN: options.token },
+          env: pilotEnvironment(process.env, options.token),
         },
     );
     warm.set(proc, new Set());

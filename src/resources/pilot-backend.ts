@@ -42,6 +42,16 @@ export interface PilotBackend {
 
 export const PILOT_CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
 
+/**
+ * The environment of a pilot this process starts: its own (the sandbox settings, PANDO_WORK_ROOT…) without
+ * the server's secrets — its database and broker logins, which a pilot never needs (it learns what it needs
+ * when it registers) and which the code it runs must never find — and with the pilot's token.
+ */
+export function pilotEnvironment(env: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
+  const { PANDO_DB: _db, PANDO_BROKER: _broker, PANDO_BROKER_USER: _user, PANDO_BROKER_PASSWORD: _password, ...rest } = env;
+  return { ...rest, PANDO_TOKEN: token };
+}
+
 /** The `pando pilot` arguments of a launch. */
 export function pilotArgs(l: PilotLaunch, backend: string): string[] {
   return [

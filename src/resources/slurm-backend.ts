@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { pilotFitProblem, type BatchNode } from "../core/pilot-fit.js";
 import type { QueueDefinition } from "../core/queue-config.js";
-import { PILOT_CLI, pilotArgs, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
+import { PILOT_CLI, pilotArgs, pilotEnvironment, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
 import { parseSinfo, parseSqueue, SINFO_FORMAT, SQUEUE_FORMAT } from "./slurm-output.js";
 
 const run = promisify(execFile);
@@ -54,7 +54,7 @@ export class SlurmBackend implements PilotBackend {
     // A preloaded library of this process (a test harness, say) has no business in the batch job.
     const { LD_PRELOAD: _preload, ...env } = process.env;
     try {
-      const { stdout } = await run("sbatch", args, { env: { ...env, PANDO_TOKEN: l.token }, timeout: COMMAND_TIMEOUT_MS });
+      const { stdout } = await run("sbatch", args, { env: pilotEnvironment(env, l.token), timeout: COMMAND_TIMEOUT_MS });
       const id = stdout.trim().split(";")[0]!;
       if (!/^\d+$/.test(id)) throw new Error(`sbatch answered '${stdout.trim()}' instead of a job id`);
       return id;
