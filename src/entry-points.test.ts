@@ -115,6 +115,7 @@ describe("an executor", () => {
       attempt: 1,
       taskId: 1,
       workflowId: 1,
+      owner: 1,
       index: 0,
       key: "k",
       work: "double",

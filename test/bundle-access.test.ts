@@ -112,4 +112,29 @@ describe("bundles are their uploaders' own", () => {
     expect(idle.status).toBe(404);
     expect((await idle.json()).error.message).toMatch(new RegExp(`does not exist among the bundles of the jobs pilot ${reg.body.id} holds or warms`));
   });
+
+  it("never runs two users' jobs in one executor, even of the same bytes", async () => {
+    const counter = `import { work } from "pando"; let calls = 0; export const who = work({ name: "who" }, async () => ({ executor: process.env.PANDO_EXECUTOR_ID, calls: ++calls }));`;
+    const counterBytes = new TextEncoder().encode(counter);
+    const counterHash = createHash("sha256").update(counterBytes).digest("hex");
+    const runWho = async (token: string) => {
+      const put = await fetch(`${cluster.url}/api/v1/bundles/${counterHash}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+        body: counterBytes,
+      });
+      expect(put.status).toBe(201);
+      const wf = await cluster.api("POST", "/api/v1/workflows", { name: "who" }, token);
+      const sub = await cluster.api("POST", `/api/v1/workflows/${wf.body.id}/tasks`, { work: "who", bundleHash: counterHash, jobs: [{ key: "k", args: "[]" }] }, token);
+      expect(sub.status).toBe(201);
+      const r = await resultOf(sub.body.id, token);
+      expect(r.state).toBe("finished");
+      return JSON.parse(r.result) as { executor: string; calls: number };
+    };
+    const first = await runWho(alice);
+    // Alice's executor is warm and idle now; the other user's job of the same bundle must not land in it.
+    const other = await runWho(mallory);
+    expect(other.executor).not.toBe(first.executor);
+    expect(other.calls).toBe(1);
+  });
 });

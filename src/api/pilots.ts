@@ -85,6 +85,8 @@ export const dispatchedJob = z.object({
   attempt: z.number().int().positive(),
   taskId: id,
   workflowId: id,
+  /** The user whose work it is: a warm executor runs the jobs of one user only. */
+  owner: id,
   index: z.number().int().nonnegative(),
   key: z.string(),
   work: z.string(),
@@ -106,7 +108,7 @@ export const dispatchedJob = z.object({
 export const pilotCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("kill"), jobId: id, attempt: z.number().int().positive() }),
   z.object({ kind: z.literal("shutdown") }),
-  z.object({ kind: z.literal("warm"), bundleHash: z.string(), initEnv: z.string().optional(), container: z.string().optional() }),
+  z.object({ kind: z.literal("warm"), owner: id, bundleHash: z.string(), initEnv: z.string().optional(), container: z.string().optional() }),
 ]);
 
 export const acquireResponse = z.object({

@@ -61,7 +61,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     pilots,
     client,
     warm: (bundleHash, timeoutMs) => {
-      server.services.handoff.warm(config.defaultQueue, { kind: "warm", bundleHash });
+      server.services.handoff.warm(config.defaultQueue, { kind: "warm", owner: principal.userId, bundleHash });
       return pilots.warm(bundleHash, timeoutMs);
     },
     stop: async () => {

@@ -29,6 +29,8 @@ export interface DispatchedJob {
   attempt: number;
   taskId: number;
   workflowId: number;
+  /** The user whose work it is: a warm executor runs the jobs of one user only (execution contexts). */
+  owner: number;
   index: number;
   key: string;
   work: string;
@@ -55,7 +57,7 @@ export type PilotCommand =
    * A workflow or task of this execution context started on the pilot's queue: fetch the bundle and start
    * executors for it in the free slots before its jobs arrive.
    */
-  | { kind: "warm"; bundleHash: string; initEnv?: string; container?: string };
+  | { kind: "warm"; owner: number; bundleHash: string; initEnv?: string; container?: string };
 
 /** One job's final outcome, as delivered to the waiting driver. */
 export interface JobOutcome {

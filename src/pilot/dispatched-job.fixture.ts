@@ -7,6 +7,7 @@ export function dispatchedJob(jobId: number, fields: Partial<DispatchedJob> = {}
     attempt: 1,
     taskId: 1,
     workflowId: 1,
+    owner: 1,
     index: jobId,
     key: `k${jobId}`,
     work: "w",

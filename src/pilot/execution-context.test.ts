@@ -72,8 +72,9 @@ describe("findContainerRuntime and contextKey", () => {
     }
   });
 
-  it("keeps jobs of different contexts apart", () => {
-    const job = { bundleHash: "b", initEnv: undefined, container: undefined };
+  it("keeps jobs of different contexts apart, and users' jobs apart even with the same bundle", () => {
+    const job = { owner: 1, bundleHash: "b", initEnv: undefined, container: undefined };
+    expect(contextKey(job)).not.toBe(contextKey({ ...job, owner: 2 }));
     expect(contextKey(job)).toBe(contextKey({ ...job }));
     expect(contextKey(job)).not.toBe(contextKey({ ...job, initEnv: "x" }));
     expect(contextKey(job)).not.toBe(contextKey({ ...job, container: "x" }));

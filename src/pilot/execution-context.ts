@@ -15,9 +15,13 @@ export interface ExecutionContext {
   runtime?: { name: ContainerRuntime; path: string };
 }
 
-/** Jobs with the same key can share an executor: same bundle, same prefix, same image. */
-export function contextKey(job: Pick<DispatchedJob, "bundleHash" | "initEnv" | "container">): string {
-  return `${job.bundleHash}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
+/**
+ * Jobs with the same key can share an executor: same user, same bundle, same prefix, same image. Users who
+ * uploaded the same bytes never share one: a job could leave what another user's job then finds (module
+ * state, files in the executor's /tmp and work directory).
+ */
+export function contextKey(job: Pick<DispatchedJob, "owner" | "bundleHash" | "initEnv" | "container">): string {
+  return `${job.owner}\0${job.bundleHash}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
 }
 
 /** Why a job in a container cannot run on a pilot whose hosts have no container runtime. */

@@ -166,16 +166,16 @@ describe("ExecutorPool", () => {
 
   it("fails the jobs of a context whose executor cannot load, and remembers why", async () => {
     const { pool, heard } = setup({ slots: 2, failingBundles: ["bad"] });
-    pool.enqueue(job(1, { bundleHash: "bad" }));
-    pool.enqueue(job(2, { bundleHash: "bad" }));
+    pool.enqueue(job(1, { owner: 1, bundleHash: "bad" }));
+    pool.enqueue(job(2, { owner: 1, bundleHash: "bad" }));
     pool.enqueue(job(3));
     pool.dispatch();
     await vi.waitFor(() => expect(heard.outcomes.size).toBe(3));
     expect(heard.outcomes.get(1)).toMatchObject({ state: "failed", error: { code: "bundle_load_failed", message: "Error: cannot import bad" } });
     expect(heard.outcomes.get(2)).toMatchObject({ state: "failed", error: { code: "bundle_load_failed" } });
     expect(heard.outcomes.get(3)).toMatchObject({ state: "finished" });
-    expect(pool.brokenReason(contextKey({ bundleHash: "bad" }))).toMatchObject({ code: "bundle_load_failed" });
-    expect(pool.brokenReason(contextKey({ bundleHash: "b1" }))).toBeUndefined();
+    expect(pool.brokenReason(contextKey({ owner: 1, bundleHash: "bad" }))).toMatchObject({ code: "bundle_load_failed" });
+    expect(pool.brokenReason(contextKey({ owner: 1, bundleHash: "b1" }))).toBeUndefined();
   });
 
   it("lets an idle executor take back jobs queued behind a running one on another executor", async () => {
@@ -255,21 +255,21 @@ describe("ExecutorPool", () => {
 
   it("warms executors in every free slot and says when all of them are ready", async () => {
     const { pool, heard, executors } = setup({ slots: 3 });
-    expect(pool.warm({ bundleHash: "b2" })).toBe(3);
+    expect(pool.warm({ owner: 1, bundleHash: "b2" })).toBe(3);
     expect(executors.map((e) => e.bundleHash)).toEqual(["b2", "b2", "b2"]);
     await vi.waitFor(() => expect(heard.warmBundles).toEqual(["b2"]));
-    expect(pool.warm({ bundleHash: "b2" })).toBe(0);
+    expect(pool.warm({ owner: 1, bundleHash: "b2" })).toBe(0);
   });
 
   it("warms in the slot of an executor of other code only once that one has been idle long enough", async () => {
     const { pool, heard, executors } = setup({ slots: 1, warmReplacesIdleMs: 60_000 });
     await learnFast(pool, heard, [1]);
-    expect(pool.warm({ bundleHash: "b2" })).toBe(0);
+    expect(pool.warm({ owner: 1, bundleHash: "b2" })).toBe(0);
     expect(executors).toHaveLength(1);
 
     const eager = setup({ slots: 1, warmReplacesIdleMs: 0 });
     await learnFast(eager.pool, eager.heard, [1]);
-    expect(eager.pool.warm({ bundleHash: "b2" })).toBe(1);
+    expect(eager.pool.warm({ owner: 1, bundleHash: "b2" })).toBe(1);
     expect(eager.executors.map((e) => [e.bundleHash, e.alive])).toEqual([
       ["b1", false],
       ["b2", true],

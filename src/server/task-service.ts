@@ -106,7 +106,8 @@ export class TaskService {
       case "created": {
         events.workflowChanged(workflowId);
         if (queue !== null) {
-          handoff.warm(queue, { kind: "warm", bundleHash: req.bundleHash, initEnv: req.initEnv, container: req.container });
+          const owner = (await this.deps.guard.ownerOf(workflowId)) ?? p.userId;
+          handoff.warm(queue, { kind: "warm", owner, bundleHash: req.bundleHash, initEnv: req.initEnv, container: req.container });
         }
         const handed = handoff.deliver(task.claims);
         if (queue !== null && handed < req.jobs.length) events.queueHasWork(queue, req.jobs.length - handed);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Warmth } from "./warmth.js";
 
-const a = { kind: "warm", bundleHash: "a" } as const;
-const b = { kind: "warm", bundleHash: "b", initEnv: "source env.sh" } as const;
+const a = { kind: "warm", owner: 1, bundleHash: "a" } as const;
+const b = { kind: "warm", owner: 1, bundleHash: "b", initEnv: "source env.sh" } as const;
 
 describe("Warmth", () => {
   it("tells each pilot of the queue once about the context that started", () => {

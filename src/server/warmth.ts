@@ -9,10 +9,10 @@ export interface WarmthLimits {
   perQueue: number;
 }
 
-const keyOf = (c: WarmCommand) => JSON.stringify([c.bundleHash, c.initEnv ?? "", c.container ?? ""]);
+const keyOf = (c: WarmCommand) => JSON.stringify([c.owner, c.bundleHash, c.initEnv ?? "", c.container ?? ""]);
 
 /**
- * The execution contexts (bundle, initEnv, container) whose workflows and tasks started lately on each
+ * The execution contexts (user, bundle, initEnv, container) whose workflows and tasks started lately on each
  * queue, and what each pilot was told last: a pilot of the queue is told about the most recently started
  * context when it next asks for jobs (once, until another context has started since), so that its
  * executors start before the jobs come. Only the most recent: a pilot that warmed every context in turn

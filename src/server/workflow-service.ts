@@ -86,7 +86,7 @@ export class WorkflowService {
           : undefined,
     });
     if (driverTaskId !== null) events.queueHasWork(driverQueue);
-    if (req.bundleHash !== undefined) this.deps.handoff.warm(queue, { kind: "warm", bundleHash: req.bundleHash });
+    if (req.bundleHash !== undefined) this.deps.handoff.warm(queue, { kind: "warm", owner: p.userId, bundleHash: req.bundleHash });
     events.workflowChanged(id);
     return { id, seed, driverTaskId, driverHeartbeatMs: config.driverHeartbeatIntervalMs };
   }

@@ -170,6 +170,7 @@ export class DispatchStore {
         attempt: r.attempt_nr,
         taskId: r.task_id,
         workflowId: info.workflowId,
+        owner: info.owner,
         index: r.idx,
         key: r.job_key,
         work: info.work,

@@ -6,6 +6,8 @@ import type { Tx } from "./context.js";
 export interface TaskInfo {
   id: number;
   workflowId: number;
+  /** The user whose workflow it is: executors never run two users' jobs. */
+  owner: number;
   work: string;
   bundleHash: string;
   queue: string;
@@ -31,6 +33,7 @@ export class TaskInfoCache {
     const { rows } = await sql<{
       id: number;
       workflow_id: number;
+      user_id: number;
       work: string;
       bundle_hash: string;
       queue: string;
@@ -41,14 +44,15 @@ export class TaskInfoCache {
       memory_mb: number;
       init_env: string | null;
       container: string | null;
-    }>`SELECT id, workflow_id, work, bundle_hash, queue, channel, result_key, kind, walltime_s, memory_mb, init_env,
-              container
-       FROM tasks WHERE id = ${taskId}`.execute(db);
+    }>`SELECT t.id, t.workflow_id, w.user_id, t.work, t.bundle_hash, t.queue, t.channel, t.result_key, t.kind, t.walltime_s,
+              t.memory_mb, t.init_env, t.container
+       FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ${taskId}`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
     const info: TaskInfo = {
       id: row.id,
       workflowId: row.workflow_id,
+      owner: row.user_id,
       work: row.work,
       bundleHash: row.bundle_hash,
       queue: row.queue,

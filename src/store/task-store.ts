@@ -145,8 +145,8 @@ export class TaskStore {
   async addTask(task: NewTask, waiting: readonly WaitingPilot[]): Promise<AddTaskResult> {
     return this.ctx.db.transaction().execute(async (trx) => {
       const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
-      const wf = await sql<{ closed_at: number | null; status: WorkflowStatus }>`
-        SELECT closed_at, status FROM workflows WHERE id = ${task.workflowId} ${lock}`.execute(trx);
+      const wf = await sql<{ closed_at: number | null; status: WorkflowStatus; user_id: number }>`
+        SELECT closed_at, status, user_id FROM workflows WHERE id = ${task.workflowId} ${lock}`.execute(trx);
       const row = wf.rows[0];
       if (!row || row.closed_at !== null || row.status !== "running") {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
@@ -166,14 +166,14 @@ export class TaskStore {
           return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
         }
       }
-      const id = await this.insertWithin(trx, task, "work");
+      const id = await this.insertWithin(trx, task, "work", row.user_id);
       const claims: Claims = task.queue === null ? new Map() : await this.dispatch.handOffWithin(trx, task.queue, task.jobs.length, waiting);
       return { kind: "created", id, nJobs: task.jobs.length, claims };
     });
   }
 
-  /** Inserts a task and its jobs, in the caller's transaction. */
-  async insertWithin(trx: Tx, task: NewTask, kind: TaskKind): Promise<number> {
+  /** Inserts a task and its jobs, in the caller's transaction; `owner` is the user whose workflow it is. */
+  async insertWithin(trx: Tx, task: NewTask, kind: TaskKind, owner: number): Promise<number> {
     const now = Date.now();
     const pending = task.queue === null;
     const queue = task.queue ?? "";
@@ -202,6 +202,7 @@ export class TaskStore {
     this.infos.remember({
       id,
       workflowId: task.workflowId,
+      owner,
       work: task.work,
       bundleHash: task.bundleHash,
       queue,

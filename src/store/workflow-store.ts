@@ -86,7 +86,7 @@ export class WorkflowStore {
         .returning("id")
         .executeTakeFirstOrThrow();
       if (!wf.driver) return { id: row.id, driverTaskId: null };
-      const driverTaskId = await this.tasks.insertWithin(trx, { ...wf.driver, workflowId: row.id, seq: null }, "driver");
+      const driverTaskId = await this.tasks.insertWithin(trx, { ...wf.driver, workflowId: row.id, seq: null }, "driver", wf.userId);
       await trx.updateTable("workflows").set({ driver_task_id: driverTaskId }).where("id", "=", row.id).execute();
       return { id: row.id, driverTaskId };
     });
