@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { BundleCache } from "../bundle/cache.js";
 import { Environments } from "./environments.js";
@@ -14,6 +14,8 @@ export class Bundles {
   private readonly placing = new Map<string, Promise<string>>();
   /** Bundles ready to import, by hash. */
   private readonly placed = new Map<string, string>();
+  /** The cache directory as an absolute path: executors, whose working directory is their own, import from it. */
+  readonly cacheDir: string;
 
   constructor(
     cacheDir: string,
@@ -23,8 +25,9 @@ export class Bundles {
     /** The pilot's sandbox, where environments are installed (their packages' install scripts are user code). */
     sandbox?: PilotSandbox,
   ) {
-    this.cache = new BundleCache(cacheDir);
-    this.environments = new Environments(join(cacheDir, "envs"), fetch, log, sandbox);
+    this.cacheDir = resolve(cacheDir);
+    this.cache = new BundleCache(this.cacheDir);
+    this.environments = new Environments(join(this.cacheDir, "envs"), fetch, log, sandbox);
   }
 
   /** The bundle is ready to import now. */

@@ -57,7 +57,7 @@ export class Pilot {
           label: `pilot ${this.pilotId} executor`,
           serverUrl: this.link.baseUrl,
           workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
-          cacheDir: options.cacheDir, secrets: [options.token], sandbox,
+          cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox,
         }),
         this.runtime,
         (hash) => this.bundles.fileOf(hash), log,
