@@ -47,8 +47,9 @@ describe("hostile text and numbers: the same 4xx or the same round trip on every
     refused(await cluster.api("POST", "/api/v1/pilots", { queue: "local", name: "p", host: "h\u0000" }, pilotToken), nul);
     refused(await cluster.api("GET", "/api/v1/workflows?name=a%00b"), nul);
     refused(await cluster.api("GET", "/api/v1/workflows?user=a%00b"), nul);
-    expect((await cluster.api("GET", "/api/v1/bundles/a%00b")).status).toBe(404);
-    expect((await cluster.api("HEAD", "/api/v1/bundles/a%00b")).status).toBe(404);
+    // A bundle is named by its sha256: anything else is refused before any store sees it.
+    expect((await cluster.api("GET", "/api/v1/bundles/a%00b")).status).toBe(400);
+    expect((await cluster.api("HEAD", "/api/v1/bundles/a%00b")).status).toBe(400);
   });
 
   it("refuses numbers past the integer columns with a 400, and answers those within them", async () => {
