@@ -29,7 +29,8 @@ const EXPECTED: { readonly [N in EndpointName]: Row } = {
   driverHeartbeat: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   steps:           { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   putStep:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  submitTask:      { admin: 201, owner: 201, other: 403, scopedOther: 403, scopedSame: 201, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  // A task names only a bundle its caller uploaded: an administrator too (400 unknown_bundle, docs/api.md).
+  submitTask:      { admin: 400, owner: 201, other: 403, scopedOther: 403, scopedSame: 201, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   getTask:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   killTask:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   retryTask:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
@@ -50,7 +51,8 @@ const EXPECTED: { readonly [N in EndpointName]: Row } = {
   // The owner's bundle is absent for whoever did not upload it, and for a pilot that holds none of its jobs;
   // another pilot may not even ask as that pilot (the request names the scene's pilot: ?pilot=).
   getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 403, revoked: 401, none: 401 },
-  hasBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 404, revoked: 401, none: 401 },
+  // Whether the caller uploaded it: an administrator who did not is told it is absent, and uploads it.
+  hasBundle:       { admin: 404, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 404, revoked: 401, none: 401 },
   listQueues:      { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
   setQueueStatus:  { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   listWorkers:     { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
