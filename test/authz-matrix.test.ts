@@ -11,56 +11,58 @@ type Row = Readonly<Record<CallerKind, number>>;
  * What each caller gets from each endpoint, for a valid request on the owner's data (REQUESTS below). Other
  * users and tokens scoped to another user's workflow never see nor change the owner's workflows, tasks, jobs,
  * results, steps, bundles or events; pilot tokens only act as pilots (and read the server-wide listings,
- * which hold no user's data); a revoked token is no token.
+ * which hold no user's data), and only as the pilot whose key they carry: anotherPilot is the same pilot
+ * token with another registered pilot's key; a revoked token is no token.
  */
 const EXPECTED: { readonly [N in EndpointName]: Row } = {
-  health:          { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 200, none: 200 },
-  openApi:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 200, none: 200 },
-  brokerSettings:  { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 401, none: 401 },
-  metrics:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 401, none: 401 },
-  createWorkflow:  { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  getWorkflow:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  closeWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  killWorkflow:    { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  retryWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  resumeWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  suspendWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  driverHeartbeat: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  steps:           { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  putStep:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  submitTask:      { admin: 201, owner: 201, other: 403, scopedOther: 403, scopedSame: 201, pilot: 403, revoked: 401, none: 401 },
-  getTask:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  killTask:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  retryTask:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  getJob:          { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  taskResults:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  listWorkflows:   { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  workflowErrors:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  objective:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  archiveWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  deleteWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  listJobs:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  taskErrors:      { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  timeline:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  listPilots:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 200, revoked: 401, none: 401 },
+  health:          { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 200, none: 200 },
+  openApi:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 200, none: 200 },
+  brokerSettings:  { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
+  metrics:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
+  createWorkflow:  { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  getWorkflow:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  closeWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  killWorkflow:    { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  retryWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  resumeWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  suspendWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  driverHeartbeat: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  steps:           { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  putStep:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  submitTask:      { admin: 201, owner: 201, other: 403, scopedOther: 403, scopedSame: 201, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  getTask:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  killTask:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  retryTask:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  getJob:          { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  taskResults:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  listWorkflows:   { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  workflowErrors:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  objective:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  archiveWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  deleteWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  listJobs:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  taskErrors:      { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  timeline:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  listPilots:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
   // Without parameters: the listings' events, which workflow and pilot tokens may not follow.
-  events:          { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  putBundle:       { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  // The owner's bundle is absent for whoever did not upload it, and for a pilot that holds none of its jobs.
-  getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 403, revoked: 401, none: 401 },
-  hasBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, revoked: 401, none: 401 },
-  listQueues:      { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 401, none: 401 },
-  setQueueStatus:  { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  listWorkers:     { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, revoked: 401, none: 401 },
-  createToken:     { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  listTokens:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
+  events:          { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  putBundle:       { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  // The owner's bundle is absent for whoever did not upload it, and for a pilot that holds none of its jobs;
+  // another pilot may not even ask as that pilot (the request names the scene's pilot: ?pilot=).
+  getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 403, revoked: 401, none: 401 },
+  hasBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 404, revoked: 401, none: 401 },
+  listQueues:      { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
+  setQueueStatus:  { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  listWorkers:     { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
+  createToken:     { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  listTokens:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
   // The owner's token is unknown to other users.
-  revokeToken:     { admin: 200, owner: 200, other: 404, scopedOther: 403, scopedSame: 403, pilot: 403, revoked: 401, none: 401 },
-  registerPilot:   { admin: 201, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 201, revoked: 401, none: 401 },
-  acquire:         { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, revoked: 401, none: 401 },
-  report:          { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, revoked: 401, none: 401 },
-  heartbeat:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, revoked: 401, none: 401 },
-  exitPilot:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, revoked: 401, none: 401 },
+  revokeToken:     { admin: 200, owner: 200, other: 404, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  registerPilot:   { admin: 201, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 201, anotherPilot: 201, revoked: 401, none: 401 },
+  acquire:         { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
+  report:          { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
+  heartbeat:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
+  exitPilot:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
 };
 
 /** The owner's data a cell acts on: the main data for reads, fresh data for the requests that change it. */
@@ -72,6 +74,8 @@ interface Scene {
   scoped: string;
   bundle: Bundle;
   pilotId: number;
+  /** The key the scene's pilot registered with (the pilot column's). */
+  pilotKey: string;
   tokenId: number;
 }
 
@@ -124,7 +128,7 @@ const REQUESTS: { readonly [N in EndpointName]: { scene: SceneKind; request: (s:
   listPilots: { scene: "main", request: () => ({}) },
   events: { scene: "main", request: () => ({}) },
   putBundle: { scene: "newBundle", request: (s) => ({ params: { hash: s.bundle.hash }, body: s.bundle.bytes }) },
-  getBundle: { scene: "main", request: (s) => ({ params: { hash: s.bundle.hash } }) },
+  getBundle: { scene: "pilot", request: (s) => ({ params: { hash: s.bundle.hash }, query: { pilot: s.pilotId } }) },
   hasBundle: { scene: "main", request: (s) => ({ params: { hash: s.bundle.hash } }) },
   listQueues: { scene: "main", request: () => ({}) },
   setQueueStatus: { scene: "main", request: () => ({ params: { name: "idle" }, body: { status: "brokeroff" } }) },
@@ -147,7 +151,7 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
   beforeAll(async () => {
     world = await buildWorld();
     const { main, tokens } = world;
-    mainScene = { ...main, scoped: tokens.scopedSame, pilotId: 0 };
+    mainScene = { ...main, scoped: tokens.scopedSame, pilotId: 0, pilotKey: "" };
   });
   afterAll(async () => {
     await world?.cluster.stop();
@@ -191,7 +195,7 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
       case "pilot": {
         const a = await world.call("POST", "/api/v1/pilots", world.tokens.pilot, { queue: "idle", name: `matrix.pilot${++scenes}` });
         expect(a.status).toBe(201);
-        return { ...mainScene, pilotId: a.body.id };
+        return { ...mainScene, pilotId: a.body.id, pilotKey: a.body.reportKey };
       }
       case "token": {
         const name = `matrix.spare${++scenes}`;
@@ -212,6 +216,13 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
     return (await Promise.all(reads)).join("\n");
   }
 
+  /** The pilot key a caller's requests carry: the scene pilot's own, or another pilot's. */
+  function headersOf(kind: CallerKind, s: Scene): Record<string, string> {
+    if (kind === "pilot" && s.pilotKey) return { "x-pando-pilot-key": s.pilotKey };
+    if (kind === "anotherPilot") return { "x-pando-pilot-key": world.anotherPilotKey };
+    return {};
+  }
+
   function tokenOf(kind: CallerKind, s: Scene): string | null {
     if (kind === "none") return null;
     return kind === "scopedSame" ? s.scoped : world.tokens[kind];
@@ -227,7 +238,7 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
         const path = pathOf(route, params, query);
         const expected = EXPECTED[name][kind];
         const before = expected >= 400 ? await state(s) : "";
-        const a = await world.call(route.method, path, tokenOf(kind, s), body);
+        const a = await world.call(route.method, path, tokenOf(kind, s), body, undefined, headersOf(kind, s));
         if (a.status !== expected) {
           wrong.push(`${kind}: ${route.method} ${path} answered ${a.status}, not ${expected}: ${JSON.stringify(a.body)?.slice(0, 300)}`);
         } else if (expected >= 400) {

@@ -24,10 +24,14 @@ describe("bundles are their uploaders' own", () => {
     await cluster?.stop();
   });
 
-  const bundleCall = (method: string, token: string, query = "", body?: Uint8Array<ArrayBuffer>) =>
+  const bundleCall = (method: string, token: string, query = "", body?: Uint8Array<ArrayBuffer>, pilotKey?: string) =>
     fetch(`${cluster.url}/api/v1/bundles/${hash}${query}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/octet-stream" } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { "content-type": "application/octet-stream" } : {}),
+        ...(pilotKey ? { "x-pando-pilot-key": pilotKey } : {}),
+      },
       body,
     });
 
@@ -108,7 +112,7 @@ describe("bundles are their uploaders' own", () => {
     expect((await unnamed.json()).error.message).toMatch(/\?pilot=<id>/);
     const reg = await cluster.api("POST", "/api/v1/pilots", { queue: "local", name: "idle", host: "h", pid: 1, slots: 1, version: "t" }, pilotToken);
     expect(reg.status).toBe(201);
-    const idle = await bundleCall("GET", pilotToken, `?pilot=${reg.body.id}`);
+    const idle = await bundleCall("GET", pilotToken, `?pilot=${reg.body.id}`, undefined, reg.body.reportKey);
     expect(idle.status).toBe(404);
     expect((await idle.json()).error.message).toMatch(new RegExp(`does not exist among the bundles of the jobs pilot ${reg.body.id} holds or warms`));
   });

@@ -9,9 +9,17 @@ describe("job lifecycle", () => {
   let cluster: Cluster;
   let workflowId: number;
   let bundleHash: string;
-  const pilotApi = (method: string, path: string, body?: unknown) => cluster.api(method, path, body, cluster.credentials.pilotToken);
-  const register = async (name: string) =>
-    (await pilotApi("POST", "/api/v1/pilots", { queue: "local", name, slots: 1 })).body.id as number;
+  /** Each fake pilot's key, by its id: its requests prove with it that they are its own. */
+  const keys = new Map<number, string>();
+  const pilotApi = (method: string, path: string, body?: unknown) => {
+    const key = keys.get(Number(/\/pilots\/(\d+)\//.exec(path)?.[1]));
+    return cluster.api(method, path, body, cluster.credentials.pilotToken, key === undefined ? {} : { "x-pando-pilot-key": key });
+  };
+  const register = async (name: string) => {
+    const { id, reportKey } = (await pilotApi("POST", "/api/v1/pilots", { queue: "local", name, slots: 1 })).body as { id: number; reportKey: string };
+    keys.set(id, reportKey);
+    return id;
+  };
   const acquire = async (pilot: number) =>
     (await pilotApi("POST", `/api/v1/pilots/${pilot}/acquire`, { capacity: 1, waitMs: 5000 })).body.jobs as Array<{
       jobId: number;

@@ -2,6 +2,7 @@ import { apiCaller, type ApiCaller } from "../api/caller.js";
 import { ApiError } from "../api/errors.js";
 import type { AcquireRequest, HeartbeatRequest, RegisterPilotRequest, ReportRequest } from "../api/pilots.js";
 import type { CallOutput } from "../api/endpoints.js";
+import { PILOT_KEY_HEADER } from "../core/pilot-identity.js";
 import { HttpTransport } from "../sdk/http.js";
 
 /** A pilot registers while its server may still be starting (the embedded server, a restart). */
@@ -16,7 +17,8 @@ export function isPilotEnded(err: unknown): boolean {
 /**
  * A pilot's calls to the server, through the typed API caller, with the pilot's id filled in. It talks to
  * the server or its replicas (--server a,b,…): a replica that cannot be reached is left for the next; they
- * share the database, so the pilot, its id and the jobs it holds are the same there.
+ * share the database, so the pilot, its id and the jobs it holds are the same there. Every request after a
+ * registration carries the key it returned, which proves to any replica that the request is this pilot's.
  */
 export class ServerLink {
   private readonly http: HttpTransport;
@@ -41,6 +43,7 @@ export class ServerLink {
   async register(request: RegisterPilotRequest): Promise<CallOutput<"registerPilot">> {
     const res = await this.api.registerPilot({ body: request }, { retryUnreachableMs: REGISTER_RETRY_MS });
     this.id = res.id;
+    this.http.setHeader(PILOT_KEY_HEADER, res.reportKey);
     return res;
   }
 

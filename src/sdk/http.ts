@@ -37,6 +37,8 @@ function unreachableCode(err: unknown): string | undefined {
 export class HttpTransport implements ApiTransport {
   private readonly urls: string[];
   private readonly pools = new Map<string, Pool>();
+  /** Headers sent with every request besides the token (setHeader). */
+  private readonly extraHeaders: Record<string, string> = {};
   private current = 0;
 
   constructor(
@@ -55,6 +57,12 @@ export class HttpTransport implements ApiTransport {
   /** The replica requests go to now. */
   get baseUrl(): string {
     return this.urls[this.current]!;
+  }
+
+  /** Sends a header with every request from now on (a pilot's key once it registered); undefined stops it. */
+  setHeader(name: string, value: string | undefined): void {
+    if (value === undefined) delete this.extraHeaders[name];
+    else this.extraHeaders[name] = value;
   }
 
   /**
@@ -178,7 +186,7 @@ export class HttpTransport implements ApiTransport {
   }
 
   private async exchange(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    const headers: Record<string, string> = { ...this.extraHeaders, authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["content-type"] = contentType;
     const pool = this.pools.get(this.baseUrl) ?? (await this.openPool());
     const res = await pool.request({ method: method as "GET", path, headers, body, signal: options.signal });

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { ENDPOINT_LIST, ENDPOINTS } from "../api/endpoints.js";
 import { ApiError, errorBody } from "../api/errors.js";
 import { formatBytes } from "../codec/limits.js";
+import { PILOT_KEY_HEADER } from "../core/pilot-identity.js";
 import { apiRoutes, routeUrl } from "./api-routes.js";
 import { bodyLimit } from "./body-limits.js";
 import type { Handlers } from "./handlers.js";
@@ -56,7 +57,9 @@ export function buildApp(
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = match ? await guard.authenticate(match[1]!) : undefined;
     if (!principal) throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
-    req.principal = principal;
+    // A pilot token's request carries the key of the pilot it acts as; the services check it (PilotKeys).
+    const pilotKey = req.headers[PILOT_KEY_HEADER];
+    req.principal = principal.kind === "pilot" && typeof pilotKey === "string" ? { ...principal, pilotKey } : principal;
   });
 
   app.setNotFoundHandler((req, reply) => {

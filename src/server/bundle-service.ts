@@ -5,6 +5,7 @@ import { sha256Hex } from "../codec/sha256.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ServerContext } from "./context.js";
 import type { PilotHandoff } from "./pilot-handoff.js";
+import type { PilotKeys } from "./pilot-keys.js";
 
 const HASH = /^[0-9a-f]{64}$/;
 const MAX_REMEMBERED = 100_000;
@@ -32,6 +33,7 @@ export class BundleService {
   constructor(
     private readonly ctx: Pick<ServerContext, "store">,
     private readonly handoff: Pick<PilotHandoff, "bundleToWarm">,
+    private readonly keys: Pick<PilotKeys, "requireSelf">,
   ) {}
 
   async putBundle(p: Principal, hash: string, content: Uint8Array): Promise<{ hash: string; size: number }> {
@@ -47,7 +49,7 @@ export class BundleService {
 
   async getBundle(p: Principal, hash: string, pilotId: number | undefined): Promise<Uint8Array> {
     requireHash(hash);
-    const allowed = p.kind === "pilot" ? await this.pilotMayRead(pilotId, hash) : p.admin || (await this.owns(p, hash));
+    const allowed = p.kind === "pilot" ? await this.pilotMayRead(p, pilotId, hash) : p.admin || (await this.owns(p, hash));
     const content = allowed ? await this.ctx.store.bundles.get(hash) : undefined;
     if (!content) throw absent(p, hash, pilotId);
     return content;
@@ -97,10 +99,11 @@ export class BundleService {
     return owns;
   }
 
-  private async pilotMayRead(pilotId: number | undefined, hash: string): Promise<boolean> {
+  private async pilotMayRead(p: Principal, pilotId: number | undefined, hash: string): Promise<boolean> {
     if (pilotId === undefined) {
       throw forbidden(`a pilot token reads bundles for one pilot: name it (GET ${pathOf(ROUTES.getBundle, { hash })}?pilot=<id>)`);
     }
+    await this.keys.requireSelf(p, pilotId);
     if (this.handoff.bundleToWarm(pilotId) === hash) return true;
     const needed = await this.ctx.store.bundles.ofPilot(pilotId);
     if (needed.some((b) => b.hash === hash)) return true;

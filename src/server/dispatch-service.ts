@@ -14,6 +14,7 @@ import { Topics } from "./events.js";
 import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
+import type { PilotKeys } from "./pilot-keys.js";
 import type { QueueService } from "./queue-service.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
 
@@ -26,6 +27,8 @@ export interface DispatchDeps {
   guard: AccessGuard;
   queues: QueueService;
   handoff: PilotHandoff;
+  /** Proves that a request acts as the pilot it names. */
+  keys: PilotKeys;
   ends: WorkflowEnds;
   /** The broker settings a registering pilot is told (the pilots' account). */
   pilotBroker: () => BrokerSettings | null;
@@ -67,7 +70,7 @@ export class DispatchService {
   }
 
   private async livePilot(p: Principal, pilotId: number): Promise<PilotRow> {
-    this.deps.guard.requirePilotRole(p);
+    await this.deps.keys.requireSelf(p, pilotId);
     const now = Date.now();
     const cached = this.pilotCache.get(pilotId);
     const pilot = cached && cached.until > now ? cached.pilot : await this.ctx.store.dispatch.pilot(pilotId);
@@ -223,7 +226,7 @@ export class DispatchService {
   }
 
   async endPilot(p: Principal, pilotId: number): Promise<void> {
-    this.deps.guard.requirePilotRole(p);
+    await this.deps.keys.requireSelf(p, pilotId);
     const held = await this.ctx.store.dispatch.endPilot(pilotId);
     this.forgetPilot(pilotId);
     await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
@@ -231,6 +234,7 @@ export class DispatchService {
 
   private forgetPilot(pilotId: number): void {
     this.pilotCache.delete(pilotId);
+    this.deps.keys.forget(pilotId);
     this.deps.handoff.forget(pilotId);
   }
 

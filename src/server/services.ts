@@ -12,6 +12,7 @@ import { Metrics } from "./metrics.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
 import { PilotHandoff } from "./pilot-handoff.js";
+import { PilotKeys } from "./pilot-keys.js";
 import { QueueService } from "./queue-service.js";
 import { TaskService } from "./task-service.js";
 import { TokenService } from "./token-service.js";
@@ -48,12 +49,13 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
   const guard = new AccessGuard(context);
   const queues = new QueueService(context);
   const handoff = new PilotHandoff(context);
-  const bundles = new BundleService(context, handoff);
+  const keys = new PilotKeys(context);
+  const bundles = new BundleService(context, handoff, keys);
   const ends = new WorkflowEnds(context, guard);
   const broker = new BrokerService(context);
   const tasks = new TaskService(context, { guard, queues, bundles, handoff, ends });
   const workflows = new WorkflowService(context, { guard, queues, bundles, handoff, ends, tasks });
-  const dispatch = new DispatchService(context, { guard, queues, handoff, ends, pilotBroker: () => broker.settingsFor("pilot") });
+  const dispatch = new DispatchService(context, { guard, queues, handoff, keys, ends, pilotBroker: () => broker.settingsFor("pilot") });
   return {
     context,
     guard,

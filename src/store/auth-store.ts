@@ -12,6 +12,8 @@ export interface Principal {
   kind: TokenKind;
   /** For workflow-scoped tokens: the only workflow they may touch. */
   workflowId: number | null;
+  /** The pilot key the request carried (x-pando-pilot-key): proves which pilot a pilot token acts as. */
+  pilotKey?: string;
 }
 
 export function hashToken(token: string): string {

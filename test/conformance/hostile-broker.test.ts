@@ -232,7 +232,9 @@ describe("a pilot reporting over REST", () => {
       { jobId: j.id, attempt: j.attempts, state: "finished", result: "666" },
       { jobId: j.id, attempt: j.attempts + 1, state: "failed", error: { code: "user_error", message: "forged" } },
     ]);
-    const answer = await cluster.api("POST", `/api/v1/pilots/${rogue.body.id}/report`, { updates: forged }, cluster.credentials.pilotToken);
+    const answer = await cluster.api("POST", `/api/v1/pilots/${rogue.body.id}/report`, { updates: forged }, cluster.credentials.pilotToken, {
+      "x-pando-pilot-key": rogue.body.reportKey,
+    });
     expect(answer).toMatchObject({ status: 200, body: { accepted: 0, ignored: 4 } });
     const m = (await cluster.api("GET", "/api/v1/metrics")).body as Record<string, number>;
     expect(m).toMatchObject({ rest_updates_refused: 4, rest_updates_refused_other_pilot: 2, rest_updates_refused_stale_attempt: 2 });

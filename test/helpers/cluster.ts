@@ -59,8 +59,8 @@ export interface Cluster {
   serverOutput(): string;
   /** The server process's id (it changes when the server is restarted). */
   serverPid(): number;
-  /** JSON API call with the user's token (or another, or none). */
-  api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
+  /** A JSON call as the administrator, or as `token` (null: none), with extra `headers` (a pilot's key). */
+  api(method: string, path: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -164,8 +164,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   for (let i = 0; i < (options.pilots ?? 2); i++) startPilot();
 
-  const api: Cluster["api"] = async (method, path, body, token) => {
-    const headers: Record<string, string> = {};
+  const api: Cluster["api"] = async (method, path, body, token, extra) => {
+    const headers: Record<string, string> = { ...extra };
     const auth = token === undefined ? credentials.userToken : token;
     if (auth !== null) headers.authorization = `Bearer ${auth}`;
     if (body !== undefined) headers["content-type"] = "application/json";

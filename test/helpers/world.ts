@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { runDriver, startCluster, type Cluster } from "./cluster.js";
 
 /** Every kind of caller: adding one here makes the matrix's table ask for its column. */
-export const CALLER_KINDS = ["admin", "owner", "other", "scopedOther", "scopedSame", "pilot", "revoked", "none"] as const;
+export const CALLER_KINDS = ["admin", "owner", "other", "scopedOther", "scopedSame", "pilot", "anotherPilot", "revoked", "none"] as const;
 export type CallerKind = (typeof CALLER_KINDS)[number];
 
 /**
@@ -35,19 +35,32 @@ export function newBundle(): Bundle {
 
 export interface World {
   cluster: Cluster;
-  /** A token of each kind; scopedSame is scoped to the owner's main workflow, scopedOther to the other user's. */
+  /**
+   * A token of each kind; scopedSame is scoped to the owner's main workflow, scopedOther to the other user's;
+   * pilot and anotherPilot are the one pilot token all pilots share, anotherPilot with anotherPilotKey.
+   */
   tokens: Record<Exclude<CallerKind, "none">, string>;
+  /** The key of a pilot registered for the world (on "idle"): a pilot other than any the tests name. */
+  anotherPilotKey: string;
   /** The owner's data written before the hostile requests. */
   main: { workflowId: number; taskId: number; jobId: number; bundle: Bundle; tokenId: number };
   otherWorkflowId: number;
-  /** A JSON call (or raw bytes) with a token (null: none). */
-  call(method: string, path: string, token: string | null, body?: unknown, contentType?: string): Promise<Answer>;
+  /** A JSON call (or raw bytes) with a token (null: none), and extra headers (a pilot's key). */
+  call(method: string, path: string, token: string | null, body?: unknown, contentType?: string, extra?: Record<string, string>): Promise<Answer>;
   /** What a caller of the owner's data could change, read by the administrator: equal before and after a refusal. */
   ownerState(workflowId?: number, jobId?: number): Promise<string>;
 }
 
-export async function call(url: string, method: string, path: string, token: string | null, body?: unknown, contentType?: string): Promise<Answer> {
-  const headers: Record<string, string> = {};
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  contentType?: string,
+  extra?: Record<string, string>,
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...extra };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   let payload: string | Uint8Array<ArrayBuffer> | undefined;
   if (Buffer.isBuffer(body)) {
@@ -84,8 +97,8 @@ async function expectStatus(answer: Promise<Answer>, status: number, what: strin
 export async function buildWorld(): Promise<World> {
   const cluster = await startCluster({ pilots: 1, queues: WORLD_QUEUES });
   const admin = cluster.credentials.userToken;
-  const c = (method: string, path: string, token: string | null, body?: unknown, contentType?: string) =>
-    call(cluster.url, method, path, token, body, contentType);
+  const c = (method: string, path: string, token: string | null, body?: unknown, contentType?: string, extra?: Record<string, string>) =>
+    call(cluster.url, method, path, token, body, contentType, extra);
   const token = async (by: string, body: Record<string, unknown>) => (await expectStatus(c("POST", "/api/v1/tokens", by, body), 201, "create a token")).token as string;
 
   const owner = await token(admin, { name: "owner", user: "owner" });
@@ -107,6 +120,8 @@ export async function buildWorld(): Promise<World> {
   const scopedSame = await token(owner, { name: "scoped", workflowId });
   const otherWorkflow = await expectStatus(c("POST", "/api/v1/workflows", other, { name: "other.wf", queue: "parked" }), 201, "create the other's workflow");
   const scopedOther = await token(other, { name: "scoped", workflowId: otherWorkflow.id });
+  const pilot = cluster.credentials.pilotToken;
+  const anotherPilot = await expectStatus(c("POST", "/api/v1/pilots", pilot, { queue: "idle", name: "another" }), 201, "register another pilot");
 
   const ownerState = async (wf = workflowId, job?: number) => {
     const reads = [`/api/v1/workflows/${wf}`, `/api/v1/workflows/${wf}/steps`, "/api/v1/tokens?all=true&revoked=true"];
@@ -117,7 +132,8 @@ export async function buildWorld(): Promise<World> {
 
   return {
     cluster,
-    tokens: { admin, owner, other, scopedOther, scopedSame, pilot: cluster.credentials.pilotToken, revoked },
+    tokens: { admin, owner, other, scopedOther, scopedSame, pilot, anotherPilot: pilot, revoked },
+    anotherPilotKey: anotherPilot.reportKey as string,
     main: { workflowId, taskId, jobId: jobs.jobs[0].id, bundle, tokenId: byName("owner") },
     otherWorkflowId: otherWorkflow.id,
     call: c,
