@@ -4,6 +4,7 @@ import { attemptKey } from "../core/attempt-key.js";
 import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate, PilotCommand } from "../core/dispatch-records.js";
 import { sleep } from "../core/sleep.js";
+import { unrecordableReport } from "../core/unrecordable-report.js";
 import type { Ledger } from "./ledger.js";
 import { ApiError } from "../api/errors.js";
 import { isPilotEnded, type ServerLink } from "./server-link.js";
@@ -171,17 +172,7 @@ export class Reporter {
       return;
     }
     log.error({ jobId: u.jobId, attempt: u.attempt, err: err.message }, "the server refused the report of an attempt; reporting it as failed");
-    const failure: AttemptUpdate = {
-      jobId: u.jobId,
-      attempt: u.attempt,
-      state: "failed",
-      ...(u.startedAt !== undefined ? { startedAt: u.startedAt } : {}),
-      ...(u.endedAt !== undefined ? { endedAt: u.endedAt } : {}),
-      error: {
-        code: "unrecordable_report",
-        message: `the server refused the pilot's ${u.state} report of this attempt: ${err.message.slice(0, 500)}`,
-      },
-    };
+    const failure = unrecordableReport(u, `the server refused the pilot's ${u.state} report of this attempt: ${err.message.slice(0, 500)}`);
     this.standIns.add(failure);
     this.pending.unshift(failure);
   }

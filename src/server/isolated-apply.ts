@@ -2,6 +2,7 @@
 import type { AttemptUpdate, ResultVia } from "../core/dispatch-records.js";
 import { errorMessage } from "../core/errors.js";
 import { applyIsolating } from "../core/isolate-batch.js";
+import { unrecordableReport } from "../core/unrecordable-report.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { ServerContext } from "./context.js";
 
@@ -10,17 +11,7 @@ const EMPTY: ApplyResult = { accepted: 0, ignored: 0, tasks: [], requeued: [], r
 /** A final update the store could not record, as its job's failure without the payload that could not be stored. */
 function unrecordable(u: AttemptUpdate, err: unknown): AttemptUpdate {
   const why = errorMessage(err).slice(0, 500);
-  return {
-    jobId: u.jobId,
-    attempt: u.attempt,
-    state: "failed",
-    ...(u.startedAt !== undefined ? { startedAt: u.startedAt } : {}),
-    ...(u.endedAt !== undefined ? { endedAt: u.endedAt } : {}),
-    error: {
-      code: "unrecordable_report",
-      message: `the server could not record the ${u.state} report of this attempt (${why}); the other jobs reported with it were recorded`,
-    },
-  };
+  return unrecordableReport(u, `the server could not record the ${u.state} report of this attempt (${why}); the other jobs reported with it were recorded`);
 }
 
 function merged(parts: readonly ApplyResult[]): ApplyResult {
