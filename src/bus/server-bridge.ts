@@ -25,6 +25,8 @@ export interface BridgeHost {
   /** Records a pilot's attempt reports about one task that came through the broker. */
   applyReports(pilotId: number, taskId: number, updates: AttemptUpdate[]): Promise<void>;
   count(metric: string, by?: number): void;
+  /** The largest report message parsed, in characters: the REST report's body limit (a larger one is dropped unread). */
+  maxMessageChars: number;
 }
 
 const PREFETCH = 1000;
@@ -73,12 +75,12 @@ export class ServerBridge {
   private receive(message: IMessage): void {
     let parsed;
     try {
-      parsed = reportMessageSchema.safeParse(JSON.parse(message.body));
+      if (message.body.length <= this.host.maxMessageChars) parsed = reportMessageSchema.safeParse(JSON.parse(message.body));
     } catch {
       parsed = undefined;
     }
     if (!parsed?.success) {
-      this.host.count("broker_messages_malformed");
+      this.host.count(message.body.length > this.host.maxMessageChars ? "broker_messages_oversized" : "broker_messages_malformed");
       this.log.warn({ destination: message.headers.destination, size: message.body.length }, "dropped a malformed message from the reports queue");
       message.ack();
       return;

@@ -38,6 +38,7 @@ export class BrokerService {
         pilotKey: (pilotId) => this.pilotKey(pilotId),
         applyReports,
         count: (metric, by) => metrics.count(metric, by),
+        maxMessageChars: this.ctx.config.maxRequestBytes,
       },
       log,
     );

@@ -51,6 +51,8 @@ describe.each(BROKERS)("a hostile user on $kind", ({ kind, port, wildcard }) => 
       pilots: 2,
       slots: 2,
       broker: broker.url,
+      // Report messages are parsed only up to the REST report's body limit: a small one here, so a test message can pass it.
+      serverArgs: ["--max-request", "1MiB"],
       // A queue no pilot serves: the attacker's own task waits there, and so does the attacker's own pilot.
       queues: [{ name: "local" }, { name: "parked", status: "brokeroff" }],
     });
@@ -169,6 +171,13 @@ describe.each(BROKERS)("a hostile user on $kind", ({ kind, port, wildcard }) => 
     for (const reason of ["other_pilot", "stale_attempt", "other_task"]) {
       expect(after[`broker_updates_refused_${reason}`] ?? 0, reason).toBeGreaterThanOrEqual((before[`broker_updates_refused_${reason}`] ?? 0) + 2);
     }
+    // A report larger than the REST report's body limit is dropped unread: no JSON parse of whatever a login may send.
+    const padded = [{ padding: "x".repeat(1_200_000) }];
+    expect(report(task.id, rogue.body.id as number, padded).length).toBeGreaterThan(1024 * 1024);
+    await asRogue(task.id, padded);
+    await until("the oversized report to be dropped and counted", async () =>
+      ((await metrics()).broker_messages_oversized ?? 0) >= (before.broker_messages_oversized ?? 0) + 1 ? true : undefined,
+    );
 
     // The victim's jobs never noticed: still running, then they end with their own values.
     expect((await jobsOf()).map((j) => j.state)).toEqual(["running", "running"]);
