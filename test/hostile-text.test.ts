@@ -62,12 +62,14 @@ describe("hostile text and numbers: the same 4xx or the same round trip on every
     const pilot = await cluster.api("POST", "/api/v1/pilots", { queue: "local", name: "p-int", pid: 2 ** 31 - 1 }, pilotToken);
     expect(pilot.status).toBe(201);
     const pid = pilot.body.id as number;
-    refused(await cluster.api("POST", `/api/v1/pilots/${pid}/report`, { updates: [{ jobId: 1, attempt: 3e9, state: "running" }] }, pilotToken), /attempt: must be at most/);
-    refused(await cluster.api("POST", `/api/v1/pilots/${pid}/heartbeat`, { held: [{ jobId: 1, attempt: 3e9 }] }, pilotToken), /attempt: must be at most/);
+    // Requests naming the pilot prove it with the key its registration returned.
+    const asPilot = { "x-pando-pilot-key": pilot.body.reportKey as string };
+    refused(await cluster.api("POST", `/api/v1/pilots/${pid}/report`, { updates: [{ jobId: 1, attempt: 3e9, state: "running" }] }, pilotToken, asPilot), /attempt: must be at most/);
+    refused(await cluster.api("POST", `/api/v1/pilots/${pid}/heartbeat`, { held: [{ jobId: 1, attempt: 3e9 }] }, pilotToken, asPilot), /attempt: must be at most/);
     expect((await cluster.api("GET", "/api/v1/workflows?cursor=3000000000")).status).toBe(200);
     expect((await cluster.api("GET", `/api/v1/tasks/${task}/results?after=3000000000`)).status).toBe(200);
     expect((await cluster.api("GET", `/api/v1/tasks/${task}/jobs?cursor=2147483647`)).body.jobs).toEqual([]);
-    expect((await cluster.api("POST", `/api/v1/pilots/${pid}/exit`, undefined, pilotToken)).status).toBe(200);
+    expect((await cluster.api("POST", `/api/v1/pilots/${pid}/exit`, undefined, pilotToken, asPilot)).status).toBe(200);
   });
 
   it("keeps values with NUL characters exactly: arguments, initEnv, steps, results, errors, logs, reasons", async () => {
@@ -90,7 +92,8 @@ describe("hostile text and numbers: the same 4xx or the same round trip on every
 
     const pilot = await cluster.api("POST", "/api/v1/pilots", { queue: "local", name: "p-values" }, pilotToken);
     const pid = pilot.body.id as number;
-    const acquired = await cluster.api("POST", `/api/v1/pilots/${pid}/acquire`, { capacity: 10 }, pilotToken);
+    const asPilot = { "x-pando-pilot-key": pilot.body.reportKey as string };
+    const acquired = await cluster.api("POST", `/api/v1/pilots/${pid}/acquire`, { capacity: 10 }, pilotToken, asPilot);
     expect(acquired.status).toBe(200);
     const jobs = acquired.body.jobs as { jobId: number; attempt: number; key: string; args: string; initEnv?: string }[];
     expect(jobs.map((j) => j.key)).toEqual(expect.arrayContaining(["escaped", "raw"]));
@@ -111,6 +114,7 @@ describe("hostile text and numbers: the same 4xx or the same round trip on every
         ],
       },
       pilotToken,
+      asPilot,
     );
     expect(report.status, JSON.stringify(report.body)).toBe(200);
     const rawJob = await cluster.api("GET", `/api/v1/jobs/${raw.jobId}`);
