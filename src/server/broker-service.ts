@@ -5,11 +5,10 @@ import { ServerBridge } from "../bus/server-bridge.js";
 import type { Principal } from "../store/auth-store.js";
 import type { TaskChange } from "../store/task-store.js";
 import type { ServerContext } from "./context.js";
+import type { PilotKeys } from "./pilot-keys.js";
 
 /** Records a pilot's attempt reports about one task that came through the broker (the dispatch service's). */
 export type BrokerReports = (pilotId: number, taskId: number, updates: AttemptUpdate[]) => Promise<void>;
-
-const PILOT_KEYS_CACHED = 10_000;
 
 /**
  * The server's link to its broker and what it says about itself: pilots' reports come in through the
@@ -18,10 +17,12 @@ const PILOT_KEYS_CACHED = 10_000;
  */
 export class BrokerService {
   private bridge: ServerBridge | undefined;
-  /** Pilots' report keys, read on every broker report; a pilot's key never changes. */
-  private readonly pilotKeys = new Map<number, string>();
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(
+    private readonly ctx: ServerContext,
+    /** The pilots' keys, which sign their reports. */
+    private readonly keys: Pick<PilotKeys, "keyOf">,
+  ) {}
 
   /** Connects the server to its broker; resolves once connected or after the first failed attempt (it keeps trying). */
   async connect(config: BrokerConfig, connectWaitMs: number, applyReports: BrokerReports): Promise<void> {
@@ -35,7 +36,7 @@ export class BrokerService {
             ? { channel: info.channel, key: info.resultKey, workflowId: info.workflowId }
             : undefined;
         },
-        pilotKey: (pilotId) => this.pilotKey(pilotId),
+        pilotKey: (pilotId) => this.keys.keyOf(pilotId),
         applyReports,
         count: (metric, by) => metrics.count(metric, by),
         maxMessageChars: this.ctx.config.maxRequestBytes,
@@ -53,16 +54,6 @@ export class BrokerService {
     }
     events.onResults((changes) => this.relay(bridge, changes));
     await bridge.start(connectWaitMs);
-  }
-
-  private async pilotKey(pilotId: number): Promise<string | undefined> {
-    const cached = this.pilotKeys.get(pilotId);
-    if (cached !== undefined) return cached;
-    const key = (await this.ctx.store.dispatch.pilot(pilotId))?.report_key ?? undefined;
-    if (key === undefined) return undefined;
-    if (this.pilotKeys.size >= PILOT_KEYS_CACHED) this.pilotKeys.delete(this.pilotKeys.keys().next().value!);
-    this.pilotKeys.set(pilotId, key);
-    return key;
   }
 
   /**

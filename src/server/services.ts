@@ -52,7 +52,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
   const keys = new PilotKeys(context);
   const bundles = new BundleService(context, handoff, keys);
   const ends = new WorkflowEnds(context, guard);
-  const broker = new BrokerService(context);
+  const broker = new BrokerService(context, keys);
   const tasks = new TaskService(context, { guard, queues, bundles, handoff, ends });
   const workflows = new WorkflowService(context, { guard, queues, bundles, handoff, ends, tasks });
   const dispatch = new DispatchService(context, { guard, queues, handoff, keys, ends, pilotBroker: () => broker.settingsFor("pilot") });
