@@ -143,6 +143,13 @@ describe("limits on long-polls and streams", () => {
 
   it("gives pilot tokens no change events, and workflow tokens only their workflow's", async () => {
     for (const s of held.splice(0)) s.close();
+    // The server frees a place once it sees its stream closed: wait for that, so a refusal below is the scope's.
+    const frank = await tokenFor("frank");
+    await until("the held places given back", async () => {
+      const s = await open(frank);
+      s.close();
+      return s.status === 200 ? true : undefined;
+    });
     const pilot = await open(cluster.credentials.pilotToken);
     expect(pilot.status).toBe(403);
     const wf = await cluster.api("POST", "/api/v1/workflows", { name: "scoped" });
