@@ -24,6 +24,18 @@ const BROKERS = [
 /** The victim's results: numbers no frame of the attacker's may show. */
 const SECRET = 7_340_001;
 
+/** The victim: a driver whose two jobs run on the cluster's pilots and wait for the file `gate` in `dir`. */
+async function gatedVictim(cluster: Cluster, dir: string) {
+  const gate = join(dir, "gate");
+  const victim = runDriver("test/fixtures/result-paths.ts#gatedPair", [JSON.stringify(join(dir, "markers")), JSON.stringify(gate), String(SECRET)], {
+    url: cluster.url,
+    token: cluster.credentials.userToken,
+  });
+  const workflowId = await victim.started;
+  const task = await until("the victim's task", async () => (await cluster.api("GET", `/api/v1/workflows/${workflowId}`)).body.tasks[0]);
+  return { gate, victim, task };
+}
+
 function link(settings: BrokerSettings | { login: string; passcode: string; port: number }, name: string): StompLink {
   const config =
     "endpoints" in settings
@@ -108,13 +120,7 @@ describe.each(BROKERS)("a hostile user on $kind", ({ kind, port, wildcard }) => 
     expect((await eavesdropper.subscribe(wildcard, {}, (m) => frames.push(m))).confirmed).toBe(true);
 
     // The victim's two jobs run, and wait for the gate.
-    const gate = join(dir, "gate");
-    const victim = runDriver("test/fixtures/result-paths.ts#gatedPair", [JSON.stringify(join(dir, "markers")), JSON.stringify(gate), String(SECRET)], {
-      url: cluster.url,
-      token: cluster.credentials.userToken,
-    });
-    const workflowId = await victim.started;
-    const task = await until("the victim's task", async () => (await cluster.api("GET", `/api/v1/workflows/${workflowId}`)).body.tasks[0]);
+    const { gate, victim, task } = await gatedVictim(cluster, dir);
     const jobsOf = async () => (await cluster.api("GET", `/api/v1/tasks/${task.id}/jobs`)).body.jobs as Array<{ id: number; state: string; attempts: number; pilot: string | null }>;
     const running = await until("both jobs to run", async () => {
       const jobs = await jobsOf();
@@ -223,13 +229,7 @@ describe("a pilot reporting over REST", () => {
   });
 
   it("changes only the attempts it holds: another pilot's and stale attempts are refused and counted", async () => {
-    const gate = join(dir, "gate");
-    const victim = runDriver("test/fixtures/result-paths.ts#gatedPair", [JSON.stringify(join(dir, "markers")), JSON.stringify(gate), String(SECRET)], {
-      url: cluster.url,
-      token: cluster.credentials.userToken,
-    });
-    const workflowId = await victim.started;
-    const task = await until("the victim's task", async () => (await cluster.api("GET", `/api/v1/workflows/${workflowId}`)).body.tasks[0]);
+    const { gate, victim, task } = await gatedVictim(cluster, dir);
     const jobsOf = async () => (await cluster.api("GET", `/api/v1/tasks/${task.id}/jobs`)).body.jobs as Array<{ id: number; state: string; attempts: number }>;
     const running = await until("both jobs to run", async () => {
       const jobs = await jobsOf();
