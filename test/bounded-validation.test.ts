@@ -39,7 +39,7 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
     expect((await cluster.api("GET", "/api/v1/health")).status).toBe(200);
   });
 
-  it("lists the first five problems of a body and counts the others", async () => {
+  it("lists the first five problems of a body, and stops checking a long list there", async () => {
     const jobs = Array.from({ length: 1000 }, () => 1);
     const r = await cluster.api("POST", `/api/v1/workflows/${workflowId}/tasks`, { work: "w", bundleHash: hash, jobs });
     expect(r.status).toBe(400);
@@ -47,7 +47,7 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
     expect(message).toContain("body.jobs[0]: ");
     expect(message).toContain("body.jobs[4]: ");
     expect(message).not.toContain("body.jobs[5]");
-    expect(message).toMatch(/; and 995 more problems$/);
+    expect(message).toMatch(/; and more problems after these \(the check stops at the first 5\)$/);
   });
 
   it("refuses a body nested 100,000 deep without blowing the stack", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { invalid, LISTED_PROBLEMS, parse } from "./endpoint-input.js";
+import { LISTED_PROBLEMS } from "./bounded-list.js";
+import { invalid, parse } from "./endpoint-input.js";
 import { submitTaskBody } from "./tasks.js";
 import { closeWorkflowBody } from "./workflows.js";
 

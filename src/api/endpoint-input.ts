@@ -1,24 +1,28 @@
 // The input of a call, parsed with its endpoint's schemas: by the server's routes, and by the embedded
 // server's in-process transport, so that both answer bad input with the same errors.
 import type { z } from "zod";
+import { LISTED_PROBLEMS, STOPPED_EARLY } from "./bounded-list.js";
 import type { AnyEndpoint } from "./endpoints.js";
 import { ApiError } from "./errors.js";
 
-/** Problems an error message lists; the rest are counted ("and 41 more problems"). */
-export const LISTED_PROBLEMS = 5;
-
 /**
  * One readable 400: the first few problems with where each is (`body.jobs[0].key: …`), then how many more.
- * The message stays short however many items a hostile body has wrong (their number is bounded by the
- * schemas' list maxima, which zod checks before it parses any item).
+ * The message stays short however many items a hostile body has wrong: lists check their length before
+ * their items, and the long ones (bounded-list.ts) stop at the first few bad items.
  */
 export function invalid(where: string, error: z.ZodError): ApiError {
-  const problems = error.issues.slice(0, LISTED_PROBLEMS).map((i) => {
+  const stoppedEarly = error.issues.some((i) => i.code === "custom" && i.params?.[STOPPED_EARLY] === true);
+  const found = error.issues.filter((i) => !(i.code === "custom" && i.params?.[STOPPED_EARLY] === true));
+  const problems = found.slice(0, LISTED_PROBLEMS).map((i) => {
     const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     return `${where}${path}: ${i.message}`;
   });
-  const more = error.issues.length - problems.length;
-  const tail = more > 0 ? `; and ${more} more problem${more === 1 ? "" : "s"}` : "";
+  const more = found.length - problems.length;
+  const tail = stoppedEarly
+    ? `; and more problems after these (the check stops at the first ${LISTED_PROBLEMS})`
+    : more > 0
+      ? `; and ${more} more problem${more === 1 ? "" : "s"}`
+      : "";
   return new ApiError(400, "invalid_request", problems.join("; ") + tail);
 }
 

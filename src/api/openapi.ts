@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of the REST API, generated from the endpoint table: paths, parameters, bodies and
 // answers all come from the schemas the server validates with and the clients are typed by.
 import { z } from "zod";
+import { PLAIN_LISTS } from "./bounded-list.js";
 import { namedViews } from "./common.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "./endpoints.js";
 import { API_ERROR_CODES } from "./errors.js";
@@ -12,7 +13,16 @@ const COMPONENT = "#/components/schemas/";
 
 /** A request-side schema (a body, a query parameter), inline: what a client may send. */
 function inputSchema(schema: z.ZodType): Json {
-  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+    override: ({ zodSchema, jsonSchema }) => {
+      const plain = PLAIN_LISTS.get(zodSchema);
+      if (!plain) return;
+      for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Json)[key];
+      Object.assign(jsonSchema, inputSchema(plain));
+    },
+  });
   return rest;
 }
 

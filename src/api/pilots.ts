@@ -1,6 +1,7 @@
 // Pilots: registering, taking jobs (long-poll), reporting attempts, heartbeats and leaving. The records
 // exchanged are the domain's (core/dispatch-records.ts); the compiler holds these schemas equal to them (below).
 import { z } from "zod";
+import { boundedList } from "./bounded-list.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import { REPORTED_ATTEMPT_STATES, TASK_KINDS } from "../core/states.js";
 import { errorInfo, id, idParams, label, MAX_INT32, name, withoutNul } from "./common.js";
@@ -59,7 +60,7 @@ export const acquireBody = z.object({
    * Attempts the pilot has finished and published to the broker, [jobId, attempt] pairs, that it has not
    * seen recorded yet: they take no room even before the server has read them from the broker.
    */
-  published: z.array(z.tuple([z.number(), z.number()])).max(100_000).default([]),
+  published: boundedList(z.tuple([z.number(), z.number()]), { max: 100_000 }).default([]),
   waitMs: z.number().int().min(0).max(120_000).default(0),
 });
 export type AcquireRequest = z.input<typeof acquireBody>;
@@ -122,7 +123,7 @@ export type AcquireResponse = z.output<typeof acquireResponse>;
 /** Most updates one report may carry (pilots send at most a few thousand at a time). */
 export const MAX_REPORT_UPDATES = 100_000;
 
-export const reportBody = z.object({ updates: z.array(attemptUpdate).max(MAX_REPORT_UPDATES) });
+export const reportBody = z.object({ updates: boundedList(attemptUpdate, { max: MAX_REPORT_UPDATES }) });
 export type ReportRequest = z.input<typeof reportBody>;
 export type Report = z.output<typeof reportBody>;
 
@@ -130,7 +131,7 @@ export type Report = z.output<typeof reportBody>;
 export const reportResponse = z.object({ accepted: z.number().int(), ignored: z.number().int() });
 export type ReportResponse = z.output<typeof reportResponse>;
 
-export const heartbeatBody = z.object({ held: z.array(attemptRef).max(100_000).default([]) });
+export const heartbeatBody = z.object({ held: boundedList(attemptRef, { max: 100_000 }).default([]) });
 export type HeartbeatRequest = z.input<typeof heartbeatBody>;
 export type Heartbeat = z.output<typeof heartbeatBody>;
 

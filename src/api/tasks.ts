@@ -1,5 +1,6 @@
 // Tasks (one work call each) and their jobs: submitting, reading, killing and retrying them.
 import { z } from "zod";
+import { boundedList } from "./bounded-list.js";
 import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
 import { bundleHash, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";
 import { MAX_JOBS_PER_TASK } from "../core/list-limits.js";
@@ -37,10 +38,12 @@ export const submitTaskBody = z.object({
   resultKey: z
     .never({ error: "result keys are made by the server: remove resultKey from the request (the answer carries the task's key)" })
     .optional(),
-  jobs: z
-    .array(z.object({ key: label(256), args: z.string() }))
-    .min(1, "a task needs at least one job")
-    .max(MAX_JOBS_PER_TASK, `a task has at most ${MAX_JOBS_PER_TASK} jobs: split the call into several tasks`),
+  jobs: boundedList(z.object({ key: label(256), args: z.string() }), {
+    min: 1,
+    minMessage: "a task needs at least one job",
+    max: MAX_JOBS_PER_TASK,
+    maxMessage: `a task has at most ${MAX_JOBS_PER_TASK} jobs: split the call into several tasks`,
+  }),
 });
 export type SubmitTaskRequest = z.input<typeof submitTaskBody>;
 export type SubmitTask = z.output<typeof submitTaskBody>;

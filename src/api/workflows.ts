@@ -1,6 +1,7 @@
 // Workflows (one run of a driver each): creating, reading, closing, killing, suspending, resuming and
 // retrying them, the local driver's heartbeat, and the values its steps recorded.
 import { z } from "zod";
+import { boundedList } from "./bounded-list.js";
 import { WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
 import { bodyError, bundleHash, errorInfo, id, idParam, idParams, label, name, named, queryNumber, retried, seqParam, time } from "./common.js";
 import { MAX_COMPLETE_TASKS } from "../core/list-limits.js";
@@ -54,10 +55,7 @@ export const closeWorkflowBody = z.object({
    * Tasks whose every result the driver already has (through the broker, maybe before the server read them):
    * they are not cancelled, and the workflow's status waits for the server's copy of them.
    */
-  completeTasks: z
-    .array(id)
-    .max(MAX_COMPLETE_TASKS, `must list at most ${MAX_COMPLETE_TASKS} tasks (the most recent)`)
-    .default([]),
+  completeTasks: boundedList(id, { max: MAX_COMPLETE_TASKS, maxMessage: `must list at most ${MAX_COMPLETE_TASKS} tasks (the most recent)` }).default([]),
 });
 export type CloseWorkflowRequest = z.input<typeof closeWorkflowBody>;
 export type CloseWorkflow = z.output<typeof closeWorkflowBody>;

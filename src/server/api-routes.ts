@@ -2,10 +2,11 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseInput } from "../api/endpoint-input.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
-import { ApiError } from "../api/errors.js";
+import { ApiError, forbidden } from "../api/errors.js";
 import { API_PREFIX } from "../api/routes.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
 import { bodyLimit, type BodyLimitSettings } from "./body-limits.js";
+import { wrongKind } from "./caller-kind.js";
 import type { Handlers } from "./handlers.js";
 import { clientGone, NEVER_ABORTED, principalOf } from "./http-util.js";
 import type { WaitLimits, WaitPool } from "./wait-limits.js";
@@ -52,6 +53,11 @@ export function apiRoutes(
       url: routeUrl(e),
       ...(e.method === "GET" && ownHead.has(e.path) ? { exposeHeadRoute: false } : {}),
       bodyLimit: bodyLimit(e, limits).bytes,
+      onRequest: async (req: FastifyRequest) => {
+        if (e.access === "public") return;
+        const why = wrongKind(e.access, principalOf(req), `${e.method} ${routeUrl(e)}`);
+        if (why) throw forbidden(why);
+      },
       preParsing: async (req: FastifyRequest) => requireMediaType(req, e.rawBody ? "application/octet-stream" : "application/json"),
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const input = parseInput(e, { params: req.params, query: req.query, body: req.body });

@@ -68,6 +68,8 @@ export interface ClusterOptions {
   pilots?: number;
   slots?: number;
   serverArgs?: string[];
+  /** Options for the server's node, e.g. a heap limit. */
+  nodeArgs?: string[];
   /** Queue definitions: written to a queues file the server starts with (docs/queues.md). */
   queues?: ReadonlyArray<Record<string, unknown>>;
   /**
@@ -132,7 +134,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const launch = async (port: number) => {
     const proc = spawn(
       process.execPath,
-      [CLI, "server", "--port", String(port), "--data-dir", dataDir, ...queueArgs, ...(options.serverArgs ?? [])],
+      [...(options.nodeArgs ?? []), CLI, "server", "--port", String(port), "--data-dir", dataDir, ...queueArgs, ...(options.serverArgs ?? [])],
       {
         stdio: ["ignore", "pipe", "pipe"],
         // The broker (and its credentials) travel in the environment, never on a command line.

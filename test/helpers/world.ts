@@ -94,8 +94,8 @@ async function expectStatus(answer: Promise<Answer>, status: number, what: strin
   return a.body;
 }
 
-export async function buildWorld(): Promise<World> {
-  const cluster = await startCluster({ pilots: 1, queues: WORLD_QUEUES });
+export async function buildWorld(nodeArgs: string[] = []): Promise<World> {
+  const cluster = await startCluster({ pilots: 1, queues: WORLD_QUEUES, nodeArgs });
   const admin = cluster.credentials.userToken;
   const c = (method: string, path: string, token: string | null, body?: unknown, contentType?: string, extra?: Record<string, string>) =>
     call(cluster.url, method, path, token, body, contentType, extra);
