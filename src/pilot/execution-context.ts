@@ -16,12 +16,13 @@ export interface ExecutionContext {
 }
 
 /**
- * Jobs with the same key can share an executor: same user, same bundle, same prefix, same image. Users who
+ * Jobs with the same key can share an executor: same user, same bundle and project archive (the executor's
+ * working directory), same prefix, same image. Users who
  * uploaded the same bytes never share one: a job could leave what another user's job then finds (module
  * state, files in the executor's /tmp and work directory).
  */
-export function contextKey(job: Pick<DispatchedJob, "owner" | "bundleHash" | "initEnv" | "container">): string {
-  return `${job.owner}\0${job.bundleHash}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
+export function contextKey(job: Pick<DispatchedJob, "owner" | "bundleHash" | "projectHash" | "initEnv" | "container">): string {
+  return `${job.owner}\0${job.bundleHash}\0${job.projectHash ?? ""}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
 }
 
 /** Why a job in a container cannot run on a pilot whose hosts have no container runtime. */

@@ -78,10 +78,14 @@ export function sandboxArgs(settings: Pick<SandboxSettings, "network" | "bindRea
     if (h.dir) args.push("--tmpfs", h.path);
     else args.push("--ro-bind", "/dev/null", h.path);
   }
-  for (const p of paths.bundle) args.push("--ro-bind", p, p);
+  // What must be seen but lies inside a hidden path (the bundle, an unpacked project archive in the pilot's cache).
+  const inHidden = readOnly.filter((p) => paths.hidden.some((h) => h.dir && isWithin(p, h.path)));
+  for (const p of [...paths.bundle, ...inHidden]) args.push("--ro-bind", p, p);
   if (paths.workDir) args.push("--bind", paths.workDir, paths.workDir);
   const shown = [...visible, ...paths.bundle, ...(paths.workDir ? [paths.workDir] : [])];
-  const cwdVisible = shown.some((v) => isWithin(paths.cwd, v)) && !paths.hidden.some((h) => isWithin(paths.cwd, h.path));
+  const rebound = [...paths.bundle, ...inHidden];
+  const cwdVisible =
+    shown.some((v) => isWithin(paths.cwd, v)) && (!paths.hidden.some((h) => isWithin(paths.cwd, h.path)) || rebound.some((r) => isWithin(paths.cwd, r)));
   args.push("--chdir", cwdVisible ? paths.cwd : (paths.workDir ?? "/"));
   return args;
 }

@@ -69,14 +69,15 @@ export interface ExecutorLocation {
   cacheDir: string;
   workRoot: string;
   workDir?: string;
+  /** The unpacked project archive the jobs run in: their project directory, rather than the one the bundle names. */
+  projectDir?: string;
 }
 
 /** The paths of the sandbox of an executor of this bundle, from the host as it is now. */
 export function sandboxPaths(at: ExecutorLocation, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SandboxPaths {
   const bundle = resolve(at.bundlePath);
   const cacheDir = resolve(at.cacheDir);
-  const named = projectDirNamedBy(head(bundle));
-  const projectDir = shownProjectDir(named, env.HOME, (d) => existsSync(join(d, "package.json")));
+  const projectDir = at.projectDir ?? shownProjectDir(projectDirNamedBy(head(bundle)), env.HOME, (d) => existsSync(join(d, "package.json")));
   const dataDirs = [dirname(cacheDir), env.PANDO_DATA_DIR].filter((d): d is string => !!d && existsSync(join(d, "credentials.json")));
   const beside = join(dirname(bundle), "node_modules");
   return {
