@@ -38,8 +38,10 @@ export interface SandboxPaths {
   pando: readonly string[];
   /** The bundle's file, and beside it what its imports resolve from (node_modules, its installed environment). */
   bundle: readonly string[];
-  /** The project directory the bundle was built from, where its files are visible to its jobs. */
+  /** The project directory: the unpacked project archive, or else the one the bundle was built from. */
   projectDir?: string;
+  /** With an archive, the directory the bundle was built from too, where it exists on this host (read-only). */
+  builtProjectDir?: string;
   /** The executor's own writable directory (its commands' working directories, its HOME). */
   workDir?: string;
   /** Where the executor starts (its working directory), if it is visible in the sandbox; else workDir or /. */
@@ -65,7 +67,7 @@ export function sandboxArgs(settings: Pick<SandboxSettings, "network" | "bindRea
   if (!settings.network) args.push("--unshare-net");
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
   for (const dir of SYSTEM_DIRS) args.push("--ro-bind-try", dir, dir);
-  const needed = [paths.node, ...paths.pando, ...(paths.projectDir ? [paths.projectDir] : [])];
+  const needed = [paths.node, ...paths.pando, ...[paths.projectDir, paths.builtProjectDir].filter((p): p is string => p !== undefined)];
   const readOnly = [...new Set(needed)].filter((p) => !SYSTEM_DIRS.some((s) => isWithin(p, s)));
   for (const p of readOnly) args.push("--ro-bind", p, p);
   for (const p of settings.bindReadOnly) args.push("--ro-bind", p, p);
