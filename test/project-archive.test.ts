@@ -4,7 +4,7 @@
 // out; a project too big to ship and hostile archives are refused with clear errors.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -174,7 +174,7 @@ describe("the project archive", () => {
     const put = await fetch(`${cluster.url}/api/v1/bundles/${hash}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${cluster.credentials.userToken}`, "content-type": "application/octet-stream" },
-      body: archive,
+      body: new Uint8Array(archive),
     });
     expect(put.status).toBe(201);
     // The bundle of the first workflow, which its user uploaded: only the archive is hostile.
