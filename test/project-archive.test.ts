@@ -2,11 +2,12 @@
 // project (it was renamed after submission; the pilot's working directory and HOME are elsewhere) through
 // the project archive in the code cache, fetched once per hash, with node_modules and ignored files left
 // out; a project too big to ship and hostile archives are refused with clear errors.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarEntry, rawTarGz } from "../src/bundle/hostile-tar.fixture.js";
 import { removeTree } from "../src/bundle/project-unpack.js";
@@ -148,6 +149,22 @@ describe("the project archive", () => {
     const { body: metrics } = await cluster.api("GET", "/api/v1/metrics");
     expect(metrics.code_cache_reads_by_pilots).toBe(2);
     expect(pilotOutput.match(/project archive fetched and unpacked/g)).toHaveLength(1);
+  });
+
+  it("ships the project of a program run without pando run (PANDO_SERVER), its driver here and its jobs on the pilot", async () => {
+    const project = makeProject(scratch, { "call.ts": 'import { main } from "./main.ts";\nconsole.log(JSON.stringify(await main(process.argv[2])));\n' });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "call.ts", project], {
+      cwd: project,
+      env: { ...process.env, PANDO_SERVER: cluster.url, PANDO_TOKEN: cluster.credentials.userToken, PANDO_LOG_LEVEL: "warn" },
+      timeout: 90_000,
+    });
+    const value = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    expect(value.driver).toBe(project);
+    const shipped = value.reads[0].projectDir as string;
+    expect(shipped).toMatch(/\/cache\/projects\/[0-9a-f]{64}$/);
+    // Beside the driver, the pilot's sandbox shows the project too; the jobs still run in the archive.
+    expect(value.reads[0]).toMatchObject({ data: "value\n1\n2\n3\n", cwd: shipped, ignored: false, nodeModules: false });
+    expect(value.trained[1]).toEqual({ sum: 60, script: join(shipped, "train.py") });
   });
 
   it("refuses a project over its size limit, naming its biggest files and how to leave them out", async () => {
