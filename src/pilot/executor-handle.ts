@@ -110,9 +110,9 @@ export class ExecutorHandle implements Executor {
     let { file, args } = executorCommand(
       context,
       ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath],
-      // A container gets the directory of each of these files: the project's is the project directory itself.
-      [join(PANDO_ROOT, "package.json"), bundlePath, ...(projectDir ? [join(projectDir, "package.json")] : [])],
+      [join(PANDO_ROOT, "package.json"), bundlePath],
       this.workDir,
+      projectDir,
     );
     if (sandbox) {
       const paths = sandboxPaths({ bundlePath, cacheDir: settings.cacheDir, workRoot: settings.workRoot, workDir: this.workDir, projectDir }, process.env, projectDir);
