@@ -80,8 +80,9 @@ export function sandboxArgs(settings: Pick<SandboxSettings, "network" | "bindRea
     if (h.dir) args.push("--tmpfs", h.path);
     else args.push("--ro-bind", "/dev/null", h.path);
   }
-  // What must be seen but lies inside a hidden path (the bundle, an unpacked project archive in the pilot's cache).
-  const inHidden = readOnly.filter((p) => paths.hidden.some((h) => h.dir && isWithin(p, h.path)));
+  // Shown again inside the hidden cache: the bundle, and the unpacked project archive beside it.
+  const project = paths.projectDir;
+  const inHidden = project && paths.hidden.some((h) => h.dir && isWithin(project, h.path)) ? [project] : [];
   for (const p of [...paths.bundle, ...inHidden]) args.push("--ro-bind", p, p);
   if (paths.workDir) args.push("--bind", paths.workDir, paths.workDir);
   const shown = [...visible, ...paths.bundle, ...(paths.workDir ? [paths.workDir] : [])];
