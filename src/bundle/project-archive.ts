@@ -63,6 +63,19 @@ function gitignoreRules(dir: string, base: string): PathRule[] {
   }
 }
 
+/** Runs an fs call on a project's path, turning its failure into advice (an unreadable file stops the run). */
+function readable<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ProjectArchiveError(
+      `cannot read ${path} of the project directory (${why}): leave it out of the project archive with .gitignore, ` +
+        `"pando": { "project": { "exclude": [...] } } in package.json or --project-exclude, or ship no archive (--no-project)`,
+    );
+  }
+}
+
 /** The project's files to ship, sorted by path, with the symbolic links left out. */
 export function projectFiles(dir: string, options: Pick<ProjectArchiveOptions, "exclude" | "include">): { files: Found[]; skippedLinks: string[] } {
   const root = realpathSync(dir);
@@ -74,12 +87,12 @@ export function projectFiles(dir: string, options: Pick<ProjectArchiveOptions, "
   const skippedLinks: string[] = [];
   const walk = (abs: string, rel: string) => {
     git.push(...gitignoreRules(abs, rel));
-    const names = readdirSync(abs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = readable(abs, () => readdirSync(abs)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       if (NEVER.has(name)) continue;
       const path = rel ? `${rel}/${name}` : name;
       const full = join(abs, name);
-      let st = lstatSync(full);
+      let st = readable(full, () => lstatSync(full));
       if (st.isSymbolicLink()) {
         // A link is shipped as a copy of the file it names, only if that file is inside the project.
         let real: string;
@@ -123,7 +136,7 @@ export function packProject(dir: string, options: ProjectArchiveOptions = PROJEC
   const { files, skippedLinks } = projectFiles(dir, options);
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   if (bytes > options.maxBytes || files.length > options.maxFiles) throw tooBig(dir, files, bytes, options);
-  const entries: TarFile[] = files.map((f) => ({ path: f.path, executable: f.executable, content: readFileSync(f.abs) }));
+  const entries: TarFile[] = files.map((f) => ({ path: f.path, executable: f.executable, content: readable(f.abs, () => readFileSync(f.abs)) }));
   const content = gzipSync(writeTar(entries), { level: 6 });
   return { hash: sha256Hex(content), content, files: files.map((f) => f.path), bytes, skippedLinks };
 }
