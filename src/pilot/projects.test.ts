@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../codec/sha256.js";
+import { rawTarEntry, rawTarGz } from "../bundle/hostile-tar.fixture.js";
 import { removeTree, UNPACK_DEFAULTS } from "../bundle/project-unpack.js";
 import { writeTar } from "../bundle/tar.js";
 import { Projects } from "./projects.js";
@@ -44,5 +45,17 @@ describe("Projects", () => {
     await expect(p.place(hash)).rejects.toThrow("server unreachable");
     await expect(p.place(hash)).resolves.toBe(p.dirOf(hash));
     expect(fetches).toBe(2);
+  });
+
+  it("fetches a refused archive once: its later jobs are refused without fetching it again", async () => {
+    const hostile = rawTarGz([rawTarEntry("../escape", "0", "x")]);
+    let fetches = 0;
+    const p = projects(async () => {
+      fetches++;
+      return hostile;
+    });
+    await expect(p.place(sha256Hex(hostile))).rejects.toThrow("'..' component");
+    await expect(p.place(sha256Hex(hostile))).rejects.toThrow("'..' component");
+    expect(fetches).toBe(1);
   });
 });

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
+import { ProjectUnpackError, unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
 
 export class Projects {
   private readonly placing = new Map<string, Promise<string>>();
@@ -33,8 +33,11 @@ export class Projects {
             this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
             return into;
           });
-      // A failed fetch is tried again by the next job that needs it; a refused archive fails each such job.
-      placed.catch(() => this.placing.delete(hash));
+      // A failed fetch is tried again by the next job that needs it; a refused archive stays refused (its
+      // hash names its bytes), so the jobs that need it fail without fetching it again.
+      placed.catch((err: unknown) => {
+        if (!(err instanceof ProjectUnpackError)) this.placing.delete(hash);
+      });
       this.placing.set(hash, placed);
     }
     return placed;
