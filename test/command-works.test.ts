@@ -106,10 +106,13 @@ describe("command works on a cluster of pilots", () => {
     expect(r.value).toEqual({ x: 4, loss: 40 });
   });
 
-  it("tells the command, the work's function and the driver the project's directory, wherever their bundle is", async () => {
+  it("tells the command and the work's function the project's directory as their pilot unpacked it, and the driver its own", async () => {
     const r = await run("project", []);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.value).toEqual({ job: { env: ROOT, fn: ROOT }, driver: ROOT });
+    const { job, driver } = r.value as { job: { env: string; fn: string }; driver: string };
+    expect(driver).toBe(ROOT);
+    expect(job.fn).toMatch(/\/projects\/[0-9a-f]{64}$/);
+    expect(job.env).toBe(job.fn);
   });
 
   it("kills the command's whole process tree when the job is killed", async () => {

@@ -92,6 +92,7 @@ export const dispatchedJob = z.object({
   key: z.string(),
   work: z.string(),
   bundleHash: z.string(),
+  projectHash: z.string().optional(),
   args: z.string(),
   /** The task's result channel and key (AES-256-GCM), for publishing sealed results to the broker. */
   channel: z.string(),
@@ -109,7 +110,7 @@ export const dispatchedJob = z.object({
 export const pilotCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("kill"), jobId: id, attempt: z.number().int().positive() }),
   z.object({ kind: z.literal("shutdown") }),
-  z.object({ kind: z.literal("warm"), owner: id, bundleHash: z.string(), initEnv: z.string().optional(), container: z.string().optional() }),
+  z.object({ kind: z.literal("warm"), owner: id, bundleHash: z.string(), projectHash: z.string().optional(), initEnv: z.string().optional(), container: z.string().optional() }),
 ]);
 
 export const acquireResponse = z.object({

@@ -9,6 +9,8 @@ import type { Contract } from "./contract.js";
 export const submitTaskBody = z.object({
   work: name,
   bundleHash,
+  /** The project archive its jobs run in (uploaded to the code cache first), if its workflow ships one. */
+  projectHash: bundleHash.optional(),
   /** The call's position in the driver: with the work and arguments, its memo key. */
   seq: z.number().int().nonnegative().optional(),
   /** The queue the task must run on (pinned: brokeroff and test queues too). */

@@ -14,6 +14,8 @@ export const createWorkflowBody = z
     mode: z.enum(WORKFLOW_MODES).default("local"),
     queue: name.optional(),
     bundleHash: bundleHash.optional(),
+    /** The project directory's archive (a gzipped tar in the code cache, uploaded first): the jobs run in it. */
+    projectHash: bundleHash.optional(),
     nodeVersion: label(50).optional(),
     lockfileHash: label(128).optional(),
     /** The driver's arguments as a tagged-JSON list: run by a pilot (remote), or checked on resume (local). */

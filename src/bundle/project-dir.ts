@@ -7,6 +7,12 @@ import { dirname, join, resolve } from "node:path";
 /** Where a bundle's first lines leave the project directory it was built from, for every copy of the SDK. */
 export const PROJECT_DIR_KEY = "pando.projectDir";
 
+/**
+ * Where an executor leaves the directory its pilot unpacked the workflow's project archive in: it is the
+ * project directory there, whatever the bundle names (the host that built it is elsewhere).
+ */
+export const SHIPPED_PROJECT_DIR_KEY = "pando.shippedProjectDir";
+
 /** The nearest directory from `start` upwards with a package.json, or `start` itself if there is none. */
 export function projectDirFrom(start: string): string {
   for (let d = start; ; d = dirname(d)) {

@@ -14,3 +14,9 @@ export async function uploadBundle(client: BundleStore, bundle: Bundle): Promise
   if (await client.hasBundle(bundle.hash)) return;
   await client.putBundle(bundle.hash, bundle.code);
 }
+
+/** Puts a project archive in the server's code cache unless there already (once per hash, as a bundle). */
+export async function uploadProject(client: BundleStore, archive: { hash: string; content: Uint8Array }): Promise<void> {
+  if (await client.hasBundle(archive.hash)) return;
+  await client.putBundle(archive.hash, archive.content);
+}

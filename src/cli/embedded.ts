@@ -19,7 +19,7 @@ export interface Embedded {
    * Has the local pilots start executors for the bundle in all their slots and waits until they are ready
    * (at most `timeoutMs`), so that the driver's first work call finds them warm.
    */
-  warm(bundleHash: string, timeoutMs: number): Promise<void>;
+  warm(bundleHash: string, timeoutMs: number, projectHash?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,8 +60,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     principal,
     pilots,
     client,
-    warm: (bundleHash, timeoutMs) => {
-      server.services.handoff.warm(config.defaultQueue, { kind: "warm", owner: principal.userId, bundleHash });
+    warm: (bundleHash, timeoutMs, projectHash) => {
+      server.services.handoff.warm(config.defaultQueue, { kind: "warm", owner: principal.userId, bundleHash, projectHash });
       return pilots.warm(bundleHash, timeoutMs);
     },
     stop: async () => {

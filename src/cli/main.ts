@@ -8,7 +8,7 @@ import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
 import { ApiError } from "../api/errors.js";
 import { credentialsPath } from "../server/credentials.js";
 import { PANDO_VERSION } from "../version.js";
-import { parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
+import { parseBytes, parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
 import { pruneCommand, type PruneFlags } from "./prune-command.js";
 import { initCommand, type InitFlags } from "./init-command.js";
 import { monitorCommand } from "./monitor-command.js";
@@ -36,7 +36,12 @@ interface PilotFlags extends SandboxFlags {
   maxDepthPerSlot?: number;
   prefetchTasks?: number;
   warmReplacesIdle?: number;
+  projectMaxBytes?: number;
+  projectMaxFiles?: number;
 }
+
+/** A repeatable option's values, in order. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 const program = new Command()
   .name("pando")
@@ -64,7 +69,11 @@ addServerOptions(
     .option("--json", "print the result as JSON, alone on stdout (the driver's own output goes to stderr)")
     .option("--quiet", "no progress lines")
     .option("--verbose", "with an error, print its stack (and the stacks of failed jobs)")
-    .option("--warm-wait <duration>", "how long the embedded server's driver waits for its pilots' executors to be warm (60s; 0: not at all)", parseDuration),
+    .option("--warm-wait <duration>", "how long the embedded server's driver waits for its pilots' executors to be warm (60s; 0: not at all)", parseDuration)
+    .option("--project-exclude <pattern>", "leave these files of the project directory out of its archive (.gitignore syntax); repeatable", collect)
+    .option("--project-include <pattern>", "ship these files although .gitignore or the defaults leave them out; repeatable", collect)
+    .option("--project-max-size <size>", "largest project archive, its files' total size (100MiB)", parseBytes)
+    .option("--no-project", "ship no project archive: jobs see the project directory only where the pilots share its file system"),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
   const { runCommand } = await import("./run-command.js");
   process.exitCode = await runCommand(target, args, flags);
@@ -108,7 +117,9 @@ addSandboxOptions(program
   .option("--worker <id>", "the provisioner's worker id (set by the server that started this pilot)", parseCount)
   .option("--max-depth-per-slot <n>", "most jobs held per slot when a task's jobs are fast (1000)", parseCount)
   .option("--prefetch-tasks <n>", "most fast tasks named in one request for jobs beyond the free slots (20; 0: only jobs for free slots)", parseNonNegative)
-  .option("--warm-replaces-idle <duration>", "a warm command replaces executors of other code only after they ran nothing for this long (5s)", parseDuration))
+  .option("--warm-replaces-idle <duration>", "a warm command replaces executors of other code only after they ran nothing for this long (5s)", parseDuration)
+  .option("--project-max-bytes <size>", "largest project archive this pilot unpacks, its files' total size (1GiB)", parseBytes)
+  .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount))
   .action(async (flags: PilotFlags) => {
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
@@ -119,10 +130,12 @@ addSandboxOptions(program
           if (process.connected) process.send?.({ t: "warm", bundleHash });
         }
       : undefined;
-    const { idleExit, warmReplacesIdle, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = flags;
+    const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = flags;
     const sandbox = sandboxFrom(flags);
     const { Pilot } = await import("../pilot/pilot.js");
-    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox });
+    const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
+    const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
+    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox, projectLimits });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -5,6 +5,7 @@ import { BundleCache } from "../bundle/cache.js";
 import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { uploadBundle } from "../bundle/upload.js";
+import { shipProject } from "../bundle/project-ship.js";
 import type { ServerConfig } from "../server/config.js";
 import { registry } from "../sdk/registry.js";
 import type { RunSession } from "./run-session.js";
@@ -18,6 +19,8 @@ export interface PreparedBundle {
   path: string;
   /** With #export: the module, imported for its registrations (its works and workflows). */
   mod: Record<string, unknown> | undefined;
+  /** The project directory's archive in the code cache; undefined with --no-project. */
+  projectHash: string | undefined;
 }
 
 /**
@@ -44,8 +47,18 @@ export async function prepareBundle(run: RunSession, config: ServerConfig, built
     }
   }
   await uploadBundle(run.client, bundle);
+  const { flags } = run;
+  const project = await shipProject(run.client, run.target.file, {
+    ship: flags.project,
+    exclude: flags.projectExclude,
+    include: flags.projectInclude,
+    maxBytes: flags.projectMaxSize,
+  });
+  if (project && project.skippedLinks.length > 0) {
+    run.progress.warn(`project archive: symbolic links left out (outside the project, or to a directory): ${project.skippedLinks.slice(0, 10).join(", ")}`);
+  }
   // The local pilots start their executors now, so the first work call costs what the later ones cost.
-  const warmWait = run.flags.warmWait ?? DEFAULT_WARM_WAIT_MS;
-  if (warmWait > 0) await run.embedded?.warm(bundle.hash, warmWait);
-  return { bundle, path, mod };
+  const warmWait = flags.warmWait ?? DEFAULT_WARM_WAIT_MS;
+  if (warmWait > 0) await run.embedded?.warm(bundle.hash, warmWait, project?.hash);
+  return { bundle, path, mod, projectHash: project?.hash };
 }

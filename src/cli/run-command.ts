@@ -33,8 +33,8 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   const stopWatching = watchRunning(client, progress, runs.active);
   const stdout = resultStdout(run);
   try {
-    const { bundle, path, mod } = await prepareBundle(run, config, built);
-    setRunEnvironment(run, bundle);
+    const { bundle, path, mod, projectHash } = await prepareBundle(run, config, built);
+    setRunEnvironment(run, bundle, projectHash);
     if (target.exportName === undefined) return await runTopLevel(run, path);
     return await runExport(run, target.exportName, mod, stdout);
   } catch (err) {

@@ -10,7 +10,7 @@ import { noWorkflowCalled, workflowExport } from "./run-target.js";
 import type { ReservedStdout } from "./stdout-reserve.js";
 
 /** Lets the workflows the program calls run on the run's server, with their progress on its display. */
-export function setRunEnvironment(run: RunSession, bundle: Bundle): void {
+export function setRunEnvironment(run: RunSession, bundle: Bundle, projectHash: string | undefined): void {
   const { flags, progress, client, runs } = run;
   let resume = flags.resume;
   setDriverEnvironment({
@@ -21,7 +21,7 @@ export function setRunEnvironment(run: RunSession, bundle: Bundle): void {
       resume = undefined;
       return id;
     },
-    bundle: async () => ({ hash: bundle.hash, lockfileHash: bundle.lockfileHash }),
+    bundle: async () => ({ hash: bundle.hash, lockfileHash: bundle.lockfileHash, projectHash }),
     onWorkflowCall: () => run.workflowsCalled++,
     onWorkflowStart: (id, name) => {
       runs.start(id);

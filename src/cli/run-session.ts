@@ -18,6 +18,11 @@ export interface RunFlags extends ServerFlags {
   resume?: number;
   /** How long the embedded driver waits for its pilots' executors to be warm; 0: not at all. */
   warmWait?: number;
+  /** What of the project directory ships (--project-*); project false: nothing (--no-project). */
+  projectExclude?: string[];
+  projectInclude?: string[];
+  projectMaxSize?: number;
+  project?: boolean;
 }
 
 /** What `pando run file.ts[#export] [args…]` names: the program, the workflow to call and its arguments. */

@@ -35,6 +35,8 @@ export interface DispatchedJob {
   key: string;
   work: string;
   bundleHash: string;
+  /** The workflow's project archive (a gzipped tar in the code cache): the job runs in it, unpacked read-only. */
+  projectHash?: string;
   args: string;
   /** The task's result channel and key (AES-256-GCM), for publishing sealed results to the broker. */
   channel: string;
@@ -57,7 +59,7 @@ export type PilotCommand =
    * A workflow or task of this execution context started on the pilot's queue: fetch the bundle and start
    * executors for it in the free slots before its jobs arrive.
    */
-  | { kind: "warm"; owner: number; bundleHash: string; initEnv?: string; container?: string };
+  | { kind: "warm"; owner: number; bundleHash: string; projectHash?: string; initEnv?: string; container?: string };
 
 /** One job's final outcome, as delivered to the waiting driver. */
 export interface JobOutcome {

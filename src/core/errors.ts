@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   pilot_exited: { retryable: true, system: true, summary: "the pilot exited while holding the job" },
   pilot_gone: { retryable: true, system: true, summary: "the pilot's batch job ended (cancelled, preempted or failed)" },
   bundle_unavailable: { retryable: true, system: true, summary: "the pilot could not fetch the code bundle" },
+  bad_project_archive: { retryable: false, system: false, summary: "the pilot refused the workflow's project archive (a path leaving it, a link, a device, over its limits)" },
   bundle_load_failed: { retryable: false, system: false, summary: "importing the code bundle failed" },
   unknown_work: { retryable: false, system: false, summary: "no work of that name is registered in the bundle" },
   bad_arguments: { retryable: false, system: false, summary: "the job's arguments could not be decoded" },

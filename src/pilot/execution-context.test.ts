@@ -32,6 +32,13 @@ describe("executorCommand", () => {
     ]);
   });
 
+  it("starts a container's executor in the unpacked project archive, mounted read-only, with PANDO_PROJECT_DIR", () => {
+    const podman = executorCommand({ container: "node:20", runtime: { name: "podman", path: "/usr/bin/podman" } }, NODE_ARGS, MOUNTS, undefined, "/cache/projects/ab");
+    expect(podman.args.join(" ")).toContain("-v /cache/projects/ab:/cache/projects/ab:ro -e PANDO_PROJECT_DIR -w /cache/projects/ab node:20");
+    const apptainer = executorCommand({ container: "/i.sif", runtime: { name: "apptainer", path: "/usr/bin/apptainer" } }, NODE_ARGS, MOUNTS, undefined, "/cache/projects/ab");
+    expect(apptainer.args).toEqual(["exec", "--bind", "/opt/pando,/cache,/cache/projects/ab", "--pwd", "/cache/projects/ab", "/i.sif", "node", ...NODE_ARGS]);
+  });
+
   it("runs node in the image with apptainer, binding the code", () => {
     const { file, args } = executorCommand(
       { container: "/images/node.sif", runtime: { name: "apptainer", path: "/usr/bin/apptainer" }, initEnv: "module load x" },
@@ -78,5 +85,6 @@ describe("findContainerRuntime and contextKey", () => {
     expect(contextKey(job)).toBe(contextKey({ ...job }));
     expect(contextKey(job)).not.toBe(contextKey({ ...job, initEnv: "x" }));
     expect(contextKey(job)).not.toBe(contextKey({ ...job, container: "x" }));
+    expect(contextKey(job)).not.toBe(contextKey({ ...job, projectHash: "c".repeat(64) }));
   });
 });

@@ -16,12 +16,13 @@ export interface ExecutionContext {
 }
 
 /**
- * Jobs with the same key can share an executor: same user, same bundle, same prefix, same image. Users who
+ * Jobs with the same key can share an executor: same user, same bundle and project archive (the executor's
+ * working directory), same prefix, same image. Users who
  * uploaded the same bytes never share one: a job could leave what another user's job then finds (module
  * state, files in the executor's /tmp and work directory).
  */
-export function contextKey(job: Pick<DispatchedJob, "owner" | "bundleHash" | "initEnv" | "container">): string {
-  return `${job.owner}\0${job.bundleHash}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
+export function contextKey(job: Pick<DispatchedJob, "owner" | "bundleHash" | "projectHash" | "initEnv" | "container">): string {
+  return `${job.owner}\0${job.bundleHash}\0${job.projectHash ?? ""}\0${job.initEnv ?? ""}\0${job.container ?? ""}`;
 }
 
 /** Why a job in a container cannot run on a pilot whose hosts have no container runtime. */
@@ -54,19 +55,22 @@ export function findContainerRuntime(path = process.env.PATH ?? ""): ExecutionCo
  * The command that starts an executor (`node executor.js bundle`) in its context: the program and its
  * arguments, for spawn() with an IPC channel. The IPC channel is file descriptor 3 (NODE_CHANNEL_FD),
  * inherited through the shell's exec and passed into the container. `mounts` are files whose directories
- * a container gets read-only; `workDir`, the executor's working directories (PANDO_WORK_ROOT), it gets writable.
+ * a container gets read-only; `workDir`, the executor's working directories (PANDO_WORK_ROOT), it gets
+ * writable; `projectDir`, the unpacked project archive, it gets read-only and starts in.
  */
 export function executorCommand(
   context: ExecutionContext,
   nodeArgs: readonly string[],
   mounts: readonly string[],
   workDir?: string,
+  projectDir?: string,
 ): { file: string; args: string[] } {
   let command = [process.execPath, ...nodeArgs];
   if (context.container && context.runtime) {
     const { name, path } = context.runtime;
-    const dirs = [...new Set(mounts.map((m) => dirname(m)))];
+    const dirs = [...new Set([...mounts.map((m) => dirname(m)), ...(projectDir ? [projectDir] : [])])];
     const work = workDir ? ["-e", "PANDO_WORK_ROOT", "-e", "PANDO_EXECUTOR_DIR", "-v", `${workDir}:${workDir}`] : [];
+    const project = projectDir ? ["-e", "PANDO_PROJECT_DIR", "-w", projectDir] : [];
     command =
       name === "podman"
         ? [
@@ -82,11 +86,21 @@ export function executorCommand(
             "NODE_CHANNEL_SERIALIZATION_MODE",
             ...dirs.flatMap((d) => ["-v", `${d}:${d}:ro`]),
             ...work,
+            ...project,
             context.container,
             "node",
             ...nodeArgs,
           ]
-        : [path, "exec", "--bind", [...dirs, ...(workDir ? [workDir] : [])].join(","), context.container, "node", ...nodeArgs];
+        : [
+            path,
+            "exec",
+            "--bind",
+            [...dirs, ...(workDir ? [workDir] : [])].join(","),
+            ...(projectDir ? ["--pwd", projectDir] : []),
+            context.container,
+            "node",
+            ...nodeArgs,
+          ];
   }
   if (!context.initEnv) return { file: command[0]!, args: command.slice(1) };
   // The prefix runs in a shell that then becomes the executor, which keeps the environment it left.

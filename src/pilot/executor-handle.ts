@@ -78,6 +78,8 @@ export class ExecutorHandle implements Executor {
     settings: ExecutorSettings,
     context: ExecutionContext,
     private readonly events: ExecutorEvents,
+    /** The unpacked project archive its jobs run in (their working directory, projectDir()), if the workflow ships one. */
+    projectDir?: string,
   ) {
     const forward = (chunk: Buffer | string) => process.stderr.write(`[${settings.label}] ${chunk.toString()}`);
     try {
@@ -101,6 +103,7 @@ export class ExecutorHandle implements Executor {
         PANDO_EXECUTOR_ID: `${process.pid}.${++started}`,
         // Commands make their working directories here; an executor whose pilot is gone removes it itself.
         ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
+        ...(projectDir ? { PANDO_PROJECT_DIR: projectDir } : {}),
       },
     });
     const plain = !context.initEnv && !context.container;
@@ -109,16 +112,17 @@ export class ExecutorHandle implements Executor {
       ["--enable-source-maps", EXECUTOR_SCRIPT, bundlePath],
       [join(PANDO_ROOT, "package.json"), bundlePath],
       this.workDir,
+      projectDir,
     );
     if (sandbox) {
-      const paths = sandboxPaths({ bundlePath, cacheDir: settings.cacheDir, workRoot: settings.workRoot, workDir: this.workDir });
+      const paths = sandboxPaths({ bundlePath, cacheDir: settings.cacheDir, workRoot: settings.workRoot, workDir: this.workDir, projectDir }, process.env, projectDir);
       args = [...sandboxArgs(sandbox.settings, paths), "--", file, ...args];
       file = sandbox.bwrap;
     }
     // What fork() does, with the executor's command in its context (plain: node itself), in the sandbox.
     // Detached: the executor (bwrap, in a sandbox) leads a process group of its own, and killTree finds
     // everything it started from the host's /proc, in the sandbox's PID namespace or not.
-    this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env, detached: true });
+    this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env, detached: true, cwd: projectDir });
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);
@@ -198,7 +202,8 @@ export class ExecutorHandle implements Executor {
 export function processExecutors(
   settings: () => ExecutorSettings,
   runtime: ExecutionContext["runtime"],
-  fileOf: (bundleHash: string) => string,
+  /** Where the pilot placed a bundle's file and a project archive's directory. */
+  code: { fileOf(bundleHash: string): string; projectDirOf(projectHash: string): string },
   /** Where the pilot warns, once, that container jobs run outside its sandbox. */
   log: Logger,
 ): StartExecutor {
@@ -213,6 +218,7 @@ export function processExecutors(
     const where = { initEnv: context.initEnv, container: context.container, runtime };
     // A driver job's work calls go to the server: its sandbox keeps the network whatever --sandbox-network says.
     const own = sandbox && context.kind === "driver" ? { ...sandbox, settings: { ...sandbox.settings, network: true } } : sandbox;
-    return new ExecutorHandle(contextKey(context), context.bundleHash, fileOf(context.bundleHash), { ...now, sandbox: own }, where, events);
+    const projectDir = context.projectHash === undefined ? undefined : code.projectDirOf(context.projectHash);
+    return new ExecutorHandle(contextKey(context), context.bundleHash, code.fileOf(context.bundleHash), { ...now, sandbox: own }, where, events, projectDir);
   };
 }

@@ -9,7 +9,7 @@ import type { Outcome } from "./ledger.js";
  * What an executor is started for: jobs of the same context (contextKey) share executors. `kind` is
  * "driver" for a driver job's own executor (a warm command's is "warm").
  */
-export type ExecutorContext = Pick<DispatchedJob, "owner" | "bundleHash" | "initEnv" | "container"> & { kind?: string };
+export type ExecutorContext = Pick<DispatchedJob, "owner" | "bundleHash" | "projectHash" | "initEnv" | "container"> & { kind?: string };
 
 export interface Executor {
   /** The contextKey of the jobs it runs. */

@@ -1,6 +1,7 @@
 // An executor: a warm child process of a pilot that imports one code bundle once and then runs many jobs,
 // one at a time, in the order the pilot sends them. Started as `node executor.js <bundle file>`.
 import { rmSync } from "node:fs";
+import { SHIPPED_PROJECT_DIR_KEY } from "../bundle/project-dir.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
 import type { DispatchedJob } from "../core/dispatch-records.js";
@@ -17,6 +18,8 @@ const bundlePath = process.argv[2];
 const maxPayloadBytes = Number(process.env.PANDO_MAX_PAYLOAD_BYTES);
 const maxLogChars = Number(process.env.PANDO_MAX_LOG_CHARS);
 const serverUrl = process.env.PANDO_SERVER_URL ?? "";
+// The pilot sets it only when the jobs run in an unpacked project archive: projectDir() names it before the bundle loads.
+if (process.env.PANDO_PROJECT_DIR) (globalThis as Record<symbol, unknown>)[Symbol.for(SHIPPED_PROJECT_DIR_KEY)] = process.env.PANDO_PROJECT_DIR;
 
 function send(msg: FromExecutor): void {
   process.send?.(msg);
@@ -138,6 +141,7 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
       workflowId: job.workflowId,
       seed: wf.seed,
       bundleHash: job.bundleHash,
+      projectHash: job.projectHash,
       queue: wf.queue,
       body: entry.fn as (...a: unknown[]) => unknown,
       args,

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { UnpackLimits } from "../bundle/project-unpack.js";
 import type { SandboxSettings } from "./sandbox-args.js";
 
 /** What a pilot does when its options leave these out. */
@@ -42,5 +43,7 @@ export interface PilotOptions {
   onWarm?: (bundleHash: string) => void;
   /** How job code is isolated from the pilot (sandbox-args.ts); default: bubblewrap where it works. */
   sandbox?: Partial<SandboxSettings>;
+  /** What the pilot accepts of a project archive (default: 1 GiB of files, 100,000 entries). */
+  projectLimits?: UnpackLimits;
   log: Logger;
 }

@@ -4,7 +4,7 @@ import { errorMessage } from "../core/errors.js";
 import type { RegisterPilotResponse } from "../api/pilots.js";
 import type { AttemptRef, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import { sleep } from "../core/sleep.js";
-import { Bundles } from "./bundles.js";
+import { Bundles, placeFailure } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";
 import { processExecutors } from "./executor-handle.js";
 import { pilotSandbox } from "./sandbox-probe.js";
@@ -45,7 +45,7 @@ export class Pilot {
     this.name = options.name ?? `${hostname()}:${process.pid}`;
     this.link = new ServerLink(options.server, options.token, (server) => log.warn({ pilot: this.pilotId, server }, "moved to another server replica"));
     const sandbox = pilotSandbox(options.sandbox, log); // throws if the pilot must sandbox jobs and cannot
-    this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox);
+    this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox, options.projectLimits);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
     this.pool = new ExecutorPool({
       slots: options.slots,
@@ -60,7 +60,7 @@ export class Pilot {
           cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox,
         }),
         this.runtime,
-        (hash) => this.bundles.fileOf(hash), log,
+        this.bundles, log,
       ),
       events: this.poolEvents(),
     });
@@ -131,22 +131,21 @@ export class Pilot {
     this.ledger.accept(job);
     const unrunnable = job.container && !this.runtime ? containerUnavailable(job.container, this.name) : this.pool.brokenReason(contextKey(job));
     if (unrunnable) return this.finish(job, { state: "failed", error: unrunnable });
-    if (job.kind !== "driver" && this.bundles.has(job.bundleHash)) {
+    if (job.kind !== "driver" && this.bundles.has(job)) {
       // The bundle is here already: the job waits for an executor at once (the caller dispatches).
       this.ledger.fetched(job, "waiting");
       this.pool.enqueue(job);
       return;
     }
     const driver = job.kind === "driver";
-    this.bundles.place(job.bundleHash).then(
+    this.bundles.place(job).then(
       () => {
         if (!this.ledger.fetched(job, driver ? "running" : "waiting")) return;
         if (driver) return this.pool.startDriver(job);
         this.pool.enqueue(job);
         this.pool.dispatchSoon();
       },
-      (err: unknown) =>
-        this.finish(job, { state: "failed", error: { code: "bundle_unavailable", message: `could not fetch bundle ${job.bundleHash}: ${String(err)}` } }),
+      (err: unknown) => this.finish(job, { state: "failed", error: placeFailure(job, err) }),
     );
   }
 
@@ -207,7 +206,7 @@ export class Pilot {
   private async warm(context: ExecutorContext): Promise<void> {
     const done = () => this.options.onWarm?.(context.bundleHash);
     if (this.pool.brokenReason(contextKey(context)) || (context.container && !this.runtime)) return done();
-    const placed = await this.bundles.place(context.bundleHash).then(
+    const placed = await this.bundles.place(context).then(
       () => true,
       (err: unknown) => this.log.warn({ bundle: context.bundleHash, err: String(err) }, "could not fetch a bundle to warm"),
     );

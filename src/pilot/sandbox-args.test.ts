@@ -69,6 +69,34 @@ describe("sandboxArgs", () => {
   });
 });
 
+describe("sandboxArgs with a project archive", () => {
+  const archive = "/var/cache/pando/projects/0123abcd";
+  const shipped: SandboxPaths = {
+    ...paths,
+    bundle: ["/var/cache/pando/abc.mjs"],
+    projectDir: archive,
+    builtProjectDir: "/home/u/proj",
+    cwd: archive,
+    hidden: [{ path: "/var/cache/pando", dir: true }, ...paths.hidden],
+  };
+
+  it("shows the unpacked archive read-only after hiding the cache it lies in, and starts there", () => {
+    const argv = sandboxArgs({ ...settings, bindReadOnly: ["/var/cache"] }, shipped);
+    const hideCache = at(argv, "--tmpfs", "/var/cache/pando");
+    expect(hideCache).toBeGreaterThan(0);
+    const binds = argv.flatMap((a, i) => (a === "--ro-bind" && argv[i + 1] === archive ? [i] : []));
+    expect(Math.max(...binds)).toBeGreaterThan(hideCache);
+    expect(at(argv, "--chdir", archive)).toBeGreaterThan(0);
+    expect(argv.flatMap((a, i) => (a === "--bind" ? [argv[i + 1]] : []))).toEqual(["/tmp/pando-executor-1"]);
+  });
+
+  it("shows the directory the bundle was built in too, read-only, where it exists on the pilot's host", () => {
+    const argv = sandboxArgs(settings, shipped);
+    expect(at(argv, "--ro-bind", "/home/u/proj", "/home/u/proj")).toBeGreaterThan(0);
+    expect(at(sandboxArgs(settings, { ...shipped, builtProjectDir: undefined }), "--ro-bind", "/home/u/proj", "/home/u/proj")).toBe(-1);
+  });
+});
+
 describe("isWithin", () => {
   it("holds for the path itself and paths below it, not for siblings sharing a prefix", () => {
     expect(isWithin("/a/b", "/a/b")).toBe(true);

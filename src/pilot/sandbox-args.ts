@@ -38,8 +38,10 @@ export interface SandboxPaths {
   pando: readonly string[];
   /** The bundle's file, and beside it what its imports resolve from (node_modules, its installed environment). */
   bundle: readonly string[];
-  /** The project directory the bundle was built from, where its files are visible to its jobs. */
+  /** The project directory: the unpacked project archive, or else the one the bundle was built from. */
   projectDir?: string;
+  /** With an archive, the directory the bundle was built from too, where it exists on this host (read-only). */
+  builtProjectDir?: string;
   /** The executor's own writable directory (its commands' working directories, its HOME). */
   workDir?: string;
   /** Where the executor starts (its working directory), if it is visible in the sandbox; else workDir or /. */
@@ -65,7 +67,7 @@ export function sandboxArgs(settings: Pick<SandboxSettings, "network" | "bindRea
   if (!settings.network) args.push("--unshare-net");
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
   for (const dir of SYSTEM_DIRS) args.push("--ro-bind-try", dir, dir);
-  const needed = [paths.node, ...paths.pando, ...(paths.projectDir ? [paths.projectDir] : [])];
+  const needed = [paths.node, ...paths.pando, ...[paths.projectDir, paths.builtProjectDir].filter((p): p is string => p !== undefined)];
   const readOnly = [...new Set(needed)].filter((p) => !SYSTEM_DIRS.some((s) => isWithin(p, s)));
   for (const p of readOnly) args.push("--ro-bind", p, p);
   for (const p of settings.bindReadOnly) args.push("--ro-bind", p, p);
@@ -78,10 +80,15 @@ export function sandboxArgs(settings: Pick<SandboxSettings, "network" | "bindRea
     if (h.dir) args.push("--tmpfs", h.path);
     else args.push("--ro-bind", "/dev/null", h.path);
   }
-  for (const p of paths.bundle) args.push("--ro-bind", p, p);
+  // Shown again inside the hidden cache: the bundle, and the unpacked project archive beside it.
+  const project = paths.projectDir;
+  const inHidden = project && paths.hidden.some((h) => h.dir && isWithin(project, h.path)) ? [project] : [];
+  for (const p of [...paths.bundle, ...inHidden]) args.push("--ro-bind", p, p);
   if (paths.workDir) args.push("--bind", paths.workDir, paths.workDir);
   const shown = [...visible, ...paths.bundle, ...(paths.workDir ? [paths.workDir] : [])];
-  const cwdVisible = shown.some((v) => isWithin(paths.cwd, v)) && !paths.hidden.some((h) => isWithin(paths.cwd, h.path));
+  const rebound = [...paths.bundle, ...inHidden];
+  const cwdVisible =
+    shown.some((v) => isWithin(paths.cwd, v)) && (!paths.hidden.some((h) => isWithin(paths.cwd, h.path)) || rebound.some((r) => isWithin(paths.cwd, r)));
   args.push("--chdir", cwdVisible ? paths.cwd : (paths.workDir ?? "/"));
   return args;
 }

@@ -69,14 +69,18 @@ export interface ExecutorLocation {
   cacheDir: string;
   workRoot: string;
   workDir?: string;
+  /** The unpacked project archive the jobs run in: their project directory, rather than the one the bundle names. */
+  projectDir?: string;
 }
 
 /** The paths of the sandbox of an executor of this bundle, from the host as it is now. */
 export function sandboxPaths(at: ExecutorLocation, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SandboxPaths {
   const bundle = resolve(at.bundlePath);
   const cacheDir = resolve(at.cacheDir);
-  const named = projectDirNamedBy(head(bundle));
-  const projectDir = shownProjectDir(named, env.HOME, (d) => existsSync(join(d, "package.json")));
+  // The directory the bundle was built in, where it exists on this host (a pilot beside the driver): files a
+  // driver writes there while it runs are passed to jobs by path, so it stays visible beside the archive.
+  const built = shownProjectDir(projectDirNamedBy(head(bundle)), env.HOME, (d) => existsSync(join(d, "package.json")));
+  const projectDir = at.projectDir ?? built;
   const dataDirs = [dirname(cacheDir), env.PANDO_DATA_DIR].filter((d): d is string => !!d && existsSync(join(d, "credentials.json")));
   const beside = join(dirname(bundle), "node_modules");
   return {
@@ -84,13 +88,14 @@ export function sandboxPaths(at: ExecutorLocation, env: NodeJS.ProcessEnv = proc
     pando: pandoDirs(),
     bundle: [bundle, ...(existsSync(beside) ? [beside] : [])],
     projectDir,
+    ...(at.projectDir && built ? { builtProjectDir: built } : {}),
     workDir: at.workDir,
     cwd,
     hidden: hidden([
       cacheDir,
       resolve(at.workRoot),
       ...dataDirs,
-      ...[projectDir, cwd, PANDO_ROOT].filter((d): d is string => !!d).map((d) => join(d, ".pando")),
+      ...[projectDir, built, cwd, PANDO_ROOT].filter((d): d is string => !!d).map((d) => join(d, ".pando")),
       "/etc/shadow",
       "/etc/gshadow",
     ]),

@@ -12,6 +12,8 @@ export interface RunContext {
   /** Where the run's results arrive (broker or REST). */
   results: ResultChannel | undefined;
   bundleHash: string | undefined;
+  /** The project archive the run's tasks run in, if it ships one. */
+  projectHash?: string;
   queue: string | undefined;
   /** Sequence number of the next work call (the memo key's position). */
   nextSeq: number;

@@ -4,10 +4,20 @@
 import type { PandoClient } from "./client.js";
 import type { TaskProgress } from "./context.js";
 
+/** What a workflow's code is in the server's code cache. */
+export interface ShippedCode {
+  hash: string;
+  lockfileHash: string | null;
+  projectHash?: string;
+}
+
 export interface DriverEnvironment {
   client: PandoClient;
-  /** Returns the code bundle's hash, uploading it to the server's code cache the first time. */
-  bundle(definedIn: string | undefined): Promise<{ hash: string; lockfileHash: string | null }>;
+  /**
+   * Returns the code bundle's hash and the project archive's (none if the project ships none), uploading
+   * them to the server's code cache the first time.
+   */
+  bundle(definedIn: string | undefined): Promise<ShippedCode>;
   /** Default queue of workflows started here. */
   queue?: string;
   /**

@@ -17,6 +17,8 @@ export interface DriverRun {
   workflowId: number;
   seed: number;
   bundleHash: string;
+  /** The project archive the workflow ships, which its tasks name. */
+  projectHash?: string;
   queue: string | undefined;
   body: (...args: unknown[]) => unknown;
   args: unknown[];
@@ -98,6 +100,7 @@ export async function executeDriver(run: DriverRun): Promise<DriverOutcome> {
     client,
     results: await acquireResultChannel(client, run.onWarning),
     bundleHash: run.bundleHash,
+    projectHash: run.projectHash,
     queue: run.queue,
     nextSeq: 0,
     nextStep: 0,

@@ -1,6 +1,6 @@
 import { uploadBundle } from "../bundle/upload.js";
 import { HttpPandoClient } from "./client.js";
-import type { DriverEnvironment } from "./driver-env.js";
+import type { DriverEnvironment, ShippedCode } from "./driver-env.js";
 import { WorkflowError } from "./errors.js";
 
 let cached: DriverEnvironment | undefined;
@@ -20,7 +20,7 @@ export function environmentFromProcess(): DriverEnvironment | undefined {
     );
   }
   const client = new HttpPandoClient(server, token);
-  const bundles = new Map<string, Promise<{ hash: string; lockfileHash: string | null }>>();
+  const bundles = new Map<string, Promise<ShippedCode>>();
   cached = {
     client,
     queue: process.env.PANDO_QUEUE,
@@ -42,12 +42,15 @@ export function environmentFromProcess(): DriverEnvironment | undefined {
 }
 
 /**
- * Bundles the module that defines a workflow and puts it in the server's code cache. The bundler (esbuild)
- * loads here, with the first remote workflow: a program that only defines works never loads it.
+ * Bundles the module that defines a workflow and puts it in the server's code cache, with the archive of its
+ * project directory. The bundler (esbuild) loads here, with the first remote workflow: a program that only
+ * defines works never loads it.
  */
-async function bundleAndUpload(client: HttpPandoClient, definedIn: string): Promise<{ hash: string; lockfileHash: string | null }> {
+async function bundleAndUpload(client: HttpPandoClient, definedIn: string): Promise<ShippedCode> {
   const { bundleEntry } = await import("../bundle/bundler.js");
+  const { shipProject } = await import("../bundle/project-ship.js");
   const b = await bundleEntry(definedIn);
   await uploadBundle(client, b);
-  return { hash: b.hash, lockfileHash: b.lockfileHash };
+  const project = await shipProject(client, definedIn);
+  return { hash: b.hash, lockfileHash: b.lockfileHash, projectHash: project?.hash };
 }

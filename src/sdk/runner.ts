@@ -77,6 +77,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     ({ id: taskId, attached, pendingReason, resultKey } = await client.submitTask(ctx.workflowId, {
       work: call.name,
       bundleHash: ctx.bundleHash,
+      projectHash: ctx.projectHash,
       seq: call.seq,
       ...placement(call.options, ctx.queue),
       initEnv: call.options.initEnv ?? ctx.workDefaults?.initEnv,

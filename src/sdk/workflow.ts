@@ -65,7 +65,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
 
   const runDistributed = async (args: unknown[]): Promise<unknown> => {
     const env = environment();
-    const { hash, lockfileHash } = await env.bundle(definedIn);
+    const { hash, lockfileHash, projectHash } = await env.bundle(definedIn);
     const queue = options.queue ?? env.queue;
     const encoded = encodedArgs(args, false);
     const resume = env.takeResume?.(name);
@@ -76,6 +76,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
             mode: "local",
             queue,
             bundleHash: hash,
+            projectHash,
             nodeVersion: process.version,
             lockfileHash: lockfileHash ?? undefined,
             args: encoded,
@@ -88,6 +89,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
       workflowId: started.id,
       seed: started.seed,
       bundleHash: hash,
+      projectHash,
       queue,
       body,
       args,
@@ -105,13 +107,14 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
   const submit = async (args: unknown[]): Promise<WorkflowHandle<unknown>> => {
     const env = environment();
     env.onWorkflowCall?.(name);
-    const { hash, lockfileHash } = await env.bundle(definedIn);
+    const { hash, lockfileHash, projectHash } = await env.bundle(definedIn);
     const { id } = await env.client.createWorkflow({
       name,
       mode: "remote",
       queue: options.queue ?? env.queue,
       driverQueue: options.driverQueue,
       bundleHash: hash,
+      projectHash,
       nodeVersion: process.version,
       lockfileHash: lockfileHash ?? undefined,
       args: encodedArgs(args, true),

@@ -31,7 +31,7 @@ export class BundleService {
   private readonly environments = new Map<string, string | null>();
 
   constructor(
-    private readonly ctx: Pick<ServerContext, "store">,
+    private readonly ctx: Pick<ServerContext, "store" | "metrics">,
     private readonly handoff: Pick<PilotHandoff, "bundleToWarm">,
     private readonly keys: Pick<PilotKeys, "requireSelf">,
   ) {}
@@ -52,6 +52,8 @@ export class BundleService {
     const allowed = p.kind === "pilot" ? await this.pilotMayRead(p, pilotId, hash) : p.admin || (await this.owns(p, hash));
     const content = allowed ? await this.ctx.store.bundles.get(hash) : undefined;
     if (!content) throw absent(p, hash, pilotId);
+    // Pilots fetch each bundle and project archive once per cache: this counts how often they do.
+    if (p.kind === "pilot") this.ctx.metrics.count("code_cache_reads_by_pilots");
     return content;
   }
 

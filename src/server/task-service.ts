@@ -38,6 +38,7 @@ export class TaskService {
     const { queues, handoff } = this.deps;
     await this.deps.guard.authorizeWorkflow(p, workflowId);
     await this.deps.bundles.requireBundle(p, req.bundleHash);
+    if (req.projectHash !== undefined) await this.deps.bundles.requireBundle(p, req.projectHash);
     const needs: TaskNeeds = {
       queues: req.queues ?? (req.queue === undefined ? [] : [req.queue]),
       cores: req.cores ?? 1,
@@ -67,6 +68,7 @@ export class TaskService {
         workflowId,
         work: req.work,
         bundleHash: req.bundleHash,
+        projectHash: req.projectHash,
         seq: req.seq ?? null,
         queue,
         pendingReason: "reason" in brokered ? brokered.reason : undefined,
@@ -107,7 +109,7 @@ export class TaskService {
         events.workflowChanged(workflowId);
         if (queue !== null) {
           const owner = (await this.deps.guard.ownerOf(workflowId)) ?? p.userId;
-          handoff.warm(queue, { kind: "warm", owner, bundleHash: req.bundleHash, initEnv: req.initEnv, container: req.container });
+          handoff.warm(queue, { kind: "warm", owner, bundleHash: req.bundleHash, projectHash: req.projectHash, initEnv: req.initEnv, container: req.container });
         }
         const handed = handoff.deliver(task.claims);
         if (queue !== null && handed < req.jobs.length) events.queueHasWork(queue, req.jobs.length - handed);

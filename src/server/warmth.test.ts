@@ -24,6 +24,15 @@ describe("Warmth", () => {
     expect(w.next(1, "q", 5)).toBeUndefined();
   });
 
+  it("tells a context with a project archive apart from the same bundle without one", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 8 });
+    const shipped = { ...a, projectHash: "p" };
+    w.started("q", a, 0);
+    expect(w.next(1, "q", 1)).toEqual(a);
+    expect(w.started("q", shipped, 2)).toBe(true);
+    expect(w.next(1, "q", 3)).toEqual(shipped);
+  });
+
   it("forgets contexts that have not started for keepMs", () => {
     const w = new Warmth({ keepMs: 1000, perQueue: 8 });
     w.started("q", a, 0);

@@ -9,7 +9,7 @@ export interface WarmthLimits {
   perQueue: number;
 }
 
-const keyOf = (c: WarmCommand) => JSON.stringify([c.owner, c.bundleHash, c.initEnv ?? "", c.container ?? ""]);
+const keyOf = (c: WarmCommand) => JSON.stringify([c.owner, c.bundleHash, c.projectHash ?? "", c.initEnv ?? "", c.container ?? ""]);
 
 /**
  * The execution contexts (user, bundle, initEnv, container) whose workflows and tasks started lately on each

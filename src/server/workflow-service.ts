@@ -58,6 +58,7 @@ export class WorkflowService {
     const driverQueue = req.driverQueue ?? queue;
     // A local workflow's bundle is warmed on its queue's pilots, so it too must be the caller's.
     if (req.bundleHash !== undefined) await bundles.requireBundle(p, req.bundleHash);
+    if (req.projectHash !== undefined) await bundles.requireBundle(p, req.projectHash);
     if (req.mode === "remote") await queues.requireQueue(driverQueue);
     const seed = req.seed ?? randomBytes(4).readUInt32BE(0);
     const { id, driverTaskId } = await this.ctx.store.workflows.create({
@@ -66,6 +67,7 @@ export class WorkflowService {
       mode: req.mode,
       queue,
       bundleHash: req.bundleHash ?? null,
+      projectHash: req.projectHash ?? null,
       nodeVersion: req.nodeVersion ?? null,
       lockfileHash: req.lockfileHash ?? null,
       argsHash: req.args === undefined ? null : sha256Hex(req.args),
@@ -75,6 +77,7 @@ export class WorkflowService {
           ? {
               work: req.name,
               bundleHash: req.bundleHash!,
+              projectHash: req.projectHash,
               queue: driverQueue,
               priority: 0,
               maxAttempts: req.driverMaxAttempts ?? config.defaultMaxAttempts,
@@ -86,7 +89,7 @@ export class WorkflowService {
           : undefined,
     });
     if (driverTaskId !== null) events.queueHasWork(driverQueue);
-    if (req.bundleHash !== undefined) this.deps.handoff.warm(queue, { kind: "warm", owner: p.userId, bundleHash: req.bundleHash });
+    if (req.bundleHash !== undefined) this.deps.handoff.warm(queue, { kind: "warm", owner: p.userId, bundleHash: req.bundleHash, projectHash: req.projectHash });
     events.workflowChanged(id);
     return { id, seed, driverTaskId, driverHeartbeatMs: config.driverHeartbeatIntervalMs };
   }

@@ -58,23 +58,23 @@ export class BundleStore {
   }
 
   /**
-   * The bundles a live pilot has a use for, with the user whose work names each: those of the jobs it holds,
-   * and those of the unfinished tasks and workflows of its queue, which its executors are told to warm.
-   * Empty for a pilot that ended or does not exist.
+   * The bundles and project archives a live pilot has a use for, with the user whose work names each: those
+   * of the jobs it holds, and those of the unfinished tasks and workflows of its queue, which its executors
+   * are told to warm. Empty for a pilot that ended or does not exist.
    */
   async ofPilot(pilotId: number): Promise<PilotBundle[]> {
-    const { rows } = await sql<PilotBundle>`
-      SELECT DISTINCT t.bundle_hash AS "hash", w.user_id AS "userId"
+    const { rows } = await sql<{ hash: string; project: string | null; userId: number }>`
+      SELECT DISTINCT t.bundle_hash AS "hash", t.project_hash AS "project", w.user_id AS "userId"
         FROM jobs j JOIN tasks t ON t.id = j.task_id JOIN workflows w ON w.id = t.workflow_id
        WHERE j.pilot_id = ${pilotId} AND ${HELD}
       UNION
-      SELECT t.bundle_hash, w.user_id
+      SELECT t.bundle_hash, t.project_hash, w.user_id
         FROM pilots p JOIN tasks t ON t.queue = p.queue JOIN workflows w ON w.id = t.workflow_id
        WHERE p.id = ${pilotId} AND p.ended_at IS NULL AND t.ended_at IS NULL
       UNION
-      SELECT w.bundle_hash, w.user_id
+      SELECT w.bundle_hash, w.project_hash, w.user_id
         FROM pilots p JOIN workflows w ON w.queue = p.queue
        WHERE p.id = ${pilotId} AND p.ended_at IS NULL AND w.ended_at IS NULL AND w.bundle_hash IS NOT NULL`.execute(this.ctx.db);
-    return rows;
+    return rows.flatMap((r) => [{ hash: r.hash, userId: r.userId }, ...(r.project === null ? [] : [{ hash: r.project, userId: r.userId }])]);
   }
 }

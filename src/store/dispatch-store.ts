@@ -175,6 +175,7 @@ export class DispatchStore {
         key: r.job_key,
         work: info.work,
         bundleHash: info.bundleHash,
+        ...(info.projectHash === null ? {} : { projectHash: info.projectHash }),
         args: r.args,
         channel: info.channel ?? "",
         resultKey: info.resultKey ?? "",

@@ -42,6 +42,8 @@ export interface WorkflowsTable {
   mode: WorkflowMode;
   queue: string;
   bundle_hash: string | null;
+  /** The project archive the workflow ships (a hash in the code cache), if any. */
+  project_hash: string | null;
   node_version: string | null;
   lockfile_hash: string | null;
   result: string | null;
@@ -69,6 +71,8 @@ export interface TasksTable {
   seq: number | null;
   work: string;
   bundle_hash: string;
+  /** The project archive its jobs run in, if any. */
+  project_hash: string | null;
   status: TaskStatus;
   queue: string;
   priority: number;

@@ -164,6 +164,21 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
       });
 
+      it("gives a task's project archive to its jobs, read back from the database too, and lets their pilot read it", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const project = "p".repeat(64);
+        await addTask({ ...task(workflowId, 0, queue, 2), projectHash: project });
+        const p = await pilot(queue);
+        expect((await claimOne(p, queue)).projectHash).toBe(project);
+        // Another store on the same database knows the task from its row only.
+        const fresh = new Store(target.ctx);
+        expect((await fresh.dispatch.claim(p, queue, 1))[0]?.projectHash).toBe(project);
+        expect(await store.bundles.ofPilot(p)).toContainEqual({ hash: project, userId });
+        const plain = await running();
+        expect((await claimOne(plain.pilotId, plain.queue)).projectHash).toBeUndefined();
+      });
+
       it("claims nothing for a pending task until it is placed on a queue", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();

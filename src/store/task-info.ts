@@ -10,6 +10,7 @@ export interface TaskInfo {
   owner: number;
   work: string;
   bundleHash: string;
+  projectHash: string | null;
   queue: string;
   channel: string | null;
   resultKey: string | null;
@@ -36,6 +37,7 @@ export class TaskInfoCache {
       user_id: number;
       work: string;
       bundle_hash: string;
+      project_hash: string | null;
       queue: string;
       channel: string | null;
       result_key: string | null;
@@ -44,7 +46,7 @@ export class TaskInfoCache {
       memory_mb: number;
       init_env: string | null;
       container: string | null;
-    }>`SELECT t.id, t.workflow_id, w.user_id, t.work, t.bundle_hash, t.queue, t.channel, t.result_key, t.kind, t.walltime_s,
+    }>`SELECT t.id, t.workflow_id, w.user_id, t.work, t.bundle_hash, t.project_hash, t.queue, t.channel, t.result_key, t.kind, t.walltime_s,
               t.memory_mb, t.init_env, t.container
        FROM tasks t JOIN workflows w ON w.id = t.workflow_id WHERE t.id = ${taskId}`.execute(db);
     const row = rows[0];
@@ -55,6 +57,7 @@ export class TaskInfoCache {
       owner: row.user_id,
       work: row.work,
       bundleHash: row.bundle_hash,
+      projectHash: row.project_hash,
       queue: row.queue,
       channel: row.channel,
       resultKey: row.result_key,

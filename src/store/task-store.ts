@@ -17,6 +17,8 @@ export interface NewTask {
   workflowId: number;
   work: string;
   bundleHash: string;
+  /** The project archive its jobs run in (a hash in the code cache), if its workflow ships one. */
+  projectHash?: string;
   seq: number | null;
   /** The queue brokerage chose; null: no queue can take the task yet (it waits as pending). */
   queue: string | null;
@@ -179,11 +181,11 @@ export class TaskStore {
     const queue = task.queue ?? "";
     const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
     const inserted = await sql<{ id: number }>`
-      INSERT INTO tasks (workflow_id, seq, work, bundle_hash, status, queue, priority, max_attempts, n_jobs,
+      INSERT INTO tasks (workflow_id, seq, work, bundle_hash, project_hash, status, queue, priority, max_attempts, n_jobs,
                          n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
                          cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container, created_at,
                          updated_at)
-      VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${pending ? "pending" : "running"},
+      VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${task.projectHash ?? null}, ${pending ? "pending" : "running"},
               ${queue}, ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
               ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
               ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${task.initEnv ?? null},
@@ -205,6 +207,7 @@ export class TaskStore {
       owner,
       work: task.work,
       bundleHash: task.bundleHash,
+      projectHash: task.projectHash ?? null,
       queue,
       channel: task.channel,
       resultKey: task.resultKey,

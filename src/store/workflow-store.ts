@@ -14,6 +14,8 @@ export interface NewWorkflow {
   mode: WorkflowMode;
   queue: string;
   bundleHash: string | null;
+  /** The project archive the workflow ships, if any. */
+  projectHash?: string | null;
   nodeVersion: string | null;
   lockfileHash: string | null;
   argsHash: string | null;
@@ -68,6 +70,7 @@ export class WorkflowStore {
           mode: wf.mode,
           queue: wf.queue,
           bundle_hash: wf.bundleHash,
+          project_hash: wf.projectHash ?? null,
           node_version: wf.nodeVersion,
           lockfile_hash: wf.lockfileHash,
           result: null,

@@ -1,0 +1,27 @@
+// Shipping a program's project directory with its workflows: packed (project-archive.ts) under its settings
+// (project-config.ts) and uploaded to the server's code cache once per hash.
+import { packProject } from "./project-archive.js";
+import { projectSettings, type ProjectSettings } from "./project-config.js";
+import { projectDirOf } from "./project-dir.js";
+import { uploadProject, type BundleStore } from "./upload.js";
+
+/** What shipping a project told its user: how big it was, which links it left out. */
+export interface ShippedProject {
+  hash: string;
+  files: number;
+  bytes: number;
+  skippedLinks: string[];
+}
+
+/**
+ * Packs the project directory of the program whose entry file is `entry` and puts the archive in the
+ * server's code cache; undefined if the project ships none ("ship": false, --no-project).
+ */
+export async function shipProject(client: BundleStore, entry: string, run: Partial<ProjectSettings> = {}): Promise<ShippedProject | undefined> {
+  const dir = projectDirOf(entry);
+  const settings = projectSettings(dir, run);
+  if (!settings.ship) return undefined;
+  const archive = packProject(dir, settings);
+  await uploadProject(client, archive);
+  return { hash: archive.hash, files: archive.files.length, bytes: archive.bytes, skippedLinks: archive.skippedLinks };
+}
