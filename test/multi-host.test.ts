@@ -24,11 +24,12 @@ const HEARTBEAT = ["--heartbeat-interval", "500ms", "--heartbeat-timeout", "4s"]
 const PILOT_FLAGS = ["--queue", "local", "--slots", "1", "--max-depth-per-slot", "1", "--prefetch-tasks", "0"];
 const SITE_PILOTS = ["site-1", "site-2"];
 /**
- * A run that takes longer has hung: it is killed and its test fails with what the processes said. Generous:
- * now and then one pilot's first job of a run waits out a whole acquire long-poll (30 s) before it starts.
+ * A run that takes longer has hung: it is killed and its test fails with what the processes said. Generous
+ * (a run takes seconds): a pilot that missed its wake-up waits out a whole acquire long-poll (30 s), and
+ * the failure should say so rather than time out.
  */
 const RUN_LIMIT_MS = 100_000;
-/** How long the tests wait for jobs to start (the same long-poll may pass first). */
+/** How long the tests wait for jobs to start (longer than one acquire long-poll, for the same reason). */
 const START_LIMIT_MS = 60_000;
 const SLURM_NODES = ["node1", "node2"];
 /**
