@@ -69,8 +69,9 @@ export default defineConfig({
         test: {
           name: "integration-postgres",
           include: ["test/**/*.test.ts"],
-          // Installing the package has no store of its own to test: it runs once, in the SQLite project.
-          exclude: ["test/install.test.ts"],
+          // Installing the package has no store of its own to test, and the multi-host test's central host has
+          // a PostgreSQL of its own: they run once, in the SQLite project.
+          exclude: ["test/install.test.ts", "test/multi-host.test.ts"],
           ...integration,
           globalSetup: ["test/setup/suite-postgres.ts"],
           env: { ...SANDBOX_ENV, PANDO_TEST_DB: "postgres://postgres@127.0.0.1:25433/pando" },

@@ -26,10 +26,11 @@ apt_install() { # package...
     || { echo "could not install $* with apt-get; install it and try again" >&2; return 1; }
 }
 
-# Waits until a TCP port on 127.0.0.1 accepts connections; gives up early if the given process died.
-wait_for_port() { # port seconds what [pid]
-  local port=$1 seconds=$2 what=$3 pid=${4:-} i=0
-  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+# Waits until a TCP port (on 127.0.0.1, or the given host) accepts connections; gives up early if the given
+# process died.
+wait_for_port() { # port seconds what [pid] [host]
+  local port=$1 seconds=$2 what=$3 pid=${4:-} host=${5:-127.0.0.1} i=0
+  until (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
     i=$((i + 1))
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then echo "$what exited before it opened port $port" >&2; return 1; fi
     if [ "$i" -gt $((seconds * 20)) ]; then echo "$what did not open port $port within ${seconds}s" >&2; return 1; fi

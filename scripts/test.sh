@@ -9,6 +9,8 @@ scripts/services/rabbitmq.sh install
 scripts/services/slurm.sh install
 scripts/services/postgres.sh install
 scripts/services/chromium.sh install
+# test/multi-host.test.ts captures its network's traffic with tcpdump.
+scripts/services/capture.sh install
 # Pilots run job code in a bubblewrap sandbox (test/sandbox.test.ts checks what it hides).
 source scripts/lib.sh
 ensure_package bwrap bubblewrap

@@ -11,6 +11,7 @@ const SERVICE_NAMES: Record<string, string> = {
   slurm: "Slurm",
   postgres: "PostgreSQL",
   chromium: "Chromium",
+  capture: "tcpdump",
 };
 
 describe("the README's first commands", () => {

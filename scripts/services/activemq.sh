@@ -10,6 +10,9 @@
 #   scripts/services/activemq.sh purge [port]   stop and delete its data
 #   scripts/services/activemq.sh status [port]
 # Persistent messages live in KahaDB under the service directory and survive a restart.
+# A second broker (e.g. inside a test network's namespace) takes PANDO_ACTIVEMQ_HOST (the address it listens
+# on, default 127.0.0.1) and PANDO_ACTIVEMQ_DIR (its configuration and data, default as above); give the same
+# ones to the other commands.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cmd=${1:-status}
@@ -17,7 +20,8 @@ port=${2:-${PANDO_ACTIVEMQ_PORT:-61613}}
 user=${PANDO_BROKER_USER:-pando}
 password=${PANDO_BROKER_PASSWORD:-pando}
 prefix=${PANDO_BROKER_PREFIX:-pando}
-dir="$PANDO_SERVICES_DIR/activemq-$port"
+host=${PANDO_ACTIVEMQ_HOST:-127.0.0.1}
+dir=${PANDO_ACTIVEMQ_DIR:-"$PANDO_SERVICES_DIR/activemq-$port"}
 pidfile="$dir/java.pid"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
@@ -70,7 +74,7 @@ write_config() {
          synchronous=NORMAL): a crashed broker process loses nothing; a power cut may lose the last second. -->
     <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalDiskSyncStrategy="periodic" journalDiskSyncInterval="1000"/></persistenceAdapter>
     <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:$port?transport.closeAsync=false&amp;transport.tcpNoDelay=true&amp;wireFormat.maxFrameSize=268435456"/>
+      <transportConnector name="stomp" uri="stomp://$host:$port?transport.closeAsync=false&amp;transport.tcpNoDelay=true&amp;wireFormat.maxFrameSize=268435456"/>
     </transportConnectors>
   </broker>
 </beans>
@@ -90,7 +94,7 @@ case "$cmd" in
   install) ensure_file /usr/share/activemq/bin/activemq.jar activemq ;;
   up)
     ensure_file /usr/share/activemq/bin/activemq.jar activemq
-    if running; then echo "activemq already up on 127.0.0.1:$port"; exit 0; fi
+    if running; then echo "activemq already up on $host:$port"; exit 0; fi
     write_config
     # shellcheck disable=SC2086 # extra JVM options are words on purpose
     setsid java -Xms64m -Xmx256m ${PANDO_ACTIVEMQ_JAVA_OPTS:-} -Djava.awt.headless=true -Djava.io.tmpdir="$dir/tmp" \
@@ -102,8 +106,8 @@ case "$cmd" in
       -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$dir/conf/activemq.xml" \
       >>"$dir/console.log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
-    if ! wait_for_port "$port" 60 activemq "$(cat "$pidfile")"; then tail -20 "$dir/console.log" >&2; exit 1; fi
-    echo "activemq up on stomp://127.0.0.1:$port (pid $(cat "$pidfile"))"
+    if ! wait_for_port "$port" 60 activemq "$(cat "$pidfile")" "$host"; then tail -20 "$dir/console.log" >&2; exit 1; fi
+    echo "activemq up on stomp://$host:$port (pid $(cat "$pidfile"))"
     ;;
   down) stop_pidfile "$pidfile" activemq; echo "activemq on port $port stopped" ;;
   kill)

@@ -3,12 +3,16 @@
 # up, down, status, url. Data under .pando/services/postgres-<port>; stopped by its own command (pg_ctl).
 #   scripts/services/postgres.sh up [port]     default port 55432; prints the connection URL
 # Durability is traded for speed (fsync off): this cluster is for tests, never for data you keep.
+# A second cluster (e.g. inside a test network's namespace) takes PANDO_POSTGRES_HOST (the address it listens
+# on and is reached at, default 127.0.0.1) and PANDO_POSTGRES_DIR (its data, default as above); give the same
+# ones to down.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cmd=${1:-status}
 port=${2:-${PANDO_POSTGRES_PORT:-55432}}
-dir="$PANDO_SERVICES_DIR/postgres-$port"
-url="postgres://postgres@127.0.0.1:$port/pando"
+host=${PANDO_POSTGRES_HOST:-127.0.0.1}
+dir=${PANDO_POSTGRES_DIR:-"$PANDO_SERVICES_DIR/postgres-$port"}
+url="postgres://postgres@$host:$port/pando"
 
 bindir() {
   local v
@@ -35,12 +39,14 @@ case "$cmd" in
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
         || { echo "initdb failed; see $dir/initdb.log" >&2; exit 1; }
+      # initdb trusts loopback only: a cluster on another address trusts the hosts of its own subnet.
+      [ "$host" = 127.0.0.1 ] || echo "host all all samenet trust" >> "$dir/data/pg_hba.conf"
     fi
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      -o "-c listen_addresses=$host -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
       start >/dev/null || { echo "postgres did not start; see $dir/server.log" >&2; exit 1; }
-    "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'pando'" | grep -q 1 \
-      || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres pando
+    "$bin/psql" -h "$host" -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'pando'" | grep -q 1 \
+      || "$bin/createdb" -h "$host" -p "$port" -U postgres pando
     echo "$url"
     ;;
   down)

@@ -52,6 +52,22 @@ describe("Notifier", () => {
     b.close();
   });
 
+  it("counts a subscriber already woken and not yet waiting again as no wake-up: the next one gets it", async () => {
+    const n = new Notifier();
+    // a was just woken through its own topic (jobs handed to it) and is looking at the state again; b is
+    // between subscribing and waiting. One new job: b must hear of it, a looks anyway.
+    const a = n.subscribe(["queue:local", "pilot:1"]);
+    const b = n.subscribe(["queue:local", "pilot:2"]);
+    const waiting = a.wait(10_000);
+    n.notify("pilot:1");
+    expect(await waiting).toBe(true);
+    n.notify("queue:local", 1);
+    expect(await b.wait(0)).toBe(true);
+    expect(await a.wait(0)).toBe(true);
+    a.close();
+    b.close();
+  });
+
   it("resolves false when the time runs out", async () => {
     const n = new Notifier();
     const sub = n.subscribe(["t"]);

@@ -8,7 +8,8 @@ export interface Subscription {
 }
 
 export class Notifier {
-  private readonly listeners = new Map<string, Set<() => void>>();
+  /** Each subscriber's wake function: true if this counts as a wake-up (see wakeLocal). */
+  private readonly listeners = new Map<string, Set<() => boolean>>();
   /** Waits in progress, ended all at once by stop(). */
   private readonly waiting = new Set<(woken: boolean) => void>();
   private isStopped = false;
@@ -38,24 +39,33 @@ export class Notifier {
     this.relay = send;
   }
 
-  /** Wakes this process's subscribers only: a notification that came from another replica. */
+  /**
+   * Wakes this process's subscribers only: a notification that came from another replica. A subscriber that
+   * was woken already and has not waited again since (it is looking at the state anyway) is told too, but
+   * does not count against `count`: a pilot just handed jobs must not take the wake-up meant for one that is
+   * about to wait with nothing.
+   */
   wakeLocal(topic: string, count = Infinity): void {
     const set = this.listeners.get(topic);
     if (!set) return;
     let left = count;
     for (const fire of [...set]) {
-      if (left-- <= 0) break;
-      fire();
+      if (left <= 0) break;
+      if (fire()) left--;
     }
   }
 
   /** Subscribe before reading state, then wait: a notification in between is not missed. */
   subscribe(topics: readonly string[]): Subscription {
     let fired = false;
+    // Woken and not waiting again yet: it looks at the state before it waits again.
+    let looking = false;
     let wake: (() => void) | undefined;
     const fire = () => {
+      const counts = !fired && !looking;
       fired = true;
       wake?.();
+      return counts;
     };
     for (const t of topics) {
       let set = this.listeners.get(t);
@@ -73,6 +83,7 @@ export class Notifier {
     return {
       close,
       wait: (timeoutMs, signal) => {
+        looking = fired;
         if (fired) {
           fired = false;
           return Promise.resolve(true);
@@ -85,6 +96,7 @@ export class Notifier {
             this.waiting.delete(done);
             wake = undefined;
             fired = false;
+            looking = value;
             resolve(value);
           };
           this.waiting.add(done);

@@ -140,7 +140,8 @@ export class DispatchStore {
    * (activated→sent only if still activated), of the given tasks only if `tasks` is given. One statement; on
    * PostgreSQL concurrent claims skip each other's rows. A job queued again while its killed attempt still
    * runs somewhere (a retry or a resume right after a kill) waits until that pilot confirms the kill, so no
-   * two attempts of a job run at once.
+   * two attempts of a job run at once. A pilot that is no longer running gets nothing: its long-poll may still
+   * be open (a pilot cut off from the network never closes it), and a job handed to it would never come back.
    */
   claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     return this.claimWithin(this.ctx.db, pilotId, queue, max, tasks);
@@ -154,11 +155,15 @@ export class DispatchStore {
     if (any.rows.length === 0) return [];
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    // On PostgreSQL the pilot's row is locked against the lost-pilot sweep until the claim commits: the sweep
+    // then sees the claimed job among those it fails, or the claim sees the pilot lost.
+    const pilotLock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
     const { rows } = await sql<ClaimedRow>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
       WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
                    ORDER BY priority DESC, id LIMIT ${max} ${lock})
+        AND EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${pilotLock})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
     const out: DispatchedJob[] = [];

@@ -179,6 +179,19 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect((await claimOne(plain.pilotId, plain.queue)).projectHash).toBeUndefined();
       });
 
+      it("gives no job to a pilot declared lost, though its long-poll may still be open", async () => {
+        const { queue, pilotId } = await running(2, 3);
+        const job = await claimOne(pilotId, queue);
+        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, Date.now() + 1]]));
+        expect(swept).toEqual({ pilots: [pilotId], attempts: [{ jobId: job.jobId, attempt: job.attempt }] });
+        await store.dispatch.apply(null, [report(job, "failed", { error: { code: "lost_heartbeat", message: "silent" } })], "server");
+        const demand = { capacity: 1, slots: 1, drivers: 0, prefetchNamed: false };
+        expect(await store.dispatch.claim(pilotId, queue, 2)).toEqual([]);
+        expect((await target.ctx.db.transaction().execute((trx) => store.dispatch.handOffWithin(trx, queue, 2, [{ pilotId, demand }]))).size).toBe(0);
+        const other = await pilot(queue, "other");
+        expect((await store.dispatch.claim(other, queue, 2)).map((j) => [j.jobId, j.attempt])).toContainEqual([job.jobId, job.attempt + 1]);
+      });
+
       it("claims nothing for a pending task until it is placed on a queue", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();
