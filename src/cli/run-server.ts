@@ -3,6 +3,7 @@
 import { readCredentials } from "../server/credentials.js";
 import type { ServerConfig } from "../server/config.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
+import { clientSecurityFrom } from "./client-options.js";
 import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
@@ -32,7 +33,7 @@ export async function connectServer(
     if (!token) {
       throw new Error(`no token for ${serverUrl}: pass --token, set PANDO_TOKEN, or run on the machine of its data directory`);
     }
-    return { client: new HttpPandoClient(serverUrl, token), embedded: undefined };
+    return { client: new HttpPandoClient(serverUrl, token, clientSecurityFrom(flags)), embedded: undefined };
   }
   // Set once started; the pilots may be gone before, when there is no workflow of this run to kill yet.
   let embedded: Embedded | undefined = undefined;
