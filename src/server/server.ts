@@ -110,7 +110,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       await bus.start();
     }
     if (config.broker) {
-      await services.useBroker(config.broker, config.brokerConnectWaitMs);
+      await services.useBroker(config.caFile ? { ...config.broker, caFile: config.caFile } : config.broker, config.brokerConnectWaitMs);
       const bridge = services.broker.status();
       if (!bridge.connected) {
         // Not fatal: results take the REST path until the broker can be reached.
