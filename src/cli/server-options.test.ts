@@ -36,9 +36,9 @@ describe("the settings of a server others connect to", () => {
     }
   });
 
-  it("leaves them out of the embedded server of `pando run`, which only its own process and pilots reach", () => {
-    const config = serverConfigFrom({ dataDir: ".pando", tlsCert: "c.pem", tlsKey: "k.pem" });
-    expect(config.tlsCertFile).toBeUndefined();
+  it("leaves the public URL out of the embedded server of `pando run`, which only its own process and pilots reach", () => {
+    const config = serverConfigFrom({ dataDir: ".pando", tlsCert: "c.pem", tlsKey: "k.pem", publicUrl: "https://pando.example.org" });
+    expect(config.tlsCertFile).toBe("c.pem");
     expect(config.publicUrl).toBeUndefined();
   });
 });

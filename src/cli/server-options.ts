@@ -30,7 +30,6 @@ const SETTINGS: Setting[] = [
     help: "PEM certificate (with its chain) to serve HTTPS with; needs --tls-key",
     parse: text,
     apply: (c, v) => (c.tlsCertFile = (v as string) || undefined),
-    listening: true,
   },
   {
     key: "tlsKey",
@@ -39,7 +38,6 @@ const SETTINGS: Setting[] = [
     help: "PEM private key of --tls-cert",
     parse: text,
     apply: (c, v) => (c.tlsKeyFile = (v as string) || undefined),
-    listening: true,
   },
   {
     key: "publicUrl",

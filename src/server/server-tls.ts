@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { errorMessage } from "../core/errors.js";
+import { clientSecurityEnv, serverUrlRefusal } from "../core/transport-security.js";
 
 /** The certificate (with its chain) and private key an HTTPS server presents, as PEM. */
 export interface ServerTls {
@@ -45,4 +46,12 @@ export function loadServerTls(certFile: string, keyFile: string, warn: (message:
   if (Date.parse(x509.validTo) < now) warn(`the TLS certificate in ${certFile} expired on ${x509.validTo}: clients will refuse it`);
   else if (Date.parse(x509.validFrom) > now) warn(`the TLS certificate in ${certFile} is valid only from ${x509.validFrom}: clients will refuse it until then`);
   return { cert, key };
+}
+
+/**
+ * What the pilots this server starts need to reach it at `url`: the CA it was told (--ca) and, when that URL is
+ * plain HTTP to another machine (the operator's choice), leave to send their token there.
+ */
+export function pilotSecurityEnv(caFile: string | undefined, url: string): Record<string, string> {
+  return clientSecurityEnv({ caFile, insecureHttp: serverUrlRefusal(url, {}) !== undefined });
 }

@@ -5,7 +5,6 @@ import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
 import { advertisedUrl } from "../core/advertised-url.js";
 import { errorMessage } from "../core/errors.js";
-import { clientSecurityEnv, serverUrlRefusal } from "../core/transport-security.js";
 import { defaultQueue, parseQueuesFile, type QueueDefinition } from "../core/queue-config.js";
 import { checkQueuesFit, createBackends, Provisioner } from "../resources/provisioner.js";
 import { describePostgres } from "../store/postgres.js";
@@ -17,7 +16,7 @@ import { ensureLocalCredentials, type Credentials } from "./credentials.js";
 import { Leases } from "./leases.js";
 import { Notifier } from "./notifier.js";
 import { serverInfoPath } from "./server-info.js";
-import { loadServerTls, type ServerTls } from "./server-tls.js";
+import { loadServerTls, pilotSecurityEnv, type ServerTls } from "./server-tls.js";
 import { ReplicaBus } from "./replica-bus.js";
 import { handlers, type Handlers } from "./handlers.js";
 import { createServices, type Services } from "./services.js";
@@ -66,14 +65,6 @@ function serverTlsOf(config: ServerConfig, warn: (message: string) => void): Ser
     throw new Error(`HTTPS needs both --tls-cert and --tls-key (PANDO_TLS_CERT, PANDO_TLS_KEY); only ${cert ? "the certificate" : "the key"} was given`);
   }
   return loadServerTls(cert, key, warn);
-}
-
-/**
- * What the pilots this server starts need to reach it: the CA it was told (--ca) and, when the URL it advertises
- * is plain HTTP to another machine (the operator's choice), leave to send their token there.
- */
-function pilotSecurityEnv(config: ServerConfig, url: string): Record<string, string> {
-  return clientSecurityEnv({ caFile: config.caFile, insecureHttp: serverUrlRefusal(url, {}) !== undefined });
 }
 
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
@@ -135,7 +126,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       store,
       {
         serverUrl: url,
-        pilotEnv: pilotSecurityEnv(config, url),
+        pilotEnv: pilotSecurityEnv(config.caFile, url),
         pilotToken: credentials.pilotToken,
         dataDir: config.dataDir,
         backends,
