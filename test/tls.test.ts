@@ -108,6 +108,16 @@ describe("HTTPS between clients and the server", () => {
     expect(oneLine(pilot.stderr)).toMatch(unknownCa);
   });
 
+  it("serves the embedded server of `pando run` over HTTPS too, its local pilots trusting its --ca", async () => {
+    const r = await runDriver(`${FIXTURE}#single`, ["5"], {
+      dataDir: join(dir, "embedded"),
+      extra: ["--tls-cert", certs.cert, "--tls-key", certs.key, "--ca", certs.ca, "--pilots", "1"],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.value).toBe(25);
+    expect(r.stderr).toMatch(/workflow \d+ \(single\) started on https:\/\/127\.0\.0\.1:\d+/);
+  });
+
   it("refuses a certificate for another host name", () => {
     const url = cluster.url.replace("127.0.0.1", "localhost");
     const ls = pando(["ls", "--server", url, "--token", cluster.credentials.userToken, "--ca", certs.ca]);
