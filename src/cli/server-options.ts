@@ -52,7 +52,7 @@ const SETTINGS: Setting[] = [
     key: "ca",
     flag: "--ca <file>",
     env: "PANDO_CA",
-    help: "PEM certificate authorities handed to the pilots this server starts, and trusted for a stomp+ssl:// broker (default: the system's)",
+    help: "PEM certificate authorities trusted instead of the system's: for an https:// --server, a stomp+ssl:// broker, and by the pilots the server starts",
     parse: text,
     apply: (c, v) => (c.caFile = (v as string) || undefined),
   },
