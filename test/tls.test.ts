@@ -223,4 +223,23 @@ describe("what a server is told to listen with", () => {
       await new Promise((r) => proc.once("exit", r));
     }
   });
+
+  it("warns when it tells clients a plain-HTTP URL of another machine", async () => {
+    const proc = spawn(
+      process.execPath,
+      [CLI, "server", "--port", "0", "--data-dir", join(dir, "plain"), "--public-url", "http://198.18.0.2:8720"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_LOG_LEVEL: "warn" } },
+    );
+    let out = "";
+    let err = "";
+    proc.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    proc.stderr.on("data", (c: Buffer) => (err += c.toString("utf8")));
+    try {
+      await until("the server to listen", () => (out.includes("credentials:") ? true : undefined), 20_000);
+      expect(err).toMatch(/^pando: clients are told http:\/\/198\.18\.0\.2:8720: plain HTTP to other machines, .*--insecure-http/m);
+    } finally {
+      proc.kill("SIGTERM");
+      await new Promise((r) => proc.once("exit", r));
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { advertisedUrl, publicUrlProblem } from "./advertised-url.js";
+import { advertisedUrl, plainHttpWarning, publicUrlProblem } from "./advertised-url.js";
 
 describe("advertisedUrl", () => {
   it("is the listening address with the scheme served when no public URL is given", () => {
@@ -28,5 +28,13 @@ describe("advertisedUrl", () => {
     expect(publicUrlProblem("https://u:p@pando.example.org")).toMatch(/without a path or credentials/);
     expect(publicUrlProblem("https://0.0.0.0:8720")).toMatch(/every interface/);
     expect(() => advertisedUrl({ host: "0.0.0.0", port: 1, tls: true, publicUrl: "nope" })).toThrow(/is not a URL/);
+  });
+});
+
+describe("plainHttpWarning", () => {
+  it("warns of plain HTTP advertised to other machines only", () => {
+    expect(plainHttpWarning("http://198.18.0.2:8720")).toMatch(/^clients are told http:\/\/198\.18\.0\.2:8720: plain HTTP .*--insecure-http/);
+    expect(plainHttpWarning("http://127.0.0.1:8720")).toBeUndefined();
+    expect(plainHttpWarning("https://198.18.0.2:8720")).toBeUndefined();
   });
 });

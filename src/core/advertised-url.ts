@@ -1,4 +1,5 @@
 // The URL a server tells pilots, drivers, site agents and the monitor: never an address they cannot reach.
+import { serverUrlRefusal } from "./transport-security.js";
 
 export interface ListenAddress {
   /** The address the server listens on (--host). */
@@ -52,4 +53,13 @@ export function advertisedUrl(address: ListenAddress): string {
   }
   const host = address.host.includes(":") ? `[${address.host}]` : address.host;
   return `${address.tls ? "https" : "http"}://${host}:${address.port}`;
+}
+
+/** What a server says when it advertises plain HTTP to other machines (the operator's choice), or undefined. */
+export function plainHttpWarning(url: string): string | undefined {
+  if (serverUrlRefusal(url, {}) === undefined) return undefined;
+  return (
+    `clients are told ${url}: plain HTTP to other machines, so tokens and results cross the network in clear, and ` +
+    "clients refuse it unless given --insecure-http (PANDO_INSECURE_HTTP=1); serve HTTPS with --tls-cert and --tls-key"
+  );
 }

@@ -3,7 +3,7 @@ import { userInfo } from "node:os";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
-import { advertisedUrl } from "../core/advertised-url.js";
+import { advertisedUrl, plainHttpWarning } from "../core/advertised-url.js";
 import { errorMessage } from "../core/errors.js";
 import { defaultQueue, parseQueuesFile, type QueueDefinition } from "../core/queue-config.js";
 import { checkQueuesFit, createBackends, Provisioner } from "../resources/provisioner.js";
@@ -120,6 +120,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");
     const url = advertisedUrl({ host: config.host, port: address.port, tls: tls !== undefined, publicUrl: config.publicUrl });
+    const plain = plainHttpWarning(url);
+    if (plain) warn(plain);
     writeFileSync(serverInfoPath(config.dataDir), `${JSON.stringify({ url, pid: process.pid })}\n`);
 
     const provisioner = new Provisioner(
