@@ -9,6 +9,9 @@
 #   scripts/services/activemq.sh kill [port]    SIGKILL (a crash), data kept
 #   scripts/services/activemq.sh purge [port]   stop and delete its data
 #   scripts/services/activemq.sh status [port]
+# With PANDO_BROKER_TLS_CERT and PANDO_BROKER_TLS_KEY (PEM files, e.g. made by scripts/services/ca.sh) it also
+# listens for STOMP over TLS on stomp+ssl://127.0.0.1:$PANDO_ACTIVEMQ_SSL_PORT (default: port + 1), with a PKCS12
+# keystore built from them; the plain connector stays.
 # Persistent messages live in KahaDB under the service directory and survive a restart.
 # A second broker (e.g. inside a test network's namespace) takes PANDO_ACTIVEMQ_HOST (the address it listens
 # on, default 127.0.0.1) and PANDO_ACTIVEMQ_DIR (its configuration and data, default as above); give the same
@@ -23,6 +26,11 @@ prefix=${PANDO_BROKER_PREFIX:-pando}
 host=${PANDO_ACTIVEMQ_HOST:-127.0.0.1}
 dir=${PANDO_ACTIVEMQ_DIR:-"$PANDO_SERVICES_DIR/activemq-$port"}
 pidfile="$dir/java.pid"
+tls_cert=${PANDO_BROKER_TLS_CERT:-}
+tls_key=${PANDO_BROKER_TLS_KEY:-}
+ssl_port=${PANDO_ACTIVEMQ_SSL_PORT:-$((port + 1))}
+# The keystore's password guards a file of the service directory only: the key's protection is the directory's.
+keystore_password=pando-keystore
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
@@ -36,8 +44,30 @@ role_users() {
   fi
 }
 
+# The ssl STOMP connector and its keystore (PKCS12, built from the PEM certificate and key), when TLS is asked for.
+tls_enabled() { [ -n "$tls_cert" ] && [ -n "$tls_key" ]; }
+
+build_keystore() {
+  ensure_package openssl openssl
+  [ -r "$tls_cert" ] || { echo "cannot read the broker's TLS certificate $tls_cert (PANDO_BROKER_TLS_CERT)" >&2; exit 1; }
+  [ -r "$tls_key" ] || { echo "cannot read the broker's TLS key $tls_key (PANDO_BROKER_TLS_KEY)" >&2; exit 1; }
+  (umask 077; openssl pkcs12 -export -in "$tls_cert" -inkey "$tls_key" -name pando -out "$dir/conf/broker.p12" \
+    -passout "pass:$keystore_password") || { echo "cannot build a keystore from $tls_cert and $tls_key" >&2; exit 1; }
+}
+
+ssl_context() {
+  tls_enabled || return 0
+  echo "<sslContext><sslContext keyStore=\"file:$dir/conf/broker.p12\" keyStoreType=\"PKCS12\" keyStorePassword=\"$keystore_password\"/></sslContext>"
+}
+
+ssl_connector() {
+  tls_enabled || return 0
+  echo "<transportConnector name=\"stomp+ssl\" uri=\"stomp+ssl://$host:$ssl_port?transport.closeAsync=false&amp;transport.tcpNoDelay=true&amp;wireFormat.maxFrameSize=268435456\"/>"
+}
+
 write_config() {
   mkdir -p "$dir/conf" "$dir/data" "$dir/tmp"
+  if tls_enabled; then build_keystore; fi
   cat > "$dir/conf/activemq.xml" <<XML
 <beans xmlns="http://www.springframework.org/schema/beans" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
@@ -52,6 +82,7 @@ write_config() {
         <policyEntry topic="&gt;" gcInactiveDestinations="true" inactiveTimoutBeforeGC="30000"/>
       </policyEntries></policyMap>
     </destinationPolicy>
+    $(ssl_context)
     <plugins>
       <simpleAuthenticationPlugin anonymousAccessAllowed="false">
         <users><authenticationUser username="$user" password="$password" groups="servers"/>$(role_users)</users>
@@ -75,6 +106,7 @@ write_config() {
     <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalDiskSyncStrategy="periodic" journalDiskSyncInterval="1000"/></persistenceAdapter>
     <transportConnectors>
       <transportConnector name="stomp" uri="stomp://$host:$port?transport.closeAsync=false&amp;transport.tcpNoDelay=true&amp;wireFormat.maxFrameSize=268435456"/>
+      $(ssl_connector)
     </transportConnectors>
   </broker>
 </beans>
@@ -107,7 +139,12 @@ case "$cmd" in
       >>"$dir/console.log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
     if ! wait_for_port "$port" 60 activemq "$(cat "$pidfile")" "$host"; then tail -20 "$dir/console.log" >&2; exit 1; fi
-    echo "activemq up on stomp://$host:$port (pid $(cat "$pidfile"))"
+    if tls_enabled; then
+      if ! wait_for_port "$ssl_port" 30 activemq "$(cat "$pidfile")" "$host"; then tail -20 "$dir/console.log" >&2; exit 1; fi
+      echo "activemq up on stomp://$host:$port and stomp+ssl://$host:$ssl_port (pid $(cat "$pidfile"))"
+    else
+      echo "activemq up on stomp://$host:$port (pid $(cat "$pidfile"))"
+    fi
     ;;
   down) stop_pidfile "$pidfile" activemq; echo "activemq on port $port stopped" ;;
   kill)

@@ -5,6 +5,9 @@
 #                                                    and PANDO_BROKER_DRIVER_USER/PASSWORD also the logins the server
 #                                                    hands to pilots (send only) and drivers (read results only)
 #   scripts/services/rabbitmq.sh down|kill|purge|status [stomp-port]
+# With PANDO_BROKER_TLS_CERT and PANDO_BROKER_TLS_KEY (PEM files, e.g. made by scripts/services/ca.sh) it also
+# listens for STOMP over TLS on stomp+ssl://127.0.0.1:$PANDO_RABBITMQ_SSL_PORT (default: stomp-port + 1); the plain
+# listener stays.
 # The AMQP and distribution ports are derived from the STOMP port so that several nodes can coexist.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -15,6 +18,33 @@ password=${PANDO_BROKER_PASSWORD:-pando}
 prefix=${PANDO_BROKER_PREFIX:-pando}
 dir="$PANDO_SERVICES_DIR/rabbitmq-$port"
 node="pando$port@localhost"
+tls_cert=${PANDO_BROKER_TLS_CERT:-}
+tls_key=${PANDO_BROKER_TLS_KEY:-}
+ssl_port=${PANDO_RABBITMQ_SSL_PORT:-$((port + 1))}
+
+tls_enabled() { [ -n "$tls_cert" ] && [ -n "$tls_key" ]; }
+
+# The node reads the certificate and key as the user it runs as: copies in its directory, whatever the originals' modes.
+copy_tls_files() {
+  tls_enabled || return 0
+  [ -r "$tls_cert" ] || { echo "cannot read the broker's TLS certificate $tls_cert (PANDO_BROKER_TLS_CERT)" >&2; exit 1; }
+  [ -r "$tls_key" ] || { echo "cannot read the broker's TLS key $tls_key (PANDO_BROKER_TLS_KEY)" >&2; exit 1; }
+  install -m 600 "$tls_cert" "$dir/tls-cert.pem"
+  install -m 600 "$tls_key" "$dir/tls-key.pem"
+}
+
+# The STOMP TLS listener's lines of rabbitmq.conf, when TLS is asked for. Clients are not asked for certificates.
+tls_config() {
+  tls_enabled || return 0
+  cat <<CONF
+stomp.listeners.ssl.1 = 127.0.0.1:$ssl_port
+ssl_options.certfile = $dir/tls-cert.pem
+ssl_options.keyfile = $dir/tls-key.pem
+ssl_options.cacertfile = $dir/tls-cert.pem
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+CONF
+}
 
 setup_env() {
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
@@ -55,6 +85,7 @@ case "$cmd" in
     ensure_file /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
     if running; then echo "rabbitmq already up on 127.0.0.1:$port"; exit 0; fi
     setup_env
+    copy_tls_files
     cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$((port - 55000))
 stomp.listeners.tcp.1 = 127.0.0.1:$port
@@ -63,13 +94,16 @@ default_pass = $password
 loopback_users = none
 log.console = false
 log.file.level = warning
+$(tls_config)
 CONF
     echo '[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}].' > "$dir/advanced.config"
     rabbitmq-plugins enable --offline rabbitmq_stomp >/dev/null
     (cd "$dir" && setsid rabbitmq-server >>"$dir/console.log" 2>&1 < /dev/null) &
-    if ! wait_for_port "$port" 60 rabbitmq "$!"; then tail -20 "$dir/console.log" >&2; exit 1; fi
+    server_pid=$!
+    if ! wait_for_port "$port" 60 rabbitmq "$server_pid"; then tail -20 "$dir/console.log" >&2; exit 1; fi
+    if tls_enabled && ! wait_for_port "$ssl_port" 30 rabbitmq "$server_pid"; then tail -20 "$dir/console.log" >&2; exit 1; fi
     role_users
-    echo "rabbitmq up on stomp://127.0.0.1:$port (pid $(cat "$dir/rabbit.pid"))"
+    echo "rabbitmq up on stomp://127.0.0.1:$port$(tls_enabled && echo " and stomp+ssl://127.0.0.1:$ssl_port") (pid $(cat "$dir/rabbit.pid"))"
     ;;
   down|purge)
     if running; then setup_env; rabbitmqctl -n "$node" shutdown >/dev/null 2>&1 || stop_pidfile "$dir/rabbit.pid" rabbitmq; fi

@@ -22,6 +22,8 @@ export const API_ERROR_CODES = {
   too_many_waits: "the caller (its token, its user, or all users) holds as many long-polls and streams as the server allows",
   internal: "the server failed; its log has the details",
   unreachable: "(clients) the server cannot be reached",
+  untrusted_server: "(clients) the server's TLS certificate failed the check (unknown authority, expired, another host's name)",
+  insecure_http: "(clients) the token would go over plain HTTP to another machine; use https:// or allow it with --insecure-http",
   http_error: "(clients) an error answer without a Pando error body (a proxy's page)",
   client_error: "(clients) the client itself failed around the request",
 } as const;

@@ -10,6 +10,8 @@ import type { Contract } from "./contract.js";
 export const brokerSettings = z.object({
   /** "host:port" of each broker, tried in turn. */
   endpoints: z.array(z.string()),
+  /** Connect with TLS (a stomp+ssl:// broker), verifying its certificate as the server's (PANDO_CA or the system's). */
+  tls: z.boolean().optional(),
   login: z.string().optional(),
   passcode: z.string().optional(),
   /** Destination prefix: results of a task go to /topic/<prefix>.results.<channel>, reports to /queue/<prefix>.reports. */

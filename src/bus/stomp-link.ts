@@ -1,7 +1,10 @@
 import { Client, type IMessage, type StompHeaders, type StompSubscription } from "@stomp/stompjs";
 import { TCPWrapper } from "@stomp/tcp-wrapper";
-import { createConnection, type Socket } from "node:net";
+import { createConnection, isIP, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
+import { clientSecurityFromEnv, isTlsFailure, tlsFailureMessage } from "../core/transport-security.js";
 import type { BrokerConfig } from "./broker-config.js";
+import { readCaFile } from "./ca-file.js";
 import { describeStompError } from "./stomp-error.js";
 
 export type BrokerFlavor = "activemq" | "rabbitmq" | "other";
@@ -43,6 +46,21 @@ class NoDelayTcp extends TCPWrapper {
   }
 }
 
+/** The TLS variant (stomp+ssl): the broker's certificate is verified, for its host name when it has one. */
+function tlsSocketClass(ca: string | undefined): typeof TCPWrapper {
+  return class NoDelayTls extends TCPWrapper {
+    protected override getSocket(port: number, host: string): Socket {
+      return connectTls({ port, host, ...(isIP(host) ? {} : { servername: host }), ...(ca === undefined ? {} : { ca }) }).setNoDelay(true);
+    }
+  };
+}
+
+/** The Node error behind a socket's error event, as @stomp/tcp-wrapper hands it on. */
+function socketError(event: unknown): { code?: string; message: string } | undefined {
+  const err = (event as { message?: unknown } | undefined)?.message;
+  return err instanceof Error ? { code: (err as { code?: string }).code, message: err.message } : undefined;
+}
+
 /**
  * One STOMP connection to the broker(s) of a BrokerConfig, kept up by reconnecting (trying each endpoint in
  * turn), with subscriptions that are renewed on every reconnection and sends confirmed by receipts.
@@ -54,6 +72,8 @@ export class StompLink {
   private readonly wanted = new Set<Wanted>();
   private readonly listeners = new Set<(state: LinkState) => void>();
   private endpoint = 0;
+  /** The broker the current connection goes to, for messages. */
+  private current = "";
   private watchdog: NodeJS.Timeout | undefined;
   private state: LinkState = { connected: false, error: undefined };
   flavor: BrokerFlavor = "other";
@@ -63,10 +83,13 @@ export class StompLink {
     private readonly options: StompLinkOptions,
   ) {
     const heartbeat = options.heartbeatMs ?? 10_000;
+    const caFile = config.caFile ?? clientSecurityFromEnv(process.env).caFile;
+    const Socket = config.tls ? tlsSocketClass(caFile === undefined ? undefined : readCaFile(caFile)) : NoDelayTcp;
     this.client = new Client({
       webSocketFactory: () => {
         const e = config.endpoints[this.endpoint++ % config.endpoints.length]!;
-        return new NoDelayTcp(e.host, e.port);
+        this.current = `${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`;
+        return new Socket(e.host, e.port);
       },
       connectHeaders: {
         ...(config.login !== undefined ? { login: config.login } : {}),
@@ -104,8 +127,14 @@ export class StompLink {
         this.setState({ connected: false, error: this.state.error ?? "the connection to the broker closed" });
       }
     };
-    this.client.onWebSocketError = () => {
-      if (!this.state.connected) this.setState({ connected: false, error: this.state.error ?? "cannot reach the broker" });
+    this.client.onWebSocketError = (event: unknown) => {
+      const err = socketError(event);
+      // A certificate the link cannot trust is said as such: no retry will mend it.
+      if (err && isTlsFailure(err.code)) {
+        this.setState({ connected: false, error: tlsFailureMessage("the broker", this.current, err.code!, err.message) });
+      } else if (!this.state.connected) {
+        this.setState({ connected: false, error: this.state.error ?? "cannot reach the broker" });
+      }
     };
   }
 

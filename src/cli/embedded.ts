@@ -6,6 +6,7 @@ import { ApiPandoClient } from "../sdk/client.js";
 import type { ServerConfig } from "../server/config.js";
 import { localTransport } from "../server/local-transport.js";
 import { startServer, type RunningServer } from "../server/server.js";
+import { pilotSecurityEnv } from "../server/server-tls.js";
 import type { Principal } from "../store/auth-store.js";
 
 export interface Embedded {
@@ -46,6 +47,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
   const pilots = startLocalPilots({
     server: server.url,
+    env: pilotSecurityEnv(config.caFile, server.url),
     token: server.credentials.pilotToken,
     queue: config.defaultQueue,
     count: options.pilots ?? availableParallelism(),

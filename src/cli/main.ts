@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
 import { errorMessage } from "../core/errors.js";
+import { clientSecurityEnv } from "../core/transport-security.js";
 import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
 import { ApiError } from "../api/errors.js";
 import { credentialsPath } from "../server/credentials.js";
@@ -12,7 +13,7 @@ import { parseBytes, parseCount, parseDuration, parseNonNegative, parsePort, par
 import { pruneCommand, type PruneFlags } from "./prune-command.js";
 import { initCommand, type InitFlags } from "./init-command.js";
 import { monitorCommand } from "./monitor-command.js";
-import { addClientOptions, type ClientFlags } from "./client-options.js";
+import { addClientOptions, addClientSecurityOptions, clientSecurityFrom, type ClientFlags, type ClientSecurityFlags } from "./client-options.js";
 import { listQueuesCommand, setQueueCommand } from "./queues-command.js";
 import type { RunFlags } from "./run-command.js";
 import { JOBS_MAX_LIMIT, showCommand, type ShowFlags } from "./show-command.js";
@@ -24,7 +25,7 @@ import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCre
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
 
-interface PilotFlags extends SandboxFlags {
+interface PilotFlags extends SandboxFlags, ClientSecurityFlags {
   server: string;
   queue: string;
   slots: number;
@@ -53,8 +54,7 @@ const program = new Command()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 addServerOptions(
-  program
-    .command("run")
+  addClientSecurityOptions(program.command("run"), { ca: false })
     .description("run a workflow: `pando run file.ts#export [args…]` (args are JSON when they are JSON, other words strings)")
     .argument("<target>", "entry file, optionally with #export naming the workflow to call")
     .argument("[args...]", "arguments of the workflow")
@@ -90,22 +90,24 @@ addServerOptions(
   program
     .command("server")
     .description("run a Pando server")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--host <host>", "address to listen on (0.0.0.0 or :: needs --public-url)", "127.0.0.1")
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8720),
+  { listening: true },
 ).action(async (flags: ServerFlags & { host: string; port: number }) => {
-  const config = { ...serverConfigFrom(flags), host: flags.host, port: flags.port };
+  const config = { ...serverConfigFrom(flags, { listening: true }), host: flags.host, port: flags.port };
   // Written at once (the log is a few lines a minute): its start-up line comes before the two below, as the docs show.
   const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: true }));
   const { startServer } = await import("../server/server.js");
   const server = await startServer(config, log);
-  process.stdout.write(`pando server listening on ${server.url}\ncredentials: ${credentialsPath(config.dataDir)}\n`);
+  const where = config.publicUrl === undefined ? server.url : `${server.listening} (${server.url} to clients)`;
+  process.stdout.write(`pando server listening on ${where}\ncredentials: ${credentialsPath(config.dataDir)}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 });
 
-addSandboxOptions(program
-  .command("pilot")
+addSandboxOptions(addClientSecurityOptions(program
+  .command("pilot"))
   .description("run a pilot: take jobs of a queue from a server and run them (token in PANDO_TOKEN)")
   .requiredOption("--server <url>", "the Pando server")
   .option("--queue <name>", "the queue to serve", "local")
@@ -123,6 +125,9 @@ addSandboxOptions(program
   .action(async (flags: PilotFlags) => {
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
+    // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
+    const { ca, insecureHttp, ...pilotFlags } = flags;
+    Object.assign(process.env, clientSecurityEnv(clientSecurityFrom({ ca, insecureHttp })));
     const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
     // Started by a program (the embedded server): it hears when this pilot's executors are warm.
     const onWarm = process.connected
@@ -130,7 +135,7 @@ addSandboxOptions(program
           if (process.connected) process.send?.({ t: "warm", bundleHash });
         }
       : undefined;
-    const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = flags;
+    const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const sandbox = sandboxFrom(flags);
     const { Pilot } = await import("../pilot/pilot.js");
     const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");

@@ -2,7 +2,9 @@
 // with its local pilots.
 import { readCredentials } from "../server/credentials.js";
 import type { ServerConfig } from "../server/config.js";
+import { clientSecurityEnv } from "../core/transport-security.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
+import { clientSecurityFrom } from "./client-options.js";
 import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
@@ -32,7 +34,10 @@ export async function connectServer(
     if (!token) {
       throw new Error(`no token for ${serverUrl}: pass --token, set PANDO_TOKEN, or run on the machine of its data directory`);
     }
-    return { client: new HttpPandoClient(serverUrl, token), embedded: undefined };
+    const security = clientSecurityFrom(flags);
+    // The driver's broker link (a stomp+ssl broker the server names) and the programs it starts trust the same.
+    Object.assign(process.env, clientSecurityEnv(security));
+    return { client: new HttpPandoClient(serverUrl, token, security), embedded: undefined };
   }
   // Set once started; the pilots may be gone before, when there is no workflow of this run to kill yet.
   let embedded: Embedded | undefined = undefined;

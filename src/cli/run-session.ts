@@ -2,9 +2,10 @@
 import type { PandoClient } from "../sdk/client.js";
 import type { Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
+import type { ClientSecurityFlags } from "./client-options.js";
 import type { ServerFlags } from "./server-options.js";
 
-export interface RunFlags extends ServerFlags {
+export interface RunFlags extends ServerFlags, ClientSecurityFlags {
   server?: string;
   token?: string;
   pilots?: number;

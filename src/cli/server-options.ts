@@ -16,11 +16,46 @@ interface Setting {
   help: string;
   parse: (text: string) => unknown;
   apply: (config: ServerConfig, value: unknown, all: Record<string, unknown>) => void;
+  /** A setting of a server others connect to (`pando server`), not of the embedded server of `pando run`. */
+  listening?: true;
 }
 
 const text = (s: string) => s;
 
 const SETTINGS: Setting[] = [
+  {
+    key: "tlsCert",
+    flag: "--tls-cert <file>",
+    env: "PANDO_TLS_CERT",
+    help: "PEM certificate (with its chain) to serve HTTPS with; needs --tls-key",
+    parse: text,
+    apply: (c, v) => (c.tlsCertFile = (v as string) || undefined),
+  },
+  {
+    key: "tlsKey",
+    flag: "--tls-key <file>",
+    env: "PANDO_TLS_KEY",
+    help: "PEM private key of --tls-cert",
+    parse: text,
+    apply: (c, v) => (c.tlsKeyFile = (v as string) || undefined),
+  },
+  {
+    key: "publicUrl",
+    flag: "--public-url <url>",
+    env: "PANDO_PUBLIC_URL",
+    help: "the URL pilots, drivers and the monitor are told, e.g. https://pando.example.org:8720 (needed with --host 0.0.0.0 or ::)",
+    parse: text,
+    apply: (c, v) => (c.publicUrl = (v as string) || undefined),
+    listening: true,
+  },
+  {
+    key: "ca",
+    flag: "--ca <file>",
+    env: "PANDO_CA",
+    help: "PEM certificate authorities trusted instead of the system's: for an https:// --server, a stomp+ssl:// broker, and by the pilots the server starts",
+    parse: text,
+    apply: (c, v) => (c.caFile = (v as string) || undefined),
+  },
   {
     key: "heartbeatInterval",
     flag: "--heartbeat-interval <duration>",
@@ -186,7 +221,7 @@ const SETTINGS: Setting[] = [
     key: "broker",
     flag: "--broker <url>",
     env: "PANDO_BROKER",
-    help: "STOMP broker for results: stomp://host:port[,host:port] (credentials better in PANDO_BROKER_USER/PASSWORD)",
+    help: "STOMP broker for results: stomp://host:port[,host:port], or stomp+ssl:// for TLS (credentials better in PANDO_BROKER_USER/PASSWORD)",
     parse: text,
     apply: (c, v, all) => {
       const config = parseBrokerUrl(v as string, {
@@ -240,12 +275,15 @@ const SETTINGS: Setting[] = [
   },
 ];
 
-/** The server settings shared by `pando server` and the embedded server of `pando run`. */
-export function addServerOptions(cmd: Command): Command {
+/**
+ * The server settings shared by `pando server` and the embedded server of `pando run`; `listening` adds those
+ * of a server others connect to (HTTPS, the public URL).
+ */
+export function addServerOptions(cmd: Command, { listening = false }: { listening?: boolean } = {}): Command {
   cmd
     .option("--data-dir <dir>", "where the database and local credentials live", process.env.PANDO_DATA_DIR ?? ".pando")
     .option("--config <file>", "JSON file of server settings (keys as the flags in camelCase)");
-  for (const s of SETTINGS) cmd.option(s.flag, `${s.help} [${s.env}]`, s.parse);
+  for (const s of SETTINGS) if (listening || !s.listening) cmd.option(s.flag, `${s.help} [${s.env}]`, s.parse);
   return cmd;
 }
 
@@ -273,10 +311,12 @@ function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function serverConfigFrom(flags: ServerFlags): ServerConfig {
+/** The server's settings from flags, environment and --config file; `listening` as for addServerOptions. */
+export function serverConfigFrom(flags: ServerFlags, { listening = false }: { listening?: boolean } = {}): ServerConfig {
   const file = flags.config ? readConfigFile(flags.config) : {};
   const values: Record<string, unknown> = {};
   for (const s of SETTINGS) {
+    if (s.listening && !listening) continue;
     const fromFlag = flags[s.key];
     const fromEnv = process.env[s.env];
     const fromFile = file[s.key];

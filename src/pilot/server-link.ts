@@ -26,7 +26,7 @@ export class ServerLink {
   private id = 0;
 
   constructor(servers: string, token: string, onMove: (url: string) => void) {
-    this.http = new HttpTransport(servers, token, onMove);
+    this.http = new HttpTransport(servers, token, { onMove });
     this.api = apiCaller(this.http);
   }
 

@@ -16,7 +16,7 @@ export class LocalBackend implements PilotBackend {
     try {
       const proc = fork(PILOT_CLI, pilotArgs(l, "local"), {
         stdio: ["ignore", log, log, "ipc"],
-        env: pilotEnvironment(process.env, l.token),
+        env: pilotEnvironment(process.env, l.token, l.env),
       });
       const pid = proc.pid;
       if (pid === undefined) throw new Error("the pilot process did not start");

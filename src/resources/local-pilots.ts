@@ -6,6 +6,8 @@ import { pilotEnvironment } from "./pilot-backend.js";
 
 export interface LocalPilotsOptions {
   server: string;
+  /** What the pilots need besides the token to reach the server (PANDO_CA for an HTTPS one). */
+  env?: Record<string, string>;
   token: string;
   queue: string;
   count: number;
@@ -63,7 +65,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
         {
           stdio: ["ignore", log, log, "ipc"],
           // The token travels in the environment, never on a command line other users can read.
-          env: pilotEnvironment(process.env, options.token),
+          env: pilotEnvironment(process.env, options.token, options.env),
         },
     );
     warm.set(proc, new Set());

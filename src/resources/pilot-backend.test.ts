@@ -18,3 +18,13 @@ describe("pilotEnvironment", () => {
     expect(env).toEqual({ PATH: "/usr/bin", PANDO_SANDBOX: "bwrap", PANDO_TOKEN: "pilot-token" });
   });
 });
+
+describe("pilotEnvironment with what the pilot needs to reach its server", () => {
+  it("adds the CA and plain-HTTP permission the server hands on, and the token last", () => {
+    const env = pilotEnvironment({ PATH: "/usr/bin", PANDO_TOKEN: "other" }, "pilot-token", {
+      PANDO_CA: "/etc/pando/ca.pem",
+      PANDO_INSECURE_HTTP: "1",
+    });
+    expect(env).toEqual({ PATH: "/usr/bin", PANDO_CA: "/etc/pando/ca.pem", PANDO_INSECURE_HTTP: "1", PANDO_TOKEN: "pilot-token" });
+  });
+});

@@ -7,6 +7,8 @@ export interface PilotLaunch {
   workerId: number;
   queue: QueueDefinition;
   serverUrl: string;
+  /** Variables the pilot needs to reach serverUrl (PANDO_CA, PANDO_INSECURE_HTTP). */
+  env?: Record<string, string>;
   /** The pilot token: handed over in the environment, never on a command line. */
   token: string;
   cacheDir: string;
@@ -45,11 +47,12 @@ export const PILOT_CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
 /**
  * The environment of a pilot this process starts: its own (the sandbox settings, PANDO_WORK_ROOT…) without
  * the server's secrets — its database and broker logins, which a pilot never needs (it learns what it needs
- * when it registers) and which the code it runs must never find — and with the pilot's token.
+ * when it registers) and which the code it runs must never find — and with the pilot's token and what it needs
+ * to reach the server (`own`: PANDO_CA, PANDO_INSECURE_HTTP).
  */
-export function pilotEnvironment(env: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
+export function pilotEnvironment(env: NodeJS.ProcessEnv, token: string, own: Record<string, string> = {}): NodeJS.ProcessEnv {
   const { PANDO_DB: _db, PANDO_BROKER: _broker, PANDO_BROKER_USER: _user, PANDO_BROKER_PASSWORD: _password, ...rest } = env;
-  return { ...rest, PANDO_TOKEN: token };
+  return { ...rest, ...own, PANDO_TOKEN: token };
 }
 
 /** The `pando pilot` arguments of a launch. */

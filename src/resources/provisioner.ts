@@ -44,6 +44,8 @@ export async function checkQueuesFit(queues: readonly QueueDefinition[], backend
 
 export interface ProvisionerOptions {
   serverUrl: string;
+  /** What pilots need besides the token to reach serverUrl (PANDO_CA, PANDO_INSECURE_HTTP). */
+  pilotEnv?: Record<string, string>;
   pilotToken: string;
   dataDir: string;
   backends: Backends;
@@ -151,6 +153,7 @@ export class Provisioner {
           workerId,
           queue,
           serverUrl: this.options.serverUrl,
+          env: this.options.pilotEnv ?? {},
           token: this.options.pilotToken,
           cacheDir: `${this.options.dataDir}/cache`,
           logDir: `${this.options.dataDir}/logs`,

@@ -54,7 +54,7 @@ export class SlurmBackend implements PilotBackend {
     // A preloaded library of this process (a test harness, say) has no business in the batch job.
     const { LD_PRELOAD: _preload, ...env } = process.env;
     try {
-      const { stdout } = await run("sbatch", args, { env: pilotEnvironment(env, l.token), timeout: COMMAND_TIMEOUT_MS });
+      const { stdout } = await run("sbatch", args, { env: pilotEnvironment(env, l.token, l.env), timeout: COMMAND_TIMEOUT_MS });
       const id = stdout.trim().split(";")[0]!;
       if (!/^\d+$/.test(id)) throw new Error(`sbatch answered '${stdout.trim()}' instead of a job id`);
       return id;

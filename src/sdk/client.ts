@@ -15,6 +15,7 @@ import type {
   WorkflowView,
 } from "../api/workflows.js";
 import type { BrokerSettings } from "../api/pilots.js";
+import type { ClientSecurity } from "../core/transport-security.js";
 import { HttpTransport } from "./http.js";
 
 /**
@@ -137,9 +138,12 @@ export class ApiPandoClient implements PandoClient {
 
 /** The driver's client of a server over HTTP. */
 export class HttpPandoClient extends ApiPandoClient {
-  /** `servers`: one URL, or several replicas separated by commas (the client moves on when one is gone). */
-  constructor(servers: string, token: string) {
-    const http = new HttpTransport(servers, token);
+  /**
+   * `servers`: one URL, or several replicas separated by commas (the client moves on when one is gone);
+   * `security`: the CA file and plain-HTTP permission (default: PANDO_CA and PANDO_INSECURE_HTTP).
+   */
+  constructor(servers: string, token: string, security?: ClientSecurity) {
+    const http = new HttpTransport(servers, token, security ? { security } : {});
     super(http, () => http.baseUrl, () => http.close());
   }
 }

@@ -3,7 +3,9 @@ import type { Pool } from "undici";
 import type { ApiCall, ApiTransport, CallOptions } from "../api/caller.js";
 import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
+import { readCaFile } from "../bus/ca-file.js";
 import { sleep } from "../core/sleep.js";
+import { clientSecurityFromEnv, isTlsFailure, serverUrlRefusal, tlsFailureMessage, type ClientSecurity } from "../core/transport-security.js";
 
 export type RequestOptions = CallOptions & {
   /** The call may be sent twice with the effect of once (GET, HEAD, a route marked idempotent). */
@@ -23,16 +25,29 @@ const BROKEN_RETRIES = 3;
 const retryAfter = new WeakMap<ApiError, number>();
 const DEFAULT_RETRY_AFTER_MS = 1000;
 
-function unreachableCode(err: unknown): string | undefined {
+function errorCode(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
-  const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
+  return (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
+}
+
+function unreachableCode(err: unknown): string | undefined {
+  const code = errorCode(err);
   return code !== undefined && UNREACHABLE.has(code) ? code : undefined;
+}
+
+export interface HttpTransportOptions {
+  /** Told the replica requests go to from now on, when one could not be reached. */
+  onMove?: (url: string) => void;
+  /** The CA file and plain-HTTP permission; default: PANDO_CA and PANDO_INSECURE_HTTP of the environment. */
+  security?: ClientSecurity;
 }
 
 /**
  * JSON over keep-alive HTTP to a Pando server, authenticated by a bearer token. undici's Pool keeps
  * connections open, so the per-request cost on loopback is a fraction of a millisecond. Given several
  * replicas ("http://a,http://b"), it talks to one and moves to the next when that one cannot be reached.
+ * Over https:// the server's certificate is verified against the system's authorities or the CA file given;
+ * the token goes over plain http:// only to this machine, unless the network was declared trusted.
  */
 export class HttpTransport implements ApiTransport {
   private readonly urls: string[];
@@ -40,18 +55,27 @@ export class HttpTransport implements ApiTransport {
   /** Headers sent with every request besides the token (setHeader). */
   private readonly extraHeaders: Record<string, string> = {};
   private current = 0;
+  private readonly onMove: ((url: string) => void) | undefined;
+  /** The PEM authorities trusted instead of the system's (--ca, PANDO_CA). */
+  private readonly ca: string | undefined;
 
   constructor(
     servers: string,
     private readonly token: string,
-    /** Told the replica requests go to from now on, when one could not be reached. */
-    private readonly onMove?: (url: string) => void,
+    options: HttpTransportOptions = {},
   ) {
     this.urls = servers
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
     if (this.urls.length === 0) throw new Error("no server URL given");
+    const security = options.security ?? clientSecurityFromEnv(process.env);
+    for (const url of this.urls) {
+      const refusal = serverUrlRefusal(url, security);
+      if (refusal) throw new ApiError(0, "insecure_http", refusal);
+    }
+    this.onMove = options.onMove;
+    this.ca = security.caFile === undefined ? undefined : readCaFile(security.caFile);
   }
 
   /** The replica requests go to now. */
@@ -74,7 +98,13 @@ export class HttpTransport implements ApiTransport {
     const url = this.baseUrl;
     let pool = this.pools.get(url);
     if (!pool) {
-      pool = new Pool(url, { connections: 16, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+      pool = new Pool(url, {
+        connections: 16,
+        keepAliveTimeout: 60_000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        ...(this.ca === undefined ? {} : { connect: { ca: this.ca } }),
+      });
       this.pools.set(url, pool);
     }
     return pool;
@@ -140,6 +170,10 @@ export class HttpTransport implements ApiTransport {
           await sleep(retryAfter.get(err) ?? DEFAULT_RETRY_AFTER_MS, { signal: options.signal });
           if (options.signal?.aborted) throw err;
           continue;
+        }
+        const failed = errorCode(err);
+        if (isTlsFailure(failed) && err instanceof Error) {
+          throw new ApiError(0, "untrusted_server", tlsFailureMessage("the Pando server", new URL(url).host, failed!, err.message));
         }
         const code = unreachableCode(err);
         if (code === undefined || options.signal?.aborted) throw err;

@@ -8,6 +8,7 @@ import { bodyLimit } from "./body-limits.js";
 import type { Handlers } from "./handlers.js";
 import { MONITOR_ASSETS, MONITOR_PAGE, monitorFileRoutes } from "./routes/monitor-files.js";
 import type { AccessGuard } from "./access-guard.js";
+import type { ServerTls } from "./server-tls.js";
 import type { ServerContext } from "./context.js";
 import { WAIT_RETRY_AFTER_S, type WaitLimits } from "./wait-limits.js";
 
@@ -26,19 +27,23 @@ export function buildApp(
   guard: Pick<AccessGuard, "authenticate">,
   handlers: Handlers,
   waits: WaitLimits,
+  /** The certificate and key of HTTPS (PEM); without them, plain HTTP. */
+  tls?: ServerTls,
 ): FastifyInstance {
-  const app = Fastify({
+  const timing = {
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+  };
+  // Fastify builds an HTTPS server with the same Node options; its instance type differs only in the server's class.
+  const app = (Fastify as (options: object) => FastifyInstance)({
     // Each endpoint has its own limit (body-limits.ts); anything else takes a few fields at most.
     bodyLimit: config.maxControlRequestBytes,
     // Keep-alive connections from pilots and drivers are reused. Long-polls hold their answer, not their
     // request: a request itself must be in within requestTimeoutMs. Node applies it only when it makes the
-    // HTTP server (hence `http`), and checks it every connectionsCheckingInterval.
+    // HTTP server (hence `http` or `https`), and checks it every connectionsCheckingInterval.
     keepAliveTimeout: 75_000,
     requestTimeout: config.requestTimeoutMs,
-    http: {
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
-    },
+    ...(tls ? { https: { ...timing, cert: tls.cert, key: tls.key } } : { http: timing }),
   });
 
   app.decorateRequest("principal", null);

@@ -16,6 +16,17 @@ export interface ServerConfig {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** PEM certificate (with its chain) the server presents: it serves HTTPS when this and tlsKeyFile are set. */
+  tlsCertFile: string | undefined;
+  /** PEM private key of tlsCertFile. */
+  tlsKeyFile: string | undefined;
+  /**
+   * The URL pilots, drivers, site agents and the monitor are told (a proxy's, a DNS name's); default the listening
+   * address. Required when listening on every interface (0.0.0.0, ::).
+   */
+  publicUrl: string | undefined;
+  /** Certificate authorities (PEM) the pilots this server starts trust, and the server itself for a stomp+ssl broker. */
+  caFile: string | undefined;
   /** How often pilots send heartbeats. */
   heartbeatIntervalMs: number;
   /** A pilot silent for this long is lost and its jobs are retried. */
@@ -82,6 +93,10 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     sqliteSync: "normal",
     host: "127.0.0.1",
     port: 0,
+    tlsCertFile: undefined,
+    tlsKeyFile: undefined,
+    publicUrl: undefined,
+    caFile: undefined,
     heartbeatIntervalMs: 10_000,
     heartbeatTimeoutMs: 60_000,
     dispatchGraceMs: 30_000,

@@ -3,6 +3,7 @@ import { userInfo } from "node:os";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
+import { advertisedUrl, plainHttpWarning } from "../core/advertised-url.js";
 import { errorMessage } from "../core/errors.js";
 import { defaultQueue, parseQueuesFile, type QueueDefinition } from "../core/queue-config.js";
 import { checkQueuesFit, createBackends, Provisioner } from "../resources/provisioner.js";
@@ -15,12 +16,16 @@ import { ensureLocalCredentials, type Credentials } from "./credentials.js";
 import { Leases } from "./leases.js";
 import { Notifier } from "./notifier.js";
 import { serverInfoPath } from "./server-info.js";
+import { loadServerTls, pilotSecurityEnv, type ServerTls } from "./server-tls.js";
 import { ReplicaBus } from "./replica-bus.js";
 import { handlers, type Handlers } from "./handlers.js";
 import { createServices, type Services } from "./services.js";
 
 export interface RunningServer {
+  /** The URL clients are told (--public-url, else the listening address with its scheme). */
   url: string;
+  /** The address and port it listens on, as host:port. */
+  listening: string;
   /** The server's services, for what runs in its process (the embedded driver's principal, warming, kills). */
   services: Services;
   /** What serves each endpoint: the routes call these, and so does the embedded driver, in process. */
@@ -52,16 +57,30 @@ function queuesOf(config: ServerConfig): QueueDefinition[] {
   return declared;
 }
 
+/** The certificate and key to serve HTTPS with, or undefined for plain HTTP; one of the two alone is a mistake. */
+function serverTlsOf(config: ServerConfig, warn: (message: string) => void): ServerTls | undefined {
+  const { tlsCertFile: cert, tlsKeyFile: key } = config;
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) {
+    throw new Error(`HTTPS needs both --tls-cert and --tls-key (PANDO_TLS_CERT, PANDO_TLS_KEY); only ${cert ? "the certificate" : "the key"} was given`);
+  }
+  return loadServerTls(cert, key, warn);
+}
+
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" });
+  const warn = (message: string) => {
+    log.warn(message);
+    process.stderr.write(`pando: ${message}\n`);
+  };
+  // Settings that would make a server nobody can reach, or reach safely, stop it before anything starts.
+  const tls = serverTlsOf(config, warn);
+  advertisedUrl({ host: config.host, port: config.port, tls: tls !== undefined, publicUrl: config.publicUrl });
   const queues = queuesOf(config);
   // A queue whose pilots no node can hold is refused before anything starts; one that cannot be checked is said.
   const backends = createBackends();
-  for (const warning of await checkQueuesFit(queues, backends)) {
-    log.warn(warning);
-    process.stderr.write(`pando: ${warning}\n`);
-  }
+  for (const warning of await checkQueuesFit(queues, backends)) warn(warning);
   // Credentials, logs and the bundle cache live in the data directory, whatever the database.
   mkdirSync(config.dataDir, { recursive: true });
   const limits = { maxSystemRetries: config.maxSystemRetries };
@@ -82,7 +101,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       await bus.start();
     }
     if (config.broker) {
-      await services.useBroker(config.broker, config.brokerConnectWaitMs);
+      await services.useBroker(config.caFile ? { ...config.broker, caFile: config.caFile } : config.broker, config.brokerConnectWaitMs);
       const bridge = services.broker.status();
       if (!bridge.connected) {
         // Not fatal: results take the REST path until the broker can be reached.
@@ -94,19 +113,22 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       }
     }
     const served = handlers(services);
-    app = buildApp(services.context, services.guard, served, new WaitLimits(config));
+    app = buildApp(services.context, services.guard, served, new WaitLimits(config), tls);
     // Beyond this, new connections are closed at once: the server keeps descriptors for its own files.
     app.server.maxConnections = config.maxConnections;
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");
-    const url = `http://${config.host}:${address.port}`;
+    const url = advertisedUrl({ host: config.host, port: address.port, tls: tls !== undefined, publicUrl: config.publicUrl });
+    const plain = plainHttpWarning(url);
+    if (plain) warn(plain);
     writeFileSync(serverInfoPath(config.dataDir), `${JSON.stringify({ url, pid: process.pid })}\n`);
 
     const provisioner = new Provisioner(
       store,
       {
         serverUrl: url,
+        pilotEnv: pilotSecurityEnv(config.caFile, url),
         pilotToken: credentials.pilotToken,
         dataDir: config.dataDir,
         backends,
@@ -143,6 +165,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");
     return {
       url,
+      listening: `${config.host.includes(":") ? `[${config.host}]` : config.host}:${address.port}`,
       services,
       handlers: served,
       credentials,

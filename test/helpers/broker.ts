@@ -34,13 +34,23 @@ export interface TestBroker {
   purge(): void;
 }
 
-export function testBroker(kind: "activemq" | "rabbitmq", port: number): TestBroker {
+/** A broker's TLS listener besides its plain one: its port, and the PEM certificate and key it presents. */
+export interface BrokerTls {
+  port: number;
+  cert: string;
+  key: string;
+}
+
+export function testBroker(kind: "activemq" | "rabbitmq", port: number, tls?: BrokerTls): TestBroker {
   const dir = mkdtempSync(join(tmpdir(), `pando-${kind}-`));
   const script = join(ROOT, "scripts", "services", `${kind}.sh`);
-  const env = { ...process.env, PANDO_SERVICES_DIR: dir, ...BROKER_ENV };
+  const tlsEnv: Record<string, string> = tls
+    ? { PANDO_BROKER_TLS_CERT: tls.cert, PANDO_BROKER_TLS_KEY: tls.key, [`PANDO_${kind.toUpperCase()}_SSL_PORT`]: String(tls.port) }
+    : {};
+  const env = { ...process.env, PANDO_SERVICES_DIR: dir, ...BROKER_ENV, ...tlsEnv };
   const run = (cmd: string) => execFileSync(script, [cmd, String(port)], { env, stdio: ["ignore", "ignore", "inherit"] });
   return {
-    url: `stomp://127.0.0.1:${port}`,
+    url: tls ? `stomp+ssl://127.0.0.1:${tls.port}` : `stomp://127.0.0.1:${port}`,
     port,
     up: () => run("up"),
     kill: () => run("kill"),

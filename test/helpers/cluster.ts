@@ -77,6 +77,8 @@ export interface ClusterOptions {
    * without. null: no broker even then.
    */
   broker?: string | null;
+  /** Variables added to the environment of the server and the pilots started here (PANDO_CA…). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -138,11 +140,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       {
         stdio: ["ignore", "pipe", "pipe"],
         // The broker (and its credentials) travel in the environment, never on a command line.
-        env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: broker ?? "", PANDO_DB: database?.url ?? "" },
+        env: { ...process.env, ...options.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: broker ?? "", PANDO_DB: database?.url ?? "" },
       },
     );
     proc.stderr?.on("data", (c: Buffer) => (serverOutput += c.toString("utf8")));
-    const m = await waitForLine(proc, /listening on (http:\/\/127\.0\.0\.1:(\d+))/, "pando server");
+    const m = await waitForLine(proc, /listening on (https?:\/\/127\.0\.0\.1:(\d+))/, "pando server");
     return { proc, url: m[1]!, port: Number(m[2]) };
   };
   const first = await launch(0);
@@ -155,7 +157,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const proc = spawn(
       process.execPath,
       [CLI, "pilot", "--server", url, "--queue", queue, "--slots", String(slots), "--cache-dir", join(dataDir, `cache-${name}`), "--name", name],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_TOKEN: credentials.pilotToken, PANDO_LOG_LEVEL: "warn" } },
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env, PANDO_TOKEN: credentials.pilotToken, PANDO_LOG_LEVEL: "warn" } },
     );
     let out = "";
     proc.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
