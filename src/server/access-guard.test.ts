@@ -6,7 +6,7 @@ import { AccessGuard } from "./access-guard.js";
 import { EventHub, Topics } from "./events.js";
 import { Notifier } from "./notifier.js";
 
-const user = (userId: number, more: Partial<Principal> = {}): Principal => ({ userId, userName: `u${userId}`, admin: false, kind: "user", workflowId: null, ...more });
+const user = (userId: number, more: Partial<Principal> = {}): Principal => ({ userId, userName: `u${userId}`, admin: false, kind: "user", workflowId: null, site: null, expiresAt: null, ...more });
 
 /** The store reads the guard makes: tokens, workflow owners, task → workflow; each read counted. */
 function fakeStore() {
