@@ -18,6 +18,7 @@ interface Agent {
 
 interface Worker {
   id: number;
+  batchId: string | null;
   queue: string;
   site: string | null;
   status: string;
@@ -66,7 +67,9 @@ describe("site agents", () => {
     dir = mkdtempSync(join(tmpdir(), "pando-site-"));
     queuesFile = join(dir, "queues.json");
     const cpu = { name: "cpu", maxPilots: 2, slotsPerPilot: 2, pilotIdle: "3s", pilotCommand: [process.execPath, CLI] };
-    writeFileSync(queuesFile, JSON.stringify({ queues: [cpu] }));
+    // A queue whose pilots start and never register: they stay "starting" until cancelled.
+    const stuck = { name: "stuck", maxPilots: 1, pilotCommand: ["/bin/sh", "-c", "exec sleep 600", "sh"] };
+    writeFileSync(queuesFile, JSON.stringify({ queues: [cpu, stuck] }));
     siteToken = await createToken({ name: "cern agent", site: "cern" });
     agent = startAgent();
     await until("the site to register", async () => ((await site("cern"))?.state === "online" ? true : undefined), 20_000);
@@ -198,8 +201,22 @@ describe("site agents", () => {
   });
 
   it("on SIGTERM cancels its pilots still waiting to start, and exits", async () => {
-    await stopAgent(agent, "SIGTERM");
-    expect(agent!.proc.exitCode).toBe(0);
-    expect(agent!.output()).toMatch(/stopped/);
+    const run = runDriver(`${FIXTURE}#stuck`, [], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 60_000 });
+    try {
+      const waiting = await until(
+        "a pilot of cern/stuck to be started",
+        async () => (await workers()).find((w) => w.queue === "cern/stuck" && w.status === "submitted" && w.batchId !== null),
+        30_000,
+      );
+      await stopAgent(agent, "SIGTERM");
+      expect(agent!.proc.exitCode).toBe(0);
+      expect(agent!.output()).toMatch(/cancelled 1 pilot\(s\) still waiting to start/);
+      const after = (await workers()).find((w) => w.id === waiting.id);
+      expect(after).toMatchObject({ status: "ended", reason: "cancelled: the site agent stopped" });
+      expect(() => process.kill(Number(waiting.batchId), 0)).toThrow();
+    } finally {
+      run.proc.kill("SIGKILL");
+      await run.catch(() => undefined);
+    }
   });
 });

@@ -2,8 +2,8 @@ import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import { provisioningPlan } from "../core/provisioning.js";
 import type { QueueDefinition } from "../core/queue-config.js";
-import type { WorkerView } from "../api/queues.js";
 import type { Store } from "../store/store.js";
+import type { StoredWorker } from "../store/worker-store.js";
 import { LocalBackend } from "./local-backend.js";
 import type { PilotBackend } from "./pilot-backend.js";
 import { SlurmBackend } from "./slurm-backend.js";
@@ -100,7 +100,9 @@ export class Provisioner {
         live: live.length,
         starting: starting.length,
       });
-      for (const w of starting.slice(starting.length - plan.cancelStarting)) {
+      // Another replica's local pilot is its child: only that replica can cancel it.
+      const cancellable = starting.filter((w) => def.backend !== "local" || this.isMine(w));
+      for (const w of cancellable.slice(Math.max(0, cancellable.length - plan.cancelStarting))) {
         if (w.batchId) await backend.cancel(w.batchId).catch(() => undefined);
         if (w.batchId) this.submitted.get(backend)?.delete(w.batchId);
         await this.store.workers.end(w.id, "cancelled: no job waits for it any more");
@@ -129,8 +131,8 @@ export class Provisioner {
    * replica may be gone, and a pilot's end is in the database); this replica's own are watched by
    * watchLocal. Another replica's local pilot that never registered is left to that replica.
    */
-  private async othersLocal(live: Array<WorkerView & { owner: string | null }>): Promise<WorkerView[]> {
-    const still: WorkerView[] = [];
+  private async othersLocal(live: StoredWorker[]): Promise<StoredWorker[]> {
+    const still: StoredWorker[] = [];
     for (const w of live) {
       if (!this.isMine(w) && w.pilotId !== null) {
         const pilot = await this.store.dispatch.pilot(w.pilotId);
@@ -149,7 +151,7 @@ export class Provisioner {
    * Records what the backend says of each worker's job (pending and why, or running), ends the workers it
    * no longer knows, and returns those still alive.
    */
-  private async reconcile(backend: PilotBackend, live: WorkerView[]): Promise<WorkerView[]> {
+  private async reconcile(backend: PilotBackend, live: StoredWorker[]): Promise<StoredWorker[]> {
     const withBatch = live.filter((w) => w.batchId !== null);
     let statuses: Awaited<ReturnType<PilotBackend["status"]>>;
     try {

@@ -5,6 +5,9 @@ import type { WorkerBatchState } from "../core/states.js";
 import type { StoreContext } from "./context.js";
 import type { WorkersTable } from "./schema.js";
 
+/** A worker with the server replica that started it (null: a site's, or started before replicas were told apart). */
+export type StoredWorker = WorkerView & { owner: string | null };
+
 /** Pilots the provisioner started: their batch ids and lives. */
 export class WorkerStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -104,7 +107,7 @@ export class WorkerStore {
   }
 
   /** Workers not ended, with their pilot if it registered (and the replica that started them, if one did). */
-  async live(queue?: string): Promise<Array<WorkerView & { owner: string | null }>> {
+  async live(queue?: string): Promise<StoredWorker[]> {
     let q = this.select().where("workers.status", "!=", "ended").orderBy("workers.id");
     if (queue !== undefined) q = q.where("workers.queue", "=", queue);
     return (await q.execute()).map((r) => ({ ...toView(r), owner: r.owner }));
