@@ -148,29 +148,38 @@ describe("site agents", () => {
     expect((await cluster.api("PUT", "/api/v1/sites/cern", queues, spare)).status).toBe(401);
   });
 
-  it("passes by a silent site's queues, naming the site in the pending reason", async () => {
+  it("passes by a silent site's queues, naming the site in the pending reason, and moves the jobs waiting there", async () => {
     const quietToken = await createToken({ name: "quiet agent", site: "quiet" });
     expect((await cluster.api("PUT", "/api/v1/sites/quiet", { queues: [{ name: "cpu", maxPilots: 1 }] }, quietToken)).status).toBe(200);
-    // Its agent never polls again, and it has no pilot: after the silence time the site is silent.
-    await until("site quiet to fall silent", async () => ((await site("quiet"))?.state === "silent" ? true : undefined), 20_000);
-    const either = await runDriver(`${FIXTURE}#either`, ["4", "0"], { url: cluster.url, token: cluster.credentials.userToken });
-    expect(either.code, either.stderr).toBe(0);
-    expect((either.value as unknown[]).length).toBe(4);
-
-    const pinned = runDriver(`${FIXTURE}#quiet`, ["1"], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 60_000 });
+    // Site quiet was just heard from; with cern/cpu offline, a task that may go to either goes there.
+    const setCern = async (status: string) => expect((await cluster.api("PUT", "/api/v1/queues/cern%2Fcpu", { status })).status).toBe(200);
+    await setCern("offline");
+    const either = runDriver(`${FIXTURE}#either`, ["4", "0"], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 60_000 });
+    let pinned: ReturnType<typeof runDriver> | undefined;
     try {
-      const id = await pinned.started;
-      const reason = await until("the pinned task's pending reason", async () => {
-        const wf = await cluster.api("GET", `/api/v1/workflows/${id}`);
-        const task = (wf.body.tasks as Array<{ pendingReason: string | null }> | undefined)?.[0];
-        return task?.pendingReason ?? undefined;
-      });
+      const task = async (id: number) => ((await cluster.api("GET", `/api/v1/workflows/${id}`)).body.tasks as Array<{ queue: string; pendingReason: string | null }> | undefined)?.[0];
+      const eitherId = await either.started;
+      await until("the task to go to quiet/cpu", async () => ((await task(eitherId))?.queue === "quiet/cpu" ? true : undefined));
+      // Its agent never polls again and it has no pilot: after the silence time the site is silent.
+      await until("site quiet to fall silent", async () => ((await site("quiet"))?.state === "silent" ? true : undefined), 20_000);
+      pinned = runDriver(`${FIXTURE}#quiet`, ["1"], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 60_000 });
+      const pinnedId = await pinned.started;
+      const reason = await until("the pinned task's pending reason", async () => (await task(pinnedId))?.pendingReason ?? undefined);
       expect(reason).toMatch(/site quiet: no agent or pilot heard from for more than 4s/);
       const queues = (await cluster.api("GET", "/api/v1/queues")).body as Array<{ name: string; siteState: string | null }>;
       expect(queues.find((q) => q.name === "quiet/cpu")!.siteState).toBe("silent");
+      // cern/cpu online again: the jobs waiting on the silent site move there and run.
+      await setCern("online");
+      const r = await either;
+      expect(r.code, r.stderr).toBe(0);
+      expect((r.value as unknown[]).length).toBe(4);
+      expect((await task(eitherId))?.queue).toBe("cern/cpu");
     } finally {
-      pinned.proc.kill("SIGKILL");
-      await pinned.catch(() => undefined);
+      await setCern("online");
+      pinned?.proc.kill("SIGKILL");
+      await pinned?.catch(() => undefined);
+      either.proc.kill("SIGKILL");
+      await either.catch(() => undefined);
     }
   });
 

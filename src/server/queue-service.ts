@@ -115,6 +115,26 @@ export class QueueService {
     return placed;
   }
 
+  /**
+   * Moves the jobs waiting on the queues of silent sites to queues that can take them, for the tasks that
+   * allow another queue (a task pinned to a silent site's queue waits for it). Jobs that the site's pilots
+   * held come back to wait once those pilots are lost, and move then.
+   */
+  async moveOffSilentSites(): Promise<number> {
+    const { store, events, log } = this.ctx;
+    const silent = (await this.brokerViews(undefined)).filter((q) => q.silentSite).map((q) => q.name);
+    let moved = 0;
+    for (const t of await store.tasks.queuedOn(silent)) {
+      const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
+      if (!("queue" in brokered) || !(await store.tasks.move(t.id, t.queue, brokered.queue))) continue;
+      moved++;
+      events.queueHasWork(brokered.queue);
+      events.taskChanged(t.id);
+      log.warn({ task: t.id, from: t.queue, to: brokered.queue }, "the task's waiting jobs moved off a silent site's queue");
+    }
+    return moved;
+  }
+
   /** Every queue's pilots: registered, starting, pending in the batch system and why. */
   private async queuePilots(): Promise<Map<string, QueuePilots>> {
     const now = Date.now();

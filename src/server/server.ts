@@ -144,6 +144,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     loops.push(watchLocal);
     // Pending tasks start as soon as a queue can take them.
     loop("placing pending tasks", PLACE_PENDING_MS, () => services.queues.placePendingTasks());
+    // Jobs waiting on a silent site's queues go where they can run.
+    loop("leaving silent sites", PLACE_PENDING_MS, () => services.queues.moveOffSilentSites());
 
     const running = app;
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");
