@@ -162,6 +162,9 @@ describe("site agents", () => {
       await until("the task to go to quiet/cpu", async () => ((await task(eitherId))?.queue === "quiet/cpu" ? true : undefined));
       // Its agent never polls again and it has no pilot: after the silence time the site is silent.
       await until("site quiet to fall silent", async () => ((await site("quiet"))?.state === "silent" ? true : undefined), 20_000);
+      // Its jobs wait there (cern/cpu is offline), and the task says why.
+      const waiting = await until("the running task's reason", async () => (await task(eitherId))?.pendingReason ?? undefined);
+      expect(waiting).toBe("site quiet: no agent or pilot heard from for more than 4s");
       pinned = runDriver(`${FIXTURE}#quiet`, ["1"], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 60_000 });
       const pinnedId = await pinned.started;
       const reason = await until("the pinned task's pending reason", async () => (await task(pinnedId))?.pendingReason ?? undefined);

@@ -44,9 +44,7 @@ export type Brokered = { queue: string } | { reason: string };
 function unfit(q: BrokerQueue, needs: TaskNeeds): string | undefined {
   const named = needs.queues.includes(q.name);
   if (q.status === "offline") return `'${q.name}' is offline`;
-  if (q.silentSite) {
-    return `'${q.name}': site ${q.silentSite.site}: no agent or pilot heard from for more than ${durationText(q.silentSite.silenceMs)}`;
-  }
+  if (q.silentSite) return `'${q.name}': ${silenceReason(q.silentSite.site, q.silentSite.silenceMs)}`;
   if ((q.status === "brokeroff" || q.status === "test") && !named) {
     return `'${q.name}' is ${q.status} (it takes only tasks that name it)`;
   }
@@ -68,6 +66,11 @@ function unfit(q: BrokerQueue, needs: TaskNeeds): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Why a silent site's queues get no work. */
+export function silenceReason(site: string, silenceMs: number): string {
+  return `site ${site}: no agent or pilot heard from for more than ${durationText(silenceMs)}`;
 }
 
 /** PanDA's weight: running per queued job; the higher, the sooner a new job starts there. */

@@ -1,7 +1,7 @@
 import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { QueueStatusChange, QueueView, WorkerView } from "../api/queues.js";
 import type { TaskView } from "../api/tasks.js";
-import { brokerTask, type Brokered, type TaskNeeds } from "../core/brokerage.js";
+import { brokerTask, silenceReason, type Brokered, type TaskNeeds } from "../core/brokerage.js";
 import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
 import type { Principal } from "../store/auth-store.js";
 import { brokerView, type QueueRecord } from "../store/queue-store.js";
@@ -140,11 +140,13 @@ export class QueueService {
     const now = Date.now();
     if (this.pilotsByQueue && this.pilotsByQueue.until > now) return this.pilotsByQueue.byQueue;
     const { store } = this.ctx;
-    const [records, running, unregistered] = await Promise.all([
+    const [records, running, unregistered, sites] = await Promise.all([
       this.records(),
       store.dispatch.runningPilotsByQueue(),
       store.workers.unregisteredByQueue(),
+      this.siteRecords(),
     ]);
+    const silent = new Set(sites.filter((x) => this.siteState(x) === "silent").map((x) => x.name));
     const byQueue = new Map<string, QueuePilots>();
     for (const r of records) {
       const d = r.definition;
@@ -158,6 +160,7 @@ export class QueueService {
         pending: u?.pending ?? [],
         submitError: null,
       };
+      if (r.site !== null && silent.has(r.site)) pilots.silentSite = silenceReason(r.site, this.ctx.config.siteSilenceMs);
       // Only a queue with no pilot at all can be waiting on a submission that failed.
       if (d.maxPilots > 0 && pilots.running === 0 && pilots.starting === 0 && pilots.pending.length === 0) {
         pilots.submitError = await store.workers.lastSubmitError(d.name);
