@@ -69,7 +69,9 @@ describe("site agents", () => {
     const cpu = { name: "cpu", maxPilots: 2, slotsPerPilot: 2, pilotIdle: "3s", pilotCommand: [process.execPath, CLI] };
     // A queue whose pilots start and never register: they stay "starting" until cancelled.
     const stuck = { name: "stuck", maxPilots: 1, pilotCommand: ["/bin/sh", "-c", "exec sleep 600", "sh"] };
-    writeFileSync(queuesFile, JSON.stringify({ queues: [cpu, stuck] }));
+    // A queue whose pilot command does not exist: starting its pilots fails.
+    const broken = { name: "broken", maxPilots: 1, pilotCommand: ["/nonexistent/node"] };
+    writeFileSync(queuesFile, JSON.stringify({ queues: [cpu, stuck, broken] }));
     siteToken = await createToken({ name: "cern agent", site: "cern" });
     agent = startAgent();
     await until("the site to register", async () => ((await site("cern"))?.state === "online" ? true : undefined), 20_000);
@@ -183,6 +185,31 @@ describe("site agents", () => {
       await pinned?.catch(() => undefined);
       either.proc.kill("SIGKILL");
       await either.catch(() => undefined);
+    }
+  });
+
+  it("a pilot that cannot be started is one ended worker saying why, shown on the waiting task, and not tried again at once", async () => {
+    const run = runDriver(`${FIXTURE}#broken`, [], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 60_000 });
+    try {
+      const failed = await until(
+        "the failed start",
+        async () => (await workers()).find((w) => w.queue === "cern/broken" && w.status === "ended"),
+        30_000,
+      );
+      expect(failed.reason).toBe("could not start a pilot: the pilot command '/nonexistent/node' could not be started (check the queue's pilotCommand)");
+      const id = await run.started;
+      const reason = await until("the task's reason", async () => {
+        const wf = await cluster.api("GET", `/api/v1/workflows/${id}`);
+        return (wf.body.tasks as Array<{ pendingReason: string | null }> | undefined)?.[0]?.pendingReason ?? undefined;
+      });
+      expect(reason).toMatch(/^queue 'cern\/broken' cannot start pilots: could not start a pilot/);
+      // The agent leaves the queue be after a failed start: no second worker while the driver waits.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect((await workers()).filter((w) => w.queue === "cern/broken")).toHaveLength(1);
+      expect(agent!.output().match(/cern\/broken: could not start a pilot/g)).toHaveLength(1);
+    } finally {
+      run.proc.kill("SIGKILL");
+      await run.catch(() => undefined);
     }
   });
 

@@ -101,6 +101,12 @@ export class SiteAgent {
     this.workers = demand.workers;
     const ended = await this.reconcile(demand.workers);
     for (const q of demand.queues) await this.follow(q, ended);
+    // The server answers at once while pilots are wanted: when every queue that wants them is left be
+    // after a failed start, wait here instead of asking again and again.
+    const now = Date.now();
+    const wanting = demand.queues.filter((q) => q.start > 0 || q.cancel.length > 0);
+    const waits = wanting.map((q) => (q.cancel.length === 0 ? (this.backoff.get(q.queue) ?? 0) - now : 0));
+    if (wanting.length > 0 && waits.every((ms) => ms > 0)) await sleep(Math.min(this.o.pollMs, ...waits), signal);
   }
 
   /**
