@@ -4,7 +4,7 @@
 import type { Access } from "../api/routes.js";
 import type { Principal } from "../store/auth-store.js";
 
-/** Why `p` may not call an endpoint of `access` (named `what`, e.g. "POST /api/v1/workflows/:id/tasks"), or undefined when it may. */
+/** Why `p` may not call an endpoint of `access` (named `what`, e.g. "POST /workflows/:id/tasks" after the API prefix), or undefined when it may. */
 export function wrongKind(access: Access, p: Principal, what: string): string | undefined {
   const pilot = p.kind === "pilot";
   const scoped = p.kind === "workflow";
