@@ -4,6 +4,7 @@ import { apiCaller } from "../api/caller.js";
 import { errorMessage } from "../core/errors.js";
 import { parseQueuesFile } from "../core/queue-config.js";
 import { LocalBackend } from "../resources/local-backend.js";
+import { checkQueuesFit } from "../resources/provisioner.js";
 import { SlurmBackend } from "../resources/slurm-backend.js";
 import { SiteAgent } from "../site/site-agent.js";
 import { transportFor, type ClientFlags } from "./client-options.js";
@@ -37,12 +38,15 @@ export async function siteCommand(flags: SiteFlags): Promise<void> {
   const http = transportFor({ ...flags, server: serverUrl });
   const workDir = resolve(flags.dataDir, `site-${flags.name}`);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} pando site ${flags.name}: ${line}\n`);
+  const backends = { local: new LocalBackend(), slurm: new SlurmBackend() };
+  // A queue whose pilots no node of the site could ever run is refused before anything starts.
+  for (const warning of await checkQueuesFit(queues, backends)) log(warning);
   const agent = new SiteAgent({
     site: flags.name,
     serverUrl,
     queues,
     api: apiCaller(http),
-    backends: { local: new LocalBackend(), slurm: new SlurmBackend() },
+    backends,
     cacheDir: join(workDir, "cache"),
     logDir: join(workDir, "logs"),
     pollMs: flags.poll,
