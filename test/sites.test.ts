@@ -95,6 +95,8 @@ describe("site agents", () => {
     expect(queues.find((q) => q.name === "local")).toMatchObject({ site: null, siteState: null });
     const text = spawnSync(process.execPath, [CLI, "queues", "--server", cluster.url, "--token", cluster.credentials.userToken], { encoding: "utf8" });
     expect(text.stdout).toMatch(/^cern\/cpu\s.*cern \(online\)$/m);
+    const sites = spawnSync(process.execPath, [CLI, "sites", "--server", cluster.url, "--token", cluster.credentials.userToken], { encoding: "utf8" });
+    expect(sites.stdout).toMatch(/^cern\s+online\s.*cern\/broken, cern\/cpu, cern\/stuck$/m);
     // Idle, the pilots leave; the agent tells the server.
     await until("the idle pilots to leave", async () => ((await workers()).every((w) => w.status === "ended") ? true : undefined), 30_000);
   });

@@ -23,6 +23,7 @@ import { parseChoices, parsePageSize } from "./option-values.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCreateFlags, type TokenListFlags } from "./token-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
 import { siteCommand, type SiteFlags } from "./site-command.js";
+import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
 
 interface PilotFlags extends SandboxFlags {
@@ -218,6 +219,10 @@ addClientOptions(
     .option("--poll <duration>", "longest wait of one demand poll, also the agent's heartbeat (10s)", parsePositiveDuration, 10_000)
     .option("--max-backoff <duration>", "longest pause between two tries while the server cannot be reached (30s)", parsePositiveDuration, 30_000),
 ).action((flags: SiteFlags) => siteCommand(flags));
+
+addClientOptions(
+  program.command("sites").description("list the sites whose agents registered: their state (online or silent), heartbeats, workers and queues"),
+).action((flags: ClientFlags) => listSitesCommand(flags));
 
 const token = program.command("token").description("create, list and revoke tokens");
 addClientOptions(
