@@ -102,6 +102,15 @@ export class AccessGuard {
     }
   }
 
+  /** The site's own token (a site agent's), or an administrator's user token: it acts for that site. */
+  requireSite(p: Principal, site: string, what: string): void {
+    if (p.admin && p.kind === "user") return;
+    if (p.kind !== "site") throw forbidden(`only site '${site}''s token (or an administrator's) may ${what}`);
+    if (p.site !== site) {
+      throw forbidden(`this token is site '${p.site}''s: it cannot ${what} of site '${site}'; use that site's token`);
+    }
+  }
+
   /** A user's own token, not a pilot's nor one scoped to a workflow. */
   requireUser(p: Principal, what: string): void {
     if (p.kind === "pilot" || p.kind === "site") throw forbidden(`a ${p.kind} token cannot ${what}; use a user token`);

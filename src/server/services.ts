@@ -65,7 +65,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     tasks,
     dispatch,
     queues,
-    sites: new SiteService(context, { queues, dispatch }),
+    sites: new SiteService(context, { guard, queues, dispatch }),
     bundles,
     tokens: new TokenService(context, guard),
     monitoring: new MonitorService(context, guard),

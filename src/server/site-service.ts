@@ -13,6 +13,7 @@ import { provisioningPlan } from "../core/provisioning.js";
 import type { QueueBackend } from "../core/queue-config.js";
 import type { Principal } from "../store/auth-store.js";
 import { QueueTakenError } from "../store/queue-store.js";
+import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import type { DispatchService } from "./dispatch-service.js";
 import { Topics } from "./events.js";
@@ -32,20 +33,11 @@ export function siteQueueName(site: string, queue: string): string {
 export class SiteService {
   constructor(
     private readonly ctx: ServerContext,
-    private readonly deps: { queues: QueueService; dispatch: DispatchService },
+    private readonly deps: { guard: AccessGuard; queues: QueueService; dispatch: DispatchService },
   ) {}
 
-  /** Only the site's own token (or an administrator's) acts for a site. */
-  private requireSite(p: Principal, site: string, what: string): void {
-    if (p.admin && p.kind === "user") return;
-    if (p.kind !== "site") throw forbidden(`only site '${site}''s token (or an administrator's) may ${what}`);
-    if (p.site !== site) {
-      throw forbidden(`this token is site '${p.site}''s: it cannot ${what} of site '${site}'; use that site's token`);
-    }
-  }
-
   async registerSite(p: Principal, site: string, req: RegisterSite): Promise<RegisterSiteResponse> {
-    this.requireSite(p, site, "register the queues");
+    this.deps.guard.requireSite(p, site, "register the queues");
     const { store } = this.ctx;
     const definitions = req.queues.map((q) => ({ ...q, name: siteQueueName(site, q.name) }));
     try {
@@ -68,7 +60,7 @@ export class SiteService {
 
   /** What each of the site's queues needs; waits up to waitMs for jobs to come when nothing is to be done. */
   async demand(p: Principal, site: string, req: SiteDemandInput, signal?: AbortSignal): Promise<SiteDemand> {
-    this.requireSite(p, site, "follow the demand");
+    this.deps.guard.requireSite(p, site, "follow the demand");
     const { store, events, config } = this.ctx;
     await store.sites.heartbeat(site);
     const queues = (await store.queues.list()).filter((q) => q.site === site);
@@ -108,7 +100,7 @@ export class SiteService {
   }
 
   async createWorker(p: Principal, site: string, req: { queue: string; backend: QueueBackend }): Promise<{ id: number }> {
-    this.requireSite(p, site, "start pilots for the queues");
+    this.deps.guard.requireSite(p, site, "start pilots for the queues");
     const queue = (await this.deps.queues.records()).find((q) => q.definition.name === req.queue);
     if (!queue) throw notFound("queue", req.queue);
     if (queue.site !== site) throw forbidden(`queue '${req.queue}' is not site '${site}''s; a site starts pilots for its own queues only`);
@@ -119,7 +111,7 @@ export class SiteService {
 
   /** Records what the site's batch system says of a worker; a vanished one's pilot's jobs are retried at once. */
   async updateWorker(p: Principal, site: string, id: number, req: UpdateSiteWorker): Promise<WorkerView> {
-    this.requireSite(p, site, "record the workers");
+    this.deps.guard.requireSite(p, site, "record the workers");
     const { store, log } = this.ctx;
     const worker = await store.workers.get(id);
     if (!worker || worker.site !== site) throw notFound("worker", id);
