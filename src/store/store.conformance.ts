@@ -166,6 +166,14 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
       });
 
+      it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {
+        const { queue, pilotId } = await running(2);
+        await store.dispatch.endPilot(pilotId);
+        expect(await store.dispatch.claim(pilotId, queue, 5)).toEqual([]);
+        const other = await pilot(queue);
+        expect(await store.dispatch.claim(other, queue, 5)).toHaveLength(2);
+      });
+
       it("claims nothing for a pending task until it is placed on a queue", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();
