@@ -20,6 +20,7 @@ const FOLDER_IMPORTS = {
   "src/pilot": ["api", "bundle", "bus", "codec", "core", "sdk"],
   "src/resources": ["api", "bundle", "codec", "core", "store"],
   "src/server": ["api", "bus", "codec", "core", "resources", "store", "version.ts"],
+  "src/site": ["api", "codec", "core", "resources", "sdk"],
   "src/index.ts": ["codec", "core", "sdk"],
   monitor: ["api", "codec", "core"],
 };

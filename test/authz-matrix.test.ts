@@ -12,57 +12,64 @@ type Row = Readonly<Record<CallerKind, number>>;
  * users and tokens scoped to another user's workflow never see nor change the owner's workflows, tasks, jobs,
  * results, steps, bundles or events; pilot tokens only act as pilots (and read the server-wide listings,
  * which hold no user's data), and only as the pilot whose key they carry: anotherPilot is the same pilot
- * token with another registered pilot's key; a revoked token is no token.
+ * token with another registered pilot's key; a site's token acts for its site only, on the site endpoints; a
+ * revoked token is no token.
  */
 const EXPECTED: { readonly [N in EndpointName]: Row } = {
-  health:          { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 200, none: 200 },
-  openApi:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 200, none: 200 },
-  brokerSettings:  { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
-  metrics:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
-  createWorkflow:  { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  getWorkflow:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  closeWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  killWorkflow:    { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  retryWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  resumeWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  suspendWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  driverHeartbeat: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  steps:           { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  putStep:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  submitTask:      { admin: 201, owner: 201, other: 403, scopedOther: 403, scopedSame: 201, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  getTask:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  killTask:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  retryTask:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  getJob:          { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  taskResults:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  listWorkflows:   { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  workflowErrors:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  objective:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  archiveWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  deleteWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  listJobs:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  taskErrors:      { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  timeline:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  listPilots:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
+  health:          { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 200, revoked: 200, none: 200 },
+  openApi:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 200, revoked: 200, none: 200 },
+  brokerSettings:  { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
+  metrics:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
+  createWorkflow:  { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  getWorkflow:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  closeWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  killWorkflow:    { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  retryWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  resumeWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  suspendWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  driverHeartbeat: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  steps:           { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  putStep:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  submitTask:      { admin: 201, owner: 201, other: 403, scopedOther: 403, scopedSame: 201, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  getTask:         { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  killTask:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  retryTask:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  getJob:          { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  taskResults:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  listWorkflows:   { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  workflowErrors:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  objective:       { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  archiveWorkflow: { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  deleteWorkflow:  { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  listJobs:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  taskErrors:      { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  timeline:        { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  listPilots:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
   // Without parameters: the listings' events, which workflow and pilot tokens may not follow.
-  events:          { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  putBundle:       { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  events:          { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  putBundle:       { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
   // The owner's bundle is absent for whoever did not upload it, and for a pilot that holds none of its jobs;
   // another pilot may not even ask as that pilot (the request names the scene's pilot: ?pilot=).
-  getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 403, revoked: 401, none: 401 },
-  hasBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 404, revoked: 401, none: 401 },
-  listQueues:      { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
-  setQueueStatus:  { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  listWorkers:     { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, revoked: 401, none: 401 },
-  createToken:     { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  listTokens:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
+  getBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  hasBundle:       { admin: 200, owner: 200, other: 404, scopedOther: 404, scopedSame: 200, pilot: 404, anotherPilot: 404, site: 403, revoked: 401, none: 401 },
+  listQueues:      { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
+  setQueueStatus:  { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  listWorkers:     { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
+  listSites:       { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
+  // Only the site's own token, or an administrator's, acts for a site.
+  registerSite:    { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 200, revoked: 401, none: 401 },
+  siteDemand:      { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 200, revoked: 401, none: 401 },
+  createSiteWorker:{ admin: 201, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 201, revoked: 401, none: 401 },
+  updateSiteWorker:{ admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 200, revoked: 401, none: 401 },
+  createToken:     { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  listTokens:      { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
   // The owner's token is unknown to other users.
-  revokeToken:     { admin: 200, owner: 200, other: 404, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, revoked: 401, none: 401 },
-  registerPilot:   { admin: 201, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 201, anotherPilot: 201, revoked: 401, none: 401 },
-  acquire:         { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
-  report:          { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
-  heartbeat:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
-  exitPilot:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, revoked: 401, none: 401 },
+  revokeToken:     { admin: 200, owner: 200, other: 404, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  registerPilot:   { admin: 201, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 201, anotherPilot: 201, site: 403, revoked: 401, none: 401 },
+  acquire:         { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  report:          { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  heartbeat:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
+  exitPilot:       { admin: 200, owner: 403, other: 403, scopedOther: 403, scopedSame: 403, pilot: 200, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
 };
 
 /** The owner's data a cell acts on: the main data for reads, fresh data for the requests that change it. */
@@ -77,15 +84,17 @@ interface Scene {
   /** The key the scene's pilot registered with (the pilot column's). */
   pilotKey: string;
   tokenId: number;
+  /** A worker of site matrix (the updateSiteWorker cells'). */
+  workerId: number;
 }
 
 /**
  * What a scene needs: the main data; a fresh running workflow with a task waiting on "parked"; the same,
  * suspended after its task was killed (its jobs can be retried); an ended one, followed by a newer one (an
  * SQLite database refuses to delete the workflow that holds its newest ids); a pilot of the test's own; a
- * spare token of the owner's; bytes not uploaded yet.
+ * spare token of the owner's; bytes not uploaded yet; a worker of site matrix.
  */
-type SceneKind = "main" | "running" | "suspended" | "ended" | "pilot" | "token" | "newBundle";
+type SceneKind = "main" | "running" | "suspended" | "ended" | "pilot" | "token" | "newBundle" | "siteWorker";
 
 interface CellRequest {
   params?: Record<string, string | number>;
@@ -133,6 +142,14 @@ const REQUESTS: { readonly [N in EndpointName]: { scene: SceneKind; request: (s:
   listQueues: { scene: "main", request: () => ({}) },
   setQueueStatus: { scene: "main", request: () => ({ params: { name: "idle" }, body: { status: "brokeroff" } }) },
   listWorkers: { scene: "main", request: () => ({}) },
+  listSites: { scene: "main", request: () => ({}) },
+  registerSite: { scene: "main", request: () => ({ params: { name: "matrix" }, body: { queues: [{ name: "q" }] } }) },
+  siteDemand: { scene: "main", request: () => ({ params: { name: "matrix" }, body: { waitMs: 0 } }) },
+  createSiteWorker: { scene: "main", request: () => ({ params: { name: "matrix" }, body: { queue: "matrix/q", backend: "local" } }) },
+  updateSiteWorker: {
+    scene: "siteWorker",
+    request: (s) => ({ params: { name: "matrix", id: s.workerId }, body: { batchState: "pending", pendingReason: "Priority" } }),
+  },
   createToken: { scene: "main", request: () => ({ body: { name: "matrix.created" } }) },
   listTokens: { scene: "main", request: () => ({}) },
   revokeToken: { scene: "token", request: (s) => ({ params: { id: s.tokenId } }) },
@@ -151,7 +168,7 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
   beforeAll(async () => {
     world = await buildWorld();
     const { main, tokens } = world;
-    mainScene = { ...main, scoped: tokens.scopedSame, pilotId: 0, pilotKey: "" };
+    mainScene = { ...main, scoped: tokens.scopedSame, pilotId: 0, pilotKey: "", workerId: 0 };
   });
   afterAll(async () => {
     await world?.cluster.stop();
@@ -205,6 +222,11 @@ describe("the authorisation matrix: every endpoint × every kind of caller", () 
       }
       case "newBundle":
         return { ...mainScene, bundle: newBundle() };
+      case "siteWorker": {
+        const a = await world.call("POST", "/api/v1/sites/matrix/workers", world.tokens.site, { queue: "matrix/q", backend: "local" });
+        expect(a.status).toBe(201);
+        return { ...mainScene, workerId: a.body.id };
+      }
     }
   }
 

@@ -226,9 +226,14 @@ describe("the web monitor", () => {
     expect((await cluster.api("POST", `/api/v1/workflows/${id}/kill`)).body.status).toBe("cancelled");
   });
 
-  it("lists the queues and the pilots", async () => {
+  it("lists the queues and the pilots, and a site's queue with its site's state", async () => {
+    // A site's queue that takes only tasks naming it, so that no other test's work lands there.
+    const site = await cluster.api("POST", "/api/v1/tokens", { name: "monitor-site", site: "lab" });
+    const registered = await cluster.api("PUT", "/api/v1/sites/lab", { queues: [{ name: "gpu", status: "brokeroff" }] }, site.body.token);
+    expect(registered.status).toBe(200);
     await page.getByRole("link", { name: "Queues and pilots" }).click();
     await page.locator('[data-testid=queue-row][data-name="local"]').waitFor();
+    await page.locator('[data-testid=queue-row][data-name="lab/gpu"] [data-testid=queue-site][data-state=online]').waitFor();
     await until("both pilots listed", async () => ((await page.getByTestId("pilot-row").count()) === 2 ? true : undefined));
     expect(await page.getByTestId("pilot-row").getByTestId("status").allTextContents()).toEqual(["running", "running"]);
     await shot("queues");

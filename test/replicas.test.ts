@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,10 +73,10 @@ describe("several server replicas on one PostgreSQL", () => {
    */
   async function withReplicas(
     n: number,
-    options: { serverArgs?: string[]; failover?: boolean },
+    options: { serverArgs?: string[]; failover?: boolean; name?: string; pilots?: boolean },
     body: (replicas: Replica[], tallies: string) => Promise<void>,
   ): Promise<void> {
-    const name = `replicas_${n}_${options.failover ? "failover_" : ""}${process.pid}`;
+    const name = `replicas_${n}_${options.failover ? "failover_" : ""}${options.name ?? ""}${process.pid}`;
     execFileSync("psql", [base, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
     const db = base.replace(/\/pando$/, `/${name}`);
     const dirs = mkdtempSync(join(tmpdir(), "pando-replicas-"));
@@ -85,7 +85,9 @@ describe("several server replicas on one PostgreSQL", () => {
     try {
       for (let i = 0; i < n; i++) replicas.push(await startReplica(db, join(dirs, `server-${i}`), options.serverArgs));
       const others = options.failover ? replicas : [];
-      replicas.forEach((r, i) => pilots.push(startPilot(r, join(dirs, `cache-${i}-a`), others), startPilot(r, join(dirs, `cache-${i}-b`), others)));
+      if (options.pilots !== false) {
+        replicas.forEach((r, i) => pilots.push(startPilot(r, join(dirs, `cache-${i}-a`), others), startPilot(r, join(dirs, `cache-${i}-b`), others)));
+      }
       const tallies = join(dirs, "tallies");
       mkdirSync(tallies);
       await body(replicas, tallies);
@@ -144,6 +146,28 @@ describe("several server replicas on one PostgreSQL", () => {
       });
     },
   );
+
+  it("provisioning replicas never end the local pilots another replica started: each watches its own", async () => {
+    // Every replica provisions the queue in turn (one pass at a time, under the lease); each pass sees the
+    // workers the others started, whose processes it cannot see.
+    const queues = join(services, "provisioned-queues.json");
+    writeFileSync(queues, JSON.stringify({ queues: [{ name: "local" }, { name: "auto", maxPilots: 2, pilotIdle: "2s" }] }));
+    await withReplicas(2, { name: "provisioned_", pilots: false, serverArgs: ["--queues-file", queues] }, async (replicas) => {
+      const runs = replicas.map((r) =>
+        runDriver("test/fixtures/provisioning.ts#auto", ["6", "1000"], { url: r.url, token: r.creds.userToken, timeoutMs: 120_000 }),
+      );
+      for (const r of await Promise.all(runs)) expect(r.code, r.stderr).toBe(0);
+      const workers = async () => {
+        const res = await fetch(`${replicas[0]!.url}/api/v1/workers`, { headers: { authorization: `Bearer ${replicas[0]!.creds.userToken}` } });
+        return ((await res.json()) as Array<{ queue: string; status: string; reason: string | null }>).filter((w) => w.queue === "auto");
+      };
+      await until("the idle pilots to leave", async () => ((await workers()).every((w) => w.status === "ended") ? true : undefined), 60_000);
+      const reasons = (await workers()).map((w) => w.reason);
+      expect(reasons.length).toBeGreaterThan(0);
+      // Their pilots left when idle, or were cancelled by their own replica; none was ended by another replica.
+      for (const reason of reasons) expect(reason).toMatch(/^(its pilot exited|cancelled: no job waits for it any more)$/);
+    });
+  });
 
   it("a token revoked on one replica is refused at once by the others, whose caches had it", async () => {
     await withReplicas(2, {}, async ([first, second]) => {

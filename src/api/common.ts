@@ -19,6 +19,13 @@ export const name = z
 
 export const id = z.number().int().positive();
 
+/** A site's name: its queues are addressed as `<site>/<queue>`, so it holds no `/`. */
+export const siteName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters")
+  .regex(/^[\w.-]+$/, "may contain only letters, digits and _ . -");
+
 /** The largest value of a 32-bit integer column (PostgreSQL's `integer`): counts, indexes, attempts, pids. */
 export const MAX_INT32 = 2 ** 31 - 1;
 

@@ -9,6 +9,7 @@ import { queueEndpoints } from "./queues.js";
 import { resultEndpoints } from "./results.js";
 import { ROUTES, type EndpointName, type Route } from "./routes.js";
 import { serverEndpoints } from "./server-info.js";
+import { siteEndpoints } from "./sites.js";
 import { taskEndpoints } from "./tasks.js";
 import { tokenEndpoints } from "./tokens.js";
 import { workflowEndpoints } from "./workflows.js";
@@ -22,6 +23,7 @@ const RESOURCES = {
   monitoring: monitoringEndpoints,
   code: bundleEndpoints,
   queues: queueEndpoints,
+  sites: siteEndpoints,
   tokens: tokenEndpoints,
   pilots: pilotEndpoints,
 } as const;
@@ -34,6 +36,7 @@ const CONTRACTS = {
   ...monitoringEndpoints,
   ...bundleEndpoints,
   ...queueEndpoints,
+  ...siteEndpoints,
   ...tokenEndpoints,
   ...pilotEndpoints,
 } satisfies Record<EndpointName, Contract>;

@@ -31,6 +31,14 @@ export const queueView = named(
     pendingPilots: z.number().int(),
     /** Why the batch system holds them: its reasons, explained; null when none is pending. */
     pendingReason: z.string().nullable(),
+    /** The site whose agent serves the queue (its name is `<site>/<queue>`); null: the server's own. */
+    site: z.string().nullable(),
+    /** A site's state: "silent" when neither its agent nor its pilots were heard from lately (brokerage passes it by). */
+    siteState: z.enum(["online", "silent"]).nullable(),
+    /** The site agent's last heartbeat. */
+    siteHeartbeatAt: time.nullable(),
+    /** Workers (pilots started by the server or the site's agent) not ended. */
+    workers: z.number().int(),
   }),
 );
 export type QueueView = z.output<typeof queueView>;
@@ -57,6 +65,8 @@ export const workerView = named(
     pilotId: id.nullable(),
     createdAt: time,
     endedAt: time.nullable(),
+    /** The site whose agent started it; null: the server did. */
+    site: z.string().nullable(),
   }),
 );
 export type WorkerView = z.output<typeof workerView>;

@@ -18,6 +18,7 @@ export const ACCESS = {
   ownerUser: "the workflow owner's or an administrator's user token",
   pilot: "a pilot's token, or an administrator's",
   admin: "an administrator's token",
+  site: "the token of the site named in the path (a site agent's), or an administrator's",
 } as const;
 export type Access = keyof typeof ACCESS;
 
@@ -100,6 +101,12 @@ export const ROUTES = {
   listQueues: { method: "GET", path: "/queues", access: "token" },
   setQueueStatus: { method: "PUT", path: "/queues/:name", access: "admin", idempotent: true },
   listWorkers: { method: "GET", path: "/workers", access: "token" },
+  // ---- sites (their agents register queues, follow the demand and record the pilots they start)
+  listSites: { method: "GET", path: "/sites", access: "token" },
+  registerSite: { method: "PUT", path: "/sites/:name", access: "site", bodySize: "request", idempotent: true },
+  siteDemand: { method: "POST", path: "/sites/:name/demand", access: "site", waits: true, bodySize: "payload" },
+  createSiteWorker: { method: "POST", path: "/sites/:name/workers", status: 201, access: "site" },
+  updateSiteWorker: { method: "PUT", path: "/sites/:name/workers/:id", access: "site", idempotent: true },
   // ---- tokens
   createToken: { method: "POST", path: "/tokens", status: 201, access: "user" },
   listTokens: { method: "GET", path: "/tokens", access: "user" },

@@ -1,6 +1,6 @@
 // Tokens: creating one (printed once, stored hashed), listing and revoking them.
 import { z } from "zod";
-import { id, idParams, label, name, time } from "./common.js";
+import { id, idParams, label, name, siteName, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
 export const createTokenBody = z.object({
@@ -9,11 +9,24 @@ export const createTokenBody = z.object({
   user: name.optional(),
   /** A token valid for this workflow only (its owner's, or an administrator's choice). */
   workflowId: id.optional(),
+  /**
+   * Administrators only: a site agent's token for the site of this name, which may only register that site's
+   * queues, follow their demand and record the pilots it starts (docs/queues.md, "Sites").
+   */
+  site: siteName.optional(),
+  /** The token is refused after this many milliseconds from now; absent: it never expires. */
+  expiresInMs: z.number().int().positive().max(100 * 365 * 86_400_000).optional(),
 });
 export type CreateTokenRequest = z.input<typeof createTokenBody>;
 export type CreateToken = z.output<typeof createTokenBody>;
 
-export const createTokenResponse = z.object({ token: z.string(), user: z.string(), workflowId: id.nullable() });
+export const createTokenResponse = z.object({
+  token: z.string(),
+  user: z.string(),
+  workflowId: id.nullable(),
+  site: z.string().nullable(),
+  expiresAt: time.nullable(),
+});
 export type CreateTokenResponse = z.output<typeof createTokenResponse>;
 
 /** `true` or `1` in a query string; anything else, or nothing, is false. */
@@ -37,10 +50,13 @@ export const tokenView = z.object({
   name: z.string(),
   user: z.string(),
   userId: id,
-  kind: z.enum(["user", "pilot", "workflow"]),
+  kind: z.enum(["user", "pilot", "workflow", "site"]),
   workflowId: id.nullable(),
+  /** A site agent's token, or the pilot token of that site's pilots: the site. */
+  site: z.string().nullable(),
   createdAt: time,
   revokedAt: time.nullable(),
+  expiresAt: time.nullable(),
 });
 export type TokenView = z.output<typeof tokenView>;
 

@@ -23,6 +23,8 @@ import { LS_MAX_LIMIT, lsCommand, type LsFlags } from "./ls-command.js";
 import { parseChoices, parsePageSize } from "./option-values.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenCreateFlags, type TokenListFlags } from "./token-command.js";
 import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-options.js";
+import { siteCommand, type SiteFlags } from "./site-command.js";
+import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
 
 interface PilotFlags extends SandboxFlags, ClientSecurityFlags {
@@ -226,6 +228,20 @@ addClientOptions(
     .option("--task <id>", "retry only this task's jobs", parseCount),
 ).action((workflowId: number | undefined, flags: TaskTargetFlags) => retryCommand(workflowId, flags));
 
+addClientOptions(
+  program
+    .command("site")
+    .description("run a site agent: register a site's queues with a server and start their pilots on this host's backends (site token in PANDO_TOKEN)")
+    .requiredOption("--name <site>", "the site's name (its queues are addressed as <site>/<queue>)")
+    .requiredOption("--queues-file <file>", "the site's queues (docs/queues.md), with each queue's pilotCommand")
+    .option("--poll <duration>", "longest wait of one demand poll, also the agent's heartbeat (10s)", parsePositiveDuration, 10_000)
+    .option("--max-backoff <duration>", "longest pause between two tries while the server cannot be reached (30s)", parsePositiveDuration, 30_000),
+).action((flags: SiteFlags) => siteCommand(flags));
+
+addClientOptions(
+  program.command("sites").description("list the sites whose agents registered: their state (online or silent), heartbeats, workers and queues"),
+).action((flags: ClientFlags) => listSitesCommand(flags));
+
 const token = program.command("token").description("create, list and revoke tokens");
 addClientOptions(
   token
@@ -233,7 +249,9 @@ addClientOptions(
     .description("create a token and print it (only this once)")
     .argument("<name>", "what the token is for, e.g. laptop or ci")
     .option("--user <name>", "for this user, created if new (administrators)")
-    .option("--workflow <id>", "valid for this workflow only", parseCount),
+    .option("--workflow <id>", "valid for this workflow only", parseCount)
+    .option("--site <name>", "a site agent's token for this site: it may only register the site's queues and start their pilots (administrators)")
+    .option("--expires <duration>", "refused after this long, e.g. 30d (default: never)", parsePositiveDuration),
 ).action((name: string, flags: TokenCreateFlags) => tokenCreateCommand(name, flags));
 addClientOptions(
   token

@@ -18,6 +18,10 @@ const queue = (q: Partial<QueueView>): QueueView => ({
   startingPilots: 0,
   pendingPilots: 0,
   pendingReason: null,
+  site: null,
+  siteState: null,
+  siteHeartbeatAt: null,
+  workers: 0,
   ...q,
 });
 
@@ -25,7 +29,7 @@ describe("queuesText", () => {
   it("counts a pilot started by hand as a pilot of its queue, whose pilots the server does not start", () => {
     const [header, row] = queuesText([queue({ pilots: 1 })]).split("\n");
     expect(header).toMatch(/PILOTS\s+STARTING\s+MAX\s+QUEUED/);
-    expect(row).toMatch(/^local\s+local\s+online\s+1\s+any\s+any\s+1\s+-\s+by hand\s+0\s+0$/);
+    expect(row).toMatch(/^local\s+local\s+online\s+1\s+any\s+any\s+1\s+-\s+by hand\s+0\s+0\s+0\s+-$/);
     expect(row).not.toContain("1/0");
   });
 
@@ -43,7 +47,14 @@ describe("queuesText", () => {
       }),
     ]);
     const lines = text.split("\n");
-    expect(lines[2]).toMatch(/^cluster\s+slurm\s+online\s+1\s+any\s+any\s+0\s+3 \(2 pending\)\s+4\s+8\s+0$/);
+    expect(lines[2]).toMatch(/^cluster\s+slurm\s+online\s+1\s+any\s+any\s+0\s+3 \(2 pending\)\s+4\s+8\s+0\s+0\s+-$/);
     expect(lines.slice(3)).toEqual(["", "cluster: 2 pilots pending in slurm — BeginTime: its start time has not come (--begin)"]);
+  });
+
+  it("shows a site's queue with its site, the site's state, its workers and when its agent was last heard", () => {
+    const text = queuesText([queue({ name: "cern/cpu", maxPilots: 2, workers: 2, site: "cern", siteState: "silent", siteHeartbeatAt: 0 })]);
+    const lines = text.split("\n");
+    expect(lines[1]).toMatch(/^cern\/cpu\s.*\s2\s+cern \(silent\)$/);
+    expect(lines[3]).toMatch(/^site cern: silent, agent last heard \d{4}-/);
   });
 });

@@ -87,6 +87,14 @@ const SETTINGS: Setting[] = [
     },
   },
   {
+    key: "siteSilence",
+    flag: "--site-silence <duration>",
+    env: "PANDO_SITE_SILENCE",
+    help: "silence of a site's agent and all its pilots after which brokerage passes its queues by (5m)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => (c.siteSilenceMs = v as number),
+  },
+  {
     key: "db",
     flag: "--db <url>",
     env: "PANDO_DB",

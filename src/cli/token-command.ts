@@ -6,6 +6,9 @@ import { note, print, printJson, withServer } from "./server-call.js";
 export interface TokenCreateFlags extends ClientFlags {
   user?: string;
   workflow?: number;
+  site?: string;
+  /** Milliseconds. */
+  expires?: number;
 }
 
 export interface TokenListFlags extends ClientFlags {
@@ -19,12 +22,18 @@ export interface TokenListFlags extends ClientFlags {
  * on stdout so that `$(pando token create …)` captures it.
  */
 export async function tokenCreateCommand(name: string, flags: TokenCreateFlags): Promise<void> {
-  const request: CreateTokenRequest = { name, user: flags.user, workflowId: flags.workflow };
+  const request: CreateTokenRequest = { name, user: flags.user, workflowId: flags.workflow, site: flags.site, expiresInMs: flags.expires };
   const created = await withServer(flags, (api) => api.createToken({ body: request }));
   if (flags.json) return printJson(created);
   print(created.token);
-  const scope = created.workflowId === null ? "" : `, valid for workflow ${created.workflowId} only`;
-  note(`token '${name}' of user ${created.user}${scope}: it is shown only this once`);
+  const scope =
+    created.site !== null
+      ? `, the agent of site ${created.site}`
+      : created.workflowId === null
+        ? ""
+        : `, valid for workflow ${created.workflowId} only`;
+  const expiry = created.expiresAt === null ? "" : `, until ${formatTime(created.expiresAt)}`;
+  note(`token '${name}' of user ${created.user}${scope}${expiry}: it is shown only this once`);
 }
 
 /** `pando token list`: your tokens (--all: every user's, administrators), never the tokens themselves. */
@@ -35,14 +44,16 @@ export async function tokenListCommand(flags: TokenListFlags): Promise<void> {
   if (tokens.length === 0) return note("no tokens");
   print(
     table(
-      ["ID", "NAME", "USER", "KIND", "WORKFLOW", "CREATED", "REVOKED"],
+      ["ID", "NAME", "USER", "KIND", "WORKFLOW", "SITE", "CREATED", "EXPIRES", "REVOKED"],
       tokens.map((t) => [
         String(t.id),
         t.name,
         t.user,
         t.kind,
         t.workflowId === null ? "-" : String(t.workflowId),
+        t.site ?? "-",
         formatTime(t.createdAt),
+        formatTime(t.expiresAt),
         formatTime(t.revokedAt),
       ]),
     ),

@@ -16,6 +16,15 @@ const queue = (name: string, fields: Partial<BrokerQueue> = {}): BrokerQueue => 
 const needs = (fields: Partial<TaskNeeds> = {}): TaskNeeds => ({ queues: [], cores: 1, memoryMb: 0, walltimeS: 0, ...fields });
 
 describe("brokerTask", () => {
+  it("passes by the queues of a silent site and names the site in the reason", () => {
+    const silent = { silentSite: { site: "cern", silenceMs: 300_000 } };
+    const queues = [queue("cern/cpu", { ...silent, running: 50 }), queue("desy/cpu", { queued: 10 })];
+    expect(brokerTask(needs(), queues)).toEqual({ queue: "desy/cpu" });
+    expect(brokerTask(needs({ queues: ["cern/cpu"] }), queues)).toEqual({
+      reason: "no queue can take this task: 'cern/cpu': site cern: no agent or pilot heard from for more than 5m",
+    });
+  });
+
   it("never sends a task needing 4 cores to a 2-core queue", () => {
     const queues = [queue("small", { cores: 2 }), queue("big", { cores: 8, queued: 100 })];
     expect(brokerTask(needs({ cores: 4 }), queues)).toEqual({ queue: "big" });

@@ -1,6 +1,8 @@
 // Choosing a queue for a task, after PanDA's generic job broker: filter the queues that may and can take
 // it, then prefer the one with the most running jobs per queued job (the least backed-up).
 
+import { durationText } from "./duration.js";
+
 export const QUEUE_STATUSES = ["online", "offline", "brokeroff", "test"] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 
@@ -19,6 +21,11 @@ export interface BrokerQueue {
   /** Jobs waiting for a pilot, and jobs held by pilots, right now. */
   queued: number;
   running: number;
+  /**
+   * The queue's site has gone silent (no agent heartbeat and no live pilot for longer than silenceMs): PanDA's
+   * "no pilot" filter passes its queues by. Absent for the server's own queues and for sites heard from.
+   */
+  silentSite?: { site: string; silenceMs: number };
 }
 
 /** What a task asks for. */
@@ -37,6 +44,7 @@ export type Brokered = { queue: string } | { reason: string };
 function unfit(q: BrokerQueue, needs: TaskNeeds): string | undefined {
   const named = needs.queues.includes(q.name);
   if (q.status === "offline") return `'${q.name}' is offline`;
+  if (q.silentSite) return `'${q.name}': ${silenceReason(q.silentSite.site, q.silentSite.silenceMs)}`;
   if ((q.status === "brokeroff" || q.status === "test") && !named) {
     return `'${q.name}' is ${q.status} (it takes only tasks that name it)`;
   }
@@ -58,6 +66,11 @@ function unfit(q: BrokerQueue, needs: TaskNeeds): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Why a silent site's queues get no work. */
+export function silenceReason(site: string, silenceMs: number): string {
+  return `site ${site}: no agent or pilot heard from for more than ${durationText(silenceMs)}`;
 }
 
 /** PanDA's weight: running per queued job; the higher, the sooner a new job starts there. */

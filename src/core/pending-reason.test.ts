@@ -15,6 +15,12 @@ const pilots = (p: Partial<QueuePilots> = {}): QueuePilots => ({
 });
 
 describe("taskPendingReason", () => {
+  it("names the silent site of a queue whose jobs wait with no pilot", () => {
+    const silentSite = "site cern: no agent or pilot heard from for more than 5m";
+    expect(taskPendingReason(task(), pilots({ queue: "cern/cpu", silentSite }))).toBe(silentSite);
+    expect(taskPendingReason(task({ heldJobs: 1 }), pilots({ silentSite }))).toBeNull();
+  });
+
   it("names the queue, its pilots and the batch system's reason when every pilot of the queue is pending", () => {
     expect(taskPendingReason(task(), pilots({ pending: [{ reason: BEGIN, count: 1 }] }))).toBe(
       `the 1 pilot of queue 'cluster' is pending in Slurm — ${BEGIN}`,

@@ -17,6 +17,8 @@ export interface QueuePilots {
   pending: ReadonlyArray<{ reason: string | null; count: number }>;
   /** Why the server could not submit the queue's last pilot, when it has no pilot since. */
   submitError: string | null;
+  /** The queue's site has gone silent: why its jobs wait ("site cern: no agent or pilot heard from for …"). */
+  silentSite?: string;
 }
 
 /** A task as far as its waiting goes. */
@@ -46,6 +48,7 @@ export function taskPendingReason(task: TaskWait, pilots: QueuePilots | undefine
   if (task.status === "pending") return task.brokerageReason;
   if (task.status !== "running" || task.queuedJobs === 0 || task.heldJobs > 0 || !pilots) return null;
   if (pilots.running > 0 || pilots.starting > 0) return null;
+  if (pilots.silentSite !== undefined) return pilots.silentSite;
   const pendingPilots = pilots.pending.reduce((n, p) => n + p.count, 0);
   const q = `queue '${pilots.queue}'`;
   if (pendingPilots > 0) {

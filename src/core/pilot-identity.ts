@@ -8,7 +8,7 @@ export const PILOT_KEY_HEADER = "x-pando-pilot-key";
 
 /** What the rule needs to know of the caller: its token's kind and role, and the key its request carried. */
 export interface PilotCaller {
-  kind: "user" | "pilot" | "workflow";
+  kind: "user" | "pilot" | "workflow" | "site";
   admin: boolean;
   pilotKey?: string;
 }

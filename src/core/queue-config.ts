@@ -67,6 +67,12 @@ export const queueDefinitionSchema = z
     pilotIdle: duration.default(60_000),
     /** Silence after which a pilot of this queue is lost; default the server's heartbeat timeout. */
     heartbeatTimeout: duration.optional(),
+    /**
+     * The program and first arguments that run `pando` on the nodes of this queue's pilots (e.g.
+     * ["/opt/node/bin/node", "/opt/pando/dist/cli/main.js"]); default the Node and Pando of the process
+     * that starts them (the server, or a site agent).
+     */
+    pilotCommand: z.array(z.string().min(1).max(4096)).min(1).max(32).optional(),
     slurm: z
       .object({
         partition: z.string().min(1).optional(),

@@ -1,25 +1,28 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { PILOT_CLI, pilotArgs, pilotEnvironment, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
+import { fileLabel, pilotArgs, pilotCommand, pilotEnvironment, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
 
 /**
- * Pilots as child processes of the server, connected by an IPC channel so that none outlives it. The
- * batch id is the process id.
+ * Pilots as child processes of the server (or of a site agent), connected by an IPC channel so that none
+ * outlives it. The batch id is the process id.
  */
 export class LocalBackend implements PilotBackend {
   private readonly processes = new Map<string, ChildProcess>();
 
   async submit(l: PilotLaunch): Promise<string> {
     mkdirSync(l.logDir, { recursive: true });
-    const log = openSync(join(l.logDir, `local-${l.queue.name}-${l.workerId}.log`), "a");
+    const log = openSync(join(l.logDir, `local-${fileLabel(l.queue.name)}-${l.workerId}.log`), "a");
     try {
-      const proc = fork(PILOT_CLI, pilotArgs(l, "local"), {
+      const [program, ...args] = pilotCommand(l);
+      const proc = spawn(program, [...args, ...pilotArgs(l, "local")], {
         stdio: ["ignore", log, log, "ipc"],
         env: pilotEnvironment(process.env, l.token, l.env),
       });
+      // A program that cannot be run (ENOENT…) leaves pid undefined and reports through "error".
+      proc.once("error", () => undefined);
       const pid = proc.pid;
-      if (pid === undefined) throw new Error("the pilot process did not start");
+      if (pid === undefined) throw new Error(`the pilot command '${program}' could not be started (check the queue's pilotCommand)`);
       const id = String(pid);
       this.processes.set(id, proc);
       proc.once("exit", () => setTimeout(() => this.processes.delete(id), 60_000).unref());

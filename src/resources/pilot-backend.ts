@@ -55,6 +55,20 @@ export function pilotEnvironment(env: NodeJS.ProcessEnv, token: string, own: Rec
   return { ...rest, ...own, PANDO_TOKEN: token };
 }
 
+/**
+ * The program and first arguments that run `pando` where the launch's pilot runs: the queue's
+ * `pilotCommand`, or this process's Node and Pando.
+ */
+export function pilotCommand(l: PilotLaunch): [string, ...string[]] {
+  const [program, ...args] = l.queue.pilotCommand ?? [process.execPath, PILOT_CLI];
+  return [program!, ...args];
+}
+
+/** A queue's name as a part of a file name: a site's queue (`site/queue`) holds a slash. */
+export function fileLabel(queue: string): string {
+  return queue.replace(/[^\w.@:-]/g, "_");
+}
+
 /** The `pando pilot` arguments of a launch. */
 export function pilotArgs(l: PilotLaunch, backend: string): string[] {
   return [

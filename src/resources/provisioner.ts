@@ -2,8 +2,8 @@ import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import { provisioningPlan } from "../core/provisioning.js";
 import type { QueueDefinition } from "../core/queue-config.js";
-import type { WorkerView } from "../api/queues.js";
 import type { Store } from "../store/store.js";
+import type { StoredWorker } from "../store/worker-store.js";
 import { LocalBackend } from "./local-backend.js";
 import type { PilotBackend } from "./pilot-backend.js";
 import { SlurmBackend } from "./slurm-backend.js";
@@ -46,6 +46,11 @@ export interface ProvisionerOptions {
   serverUrl: string;
   /** What pilots need besides the token to reach serverUrl (PANDO_CA, PANDO_INSECURE_HTTP). */
   pilotEnv?: Record<string, string>;
+  /**
+   * This server process among replicas on one database: the local pilots it starts are its children, and
+   * only it can tell whether they still run.
+   */
+  replica: string;
   pilotToken: string;
   dataDir: string;
   backends: Backends;
@@ -76,15 +81,19 @@ export class Provisioner {
     this.backends = options.backends;
   }
 
+  /**
+   * Start, cancel and reconcile the pilots of the server's own queues (site agents provision theirs). Run by
+   * one replica at a time; the local pilots other replicas started are theirs to watch (watchLocal).
+   */
   async tick(): Promise<void> {
-    const queues = (await this.store.queues.list()).filter((q) => q.definition.maxPilots > 0);
+    const queues = (await this.store.queues.list()).filter((q) => q.site === null && q.definition.maxPilots > 0);
     if (queues.length === 0) return;
     const load = await this.store.queues.load();
     for (const q of queues) {
       const def = q.definition;
       const backend = this.backends[def.backend];
-      let live = await this.store.workers.live(def.name);
-      live = await this.reconcile(backend, live);
+      const stored = await this.store.workers.live(def.name);
+      const live = def.backend === "local" ? await this.othersLocal(stored) : await this.reconcile(backend, stored);
       const starting = live.filter((w) => w.pilotId === null);
       const plan = provisioningPlan({
         queued: q.status === "offline" ? 0 : (load.get(def.name)?.queued ?? 0),
@@ -93,7 +102,9 @@ export class Provisioner {
         live: live.length,
         starting: starting.length,
       });
-      for (const w of starting.slice(starting.length - plan.cancelStarting)) {
+      // Another replica's local pilot is its child: only that replica can cancel it.
+      const cancellable = starting.filter((w) => def.backend !== "local" || this.isMine(w));
+      for (const w of cancellable.slice(Math.max(0, cancellable.length - plan.cancelStarting))) {
         if (w.batchId) await backend.cancel(w.batchId).catch(() => undefined);
         if (w.batchId) this.submitted.get(backend)?.delete(w.batchId);
         await this.store.workers.end(w.id, "cancelled: no job waits for it any more");
@@ -104,10 +115,45 @@ export class Provisioner {
   }
 
   /**
+   * Reconciles the local pilots this replica started (its child processes), whichever replica provisions:
+   * run by every replica.
+   */
+  async watchLocal(): Promise<void> {
+    const mine = (await this.store.workers.live()).filter((w) => w.site === null && w.backend === "local" && this.isMine(w));
+    if (mine.length > 0) await this.reconcile(this.backends.local, mine);
+  }
+
+  /** Workers started by this replica, or by a server from before replicas were told apart. */
+  private isMine(w: { owner: string | null }): boolean {
+    return w.owner === null || w.owner === this.options.replica;
+  }
+
+  /**
+   * The live local workers of a queue, without those of other replicas whose pilot has ended (their
+   * replica may be gone, and a pilot's end is in the database); this replica's own are watched by
+   * watchLocal. Another replica's local pilot that never registered is left to that replica.
+   */
+  private async othersLocal(live: StoredWorker[]): Promise<StoredWorker[]> {
+    const still: StoredWorker[] = [];
+    for (const w of live) {
+      if (!this.isMine(w) && w.pilotId !== null) {
+        const pilot = await this.store.dispatch.pilot(w.pilotId);
+        if (pilot && pilot.status !== "running") {
+          await this.store.workers.end(w.id, "its pilot exited");
+          this.options.onWorkersChanged([w.queue]);
+          continue;
+        }
+      }
+      still.push(w);
+    }
+    return still;
+  }
+
+  /**
    * Records what the backend says of each worker's job (pending and why, or running), ends the workers it
    * no longer knows, and returns those still alive.
    */
-  private async reconcile(backend: PilotBackend, live: WorkerView[]): Promise<WorkerView[]> {
+  private async reconcile(backend: PilotBackend, live: StoredWorker[]): Promise<StoredWorker[]> {
     const withBatch = live.filter((w) => w.batchId !== null);
     let statuses: Awaited<ReturnType<PilotBackend["status"]>>;
     try {
@@ -147,7 +193,7 @@ export class Provisioner {
 
   private async start(backend: PilotBackend, queue: QueueDefinition, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
-      const workerId = await this.store.workers.create(queue.name, queue.backend);
+      const workerId = await this.store.workers.create(queue.name, queue.backend, { owner: this.options.replica });
       try {
         const batchId = await backend.submit({
           workerId,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { pilotFitProblem, type BatchNode } from "../core/pilot-fit.js";
 import type { QueueDefinition } from "../core/queue-config.js";
-import { PILOT_CLI, pilotArgs, pilotEnvironment, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
+import { fileLabel, pilotArgs, pilotCommand, pilotEnvironment, type BatchStatus, type PilotBackend, type PilotLaunch } from "./pilot-backend.js";
 import { parseSinfo, parseSqueue, SINFO_FORMAT, SQUEUE_FORMAT } from "./slurm-output.js";
 
 const run = promisify(execFile);
@@ -42,7 +42,7 @@ export class SlurmBackend implements PilotBackend {
     const args = [
       "--parsable",
       `--job-name=pando-${q.name}`,
-      `--output=${join(l.logDir, `slurm-${q.name}-%j.log`)}`,
+      `--output=${join(l.logDir, `slurm-${fileLabel(q.name)}-%j.log`)}`,
       `--cpus-per-task=${q.cores * q.slotsPerPilot}`,
     ];
     if (q.memory.max) args.push(`--mem=${q.memory.max * q.slotsPerPilot}M`);
@@ -50,7 +50,7 @@ export class SlurmBackend implements PilotBackend {
     if (q.slurm?.partition) args.push(`--partition=${q.slurm.partition}`);
     if (q.slurm?.account) args.push(`--account=${q.slurm.account}`);
     args.push(...(q.slurm?.extraArgs ?? []));
-    args.push("--wrap", `exec ${[process.execPath, PILOT_CLI, ...pilotArgs(l, "slurm")].map(quote).join(" ")}`);
+    args.push("--wrap", `exec ${[...pilotCommand(l), ...pilotArgs(l, "slurm")].map(quote).join(" ")}`);
     // A preloaded library of this process (a test harness, say) has no business in the batch job.
     const { LD_PRELOAD: _preload, ...env } = process.env;
     try {

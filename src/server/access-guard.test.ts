@@ -6,7 +6,7 @@ import { AccessGuard } from "./access-guard.js";
 import { EventHub, Topics } from "./events.js";
 import { Notifier } from "./notifier.js";
 
-const user = (userId: number, more: Partial<Principal> = {}): Principal => ({ userId, userName: `u${userId}`, admin: false, kind: "user", workflowId: null, ...more });
+const user = (userId: number, more: Partial<Principal> = {}): Principal => ({ userId, userName: `u${userId}`, admin: false, kind: "user", workflowId: null, site: null, expiresAt: null, ...more });
 
 /** The store reads the guard makes: tokens, workflow owners, task → workflow; each read counted. */
 function fakeStore() {
@@ -93,6 +93,25 @@ describe("AccessGuard", () => {
     expect(() => guard.requireUser(user(1), "list tokens")).not.toThrow();
     expect(() => guard.requireUser(user(1, { kind: "pilot" }), "list tokens")).toThrow(/a pilot token cannot list tokens/);
     expect(() => guard.requireUser(user(1, { kind: "workflow", workflowId: 10 }), "list tokens")).toThrow(/scoped to workflow 10/);
+  });
+
+  it("lets a site's own token and administrators act for a site, and no other token", () => {
+    const { guard } = guardOf();
+    const cern = user(4, { kind: "site", site: "cern" });
+    expect(() => guard.requireSite(cern, "cern", "register the queues")).not.toThrow();
+    expect(() => guard.requireSite(user(1, { admin: true }), "cern", "register the queues")).not.toThrow();
+    expect(() => guard.requireSite(cern, "desy", "register the queues")).toThrow(/site 'cern''s: it cannot register the queues of site 'desy'/);
+    expect(() => guard.requireSite(user(1), "cern", "register the queues")).toThrow(/only site 'cern''s token/);
+    expect(() => guard.requireSite(user(3, { kind: "pilot", site: "cern" }), "cern", "register the queues")).toThrow(/only site 'cern''s token/);
+    expect(() => guard.requireUser(cern, "list tokens")).toThrow(/a site token cannot list tokens/);
+  });
+
+  it("refuses a cached token once it has expired", async () => {
+    const { guard, principals } = guardOf();
+    principals.set("soon", user(5, { expiresAt: Date.now() + 60 }));
+    expect(await guard.authenticate("soon")).toBeDefined();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await guard.authenticate("soon")).toBeUndefined();
   });
 
   it("caches tokens, and forgets them when tokens are revoked, telling the other replicas", async () => {

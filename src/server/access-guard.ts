@@ -41,7 +41,8 @@ export class AccessGuard {
   async authenticate(token: string): Promise<Principal | undefined> {
     const now = Date.now();
     const cached = this.tokenCache.get(token);
-    if (cached && cached.until > now) return cached.principal;
+    // A token that expired while cached is refused at once.
+    if (cached && cached.until > now) return cached.principal && (cached.principal.expiresAt ?? Infinity) > now ? cached.principal : undefined;
     const principal = await this.ctx.store.auth.principalForToken(token);
     if (this.tokenCache.size > MAX_CACHED_TOKENS) this.tokenCache.clear();
     this.tokenCache.set(token, { principal, until: now + TOKEN_CACHE_MS });
@@ -78,7 +79,7 @@ export class AccessGuard {
   async authorizeWorkflow(p: Principal, workflowId: number): Promise<void> {
     const owner = await this.ownerOf(workflowId);
     if (owner === undefined) throw notFound("workflow", workflowId);
-    if (p.kind === "pilot") throw forbidden("a pilot token cannot act on workflows; use a user token");
+    if (p.kind === "pilot" || p.kind === "site") throw forbidden(`a ${p.kind} token cannot act on workflows; use a user token`);
     if (p.workflowId !== null && p.workflowId !== workflowId) {
       throw forbidden(`this token is scoped to workflow ${p.workflowId} and cannot access workflow ${workflowId}`);
     }
@@ -101,9 +102,18 @@ export class AccessGuard {
     }
   }
 
+  /** The site's own token (a site agent's), or an administrator's user token: it acts for that site. */
+  requireSite(p: Principal, site: string, what: string): void {
+    if (p.admin && p.kind === "user") return;
+    if (p.kind !== "site") throw forbidden(`only site '${site}''s token (or an administrator's) may ${what}`);
+    if (p.site !== site) {
+      throw forbidden(`this token is site '${p.site}''s: it cannot ${what} of site '${site}'; use that site's token`);
+    }
+  }
+
   /** A user's own token, not a pilot's nor one scoped to a workflow. */
   requireUser(p: Principal, what: string): void {
-    if (p.kind === "pilot") throw forbidden(`a pilot token cannot ${what}; use a user token`);
+    if (p.kind === "pilot" || p.kind === "site") throw forbidden(`a ${p.kind} token cannot ${what}; use a user token`);
     if (p.workflowId !== null) throw forbidden(`this token is scoped to workflow ${p.workflowId} and cannot ${what}`);
   }
 }

@@ -4,15 +4,16 @@ import type { Principal } from "../store/auth-store.js";
 import { wrongKind } from "./caller-kind.js";
 
 const callers: Record<string, Principal> = {
-  user: { userId: 1, userName: "u", admin: false, kind: "user", workflowId: null },
-  admin: { userId: 2, userName: "a", admin: true, kind: "user", workflowId: null },
-  scoped: { userId: 1, userName: "u", admin: false, kind: "workflow", workflowId: 7 },
-  pilot: { userId: 3, userName: "p", admin: false, kind: "pilot", workflowId: null },
+  user: { userId: 1, userName: "u", admin: false, kind: "user", workflowId: null, site: null, expiresAt: null },
+  admin: { userId: 2, userName: "a", admin: true, kind: "user", workflowId: null, site: null, expiresAt: null },
+  scoped: { userId: 1, userName: "u", admin: false, kind: "workflow", workflowId: 7, site: null, expiresAt: null },
+  pilot: { userId: 3, userName: "p", admin: false, kind: "pilot", workflowId: null, site: null, expiresAt: null },
+  site: { userId: 4, userName: "s", admin: false, kind: "site", workflowId: null, site: "cern", expiresAt: null },
 };
 
 /** Which callers each access class lets through to its body and its service (ownership is the service's). */
 const LET_THROUGH: Record<Access, string[]> = {
-  public: ["user", "admin", "scoped", "pilot"],
+  public: ["user", "admin", "scoped", "pilot", "site"],
   token: ["user", "admin", "scoped", "pilot"],
   user: ["user", "admin"],
   ownerUser: ["user", "admin"],
@@ -20,6 +21,7 @@ const LET_THROUGH: Record<Access, string[]> = {
   userOrPilot: ["user", "admin", "pilot"],
   pilot: ["admin", "pilot"],
   admin: ["admin"],
+  site: ["admin", "site"],
 };
 
 describe("the kind of token an endpoint takes", () => {

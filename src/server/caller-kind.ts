@@ -8,6 +8,11 @@ import type { Principal } from "../store/auth-store.js";
 export function wrongKind(access: Access, p: Principal, what: string): string | undefined {
   const pilot = p.kind === "pilot";
   const scoped = p.kind === "workflow";
+  if (p.kind === "site") {
+    return access === "public" || access === "site"
+      ? undefined
+      : `a site token (site '${p.site}') may only call the site endpoints of its site, not ${what}; use a user token`;
+  }
   switch (access) {
     case "public":
     case "token":
@@ -25,5 +30,7 @@ export function wrongKind(access: Access, p: Principal, what: string): string | 
       return pilot || p.admin ? undefined : `only pilot tokens (or administrators) may call ${what}`;
     case "admin":
       return p.admin ? undefined : `only administrators may call ${what}`;
+    case "site":
+      return p.admin ? undefined : `only a site's token (or an administrator's) may call ${what}; create one with \`pando token create --site NAME\``;
   }
 }

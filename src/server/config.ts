@@ -59,6 +59,11 @@ export interface ServerConfig {
   driverHeartbeatIntervalMs: number;
   /** A local driver silent for this long is lost: its workflow fails and its unfinished tasks are cancelled. */
   driverHeartbeatTimeoutMs: number;
+  /**
+   * A site whose agent sent no heartbeat (registration or demand poll) and none of whose pilots was heard
+   * from for this long is silent: brokerage passes its queues by, and says so in the pending reason.
+   */
+  siteSilenceMs: number;
   /** Longest long-poll a client may ask for. */
   maxWaitMs: number;
   /** The STOMP broker results travel through; without one, results go over REST only. */
@@ -111,6 +116,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     queuesFile: undefined,
     driverHeartbeatIntervalMs: 10_000,
     driverHeartbeatTimeoutMs: 60_000,
+    siteSilenceMs: 300_000,
     maxWaitMs: 60_000,
     broker: undefined,
     brokerConnectWaitMs: 3000,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ApiError, notFound } from "../api/errors.js";
+import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
@@ -51,6 +51,7 @@ export class DispatchService {
     const { store, config } = this.ctx;
     this.deps.guard.requirePilotRole(p);
     await this.deps.queues.requireQueue(req.queue);
+    if (p.site !== null) await this.requireSiteQueue(p.site, req.queue, req.worker);
     // The pilot's own key for its broker reports: told to it alone, over its authenticated request.
     const reportKey = randomBytes(32).toString("hex");
     const id = await store.dispatch.registerPilot({ ...req, reportKey });
@@ -67,6 +68,17 @@ export class DispatchService {
       broker: this.deps.pilotBroker(),
       reportKey,
     };
+  }
+
+  /** A site's pilot token serves that site's queues, as that site's workers, only. */
+  private async requireSiteQueue(site: string, queue: string, worker: number | undefined): Promise<void> {
+    const record = (await this.deps.queues.records()).find((q) => q.definition.name === queue);
+    if (record?.site !== site) {
+      throw forbidden(`this pilot token is site '${site}''s: its pilots serve only that site's queues (${site}/…), not '${queue}'`);
+    }
+    if (worker !== undefined && (await this.ctx.store.workers.get(worker))?.site !== site) {
+      throw forbidden(`worker ${worker} is not one of site '${site}''s; a site's pilots register as its own workers only`);
+    }
   }
 
   private async livePilot(p: Principal, pilotId: number): Promise<PilotRow> {
@@ -157,7 +169,7 @@ export class DispatchService {
         owner,
         "workflow",
         `driver of workflow ${job.workflowId}, attempt ${job.attempt}`,
-        job.workflowId,
+        { workflowId: job.workflowId },
       );
     }
     return jobs;

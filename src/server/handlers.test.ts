@@ -11,6 +11,6 @@ describe("handlers", () => {
     const takesSignal = (Object.keys(ROUTES) as EndpointName[]).filter((name) => bound[name].length >= 3).sort();
     const waits = (Object.keys(ROUTES) as EndpointName[]).filter((name) => (ROUTES[name] as { waits?: true }).waits === true).sort();
     expect(takesSignal).toEqual(waits);
-    expect(waits).toEqual(["acquire", "driverHeartbeat", "events", "getWorkflow", "taskResults"]);
+    expect(waits).toEqual(["acquire", "driverHeartbeat", "events", "getWorkflow", "siteDemand", "taskResults"]);
   });
 });

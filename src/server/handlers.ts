@@ -23,7 +23,7 @@ export type Handlers = { readonly [N in EndpointName]: Handler<N> };
  * the endpoint's schemas.
  */
 export function handlers(services: Services): Handlers {
-  const { workflows, tasks, dispatch, queues, bundles, tokens, monitoring: monitor, broker } = services;
+  const { workflows, tasks, dispatch, queues, sites, bundles, tokens, monitoring: monitor, broker } = services;
   const openapi = openApiDocument(PANDO_VERSION);
   return {
     health: () => ({ ok: true }),
@@ -67,6 +67,12 @@ export function handlers(services: Services): Handlers {
     listQueues: (p) => queues.listQueues(p),
     setQueueStatus: (p, { params, body }) => queues.setQueueStatus(p, params.name, body),
     listWorkers: (p) => queues.listWorkers(p),
+
+    listSites: (p) => sites.listSites(p),
+    registerSite: (p, { params, body }) => sites.registerSite(p, params.name, body),
+    siteDemand: (p, { params, body }, signal) => sites.demand(p, params.name, body, signal),
+    createSiteWorker: (p, { params, body }) => sites.createWorker(p, params.name, body),
+    updateSiteWorker: (p, { params, body }) => sites.updateWorker(p, params.name, params.id, body),
 
     createToken: (p, { body }) => tokens.createToken(p, body),
     listTokens: (p, { query }) => tokens.listTokens(p, query),

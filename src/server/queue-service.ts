@@ -1,10 +1,11 @@
 import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { QueueStatusChange, QueueView, WorkerView } from "../api/queues.js";
 import type { TaskView } from "../api/tasks.js";
-import { brokerTask, type Brokered, type TaskNeeds } from "../core/brokerage.js";
+import { brokerTask, silenceReason, type Brokered, type TaskNeeds } from "../core/brokerage.js";
 import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
 import type { Principal } from "../store/auth-store.js";
 import { brokerView, type QueueRecord } from "../store/queue-store.js";
+import type { SiteRecord } from "../store/site-store.js";
 import type { ServerContext } from "./context.js";
 
 const QUEUE_CACHE_MS = 1_000;
@@ -21,6 +22,7 @@ export class QueueService {
   private queues: { records: QueueRecord[]; until: number } | undefined;
   private load: { byQueue: Load; until: number } | undefined;
   private pilotsByQueue: { byQueue: Map<string, QueuePilots>; until: number } | undefined;
+  private sites: { records: SiteRecord[]; until: number } | undefined;
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -31,6 +33,36 @@ export class QueueService {
       this.queues = { records: await this.ctx.store.queues.list(), until: now + QUEUE_CACHE_MS };
     }
     return this.queues.records;
+  }
+
+  /** A site registered or changed its queues: read them again. */
+  forgetQueues(): void {
+    this.queues = undefined;
+    this.sites = undefined;
+  }
+
+  /** The sites, with their agents' and pilots' last heartbeats. */
+  async siteRecords(): Promise<SiteRecord[]> {
+    const now = Date.now();
+    if (!this.sites || this.sites.until <= now) this.sites = { records: await this.ctx.store.sites.list(), until: now + QUEUE_CACHE_MS };
+    return this.sites.records;
+  }
+
+  /** Whether a site is silent: neither its agent nor any of its pilots heard from within siteSilenceMs. */
+  siteState(site: SiteRecord, now = Date.now()): "online" | "silent" {
+    const last = Math.max(site.heartbeatAt, site.pilotHeartbeatAt ?? 0);
+    return now - last > this.ctx.config.siteSilenceMs ? "silent" : "online";
+  }
+
+  /** The queue records as brokerage sees them: with their load, and their site if it is silent. */
+  private async brokerViews(load: Load | undefined): Promise<ReturnType<typeof brokerView>[]> {
+    const [records, sites] = await Promise.all([this.records(), this.siteRecords()]);
+    const silenceMs = this.ctx.config.siteSilenceMs;
+    const silent = new Set(sites.filter((s) => this.siteState(s) === "silent").map((s) => s.name));
+    return records.map((r) => {
+      const view = brokerView(r, load?.get(r.definition.name));
+      return r.site !== null && silent.has(r.site) ? { ...view, silentSite: { site: r.site, silenceMs } } : view;
+    });
   }
 
   /** Jobs queued and running per queue (brokerage weights). */
@@ -53,12 +85,10 @@ export class QueueService {
 
   /** The queue a task goes to, or why none can take it. Loads are read only when there is a choice to make. */
   async broker(needs: TaskNeeds): Promise<Brokered> {
-    const records = await this.records();
-    const first = brokerTask(needs, records.map((r) => brokerView(r, undefined)));
-    const choices = needs.queues.length > 0 ? needs.queues.length : records.length;
+    const first = brokerTask(needs, await this.brokerViews(undefined));
+    const choices = needs.queues.length > 0 ? needs.queues.length : (await this.records()).length;
     if (!("queue" in first) || choices <= 1) return first;
-    const load = await this.queueLoad();
-    return brokerTask(needs, records.map((r) => brokerView(r, load.get(r.definition.name))));
+    return brokerTask(needs, await this.brokerViews(await this.queueLoad()));
   }
 
   /**
@@ -85,16 +115,38 @@ export class QueueService {
     return placed;
   }
 
+  /**
+   * Moves the jobs waiting on the queues of silent sites to queues that can take them, for the tasks that
+   * allow another queue (a task pinned to a silent site's queue waits for it). Jobs that the site's pilots
+   * held come back to wait once those pilots are lost, and move then.
+   */
+  async moveOffSilentSites(): Promise<number> {
+    const { store, events, log } = this.ctx;
+    const silent = (await this.brokerViews(undefined)).filter((q) => q.silentSite).map((q) => q.name);
+    let moved = 0;
+    for (const t of await store.tasks.queuedOn(silent)) {
+      const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
+      if (!("queue" in brokered) || !(await store.tasks.move(t.id, t.queue, brokered.queue))) continue;
+      moved++;
+      events.queueHasWork(brokered.queue);
+      events.taskChanged(t.id);
+      log.warn({ task: t.id, from: t.queue, to: brokered.queue }, "the task's waiting jobs moved off a silent site's queue");
+    }
+    return moved;
+  }
+
   /** Every queue's pilots: registered, starting, pending in the batch system and why. */
   private async queuePilots(): Promise<Map<string, QueuePilots>> {
     const now = Date.now();
     if (this.pilotsByQueue && this.pilotsByQueue.until > now) return this.pilotsByQueue.byQueue;
     const { store } = this.ctx;
-    const [records, running, unregistered] = await Promise.all([
+    const [records, running, unregistered, sites] = await Promise.all([
       this.records(),
       store.dispatch.runningPilotsByQueue(),
       store.workers.unregisteredByQueue(),
+      this.siteRecords(),
     ]);
+    const silent = new Set(sites.filter((x) => this.siteState(x) === "silent").map((x) => x.name));
     const byQueue = new Map<string, QueuePilots>();
     for (const r of records) {
       const d = r.definition;
@@ -108,6 +160,7 @@ export class QueueService {
         pending: u?.pending ?? [],
         submitError: null,
       };
+      if (r.site !== null && silent.has(r.site)) pilots.silentSite = silenceReason(r.site, this.ctx.config.siteSilenceMs);
       // Only a queue with no pilot at all can be waiting on a submission that failed.
       if (d.maxPilots > 0 && pilots.running === 0 && pilots.starting === 0 && pilots.pending.length === 0) {
         pilots.submitError = await store.workers.lastSubmitError(d.name);
@@ -151,11 +204,19 @@ export class QueueService {
 
   async listQueues(_p: Principal): Promise<QueueView[]> {
     this.pilotsByQueue = undefined;
-    const [records, load, pilots] = await Promise.all([this.records(), this.ctx.store.queues.load(), this.queuePilots()]);
+    this.sites = undefined;
+    const [records, load, pilots, sites, workers] = await Promise.all([
+      this.records(),
+      this.ctx.store.queues.load(),
+      this.queuePilots(),
+      this.siteRecords(),
+      this.ctx.store.workers.liveByQueue(),
+    ]);
     return records.map((r) => {
       const d = r.definition;
       const own = pilots.get(d.name);
       const pending = own?.pending ?? [];
+      const site = r.site === null ? undefined : sites.find((s) => s.name === r.site);
       return {
         name: d.name,
         backend: d.backend,
@@ -172,6 +233,10 @@ export class QueueService {
         startingPilots: (own?.starting ?? 0) + pending.reduce((n, x) => n + x.count, 0),
         pendingPilots: pending.reduce((n, x) => n + x.count, 0),
         pendingReason: pending.length > 0 ? pendingSummary(pending) : null,
+        site: r.site,
+        siteState: site ? this.siteState(site) : null,
+        siteHeartbeatAt: site?.heartbeatAt ?? null,
+        workers: workers.get(d.name) ?? 0,
       };
     });
   }

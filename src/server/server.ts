@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { hostname, userInfo } from "node:os";
+import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { describeBroker } from "../bus/broker-config.js";
@@ -129,6 +130,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       {
         serverUrl: url,
         pilotEnv: pilotSecurityEnv(config.caFile, url),
+        replica: `${hostname()}:${resolve(config.dataDir)}`,
         pilotToken: credentials.pilotToken,
         dataDir: config.dataDir,
         backends,
@@ -158,8 +160,14 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     loop("lost-pilot sweep", sweepEvery, () => services.dispatch.sweepLostPilots());
     loop("lost-driver sweep", sweepEvery, () => services.workflows.sweepLostDrivers());
     loop("provisioning", PROVISION_MS, () => provisioner.tick());
+    // Each replica watches the local pilots it started itself, whichever replica provisions.
+    const watchLocal = setInterval(() => void provisioner.watchLocal().catch((err: unknown) => log.error({ err }, "watching local pilots failed")), PROVISION_MS);
+    watchLocal.unref();
+    loops.push(watchLocal);
     // Pending tasks start as soon as a queue can take them.
     loop("placing pending tasks", PLACE_PENDING_MS, () => services.queues.placePendingTasks());
+    // Jobs waiting on a silent site's queues go where they can run.
+    loop("leaving silent sites", PLACE_PENDING_MS, () => services.queues.moveOffSilentSites());
 
     const running = app;
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");

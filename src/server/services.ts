@@ -14,6 +14,7 @@ import type { Notifier } from "./notifier.js";
 import { PilotHandoff } from "./pilot-handoff.js";
 import { PilotKeys } from "./pilot-keys.js";
 import { QueueService } from "./queue-service.js";
+import { SiteService } from "./site-service.js";
 import { TaskService } from "./task-service.js";
 import { TokenService } from "./token-service.js";
 import { WorkflowEnds } from "./workflow-ends.js";
@@ -27,6 +28,7 @@ export interface Services {
   readonly tasks: TaskService;
   readonly dispatch: DispatchService;
   readonly queues: QueueService;
+  readonly sites: SiteService;
   readonly bundles: BundleService;
   readonly tokens: TokenService;
   readonly monitoring: MonitorService;
@@ -63,6 +65,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     tasks,
     dispatch,
     queues,
+    sites: new SiteService(context, { guard, queues, dispatch }),
     bundles,
     tokens: new TokenService(context, guard),
     monitoring: new MonitorService(context, guard),

@@ -4,6 +4,11 @@ import type { Principal, TokenRecord } from "../store/auth-store.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 
+/** The user a site's tokens act for. */
+export function siteUser(site: string): string {
+  return `site:${site}`;
+}
+
 /** Users' tokens: created for oneself or (administrators) for others, optionally for one workflow; listed; revoked. */
 export class TokenService {
   constructor(
@@ -17,6 +22,8 @@ export class TokenService {
    */
   async createToken(p: Principal, req: CreateToken): Promise<CreateTokenResponse> {
     if (p.kind !== "user") throw forbidden("only user tokens may create tokens");
+    const expiresAt = req.expiresInMs === undefined ? null : Date.now() + req.expiresInMs;
+    if (req.site !== undefined) return this.createSiteToken(p, req, req.site, expiresAt);
     if (req.user !== undefined && req.user !== p.userName && !p.admin) {
       throw forbidden(`only administrators may create tokens for other users (here: '${req.user}')`);
     }
@@ -35,8 +42,23 @@ export class TokenService {
       userId = owner!;
     }
     const kind = req.workflowId === undefined ? "user" : "workflow";
-    const token = await this.ctx.store.auth.createToken(userId, kind, req.name, req.workflowId ?? null);
-    return { token, user: userName, workflowId: req.workflowId ?? null };
+    const token = await this.ctx.store.auth.createToken(userId, kind, req.name, { workflowId: req.workflowId ?? null, expiresAt });
+    return { token, user: userName, workflowId: req.workflowId ?? null, site: null, expiresAt };
+  }
+
+  /**
+   * A site agent's token (administrators): it acts for the site's own user (`site:NAME`, made if new, never
+   * an administrator) and may only call the site endpoints of that site.
+   */
+  private async createSiteToken(p: Principal, req: CreateToken, site: string, expiresAt: number | null): Promise<CreateTokenResponse> {
+    if (!p.admin) throw forbidden(`only administrators may create site tokens (here: for site '${site}')`);
+    if (req.user !== undefined || req.workflowId !== undefined) {
+      throw conflict("a site token acts for its site only: give --site without --user or --workflow");
+    }
+    const user = siteUser(site);
+    const userId = await this.ctx.store.auth.ensureUser(user, "user");
+    const token = await this.ctx.store.auth.createToken(userId, "site", req.name, { site, expiresAt });
+    return { token, user, workflowId: null, site, expiresAt };
   }
 
   async listTokens(p: Principal, q: ListTokens): Promise<TokenRecord[]> {

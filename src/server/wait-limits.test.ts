@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Principal } from "../store/auth-store.js";
 import { WaitLimits } from "./wait-limits.js";
 
-const user = (userId: number): Principal => ({ userId, userName: `u${userId}`, admin: false, kind: "user", workflowId: null });
+const user = (userId: number): Principal => ({ userId, userName: `u${userId}`, admin: false, kind: "user", workflowId: null, site: null, expiresAt: null });
 
 describe("WaitLimits", () => {
   const limits = () => new WaitLimits({ maxWaitsPerToken: 2, maxWaitsPerUser: 3, maxUserWaits: 4, maxPilotWaits: 1 });

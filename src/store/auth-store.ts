@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sha256Hex } from "../codec/sha256.js";
 import type { StoreContext, Tx } from "./context.js";
 
-export type TokenKind = "user" | "pilot" | "workflow";
+export type TokenKind = "user" | "pilot" | "workflow" | "site";
 
 /** Who a request acts for, resolved from its bearer token. */
 export interface Principal {
@@ -12,6 +12,13 @@ export interface Principal {
   kind: TokenKind;
   /** For workflow-scoped tokens: the only workflow they may touch. */
   workflowId: number | null;
+  /**
+   * A site agent's token ("site"), or a pilot token issued to a site's pilots: the site, whose queues alone
+   * it may serve. Null for every other token.
+   */
+  site: string | null;
+  /** When the token stops being accepted; null: never. */
+  expiresAt: number | null;
   /** The pilot key the request carried (x-pando-pilot-key): proves which pilot a pilot token acts as. */
   pilotKey?: string;
 }
@@ -28,8 +35,17 @@ export interface TokenRecord {
   userId: number;
   kind: TokenKind;
   workflowId: number | null;
+  site: string | null;
   createdAt: number;
   revokedAt: number | null;
+  expiresAt: number | null;
+}
+
+/** What else a new token is: valid for one workflow, one site, and until when. */
+export interface TokenScope {
+  workflowId?: number | null;
+  site?: string | null;
+  expiresAt?: number | null;
 }
 
 /** Users and their bearer tokens (stored as sha256 hashes only). */
@@ -54,7 +70,7 @@ export class AuthStore {
     userId: number,
     kind: TokenKind,
     name: string,
-    workflowId: number | null = null,
+    scope: TokenScope = {},
     db: Tx = this.ctx.db,
   ): Promise<string> {
     const token = `pando_${randomBytes(24).toString("base64url")}`;
@@ -65,9 +81,11 @@ export class AuthStore {
         name,
         hash: hashToken(token),
         kind,
-        workflow_id: workflowId,
+        workflow_id: scope.workflowId ?? null,
+        site: scope.site ?? null,
         created_at: Date.now(),
         revoked_at: null,
+        expires_at: scope.expiresAt ?? null,
       })
       .execute();
     return token;
@@ -77,18 +95,21 @@ export class AuthStore {
     const row = await this.ctx.db
       .selectFrom("tokens")
       .innerJoin("users", "users.id", "tokens.user_id")
-      .select(["users.id as userId", "users.name as userName", "users.role", "tokens.kind", "tokens.workflow_id"])
+      .select(["users.id as userId", "users.name as userName", "users.role", "tokens.kind", "tokens.workflow_id", "tokens.site", "tokens.expires_at"])
       .where("tokens.hash", "=", hashToken(token))
       .where("tokens.revoked_at", "is", null)
       .executeTakeFirst();
-    if (!row) return undefined;
+    if (!row || (row.expires_at !== null && row.expires_at <= Date.now())) return undefined;
     return {
       userId: row.userId,
       userName: row.userName,
       // A workflow's token acts for its owner within that workflow only, never with the owner's admin rights.
-      admin: row.role === "admin" && row.kind !== "workflow",
+      // Nor does a site's token (its user is the site's own, never an administrator, but say it here too).
+      admin: row.role === "admin" && (row.kind === "user" || row.kind === "pilot"),
       kind: row.kind,
       workflowId: row.workflow_id,
+      site: row.site,
+      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     };
   }
 
@@ -108,8 +129,10 @@ export class AuthStore {
         "tokens.user_id as userId",
         "tokens.kind",
         "tokens.workflow_id as workflowId",
+        "tokens.site",
         "tokens.created_at as createdAt",
         "tokens.revoked_at as revokedAt",
+        "tokens.expires_at as expiresAt",
       ]);
   }
 

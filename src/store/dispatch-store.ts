@@ -155,15 +155,16 @@ export class DispatchStore {
     if (any.rows.length === 0) return [];
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-    // On PostgreSQL the pilot's row is locked against the lost-pilot sweep until the claim commits: the sweep
-    // then sees the claimed job among those it fails, or the claim sees the pilot lost.
+    // Only for a pilot still running: a pilot ended (exited, lost, gone from its batch system) while its
+    // long-poll was open must not take jobs that nothing would ever give back. Its row is shared-locked, so
+    // an ending that commits first is seen, and one that comes after finds these jobs among the held.
     const pilotLock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
     const { rows } = await sql<ClaimedRow>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
-      WHERE id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
+      WHERE EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${pilotLock})
+        AND id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
                    ORDER BY priority DESC, id LIMIT ${max} ${lock})
-        AND EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${pilotLock})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
     const out: DispatchedJob[] = [];

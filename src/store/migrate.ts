@@ -12,6 +12,7 @@ import * as workerBatchStatus from "./migrations/0008-worker-batch-status.js";
 import * as suspendedWorkflows from "./migrations/0009-suspended-workflows.js";
 import * as bundleOwners from "./migrations/0010-bundle-owners.js";
 import * as pilotReportKeys from "./migrations/0011-pilot-report-keys.js";
+import * as sites from "./migrations/0012-sites.js";
 import * as projectArchives from "./migrations/0013-project-archives.js";
 import type { Database } from "./schema.js";
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0009-suspended-workflows": suspendedWorkflows.up,
   "0010-bundle-owners": bundleOwners.up,
   "0011-pilot-report-keys": pilotReportKeys.up,
+  "0012-sites": sites.up,
   "0013-project-archives": projectArchives.up,
 };
 

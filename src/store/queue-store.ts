@@ -5,8 +5,11 @@ import type { StoreContext } from "./context.js";
 
 /** A queue as the server keeps it: its definition and its current status. */
 export interface QueueRecord {
+  /** Its name (`definition.name`) is the full one: `<site>/<queue>` for a site's queue. */
   definition: QueueDefinition;
   status: QueueStatus;
+  /** The site whose agent serves it; null: the server's own. */
+  site: string | null;
 }
 
 /** The queues: their definitions (from the queues file), their run-time status, and their load. */
@@ -18,12 +21,25 @@ export class QueueStore {
    * is new or the file's status changed since the last start; otherwise a run-time change is kept.
    */
   async declare(definitions: readonly QueueDefinition[]): Promise<void> {
+    await this.declareFor(null, definitions);
+  }
+
+  /**
+   * Makes the stored queues of a site (null: the server's own) match its definitions, whose names are the
+   * full ones. Throws a QueueTakenError, changing nothing, when one of the names belongs to someone else.
+   */
+  async declareFor(site: string | null, definitions: readonly QueueDefinition[]): Promise<void> {
     const now = Date.now();
     await this.ctx.db.transaction().execute(async (trx) => {
       for (const def of definitions) {
-        const row = await trx.selectFrom("queues").select(["status", "file_status"]).where("name", "=", def.name).executeTakeFirst();
+        const row = await trx
+          .selectFrom("queues")
+          .select(["status", "file_status", "site"])
+          .where("name", "=", def.name)
+          .executeTakeFirst();
+        if (row && row.site !== site) throw new QueueTakenError(def.name, row.site);
         const status = !row || row.file_status !== def.status ? def.status : row.status;
-        const values = { backend: def.backend, status, definition: JSON.stringify(def), file_status: def.status };
+        const values = { backend: def.backend, status, definition: JSON.stringify(def), file_status: def.status, site };
         if (row) await trx.updateTable("queues").set(values).where("name", "=", def.name).execute();
         else await trx.insertInto("queues").values({ name: def.name, created_at: now, ...values }).execute();
       }
@@ -31,11 +47,12 @@ export class QueueStore {
   }
 
   async list(): Promise<QueueRecord[]> {
-    const rows = await this.ctx.db.selectFrom("queues").select(["name", "status", "definition"]).orderBy("name").execute();
+    const rows = await this.ctx.db.selectFrom("queues").select(["name", "status", "definition", "site"]).orderBy("name").execute();
     return rows.map((r) => ({
       // Queues made before definitions were stored are plain local queues.
       definition: r.definition ? (JSON.parse(r.definition) as QueueDefinition) : defaultQueue(r.name),
       status: r.status,
+      site: r.site,
     }));
   }
 
@@ -71,6 +88,17 @@ export class QueueStore {
       .where("queue", "in", [...queues])
       .execute();
     return rows.map((r) => r.task_id);
+  }
+}
+
+/** A queue name is someone else's: the server's own, or another site's. */
+export class QueueTakenError extends Error {
+  constructor(
+    readonly queue: string,
+    readonly owner: string | null,
+  ) {
+    super(`queue '${queue}' belongs to ${owner === null ? "the server itself" : `site '${owner}'`}`);
+    this.name = "QueueTakenError";
   }
 }
 

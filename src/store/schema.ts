@@ -28,10 +28,14 @@ export interface TokensTable {
   name: string;
   /** sha256 hex of the token; the token itself is never stored. */
   hash: string;
-  kind: "user" | "pilot" | "workflow";
+  kind: "user" | "pilot" | "workflow" | "site";
   workflow_id: number | null;
+  /** A site agent's token, or a pilot token the server issued to that site's pilots: the site's name. */
+  site: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** After this, the token is refused; null: never expires. */
+  expires_at: number | null;
 }
 
 export interface WorkflowsTable {
@@ -187,6 +191,17 @@ export interface WorkersTable {
   batch_reason: string | null;
   created_at: number;
   ended_at: number | null;
+  /** The site whose agent started it; null: the server did. */
+  site: string | null;
+  /** The server replica that started it (its local pilots are that replica's children); null for a site's. */
+  owner: string | null;
+}
+
+/** A site whose agent registered its queues: when the agent was last heard from. */
+export interface SitesTable {
+  name: string;
+  created_at: number;
+  heartbeat_at: number;
 }
 
 export interface QueuesTable {
@@ -198,6 +213,8 @@ export interface QueuesTable {
   definition: string | null;
   /** The status the queues file gave it last: a run-time change stays until the file says otherwise. */
   file_status: QueueStatus | null;
+  /** The site the queue belongs to (its name is `<site>/<queue>`); null: the server's own. */
+  site: string | null;
 }
 
 export interface BundlesTable {
@@ -234,6 +251,7 @@ export interface Database {
   pilots: PilotsTable;
   queues: QueuesTable;
   workers: WorkersTable;
+  sites: SitesTable;
   bundles: BundlesTable;
   bundle_owners: BundleOwnersTable;
 }

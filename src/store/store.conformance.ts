@@ -3,9 +3,11 @@
 // project), where claims, reports, kills and closes really run side by side.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttemptUpdate, DispatchedJob } from "../core/dispatch-records.js";
+import { defaultQueue } from "../core/queue-config.js";
 import { sleep } from "../core/sleep.js";
 import type { StoreContext, StoreLimits } from "./context.js";
 import type { WaitingPilot } from "./dispatch-store.js";
+import { QueueTakenError } from "./queue-store.js";
 import { Store } from "./store.js";
 import type { NewTask } from "./task-store.js";
 
@@ -190,6 +192,14 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect((await target.ctx.db.transaction().execute((trx) => store.dispatch.handOffWithin(trx, queue, 2, [{ pilotId, demand }]))).size).toBe(0);
         const other = await pilot(queue, "other");
         expect((await store.dispatch.claim(other, queue, 2)).map((j) => [j.jobId, j.attempt])).toContainEqual([job.jobId, job.attempt + 1]);
+      });
+
+      it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {
+        const { queue, pilotId } = await running(2);
+        await store.dispatch.endPilot(pilotId);
+        expect(await store.dispatch.claim(pilotId, queue, 5)).toEqual([]);
+        const other = await pilot(queue);
+        expect(await store.dispatch.claim(other, queue, 5)).toHaveLength(2);
       });
 
       it("claims nothing for a pending task until it is placed on a queue", async () => {
@@ -382,6 +392,52 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const confirmed = await store.dispatch.apply(pilotId, [report(job, "cancelled", { error: { code: "suspended", message: "stopped" } })], "rest");
         expect(confirmed).toMatchObject({ accepted: 1, tasks: [], requeued: [queue] });
         expect(await claimOne(pilotId, queue)).toMatchObject({ jobId: job.jobId, attempt: job.attempt + 1 });
+      });
+    });
+
+    describe("sites", () => {
+      it("keeps each site's queues its own: a name of the server or of another site is refused, unchanged", async () => {
+        const def = (name: string) => defaultQueue(name);
+        await store.queues.declareFor("alpha", [def("alpha/cpu")]);
+        await expect(store.queues.declareFor("beta", [def("alpha/cpu")])).rejects.toThrow(QueueTakenError);
+        await store.queues.declare([def("own")]);
+        await expect(store.queues.declareFor("beta", [def("own")])).rejects.toThrow(/belongs to the server itself/);
+        await store.queues.declareFor("alpha", [def("alpha/cpu")]);
+        const records = await store.queues.list();
+        expect(records.find((r) => r.definition.name === "alpha/cpu")?.site).toBe("alpha");
+      });
+
+      it("hears a site's agent and its pilots: the latest heartbeat of either, and its running pilots", async () => {
+        await store.sites.heartbeat("gamma");
+        await store.queues.declareFor("gamma", [defaultQueue("gamma/cpu")]);
+        const [before] = (await store.sites.list()).filter((s) => s.name === "gamma");
+        expect(before).toMatchObject({ pilots: 0, pilotHeartbeatAt: null });
+        await pilot("gamma/cpu");
+        await store.sites.heartbeat("gamma");
+        const [after] = (await store.sites.list()).filter((s) => s.name === "gamma");
+        expect(after!.pilots).toBe(1);
+        expect(after!.pilotHeartbeatAt).toBeGreaterThan(0);
+        expect(after!.heartbeatAt).toBeGreaterThanOrEqual(before!.heartbeatAt);
+      });
+
+      it("records who started each worker: a site, or a server replica", async () => {
+        const fromSite = await store.workers.create("gamma/cpu", "slurm", { site: "gamma" });
+        const fromReplica = await store.workers.create("local", "local", { owner: "host:/data" });
+        const live = await store.workers.live();
+        expect(live.find((w) => w.id === fromSite)).toMatchObject({ site: "gamma", owner: null });
+        expect(live.find((w) => w.id === fromReplica)).toMatchObject({ site: null, owner: "host:/data" });
+        expect((await store.workers.liveOfSite("gamma")).map((w) => w.id)).toEqual([fromSite]);
+      });
+
+      it("moves a running task's waiting jobs to another queue, and only from the queue it is on", async () => {
+        const { queue, taskId } = await running(2);
+        const other = newQueue();
+        expect(await store.tasks.queuedOn([queue])).toEqual([expect.objectContaining({ id: taskId, queue })]);
+        expect(await store.tasks.move(taskId, other, queue)).toBe(false);
+        expect(await store.tasks.move(taskId, queue, other)).toBe(true);
+        expect(await store.tasks.queuedOn([queue])).toEqual([]);
+        const p = await pilot(other);
+        expect((await store.dispatch.claim(p, other, 5)).map((j) => j.taskId)).toEqual([taskId, taskId]);
       });
     });
 

@@ -10,6 +10,7 @@ import { QueueStore } from "./queue-store.js";
 import type { SqliteOptions } from "./sqlite.js";
 import { TaskInfoCache } from "./task-info.js";
 import { TaskStore } from "./task-store.js";
+import { SiteStore } from "./site-store.js";
 import { WorkerStore } from "./worker-store.js";
 import { WorkflowStore } from "./workflow-store.js";
 
@@ -25,6 +26,7 @@ export class Store {
   readonly dispatch: DispatchStore;
   readonly queues: QueueStore;
   readonly workers: WorkerStore;
+  readonly sites: SiteStore;
   readonly monitor: MonitorStore;
   readonly archive: ArchiveStore;
 
@@ -38,6 +40,7 @@ export class Store {
     this.workflows = new WorkflowStore(ctx, this.tasks);
     this.queues = new QueueStore(ctx);
     this.workers = new WorkerStore(ctx);
+    this.sites = new SiteStore(ctx);
     this.monitor = new MonitorStore(ctx);
     this.archive = new ArchiveStore(ctx);
   }

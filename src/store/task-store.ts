@@ -265,6 +265,56 @@ export class TaskStore {
     return placed;
   }
 
+  /**
+   * The running tasks with jobs waiting for a pilot on these queues, with what they need: brokerage may
+   * move them (their queue's site fell silent).
+   */
+  async queuedOn(
+    queues: readonly string[],
+  ): Promise<Array<{ id: number; queue: string; cores: number; memoryMb: number; walltimeS: number; queues: string[] }>> {
+    if (queues.length === 0) return [];
+    const rows = await this.ctx.db
+      .selectFrom("tasks")
+      .select(["id", "queue", "cores", "memory_mb", "walltime_s", "named_queues"])
+      .where("status", "=", "running")
+      .where("queue", "in", [...queues])
+      .where((eb) => eb.exists(eb.selectFrom("jobs").select("jobs.id").whereRef("jobs.task_id", "=", "tasks.id").where("jobs.state", "=", "activated")))
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      queue: r.queue,
+      cores: r.cores,
+      memoryMb: r.memory_mb,
+      walltimeS: r.walltime_s,
+      queues: JSON.parse(r.named_queues) as string[],
+    }));
+  }
+
+  /** Moves a running task, and its jobs that wait for a pilot, from one queue to another; false if it was not on `from`. */
+  async move(taskId: number, from: string, to: string): Promise<boolean> {
+    const now = Date.now();
+    const moved = await this.ctx.db.transaction().execute(async (trx) => {
+      const task = await trx
+        .updateTable("tasks")
+        .set({ queue: to, updated_at: now })
+        .where("id", "=", taskId)
+        .where("queue", "=", from)
+        .where("status", "=", "running")
+        .executeTakeFirst();
+      if (Number(task.numUpdatedRows) === 0) return false;
+      await trx
+        .updateTable("jobs")
+        .set({ queue: to, updated_at: now })
+        .where("task_id", "=", taskId)
+        .where("state", "in", ["defined", "activated"])
+        .execute();
+      return true;
+    });
+    if (moved) this.infos.placed(taskId, to);
+    return moved;
+  }
+
   /** A pending task's reason changed (the queues changed, and still none can take it). */
   async setPendingReason(taskId: number, reason: string): Promise<void> {
     await this.ctx.db

@@ -5,14 +5,20 @@ import type { WorkerBatchState } from "../core/states.js";
 import type { StoreContext } from "./context.js";
 import type { WorkersTable } from "./schema.js";
 
+/** A worker with the server replica that started it (null: a site's, or started before replicas were told apart). */
+export type StoredWorker = WorkerView & { owner: string | null };
+
 /** Pilots the provisioner started: their batch ids and lives. */
 export class WorkerStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  async create(queue: string, backend: string): Promise<number> {
+  /** A new worker: of a site (its agent starts it), or of the server replica `owner`. */
+  async create(queue: string, backend: string, by: { site: string } | { owner: string }): Promise<number> {
+    const site = "site" in by ? by.site : null;
+    const owner = "owner" in by ? by.owner : null;
     const row = await this.ctx.db
       .insertInto("workers")
-      .values({ queue, backend, batch_id: null, status: "submitted", reason: null, created_at: Date.now(), ended_at: null })
+      .values({ queue, backend, batch_id: null, status: "submitted", reason: null, created_at: Date.now(), ended_at: null, site, owner })
       .returning("id")
       .executeTakeFirstOrThrow();
     return row.id;
@@ -94,15 +100,38 @@ export class WorkerStore {
         "workers.batch_reason",
         "workers.created_at",
         "workers.ended_at",
+        "workers.site",
+        "workers.owner",
         "pilots.id as pilot_id",
       ]);
   }
 
-  /** Workers not ended, with their pilot if it registered. */
-  async live(queue?: string): Promise<WorkerView[]> {
+  /** Workers not ended, with their pilot if it registered (and the replica that started them, if one did). */
+  async live(queue?: string): Promise<StoredWorker[]> {
     let q = this.select().where("workers.status", "!=", "ended").orderBy("workers.id");
     if (queue !== undefined) q = q.where("workers.queue", "=", queue);
-    return (await q.execute()).map(toView);
+    return (await q.execute()).map((r) => ({ ...toView(r), owner: r.owner }));
+  }
+
+  /** A site's workers not ended. */
+  async liveOfSite(site: string): Promise<WorkerView[]> {
+    return (await this.select().where("workers.status", "!=", "ended").where("workers.site", "=", site).orderBy("workers.id").execute()).map(toView);
+  }
+
+  async get(id: number): Promise<WorkerView | undefined> {
+    const row = await this.select().where("workers.id", "=", id).executeTakeFirst();
+    return row && toView(row);
+  }
+
+  /** Workers not ended, per queue. */
+  async liveByQueue(): Promise<Map<string, number>> {
+    const rows = await this.ctx.db
+      .selectFrom("workers")
+      .select(["queue", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("status", "!=", "ended")
+      .groupBy("queue")
+      .execute();
+    return new Map(rows.map((r) => [r.queue, Number(r.n)]));
   }
 
   /** Every worker, newest first (for listings). */
@@ -111,7 +140,7 @@ export class WorkerStore {
   }
 }
 
-function toView(r: Selectable<WorkersTable> & { pilot_id: number | null }): WorkerView {
+function toView(r: Omit<Selectable<WorkersTable>, "owner"> & { pilot_id: number | null }): WorkerView {
   return {
     id: r.id,
     queue: r.queue,
@@ -124,5 +153,6 @@ function toView(r: Selectable<WorkersTable> & { pilot_id: number | null }): Work
     pilotId: r.pilot_id,
     createdAt: r.created_at,
     endedAt: r.ended_at,
+    site: r.site,
   };
 }

@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { runDriver, startCluster, type Cluster } from "./cluster.js";
 
 /** Every kind of caller: adding one here makes the matrix's table ask for its column. */
-export const CALLER_KINDS = ["admin", "owner", "other", "scopedOther", "scopedSame", "pilot", "anotherPilot", "revoked", "none"] as const;
+export const CALLER_KINDS = ["admin", "owner", "other", "scopedOther", "scopedSame", "pilot", "anotherPilot", "site", "revoked", "none"] as const;
 export type CallerKind = (typeof CALLER_KINDS)[number];
 
 /**
@@ -37,7 +37,8 @@ export interface World {
   cluster: Cluster;
   /**
    * A token of each kind; scopedSame is scoped to the owner's main workflow, scopedOther to the other user's;
-   * pilot and anotherPilot are the one pilot token all pilots share, anotherPilot with anotherPilotKey.
+   * pilot and anotherPilot are the one pilot token all pilots share, anotherPilot with anotherPilotKey;
+   * site is the agent's token of site "matrix", whose queue "matrix/q" is registered.
    */
   tokens: Record<Exclude<CallerKind, "none">, string>;
   /** The key of a pilot registered for the world (on "idle"): a pilot other than any the tests name. */
@@ -122,6 +123,8 @@ export async function buildWorld(nodeArgs: string[] = []): Promise<World> {
   const scopedOther = await token(other, { name: "scoped", workflowId: otherWorkflow.id });
   const pilot = cluster.credentials.pilotToken;
   const anotherPilot = await expectStatus(c("POST", "/api/v1/pilots", pilot, { queue: "idle", name: "another" }), 201, "register another pilot");
+  const site = await token(admin, { name: "matrix agent", site: "matrix" });
+  await expectStatus(c("PUT", "/api/v1/sites/matrix", site, { queues: [{ name: "q" }] }), 200, "register site matrix");
 
   const ownerState = async (wf = workflowId, job?: number) => {
     const reads = [`/api/v1/workflows/${wf}`, `/api/v1/workflows/${wf}/steps`, "/api/v1/tokens?all=true&revoked=true"];
@@ -132,7 +135,7 @@ export async function buildWorld(nodeArgs: string[] = []): Promise<World> {
 
   return {
     cluster,
-    tokens: { admin, owner, other, scopedOther, scopedSame, pilot, anotherPilot: pilot, revoked },
+    tokens: { admin, owner, other, scopedOther, scopedSame, pilot, anotherPilot: pilot, site, revoked },
     anotherPilotKey: anotherPilot.reportKey as string,
     main: { workflowId, taskId, jobId: jobs.jobs[0].id, bundle, tokenId: byName("owner") },
     otherWorkflowId: otherWorkflow.id,

@@ -16,7 +16,18 @@ function rangeText(range: { min: number; max: number }, unit: (n: number) => str
   return `${range.min ? unit(range.min) : "0"} – ${range.max ? unit(range.max) : "∞"}`;
 }
 
-function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
+/** A site's queue: the site, its state and its agent's last heartbeat; "—" for the server's own queues. */
+function SiteCell({ q, now }: { q: QueueView; now: number }) {
+  if (q.site === null) return <td>—</td>;
+  return (
+    <td data-testid="queue-site" data-state={q.siteState ?? ""}>
+      {q.site} ({q.siteState ?? "unknown"})
+      <div class="note">agent heard {formatTime(q.siteHeartbeatAt, now)}</div>
+    </td>
+  );
+}
+
+function QueuesTable({ queues, now }: { queues: readonly QueueView[]; now: number }) {
   if (queues.length === 0) return <p class="quiet">No queues.</p>;
   return (
     <div class="table-wrap">
@@ -35,6 +46,8 @@ function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
             <th class="num">Slots / pilot</th>
             <th class="num">Queued</th>
             <th class="num">Running</th>
+            <th class="num">Workers</th>
+            <th>Site</th>
           </tr>
         </thead>
         <tbody>
@@ -61,6 +74,8 @@ function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
               <td class="num">{q.slotsPerPilot}</td>
               <td class="num">{formatCount(q.queued)}</td>
               <td class="num">{formatCount(q.running)}</td>
+              <td class="num">{q.workers}</td>
+              <SiteCell q={q} now={now} />
             </tr>
           ))}
         </tbody>
@@ -80,6 +95,7 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
           <tr>
             <th class="num">ID</th>
             <th>Queue</th>
+            <th>Site</th>
             <th>Backend</th>
             <th>Batch id</th>
             <th>Status</th>
@@ -95,6 +111,7 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
             <tr key={w.id} data-testid="worker-row">
               <td class="num">{w.id}</td>
               <td>{w.queue}</td>
+              <td>{w.site ?? "—"}</td>
               <td>{w.backend}</td>
               <td>{w.batchId ?? "—"}</td>
               <td>
@@ -134,7 +151,7 @@ export function QueuesPage() {
       {resources.error && <Problem error={resources.error} />}
       <section class="panel">
         <h2>Queues</h2>
-        {resources.data ? <QueuesTable queues={resources.data.queues} /> : resources.loading && <p class="quiet">Loading…</p>}
+        {resources.data ? <QueuesTable queues={resources.data.queues} now={now} /> : resources.loading && <p class="quiet">Loading…</p>}
       </section>
       <section class="panel">
         <header class="panel-head">
@@ -201,7 +218,7 @@ export function QueuesPage() {
         <Pager page={pages.page} next={pilots.data?.next} onNewer={pages.newer} onOlder={pages.older} />
       </section>
       <section class="panel">
-        <h2>Pilots started by the server</h2>
+        <h2>Pilots started by the server and by site agents</h2>
         {resources.data && <WorkersTable workers={resources.data.workers} now={now} />}
       </section>
     </section>
