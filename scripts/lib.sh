@@ -50,3 +50,27 @@ stop_pidfile() { # pidfile what
   fi
   rm -f "$pidfile"
 }
+
+# The slurm.conf lines every Slurm of the scripts shares (slurm.sh's single node, slurm-cluster.sh's test
+# network): no cgroups, accounting or MPI (none works in this sandbox, see slurm.sh), and a scheduler that
+# starts short batch jobs at once rather than every few seconds.
+slurm_common_settings() {
+  cat <<'CONF'
+MpiDefault=none
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SwitchType=switch/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=2
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+InactiveLimit=0
+KillWait=5
+MinJobAge=300
+Waittime=0
+CONF
+}
