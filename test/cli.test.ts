@@ -216,7 +216,7 @@ describe("the monitoring commands: ls, show, logs, kill, retry and token", () =>
     const record = listed.find((t) => t.name === "laptop")!;
     expect(record).toMatchObject({ user: "bob", kind: "user", revokedAt: null });
     expect(JSON.stringify(listed)).not.toContain(bob);
-    expect(pando(["token", "list", "--all"]).stdout).toMatch(new RegExp(`^${record.id}\\s+laptop\\s+bob\\s+user\\s+-\\s+\\d{4}-\\S+ \\S+\\s+-$`, "m"));
+    expect(pando(["token", "list", "--all"]).stdout).toMatch(new RegExp(`^${record.id}\\s+laptop\\s+bob\\s+user\\s+-\\s+-\\s+\\d{4}-\\S+ \\S+\\s+-\\s+-$`, "m"));
 
     const theirs = pando(["show", String(ids.partial)], bob);
     expect(theirs.status).toBe(1);
