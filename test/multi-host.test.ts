@@ -1,28 +1,41 @@
-// Pando across hosts: a test network of network namespaces (test/helpers/netns.ts) with a central host (the
-// server on its public address, PostgreSQL, ActiveMQ), a site whose pilots are started by hand, a Slurm site
-// (a controller and two compute nodes, each a host of its own) whose pilots are batch jobs, and a user host
-// running the driver. The server is reached only through its address on the test network.
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Pando across hosts and sites: a test network of network namespaces (test/helpers/netns.ts) with a central
+// host (the server over TLS on its public address, PostgreSQL, ActiveMQ over TLS on an address of its own), a
+// site whose agent starts local pilots, a Slurm site (a controller running the site's agent and two compute
+// nodes, each a host of its own) whose agent's pilots are batch jobs, and a user host running the driver from a
+// project directory of its own. Every process trusts only the test's CA; nothing is allowed plain HTTP.
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKER_ENV } from "./helpers/broker.js";
-import { checkCapture, ensureTcpdump, startCapture } from "./helpers/capture.js";
+import { capturedPackets, checkCapture, ensureTcpdump, startCapture } from "./helpers/capture.js";
 import { CLI, ROOT, type Credentials } from "./helpers/cluster.js";
 import { createNetwork, networkNamespaces, type HostProcess, type TestNetwork } from "./helpers/netns.js";
 import { until } from "./helpers/until.js";
-import type { Evaluation, Hpo } from "./fixtures/multi-host.js";
+import { HPC_QUEUE, CAMPUS_QUEUE, type Evaluation, type Hpo } from "./fixtures/multi-host.js";
 
 const SERVICES = join(ROOT, "scripts", "services");
-const TARGET = "test/fixtures/multi-host.ts#hpo";
 const SERVER_PORT = 8720;
 const POSTGRES_PORT = 55432;
+/** ActiveMQ's plain STOMP port; its stomp+ssl connector listens on the next one. */
 const BROKER_PORT = 61613;
+const BROKER_TLS_PORT = BROKER_PORT + 1;
+/**
+ * The broker listens on a second address of the central host, so that the user host can be left without a
+ * route to it (an `unreachable` route: its connections fail at once) while it still reaches the server.
+ */
+const BROKER_ADDRESS = "198.18.0.200";
 /** A pilot silent this long is lost and its jobs retried (short, so that a cut link shows quickly). */
 const HEARTBEAT = ["--heartbeat-interval", "500ms", "--heartbeat-timeout", "4s"];
-/** One job per pilot at a time, none held beyond it: which pilot runs a job is decided when it starts. */
-const PILOT_FLAGS = ["--queue", "local", "--slots", "1", "--max-depth-per-slot", "1", "--prefetch-tasks", "0"];
-const SITE_PILOTS = ["site-1", "site-2"];
+/** A site neither whose agent nor whose pilots were heard from for this long is silent: its waiting jobs move. */
+const SITE_SILENCE = "4s";
+const SLURM_NODES = ["node1", "node2"];
+/**
+ * The sites' pilots: one job at a time, none held beyond it (which pilot runs a job is decided when it starts),
+ * kept while idle so that every test finds them. The pilot's own arguments follow the command.
+ */
+const pilotCommand = () => ["/bin/sh", "-c", `exec ${process.execPath} ${CLI} "$@" --max-depth-per-slot 1 --prefetch-tasks 0`, "sh"];
+const SITE_QUEUE = { name: "cpu", maxPilots: 2, slotsPerPilot: 1, pilotIdle: "10m" };
 /**
  * A run that takes longer has hung: it is killed and its test fails with what the processes said. Generous
  * (a run takes seconds): a pilot that missed its wake-up waits out a whole acquire long-poll (30 s), and
@@ -31,22 +44,19 @@ const SITE_PILOTS = ["site-1", "site-2"];
 const RUN_LIMIT_MS = 100_000;
 /** How long the tests wait for jobs to start (longer than one acquire long-poll, for the same reason). */
 const START_LIMIT_MS = 60_000;
-const SLURM_NODES = ["node1", "node2"];
-/**
- * Today the test network carries plain HTTP, so the tokens cross it in clear text: the capture must show
- * them (which also proves it saw the traffic). Over TLS this becomes false.
- */
-const TOKENS_IN_CLEAR_TEXT = true;
+/** Over TLS, no token crosses the network in clear text. */
+const TOKENS_IN_CLEAR_TEXT = false;
 
 interface AttemptRow {
   state: string;
-  pilot: string | null;
+  /** The queue of the attempt's pilot. */
+  queue: string | null;
   /** The error's code, if the attempt failed. */
   error: string | null;
 }
 interface RunResult {
   code: number | null;
-  /** What the driver printed; for a run that hung, also what the server and the pilots printed. */
+  /** What the driver printed; for a run that hung, also what the server and the agents printed. */
   output: string;
   value: any;
   workflowId: number;
@@ -58,13 +68,16 @@ interface JobRow {
 }
 
 // A test's worst case is a run that hangs (RUN_LIMIT_MS) after jobs that were slow to start (START_LIMIT_MS).
-describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + START_LIMIT_MS + 60_000 }, () => {
+describe("Pando across the hosts and sites of a test network, over TLS", { timeout: RUN_LIMIT_MS + START_LIMIT_MS + 60_000 }, () => {
   let net: TestNetwork;
   let dir: string;
+  let ca: string;
+  let project: string;
   let url: string;
   let credentials: Credentials;
   let server: HostProcess;
-  const sitePilots: HostProcess[] = [];
+  const agents: HostProcess[] = [];
+  const siteTokens: Record<string, string> = {};
   let runs = 0;
 
   const slurmEnv = () => ({
@@ -72,53 +85,55 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
     PANDO_SLURM_CONTROLLER: `${net.host("slurmctl").address}:${net.host("slurmctl").netns}`,
     PANDO_SLURM_NODES: SLURM_NODES.map((n) => `${n}:${net.host(n).address}:${net.host(n).netns}`).join(" "),
   });
-  const slurmConf = () => join(dir, "slurm", "slurm.conf");
   const central = () => net.host("central").address;
+  /** What every process of the test gets: the test's CA, and nothing else to trust. */
+  const trust = () => ({ PANDO_CA: join(ca, "ca.pem") });
 
   async function startServer(): Promise<void> {
-    const args = [CLI, "server", "--host", central(), "--port", String(SERVER_PORT), "--data-dir", join(dir, "server"), ...HEARTBEAT];
+    const args = [
+      CLI, "server", "--host", central(), "--port", String(SERVER_PORT), "--data-dir", join(dir, "server"),
+      "--tls-cert", join(ca, "central.pem"), "--tls-key", join(ca, "central.key"), "--public-url", `https://${central()}:${SERVER_PORT}`,
+      "--site-silence", SITE_SILENCE, ...HEARTBEAT,
+    ];
     server = net.spawn("central", process.execPath, args, {
       env: {
         ...BROKER_ENV,
+        ...trust(),
         PANDO_DB: `postgres://postgres@${central()}:${POSTGRES_PORT}/pando`,
-        PANDO_BROKER: `stomp://${central()}:${BROKER_PORT}`,
+        PANDO_BROKER: `stomp+ssl://${BROKER_ADDRESS}:${BROKER_TLS_PORT}`,
       },
     });
     url = await until("the server to listen on its public address", () => {
       if (server.proc.exitCode !== null) throw new Error(`the server exited: ${server.output()}`);
-      return /listening on (http:\/\/\S+)/.exec(server.output())?.[1];
+      return /\((https:\/\/\S+) to clients\)/.exec(server.output())?.[1];
     });
   }
 
-  function startSitePilot(name: string): HostProcess {
-    const p = net.spawn("site", process.execPath, [CLI, "pilot", "--server", url, ...PILOT_FLAGS, "--name", name, "--cache-dir", join(dir, `cache-${name}`)], {
-      env: { PANDO_TOKEN: credentials.pilotToken },
-    });
-    sitePilots.push(p);
-    return p;
+  /** A site's agent on its host, with its site token and queues file; `env` for its backend (SLURM_CONF). */
+  function startAgent(host: string, site: string, queue: Record<string, unknown>, env: Record<string, string> = {}): void {
+    const queuesFile = join(dir, `${site}-queues.json`);
+    writeFileSync(queuesFile, JSON.stringify({ queues: [{ ...SITE_QUEUE, ...queue, pilotCommand: pilotCommand() }] }));
+    const args = [CLI, "site", "--server", url, "--name", site, "--queues-file", queuesFile, "--data-dir", join(dir, `agent-${site}`), "--poll", "1s", "--max-backoff", "1s"];
+    agents.push(net.spawn(host, process.execPath, args, { env: { ...trust(), ...env, PANDO_TOKEN: siteTokens[site]! } }));
   }
 
-  /** A pilot as a Slurm batch job, submitted from the controller host; it takes a node of its own. */
-  function submitSlurmPilot(): string {
-    const pilot = [process.execPath, CLI, "pilot", "--server", url, ...PILOT_FLAGS, "--name", "slurm-$SLURMD_NODENAME", "--cache-dir", join(dir, "cache-$SLURMD_NODENAME")];
-    return net
-      .run("slurmctl", "sbatch", ["--parsable", "--exclusive", "--job-name", "pando-pilot", "-o", join(dir, "slurm-pilot-%j.out"), "--wrap", `exec ${pilot.join(" ")}`], {
-        env: { SLURM_CONF: slurmConf(), PANDO_TOKEN: credentials.pilotToken },
-      })
-      .trim();
+  /** What the site's pilots printed (the agent keeps their logs). */
+  function pilotLogs(site: string): string {
+    const logs = join(dir, `agent-${site}`, `site-${site}`, "logs");
+    return existsSync(logs) ? readdirSync(logs).map((f) => readFileSync(join(logs, f), "utf8")).join("\n") : "";
   }
 
-  /** Runs the HPO workflow from the user host; its markers go to a directory of its own. */
-  function runHpo(o: Omit<Hpo, "dir">): { dir: string; done: Promise<RunResult> } {
+  /** Runs the HPO workflow of the user's project from the user host; its markers go to a directory of its own. */
+  function runHpo(o: Omit<Hpo, "dir">, env: Record<string, string> = {}): { dir: string; done: Promise<RunResult> } {
     const hpo: Hpo = { ...o, dir: join(dir, `run-${++runs}`) };
-    const driver = net.spawn("user", process.execPath, [CLI, "run", TARGET, JSON.stringify(hpo), "--json", "--server", url, "--token", credentials.userToken], {
-      cwd: ROOT,
-      env: { PANDO_SERVER: "", PANDO_BROKER: "", PANDO_DB: "" },
+    const driver = net.spawn("user", process.execPath, [CLI, "run", "hpo.ts#hpo", JSON.stringify(hpo), "--json", "--server", url, "--token", credentials.userToken], {
+      cwd: project,
+      env: { ...trust(), PANDO_SERVER: "", PANDO_BROKER: "", PANDO_DB: "", ...env },
     });
     let stdout = "";
     driver.proc.stdout?.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
     const done = new Promise<RunResult>((resolve) => {
-      // A run that hangs is killed, and fails the test with what the driver, the server and the pilots said.
+      // A run that hangs is killed, and fails the test with what the driver, the server and the agents said.
       let hung = false;
       const timer = setTimeout(() => {
         hung = true;
@@ -126,7 +141,7 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
       }, RUN_LIMIT_MS);
       driver.proc.once("close", (code) => {
         clearTimeout(timer);
-        const others = [server, ...sitePilots].map((p) => `--- ${p.host} ${p.proc.pid}:\n${p.output().slice(-3000)}`);
+        const others = [server, ...agents].map((p) => `--- ${p.host} ${p.proc.pid}:\n${p.output().slice(-3000)}`);
         const output = hung ? [`the run did not end within ${RUN_LIMIT_MS} ms`, driver.output(), ...others].join("\n") : driver.output();
         let value: unknown;
         try {
@@ -140,22 +155,34 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
     return { dir: hpo.dir, done };
   }
 
-  /** A GET of the API from the user host (the only way to the server: its address on the test network). */
-  async function api(path: string): Promise<any> {
+  /** A call of the API from the user host (the only way to the server: its address on the test network). */
+  async function api(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<any> {
     const script =
-      "fetch(process.env.API_URL, { headers: { authorization: `Bearer ${process.env.API_TOKEN}` } })" +
+      "fetch(process.env.API_URL, { method: process.env.API_METHOD, body: process.env.API_BODY || undefined, " +
+      "headers: { authorization: `Bearer ${process.env.API_TOKEN}`, 'content-type': 'application/json' } })" +
       ".then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() })))" +
       ".catch((e) => { process.stderr.write(String(e.cause ?? e)); process.exit(1); })";
-    const r = await net.runAsync("user", process.execPath, ["-e", script], { env: { API_URL: `${url}/api/v1${path}`, API_TOKEN: credentials.userToken } });
-    if (r.code !== 0) throw new Error(`GET ${path} from the user host failed: ${r.stderr}`);
+    const env = {
+      ...trust(),
+      NODE_EXTRA_CA_CERTS: join(ca, "ca.pem"),
+      API_URL: `${url}/api/v1${path}`,
+      API_METHOD: init.method ?? "GET",
+      API_BODY: init.body === undefined ? "" : JSON.stringify(init.body),
+      API_TOKEN: init.token ?? credentials.userToken,
+    };
+    const r = await net.runAsync("user", process.execPath, ["-e", script], { env });
+    if (r.code !== 0) throw new Error(`${init.method ?? "GET"} ${path} from the user host failed: ${r.stderr}`);
     const res = JSON.parse(r.stdout) as { status: number; text: string };
-    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+    if (res.status >= 300) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${res.text}`);
     return path.endsWith("/archive") ? res.text.split("\n").filter(Boolean).map((l) => JSON.parse(l)) : JSON.parse(res.text);
   }
 
-  /** The jobs of a workflow's work tasks with every attempt: its state, its pilot's name and its error code. */
+  const siteToken = async (site: string, expiresInMs?: number): Promise<string> =>
+    (await api("/tokens", { method: "POST", body: { name: `${site} agent`, site, ...(expiresInMs ? { expiresInMs } : {}) } })).token as string;
+
+  /** The jobs of a workflow's work tasks with every attempt: its state, its pilot's queue and its error code. */
   async function jobsOf(workflowId: number): Promise<JobRow[]> {
-    const pilots = new Map(((await api("/pilots?limit=1000")).pilots as Array<{ id: number; name: string }>).map((p) => [p.id, p.name]));
+    const pilots = new Map(((await api("/pilots?limit=1000")).pilots as Array<{ id: number; queue: string }>).map((p) => [p.id, p.queue]));
     const rows = (await api(`/workflows/${workflowId}/archive`)) as Array<{ type: string; row: any }>;
     return rows
       .filter((r) => r.type === "job")
@@ -164,13 +191,13 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
         state: row.state,
         attempts: (row.attempts as Array<{ state: string; pilot_id: number | null; error: string | null }>).map((a) => ({
           state: a.state,
-          pilot: a.pilot_id === null ? null : (pilots.get(a.pilot_id) ?? null),
+          queue: a.pilot_id === null ? null : (pilots.get(a.pilot_id) ?? null),
           error: a.error === null ? null : ((JSON.parse(a.error) as { code: string }).code ?? null),
         })),
       }));
   }
 
-  /** How many times each point of a run started, from the markers its jobs left. */
+  /** How many times each point of a run started, from the markers its jobs left: the hosts it started on. */
   function startsPerPoint(runDir: string): Map<number, string[]> {
     const starts = new Map<number, string[]>();
     for (const iteration of readdirSync(join(runDir, "started"))) {
@@ -182,10 +209,32 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
     return starts;
   }
 
+  /** Every point's loss as the project's script computed it from its data file, each point once; the best. */
   function expectEvaluations(value: { evaluations: Evaluation[]; best: number }, iterations: number, points: number): void {
     const xs = Array.from({ length: iterations * points }, (_, x) => x);
     expect(value.evaluations.map((e) => [e.iteration, e.x, e.loss])).toEqual(xs.map((x) => [Math.floor(x / points), x, (x - 7) ** 2]));
     expect(value.best).toBe(7);
+    // The jobs ran in the copy of the project that travelled to their pilot, not in the user's directory.
+    for (const e of value.evaluations) expect(e.project).not.toBe(project);
+  }
+
+  /** Runs a CLI command on a host; its exit code and its error lines. */
+  async function cli(host: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; errors: string[]; stderr: string }> {
+    const r = await net.runAsync(host, "timeout", ["60", process.execPath, CLI, ...args], { env });
+    return { code: r.code, errors: r.stderr.split("\n").filter((l) => l.startsWith("pando")), stderr: r.stderr };
+  }
+
+  /** The user project: the workflow program, a data file and a script, and the Pando under test as "pando". */
+  function makeProject(): string {
+    const p = join(dir, "project");
+    mkdirSync(join(p, "data"), { recursive: true });
+    mkdirSync(join(p, "node_modules"));
+    writeFileSync(join(p, "package.json"), JSON.stringify({ name: "hpo", private: true, type: "module" }));
+    cpSync(join(ROOT, "test", "fixtures", "multi-host.ts"), join(p, "hpo.ts"));
+    writeFileSync(join(p, "data", "target.txt"), "7\n");
+    writeFileSync(join(p, "objective.mjs"), "const [x, target] = process.argv.slice(2).map(Number);\nprocess.stdout.write(JSON.stringify({ loss: (x - target) ** 2 }));\n");
+    symlinkSync(ROOT, join(p, "node_modules", "pando"));
+    return p;
   }
 
   beforeAll(async () => {
@@ -194,8 +243,22 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
     dir = mkdtempSync(join(tmpdir(), "pando-multi-host-"));
     // PostgreSQL and munge run as users of their own, who must reach their directories.
     chmodSync(dir, 0o755);
-    const inCentral = { PANDO_POSTGRES_HOST: central(), PANDO_POSTGRES_DIR: join(dir, "postgres"), PANDO_ACTIVEMQ_HOST: central(), PANDO_ACTIVEMQ_DIR: join(dir, "activemq"), ...BROKER_ENV };
     net.onTeardown(() => rmSync(dir, { recursive: true, force: true }));
+    ca = join(dir, "ca");
+    net.run("central", join(SERVICES, "ca.sh"), ["init", ca]);
+    net.run("central", join(SERVICES, "ca.sh"), ["host", ca, "central", central(), BROKER_ADDRESS]);
+    net.run("central", join(SERVICES, "ca.sh"), ["other", ca]);
+    net.run("central", "ip", ["addr", "add", `${BROKER_ADDRESS}/24`, "dev", "eth0"]);
+    project = makeProject();
+    const inCentral = {
+      ...BROKER_ENV,
+      PANDO_POSTGRES_HOST: central(),
+      PANDO_POSTGRES_DIR: join(dir, "postgres"),
+      PANDO_ACTIVEMQ_HOST: BROKER_ADDRESS,
+      PANDO_ACTIVEMQ_DIR: join(dir, "activemq"),
+      PANDO_BROKER_TLS_CERT: join(ca, "central.pem"),
+      PANDO_BROKER_TLS_KEY: join(ca, "central.key"),
+    };
     // Started without blocking, so that a signal meanwhile still tears the network down.
     const service = async (script: string, args: string[], env: Record<string, string>) => {
       net.onTeardown(() => void net.run("central", join(SERVICES, script), [script === "activemq.sh" ? "purge" : "down", ...args.slice(1)], { env }));
@@ -207,96 +270,121 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
     await service("slurm-cluster.sh", ["up"], slurmEnv());
     await startServer();
     credentials = JSON.parse(readFileSync(join(dir, "server", "credentials.json"), "utf8")) as Credentials;
+    // The administrator makes each site's token; each agent registers its site's queue and starts its pilots.
+    for (const site of ["campus", "hpc"]) siteTokens[site] = await siteToken(site);
+    startAgent("site", "campus", {});
+    startAgent("slurmctl", "hpc", { backend: "slurm", slurm: { extraArgs: ["--exclusive"] } }, { SLURM_CONF: join(dir, "slurm", "slurm.conf") });
   });
   afterAll(() => {
     net?.teardown();
     expect(networkNamespaces().filter((ns) => Object.values(net?.hosts ?? {}).some((h) => h.netns === ns))).toEqual([]);
   });
 
-  it("has the Slurm cluster run two batch jobs side by side on its two compute-node hosts", async () => {
-    const where = join(dir, "where");
-    // Each job waits until both have started: they run at once, so (--exclusive) on two nodes.
-    const script = `mkdir -p ${where}; touch ${where}/$SLURM_JOB_ID; for i in $(seq 300); do [ $(ls ${where} | wc -l) -ge 2 ] && break; sleep 0.1; done; echo "$SLURMD_NODENAME $(ip -4 -o addr show dev eth0 | awk '{print $4}')"`;
-    const ids = [1, 2].map((i) =>
-      net.run("slurmctl", "sbatch", ["--parsable", "--exclusive", "-o", join(dir, `where-${i}.out`), "--wrap", script], { env: { SLURM_CONF: slurmConf() } }).trim(),
-    );
-    expect(ids.every((id) => /^\d+$/.test(id))).toBe(true);
-    const lines = await until("both jobs to print where they ran", () => {
-      const out = [1, 2].map((i) => join(dir, `where-${i}.out`)).map((f) => (existsSync(f) ? readFileSync(f, "utf8").trim() : ""));
-      return out.every(Boolean) ? out : undefined;
-    });
-    expect(lines.sort()).toEqual(SLURM_NODES.map((n) => `${n} ${net.host(n).address}/24`));
-  });
-
-  it("runs an HPO-shaped workflow on both sites and both Slurm nodes, every job once, with its tokens in clear text on the wire", async () => {
-    for (const name of SITE_PILOTS) startSitePilot(name);
-    SLURM_NODES.forEach(() => submitSlurmPilot());
+  it("runs an HPO-shaped workflow of the user's project on both sites and both Slurm nodes, results over the TLS broker, no token in clear text on the wire", async () => {
     const capture = await startCapture(net, "central", join(dir, "run.pcap"));
-    // The first iteration's four jobs run at once: one on each pilot (one slot each).
+    // The first iteration's four jobs run at once: one on each pilot (one slot each), two per site.
     const run = runHpo({ iterations: 3, points: 4, barrier: 4 });
     const r = await run.done;
     const packets = await capture.stop();
     expect(r.code, r.output).toBe(0);
     expectEvaluations(r.value, 3, 4);
+    expect(new Set((r.value.evaluations as Evaluation[]).map((e) => e.via))).toEqual(new Set(["broker"]));
 
-    // Where the jobs ran, as the jobs saw it (their host's address) and as the server recorded it (their pilot).
+    // Where the jobs ran, as the jobs saw it (their host's address) and as the server recorded it (their queue).
     const hosts = new Set((r.value.evaluations as Evaluation[]).map((e) => e.host));
     for (const h of ["site", ...SLURM_NODES]) expect(hosts, h).toContain(net.host(h).address);
     const jobs = await jobsOf(r.workflowId);
     expect(jobs).toHaveLength(12);
     for (const job of jobs) expect(job.attempts.map((a) => a.state), `job ${job.id}`).toEqual(["finished"]);
-    const pilots = new Set(jobs.map((j) => j.attempts[0]!.pilot));
-    expect(pilots).toContain("slurm-node1");
-    expect(pilots).toContain("slurm-node2");
-    expect(SITE_PILOTS.some((p) => pilots.has(p))).toBe(true);
-    // Each point started once: nothing ran twice.
+    expect(new Set(jobs.map((j) => j.attempts[0]!.queue))).toEqual(new Set([CAMPUS_QUEUE, HPC_QUEUE]));
     const starts = startsPerPoint(run.dir);
     expect([...starts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, x) => x));
     for (const [x, where] of starts) expect(where, `point ${x}`).toHaveLength(1);
 
-    const registered = (await api("/pilots?status=running")).pilots as Array<{ name: string }>;
-    expect(registered.map((p) => p.name).sort()).toEqual([...SITE_PILOTS, "slurm-node1", "slurm-node2"].sort());
-    expect(checkCapture(packets, { "the user token": credentials.userToken, "the pilot token": credentials.pilotToken }, { visible: TOKENS_IN_CLEAR_TEXT })).toEqual([]);
+    // The capture saw the run's traffic, and none of its tokens: the user's, the sites', the sites' pilots'.
+    const pilotTokens = new Set(
+      ["site", ...SLURM_NODES].flatMap((h) => net.pids(h)).flatMap((pid) => {
+        const env = (() => { try { return readFileSync(`/proc/${pid}/environ`, "utf8"); } catch { return ""; } })();
+        return env.split("\0").filter((v) => v.startsWith("PANDO_TOKEN=")).map((v) => v.slice("PANDO_TOKEN=".length));
+      }).filter((t) => !Object.values(siteTokens).includes(t)),
+    );
+    expect(pilotTokens.size).toBeGreaterThan(0);
+    expect(capturedPackets(packets)).toBeGreaterThan(100);
+    const secrets = { "the user token": credentials.userToken, ...Object.fromEntries(Object.entries(siteTokens).map(([s, t]) => [`site ${s}'s token`, t])) };
+    [...pilotTokens].forEach((t, i) => Object.assign(secrets, { [`pilot token ${i + 1}`]: t }));
+    expect(checkCapture(packets, secrets, { visible: TOKENS_IN_CLEAR_TEXT })).toEqual([]);
   });
 
-  it("retries a cut-off site's jobs on the other site after the heartbeat timeout, and refuses that site's late reports once its link is back", async () => {
+  it("gives the same values over REST when the user host cannot reach the broker", async () => {
+    net.run("user", "ip", ["route", "add", "unreachable", `${BROKER_ADDRESS}/32`]);
+    try {
+      const r = await runHpo({ iterations: 2, points: 4 }).done;
+      expect(r.code, r.output).toBe(0);
+      expectEvaluations(r.value, 2, 4);
+      expect(new Set((r.value.evaluations as Evaluation[]).map((e) => e.via))).toEqual(new Set(["rest"]));
+    } finally {
+      net.run("user", "ip", ["route", "del", "unreachable", `${BROKER_ADDRESS}/32`]);
+    }
+  });
+
+  it("refuses a wrong CA, plain HTTP, an expired site token, another site's queues and a user token as a site token, each in one line", async () => {
+    const queuesFile = join(dir, "campus-queues.json");
+    const site = (name: string, token: string) =>
+      cli("user", ["site", "--server", url, "--name", name, "--queues-file", queuesFile, "--data-dir", join(dir, "refused")], { ...trust(), PANDO_TOKEN: token });
+    const expectRefusal = (r: { code: number | null; errors: string[]; stderr: string }, reason: RegExp) => {
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.errors, r.stderr).toEqual([expect.stringMatching(reason)]);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    };
+    const ls = ["ls", "--token", credentials.userToken];
+    expectRefusal(await cli("user", [...ls, "--server", url], { PANDO_CA: join(ca, "other-ca.pem") }), new RegExp(`${central()}.*certificate`));
+    expectRefusal(await cli("user", [...ls, "--server", `http://${central()}:${SERVER_PORT}`], trust()), /refusing to send the token over plain HTTP to .*--insecure-http/);
+    const expired = await siteToken("campus", 1);
+    expectRefusal(await site("campus", expired), /refused site .campus.: the bearer token expired at .*a new one/);
+    expectRefusal(await site("hpc", siteTokens.campus!), /site 'campus'.*site 'hpc'/);
+    // A user's token (not an administrator's: an administrator may register any site).
+    const user = (await api("/tokens", { method: "POST", body: { name: "bob's laptop", user: "bob" } })).token as string;
+    expectRefusal(await site("campus", user), /refused site .campus.: only a site's token/);
+  });
+
+  it("retries a cut-off site's jobs on the other site, moves its waiting jobs off it while silent, and refuses its late reports once its link is back", async () => {
     // The first iteration's jobs are held on every pilot until the site is cut off.
     const run = runHpo({ iterations: 3, points: 4, barrier: 4, hold: 0 });
-    const onSite = await until("the site's pilots to run held jobs", () => {
+    const onSite = await until("the campus site's pilots to run held jobs", () => {
       const starts = existsSync(join(run.dir, "started", "0")) ? startsPerPoint(run.dir) : new Map<number, string[]>();
       const there = [...starts].filter(([, w]) => w.includes(net.host("site").address)).map(([x]) => x);
       return starts.size === 4 && there.length > 0 ? there : undefined;
     }, START_LIMIT_MS);
     net.cut("site");
-    const lost = await until("the server to declare the site's pilots lost", async () => {
-      const gone = ((await api("/pilots?status=lost")).pilots as Array<{ name: string }>).filter((p) => SITE_PILOTS.includes(p.name));
-      return gone.length === 2 ? gone : undefined;
+    await until("the server to declare the campus site's pilots lost and the site silent", async () => {
+      const lost = ((await api("/pilots?status=lost")).pilots as Array<{ queue: string }>).filter((p) => p.queue === CAMPUS_QUEUE);
+      const sites = (await api("/sites")) as Array<{ name: string; state: string }>;
+      return lost.length === 2 && sites.find((s) => s.name === "campus")?.state === "silent" ? true : undefined;
     });
-    expect(lost).toHaveLength(2);
     // Released now: the site's jobs finish too, where nobody hears of them until the link is back.
     writeFileSync(join(run.dir, "release"), "");
     const r = await run.done;
     expect(r.code, r.output).toBe(0);
     expectEvaluations(r.value, 3, 4);
-    const retried = (await jobsOf(r.workflowId)).filter((j) => j.attempts.length > 1);
+    const jobs = await jobsOf(r.workflowId);
+    const retried = jobs.filter((j) => j.attempts.length > 1);
     expect(retried.length).toBe(onSite.length);
     for (const job of retried) {
-      expect(job.attempts[0]).toMatchObject({ state: "failed", error: "lost_heartbeat" });
-      expect(SITE_PILOTS).toContain(job.attempts[0]!.pilot);
-      expect(job.attempts.at(-1)).toMatchObject({ state: "finished" });
-      expect(job.attempts.at(-1)!.pilot).toMatch(/^slurm-node[12]$/);
+      expect(job.attempts[0]).toMatchObject({ state: "failed", error: "lost_heartbeat", queue: CAMPUS_QUEUE });
+      expect(job.attempts.at(-1)).toMatchObject({ state: "finished", queue: HPC_QUEUE });
     }
+    // Every point once: what ran after the cut ran on the Slurm site.
+    for (const job of jobs) expect(job.attempts.filter((a) => a.state === "finished"), `job ${job.id}`).toHaveLength(1);
 
     net.restore("site");
-    // The site's pilots come back: told they were declared ended, they drop what they held and register again.
-    await until("the site's pilots to register again", async () => {
-      const running = ((await api("/pilots?status=running")).pilots as Array<{ name: string }>).filter((p) => SITE_PILOTS.includes(p.name));
-      return running.length === 2 || undefined;
+    // The agent is heard again and its site online; its pilots, told they were declared ended, drop what they held.
+    await until("the campus site to be online again", async () => {
+      const sites = (await api("/sites")) as Array<{ name: string; state: string }>;
+      return sites.find((s) => s.name === "campus")?.state === "online" || undefined;
     }, 60_000);
-    for (const p of sitePilots) expect(p.output()).toMatch(/declared this pilot ended/);
+    await until("the campus site's pilots to hear they were declared ended", () => /declared this pilot ended/.test(pilotLogs("campus")) || undefined, 60_000);
     // Their reports of the lost attempts changed nothing.
-    const after = (await jobsOf(r.workflowId)).filter((j) => j.attempts.length > 1);
-    expect(after).toEqual(retried);
+    expect((await jobsOf(r.workflowId)).filter((j) => j.attempts.length > 1)).toEqual(retried);
   });
 
   it("loses nothing and runs nothing twice when the central server is SIGKILLed and restarted mid-run", async () => {
@@ -315,6 +403,11 @@ describe("Pando across the hosts of a test network", { timeout: RUN_LIMIT_MS + S
     const starts = startsPerPoint(run.dir);
     expect(starts.size).toBe(12);
     for (const [x, where] of starts) expect(where, `point ${x}`).toHaveLength(1);
-    for (const job of await jobsOf(r.workflowId)) expect(job.attempts.map((a) => a.state), `job ${job.id}`).toEqual(["finished"]);
+    for (const job of await jobsOf(r.workflowId)) expect(job.attempts, `job ${job.id}`).toEqual([expect.objectContaining({ state: "finished" })]);
+    // Both agents are heard from again.
+    await until("both sites to be online", async () => {
+      const sites = (await api("/sites")) as Array<{ name: string; state: string }>;
+      return sites.filter((s) => s.state === "online").length === 2 || undefined;
+    });
   });
 });

@@ -118,6 +118,8 @@ describe("site agents", () => {
     const expired = await createToken({ name: "short", site: "cern", expiresInMs: 1 });
     const expiredCall = await cluster.api("PUT", "/api/v1/sites/cern", queues, expired);
     expect(expiredCall.status).toBe(401);
+    // Said as it is: neither unknown nor revoked, but expired, and a new one is needed.
+    expect(expiredCall.body.error.message).toMatch(/^the bearer token expired at \d{4}-.*: ask an administrator for a new one/);
 
     const bob = await createToken({ name: "bob", user: "bob" });
     const asSite = await cluster.api("PUT", "/api/v1/sites/cern", queues, bob);

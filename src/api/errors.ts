@@ -5,7 +5,7 @@
 export const API_ERROR_CODES = {
   invalid_request: "the body, query or path is not valid; the message names each problem",
   invalid_id: "an id in the path is not a positive integer",
-  unauthenticated: "no bearer token, or one that is unknown or revoked",
+  unauthenticated: "no bearer token, or one that is unknown, revoked or expired",
   forbidden: "the token may not do this (another user's workflow, a pilot token on a user route…)",
   not_found: "no such workflow, task, job, bundle, token or endpoint",
   conflict: "not possible in the current state (an ended workflow, a task still running…)",

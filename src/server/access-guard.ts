@@ -49,6 +49,18 @@ export class AccessGuard {
     return principal;
   }
 
+  /**
+   * Why a token authenticate() refused is refused: an expired one says when it expired and that a new one is
+   * needed, since it is neither unknown nor revoked. Asked only for refused tokens, off the hot path.
+   */
+  async refusal(token: string): Promise<string> {
+    const expiredAt = await this.ctx.store.auth.expiredAt(token);
+    if (expiredAt !== undefined) {
+      return `the bearer token expired at ${new Date(expiredAt).toISOString()}: ask an administrator for a new one (pando token create)`;
+    }
+    return "the bearer token is not valid (unknown or revoked)";
+  }
+
   /** Tokens were revoked: every replica asks the database again on the next request. */
   forgetTokens(): void {
     this.tokenCache.clear();

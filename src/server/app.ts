@@ -24,7 +24,7 @@ const PUBLIC_ROUTES = new Set([
 /** The HTTP face of the service: authentication, routes, and errors that say what to do. */
 export function buildApp(
   { config, log }: Pick<ServerContext, "config" | "log">,
-  guard: Pick<AccessGuard, "authenticate">,
+  guard: Pick<AccessGuard, "authenticate" | "refusal">,
   handlers: Handlers,
   waits: WaitLimits,
   /** The certificate and key of HTTPS (PEM); without them, plain HTTP. */
@@ -61,7 +61,7 @@ export function buildApp(
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = match ? await guard.authenticate(match[1]!) : undefined;
-    if (!principal) throw new ApiError(401, "unauthenticated", "the bearer token is not valid (unknown or revoked)");
+    if (!principal) throw new ApiError(401, "unauthenticated", match ? await guard.refusal(match[1]!) : "the bearer token is not valid (unknown or revoked)");
     // A pilot token's request carries the key of the pilot it acts as; the services check it (PilotKeys).
     const pilotKey = req.headers[PILOT_KEY_HEADER];
     req.principal = principal.kind === "pilot" && typeof pilotKey === "string" ? { ...principal, pilotKey } : principal;

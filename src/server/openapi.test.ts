@@ -83,7 +83,7 @@ function servedRoutes(tree: string): string[] {
 describe("the OpenAPI document against the server's routes", () => {
   it("lists exactly the API routes the server has", async () => {
     const { buildApp } = await import("./app.js");
-    const app = buildApp({ config: { maxRequestBytes: 1024, maxPayloadBytes: 1024, maxControlRequestBytes: 1024, requestTimeoutMs: 1000 } } as unknown as ServerContext, { authenticate: async () => undefined }, {} as Handlers, new WaitLimits({ maxWaitsPerToken: 1, maxWaitsPerUser: 1, maxUserWaits: 1, maxPilotWaits: 1 }));
+    const app = buildApp({ config: { maxRequestBytes: 1024, maxPayloadBytes: 1024, maxControlRequestBytes: 1024, requestTimeoutMs: 1000 } } as unknown as ServerContext, { authenticate: async () => undefined, refusal: async () => "refused" }, {} as Handlers, new WaitLimits({ maxWaitsPerToken: 1, maxWaitsPerUser: 1, maxUserWaits: 1, maxPilotWaits: 1 }));
     await app.ready();
     const doc = openApiDocument("0") as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>

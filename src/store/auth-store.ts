@@ -113,6 +113,18 @@ export class AuthStore {
     };
   }
 
+  /** When a token that is known and not revoked expired; undefined for any other token (unknown, revoked, valid). */
+  async expiredAt(token: string): Promise<number | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("tokens")
+      .select("expires_at")
+      .where("hash", "=", hashToken(token))
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    const at = row?.expires_at === null || row?.expires_at === undefined ? undefined : Number(row.expires_at);
+    return at !== undefined && at <= Date.now() ? at : undefined;
+  }
+
   async userIdByName(name: string): Promise<number | undefined> {
     const row = await this.ctx.db.selectFrom("users").select("id").where("name", "=", name).executeTakeFirst();
     return row?.id;

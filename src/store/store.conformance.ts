@@ -439,6 +439,21 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const p = await pilot(other);
         expect((await store.dispatch.claim(p, other, 5)).map((j) => j.taskId)).toEqual([taskId, taskId]);
       });
+
+      it("finds and moves a job retried on the queue its task was moved off (its pilot was lost after the move)", async () => {
+        const { queue, taskId, pilotId } = await running(2, 2);
+        const other = newQueue();
+        const held = await claimOne(pilotId, queue);
+        expect(await store.tasks.move(taskId, queue, other)).toBe(true);
+        // The pilot that held a job is lost now: the job waits again on the queue it ran from.
+        const lost = await store.dispatch.apply(null, [report(held, "failed", { error: { code: "lost_heartbeat", message: "silent" } })], "server");
+        expect(lost).toMatchObject({ accepted: 1, requeued: [queue] });
+        expect(await store.tasks.queuedOn([queue])).toEqual([expect.objectContaining({ id: taskId, queue })]);
+        expect(await store.tasks.move(taskId, queue, other)).toBe(true);
+        expect(await store.tasks.queuedOn([queue])).toEqual([]);
+        const p = await pilot(other);
+        expect((await store.dispatch.claim(p, other, 5)).map((j) => j.jobId).sort()).toContain(held.jobId);
+      });
     });
 
     describe("retry of a pending task", () => {

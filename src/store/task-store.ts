@@ -273,12 +273,16 @@ export class TaskStore {
     queues: readonly string[],
   ): Promise<Array<{ id: number; queue: string; cores: number; memoryMb: number; walltimeS: number; queues: string[] }>> {
     if (queues.length === 0) return [];
+    // By the jobs' queue, not the task's: a job retried after its task moved (its pilot was lost later) waits
+    // again on the queue it ran from.
     const rows = await this.ctx.db
-      .selectFrom("tasks")
-      .select(["id", "queue", "cores", "memory_mb", "walltime_s", "named_queues"])
-      .where("status", "=", "running")
-      .where("queue", "in", [...queues])
-      .where((eb) => eb.exists(eb.selectFrom("jobs").select("jobs.id").whereRef("jobs.task_id", "=", "tasks.id").where("jobs.state", "=", "activated")))
+      .selectFrom("jobs")
+      .innerJoin("tasks", "tasks.id", "jobs.task_id")
+      .select(["tasks.id as id", "jobs.queue as queue", "tasks.cores as cores", "tasks.memory_mb as memory_mb", "tasks.walltime_s as walltime_s", "tasks.named_queues as named_queues"])
+      .distinct()
+      .where("tasks.status", "=", "running")
+      .where("jobs.state", "=", "activated")
+      .where("jobs.queue", "in", [...queues])
       .orderBy("id")
       .execute();
     return rows.map((r) => ({
@@ -291,25 +295,24 @@ export class TaskStore {
     }));
   }
 
-  /** Moves a running task, and its jobs that wait for a pilot, from one queue to another; false if it was not on `from`. */
+  /**
+   * Moves a running task, and its jobs that wait for a pilot on `from`, to another queue; false if neither the
+   * task nor any of its waiting jobs was on `from`.
+   */
   async move(taskId: number, from: string, to: string): Promise<boolean> {
     const now = Date.now();
     const moved = await this.ctx.db.transaction().execute(async (trx) => {
-      const task = await trx
-        .updateTable("tasks")
-        .set({ queue: to, updated_at: now })
-        .where("id", "=", taskId)
-        .where("queue", "=", from)
-        .where("status", "=", "running")
-        .executeTakeFirst();
-      if (Number(task.numUpdatedRows) === 0) return false;
-      await trx
+      const running = await trx.selectFrom("tasks").select("id").where("id", "=", taskId).where("status", "=", "running").executeTakeFirst();
+      if (!running) return false;
+      const task = await trx.updateTable("tasks").set({ queue: to, updated_at: now }).where("id", "=", taskId).where("queue", "=", from).executeTakeFirst();
+      const jobs = await trx
         .updateTable("jobs")
         .set({ queue: to, updated_at: now })
         .where("task_id", "=", taskId)
+        .where("queue", "=", from)
         .where("state", "in", ["defined", "activated"])
-        .execute();
-      return true;
+        .executeTakeFirst();
+      return Number(task.numUpdatedRows) + Number(jobs.numUpdatedRows) > 0;
     });
     if (moved) this.infos.placed(taskId, to);
     return moved;

@@ -48,3 +48,10 @@ export function checkCapture(packets: Buffer, secrets: Record<string, string>, o
     return [`${name} is ${seen ? "" : "not "}in the capture (${packets.length} bytes) in clear text, expected ${options.visible ? "" : "not "}to be`];
   });
 }
+
+/** How many packets a capture holds (pcap: a 24-byte file header, then a 16-byte header before each packet). */
+export function capturedPackets(packets: Buffer): number {
+  let count = 0;
+  for (let at = 24; at + 16 <= packets.length; at += 16 + packets.readUInt32LE(at + 8)) count++;
+  return count;
+}

@@ -43,6 +43,8 @@ export interface TestNetwork {
   /** Cuts a host's link to the bridge (its peers see its packets vanish, as when a site's uplink fails). */
   cut(name: string): void;
   restore(name: string): void;
+  /** The processes running in a host (those the test started there, and theirs). */
+  pids(name: string): number[];
   /**
    * Starts a process in a host, with the test's environment plus `env`. Output is collected; the process is
    * stopped at teardown.
@@ -139,9 +141,10 @@ function inNamespace(netns: string, command: string, args: readonly string[]): [
 }
 
 function environment(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
-  // As the suite's other processes (test/helpers/cluster.ts), with plain HTTP across hosts allowed: the test
-  // network carries it on purpose.
-  return { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_INSECURE_HTTP: "1", ...extra };
+  // As the suite's other processes (test/helpers/cluster.ts), but never allowed plain HTTP across hosts: the
+  // test network carries TLS, and a process that needs more says so in `extra`.
+  const { PANDO_INSECURE_HTTP: _insecure, ...env } = process.env;
+  return { ...env, PANDO_LOG_LEVEL: "warn", ...extra };
 }
 
 /** Makes the hosts, named by `names` (at most 12 characters each), on one bridge. */
@@ -165,6 +168,7 @@ export function createNetwork(names: readonly string[]): TestNetwork {
     },
     cut: (name) => void ip(["-n", bridgeNs, "link", "set", `v-${network.host(name).name}`, "down"]),
     restore: (name) => void ip(["-n", bridgeNs, "link", "set", `v-${network.host(name).name}`, "up"]),
+    pids: (name) => ip(["netns", "pids", network.host(name).netns]).split("\n").filter(Boolean).map(Number),
     spawn: (host, command, args, options = {}) => {
       const [cmd, argv] = inNamespace(network.host(host).netns, command, args);
       const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env: environment(options.env), cwd: options.cwd });
