@@ -51,3 +51,41 @@ describe("a pilot killed with SIGKILL in the middle of a job", () => {
     expect(last.pilot).not.toBe(victim!.name);
   });
 });
+
+describe("a server down for longer than the heartbeat timeout", () => {
+  let cluster: Cluster;
+  let markers: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ pilots: 1, serverArgs: ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"] });
+    markers = mkdtempSync(join(tmpdir(), "pando-markers-"));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(markers, { recursive: true, force: true });
+  });
+
+  it("gives its pilots a whole timeout after it restarts before it declares any lost: their running jobs finish once", async () => {
+    const driver = runDriver(`${FIXTURE}#survivors`, [markers, "2", "6000"], { url: cluster.url, token: cluster.credentials.userToken });
+    const first = await until("a job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
+    const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number } };
+    // The pilot's last heartbeat is older than the timeout when the server comes back, and the pilot is slow
+    // to call again (held stopped until the restarted server has swept for lost pilots a few times; its
+    // job's executor runs on meanwhile).
+    const pilot = cluster.pilots[0]!.proc;
+    pilot.kill("SIGSTOP");
+    try {
+      await cluster.stopServer("SIGKILL");
+      await new Promise((r) => setTimeout(r, 2500));
+      await cluster.startServer();
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      pilot.kill("SIGCONT");
+    }
+
+    const r = await driver;
+    expect(r.code, r.stderr).toBe(0);
+    const job = await cluster.api("GET", `/api/v1/jobs/${marker.job.jobId}`);
+    expect(job.body.attempts.map((a: { state: string; error: { code: string } | null }) => [a.state, a.error?.code ?? null])).toEqual([["finished", null]]);
+  });
+});

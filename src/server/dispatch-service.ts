@@ -4,6 +4,7 @@ import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResp
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { handOut } from "../core/hand-out.js";
+import { lostBefore } from "../core/pilot-loss.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
@@ -41,6 +42,9 @@ export interface DispatchDeps {
  */
 export class DispatchService {
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
+
+  /** Since when this server hears heartbeats: none came while it was down (core/pilot-loss.ts). */
+  private readonly upSince = Date.now();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -267,9 +271,9 @@ export class DispatchService {
     const now = Date.now();
     const own = new Map<string, number>();
     for (const q of await this.deps.queues.records()) {
-      if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, now - q.definition.heartbeatTimeout);
+      if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, lostBefore(now, q.definition.heartbeatTimeout, this.upSince));
     }
-    const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(now - this.ctx.config.heartbeatTimeoutMs, own);
+    const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, this.upSince), own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
     this.ctx.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");

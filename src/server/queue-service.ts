@@ -2,6 +2,7 @@ import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { QueueStatusChange, QueueView, WorkerView } from "../api/queues.js";
 import type { TaskView } from "../api/tasks.js";
 import { brokerTask, silenceReason, type Brokered, type TaskNeeds } from "../core/brokerage.js";
+import { lostBefore } from "../core/pilot-loss.js";
 import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
 import type { Principal } from "../store/auth-store.js";
 import { brokerView, type QueueRecord } from "../store/queue-store.js";
@@ -23,6 +24,8 @@ export class QueueService {
   private load: { byQueue: Load; until: number } | undefined;
   private pilotsByQueue: { byQueue: Map<string, QueuePilots>; until: number } | undefined;
   private sites: { records: SiteRecord[]; until: number } | undefined;
+  /** Since when this server hears sites: none was heard while it was down (core/pilot-loss.ts). */
+  private readonly upSince = Date.now();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -48,10 +51,13 @@ export class QueueService {
     return this.sites.records;
   }
 
-  /** Whether a site is silent: neither its agent nor any of its pilots heard from within siteSilenceMs. */
+  /**
+   * Whether a site is silent: neither its agent nor any of its pilots heard from within siteSilenceMs while
+   * this server was up to hear them (core/pilot-loss.ts).
+   */
   siteState(site: SiteRecord, now = Date.now()): "online" | "silent" {
     const last = Math.max(site.heartbeatAt, site.pilotHeartbeatAt ?? 0);
-    return now - last > this.ctx.config.siteSilenceMs ? "silent" : "online";
+    return last < lostBefore(now, this.ctx.config.siteSilenceMs, this.upSince) ? "silent" : "online";
   }
 
   /** The queue records as brokerage sees them: with their load, and their site if it is silent. */

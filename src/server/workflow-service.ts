@@ -14,6 +14,7 @@ import type {
   WorkflowView,
 } from "../api/workflows.js";
 import { sha256Hex } from "../codec/sha256.js";
+import { lostBefore } from "../core/pilot-loss.js";
 import { FINAL_TASK_STATUSES, FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { resumeHint, resumeRefusal, suspendRefusal } from "../core/workflow-lifecycle.js";
 import type { Principal } from "../store/auth-store.js";
@@ -171,8 +172,9 @@ export class WorkflowService {
     const now = Date.now();
     const timeout = config.driverHeartbeatTimeoutMs;
     // A driver silent while this server was down gets a whole timeout after start-up to come back (--resume).
-    if (now - this.startedAt < timeout) return 0;
-    const lost = await store.workflows.silentDrivers(now - timeout);
+    const before = lostBefore(now, timeout, this.startedAt);
+    if (before === 0) return 0;
+    const lost = await store.workflows.silentDrivers(before);
     let suspended = 0;
     for (const id of lost) {
       const change = await store.workflows.suspend(id, `the driver sent no heartbeat for ${timeout} ms (its process was killed, or hangs)`);
