@@ -83,6 +83,12 @@ describe("HTTPS between clients and the server", () => {
     expect(JSON.parse(ls.stdout).workflows.map((w: { id: number }) => w.id)).toContain(r.workflowId);
   });
 
+  it("runs a remote driver on a pilot over HTTPS, the driver trusting the server through the CA it was given", async () => {
+    const r = await runDriver(`${FIXTURE}#map50`, [], { url: cluster.url, token: cluster.credentials.userToken, extra: ["--remote", "--ca", certs.ca] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.value).toEqual(Array.from({ length: 50 }, (_, i) => i * i));
+  });
+
   it("refuses a server whose CA it does not know: one line naming the host and the reason, for ls, run and pilot", async () => {
     const host = new URL(cluster.url).host;
     const unknownCa = new RegExp(

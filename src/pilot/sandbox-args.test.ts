@@ -54,6 +54,13 @@ describe("sandboxArgs", () => {
     expect(argv).not.toContain("/var/lib/pando");
   });
 
+  it("shows the CA file its clients trust read-only, even inside a hidden directory", () => {
+    const ca = "/home/u/proj/.pando/tls/ca.pem";
+    const argv = sandboxArgs(settings, { ...paths, caFile: ca });
+    expect(at(argv, "--ro-bind", ca, ca)).toBeGreaterThan(at(argv, "--tmpfs", "/home/u/proj/.pando"));
+    expect(sandboxArgs(settings, paths)).not.toContain(ca);
+  });
+
   it("adds the operator's binds, and hides what lies inside them", () => {
     const argv = sandboxArgs({ ...settings, bindReadOnly: ["/data"], bindWritable: ["/var/lib"] }, paths);
     expect(at(argv, "--ro-bind", "/data", "/data")).toBeGreaterThan(0);

@@ -44,6 +44,8 @@ export interface SandboxPaths {
   builtProjectDir?: string;
   /** The executor's own writable directory (its commands' working directories, its HOME). */
   workDir?: string;
+  /** The CA file its clients trust (PANDO_CA), shown read-only wherever it lies: a remote driver calls the server. */
+  caFile?: string;
   /** Where the executor starts (its working directory), if it is visible in the sandbox; else workDir or /. */
   cwd: string;
   /** Paths hidden wherever they lie inside something visible: the pilot's data, cache and other executors' directories. */
@@ -83,7 +85,7 @@ export function sandboxArgs(settings: Pick<SandboxSettings, "network" | "bindRea
   // Shown again inside the hidden cache: the bundle, and the unpacked project archive beside it.
   const project = paths.projectDir;
   const inHidden = project && paths.hidden.some((h) => h.dir && isWithin(project, h.path)) ? [project] : [];
-  for (const p of [...paths.bundle, ...inHidden]) args.push("--ro-bind", p, p);
+  for (const p of [...paths.bundle, ...inHidden, ...(paths.caFile ? [paths.caFile] : [])]) args.push("--ro-bind", p, p);
   if (paths.workDir) args.push("--bind", paths.workDir, paths.workDir);
   const shown = [...visible, ...paths.bundle, ...(paths.workDir ? [paths.workDir] : [])];
   const rebound = [...paths.bundle, ...inHidden];

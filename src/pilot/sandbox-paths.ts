@@ -90,6 +90,7 @@ export function sandboxPaths(at: ExecutorLocation, env: NodeJS.ProcessEnv = proc
     projectDir,
     ...(at.projectDir && built ? { builtProjectDir: built } : {}),
     workDir: at.workDir,
+    ...(env.PANDO_CA && existsSync(env.PANDO_CA) ? { caFile: real(resolve(env.PANDO_CA)) } : {}),
     cwd,
     hidden: hidden([
       cacheDir,
