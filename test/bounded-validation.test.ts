@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./helpers/cluster.js";
 
@@ -63,6 +64,26 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
     expect((await cluster.api("GET", "/api/v1/health")).status).toBe(200);
   });
 
+  /** The answer to a request that announces a body of `bytes` (Content-Length) and sends none of it. */
+  function announced(method: string, path: string, bytes: number): Promise<{ status: number; message: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(`${cluster.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${cluster.credentials.userToken}`, "content-type": "application/json", "content-length": String(bytes) },
+      });
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+        res.on("end", () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, message: (JSON.parse(text) as { error: { message: string } }).error.message });
+        });
+      });
+      req.on("error", reject);
+      req.flushHeaders();
+    });
+  }
+
   it("gives each route a body limit of its kind: a few fields where a few fields are expected", async () => {
     const big = JSON.stringify({ name: "x".repeat(1024 * 1024) });
     const r = await cluster.api("POST", "/api/v1/tokens", big);
@@ -72,5 +93,10 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
     // A route that carries a payload takes one of the payload limit's size.
     const wf = await cluster.api("POST", "/api/v1/workflows", { name: "big-args", args: JSON.stringify(["x".repeat(1024 * 1024)]) });
     expect(wf.status).toBe(201);
+    // A site's registration carries its queues, a payload's worth at most: one that says it is 40 MB is
+    // refused from its headers, before any of it is read.
+    const site = await announced("PUT", "/api/v1/sites/big", 40 * 1024 * 1024);
+    expect(site.status).toBe(413);
+    expect(site.message).toContain("2 × maxPayloadBytes + maxControlRequestBytes, for PUT /api/v1/sites/:name");
   });
 });

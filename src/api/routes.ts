@@ -103,8 +103,8 @@ export const ROUTES = {
   listWorkers: { method: "GET", path: "/workers", access: "token" },
   // ---- sites (their agents register queues, follow the demand and record the pilots they start)
   listSites: { method: "GET", path: "/sites", access: "token" },
-  registerSite: { method: "PUT", path: "/sites/:name", access: "site", bodySize: "request", idempotent: true },
-  siteDemand: { method: "POST", path: "/sites/:name/demand", access: "site", waits: true, bodySize: "payload" },
+  registerSite: { method: "PUT", path: "/sites/:name", access: "site", bodySize: "payload", idempotent: true },
+  siteDemand: { method: "POST", path: "/sites/:name/demand", access: "site", waits: true },
   createSiteWorker: { method: "POST", path: "/sites/:name/workers", status: 201, access: "site" },
   updateSiteWorker: { method: "PUT", path: "/sites/:name/workers/:id", access: "site", idempotent: true },
   // ---- tokens
