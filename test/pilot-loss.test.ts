@@ -7,20 +7,29 @@ import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
 
-describe("a pilot killed with SIGKILL in the middle of a job", () => {
-  let cluster: Cluster;
-  let markers: string;
-
+/**
+ * A cluster of `pilots` pilots with a short heartbeat timeout, started before a describe's tests and
+ * stopped after them, and a directory where jobs leave markers saying which pilot runs them.
+ */
+function clusterWithMarkers(pilots: number): { cluster: () => Cluster; markers: () => string } {
+  let cluster: Cluster | undefined;
+  let markers = "";
   beforeAll(async () => {
-    cluster = await startCluster({ pilots: 2, serverArgs: ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"] });
+    cluster = await startCluster({ pilots, serverArgs: ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"] });
     markers = mkdtempSync(join(tmpdir(), "pando-markers-"));
   });
   afterAll(async () => {
     await cluster?.stop();
     rmSync(markers, { recursive: true, force: true });
   });
+  return { cluster: () => cluster!, markers: () => markers };
+}
+
+describe("a pilot killed with SIGKILL in the middle of a job", () => {
+  const setup = clusterWithMarkers(2);
 
   it("has its job retried on another pilot after the heartbeat timeout, and the workflow finishes with every result", async () => {
+    const [cluster, markers] = [setup.cluster(), setup.markers()];
     const driver = runDriver(`${FIXTURE}#survivors`, [markers, "4", "2500"], {
       url: cluster.url,
       token: cluster.credentials.userToken,
@@ -53,19 +62,10 @@ describe("a pilot killed with SIGKILL in the middle of a job", () => {
 });
 
 describe("a server down for longer than the heartbeat timeout", () => {
-  let cluster: Cluster;
-  let markers: string;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ pilots: 1, serverArgs: ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "1500ms"] });
-    markers = mkdtempSync(join(tmpdir(), "pando-markers-"));
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    rmSync(markers, { recursive: true, force: true });
-  });
+  const setup = clusterWithMarkers(1);
 
   it("gives its pilots a whole timeout after it restarts before it declares any lost: their running jobs finish once", async () => {
+    const [cluster, markers] = [setup.cluster(), setup.markers()];
     const driver = runDriver(`${FIXTURE}#survivors`, [markers, "2", "6000"], { url: cluster.url, token: cluster.credentials.userToken });
     const first = await until("a job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
     const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number } };

@@ -119,13 +119,7 @@ case "$cmd" in
         fi
         client scontrol shutdown >/dev/null 2>&1 || true
       fi
-      for pidfile in "$dir"/run/*.pid; do
-        [ -f "$pidfile" ] || continue
-        pid=$(cat "$pidfile")
-        for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-        rm -f "$pidfile"
-      done
+      for pidfile in "$dir"/run/*.pid; do stop_pidfile "$pidfile" "$(basename "$pidfile" .pid)"; done
     fi
     stop_pidfile "$munge_dir/munged.pid" munged
     rm -rf "$dir/state" "$dir/spool" "$dir/run"

@@ -117,13 +117,7 @@ case "$cmd" in
         fi
       fi
       timeout 10 scontrol shutdown >/dev/null 2>&1 || true
-      for f in slurmctld.pid slurmd.pid; do
-        [ -f "$dir/$f" ] || continue
-        pid=$(cat "$dir/$f")
-        for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-        rm -f "$dir/$f"
-      done
+      for f in slurmctld.pid slurmd.pid; do stop_pidfile "$dir/$f" "${f%.pid}"; done
     fi
     stop_pidfile "$dir/munged.pid" munged
     rm -rf "$dir/state" "$dir/spool"

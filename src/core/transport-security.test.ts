@@ -11,7 +11,7 @@ import {
 describe("isLoopbackHost", () => {
   it("is this machine only", () => {
     for (const h of ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1", "LOCALHOST"]) expect(isLoopbackHost(h)).toBe(true);
-    for (const h of ["198.18.0.1", "10.0.0.1", "128.0.0.1", "127.0.0.256", "example.org", "localhost.example.org", "::2", "0.0.0.0"]) {
+    for (const h of ["198.18.0.1", "198.19.255.254", "128.0.0.1", "127.0.0.256", "example.org", "localhost.example.org", "::2", "0.0.0.0"]) {
       expect(isLoopbackHost(h)).toBe(false);
     }
   });
