@@ -3,6 +3,9 @@
 # up, down, status, url. Data under .pando/services/postgres-<port>; stopped by its own command (pg_ctl).
 #   scripts/services/postgres.sh up [port]     default port 55432; prints the connection URL
 # Durability is traded for speed (fsync off): this cluster is for tests, never for data you keep.
+# PANDO_POSTGRES_DURABLE=1 starts it with PostgreSQL's durable defaults instead (fsync, synchronous_commit and
+# full_page_writes on): the cluster benchmarks measure, since that is the durability Pando promises. Give a
+# durable cluster its own port; `up` refuses to reuse a running cluster started in the other mode.
 # A second cluster (e.g. inside a test network's namespace) takes PANDO_POSTGRES_HOST (the address it listens
 # on and is reached at, default 127.0.0.1) and PANDO_POSTGRES_DIR (its data, default as above); give the same
 # ones to down.
@@ -13,6 +16,13 @@ port=${2:-${PANDO_POSTGRES_PORT:-55432}}
 host=${PANDO_POSTGRES_HOST:-127.0.0.1}
 dir=${PANDO_POSTGRES_DIR:-"$PANDO_SERVICES_DIR/postgres-$port"}
 url="postgres://postgres@$host:$port/pando"
+if [ "${PANDO_POSTGRES_DURABLE:-0}" = 1 ]; then
+  mode=durable
+  settings="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+else
+  mode=fast
+  settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
 
 bindir() {
   local v
@@ -29,7 +39,11 @@ case "$cmd" in
   up)
     [ -n "$(bindir)" ] || apt_install postgresql
     bin=$(bindir)
-    if running; then echo "$url"; exit 0; fi
+    if running; then
+      started=$(cat "$dir/mode" 2>/dev/null || echo fast)
+      [ "$started" = "$mode" ] || { echo "postgres on port $port is running in $started mode, not $mode: stop it first (down) or use another port" >&2; exit 1; }
+      echo "$url"; exit 0
+    fi
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then
       chown postgres:postgres "$dir"
@@ -43,8 +57,9 @@ case "$cmd" in
       [ "$host" = 127.0.0.1 ] || echo "host all all samenet trust" >> "$dir/data/pg_hba.conf"
     fi
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-c listen_addresses=$host -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      -o "-c listen_addresses=$host -p $port -k $dir $settings -c max_connections=200" \
       start >/dev/null || { echo "postgres did not start; see $dir/server.log" >&2; exit 1; }
+    echo "$mode" > "$dir/mode"
     "$bin/psql" -h "$host" -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'pando'" | grep -q 1 \
       || "$bin/createdb" -h "$host" -p "$port" -U postgres pando
     echo "$url"
