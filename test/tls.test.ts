@@ -124,6 +124,13 @@ describe("HTTPS between clients and the server", () => {
     expect(r.stderr).toMatch(/workflow \d+ \(single\) started on https:\/\/127\.0\.0\.1:\d+/);
   });
 
+  it("says to use https:// when a client speaks plain HTTP to its port", () => {
+    const plain = cluster.url.replace(/^https:/, "http:");
+    const ls = pando(["ls", "--server", plain, "--token", cluster.credentials.userToken]);
+    expect(ls.status).toBe(1);
+    expect(oneLine(ls.stderr)).toMatch(new RegExp(`; if that server serves HTTPS, use ${cluster.url.replace(/\./g, "\\.")}$`));
+  });
+
   it("refuses a certificate for another host name", () => {
     const url = cluster.url.replace("127.0.0.1", "localhost");
     const ls = pando(["ls", "--server", url, "--token", cluster.credentials.userToken, "--ca", certs.ca]);

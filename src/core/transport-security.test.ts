@@ -3,6 +3,7 @@ import {
   clientSecurityEnv,
   clientSecurityFromEnv,
   isLoopbackHost,
+  plainHttpHint,
   isTlsFailure,
   serverUrlRefusal,
   tlsFailureMessage,
@@ -72,5 +73,18 @@ describe("tlsFailureMessage", () => {
     expect(isTlsFailure("ERR_SSL_WRONG_VERSION_NUMBER")).toBe(true);
     expect(isTlsFailure("ECONNREFUSED")).toBe(false);
     expect(isTlsFailure(undefined)).toBe(false);
+  });
+});
+
+describe("plainHttpHint", () => {
+  it("suggests https:// for a plain-HTTP connection closed without an answer", () => {
+    expect(plainHttpHint("http://198.18.0.2:8443", "UND_ERR_SOCKET")).toBe("; if that server serves HTTPS, use https://198.18.0.2:8443");
+    expect(plainHttpHint("http://127.0.0.1:1", "ECONNRESET")).toMatch(/use https:\/\/127\.0\.0\.1:1$/);
+  });
+
+  it("says nothing for https://, a refused connection or no code", () => {
+    expect(plainHttpHint("https://h:1", "UND_ERR_SOCKET")).toBe("");
+    expect(plainHttpHint("http://h:1", "ECONNREFUSED")).toBe("");
+    expect(plainHttpHint("http://h:1", undefined)).toBe("");
   });
 });

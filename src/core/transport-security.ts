@@ -107,3 +107,12 @@ export function tlsFailureMessage(what: string, host: string, code: string, deta
   const reason = TLS_REASONS[code] ?? `the TLS handshake failed${detail ? `: ${detail.split("\n")[0]}` : ""}`;
   return `cannot trust ${what} at ${host}: ${reason} (${code}); ${remedy(code)}`;
 }
+
+/**
+ * What to add when a plain-HTTP connection was closed without an answer: an HTTPS server does exactly that
+ * to a request sent in clear, and the bare socket error would not say so.
+ */
+export function plainHttpHint(url: string, code: string | undefined): string {
+  if (!url.startsWith("http://") || (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET")) return "";
+  return `; if that server serves HTTPS, use ${url.replace(/^http:/, "https:")}`;
+}

@@ -5,7 +5,7 @@ import { ApiError, errorFromAnswer } from "../api/errors.js";
 import { pathOf } from "../api/routes.js";
 import { readCaFile } from "../bus/ca-file.js";
 import { sleep } from "../core/sleep.js";
-import { clientSecurityFromEnv, isTlsFailure, serverUrlRefusal, tlsFailureMessage, type ClientSecurity } from "../core/transport-security.js";
+import { clientSecurityFromEnv, isTlsFailure, plainHttpHint, serverUrlRefusal, tlsFailureMessage, type ClientSecurity } from "../core/transport-security.js";
 
 export type RequestOptions = CallOptions & {
   /** The call may be sent twice with the effect of once (GET, HEAD, a route marked idempotent). */
@@ -186,13 +186,13 @@ export class HttpTransport implements ApiTransport {
           throw new ApiError(
             0,
             "unreachable",
-            `the connection to ${url} broke during ${method} ${path.split("?")[0]} (${code}); it was not sent again, since the server may have acted on it`,
+            `the connection to ${url} broke during ${method} ${path.split("?")[0]} (${code}); it was not sent again, since the server may have acted on it${plainHttpHint(url, code)}`,
           );
         }
         // The other replicas are tried at once; after a whole round, wait before the next.
         if (tried % this.urls.length !== 0) continue;
         if (Date.now() + delay > deadline && !(BROKEN.has(code) && brokenRetries-- > 0)) {
-          throw new ApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})`);
+          throw new ApiError(0, "unreachable", `cannot reach the Pando server at ${this.urls.join(", ")} (${code})${plainHttpHint(url, code)}`);
         }
         await sleep(delay);
         delay = Math.min(delay * 2, 1000);
