@@ -97,6 +97,37 @@ describe("brokerage: tasks go to queues that fit them", () => {
     pando("queues", "set", "down", "offline");
   });
 
+  it("moves the jobs waiting on a queue taken offline to another queue their task allows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pando-hold-"));
+    const setQueue = (name: string, status: string) => expect(pando("queues", "set", name, status).status).toBe(0);
+    setQueue("small", "offline");
+    setQueue("down", "online");
+    const run = runDriver(`${FIXTURE}#behindHold`, [dir], { url: cluster.url, token: cluster.credentials.userToken });
+    try {
+      const id = await run.started;
+      // `either` goes to "down" (small is offline), where holdDown holds the one slot.
+      await until("either to wait on down behind holdDown", async () => {
+        const tasks = await tasksOf(id);
+        const held = tasks.find((t) => t.work === "holdDown")?.status === "running";
+        return held && tasks.find((t) => t.work === "either")?.queue === "down" ? true : undefined;
+      });
+      setQueue("down", "offline");
+      setQueue("small", "online");
+      await until("either to move to small", async () => ((await tasksOf(id)).find((t) => t.work === "either")?.queue === "small" ? true : undefined));
+      writeFileSync(join(dir, "release"), "");
+      const done = await run;
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.value).toBe(5);
+      expect((await tasksOf(id)).find((t) => t.work === "either")).toMatchObject({ queue: "small", status: "done" });
+    } finally {
+      writeFileSync(join(dir, "release"), "");
+      await run.catch(() => undefined);
+      setQueue("down", "offline");
+      setQueue("small", "online");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("says why when the walltime fits no queue", async () => {
     const run = runDriver(`${FIXTURE}#tooLong`, [], { url: cluster.url, token: cluster.credentials.userToken });
     const id = await run.started;

@@ -2,7 +2,7 @@
 // pilots for its site's queue, real drivers; the agent killed and restarted, the server restarted, a site
 // gone silent, and the refusals of site tokens.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -138,7 +138,8 @@ describe("site agents", () => {
     expect(refused.stderr).not.toMatch(/\n\s+at /);
 
     // The pilot token a site's registration hands out serves that site's queues only.
-    const registered = await cluster.api("PUT", "/api/v1/sites/cern", { queues: [{ name: "cpu", maxPilots: 2, slotsPerPilot: 2, pilotIdle: "3s" }] }, siteToken);
+    // As its agent registers it: a queue missing from a registration would go offline.
+    const registered = await cluster.api("PUT", "/api/v1/sites/cern", JSON.parse(readFileSync(queuesFile, "utf8")), siteToken);
     expect(registered.status).toBe(200);
     const pilotToken = registered.body.pilotToken as string;
     const pilotOnLocal = await cluster.api("POST", "/api/v1/pilots", { queue: "local", name: "p", host: "h", pid: 1, slots: 1, version: "0" }, pilotToken);
@@ -152,6 +153,24 @@ describe("site agents", () => {
     )!.id;
     expect((await cluster.api("DELETE", `/api/v1/tokens/${spareId}`)).status).toBe(200);
     expect((await cluster.api("PUT", "/api/v1/sites/cern", queues, spare)).status).toBe(401);
+  });
+
+  it("takes a queue a site no longer registers offline, and back when registered again", async () => {
+    const lyonToken = await createToken({ name: "lyon agent", site: "lyon" });
+    const register = async (names: string[]) => {
+      // brokeroff: brokerage gives these queues only tasks that name them, so the other tests' tasks stay off them.
+      const queues = names.map((name) => ({ name, maxPilots: 0, status: "brokeroff" }));
+      const r = await cluster.api("PUT", "/api/v1/sites/lyon", { queues }, lyonToken);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    };
+    const status = async (name: string) => ((await cluster.api("GET", "/api/v1/queues")).body as Array<{ name: string; status: string }>).find((q) => q.name === name)?.status;
+    await register(["a", "b"]);
+    expect(await status("lyon/b")).toBe("brokeroff");
+    await register(["a"]);
+    expect(await status("lyon/a")).toBe("brokeroff");
+    expect(await status("lyon/b")).toBe("offline");
+    await register(["a", "b"]);
+    expect(await status("lyon/b")).toBe("brokeroff");
   });
 
   it("passes by a silent site's queues, naming the site in the pending reason, and moves the jobs waiting there", async () => {

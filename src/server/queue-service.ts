@@ -122,21 +122,24 @@ export class QueueService {
   }
 
   /**
-   * Moves the jobs waiting on the queues of silent sites to queues that can take them, for the tasks that
-   * allow another queue (a task pinned to a silent site's queue waits for it). Jobs that the site's pilots
-   * held come back to wait once those pilots are lost, and move then.
+   * Moves the jobs waiting on queues that cannot run them — offline ones (taken offline, or gone from their
+   * queues file or site) and those of silent sites — to queues that can, for the tasks that allow another
+   * queue (a task pinned to such a queue waits for it). Jobs that a silent site's pilots held come back to
+   * wait once those pilots are lost, and move then.
    */
-  async moveOffSilentSites(): Promise<number> {
+  async moveOffUnavailableQueues(): Promise<number> {
     const { store, events, log } = this.ctx;
-    const silent = (await this.brokerViews(undefined)).filter((q) => q.silentSite).map((q) => q.name);
+    const unavailable = (await this.brokerViews(undefined)).filter((q) => q.silentSite || q.status === "offline");
     let moved = 0;
-    for (const t of await store.tasks.queuedOn(silent)) {
+    for (const t of await store.tasks.queuedOn(unavailable.map((q) => q.name))) {
       const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
       if (!("queue" in brokered) || !(await store.tasks.move(t.id, t.queue, brokered.queue))) continue;
       moved++;
       events.queueHasWork(brokered.queue);
       events.taskChanged(t.id);
-      log.warn({ task: t.id, from: t.queue, to: brokered.queue }, "the task's waiting jobs moved off a silent site's queue");
+      const from = unavailable.find((q) => q.name === t.queue);
+      const why = from?.silentSite ? "a silent site's queue" : "an offline queue";
+      log.warn({ taskId: t.id, from: t.queue, queue: brokered.queue }, `the task's waiting jobs moved off ${why}`);
     }
     return moved;
   }

@@ -167,7 +167,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     // Pending tasks start as soon as a queue can take them.
     loop("placing pending tasks", PLACE_PENDING_MS, () => services.queues.placePendingTasks());
     // Jobs waiting on a silent site's queues go where they can run.
-    loop("leaving silent sites", PLACE_PENDING_MS, () => services.queues.moveOffSilentSites());
+    loop("leaving unavailable queues", PLACE_PENDING_MS, () => services.queues.moveOffUnavailableQueues());
 
     const running = app;
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");

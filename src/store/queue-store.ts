@@ -18,7 +18,8 @@ export class QueueStore {
 
   /**
    * Makes the stored queues match the file's definitions. A queue's status follows the file when the queue
-   * is new or the file's status changed since the last start; otherwise a run-time change is kept.
+   * is new or the file's status changed since the last start; otherwise a run-time change is kept. A queue
+   * the file no longer has goes offline (its row stays: jobs and pilots name it).
    */
   async declare(definitions: readonly QueueDefinition[]): Promise<void> {
     await this.declareFor(null, definitions);
@@ -26,7 +27,8 @@ export class QueueStore {
 
   /**
    * Makes the stored queues of a site (null: the server's own) match its definitions, whose names are the
-   * full ones. Throws a QueueTakenError, changing nothing, when one of the names belongs to someone else.
+   * full ones; its stored queues missing from them go offline, as if their definitions said so. Throws a
+   * QueueTakenError, changing nothing, when one of the names belongs to someone else.
    */
   async declareFor(site: string | null, definitions: readonly QueueDefinition[]): Promise<void> {
     const now = Date.now();
@@ -43,6 +45,11 @@ export class QueueStore {
         if (row) await trx.updateTable("queues").set(values).where("name", "=", def.name).execute();
         else await trx.insertInto("queues").values({ name: def.name, created_at: now, ...values }).execute();
       }
+      const names = definitions.map((d) => d.name);
+      let dropped = trx.updateTable("queues").set({ status: "offline", file_status: "offline" });
+      dropped = site === null ? dropped.where("site", "is", null) : dropped.where("site", "=", site);
+      if (names.length > 0) dropped = dropped.where("name", "not in", names);
+      await dropped.execute();
     });
   }
 

@@ -407,6 +407,16 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(records.find((r) => r.definition.name === "alpha/cpu")?.site).toBe("alpha");
       });
 
+      it("takes a site's queue it no longer declares offline, and back to its declared status when declared again", async () => {
+        const status = async (name: string) => (await store.queues.list()).find((r) => r.definition.name === name)?.status;
+        await store.queues.declareFor("delta", [defaultQueue("delta/a"), defaultQueue("delta/b")]);
+        await store.queues.declareFor("epsilon", [defaultQueue("epsilon/a")]);
+        await store.queues.declareFor("delta", [defaultQueue("delta/a")]);
+        expect([await status("delta/a"), await status("delta/b"), await status("epsilon/a")]).toEqual(["online", "offline", "online"]);
+        await store.queues.declareFor("delta", [defaultQueue("delta/a"), defaultQueue("delta/b")]);
+        expect(await status("delta/b")).toBe("online");
+      });
+
       it("hears a site's agent and its pilots: the latest heartbeat of either, and its running pilots", async () => {
         await store.sites.heartbeat("gamma");
         await store.queues.declareFor("gamma", [defaultQueue("gamma/cpu")]);
