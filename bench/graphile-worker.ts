@@ -14,6 +14,11 @@ export interface GraphileSetting {
   concurrency: number;
   /** graphile-worker's localQueue.size: jobs each process locks and holds in one fetch (-1: off). */
   localQueue: number;
+  /**
+   * graphile-worker's completeJobBatchDelay (and failJobBatchDelay), ms: completions within it are written
+   * in one statement (-1: each its own commit). A killed worker may then run such jobs again, never lose them.
+   */
+  batchDelay: number;
 }
 
 const JOBS_TABLE = "graphile_worker._private_jobs";
@@ -21,7 +26,7 @@ const DONE_CHANNEL = "pando_bench_done";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startWorker(db: string, s: GraphileSetting): Promise<ChildProcess> {
-  const child = fork(new URL("./graphile-worker-process.ts", import.meta.url), [db, String(s.concurrency), String(s.localQueue)], {
+  const child = fork(new URL("./graphile-worker-process.ts", import.meta.url), [db, String(s.concurrency), String(s.localQueue), String(s.batchDelay)], {
     execArgv: ["--import", "tsx"],
   });
   return new Promise((resolve, reject) => {
