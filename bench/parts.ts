@@ -1,6 +1,6 @@
 // The parts of `npm run bench`, in the order they run, and PANDO_BENCH_ONLY's choice among them.
 
-/** Each part is bench/<name>.ts and writes bench/results/<name>.json (async writes async-loop.json). */
+/** Each part is bench/<name>.ts and writes bench/results/<name>.json. */
 export const PARTS = [
   "run",
   "postgres",
