@@ -49,10 +49,12 @@ describe("summaryTable", () => {
     const lines = summaryTable(input, context);
     const t = row(lines, "PostgreSQL (fsync");
     expect(t[2]).toContain("graphile-worker best 16,000 jobs/s");
+    expect(t[2]).toContain("graphile-worker: no results returned; done = its jobs table drained");
     expect(t[2]).not.toContain("pg-boss");
     expect(t[3]).toBe("0.50× graphile-worker best");
     expect(t[5]).toBe("**not met** |");
     const l = row(lines, "PostgreSQL, warm latency");
+    expect(l[2]).toContain("done = its job's delete NOTIFYing the submitter");
     expect(l[3]).toBe("p50 1.00× graphile-worker 2 × 1");
     expect(l[5]).toBe("**met** |");
   });

@@ -109,11 +109,13 @@ function postgresRows(pg: PostgresResults | undefined): Row[] {
   if (!pando) return paths.map((p, i): Row => [p, NOT_MEASURED, NOT_MEASURED, "—", targets[i]!, "—"]);
   const t = throughputOf(pando);
   const l = latencyOf(pando);
-  const peers = (cell: (runs: ServerRun[]) => string) =>
+  // graphile-worker returns no results: how its completion was seen goes beside its numbers.
+  const peers = (cell: (runs: ServerRun[]) => string, graphileDone: string) =>
     [
       graphileBest && `graphile-worker best ${cell(graphileBest)}`,
       graphile2x1 && `graphile-worker 2 × 1 ${cell(graphile2x1)}`,
-      pgBoss && `pg-boss best ${cell(pgBoss)}`,
+      (graphileBest || graphile2x1) && `(graphile-worker: no results returned; done = ${graphileDone})`,
+      pgBoss && `pg-boss best ${cell(pgBoss)} (polls every 0.5 s at most often)`,
     ].filter(Boolean).join("; ") || NOT_MEASURED;
   const best = graphileBest && throughputOf(graphileBest);
   const twoByOne = graphile2x1 && latencyOf(graphile2x1);
@@ -121,7 +123,7 @@ function postgresRows(pg: PostgresResults | undefined): Row[] {
     [
       paths[0]!,
       `${fmt(t, 0)} jobs/s`,
-      peers((r) => `${fmt(throughputOf(r), 0)} jobs/s`),
+      peers((r) => `${fmt(throughputOf(r), 0)} jobs/s`, "its jobs table drained"),
       best ? `${ratio(t / best)} graphile-worker best` : "—",
       targets[0]!,
       best ? verdict(t >= best) : "—",
@@ -129,7 +131,7 @@ function postgresRows(pg: PostgresResults | undefined): Row[] {
     [
       paths[1]!,
       latencyCell(l),
-      peers((r) => latencyCell(latencyOf(r))),
+      peers((r) => latencyCell(latencyOf(r)), "its job's delete NOTIFYing the submitter"),
       twoByOne ? `p50 ${ratio(l.p50 / twoByOne.p50)} graphile-worker 2 × 1` : "—",
       targets[1]!,
       verdict(l.p50 <= 4 && l.p99 <= 10),
