@@ -4,6 +4,7 @@
 // Shapes as in bench/run.ts: (a) 20,000 no-op jobs after 500 to warm up, submission → all done in the
 // submitter's hands; (b) 500 single calls one after another after 20 to warm up, p50 and p99.
 // Median of PANDO_BENCH_REPEAT runs (default 3); raw numbers in bench/results/postgres.json.
+// PANDO_BENCH_PG_SYSTEMS (comma-separated: pando, graphile2x1, graphileBest, pgBoss) picks some systems.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
@@ -55,9 +56,19 @@ async function measure(system: System, cluster: DurableCluster, run: number): Pr
   }
 }
 
+function chosenSystems(list: string | undefined): System[] {
+  const known = Object.keys(LABELS) as System[];
+  const wanted = list?.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted?.filter((s) => !(known as string[]).includes(s)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`PANDO_BENCH_PG_SYSTEMS names no system called ${unknown.join(", ")}; the systems are: ${known.join(", ")}\n`);
+    process.exit(2);
+  }
+  return known.filter((s) => !wanted?.length || wanted.includes(s));
+}
+
 async function main(): Promise<void> {
-  const wanted = process.env.PANDO_BENCH_PG_SYSTEMS?.split(",") as System[] | undefined;
-  const systems = (Object.keys(LABELS) as System[]).filter((s) => !wanted || wanted.includes(s));
+  const systems = chosenSystems(process.env.PANDO_BENCH_PG_SYSTEMS);
   const runs: Partial<Record<System, PostgresRun[]>> = {};
   await withDurablePostgres(async (cluster) => {
     for (let i = 0; i < REPEAT; i++) {
