@@ -36,7 +36,7 @@ type System = "pando" | "graphile2x1" | "graphileBest" | "pgBoss";
 const LABELS: Record<System, string> = {
   pando: "Pando, one server, 2 pilots × 1 slot (results returned)",
   graphile2x1: "graphile-worker 0.17, 2 processes × concurrency 1 (no results; completion: jobs table drained / NOTIFY on delete)",
-  graphileBest: "graphile-worker 0.17, 2 processes × concurrency 10, localQueue 200, completions batched (no results; as above)",
+  graphileBest: "graphile-worker 0.17, 2 processes × concurrency 10, localQueue 200, completions batched (no results; completion: jobs table drained / NOTIFY on delete)",
   pgBoss: "pg-boss 10, 2 processes, batch 1,000 per fetch, polling every 0.5 s (its floor; completion read by polling its API)",
 };
 
