@@ -53,4 +53,4 @@ process.stdout.write(
   ].join("\n") + "\n",
 );
 mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-writeFileSync(join(ROOT, "bench", "results", "async-loop.json"), `${JSON.stringify({ date: new Date().toISOString(), runs }, null, 2)}\n`);
+writeFileSync(join(ROOT, "bench", "results", "async.json"), `${JSON.stringify({ date: new Date().toISOString(), runs }, null, 2)}\n`);

@@ -90,5 +90,5 @@ process.stdout.write(
 mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
 writeFileSync(
   join(ROOT, "bench", "results", "hpo-shape.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), runs: Object.fromEntries(runs) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), repeat: REPEAT, idealMs: IDEAL_MS, runs: Object.fromEntries(runs) }, null, 2)}\n`,
 );

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   ].join("\n");
   process.stdout.write(`${table}\n`);
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  writeFileSync(join(ROOT, "bench", "results", "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
+  writeFileSync(join(ROOT, "bench", "results", "run.json"), `${JSON.stringify({ date: new Date().toISOString(), repeat: REPEAT, results }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {
