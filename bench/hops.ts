@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { HopLine } from "../src/sdk/hop-trace-file.js";
+import type { ClockLine, HopLine } from "../src/sdk/hop-trace-file.js";
 import { CLI, startServer, stop } from "./server-process.js";
 import { median, percentile } from "./stats.js";
 
@@ -68,26 +68,39 @@ const CALLS = Number(opts.calls);
 const PATHS = opts.paths.split(",") as Path[];
 for (const p of PATHS) if (!["sqlite", "activemq", "postgres"].includes(p)) throw new Error(`unknown path '${p}': use sqlite, activemq or postgres`);
 
-/** The environment that makes every process of a run trace its hops (and, with --cpu-prof, profile itself). */
-function traceEnv(traceDir: string, profDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PANDO_TRACE_HOPS: traceDir, PANDO_LOG_LEVEL: "warn" };
-  if (opts["cpu-prof"]) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${profDir}`.trim();
-  return env;
+/** The environment that makes every process of a run trace its hops. */
+function traceEnv(traceDir: string): NodeJS.ProcessEnv {
+  return { ...process.env, PANDO_TRACE_HOPS: traceDir, PANDO_LOG_LEVEL: "warn" };
 }
 
+/** Node's options for the run, server and pilot processes: with --cpu-prof, each writes a profile (pilots forked by a run inherit them). */
+let nodeArgs: string[] = [];
+
 function runLatency(env: NodeJS.ProcessEnv, extra: string[]): { p50: number; p99: number } {
-  const r = spawnSync(process.execPath, [CLI, "run", "bench/pando-noop.ts#latency", String(CALLS), "--json", "--quiet", ...extra], { cwd: ROOT, encoding: "utf8", env });
+  const r = spawnSync(process.execPath, [...nodeArgs, CLI, "run", "bench/pando-noop.ts#latency", String(CALLS), "--json", "--quiet", ...extra], { cwd: ROOT, encoding: "utf8", env });
   if (r.status !== 0) throw new Error(`pando run latency failed:\n${r.stderr}`);
   return JSON.parse(r.stdout) as { p50: number; p99: number };
 }
 
-function readTrace(dir: string): HopLine[] {
+interface Trace {
+  lines: HopLine[];
+  /** Each process's role and clocks (its file's first line). */
+  clocks: Map<number, ClockLine>;
+}
+
+function readTrace(dir: string): Trace {
   const lines: HopLine[] = [];
+  const clocks = new Map<number, ClockLine>();
   for (const f of readdirSync(dir)) {
     if (!f.endsWith(".ndjson")) continue;
-    for (const l of readFileSync(join(dir, f), "utf8").split("\n")) if (l) lines.push(JSON.parse(l) as HopLine);
+    for (const l of readFileSync(join(dir, f), "utf8").split("\n")) {
+      if (!l) continue;
+      const record = JSON.parse(l) as HopLine | ClockLine;
+      if ("clock" in record) clocks.set(record.pid, record);
+      else lines.push(record);
+    }
   }
-  return lines;
+  return { lines, clocks };
 }
 
 /** Each traced job's hops (first occurrence of each), keyed by job; records that know only the task join by task. */
@@ -105,12 +118,18 @@ function jobsOf(lines: HopLine[]): Map<number, Map<string, number>> {
   return jobs;
 }
 
-function breakdown(path: Path, lines: HopLine[], workflow: { p50: number; p99: number }): Breakdown {
+/** The measured calls: complete traces, after the warm-up ones, in call order. */
+function measuredCalls(path: Path, lines: HopLine[]): Array<Map<string, number>> {
   const kind = path === "activemq" ? "broker" : "rest";
-  const complete = [...jobsOf(lines).values()]
+  return [...jobsOf(lines).values()]
     .filter((h) => CHAIN[kind].every((hop) => h.has(hop)))
     .sort((a, b) => a.get("driver.call")! - b.get("driver.call")!)
     .slice(WARM_UP_CALLS);
+}
+
+function breakdown(path: Path, lines: HopLine[], workflow: { p50: number; p99: number }): Breakdown {
+  const kind = path === "activemq" ? "broker" : "rest";
+  const complete = measuredCalls(path, lines);
   const stat = (ds: number[]) => ({ p50: median(ds), p99: percentile(ds, 0.99) });
   const gap = (from: string, to: string) => stat(complete.filter((h) => h.has(from) && h.has(to)).map((h) => h.get(to)! - h.get(from)!));
   const chain = CHAIN[kind];
@@ -119,8 +138,11 @@ function breakdown(path: Path, lines: HopLine[], workflow: { p50: number; p99: n
   return { path, calls: complete.length, workflow, rows, total: gap("driver.call", "driver.decoded") };
 }
 
-/** The top self-time functions of the profiles of the given process ids. */
-function topFunctions(profDir: string, pids: Map<number, string>): string {
+/**
+ * The top self-time functions of the run, server and pilot processes' profiles, counting only the samples
+ * taken while the measured calls ran (from the first one's start to the last one's end, hop clock).
+ */
+function topFunctions(profDir: string, clocks: Map<number, ClockLine>, window: [number, number]): string {
   const byRole = new Map<string, Map<string, number>>();
   let files: string[];
   try {
@@ -129,18 +151,24 @@ function topFunctions(profDir: string, pids: Map<number, string>): string {
     return "no CPU profiles were written";
   }
   for (const f of files) {
-    const pid = Number(f.split(".")[2]);
-    const role = pids.get(pid);
-    if (!role || role === "executor") continue;
+    const clock = clocks.get(Number(f.split(".")[3]));
+    if (!clock) continue;
+    const role = clock.role;
+    // The window on this process's monotonic clock, in µs, as the profile's sample times are.
+    const [from, to] = window.map((t) => clock.clock.monotonicUs + (t - clock.clock.t) * 1000);
     const prof = JSON.parse(readFileSync(join(profDir, f), "utf8")) as {
       nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+      startTime: number;
       samples: number[];
       timeDeltas: number[];
     };
     const nameOf = new Map(prof.nodes.map((n) => [n.id, `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\/(node_modules|dist)\//, "$1/")}:${n.callFrame.lineNumber + 1}`]));
     let self = byRole.get(role);
     if (!self) byRole.set(role, (self = new Map()));
+    let at = prof.startTime;
     prof.samples.forEach((id, i) => {
+      at += prof.timeDeltas[i] ?? 0;
+      if (at < from! || at > to!) return;
       const name = nameOf.get(id)!;
       self.set(name, (self.get(name) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
     });
@@ -149,7 +177,7 @@ function topFunctions(profDir: string, pids: Map<number, string>): string {
   for (const [role, self] of byRole) {
     const total = [...self.values()].reduce((a, b) => a + b, 0);
     const busy = [...self.entries()].filter(([n]) => !/^\((idle|program|garbage collector)\)/.test(n));
-    out.push(`${role} processes: ${total.toFixed(0)} ms sampled; top self time:`);
+    out.push(`${role} processes: ${total.toFixed(0)} ms sampled while the measured calls ran; top self time:`);
     for (const [name, ms] of busy.sort((a, b) => b[1] - a[1]).slice(0, TOP_FUNCTIONS)) out.push(`  ${ms.toFixed(1).padStart(8)} ms  ${name}`);
     const gc = self.get([...self.keys()].find((n) => n.startsWith("(garbage collector)")) ?? "") ?? 0;
     out.push(`  ${gc.toFixed(1).padStart(8)} ms  (garbage collector)`);
@@ -157,28 +185,25 @@ function topFunctions(profDir: string, pids: Map<number, string>): string {
   return out.join("\n");
 }
 
-function pidRoles(traceDir: string): Map<number, string> {
-  const roles = new Map<number, string>();
-  for (const f of readdirSync(traceDir)) {
-    const m = /^(\w+)-(\d+)\.ndjson$/.exec(f);
-    if (m) roles.set(Number(m[2]), m[1]!);
-  }
-  return roles;
-}
-
 async function measure(path: Path): Promise<Breakdown> {
   const dir = mkdtempSync(join(tmpdir(), "pando-hops-"));
   const traceDir = join(dir, "trace");
   const profDir = join(dir, "prof");
   mkdirSync(traceDir);
-  const env = traceEnv(traceDir, profDir);
+  const env = traceEnv(traceDir);
+  nodeArgs = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
   try {
     let workflow: { p50: number; p99: number };
     if (path === "postgres") workflow = await onPostgres(dir, env);
     else if (path === "activemq") workflow = onActiveMq(dir, env);
     else workflow = runLatency(env, ["--data-dir", join(dir, "data")]);
-    const result = breakdown(path, readTrace(traceDir), workflow);
-    if (opts["cpu-prof"]) result.profile = topFunctions(profDir, pidRoles(traceDir));
+    const trace = readTrace(traceDir);
+    const result = breakdown(path, trace.lines, workflow);
+    if (opts["cpu-prof"]) {
+      const calls = measuredCalls(path, trace.lines);
+      const window: [number, number] = [calls[0]?.get("driver.call") ?? 0, calls.at(-1)?.get("driver.decoded") ?? 0];
+      result.profile = topFunctions(profDir, trace.clocks, window);
+    }
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -210,10 +235,10 @@ async function onPostgres(dir: string, env: NodeJS.ProcessEnv): Promise<{ p50: n
   const db = execFileSync(pg, ["up", String(POSTGRES_PORT)], { env: pgEnv, encoding: "utf8" }).trim();
   const pilots: ChildProcess[] = [];
   try {
-    const server = await startServer(join(dir, "server"), db, env);
+    const server = await startServer(join(dir, "server"), db, env, nodeArgs);
     try {
       for (let p = 0; p < 2; p++) {
-        const args = [CLI, "pilot", "--server", server.url, "--queue", "local", "--slots", "1", "--cache-dir", join(dir, `cache-${p}`)];
+        const args = [...nodeArgs, CLI, "pilot", "--server", server.url, "--queue", "local", "--slots", "1", "--cache-dir", join(dir, `cache-${p}`)];
         pilots.push(spawn(process.execPath, args, { stdio: "ignore", env: { ...env, PANDO_TOKEN: server.creds.pilotToken } }));
       }
       return runLatency(env, ["--server", server.url, "--token", server.creds.userToken]);
@@ -241,7 +266,9 @@ function table(results: Breakdown[]): string {
       const row = r.rows.find((x) => `${x.from} → ${x.to}` === key);
       return row ? `${f(row.p50)} | ${f(row.p99)}` : "— | —";
     });
-    const off = results.some((r) => r.rows.find((x) => `${x.from} → ${x.to}` === key)?.offPath) ? " (off the path)" : "";
+    const having = results.filter((r) => r.rows.some((x) => `${x.from} → ${x.to}` === key));
+    const offIn = having.filter((r) => r.rows.find((x) => `${x.from} → ${x.to}` === key)!.offPath).map((r) => r.path);
+    const off = offIn.length === 0 ? "" : offIn.length === having.length ? " (off the path)" : ` (off the path on ${offIn.join(", ")})`;
     out.push(`| ${key}${off} | ${cells.join(" | ")} |`);
   }
   out.push(`| **call, traced end to end** | ${results.map((r) => `${f(r.total.p50)} | ${f(r.total.p99)}`).join(" | ")} |`);

@@ -27,7 +27,7 @@ describe("the hop trace (PANDO_TRACE_HOPS)", () => {
     expect(files.some((f) => /^pilot-\d+\.ndjson$/.test(f))).toBe(true);
     const lines = files.flatMap((f) =>
       readFileSync(join(dir, "trace", f), "utf8").trim().split("\n").map((l) => JSON.parse(l) as HopLine),
-    );
+    ).filter((l) => l.hop !== undefined);
     // Two tasks: greet (one job) and square (three jobs).
     const tasks = new Set(lines.filter((l) => l.hop === "server.recorded").map((l) => l.task));
     expect(tasks.size).toBe(2);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { flushHops, hop, stopHopTrace, tracingHops } from "../core/hop-trace.js";
-import { traceHopsFromEnv, type HopLine } from "./hop-trace-file.js";
+import { traceHopsFromEnv, type ClockLine, type HopLine } from "./hop-trace-file.js";
 
 describe("the hop trace's file sink", () => {
   const dirs: string[] = [];
@@ -25,7 +25,11 @@ describe("the hop trace's file sink", () => {
     hop("pilot.result", 4, 9, 2);
     flushHops();
     expect(readdirSync(join(dir, "trace"))).toEqual([`pilot-${process.pid}.ndjson`]);
-    const lines = readFileSync(join(dir, "trace", `pilot-${process.pid}.ndjson`), "utf8").trim().split("\n").map((l) => JSON.parse(l) as HopLine);
+    const [first, ...rest] = readFileSync(join(dir, "trace", `pilot-${process.pid}.ndjson`), "utf8").trim().split("\n");
+    const clock = (JSON.parse(first!) as ClockLine).clock;
+    expect(Math.abs(clock.t - Date.now())).toBeLessThan(1000);
+    expect(clock.monotonicUs).toBeGreaterThan(0);
+    const lines = rest.map((l) => JSON.parse(l) as HopLine);
     expect(lines.map((l) => [l.role, l.pid, l.hop, l.task, l.job, l.attempt])).toEqual([
       ["pilot", process.pid, "pilot.received", 4, 9, 2],
       ["pilot", process.pid, "pilot.result", 4, 9, 2],

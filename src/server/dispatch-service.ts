@@ -139,7 +139,7 @@ export class DispatchService {
         if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded });
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands, recorded };
-        handoff.startWaiting(pilot.queue, pilotId, demand);
+        handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any > 0);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {
@@ -199,7 +199,7 @@ export class DispatchService {
 
   /**
    * Records a pilot's reports, wakes the waiters of what they changed, counts the results by path. The
-   * pilot's own long-poll takes its next jobs now that it has room; results go out first.
+   * pilot's own long-poll takes its next jobs now that it has room (if it waited for room); results go out first.
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
     const result = await applyUpdates(this.ctx, pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
@@ -213,7 +213,7 @@ export class DispatchService {
       );
     }
     this.afterApply(result, via);
-    if (result.accepted > 0) this.ctx.events.pilotWoken(pilotId);
+    if (result.accepted > 0 && this.deps.handoff.wakeOnReport(pilotId)) this.ctx.events.pilotWoken(pilotId);
     return result;
   }
 
