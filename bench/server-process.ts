@@ -11,10 +11,13 @@ export interface Server {
   creds: { userToken: string; pilotToken: string };
 }
 
-/** Starts a server on a free port with its own data directory, on SQLite or the given PostgreSQL database. */
-export function startServer(dataDir: string, db: string | undefined): Promise<Server> {
-  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
+/**
+ * Starts a server on a free port with its own data directory, on SQLite or the given PostgreSQL database;
+ * `env` is its environment (this process's by default), `nodeArgs` Node's own options (e.g. --cpu-prof).
+ */
+export function startServer(dataDir: string, db: string | undefined, env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): Promise<Server> {
+  const args = [...nodeArgs, CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
   return new Promise((resolvePromise, reject) => {
     let out = "";
     proc.stdout!.on("data", (c: Buffer) => {

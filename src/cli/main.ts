@@ -7,6 +7,7 @@ import { errorMessage } from "../core/errors.js";
 import { clientSecurityEnv } from "../core/transport-security.js";
 import { JOB_STATES, WORKFLOW_STATUSES } from "../core/states.js";
 import { ApiError } from "../api/errors.js";
+import { traceHopsFromEnv } from "../sdk/hop-trace-file.js";
 import { credentialsPath } from "../server/credentials.js";
 import { PANDO_VERSION } from "../version.js";
 import { parseBytes, parseCount, parseDuration, parseNonNegative, parsePort, parsePositiveDuration } from "./parse.js";
@@ -77,6 +78,7 @@ addServerOptions(
     .option("--project-max-size <size>", "largest project archive, its files' total size (100MiB)", parseBytes)
     .option("--no-project", "ship no project archive: jobs see the project directory only where the pilots share its file system"),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
+  traceHopsFromEnv("run");
   const { runCommand } = await import("./run-command.js");
   process.exitCode = await runCommand(target, args, flags);
 });
@@ -96,6 +98,7 @@ addServerOptions(
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8720),
   { listening: true },
 ).action(async (flags: ServerFlags & { host: string; port: number }) => {
+  traceHopsFromEnv("server");
   const config = { ...serverConfigFrom(flags, { listening: true }), host: flags.host, port: flags.port };
   // Written at once (the log is a few lines a minute): its start-up line comes before the two below, as the docs show.
   const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: 1, sync: true }));
@@ -125,6 +128,7 @@ addSandboxOptions(addClientSecurityOptions(program
   .option("--project-max-bytes <size>", "largest project archive this pilot unpacks, its files' total size (1GiB)", parseBytes)
   .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount))
   .action(async (flags: PilotFlags) => {
+    traceHopsFromEnv("pilot");
     const token = process.env.PANDO_TOKEN;
     if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
+import { tracingHops } from "../core/hop-trace.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
 import { contextKey, executorCommand, type ExecutionContext } from "./execution-context.js";
 import type { Executor, ExecutorEvents, StartExecutor } from "./executor-interface.js";
@@ -104,6 +105,7 @@ export class ExecutorHandle implements Executor {
         // Commands make their working directories here; an executor whose pilot is gone removes it itself.
         ...(this.workDir ? { PANDO_WORK_ROOT: this.workDir, PANDO_EXECUTOR_DIR: this.workDir } : {}),
         ...(projectDir ? { PANDO_PROJECT_DIR: projectDir } : {}),
+        ...(tracingHops() ? { PANDO_EXECUTOR_TRACE_HOPS: "1" } : {}),
       },
     });
     const plain = !context.initEnv && !context.container;

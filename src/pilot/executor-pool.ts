@@ -1,3 +1,4 @@
+import { hopAt } from "../core/hop-trace.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
@@ -273,6 +274,10 @@ export class ExecutorPool implements ExecutorEvents {
     } else if (done.dropped) {
       this.events.ended(job, killedByUser());
     } else {
+      if (done.hops) {
+        hopAt("executor.start", job.taskId, job.jobId, job.attempt, done.hops[0]);
+        hopAt("executor.end", job.taskId, job.jobId, job.attempt, done.hops[1]);
+      }
       this.depths.observe(job.taskId, done.endedAt - done.startedAt);
       const { ok, result, error, startedAt, endedAt, stdout, stderr } = done;
       this.events.ended(job, { state: ok ? "finished" : "failed", result, error, startedAt, endedAt, stdout, stderr });

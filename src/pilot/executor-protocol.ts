@@ -20,6 +20,8 @@ export interface JobDone {
   stderr?: string;
   /** True when the job was dropped before it started (a cancel). */
   dropped?: boolean;
+  /** When the pilot traces hops: the job's start and end by the hop trace's clock (core/hop-trace.ts). */
+  hops?: [number, number];
 }
 
 export type FromExecutor =

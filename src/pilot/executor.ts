@@ -5,6 +5,7 @@ import { SHIPPED_PROJECT_DIR_KEY } from "../bundle/project-dir.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
 import type { DispatchedJob } from "../core/dispatch-records.js";
+import { hopClock } from "../core/hop-trace.js";
 import { HttpPandoClient } from "../sdk/client.js";
 import { withJob } from "../sdk/context.js";
 import { executeDriver } from "../sdk/driver-run.js";
@@ -15,6 +16,8 @@ import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
 import { killDescendants, killOwnGroup } from "./process-tree.js";
 
 const bundlePath = process.argv[2];
+/** The pilot traces hops (PANDO_TRACE_HOPS): each job's start and end go back with its result. */
+const traceHops = process.env.PANDO_EXECUTOR_TRACE_HOPS === "1";
 const maxPayloadBytes = Number(process.env.PANDO_MAX_PAYLOAD_BYTES);
 const maxLogChars = Number(process.env.PANDO_MAX_LOG_CHARS);
 const serverUrl = process.env.PANDO_SERVER_URL ?? "";
@@ -165,7 +168,12 @@ async function drain(): Promise<void> {
   if (running) return;
   running = true;
   try {
-    for (let job = queue.shift(); job !== undefined; job = queue.shift()) send(await runOne(job));
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      const start = traceHops ? hopClock() : 0;
+      const result = await runOne(job);
+      if (traceHops) result.hops = [start, hopClock()];
+      send(result);
+    }
   } finally {
     running = false;
   }

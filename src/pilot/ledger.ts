@@ -3,6 +3,7 @@
 import { attemptKey } from "../core/attempt-key.js";
 import { killedError } from "../core/errors.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob } from "../core/dispatch-records.js";
+import { hop } from "../core/hop-trace.js";
 
 /**
  * fetching: its bundle is on its way; waiting: for an executor; running: sent to an executor (it may wait
@@ -36,6 +37,7 @@ export class Ledger {
   }
 
   accept(job: DispatchedJob): void {
+    hop("pilot.received", job.taskId, job.jobId, job.attempt);
     this.held.set(attemptKey(job), {
       job,
       phase: "fetching",
@@ -66,7 +68,9 @@ export class Ledger {
   /** Sent to an executor. */
   sent(ref: AttemptRef): void {
     const h = this.held.get(attemptKey(ref));
-    if (h) h.phase = "running";
+    if (!h) return;
+    h.phase = "running";
+    hop("pilot.to_executor", h.job.taskId, ref.jobId, ref.attempt);
   }
 
   /** Back from an executor without having run: it waits for the next one. */
@@ -93,6 +97,7 @@ export class Ledger {
     const h = this.held.get(attemptKey(ref));
     if (!h || h.phase === "done") return undefined;
     h.phase = "done";
+    hop("pilot.result", h.job.taskId, ref.jobId, ref.attempt);
     return {
       jobId: h.job.jobId,
       attempt: h.job.attempt,

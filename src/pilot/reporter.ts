@@ -3,6 +3,7 @@ import type { ResultPublisher, TaskReports } from "../bus/publisher.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { BrokerSettings } from "../api/pilots.js";
 import type { AttemptUpdate, PilotCommand } from "../core/dispatch-records.js";
+import { hopFinals } from "../core/hop-trace.js";
 import { sleep } from "../core/sleep.js";
 import { unrecordableReport } from "../core/unrecordable-report.js";
 import type { Ledger } from "./ledger.js";
@@ -98,6 +99,7 @@ export class Reporter {
       const batch = await this.publish(this.takeBatch());
       if (batch.length === 0) continue;
       try {
+        hopFinals("pilot.report_sent", batch);
         const res = await this.options.link.report({ updates: batch });
         this.options.ledger.reported(batch);
         this.batchLimit = Math.min(REPORT_BATCH, this.batchLimit * 2);
@@ -143,6 +145,7 @@ export class Reporter {
       }
     }
     const tasks = [...byTask.values()];
+    for (const t of tasks) hopFinals("pilot.published", t.updates);
     const sent = await Promise.all(tasks.map((t) => publisher.publish(t)));
     tasks.forEach((t, i) => {
       if (sent[i]) ledger.published(t.updates, Date.now());

@@ -4,6 +4,7 @@ import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResp
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { handOut } from "../core/hand-out.js";
+import { hopFinals } from "../core/hop-trace.js";
 import { lostBefore } from "../core/pilot-loss.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
 import type { Principal } from "../store/auth-store.js";
@@ -12,6 +13,7 @@ import type { Store } from "../store/store.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
+import { handedOver } from "./hop-marks.js";
 import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
@@ -118,7 +120,7 @@ export class DispatchService {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = handoff.takeOutbox(pilotId);
         if (handed.length > 0) {
-          return { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] };
+          return handedOver({ jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] });
         }
         const held = await store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map(attemptKey));
@@ -134,14 +136,14 @@ export class DispatchService {
         };
         const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
         const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
-        if (jobs.length > 0 || commands.length > 0) return { jobs, commands, recorded };
+        if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded });
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands, recorded };
-        handoff.startWaiting(pilot.queue, pilotId, demand);
+        handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any > 0);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {
-          return { jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded };
+          return handedOver({ jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded });
         }
       }
     } finally {
@@ -180,6 +182,7 @@ export class DispatchService {
   }
 
   async report(p: Principal, pilotId: number, req: Report): Promise<ReportResponse> {
+    hopFinals("server.report_received", req.updates);
     await this.livePilot(p, pilotId);
     const result = await this.apply(pilotId, req.updates, "rest");
     return { accepted: result.accepted, ignored: result.ignored };
@@ -190,15 +193,17 @@ export class DispatchService {
    * key. Updates of attempts the pilot does not hold, or of another task's jobs, are dropped and counted.
    */
   async applyBrokerReports(pilotId: number, taskId: number, updates: AttemptUpdate[]): Promise<void> {
+    hopFinals("server.report_received", updates);
     await this.apply(pilotId, updates, "broker", taskId);
   }
 
   /**
    * Records a pilot's reports, wakes the waiters of what they changed, counts the results by path. The
-   * pilot's own long-poll takes its next jobs now that it has room; results go out first.
+   * pilot's own long-poll takes its next jobs now that it has room (if it waited for room); results go out first.
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
     const result = await applyUpdates(this.ctx, pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
+    hopFinals("server.applied", updates);
     if (result.refused.length > 0) {
       this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);
       for (const r of result.refused) this.ctx.metrics.count(`${via}_updates_refused_${r.reason}`);
@@ -208,7 +213,7 @@ export class DispatchService {
       );
     }
     this.afterApply(result, via);
-    if (result.accepted > 0) this.ctx.events.pilotWoken(pilotId);
+    if (result.accepted > 0 && this.deps.handoff.wakeOnReport(pilotId)) this.ctx.events.pilotWoken(pilotId);
     return result;
   }
 

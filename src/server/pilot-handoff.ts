@@ -18,6 +18,8 @@ export interface WaitingDemand extends Demand {
 export class PilotHandoff {
   /** Long-polling pilots by queue, with what they asked for. */
   private readonly waiting = new Map<string, Map<number, WaitingDemand>>();
+  /** Long-polling pilots that had room for jobs of any task when they began to wait: they found none. */
+  private readonly waitingWithRoom = new Set<number>();
   /** Jobs claimed for a pilot and not yet returned to it. */
   private readonly outbox = new Map<number, DispatchedJob[]>();
   private readonly warmth: Warmth;
@@ -32,15 +34,30 @@ export class PilotHandoff {
     return pilots ? [...pilots].map(([pilotId, demand]) => ({ pilotId, demand })) : [];
   }
 
-  /** A pilot's long-poll waits on its queue with this demand, until `stopWaiting`. */
-  startWaiting(queue: string, pilotId: number, demand: WaitingDemand): void {
+  /**
+   * A pilot's long-poll waits on its queue with this demand, until `stopWaiting`; `withRoom`: it could
+   * have taken jobs of any task, and the queue had none.
+   */
+  startWaiting(queue: string, pilotId: number, demand: WaitingDemand, withRoom: boolean): void {
     let pilots = this.waiting.get(queue);
     if (!pilots) this.waiting.set(queue, (pilots = new Map()));
     pilots.set(pilotId, demand);
+    if (withRoom) this.waitingWithRoom.add(pilotId);
   }
 
   stopWaiting(queue: string, pilotId: number): void {
     this.waiting.get(queue)?.delete(pilotId);
+    this.waitingWithRoom.delete(pilotId);
+  }
+
+  /**
+   * Whether a report of the pilot must wake its long-poll to take jobs with the room the report freed. Not
+   * when it waits here with room already: the queue had nothing for it, and new jobs wake it through the
+   * queue (retries too), so waking it would only have it look again at an empty queue. Otherwise (it waits
+   * full, on another replica, or between two long-polls) it must look.
+   */
+  wakeOnReport(pilotId: number): boolean {
+    return !this.waitingWithRoom.has(pilotId);
   }
 
   /** Puts handed-off jobs in their pilots' outboxes and wakes the pilots; returns how many jobs that was. */
@@ -65,6 +82,7 @@ export class PilotHandoff {
   /** The pilot ended or was lost: nothing is kept for it. */
   forget(pilotId: number): void {
     this.outbox.delete(pilotId);
+    this.waitingWithRoom.delete(pilotId);
     this.warmth.forget(pilotId);
     for (const pilots of this.waiting.values()) pilots.delete(pilotId);
   }

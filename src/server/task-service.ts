@@ -4,6 +4,7 @@ import type { ResultsQuery, TaskResultsResponse } from "../api/results.js";
 import type { JobView, SubmitTask, SubmitTaskResponse, TaskView } from "../api/tasks.js";
 import type { TaskNeeds } from "../core/brokerage.js";
 import { callHash } from "../core/call-hash.js";
+import { hop, hopAt, hopClock, tracingHops } from "../core/hop-trace.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { submissionRefusal } from "../core/workflow-lifecycle.js";
 import type { Principal } from "../store/auth-store.js";
@@ -34,6 +35,7 @@ export class TaskService {
   ) {}
 
   async submitTask(p: Principal, workflowId: number, req: SubmitTask): Promise<SubmitTaskResponse> {
+    const tReceived = tracingHops() ? hopClock() : 0;
     const { config, events } = this.ctx;
     const { queues, handoff } = this.deps;
     await this.deps.guard.authorizeWorkflow(p, workflowId);
@@ -106,6 +108,10 @@ export class TaskService {
         }
         return { id: task.id, nJobs: task.nJobs, attached: true, resultKey: (await this.ctx.store.tasks.info(task.id))?.resultKey ?? "" };
       case "created": {
+        if (tracingHops()) {
+          hopAt("server.submit_received", task.id, 0, 0, tReceived);
+          hop("server.recorded", task.id, 0, 0);
+        }
         events.workflowChanged(workflowId);
         if (queue !== null) {
           const owner = (await this.deps.guard.ownerOf(workflowId)) ?? p.userId;
