@@ -8,6 +8,7 @@ import { localTransport } from "../server/local-transport.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { pilotSecurityEnv } from "../server/server-tls.js";
 import type { Principal } from "../store/auth-store.js";
+import type { RunTimings } from "./run-timings.js";
 
 export interface Embedded {
   server: RunningServer;
@@ -32,6 +33,8 @@ export interface EmbeddedOptions {
   slots?: number;
   /** Called if every local pilot has died: the run cannot go on. */
   onPilotsGone?: (reason: string) => void;
+  /** Where the steps of the server's and the pilots' start-up are noted (`pando run --timings`). */
+  timings?: RunTimings;
 }
 
 /**
@@ -42,7 +45,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const { config } = options;
   const logDir = join(config.dataDir, "logs");
   const logger = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: join(logDir, "server.log"), mkdir: true, sync: true }));
-  const server = await startServer(config, logger);
+  const { timings } = options;
+  const server = await startServer(config, logger, timings && ((step) => timings.mark(`server: ${step}`)));
   const principal = await server.services.guard.authenticate(server.credentials.userToken);
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
   const pilots = startLocalPilots({
@@ -55,7 +59,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     cacheDir: join(config.dataDir, "cache"),
     logDir,
     onAllExited: options.onPilotsGone,
+    onTiming: timings && ((pilot, timing) => timings.fromPilot(pilot, timing)),
   });
+  timings?.mark("local pilots spawned");
   const client = new ApiPandoClient(localTransport(server.handlers, principal), () => server.url);
   return {
     server,

@@ -26,6 +26,7 @@ import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-o
 import { siteCommand, type SiteFlags } from "./site-command.js";
 import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
+import { epochNow, type StartupTiming } from "../core/startup-timing.js";
 
 interface PilotFlags extends SandboxFlags, ClientSecurityFlags {
   server: string;
@@ -75,7 +76,8 @@ addServerOptions(
     .option("--project-exclude <pattern>", "leave these files of the project directory out of its archive (.gitignore syntax); repeatable", collect)
     .option("--project-include <pattern>", "ship these files although .gitignore or the defaults leave them out; repeatable", collect)
     .option("--project-max-size <size>", "largest project archive, its files' total size (100MiB)", parseBytes)
-    .option("--no-project", "ship no project archive: jobs see the project directory only where the pilots share its file system"),
+    .option("--no-project", "ship no project archive: jobs see the project directory only where the pilots share its file system")
+    .option("--timings", "print on stderr when each step of the run's start-up and end was over, here, in the local pilots and their executors (also PANDO_TIMINGS=1)"),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
   const { runCommand } = await import("./run-command.js");
   process.exitCode = await runCommand(target, args, flags);
@@ -142,7 +144,12 @@ addSandboxOptions(addClientSecurityOptions(program
     const { Pilot } = await import("../pilot/pilot.js");
     const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox, projectLimits });
+    // `pando run --timings`: the pilot tells the program that started it when its start-up steps ended.
+    const onTiming = process.connected && process.env.PANDO_TIMINGS ? (timing: StartupTiming) => void process.send?.({ t: "timing", timing }) : undefined;
+    onTiming?.({ kind: "pilot", step: "node started", at: performance.timeOrigin });
+    onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
+    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits });
+    onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -11,6 +11,7 @@ import { watchRunning } from "./run-watch.js";
 import { Progress } from "./progress.js";
 import { serverConfigFrom } from "./server-options.js";
 import { reserveStdout, type ReservedStdout } from "./stdout-reserve.js";
+import { RunTimings } from "./run-timings.js";
 
 export type { RunFlags } from "./run-session.js";
 
@@ -21,13 +22,18 @@ export type { RunFlags } from "./run-session.js";
  * code: 0 when every workflow finished, 1 when one did not or the run failed, 2 for a usage error.
  */
 export async function runCommand(targetArg: string, rawArgs: string[], flags: RunFlags): Promise<number> {
+  const timings = new RunTimings(flags.timings === true || process.env.PANDO_TIMINGS === "1");
+  timings.mark("CLI loaded");
+  // The local pilots tell their start-up steps when they see it.
+  if (timings.enabled) process.env.PANDO_TIMINGS = "1";
   const target = runTarget(targetArg, rawArgs, flags);
   const progress = new Progress(process.stderr, !flags.quiet);
   const config = serverConfigFrom(flags);
   const built = await bundleEntry(target.file);
+  timings.mark("bundle built");
   const runs = runTracker();
-  const { client, embedded } = await connectServer(target.serverUrl, flags, config, progress, runs.active);
-  const run: RunSession = { target, flags, progress, client, embedded, runs, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
+  const { client, embedded } = await connectServer(target.serverUrl, flags, config, progress, runs.active, timings);
+  const run: RunSession = { target, flags, progress, client, embedded, runs, timings, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
 
   const interrupts = handleInterrupts(run);
   const stopWatching = watchRunning(client, progress, runs.active);
@@ -35,8 +41,9 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   try {
     const { bundle, path, mod, projectHash } = await prepareBundle(run, config, built);
     setRunEnvironment(run, bundle, projectHash);
-    if (target.exportName === undefined) return await runTopLevel(run, path);
-    return await runExport(run, target.exportName, mod, stdout);
+    const code = target.exportName === undefined ? await runTopLevel(run, path) : await runExport(run, target.exportName, mod, stdout);
+    timings.mark("workflow ended");
+    return code;
   } catch (err) {
     // Interrupted: the workflows are being suspended, and the process exits with the interrupt's code.
     const interrupted = interrupts.pending();
@@ -53,6 +60,8 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
     interrupts.dispose();
     setDriverEnvironment(undefined);
     await (embedded ? embedded.stop() : client.close());
+    timings.mark("stopped");
+    if (timings.enabled) process.stderr.write(timings.report());
     // After the exit code is set from what this returns (timers run after that microtask).
     if (run.abandonedBody) setTimeout(() => process.exit(), 0).unref();
   }

@@ -10,6 +10,7 @@ import { startEmbedded, type Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
 import { UsageError } from "./run-errors.js";
 import type { RunFlags } from "./run-session.js";
+import type { RunTimings } from "./run-timings.js";
 
 export interface RunServer {
   client: PandoClient;
@@ -28,6 +29,7 @@ export async function connectServer(
   config: ServerConfig,
   progress: Progress,
   active: () => number[],
+  timings: RunTimings,
 ): Promise<RunServer> {
   if (serverUrl) {
     const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
@@ -45,6 +47,7 @@ export async function connectServer(
     config,
     pilots: flags.pilots,
     slots: flags.slots,
+    timings,
     // Rather than wait forever for jobs nobody can run, end the run with the reason.
     onPilotsGone: (reason) => {
       progress.line(reason);

@@ -13,6 +13,10 @@ import { registry } from "../sdk/registry.js";
 import { CappedOutput } from "./capture.js";
 import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
 import { killDescendants, killOwnGroup } from "./process-tree.js";
+import { epochNow } from "../core/startup-timing.js";
+
+// Its modules are loaded once this line runs (static imports come first): a step of its start-up.
+const loadedAt = epochNow();
 
 const bundlePath = process.argv[2];
 const maxPayloadBytes = Number(process.env.PANDO_MAX_PAYLOAD_BYTES);
@@ -200,7 +204,12 @@ process.on("SIGINT", () => undefined);
 
 // Executors never leave registration-only mode: they run works, never a workflow's driver.
 importForRegistrations(bundlePath!).then(
-  () => send({ t: "ready", works: [...registry().works.keys()] }),
+  () =>
+    send({
+      t: "ready",
+      works: [...registry().works.keys()],
+      startup: { processStarted: performance.timeOrigin, loaded: loadedAt, bundleImported: epochNow() },
+    }),
   (err: unknown) => {
     send({ t: "load-failed", error: errorInfoOf(err, "bundle_load_failed") });
     process.disconnect?.();

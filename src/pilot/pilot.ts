@@ -15,6 +15,7 @@ import { Ledger, killedByUser, type Outcome } from "./ledger.js";
 import { PILOT_DEFAULTS, type PilotOptions } from "./pilot-options.js";
 import { Reporter } from "./reporter.js";
 import { isPilotEnded, ServerLink } from "./server-link.js";
+import { epochNow } from "../core/startup-timing.js";
 
 const ACQUIRE_WAIT_MS = 30_000;
 
@@ -54,10 +55,9 @@ export class Pilot {
       start: processExecutors(
         () => ({
           maxPayloadBytes: this.config!.maxPayloadBytes, maxLogChars: this.config!.maxLogChars,
-          label: `pilot ${this.pilotId} executor`,
-          serverUrl: this.link.baseUrl,
+          label: `pilot ${this.pilotId} executor`, serverUrl: this.link.baseUrl,
           workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
-          cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox,
+          cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox, onTiming: options.onTiming,
         }),
         this.runtime,
         this.bundles, log,
@@ -88,6 +88,7 @@ export class Pilot {
     const { queue, slots, worker } = this.options;
     this.config = await this.link.register({ queue, name: this.name, host: hostname(), pid: process.pid, slots, version: process.version, worker });
     this.log.info({ pilot: this.pilotId, queue, slots }, "pilot registered");
+    this.options.onTiming?.({ kind: "pilot", step: "registered", at: epochNow() });
     await this.reporter.useBroker(this.config.broker, { id: this.pilotId, reportKey: this.config.reportKey, name: this.name, queue });
   }
 

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PANDO_ROOT } from "../bundle/cache.js";
+import { epochNow, type StartupTiming } from "../core/startup-timing.js";
 import { pilotEnvironment } from "./pilot-backend.js";
 
 export interface LocalPilotsOptions {
@@ -17,6 +18,8 @@ export interface LocalPilotsOptions {
   logDir: string;
   /** Called once if every pilot has exited before stop() was asked: no job can run any more. */
   onAllExited?: (reason: string) => void;
+  /** Told when steps of each pilot's start-up end, and of its executors' (the pilots tell it with PANDO_TIMINGS set). */
+  onTiming?: (pilot: string, timing: StartupTiming) => void;
 }
 
 export interface LocalPilots {
@@ -45,6 +48,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   let stopping = false;
   let exited = 0;
   for (let i = 0; i < options.count; i++) {
+    const name = `local-${i + 1}`;
     const logFile = join(options.logDir, `pilot-${i + 1}.log`);
     const log = openSync(logFile, "a");
     const proc = fork(
@@ -60,7 +64,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
           "--cache-dir",
           options.cacheDir,
           "--name",
-          `local-${i + 1}`,
+          name,
         ],
         {
           stdio: ["ignore", log, log, "ipc"],
@@ -68,8 +72,10 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
           env: pilotEnvironment(process.env, options.token, options.env),
         },
     );
+    options.onTiming?.(name, { kind: "pilot", step: "spawned", at: epochNow() });
     warm.set(proc, new Set());
-    proc.on("message", (msg: { t?: unknown; bundleHash?: unknown }) => {
+    proc.on("message", (msg: { t?: unknown; bundleHash?: unknown; timing?: StartupTiming }) => {
+      if (msg?.t === "timing" && msg.timing) return options.onTiming?.(name, msg.timing);
       if (msg?.t !== "warm" || typeof msg.bundleHash !== "string") return;
       warm.get(proc)!.add(msg.bundleHash);
       for (const check of onWarm) check();
