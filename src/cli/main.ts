@@ -27,9 +27,10 @@ import { siteCommand, type SiteFlags } from "./site-command.js";
 import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
 import { epochNow, type StartupTiming } from "../core/startup-timing.js";
+import { pilotServer } from "./pilot-server.js";
 
 interface PilotFlags extends SandboxFlags, ClientSecurityFlags {
-  server: string;
+  server?: string;
   queue: string;
   slots: number;
   cacheDir: string;
@@ -113,7 +114,7 @@ addServerOptions(
 addSandboxOptions(addClientSecurityOptions(program
   .command("pilot"))
   .description("run a pilot: take jobs of a queue from a server and run them (token in PANDO_TOKEN)")
-  .requiredOption("--server <url>", "the Pando server")
+  .option("--server <url>", "the Pando server (required)")
   .option("--queue <name>", "the queue to serve", "local")
   .option("--slots <n>", "executor processes, i.e. jobs run at once", parseCount, availableParallelism())
   .option("--cache-dir <dir>", "where fetched bundles are kept", join(".pando", "cache"))
@@ -127,8 +128,15 @@ addSandboxOptions(addClientSecurityOptions(program
   .option("--project-max-bytes <size>", "largest project archive this pilot unpacks, its files' total size (1GiB)", parseBytes)
   .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount))
   .action(async (flags: PilotFlags) => {
-    const token = process.env.PANDO_TOKEN;
-    if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
+    // `pando run --timings`: the pilot tells the program that started it when its start-up steps ended.
+    const onTiming = process.connected && process.env.PANDO_TIMINGS ? (timing: StartupTiming) => void process.send?.({ t: "timing", timing }) : undefined;
+    onTiming?.({ kind: "pilot", step: "node started", at: performance.timeOrigin });
+    // Loaded first: a local pilot of `pando run` loads its code while the server it waits for starts.
+    const { Pilot } = await import("../pilot/pilot.js");
+    const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
+    onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
+    const { server, token, queue } = await pilotServer(flags.server);
+    onTiming?.({ kind: "pilot", step: "told its server", at: epochNow() });
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
     const { ca, insecureHttp, ...pilotFlags } = flags;
     Object.assign(process.env, clientSecurityEnv(clientSecurityFrom({ ca, insecureHttp })));
@@ -141,14 +149,8 @@ addSandboxOptions(addClientSecurityOptions(program
       : undefined;
     const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const sandbox = sandboxFrom(flags);
-    const { Pilot } = await import("../pilot/pilot.js");
-    const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    // `pando run --timings`: the pilot tells the program that started it when its start-up steps ended.
-    const onTiming = process.connected && process.env.PANDO_TIMINGS ? (timing: StartupTiming) => void process.send?.({ t: "timing", timing }) : undefined;
-    onTiming?.({ kind: "pilot", step: "node started", at: performance.timeOrigin });
-    onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
-    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits });
+    const pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits });
     onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());

@@ -1,10 +1,10 @@
-import { bundleEntry } from "../bundle/bundler.js";
+import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
 import { prepareBundle } from "./run-bundle.js";
 import { runExport, runTopLevel, setRunEnvironment } from "./run-driver.js";
 import { describeRunError, UsageError } from "./run-errors.js";
 import { handleInterrupts } from "./run-interrupt.js";
-import { connectServer } from "./run-server.js";
+import { connectServer, type RunServer } from "./run-server.js";
 import { runTracker, type RunFlags, type RunSession } from "./run-session.js";
 import { runTarget } from "./run-target.js";
 import { watchRunning } from "./run-watch.js";
@@ -29,10 +29,10 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   const target = runTarget(targetArg, rawArgs, flags);
   const progress = new Progress(process.stderr, !flags.quiet);
   const config = serverConfigFrom(flags);
-  const built = await bundleEntry(target.file);
-  timings.mark("bundle built");
   const runs = runTracker();
-  const { client, embedded } = await connectServer(target.serverUrl, flags, config, progress, runs.active, timings);
+  // Bundled while the server starts (esbuild works in a process of its own).
+  const bundling = bundleEntry(target.file).then((b) => (timings.mark("bundle built"), b));
+  const { built, client, embedded } = await bothOrNeither(bundling, connectServer(target.serverUrl, flags, config, progress, runs.active, timings));
   const run: RunSession = { target, flags, progress, client, embedded, runs, timings, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
 
   const interrupts = handleInterrupts(run);
@@ -65,6 +65,17 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
     // After the exit code is set from what this returns (timers run after that microtask).
     if (run.abandonedBody) setTimeout(() => process.exit(), 0).unref();
   }
+}
+
+/**
+ * The bundle and the server, made at the same time: if either fails, the other is undone (an embedded
+ * server stopped) and that failure is thrown, the bundle's first.
+ */
+async function bothOrNeither(bundling: Promise<Bundle>, connecting: Promise<RunServer>): Promise<RunServer & { built: Bundle }> {
+  const [bundle, server] = await Promise.allSettled([bundling, connecting]);
+  if (bundle.status === "fulfilled" && server.status === "fulfilled") return { ...server.value, built: bundle.value };
+  if (server.status === "fulfilled") await (server.value.embedded ? server.value.embedded.stop() : server.value.client.close());
+  throw bundle.status === "rejected" ? bundle.reason : (server as PromiseRejectedResult).reason;
 }
 
 /**

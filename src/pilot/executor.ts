@@ -5,9 +5,7 @@ import { SHIPPED_PROJECT_DIR_KEY } from "../bundle/project-dir.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
 import type { DispatchedJob } from "../core/dispatch-records.js";
-import { HttpPandoClient } from "../sdk/client.js";
 import { withJob } from "../sdk/context.js";
-import { executeDriver } from "../sdk/driver-run.js";
 import { errorInfoOf } from "../sdk/error-info.js";
 import { registry } from "../sdk/registry.js";
 import { CappedOutput } from "./capture.js";
@@ -134,6 +132,8 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
     return done({ error: errorInfoOf(err, "bad_arguments") });
   }
   if (!Array.isArray(args)) return done({ error: { code: "bad_arguments", message: "the driver's arguments are not a list" } });
+  // A driver's client and result channel load with its first driver job: an executor of works never loads them.
+  const [{ HttpPandoClient }, { executeDriver }] = await Promise.all([import("../sdk/client.js"), import("../sdk/driver-run.js")]);
   const client = new HttpPandoClient(serverUrl, job.token);
   output = { out: new CappedOutput(maxLogChars), err: new CappedOutput(maxLogChars) };
   const logs = output;
