@@ -28,7 +28,7 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1], sum: 1 });
     const report = r.stderr.slice(r.stderr.indexOf("timings: "));
-    for (const step of ["CLI loaded", "local pilots spawned", "bundle built", "server: listening", "project shipped", "local pilots warm", "workflow ended", "stopped"]) {
+    for (const step of ["CLI loaded", "local pilots spawned", "bundle (built|from the build cache)", "server: listening", "project shipped", "local pilots warm", "workflow ended", "stopped"]) {
       expect(report).toMatch(new RegExp(`\\n\\s+\\d+\\s+\\+\\d+\\s+${step}\\n`));
     }
     for (const pilot of ["local-1", "local-2"]) expect(report).toMatch(new RegExp(`pilot ${pilot}\\n(.+\\n)*?\\s+\\d+\\s+\\+\\d+\\s+registered\\n`));
