@@ -3,16 +3,20 @@
 // alternated with runs with it warm (filled by a run before). Measured: the wall time of the whole command,
 // the peak resident memory of its process tree (summed over the processes alive at each sample), and the
 // steps `pando run --timings` prints for this process. Writes bench/results/cold-start.json.
+// PANDO_BENCH_COLD_CLI runs another build's dist/cli/main.js (a checkout of an older commit) for a before and
+// after, and PANDO_BENCH_COLD_OUT writes its results elsewhere.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { median } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 5);
 const TARGET = ["examples/hello/hello.ts#hello", "5"];
 const SAMPLE_MS = 20;
+const CLI = process.env.PANDO_BENCH_COLD_CLI ?? join(ROOT, "dist", "cli", "main.js");
+const OUT = process.env.PANDO_BENCH_COLD_OUT ?? join(ROOT, "bench", "results", "cold-start.json");
 const PAGE_KIB = 4;
 
 interface Run {
@@ -60,7 +64,7 @@ function run(cache: "cold" | "warm", cacheDir: string): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-cold-"));
   return new Promise((settle, fail) => {
     const t0 = performance.now();
-    const proc = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "run", ...TARGET, "--json", "--quiet", "--timings", "--data-dir", dataDir], {
+    const proc = spawn(process.execPath, [CLI, "run", ...TARGET, "--json", "--quiet", "--timings", "--data-dir", dataDir], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, PANDO_BROKER: "", PANDO_SERVER: "", PANDO_DB: "", PANDO_BUILD_CACHE: cacheDir },
@@ -112,8 +116,8 @@ const result = {
   steps: { cold: medianSteps(of("cold")), warm: medianSteps(of("warm")) },
   runs,
 };
-mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-writeFileSync(join(ROOT, "bench", "results", "cold-start.json"), `${JSON.stringify(result, null, 2)}\n`);
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(
   `cold start (${REPEAT} runs each, medians): build cache cold ${result.wallMs.toFixed(0)} ms, warm ${result.warmCacheWallMs.toFixed(0)} ms; ` +
     `peak RSS of the process tree ${result.peakRssMiB.toFixed(0)} MiB\n`,

@@ -32,9 +32,10 @@ describe("Projects", () => {
       await new Promise((r) => setTimeout(r, 50));
       return archive;
     };
-    const pilots = [1, 2, 3].map(() => new Projects(dir, fetch, UNPACK_DEFAULTS, log));
+    // The cache's directory does not exist yet: the first pilot to claim the archive makes it.
+    const pilots = [1, 2, 3].map(() => new Projects(join(dir, "projects"), fetch, UNPACK_DEFAULTS, log));
     const placed = await Promise.all(pilots.map((p) => p.place(hash)));
-    expect(new Set(placed)).toEqual(new Set([join(dir, hash)]));
+    expect(new Set(placed)).toEqual(new Set([join(dir, "projects", hash)]));
     expect(readFileSync(join(placed[0]!, "data.txt"), "utf8")).toBe("42");
     expect(fetches).toBe(1);
   });

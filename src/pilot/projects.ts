@@ -1,7 +1,7 @@
 // The project archives a pilot's jobs run in: fetched from the server once per hash into the cache
 // directory (shared by the pilots of a host), unpacked there read-only (bundle/project-unpack.ts).
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { ProjectUnpackError, unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
 import { sleep } from "../core/sleep.js";
@@ -16,6 +16,7 @@ const CLAIM_POLL_MS = 20;
 /** Claims the unpacking of an archive for this process; false if another process of the host holds a live claim. */
 function claim(path: string): boolean {
   try {
+    mkdirSync(dirname(path), { recursive: true });
     mkdirSync(path);
     return true;
   } catch (err) {
