@@ -134,13 +134,18 @@ addSandboxOptions(addClientSecurityOptions(program
     // Loaded first: a local pilot of `pando run` loads its code while the server it waits for starts.
     const { Pilot } = await import("../pilot/pilot.js");
     const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
+    const { pilotSandbox } = await import("../pilot/sandbox-probe.js");
     onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
+    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
+    // Probed before the server is known (a local pilot's server is starting meanwhile); throws if the pilot
+    // must sandbox jobs and cannot.
+    const sandbox = pilotSandbox(sandboxFrom(flags), log);
+    onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
     const { server, token, queue } = await pilotServer(flags.server);
     onTiming?.({ kind: "pilot", step: "told its server", at: epochNow() });
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
     const { ca, insecureHttp, ...pilotFlags } = flags;
     Object.assign(process.env, clientSecurityEnv(clientSecurityFrom({ ca, insecureHttp })));
-    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
     // Started by a program (the embedded server): it hears when this pilot's executors are warm.
     const onWarm = process.connected
       ? (bundleHash: string) => {
@@ -148,10 +153,8 @@ addSandboxOptions(addClientSecurityOptions(program
         }
       : undefined;
     const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
-    const sandbox = sandboxFrom(flags);
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
     const pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits });
-    onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

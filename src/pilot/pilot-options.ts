@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { UnpackLimits } from "../bundle/project-unpack.js";
-import type { SandboxSettings } from "./sandbox-args.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
 import type { StartupTiming } from "../core/startup-timing.js";
 
 /** What a pilot does when its options leave these out. */
@@ -44,8 +44,8 @@ export interface PilotOptions {
   onWarm?: (bundleHash: string) => void;
   /** Told when steps of its start-up and of its executors' end (`pando run --timings`); default: nobody. */
   onTiming?: (timing: StartupTiming) => void;
-  /** How job code is isolated from the pilot (sandbox-args.ts); default: bubblewrap where it works. */
-  sandbox?: Partial<SandboxSettings>;
+  /** The bubblewrap sandbox executors run in, as pilotSandbox() decided it; undefined: none (warned of there). */
+  sandbox: PilotSandbox | undefined;
   /** What the pilot accepts of a project archive (default: 1 GiB of files, 100,000 entries). */
   projectLimits?: UnpackLimits;
   log: Logger;

@@ -7,7 +7,6 @@ import { sleep } from "../core/sleep.js";
 import { Bundles, placeFailure } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";
 import { processExecutors } from "./executor-handle.js";
-import { pilotSandbox } from "./sandbox-probe.js";
 import type { ExecutorContext, PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { leaveWhenIdle } from "./idle-exit.js";
@@ -45,7 +44,7 @@ export class Pilot {
     const log = (this.log = options.log);
     this.name = options.name ?? `${hostname()}:${process.pid}`;
     this.link = new ServerLink(options.server, options.token, (server) => log.warn({ pilot: this.pilotId, server }, "moved to another server replica"));
-    const sandbox = pilotSandbox(options.sandbox, log); // throws if the pilot must sandbox jobs and cannot
+    const { sandbox } = options;
     this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox, options.projectLimits);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
     this.pool = new ExecutorPool({
