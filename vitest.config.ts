@@ -10,7 +10,8 @@ const SCRATCH = join(tmpdir(), "pando-test-scratch");
 const WORK_ROOT = join(tmpdir(), "pando-test-work");
 mkdirSync(SCRATCH, { recursive: true });
 mkdirSync(WORK_ROOT, { recursive: true });
-const SANDBOX_ENV = { TMPDIR: SCRATCH, PANDO_SANDBOX_BIND: SCRATCH, PANDO_WORK_ROOT: WORK_ROOT };
+// Builds `pando run` caches across runs go to a directory of the suite's, not the user's.
+const SANDBOX_ENV = { TMPDIR: SCRATCH, PANDO_SANDBOX_BIND: SCRATCH, PANDO_WORK_ROOT: WORK_ROOT, PANDO_BUILD_CACHE: join(tmpdir(), "pando-test-build-cache") };
 
 // Files of the core suite, run twice: results over REST only, and through an ActiveMQ broker.
 const CORE_SUITE = [

@@ -20,6 +20,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Packages only a driver, a broker, a pilot's server link or a server needs. */
 const NOT_FOR_JOBS = ["esbuild", "@stomp/stompjs", "@stomp/tcp-wrapper", "undici", "pg", "better-sqlite3", "fastify", "kysely", "pino"];
+/** The API's schemas: a driver's client and the server check messages with them, works never do. */
+const SCHEMAS = "zod";
 
 // Registered after tsx's own hooks, these run first and see every resolved import of the program (tsx's
 // own loading of esbuild happens before they are in place).
@@ -64,11 +66,11 @@ function packagesLoadedBy(name: string, module: string, imports: string): { load
 }
 
 describe("import { work, workflow } from \"pando\"", () => {
-  it("loads the SDK without esbuild, the STOMP client, undici or server packages", () => {
+  it("loads the SDK without esbuild, the STOMP client, undici, the API's schemas or server packages", () => {
     const { loaded, packages } = packagesLoadedBy("sdk", "index.ts", "{ work, workflow }");
     // The hooks saw the SDK itself: what is missing below is missing because nothing imported it.
     expect(loaded).toContain(pathToFileURL(join(SRC, "sdk", "work.ts")).href);
-    for (const name of NOT_FOR_JOBS) expect(packages, `${name} is loaded`).not.toContain(name);
+    for (const name of [...NOT_FOR_JOBS, SCHEMAS]) expect(packages, `${name} is loaded`).not.toContain(name);
   });
 });
 
@@ -97,7 +99,7 @@ describe("the pando command", () => {
 });
 
 describe("an executor", () => {
-  it("runs a plain work without loading esbuild, the STOMP client, undici or server packages", async () => {
+  it("runs a plain work without loading esbuild, the STOMP client, undici, the API's schemas or server packages", async () => {
     const log = join(dir, "executor.log");
     const bundle = join(dir, "bundle.mjs");
     writeFileSync(bundle, `import { work } from ${JSON.stringify(ENTRY)};\nexport const double = work({ name: "double" }, async (x) => 2 * x);\n`);
@@ -142,12 +144,12 @@ describe("an executor", () => {
       if (child.connected) child.disconnect();
     }
     expect(messages).toEqual([
-      { t: "ready", works: ["double"] },
+      { t: "ready", works: ["double"], startup: { processStarted: expect.any(Number), loaded: expect.any(Number), bundleImported: expect.any(Number) } },
       expect.objectContaining({ t: "done", jobId: 1, ok: true, result: encode(42) }),
     ]);
     const loaded = readLog(log);
     expect(loaded).toContain(pathToFileURL(bundle).href);
     const packages = packagesIn(loaded);
-    for (const name of NOT_FOR_JOBS) expect(packages, `${name} is loaded`).not.toContain(name);
+    for (const name of [...NOT_FOR_JOBS, SCHEMAS]) expect(packages, `${name} is loaded`).not.toContain(name);
   });
 });

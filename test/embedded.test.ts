@@ -23,6 +23,19 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4, 9], sum: 14 });
   });
 
+  it("--timings prints the steps of this process, of each local pilot and of each executor on stderr, and the result alone on stdout", async () => {
+    const r = await runDriver("examples/hello/hello.ts#hello", ["2"], { dataDir: dataDir(), extra: ["--timings", "--pilots", "2", "--slots", "1"] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1], sum: 1 });
+    const report = r.stderr.slice(r.stderr.indexOf("timings: "));
+    for (const step of ["CLI loaded", "local pilots spawned", "bundle (built|from the build cache)", "server: listening", "project shipped", "local pilots warm", "workflow ended", "stopped"]) {
+      expect(report).toMatch(new RegExp(`\\n\\s+\\d+\\s+\\+\\d+\\s+${step}\\n`));
+    }
+    for (const pilot of ["local-1", "local-2"]) expect(report).toMatch(new RegExp(`pilot ${pilot}\\n(.+\\n)*?\\s+\\d+\\s+\\+\\d+\\s+registered\\n`));
+    // Warmed before the driver ran: each pilot's executor is in the report, from its spawn to its bundle.
+    expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
+  });
+
   it("runs the HPO example: each iteration is one task of its points, and the forest's AUC is sensible", async () => {
     // 2 iterations × 4 points, seed 1, Bayesian optimisation, 400 training events.
     const r = await runDriver("examples/hpo/hpo.ts#optimize", ["2", "4", "1", "bayes", "400"], { dataDir: dataDir() });

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build, type Message } from "esbuild";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Message } from "esbuild";
 import { sha256Hex } from "../codec/sha256.js";
+import { BuildCache, buildCacheDir, cacheKey, stampOf, unchanged, type Stamp } from "./build-cache.js";
 import { ENVIRONMENT_HEADER } from "../codec/environment-header.js";
 import { projectDirStatement } from "./project-dir.js";
 
@@ -18,6 +19,14 @@ export interface Bundle {
    * lockfile once per environment to provide them. Undefined when the bundle needs none.
    */
   environment?: { hash: string; content: Uint8Array; packages: string[]; projectDir: string };
+  /** Taken from the build cache: the files it was built from are as they were. */
+  fromCache?: true;
+}
+
+/** What the build cache keeps of a bundle besides its code: what it was built from, what it left as imports. */
+interface CachedBuild {
+  stamps: Stamp[];
+  packages: string[];
 }
 
 /** A package's name from a bare import ("@scope/pkg/sub" → "@scope/pkg"). */
@@ -85,20 +94,45 @@ function lockfileHashFrom(dir: string): string | null {
 }
 
 /**
- * Bundles an entry module and everything it imports into one ESM file with esbuild. Packages with native
+ * What a bundle was built from: its input files, the directories that hold them (a file added there may
+ * change what an import resolves to), and the bundler itself (a new Pando builds anew).
+ */
+function buildStamps(inputs: readonly string[]): Stamp[] {
+  const files = inputs.map((i) => resolve(process.cwd(), i));
+  const paths = new Set([...files, ...files.map((f) => dirname(f)), fileURLToPath(import.meta.url)]);
+  return [...paths].flatMap((p) => stampOf(p) ?? []);
+}
+
+/**
+ * Bundles an entry module and everything it imports into one ESM file with esbuild, or takes that file
+ * from the build cache (build-cache.ts) when the files it was built from are unchanged. Packages with native
  * code, and those named in `dependencies`, stay imports that workers install (see Bundle.environment). Pando
  * itself stays external, so the bundle registers its works with the SDK of the process that imports it; CommonJS
  * dependencies get a `require` through createRequire. Sources are mapped inline, so remote stack traces
  * point at the user's files (by their absolute path on the machine that bundled them). The bundle names the
  * project directory it was built from (projectDir()).
  */
-export async function bundleEntry(entryPath: string, options: { dependencies?: readonly string[] } = {}): Promise<Bundle> {
+export async function bundleEntry(
+  entryPath: string,
+  options: { dependencies?: readonly string[]; cache?: BuildCache<CachedBuild> } = {},
+): Promise<Bundle> {
   const entry = resolve(entryPath);
   if (!existsSync(entry)) throw new BundleError(`the entry file ${entryPath} does not exist`);
+  const cache = options.cache ?? new BuildCache<CachedBuild>(buildCacheDir(), "bundles");
+  const key = cacheKey(["bundle", entry, process.cwd(), options.dependencies ?? [], projectDirStatement(entry)]);
+  const cached = cache.get(key);
+  if (cached && unchanged(cached.meta.stamps)) {
+    const { packages } = cached.meta;
+    const environment = packages.length > 0 ? environmentOf(entry, packages) : undefined;
+    return { code: cached.content, hash: cached.meta.hash, lockfileHash: lockfileHashFrom(dirname(entry)), environment, fromCache: true };
+  }
+  // Loaded only to build: a run whose bundle is in the cache never starts esbuild.
+  const { build } = await import("esbuild");
   const natives = new Set<string>();
   let result;
   try {
     result = await build({
+      metafile: true,
       entryPoints: [entry],
       bundle: true,
       platform: "node",
@@ -145,6 +179,7 @@ export async function bundleEntry(entryPath: string, options: { dependencies?: r
   const code = environment
     ? Buffer.concat([Buffer.from(`${ENVIRONMENT_HEADER}${environment.hash} ${environment.packages.join(" ")}\n`), file.contents])
     : file.contents;
+  cache.put(key, code, { stamps: buildStamps(Object.keys(result.metafile.inputs)), packages: environment?.packages ?? [] });
   return {
     code,
     hash: sha256Hex(code),

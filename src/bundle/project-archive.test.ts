@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { packProject, PROJECT_ARCHIVE_DEFAULTS, ProjectArchiveError } from "./project-archive.js";
 import { projectSettings } from "./project-config.js";
 import { readTar } from "./tar.js";
+import { BuildCache } from "./build-cache.js";
 
 let dir: string;
 let outside: string;
@@ -125,3 +126,24 @@ describe("projectSettings", () => {
     expect(() => projectSettings(dir)).toThrow("invalid byte size");
   });
 });
+
+describe("packProject with a build cache", () => {
+  it("packs the same files once, and anew once one of them changed", () => {
+    const cache = new BuildCache<object>(outside, "projects");
+    const first = packProject(dir, PROJECT_ARCHIVE_DEFAULTS, cache);
+    const again = packProject(dir, PROJECT_ARCHIVE_DEFAULTS, cache);
+    expect(again.hash).toBe(first.hash);
+    expect(Buffer.from(again.content).equals(Buffer.from(first.content))).toBe(true);
+    // What the cache holds is what it serves: an entry whose bytes were replaced proves the second pack used it.
+    const planted = packProject(outside, PROJECT_ARCHIVE_DEFAULTS);
+    const key = readdirSync(join(outside, "projects")).find((f) => f.endsWith(".bin"))!.slice(0, -".bin".length);
+    cache.put(key, planted.content, {});
+    expect(packProject(dir, PROJECT_ARCHIVE_DEFAULTS, cache).hash).toBe(planted.hash);
+    put("main.ts", "export const changed = true;");
+    const changed = packProject(dir, PROJECT_ARCHIVE_DEFAULTS, cache);
+    expect(changed.hash).not.toBe(first.hash);
+    const main = readTar(gunzipSync(changed.content), { maxBytes: 1 << 20, maxEntries: 100 }).files.find((f) => f.path === "main.ts");
+    expect(Buffer.from(main!.content).toString()).toBe("export const changed = true;");
+  });
+});
+

@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { formatBytes } from "../codec/limits.js";
 import { sha256Hex } from "../codec/sha256.js";
 import { compileRules, isExcluded, type PathRule } from "../core/path-patterns.js";
+import { cacheKey, type BuildCache } from "./build-cache.js";
 import { writeTar, type TarFile } from "./tar.js";
 
 /** Directories never shipped, wherever they are: version control, and Pando's own data (its credentials). */
@@ -48,6 +49,7 @@ interface Found {
   path: string;
   abs: string;
   size: number;
+  mtimeMs: number;
   executable: boolean;
 }
 
@@ -111,7 +113,7 @@ export function projectFiles(dir: string, options: Pick<ProjectArchiveOptions, "
       if (st.isDirectory()) {
         if (!excluded(path, true)) walk(full, path);
       } else if (st.isFile() && !excluded(path, false)) {
-        files.push({ path, abs: full, size: st.size, executable: (st.mode & 0o100) !== 0 });
+        files.push({ path, abs: full, size: st.size, mtimeMs: st.mtimeMs, executable: (st.mode & 0o100) !== 0 });
       }
     }
   };
@@ -131,12 +133,19 @@ function tooBig(dir: string, files: readonly Found[], total: number, options: Pr
   );
 }
 
-/** Packs the project directory into a deterministic archive: the same files give the same bytes and hash. */
-export function packProject(dir: string, options: ProjectArchiveOptions = PROJECT_ARCHIVE_DEFAULTS): ProjectArchive {
+/**
+ * Packs the project directory into a deterministic archive: the same files give the same bytes and hash.
+ * With a cache, the archive of the same files (paths, sizes, modification times, modes) is not packed again.
+ */
+export function packProject(dir: string, options: ProjectArchiveOptions = PROJECT_ARCHIVE_DEFAULTS, cache?: BuildCache<object>): ProjectArchive {
   const { files, skippedLinks } = projectFiles(dir, options);
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   if (bytes > options.maxBytes || files.length > options.maxFiles) throw tooBig(dir, files, bytes, options);
+  const key = cacheKey(["project", realpathSync(dir), files.map((f) => [f.path, f.size, f.mtimeMs, f.executable])]);
+  const cached = cache?.get(key);
+  if (cached) return { hash: cached.meta.hash, content: cached.content, files: files.map((f) => f.path), bytes, skippedLinks };
   const entries: TarFile[] = files.map((f) => ({ path: f.path, executable: f.executable, content: readable(f.abs, () => readFileSync(f.abs)) }));
   const content = gzipSync(writeTar(entries), { level: 6 });
+  cache?.put(key, content, {});
   return { hash: sha256Hex(content), content, files: files.map((f) => f.path), bytes, skippedLinks };
 }

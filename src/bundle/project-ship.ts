@@ -1,5 +1,6 @@
 // Shipping a program's project directory with its workflows: packed (project-archive.ts) under its settings
 // (project-config.ts) and uploaded to the server's code cache once per hash.
+import { BuildCache, buildCacheDir } from "./build-cache.js";
 import { packProject } from "./project-archive.js";
 import { projectSettings, type ProjectSettings } from "./project-config.js";
 import { projectDirOf } from "./project-dir.js";
@@ -21,7 +22,7 @@ export async function shipProject(client: BundleStore, entry: string, run: Parti
   const dir = projectDirOf(entry);
   const settings = projectSettings(dir, run);
   if (!settings.ship) return undefined;
-  const archive = packProject(dir, settings);
+  const archive = packProject(dir, settings, new BuildCache(buildCacheDir(), "projects"));
   await uploadProject(client, archive);
   return { hash: archive.hash, files: archive.files.length, bytes: archive.bytes, skippedLinks: archive.skippedLinks };
 }

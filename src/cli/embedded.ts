@@ -1,13 +1,13 @@
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startLocalPilots, type LocalPilots } from "../resources/local-pilots.js";
+import type { LocalPilots } from "../resources/local-pilots.js";
 import { ApiPandoClient } from "../sdk/client.js";
 import type { ServerConfig } from "../server/config.js";
 import { localTransport } from "../server/local-transport.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { pilotSecurityEnv } from "../server/server-tls.js";
 import type { Principal } from "../store/auth-store.js";
+import type { RunTimings } from "./run-timings.js";
 
 export interface Embedded {
   server: RunningServer;
@@ -26,36 +26,33 @@ export interface Embedded {
 
 export interface EmbeddedOptions {
   config: ServerConfig;
-  /** Local pilots to start; default the number of cores. */
-  pilots?: number;
-  /** Executors per pilot. */
-  slots?: number;
-  /** Called if every local pilot has died: the run cannot go on. */
-  onPilotsGone?: (reason: string) => void;
+  /** The local pilots, started before the server (startLocalPilots): they are told where it is once it listens. */
+  pilots: LocalPilots;
+  /** Where the steps of the server's start-up are noted (`pando run --timings`). */
+  timings?: RunTimings;
 }
 
 /**
  * The embedded default: a server in this process on SQLite under the data directory, and local pilots as
- * child processes. The driver in this process talks to the server directly.
+ * child processes. The driver in this process talks to the server directly. If the server cannot start,
+ * the pilots are stopped.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   const { config } = options;
   const logDir = join(config.dataDir, "logs");
   const logger = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: join(logDir, "server.log"), mkdir: true, sync: true }));
-  const server = await startServer(config, logger);
+  const { timings } = options;
+  const { pilots } = options;
+  let server: RunningServer;
+  try {
+    server = await startServer(config, logger, timings && ((step) => timings.mark(`server: ${step}`)));
+  } catch (err) {
+    await pilots.stop();
+    throw err;
+  }
   const principal = await server.services.guard.authenticate(server.credentials.userToken);
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
-  const pilots = startLocalPilots({
-    server: server.url,
-    env: pilotSecurityEnv(config.caFile, server.url),
-    token: server.credentials.pilotToken,
-    queue: config.defaultQueue,
-    count: options.pilots ?? availableParallelism(),
-    slots: options.slots ?? 1,
-    cacheDir: join(config.dataDir, "cache"),
-    logDir,
-    onAllExited: options.onPilotsGone,
-  });
+  pilots.connect({ url: server.url, token: server.credentials.pilotToken, queue: config.defaultQueue, env: pilotSecurityEnv(config.caFile, server.url) });
   const client = new ApiPandoClient(localTransport(server.handlers, principal), () => server.url);
   return {
     server,

@@ -27,9 +27,12 @@ import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-o
 import { siteCommand, type SiteFlags } from "./site-command.js";
 import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
+import { type StartupTiming } from "../core/startup-timing.js";
+import { pilotServer } from "./pilot-server.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 interface PilotFlags extends SandboxFlags, ClientSecurityFlags {
-  server: string;
+  server?: string;
   queue: string;
   slots: number;
   cacheDir: string;
@@ -76,7 +79,8 @@ addServerOptions(
     .option("--project-exclude <pattern>", "leave these files of the project directory out of its archive (.gitignore syntax); repeatable", collect)
     .option("--project-include <pattern>", "ship these files although .gitignore or the defaults leave them out; repeatable", collect)
     .option("--project-max-size <size>", "largest project archive, its files' total size (100MiB)", parseBytes)
-    .option("--no-project", "ship no project archive: jobs see the project directory only where the pilots share its file system"),
+    .option("--no-project", "ship no project archive: jobs see the project directory only where the pilots share its file system")
+    .option("--timings", "print on stderr when each step of the run's start-up and end was over, here, in the local pilots and their executors (also PANDO_TIMINGS=1)"),
 ).action(async (target: string, args: string[], flags: RunFlags) => {
   traceHopsFromEnv("run");
   const { runCommand } = await import("./run-command.js");
@@ -114,7 +118,7 @@ addServerOptions(
 addSandboxOptions(addClientSecurityOptions(program
   .command("pilot"))
   .description("run a pilot: take jobs of a queue from a server and run them (token in PANDO_TOKEN)")
-  .requiredOption("--server <url>", "the Pando server")
+  .option("--server <url>", "the Pando server (required)")
   .option("--queue <name>", "the queue to serve", "local")
   .option("--slots <n>", "executor processes, i.e. jobs run at once", parseCount, availableParallelism())
   .option("--cache-dir <dir>", "where fetched bundles are kept", join(".pando", "cache"))
@@ -129,12 +133,24 @@ addSandboxOptions(addClientSecurityOptions(program
   .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount))
   .action(async (flags: PilotFlags) => {
     traceHopsFromEnv("pilot");
-    const token = process.env.PANDO_TOKEN;
-    if (!token) throw new Error("no token: set PANDO_TOKEN to a pilot token of the server");
+    // `pando run --timings`: the pilot tells the program that started it when its start-up steps ended.
+    const onTiming = process.connected && process.env.PANDO_TIMINGS ? (timing: StartupTiming) => void process.send?.({ t: "timing", timing }) : undefined;
+    onTiming?.({ kind: "pilot", step: "node started", at: performance.timeOrigin });
+    // Loaded first: a local pilot of `pando run` loads its code while the server it waits for starts.
+    const { Pilot } = await import("../pilot/pilot.js");
+    const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
+    const { pilotSandbox } = await import("../pilot/sandbox-probe.js");
+    onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
+    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
+    // Probed before the server is known (a local pilot's server is starting meanwhile); throws if the pilot
+    // must sandbox jobs and cannot.
+    const sandbox = pilotSandbox(sandboxFrom(flags), log);
+    onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
+    const { server, token, queue } = await pilotServer(flags.server);
+    onTiming?.({ kind: "pilot", step: "told its server", at: epochNow() });
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
     const { ca, insecureHttp, ...pilotFlags } = flags;
     Object.assign(process.env, clientSecurityEnv(clientSecurityFrom({ ca, insecureHttp })));
-    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
     // Started by a program (the embedded server): it hears when this pilot's executors are warm.
     const onWarm = process.connected
       ? (bundleHash: string) => {
@@ -142,11 +158,8 @@ addSandboxOptions(addClientSecurityOptions(program
         }
       : undefined;
     const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
-    const sandbox = sandboxFrom(flags);
-    const { Pilot } = await import("../pilot/pilot.js");
-    const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox, projectLimits });
+    const pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits });
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -38,6 +38,7 @@ export async function prepareBundle(run: RunSession, config: ServerConfig, built
   let mod: Record<string, unknown> | undefined;
   if (run.target.exportName !== undefined) {
     mod = await importForRegistrations(path);
+    run.timings.mark("registrations imported");
     registry().loading.active = false;
     // Packages the works ask to install rather than bundle: bundle again without them.
     const asked = [...registry().works.values(), ...registry().workflows.values()].flatMap((e) => e.options.dependencies ?? []);
@@ -47,6 +48,7 @@ export async function prepareBundle(run: RunSession, config: ServerConfig, built
     }
   }
   await uploadBundle(run.client, bundle);
+  run.timings.mark("bundle uploaded");
   const { flags } = run;
   const project = await shipProject(run.client, run.target.file, {
     ship: flags.project,
@@ -54,11 +56,15 @@ export async function prepareBundle(run: RunSession, config: ServerConfig, built
     include: flags.projectInclude,
     maxBytes: flags.projectMaxSize,
   });
+  run.timings.mark("project shipped");
   if (project && project.skippedLinks.length > 0) {
     run.progress.warn(`project archive: symbolic links left out (outside the project, or to a directory): ${project.skippedLinks.slice(0, 10).join(", ")}`);
   }
   // The local pilots start their executors now, so the first work call costs what the later ones cost.
   const warmWait = flags.warmWait ?? DEFAULT_WARM_WAIT_MS;
-  if (warmWait > 0) await run.embedded?.warm(bundle.hash, warmWait, project?.hash);
+  if (warmWait > 0 && run.embedded) {
+    await run.embedded.warm(bundle.hash, warmWait, project?.hash);
+    run.timings.mark("local pilots warm");
+  }
   return { bundle, path, mod, projectHash: project?.hash };
 }

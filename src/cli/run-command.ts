@@ -1,16 +1,17 @@
-import { bundleEntry } from "../bundle/bundler.js";
+import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
 import { prepareBundle } from "./run-bundle.js";
 import { runExport, runTopLevel, setRunEnvironment } from "./run-driver.js";
 import { describeRunError, UsageError } from "./run-errors.js";
 import { handleInterrupts } from "./run-interrupt.js";
-import { connectServer } from "./run-server.js";
+import { connectServer, type RunServer } from "./run-server.js";
 import { runTracker, type RunFlags, type RunSession } from "./run-session.js";
 import { runTarget } from "./run-target.js";
 import { watchRunning } from "./run-watch.js";
 import { Progress } from "./progress.js";
 import { serverConfigFrom } from "./server-options.js";
 import { reserveStdout, type ReservedStdout } from "./stdout-reserve.js";
+import { RunTimings } from "./run-timings.js";
 
 export type { RunFlags } from "./run-session.js";
 
@@ -21,13 +22,18 @@ export type { RunFlags } from "./run-session.js";
  * code: 0 when every workflow finished, 1 when one did not or the run failed, 2 for a usage error.
  */
 export async function runCommand(targetArg: string, rawArgs: string[], flags: RunFlags): Promise<number> {
+  const timings = new RunTimings(flags.timings === true || process.env.PANDO_TIMINGS === "1");
+  timings.mark("CLI loaded");
+  // The local pilots tell their start-up steps when they see it.
+  if (timings.enabled) process.env.PANDO_TIMINGS = "1";
   const target = runTarget(targetArg, rawArgs, flags);
   const progress = new Progress(process.stderr, !flags.quiet);
   const config = serverConfigFrom(flags);
-  const built = await bundleEntry(target.file);
   const runs = runTracker();
-  const { client, embedded } = await connectServer(target.serverUrl, flags, config, progress, runs.active);
-  const run: RunSession = { target, flags, progress, client, embedded, runs, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
+  // Bundled while the server starts (esbuild works in a process of its own).
+  const bundling = bundleEntry(target.file).then((b) => (timings.mark(b.fromCache ? "bundle from the build cache" : "bundle built"), b));
+  const { built, client, embedded } = await bothOrNeither(bundling, connectServer(target.serverUrl, flags, config, progress, runs.active, timings));
+  const run: RunSession = { target, flags, progress, client, embedded, runs, timings, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
 
   const interrupts = handleInterrupts(run);
   const stopWatching = watchRunning(client, progress, runs.active);
@@ -35,8 +41,9 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   try {
     const { bundle, path, mod, projectHash } = await prepareBundle(run, config, built);
     setRunEnvironment(run, bundle, projectHash);
-    if (target.exportName === undefined) return await runTopLevel(run, path);
-    return await runExport(run, target.exportName, mod, stdout);
+    const code = target.exportName === undefined ? await runTopLevel(run, path) : await runExport(run, target.exportName, mod, stdout);
+    timings.mark("workflow ended");
+    return code;
   } catch (err) {
     // Interrupted: the workflows are being suspended, and the process exits with the interrupt's code.
     const interrupted = interrupts.pending();
@@ -53,9 +60,22 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
     interrupts.dispose();
     setDriverEnvironment(undefined);
     await (embedded ? embedded.stop() : client.close());
+    timings.mark("stopped");
+    if (timings.enabled) process.stderr.write(timings.report());
     // After the exit code is set from what this returns (timers run after that microtask).
     if (run.abandonedBody) setTimeout(() => process.exit(), 0).unref();
   }
+}
+
+/**
+ * The bundle and the server, made at the same time: if either fails, the other is undone (an embedded
+ * server stopped) and that failure is thrown, the bundle's first.
+ */
+async function bothOrNeither(bundling: Promise<Bundle>, connecting: Promise<RunServer>): Promise<RunServer & { built: Bundle }> {
+  const [bundle, server] = await Promise.allSettled([bundling, connecting]);
+  if (bundle.status === "fulfilled" && server.status === "fulfilled") return { ...server.value, built: bundle.value };
+  if (server.status === "fulfilled") await (server.value.embedded ? server.value.embedded.stop() : server.value.client.close());
+  throw bundle.status === "rejected" ? bundle.reason : (server as PromiseRejectedResult).reason;
 }
 
 /**

@@ -1,15 +1,19 @@
 // The server a `pando run` uses: the one --server (or PANDO_SERVER) names, or one embedded in this process
 // with its local pilots.
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { readCredentials } from "../server/credentials.js";
+import { startLocalPilots } from "../resources/local-pilots.js";
 import type { ServerConfig } from "../server/config.js";
 import { clientSecurityEnv } from "../core/transport-security.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
 import { clientSecurityFrom } from "./client-options.js";
 import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
-import { startEmbedded, type Embedded } from "./embedded.js";
+import type { Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
 import { UsageError } from "./run-errors.js";
 import type { RunFlags } from "./run-session.js";
+import type { RunTimings } from "./run-timings.js";
 
 export interface RunServer {
   client: PandoClient;
@@ -28,6 +32,7 @@ export async function connectServer(
   config: ServerConfig,
   progress: Progress,
   active: () => number[],
+  timings: RunTimings,
 ): Promise<RunServer> {
   if (serverUrl) {
     const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
@@ -41,16 +46,24 @@ export async function connectServer(
   }
   // Set once started; the pilots may be gone before, when there is no workflow of this run to kill yet.
   let embedded: Embedded | undefined = undefined;
-  embedded = await startEmbedded({
-    config,
-    pilots: flags.pilots,
-    slots: flags.slots,
+  // The pilots start first: they load their code while this process loads and starts the server.
+  const pilots = startLocalPilots({
+    count: flags.pilots ?? availableParallelism(),
+    slots: flags.slots ?? 1,
+    cacheDir: join(config.dataDir, "cache"),
+    logDir: join(config.dataDir, "logs"),
     // Rather than wait forever for jobs nobody can run, end the run with the reason.
-    onPilotsGone: (reason) => {
+    onAllExited: (reason) => {
       progress.line(reason);
       for (const id of active()) void embedded?.server.services.workflows.killWorkflow(embedded.principal, id).catch(() => undefined);
     },
-  }).catch((err: unknown) => {
+    onTiming: timings.enabled ? (pilot, timing) => timings.fromPilot(pilot, timing) : undefined,
+  });
+  timings.mark("local pilots spawned");
+  // The server's code (fastify, the store, the API's schemas) loads only for an embedded run.
+  const { startEmbedded } = await import("./embedded.js");
+  timings.mark("server code loaded");
+  embedded = await startEmbedded({ config, pilots, timings }).catch((err: unknown) => {
     throw isDatabaseLocked(err) && !config.databaseUrl ? new UsageError(dataDirInUseMessage(config.dataDir)) : err;
   });
   return { client: embedded.client, embedded };

@@ -2,6 +2,7 @@
 import type { PandoClient } from "../sdk/client.js";
 import type { Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
+import type { RunTimings } from "./run-timings.js";
 import type { ClientSecurityFlags } from "./client-options.js";
 import type { ServerFlags } from "./server-options.js";
 
@@ -24,6 +25,8 @@ export interface RunFlags extends ServerFlags, ClientSecurityFlags {
   projectInclude?: string[];
   projectMaxSize?: number;
   project?: boolean;
+  /** Print when each step of the run's start-up and end was over (also PANDO_TIMINGS=1). */
+  timings?: boolean;
 }
 
 /** What `pando run file.ts[#export] [args…]` names: the program, the workflow to call and its arguments. */
@@ -57,6 +60,7 @@ export interface RunSession {
   /** The server started for this run, when no --server was given. */
   readonly embedded: Embedded | undefined;
   readonly runs: RunTracker;
+  readonly timings: RunTimings;
   /** Failed once a workflow of the run ended other than finished or subfinished. */
   outcome: "ok" | "failed";
   workflowsCalled: number;

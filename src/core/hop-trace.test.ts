@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { flushHops, hop, hopAt, hopClock, hopFinals, startHopTrace, stopHopTrace, tracingHops, type HopRecord } from "./hop-trace.js";
+import { flushHops, hop, hopAt, hopFinals, startHopTrace, stopHopTrace, tracingHops, type HopRecord } from "./hop-trace.js";
+import { epochNow } from "./epoch-clock.js";
 
 describe("hop trace", () => {
   afterEach(() => stopHopTrace());
@@ -18,7 +19,7 @@ describe("hop trace", () => {
     const got: HopRecord[] = [];
     startHopTrace((r) => got.push(...r));
     expect(tracingHops()).toBe(true);
-    const before = hopClock();
+    const before = epochNow();
     hop("pilot.received", 3, 7, 1);
     hopAt("driver.call", 3, 0, 0, 42.5);
     expect(got).toEqual([]);

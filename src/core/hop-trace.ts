@@ -1,6 +1,7 @@
 // The hop-by-hop trace: timestamps of a job's steps through the driver, the server, the pilot and the
 // executor, recorded in each process and merged afterwards (bench/hops.ts). Off unless a process starts it;
 // off, a hop costs one boolean check and allocates nothing.
+import { epochNow } from "./epoch-clock.js";
 
 /** The steps of one job, in the order a warm single-job call crosses them. */
 export const HOPS = [
@@ -44,13 +45,6 @@ let on = false;
 let sink: HopSink | undefined;
 let buffer: HopRecord[] = [];
 
-/**
- * The clock every process shares: time since the epoch in ms with sub-µs resolution, comparable across
- * the processes of one host to a few µs (Date.now() has 1 ms steps).
- */
-export function hopClock(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 /** Whether this process records hops; call sites that must compute something first check it. */
 export function tracingHops(): boolean {
@@ -81,10 +75,10 @@ export function stopHopTrace(): void {
 /** The hop happens now. */
 export function hop(name: Hop, task: number, job: number, attempt: number): void {
   if (!on) return;
-  hopAt(name, task, job, attempt, hopClock());
+  hopAt(name, task, job, attempt, epochNow());
 }
 
-/** The hop happened at `t` (hopClock()), recorded once the job it belongs to is known. */
+/** The hop happened at `t` (epochNow()), recorded once the job it belongs to is known. */
 export function hopAt(name: Hop, task: number, job: number, attempt: number, t: number): void {
   if (!on) return;
   buffer.push({ hop: name, task, job, attempt, t });
@@ -94,6 +88,6 @@ export function hopAt(name: Hop, task: number, job: number, attempt: number, t: 
 /** The final updates among `updates` (a report's) reach `name` now; running states are not a job's hop. */
 export function hopFinals(name: Hop, updates: ReadonlyArray<{ jobId: number; attempt: number; state: string }>): void {
   if (!on) return;
-  const t = hopClock();
+  const t = epochNow();
   for (const u of updates) if (u.state !== "running") hopAt(name, 0, u.jobId, u.attempt, t);
 }

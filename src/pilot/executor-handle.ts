@@ -16,6 +16,8 @@ import { killGroup, killTree } from "./process-tree.js";
 import { sandboxArgs } from "./sandbox-args.js";
 import { sandboxPaths } from "./sandbox-paths.js";
 import type { PilotSandbox } from "./sandbox-probe.js";
+import { type StartupTiming } from "../core/startup-timing.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 const EXECUTOR_SCRIPT = fileURLToPath(new URL("./executor.js", import.meta.url));
 const STDERR_TAIL = 2000;
@@ -54,6 +56,8 @@ export interface ExecutorSettings {
   secrets: readonly string[];
   /** The sandbox executors run in; undefined: none (the pilot warned of it when it started). */
   sandbox: PilotSandbox | undefined;
+  /** Told how the executor's start-up went once it is ready (`pando run --timings`). */
+  onTiming?: (timing: StartupTiming) => void;
 }
 
 /** Executors this pilot process started: the last part of their ids. */
@@ -70,6 +74,9 @@ export class ExecutorHandle implements Executor {
   private killedByPilot = false;
   /** The executor's own directory for the working directories of the commands it runs. */
   private readonly workDir: string | undefined;
+  /** When it was spawned, and who hears of its start-up. */
+  private readonly spawnedAt: number;
+  private readonly onTiming: ExecutorSettings["onTiming"];
 
   constructor(
     /** Jobs of the same execution context (bundle, initEnv, container) share executors. */
@@ -124,6 +131,8 @@ export class ExecutorHandle implements Executor {
     // What fork() does, with the executor's command in its context (plain: node itself), in the sandbox.
     // Detached: the executor (bwrap, in a sandbox) leads a process group of its own, and killTree finds
     // everything it started from the host's /proc, in the sandbox's PID namespace or not.
+    this.spawnedAt = epochNow();
+    this.onTiming = settings.onTiming;
     this.proc = spawn(file, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], env, detached: true, cwd: projectDir });
     this.proc.stdout?.on("data", forward);
     this.proc.stderr?.on("data", (chunk: Buffer) => {
@@ -168,6 +177,7 @@ export class ExecutorHandle implements Executor {
   private receive(msg: FromExecutor): void {
     if (msg.t === "ready") {
       this.ready = true;
+      if (this.onTiming && msg.startup) this.onTiming({ kind: "executor", startup: { spawned: this.spawnedAt, ...msg.startup, ready: epochNow() } });
       this.events.onReady(this);
     } else if (msg.t === "load-failed") {
       this.loadFailed = true;

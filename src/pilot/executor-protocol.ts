@@ -1,6 +1,7 @@
 // Messages between a pilot and its executor processes (Node IPC, JSON).
 import type { ErrorInfo } from "../core/errors.js";
 import type { DispatchedJob } from "../core/dispatch-records.js";
+import type { ExecutorStartup } from "../core/startup-timing.js";
 
 export type ToExecutor =
   | { t: "run"; jobs: DispatchedJob[] }
@@ -25,6 +26,7 @@ export interface JobDone {
 }
 
 export type FromExecutor =
-  | { t: "ready"; works: string[] }
+  /** Its bundle is loaded; when its start-up steps ended (the pilot adds when it spawned it and heard this). */
+  | { t: "ready"; works: string[]; startup?: Omit<ExecutorStartup, "spawned" | "ready"> }
   | { t: "load-failed"; error: ErrorInfo }
   | JobDone;

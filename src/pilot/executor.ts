@@ -5,15 +5,16 @@ import { SHIPPED_PROJECT_DIR_KEY } from "../bundle/project-dir.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { CodecError, decode, encode } from "../codec/tagged-json.js";
 import type { DispatchedJob } from "../core/dispatch-records.js";
-import { hopClock } from "../core/hop-trace.js";
-import { HttpPandoClient } from "../sdk/client.js";
 import { withJob } from "../sdk/context.js";
-import { executeDriver } from "../sdk/driver-run.js";
 import { errorInfoOf } from "../sdk/error-info.js";
 import { registry } from "../sdk/registry.js";
 import { CappedOutput } from "./capture.js";
 import type { FromExecutor, JobDone, ToExecutor } from "./executor-protocol.js";
 import { killDescendants, killOwnGroup } from "./process-tree.js";
+import { epochNow } from "../core/epoch-clock.js";
+
+// Its modules are loaded once this line runs (static imports come first): a step of its start-up.
+const loadedAt = epochNow();
 
 const bundlePath = process.argv[2];
 /** The pilot traces hops (PANDO_TRACE_HOPS): each job's start and end go back with its result. */
@@ -133,6 +134,8 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
     return done({ error: errorInfoOf(err, "bad_arguments") });
   }
   if (!Array.isArray(args)) return done({ error: { code: "bad_arguments", message: "the driver's arguments are not a list" } });
+  // A driver's client and result channel load with its first driver job: an executor of works never loads them.
+  const [{ HttpPandoClient }, { executeDriver }] = await Promise.all([import("../sdk/client.js"), import("../sdk/driver-run.js")]);
   const client = new HttpPandoClient(serverUrl, job.token);
   output = { out: new CappedOutput(maxLogChars), err: new CappedOutput(maxLogChars) };
   const logs = output;
@@ -169,9 +172,9 @@ async function drain(): Promise<void> {
   running = true;
   try {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      const start = traceHops ? hopClock() : 0;
+      const start = traceHops ? epochNow() : 0;
       const result = await runOne(job);
-      if (traceHops) result.hops = [start, hopClock()];
+      if (traceHops) result.hops = [start, epochNow()];
       send(result);
     }
   } finally {
@@ -208,7 +211,12 @@ process.on("SIGINT", () => undefined);
 
 // Executors never leave registration-only mode: they run works, never a workflow's driver.
 importForRegistrations(bundlePath!).then(
-  () => send({ t: "ready", works: [...registry().works.keys()] }),
+  () =>
+    send({
+      t: "ready",
+      works: [...registry().works.keys()],
+      startup: { processStarted: performance.timeOrigin, loaded: loadedAt, bundleImported: epochNow() },
+    }),
   (err: unknown) => {
     send({ t: "load-failed", error: errorInfoOf(err, "bundle_load_failed") });
     process.disconnect?.();

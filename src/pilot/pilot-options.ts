@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { UnpackLimits } from "../bundle/project-unpack.js";
-import type { SandboxSettings } from "./sandbox-args.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
+import type { StartupTiming } from "../core/startup-timing.js";
 
 /** What a pilot does when its options leave these out. */
 export const PILOT_DEFAULTS = {
@@ -41,8 +42,10 @@ export interface PilotOptions {
    * ready, or could not start: `pando run` waits for its local pilots this way before its driver runs.
    */
   onWarm?: (bundleHash: string) => void;
-  /** How job code is isolated from the pilot (sandbox-args.ts); default: bubblewrap where it works. */
-  sandbox?: Partial<SandboxSettings>;
+  /** Told when steps of its start-up and of its executors' end (`pando run --timings`); default: nobody. */
+  onTiming?: (timing: StartupTiming) => void;
+  /** The bubblewrap sandbox executors run in, as pilotSandbox() decided it; undefined: none (warned of there). */
+  sandbox: PilotSandbox | undefined;
   /** What the pilot accepts of a project archive (default: 1 GiB of files, 100,000 entries). */
   projectLimits?: UnpackLimits;
   log: Logger;

@@ -7,7 +7,6 @@ import { sleep } from "../core/sleep.js";
 import { Bundles, placeFailure } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";
 import { processExecutors } from "./executor-handle.js";
-import { pilotSandbox } from "./sandbox-probe.js";
 import type { ExecutorContext, PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { leaveWhenIdle } from "./idle-exit.js";
@@ -15,6 +14,7 @@ import { Ledger, killedByUser, type Outcome } from "./ledger.js";
 import { PILOT_DEFAULTS, type PilotOptions } from "./pilot-options.js";
 import { Reporter } from "./reporter.js";
 import { isPilotEnded, ServerLink } from "./server-link.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 const ACQUIRE_WAIT_MS = 30_000;
 
@@ -44,7 +44,7 @@ export class Pilot {
     const log = (this.log = options.log);
     this.name = options.name ?? `${hostname()}:${process.pid}`;
     this.link = new ServerLink(options.server, options.token, (server) => log.warn({ pilot: this.pilotId, server }, "moved to another server replica"));
-    const sandbox = pilotSandbox(options.sandbox, log); // throws if the pilot must sandbox jobs and cannot
+    const { sandbox } = options;
     this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox, options.projectLimits);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
     this.pool = new ExecutorPool({
@@ -54,10 +54,9 @@ export class Pilot {
       start: processExecutors(
         () => ({
           maxPayloadBytes: this.config!.maxPayloadBytes, maxLogChars: this.config!.maxLogChars,
-          label: `pilot ${this.pilotId} executor`,
-          serverUrl: this.link.baseUrl,
+          label: `pilot ${this.pilotId} executor`, serverUrl: this.link.baseUrl,
           workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
-          cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox,
+          cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox, onTiming: options.onTiming,
         }),
         this.runtime,
         this.bundles, log,
@@ -88,6 +87,7 @@ export class Pilot {
     const { queue, slots, worker } = this.options;
     this.config = await this.link.register({ queue, name: this.name, host: hostname(), pid: process.pid, slots, version: process.version, worker });
     this.log.info({ pilot: this.pilotId, queue, slots }, "pilot registered");
+    this.options.onTiming?.({ kind: "pilot", step: "registered", at: epochNow() });
     await this.reporter.useBroker(this.config.broker, { id: this.pilotId, reportKey: this.config.reportKey, name: this.name, queue });
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -23,6 +23,35 @@ function projects(fetch: (hash: string) => Promise<Uint8Array>): Projects {
 }
 
 describe("Projects", () => {
+  it("fetches and unpacks an archive once for the pilots sharing a cache directory, the others waiting for it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pando-projects-"));
+    dirs.push(dir);
+    let fetches = 0;
+    const fetch = async () => {
+      fetches++;
+      await new Promise((r) => setTimeout(r, 50));
+      return archive;
+    };
+    // The cache's directory does not exist yet: the first pilot to claim the archive makes it.
+    const pilots = [1, 2, 3].map(() => new Projects(join(dir, "projects"), fetch, UNPACK_DEFAULTS, log));
+    const placed = await Promise.all(pilots.map((p) => p.place(hash)));
+    expect(new Set(placed)).toEqual(new Set([join(dir, "projects", hash)]));
+    expect(readFileSync(join(placed[0]!, "data.txt"), "utf8")).toBe("42");
+    expect(fetches).toBe(1);
+  });
+
+  it("unpacks an archive whose claim was left by a pilot that died long ago", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pando-projects-"));
+    dirs.push(dir);
+    const claimPath = join(dir, `${hash}.claim`);
+    mkdirSync(claimPath);
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(claimPath, old, old);
+    const placed = await new Projects(dir, async () => archive, UNPACK_DEFAULTS, log).place(hash);
+    expect(readFileSync(join(placed, "data.txt"), "utf8")).toBe("42");
+    expect(existsSync(claimPath)).toBe(false);
+  });
+
   it("fetches an archive once per hash, however many jobs ask at once", async () => {
     let fetches = 0;
     const p = projects(async () => {

@@ -1,9 +1,34 @@
 // The project archives a pilot's jobs run in: fetched from the server once per hash into the cache
 // directory (shared by the pilots of a host), unpacked there read-only (bundle/project-unpack.ts).
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { ProjectUnpackError, unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
+import { sleep } from "../core/sleep.js";
+
+/**
+ * A claim on unpacking an archive older than this is taken for the claim of a pilot that died: the archive is
+ * unpacked again rather than waited for (a slower unpack only costs the work twice).
+ */
+const CLAIM_STALE_MS = 60_000;
+const CLAIM_POLL_MS = 20;
+
+/** Claims the unpacking of an archive for this process; false if another process of the host holds a live claim. */
+function claim(path: string): boolean {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") return true;
+    try {
+      return Date.now() - statSync(path).mtimeMs > CLAIM_STALE_MS;
+    } catch {
+      // Released between the two calls.
+      return true;
+    }
+  }
+}
 
 export class Projects {
   private readonly placing = new Map<string, Promise<string>>();
@@ -28,11 +53,7 @@ export class Projects {
       const into = this.dirOf(hash);
       placed = existsSync(into)
         ? Promise.resolve(into)
-        : this.fetch(hash).then((archive) => {
-            unpackProject(archive, hash, into, this.limits);
-            this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
-            return into;
-          });
+        : this.unpackOnce(hash, into);
       // A failed fetch is tried again by the next job that needs it; a refused archive stays refused (its
       // hash names its bytes), so the jobs that need it fail without fetching it again.
       placed.catch((err: unknown) => {
@@ -41,5 +62,26 @@ export class Projects {
       this.placing.set(hash, placed);
     }
     return placed;
+  }
+
+  /**
+   * Fetches and unpacks the archive, unless another pilot sharing the cache directory does it at the same
+   * time (a run's local pilots are all told to warm the same project): then this one waits for that one's.
+   */
+  private async unpackOnce(hash: string, into: string): Promise<string> {
+    const claimPath = `${into}.claim`;
+    while (!claim(claimPath)) {
+      await sleep(CLAIM_POLL_MS);
+      if (existsSync(into)) return into;
+    }
+    try {
+      if (existsSync(into)) return into;
+      const archive = await this.fetch(hash);
+      unpackProject(archive, hash, into, this.limits);
+      this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
+      return into;
+    } finally {
+      rmSync(claimPath, { recursive: true, force: true });
+    }
   }
 }

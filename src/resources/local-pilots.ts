@@ -2,14 +2,12 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PANDO_ROOT } from "../bundle/cache.js";
+import { AWAIT_SERVER_ENV, type ServerHandoff } from "../core/local-pilot-start.js";
+import { type StartupTiming } from "../core/startup-timing.js";
 import { pilotEnvironment } from "./pilot-backend.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 export interface LocalPilotsOptions {
-  server: string;
-  /** What the pilots need besides the token to reach the server (PANDO_CA for an HTTPS one). */
-  env?: Record<string, string>;
-  token: string;
-  queue: string;
   count: number;
   slots: number;
   cacheDir: string;
@@ -17,10 +15,23 @@ export interface LocalPilotsOptions {
   logDir: string;
   /** Called once if every pilot has exited before stop() was asked: no job can run any more. */
   onAllExited?: (reason: string) => void;
+  /** Told when steps of each pilot's start-up end, and of its executors' (the pilots tell it with PANDO_TIMINGS set). */
+  onTiming?: (pilot: string, timing: StartupTiming) => void;
+}
+
+/** Where the local pilots' server is, once it listens. */
+export interface LocalServer {
+  url: string;
+  token: string;
+  queue: string;
+  /** What the pilots need besides the token to reach the server (PANDO_CA for an HTTPS one). */
+  env: Record<string, string>;
 }
 
 export interface LocalPilots {
   readonly processes: readonly ChildProcess[];
+  /** Tells every pilot where its server is: until then they load their code and wait. */
+  connect(server: LocalServer): void;
   /**
    * Resolves once every running pilot has its executors for the bundle ready (after the server told them to
    * warm it), or after timeoutMs, whichever comes first.
@@ -34,7 +45,8 @@ const CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
 
 /**
  * Starts pilots as child processes of this one, connected by an IPC channel: a pilot whose parent dies
- * notices the channel closing and exits, so no pilot outlives the program that started it.
+ * notices the channel closing and exits, so no pilot outlives the program that started it. They start
+ * before the server listens (connect() tells them where it is), so that their start-up overlaps the server's.
  */
 export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   mkdirSync(options.logDir, { recursive: true });
@@ -45,31 +57,30 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   let stopping = false;
   let exited = 0;
   for (let i = 0; i < options.count; i++) {
+    const name = `local-${i + 1}`;
     const logFile = join(options.logDir, `pilot-${i + 1}.log`);
     const log = openSync(logFile, "a");
     const proc = fork(
         CLI,
         [
           "pilot",
-          "--server",
-          options.server,
-          "--queue",
-          options.queue,
           "--slots",
           String(options.slots),
           "--cache-dir",
           options.cacheDir,
           "--name",
-          `local-${i + 1}`,
+          name,
         ],
         {
           stdio: ["ignore", log, log, "ipc"],
-          // The token travels in the environment, never on a command line other users can read.
-          env: pilotEnvironment(process.env, options.token, options.env),
+          // The token comes over the IPC channel (connect()), never on a command line other users can read.
+          env: { ...pilotEnvironment(process.env, ""), [AWAIT_SERVER_ENV]: "1" },
         },
     );
+    options.onTiming?.(name, { kind: "pilot", step: "spawned", at: epochNow() });
     warm.set(proc, new Set());
-    proc.on("message", (msg: { t?: unknown; bundleHash?: unknown }) => {
+    proc.on("message", (msg: { t?: unknown; bundleHash?: unknown; timing?: StartupTiming }) => {
+      if (msg?.t === "timing" && msg.timing) return options.onTiming?.(name, msg.timing);
       if (msg?.t !== "warm" || typeof msg.bundleHash !== "string") return;
       warm.get(proc)!.add(msg.bundleHash);
       for (const check of onWarm) check();
@@ -86,6 +97,10 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   }
   return {
     processes,
+    connect: ({ url, token, queue, env }) => {
+      const handoff: ServerHandoff = { t: "server", url, token, queue, env };
+      for (const p of processes) if (p.connected) p.send(handoff);
+    },
     warm: (bundleHash, timeoutMs) =>
       new Promise<void>((resolve) => {
         const done = () => {

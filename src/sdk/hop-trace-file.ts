@@ -3,7 +3,8 @@
 // monotonic clock), buffered and appended at exit.
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { flushHops, hopClock, startHopTrace, type HopRecord } from "../core/hop-trace.js";
+import { flushHops, startHopTrace, type HopRecord } from "../core/hop-trace.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 export const TRACE_HOPS_ENV = "PANDO_TRACE_HOPS";
 
@@ -33,7 +34,7 @@ export function traceHopsFromEnv(role: string, env: NodeJS.ProcessEnv = process.
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${role}-${process.pid}.ndjson`);
   const head = `"role":${JSON.stringify(role)},"pid":${process.pid},`;
-  const clock: ClockLine = { role, pid: process.pid, clock: { t: hopClock(), monotonicUs: Number(process.hrtime.bigint() / 1000n) } };
+  const clock: ClockLine = { role, pid: process.pid, clock: { t: epochNow(), monotonicUs: Number(process.hrtime.bigint() / 1000n) } };
   appendFileSync(file, `${JSON.stringify(clock)}\n`);
   startHopTrace((records) => {
     appendFileSync(file, records.map((r) => `{${head}${JSON.stringify(r).slice(1)}\n`).join(""));

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, parseByteSize } from "../codec/limits.js";
 import { durationMs } from "../core/duration.js";
-import { hopAt, hopClock, tracingHops } from "../core/hop-trace.js";
+import { hopAt, tracingHops } from "../core/hop-trace.js";
 import { MAX_COMPLETE_TASKS } from "../core/list-limits.js";
 import { decode, encode } from "../codec/tagged-json.js";
 import { type ErrorInfo, killedError } from "../core/errors.js";
@@ -11,6 +11,7 @@ import { errorInfoOf } from "./error-info.js";
 import type { WorkOptions } from "./options.js";
 import type { Outcome } from "./outcome.js";
 import type { AnyFn } from "./registry.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 /** A work call in progress: receives each job's outcome once, as it becomes final. */
 export interface OutcomeSink {
@@ -64,7 +65,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   if (!client || !ctx.results || ctx.workflowId === null || ctx.bundleHash === undefined) {
     throw new Error("internal: a distributed work call needs a client, a result channel, a workflow and a bundle");
   }
-  const tCall = tracingHops() ? hopClock() : 0;
+  const tCall = tracingHops() ? epochNow() : 0;
   const jobs = call.jobs.map((job, i) => ({
     key: job.key,
     args: encode(job.args, { root: argsRoot(call, i), limitBytes: DEFAULT_MAX_PAYLOAD_BYTES, what: "argument set" }),
@@ -75,7 +76,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   let attached: boolean;
   let pendingReason: string | undefined;
   let resultKey: string;
-  const tSent = tracingHops() ? hopClock() : 0;
+  const tSent = tracingHops() ? epochNow() : 0;
   try {
     ({ id: taskId, attached, pendingReason, resultKey } = await client.submitTask(ctx.workflowId, {
       work: call.name,
@@ -97,7 +98,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   if (tracingHops()) {
     hopAt("driver.call", taskId, 0, 0, tCall);
     hopAt("driver.submit_sent", taskId, 0, 0, tSent);
-    hopAt("driver.submit_answered", taskId, 0, 0, hopClock());
+    hopAt("driver.submit_answered", taskId, 0, 0, epochNow());
   }
   sink.onTaskId(taskId);
   if (pendingReason) ctx.onNotice?.(`task ${taskId} (${call.name}) waits for a queue: ${pendingReason}`);
@@ -110,7 +111,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     resultKey,
     call.jobs.map((j) => j.key),
     (outcomes, via) => {
-      const tWoken = tracingHops() ? hopClock() : 0;
+      const tWoken = tracingHops() ? epochNow() : 0;
       for (const r of outcomes) {
         const index = byKey.get(r.key);
         if (index === undefined || received.has(r.key)) continue;
@@ -137,7 +138,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
         }
         if (tracingHops() && r.jobId !== null) {
           hopAt("driver.woken", taskId, r.jobId, r.attempts, tWoken);
-          hopAt("driver.decoded", taskId, r.jobId, r.attempts, hopClock());
+          hopAt("driver.decoded", taskId, r.jobId, r.attempts, epochNow());
         }
         sink.onOutcome(outcome);
       }

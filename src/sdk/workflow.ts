@@ -2,8 +2,6 @@ import { encode } from "../codec/tagged-json.js";
 import { firstFileOutside, PANDO_CODE } from "./caller-file.js";
 import { withRun, type RunContext } from "./context.js";
 import { driverEnvironment } from "./driver-env.js";
-import { executeDriver } from "./driver-run.js";
-import { environmentFromProcess } from "./env-from-process.js";
 import { WorkflowError } from "./errors.js";
 import type { WorkflowOptions } from "./options.js";
 import { registerWorkflow, registry, type AnyFn } from "./registry.js";
@@ -57,14 +55,17 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
   const definedIn = firstFileOutside(PANDO_CODE);
   const body = fn as (...a: unknown[]) => unknown;
 
-  const environment = () => {
-    const env = driverEnvironment() ?? environmentFromProcess();
+  // The driver's code (its client, its result channel and their schemas) loads with the first workflow call:
+  // a worker that imports the module for its works never loads it.
+  const environment = async () => {
+    const env = driverEnvironment() ?? (await import("./env-from-process.js")).environmentFromProcess();
     if (!env) throw noServer(name);
     return env;
   };
 
   const runDistributed = async (args: unknown[]): Promise<unknown> => {
-    const env = environment();
+    const env = await environment();
+    const { executeDriver } = await import("./driver-run.js");
     const { hash, lockfileHash, projectHash } = await env.bundle(definedIn);
     const queue = options.queue ?? env.queue;
     const encoded = encodedArgs(args, false);
@@ -105,7 +106,7 @@ export function workflow(a: WorkflowOptions | Fn, b?: Fn): Workflow<Fn> {
   };
 
   const submit = async (args: unknown[]): Promise<WorkflowHandle<unknown>> => {
-    const env = environment();
+    const env = await environment();
     env.onWorkflowCall?.(name);
     const { hash, lockfileHash, projectHash } = await env.bundle(definedIn);
     const { id } = await env.client.createWorkflow({

@@ -32,7 +32,7 @@ export class BundleService {
 
   constructor(
     private readonly ctx: Pick<ServerContext, "store" | "metrics">,
-    private readonly handoff: Pick<PilotHandoff, "bundleToWarm">,
+    private readonly handoff: Pick<PilotHandoff, "codeToWarm">,
     private readonly keys: Pick<PilotKeys, "requireSelf">,
   ) {}
 
@@ -106,7 +106,7 @@ export class BundleService {
       throw forbidden(`a pilot token reads bundles for one pilot: name it (GET ${pathOf(ROUTES.getBundle, { hash })}?pilot=<id>)`);
     }
     await this.keys.requireSelf(p, pilotId);
-    if (this.handoff.bundleToWarm(pilotId) === hash) return true;
+    if (this.handoff.codeToWarm(pilotId).includes(hash)) return true;
     const needed = await this.ctx.store.bundles.ofPilot(pilotId);
     if (needed.some((b) => b.hash === hash)) return true;
     for (const b of needed) {

@@ -97,9 +97,9 @@ export class PilotHandoff {
     for (const pilotId of this.waiting.get(queue)?.keys() ?? []) this.ctx.events.pilotWoken(pilotId);
   }
 
-  /** The bundle this replica told the pilot to warm last. */
-  bundleToWarm(pilotId: number): string | undefined {
-    return this.warmth.bundleToldTo(pilotId);
+  /** The bundle and project archive of the context this replica told the pilot to warm last. */
+  codeToWarm(pilotId: number): readonly string[] {
+    return this.warmth.codeToldTo(pilotId);
   }
 
   warmCommands(pilotId: number, queue: string): PilotCommand[] {

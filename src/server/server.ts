@@ -69,7 +69,7 @@ function serverTlsOf(config: ServerConfig, warn: (message: string) => void): Ser
 }
 
 /** Opens the store, makes sure the default queue and local credentials exist, listens, starts the timers. */
-export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger?: Logger, onStep?: (step: string) => void): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" });
   const warn = (message: string) => {
     log.warn(message);
@@ -88,6 +88,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   const store = config.databaseUrl
     ? await Store.openPostgres({ url: config.databaseUrl }, limits)
     : await Store.openSqlite({ path: config.dbPath, synchronous: config.sqliteSync }, limits);
+  onStep?.("store opened");
   let app: FastifyInstance | undefined;
   let bus: ReplicaBus | undefined;
   const leases = new Leases(config.databaseUrl);
@@ -113,11 +114,13 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
         );
       }
     }
+    onStep?.("services created");
     const served = handlers(services);
     app = buildApp(services.context, services.guard, served, new WaitLimits(config), tls);
     // Beyond this, new connections are closed at once: the server keeps descriptors for its own files.
     app.server.maxConnections = config.maxConnections;
     await app.listen({ host: config.host, port: config.port });
+    onStep?.("listening");
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");
     const url = advertisedUrl({ host: config.host, port: address.port, tls: tls !== undefined, publicUrl: config.publicUrl });

@@ -4,7 +4,7 @@ import type { ResultsQuery, TaskResultsResponse } from "../api/results.js";
 import type { JobView, SubmitTask, SubmitTaskResponse, TaskView } from "../api/tasks.js";
 import type { TaskNeeds } from "../core/brokerage.js";
 import { callHash } from "../core/call-hash.js";
-import { hop, hopAt, hopClock, tracingHops } from "../core/hop-trace.js";
+import { hop, hopAt, tracingHops } from "../core/hop-trace.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { submissionRefusal } from "../core/workflow-lifecycle.js";
 import type { Principal } from "../store/auth-store.js";
@@ -17,6 +17,7 @@ import type { PilotHandoff } from "./pilot-handoff.js";
 import type { QueueService } from "./queue-service.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
 import { requireRetryable } from "./workflow-state.js";
+import { epochNow } from "../core/epoch-clock.js";
 
 /** The siblings the task service works with, named by the composition root. */
 export interface TaskDeps {
@@ -35,7 +36,7 @@ export class TaskService {
   ) {}
 
   async submitTask(p: Principal, workflowId: number, req: SubmitTask): Promise<SubmitTaskResponse> {
-    const tReceived = tracingHops() ? hopClock() : 0;
+    const tReceived = tracingHops() ? epochNow() : 0;
     const { config, events } = this.ctx;
     const { queues, handoff } = this.deps;
     await this.deps.guard.authorizeWorkflow(p, workflowId);

@@ -33,6 +33,19 @@ describe("Warmth", () => {
     expect(w.next(1, "q", 3)).toEqual(shipped);
   });
 
+  it("lets a pilot told to warm a context fetch its bundle and its project archive", () => {
+    const w = new Warmth({ keepMs: 1000, perQueue: 8 });
+    expect(w.codeToldTo(1)).toEqual([]);
+    w.started("q", { ...a, projectHash: "p" }, 0);
+    w.next(1, "q", 1);
+    expect(w.codeToldTo(1)).toEqual(["a", "p"]);
+    w.started("q", b, 2);
+    w.next(1, "q", 3);
+    expect(w.codeToldTo(1)).toEqual(["b"]);
+    w.forget(1);
+    expect(w.codeToldTo(1)).toEqual([]);
+  });
+
   it("forgets contexts that have not started for keepMs", () => {
     const w = new Warmth({ keepMs: 1000, perQueue: 8 });
     w.started("q", a, 0);

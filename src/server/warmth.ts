@@ -22,8 +22,8 @@ export class Warmth {
   private readonly byQueue = new Map<string, Map<string, { command: WarmCommand; at: number }>>();
   /** The context each pilot was told to warm last. */
   private readonly told = new Map<number, string>();
-  /** The bundle of that context. */
-  private readonly toldBundle = new Map<number, string>();
+  /** The code of that context: its bundle, and its project archive if it ships one. */
+  private readonly toldCode = new Map<number, string[]>();
 
   constructor(private readonly limits: WarmthLimits) {}
 
@@ -47,17 +47,21 @@ export class Warmth {
     if (!newest || newest[1].at + this.limits.keepMs <= now) return undefined;
     if (this.told.get(pilotId) === newest[0]) return undefined;
     this.told.set(pilotId, newest[0]);
-    this.toldBundle.set(pilotId, newest[1].command.bundleHash);
+    const { bundleHash, projectHash } = newest[1].command;
+    this.toldCode.set(pilotId, projectHash === undefined ? [bundleHash] : [bundleHash, projectHash]);
     return newest[1].command;
   }
 
-  /** The bundle a pilot was told to warm last, which it may fetch before it holds a job of it. */
-  bundleToldTo(pilotId: number): string | undefined {
-    return this.toldBundle.get(pilotId);
+  /**
+   * The code of the context a pilot was told to warm last, which it may fetch before it holds a job of it:
+   * the bundle, and the project archive its executors run in.
+   */
+  codeToldTo(pilotId: number): readonly string[] {
+    return this.toldCode.get(pilotId) ?? [];
   }
 
   forget(pilotId: number): void {
     this.told.delete(pilotId);
-    this.toldBundle.delete(pilotId);
+    this.toldCode.delete(pilotId);
   }
 }

@@ -51,17 +51,27 @@ export class SchemaTooNewError extends Error {
   }
 }
 
+/** The migrations the database has; none when it has no migration table yet (a new database). */
 async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === "kysely_migration")) return [];
-  const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
-  return rows.rows.map((r) => r.name);
+  try {
+    const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
+    return rows.rows.map((r) => r.name);
+  } catch (err) {
+    // Any other failure (the database unreachable, say) comes back from the migrator with its own words.
+    if (/kysely_migration/.test(errorMessage(err))) return [];
+    throw err;
+  }
 }
 
-/** Brings the schema up to date; refuses a database written by a newer Pando. */
+/**
+ * Brings the schema up to date; refuses a database written by a newer Pando. A database that has every
+ * migration already costs one query: the migrator (its lock, its tables) runs only when there is work.
+ */
 export async function migrate(db: Kysely<Database>, dialect: DialectName): Promise<void> {
-  const unknown = (await appliedMigrations(db)).filter((name) => !Object.hasOwn(MIGRATIONS, name));
+  const applied = await appliedMigrations(db);
+  const unknown = applied.filter((name) => !Object.hasOwn(MIGRATIONS, name));
   if (unknown.length > 0) throw new SchemaTooNewError(unknown);
+  if (Object.keys(MIGRATIONS).every((name) => applied.includes(name))) return;
   const migrator = new Migrator({ db, provider: new CodeMigrations(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -1,0 +1,125 @@
+// `npm run bench` (part): cold start, `pando run examples/hello/hello.ts#hello 5` from a fresh data
+// directory each time, PANDO_BENCH_REPEAT runs (default 5) with the build cache cold (an empty one each run)
+// alternated with runs with it warm (filled by a run before). Measured: the wall time of the whole command,
+// the peak resident memory of its process tree (summed over the processes alive at each sample), and the
+// steps `pando run --timings` prints for this process. Writes bench/results/cold-start.json.
+// PANDO_BENCH_COLD_CLI runs another build's dist/cli/main.js (a checkout of an older commit) for a before and
+// after, and PANDO_BENCH_COLD_OUT writes its results elsewhere.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { median } from "./stats.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 5);
+const TARGET = ["examples/hello/hello.ts#hello", "5"];
+const SAMPLE_MS = 20;
+const CLI = process.env.PANDO_BENCH_COLD_CLI ?? join(ROOT, "dist", "cli", "main.js");
+const OUT = process.env.PANDO_BENCH_COLD_OUT ?? join(ROOT, "bench", "results", "cold-start.json");
+const PAGE_KIB = 4;
+
+interface Run {
+  cache: "cold" | "warm";
+  wallMs: number;
+  peakRssMiB: number;
+  /** When each step of this process ended, in ms since it started (`pando run --timings`). */
+  steps: Record<string, number>;
+}
+
+/** The processes of the tree under `pid`, itself included, as /proc lists their children. */
+function tree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
+        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, "utf8").trim();
+        if (children) all.push(...children.split(" ").map(Number));
+      }
+    } catch {
+      // Gone between two reads: it holds no memory any more.
+    }
+  }
+  return all;
+}
+
+function rssKiB(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * PAGE_KIB;
+  } catch {
+    return 0;
+  }
+}
+
+/** The steps of "this process" in a --timings report, by name. */
+function stepsOf(stderr: string): Record<string, number> {
+  const report = stderr.slice(stderr.indexOf("timings: "));
+  const own = report.split("\n  pilot ")[0]!;
+  const steps: Record<string, number> = {};
+  for (const m of own.matchAll(/^\s+(\d+)\s+(?:\+\d+)?\s+(.+)$/gm)) steps[m[2]!] = Number(m[1]);
+  return steps;
+}
+
+function run(cache: "cold" | "warm", cacheDir: string): Promise<Run> {
+  const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-cold-"));
+  return new Promise((settle, fail) => {
+    const t0 = performance.now();
+    const proc = spawn(process.execPath, [CLI, "run", ...TARGET, "--json", "--quiet", "--timings", "--data-dir", dataDir], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PANDO_BROKER: "", PANDO_SERVER: "", PANDO_DB: "", PANDO_BUILD_CACHE: cacheDir },
+    });
+    let peakKiB = 0;
+    const sampler = setInterval(() => {
+      if (proc.pid === undefined) return;
+      peakKiB = Math.max(peakKiB, tree(proc.pid).reduce((sum, pid) => sum + rssKiB(pid), 0));
+    }, SAMPLE_MS);
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    proc.once("exit", (code) => {
+      const wallMs = performance.now() - t0;
+      clearInterval(sampler);
+      rmSync(dataDir, { recursive: true, force: true });
+      if (code !== 0 || (JSON.parse(stdout) as { sum?: number }).sum !== 30) return fail(new Error(`pando run failed (${code}):\n${stderr}`));
+      settle({ cache, wallMs, peakRssMiB: peakKiB / 1024, steps: stepsOf(stderr) });
+    });
+  });
+}
+
+const runs: Run[] = [];
+const warmCache = mkdtempSync(join(tmpdir(), "pando-bench-build-cache-"));
+try {
+  // Fills the warm cache; not counted.
+  await run("cold", warmCache);
+  for (let i = 0; i < REPEAT; i++) {
+    const coldCache = mkdtempSync(join(tmpdir(), "pando-bench-build-cache-"));
+    try {
+      runs.push(await run("cold", coldCache));
+    } finally {
+      rmSync(coldCache, { recursive: true, force: true });
+    }
+    runs.push(await run("warm", warmCache));
+  }
+} finally {
+  rmSync(warmCache, { recursive: true, force: true });
+}
+
+const of = (cache: Run["cache"]) => runs.filter((r) => r.cache === cache);
+const stepNames = [...new Set(runs.flatMap((r) => Object.keys(r.steps)))];
+const medianSteps = (rs: Run[]) => Object.fromEntries(stepNames.map((s) => [s, median(rs.map((r) => r.steps[s]).filter((v): v is number => v !== undefined))]));
+const result = {
+  wallMs: median(of("cold").map((r) => r.wallMs)),
+  warmCacheWallMs: median(of("warm").map((r) => r.wallMs)),
+  peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+  steps: { cold: medianSteps(of("cold")), warm: medianSteps(of("warm")) },
+  runs,
+};
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(
+  `cold start (${REPEAT} runs each, medians): build cache cold ${result.wallMs.toFixed(0)} ms, warm ${result.warmCacheWallMs.toFixed(0)} ms; ` +
+    `peak RSS of the process tree ${result.peakRssMiB.toFixed(0)} MiB\n`,
+);
+for (const [step, at] of Object.entries(result.steps.cold)) process.stdout.write(`  ${String(Math.round(at)).padStart(6)} ms  ${step} (warm cache: ${Math.round(result.steps.warm[step] ?? NaN)} ms)\n`);
