@@ -12,8 +12,8 @@ export interface Server {
 }
 
 /** Starts a server on a free port with its own data directory, on SQLite or the given PostgreSQL database. */
-export function startServer(dataDir: string, db: string | undefined): Promise<Server> {
-  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
+export function startServer(dataDir: string, db: string | undefined, options: readonly string[] = []): Promise<Server> {
+  const args = [CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : []), ...options];
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
   return new Promise((resolvePromise, reject) => {
     let out = "";
