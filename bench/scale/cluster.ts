@@ -14,6 +14,8 @@ export const SCALE_PG_PORT = 55444;
 export interface Cluster {
   /** A new empty database's URL. */
   database(name: string): string;
+  /** An existing database's URL. */
+  url(name: string): string;
   down(): void;
 }
 
@@ -25,8 +27,9 @@ export function durableCluster(port = SCALE_PG_PORT): Cluster {
   return {
     database(name) {
       execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name}`, "-c", `CREATE DATABASE ${name}`], { stdio: "ignore" });
-      return base.replace(/\/pando$/, `/${name}`);
+      return this.url(name);
     },
+    url: (name) => base.replace(/\/pando$/, `/${name}`),
     down() {
       execFileSync(PG, ["down", String(port)], { env, stdio: "ignore" });
       rmSync(services, { recursive: true, force: true });

@@ -17,7 +17,7 @@ export interface LoadOptions {
   pilots: number;
   slots: number;
   jobMs: number;
-  /** Jobs per submitted task. */
+  /** Jobs per submitted task; 0: no feeder (the pilots serve what others submit). */
   taskJobs: number;
   /** Longest ramp-up, seconds. */
   rampS: number;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   };
   const capacity = o.pilots * o.slots;
   // Enough queued work that no pilot waits for the feeder: a second round of the slots, at least two tasks.
-  const feed = await feeder(o, () => dispatched, Math.max(capacity, 2 * o.taskJobs));
+  const feed = o.taskJobs > 0 ? await feeder(o, () => dispatched, Math.max(capacity, 2 * o.taskJobs)) : undefined;
   const pilots = Array.from(
     { length: o.pilots },
     (_, i) => new SimPilot({ server: o.server, token: o.pilotToken, queue: "local", name: `sim-${i}`, slots: o.slots, jobMs: o.jobMs, shared }),
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   );
   const registerS = (performance.now() - t0) / 1000;
   // Ramp-up: until the slots are nearly full and a whole job duration has passed (reports flow), or rampS.
-  const rampEnd = performance.now() + o.rampS * 1000;
+  const rampEnd = performance.now() + (feed ? o.rampS * 1000 : 0);
   const settle = performance.now() + o.jobMs + 2000;
   while (performance.now() < rampEnd && (dispatched - reported < 0.9 * capacity || performance.now() < settle)) {
     await new Promise((r) => setTimeout(r, 200));
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     errors,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  await feed.stop();
+  await feed?.stop();
   // The server is thrown away after the run: the pilots need not leave one by one.
   process.exit(0);
 }

@@ -7,6 +7,7 @@ import { ServerLink } from "../../src/pilot/server-link.js";
 
 const ACQUIRE_WAIT_MS = 30_000;
 const RETRY_MS = 1000;
+const REGISTER_TRIES = 10;
 
 /** What all simulated pilots of one run share: where to count, and when to stop. */
 export interface SimShared {
@@ -42,9 +43,19 @@ export class SimPilot {
     this.link = new ServerLink(options.server, options.token, () => undefined);
   }
 
+  /** Registers (again after a refusal or a timeout, as a restarted pilot would), then beats and asks. */
   async start(): Promise<void> {
     const { queue, name, slots } = this.options;
-    const config = await this.link.register({ queue, name, host: "sim", pid: process.pid, slots, version: process.version });
+    let config: Awaited<ReturnType<ServerLink["register"]>> | undefined;
+    for (let tried = 1; !config; tried++) {
+      try {
+        config = await this.link.register({ queue, name, host: "sim", pid: process.pid, slots, version: process.version });
+      } catch (err) {
+        this.options.shared.onError("register", err);
+        if (tried >= REGISTER_TRIES) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
     // Pilots start at different moments, so their heartbeats spread over the interval as real ones do.
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), config.heartbeatIntervalMs);
     this.loop = this.acquireLoop();
