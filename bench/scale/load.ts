@@ -40,7 +40,7 @@ export interface LoadResult {
 const REGISTER_CONCURRENCY = 50;
 const FEED_EVERY_MS = 100;
 
-async function feeder(o: LoadOptions, dispatched: () => number, target: number) {
+async function feeder(o: LoadOptions, dispatched: () => number, target: number, onError: SimShared["onError"]) {
   const http = new HttpTransport(o.server, o.userToken);
   const api = apiCaller(http);
   const code = new TextEncoder().encode("export const noop = () => null;\n");
@@ -55,9 +55,14 @@ async function feeder(o: LoadOptions, dispatched: () => number, target: number) 
   const loop = (async () => {
     while (!stopped) {
       if (submitted - dispatched() < target) {
-        // Distinct keys per task: the server memoises by work, key and arguments within a workflow.
-        await api.submitTask({ params: { id }, body: { work: "bench.noop", bundleHash, jobs: jobs.map((j) => ({ ...j, key: `${submitted}.${j.key}` })) } });
-        submitted += o.taskJobs;
+        try {
+          // Distinct keys per task: the server memoises by work, key and arguments within a workflow.
+          await api.submitTask({ params: { id }, body: { work: "bench.noop", bundleHash, jobs: jobs.map((j) => ({ ...j, key: `${submitted}.${j.key}` })) } });
+          submitted += o.taskJobs;
+        } catch (err) {
+          onError("submit", err);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       } else await new Promise((r) => setTimeout(r, FEED_EVERY_MS));
     }
   })();
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
   };
   const capacity = o.pilots * o.slots;
   // Enough queued work that no pilot waits for the feeder: a second round of the slots, at least two tasks.
-  const feed = o.taskJobs > 0 ? await feeder(o, () => dispatched, Math.max(capacity, 2 * o.taskJobs)) : undefined;
+  const feed = o.taskJobs > 0 ? await feeder(o, () => dispatched, Math.max(capacity, 2 * o.taskJobs), shared.onError) : undefined;
   const pilots = Array.from(
     { length: o.pilots },
     (_, i) => new SimPilot({ server: o.server, token: o.pilotToken, queue: "local", name: `sim-${i}`, slots: o.slots, jobMs: o.jobMs, shared }),

@@ -7,7 +7,7 @@ import { ServerLink } from "../../src/pilot/server-link.js";
 
 const ACQUIRE_WAIT_MS = 30_000;
 const RETRY_MS = 1000;
-const REGISTER_TRIES = 10;
+const REGISTER_TRIES = 30;
 
 /** What all simulated pilots of one run share: where to count, and when to stop. */
 export interface SimShared {
