@@ -3,7 +3,6 @@ import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
-import { CoalescedWrites } from "../core/coalesced-writes.js";
 import { ConcurrencyGate } from "../core/concurrency-gate.js";
 import { handOut } from "../core/hand-out.js";
 import { lostBefore } from "../core/pilot-loss.js";
@@ -46,8 +45,6 @@ export class DispatchService {
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
   /** Reports recorded at once (config.maxConcurrentReports): the rest wait here, not on a database connection. */
   private readonly reports: ConcurrencyGate;
-  /** Heartbeats arriving together are recorded in one statement (thousands of pilots beat every few seconds). */
-  private readonly heartbeats: CoalescedWrites<number>;
 
   /** Since when this server hears heartbeats: none came while it was down (core/pilot-loss.ts). */
   private readonly upSince = Date.now();
@@ -57,7 +54,6 @@ export class DispatchService {
     private readonly deps: DispatchDeps,
   ) {
     this.reports = new ConcurrencyGate(ctx.config.maxConcurrentReports);
-    this.heartbeats = new CoalescedWrites((pilots) => ctx.store.dispatch.touchPilots(pilots, Date.now()));
   }
 
   async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
@@ -232,19 +228,16 @@ export class DispatchService {
   async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
     await this.livePilot(p, pilotId);
     const { store, config, log } = this.ctx;
-    await this.heartbeats.add(pilotId);
-    const answer = await store.dispatch.heartbeat(pilotId, req.held, config.dispatchGraceMs);
-    const { missing } = answer;
-    let { held } = answer;
+    const missing = await store.dispatch.heartbeat(pilotId, req.held, config.dispatchGraceMs);
     if (missing.length > 0) {
       log.warn({ pilotId, missing: missing.length }, "pilot does not hold jobs sent to it; retrying them");
       await this.failAttempts(missing, {
         code: "lost_dispatch",
         message: `pilot ${pilotId} never received the job or dropped it`,
       });
-      held = await store.dispatch.held(pilotId);
     }
-    return { commands: held.commands, held: held.refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
+    const { commands, refs } = await store.dispatch.held(pilotId);
+    return { commands, held: refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
   }
 
   /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */

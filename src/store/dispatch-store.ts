@@ -343,24 +343,19 @@ export class DispatchStore {
     return new Map(rows.map((r) => [r.id, loaded(r)]));
   }
 
-  /** Records the heartbeats of running pilots, many in one statement (the server gathers them). */
-  async touchPilots(pilotIds: readonly number[], at: number): Promise<void> {
-    if (pilotIds.length === 0) return;
-    await sql`UPDATE pilots SET heartbeat_at = ${at} WHERE ${inIds(this.ctx.dialect, "id", pilotIds)} AND status = 'running'`.execute(this.ctx.db);
-  }
-
-  /**
-   * What a pilot's heartbeat answers (its heartbeat itself is recorded by touchPilots): the attempts it
-   * holds, and those sent to it that it does not list (lost in dispatch).
-   */
-  async heartbeat(pilotId: number, held: readonly AttemptRef[], dispatchGraceMs: number): Promise<{ missing: AttemptRef[]; held: Awaited<ReturnType<DispatchStore["held"]>> }> {
+  /** Records a pilot's heartbeat; returns the attempts sent to it that it does not hold (lost in dispatch). */
+  async heartbeat(pilotId: number, held: readonly AttemptRef[], dispatchGraceMs: number): Promise<AttemptRef[]> {
     const now = Date.now();
+    await this.ctx.db
+      .updateTable("pilots")
+      .set({ heartbeat_at: now })
+      .where("id", "=", pilotId)
+      .where("status", "=", "running")
+      .execute();
     const holds = new Set(held.map(attemptKey));
-    const recorded = await this.held(pilotId);
-    const missing = recorded.refs
+    return (await this.held(pilotId)).refs
       .filter((a) => !holds.has(attemptKey(a)) && a.sentAt < now - dispatchGraceMs)
       .map(({ jobId, attempt }) => ({ jobId, attempt }));
-    return { missing, held: recorded };
   }
 
   /**

@@ -7,17 +7,11 @@ import { DispatchService, type DispatchDeps } from "./dispatch-service.js";
 
 const RESULT: ApplyResult = { accepted: 1, ignored: 0, tasks: [], requeued: [], refused: [] };
 
-/** A dispatch service whose store holds each report and heartbeat write until the test lets it commit. */
+/** A dispatch service whose store records each report until the test lets it commit. */
 function service(maxConcurrentReports: number) {
   const inStore: Array<() => void> = [];
-  const touches: number[][] = [];
   const store = {
     dispatch: {
-      touchPilots: (ids: readonly number[]) => {
-        touches.push([...ids]);
-        return new Promise<void>((commit) => inStore.push(commit));
-      },
-      heartbeat: async () => ({ missing: [], held: { count: 0, commands: [], refs: [] } }),
       pilot: async (id: number) => ({ id, status: "running", queue: "local", slots: 1 }),
       apply: () => new Promise<ApplyResult>((commit) => inStore.push(() => commit(RESULT))),
     },
@@ -30,14 +24,14 @@ function service(maxConcurrentReports: number) {
     events: { tasksChanged: () => undefined, pilotWoken: () => undefined },
   } as unknown as ServerContext;
   const deps = { keys: { requireSelf: async () => undefined }, ends: { tasksEnded: () => undefined } } as unknown as DispatchDeps;
-  return { dispatch: new DispatchService(ctx, deps), inStore, touches };
+  return { dispatch: new DispatchService(ctx, deps), inStore };
 }
 
 const pilot = { kind: "pilot", userId: 1 } as Principal;
 const update = (jobId: number) => ({ updates: [{ jobId, attempt: 1, state: "finished" as const, result: "1" }] });
 const turn = () => new Promise((r) => setImmediate(r));
 
-describe("pilots' reports and heartbeats under load", () => {
+describe("pilots' reports", () => {
   it("are recorded at most maxConcurrentReports at once; the others wait in the server, not in the store", async () => {
     const { dispatch, inStore } = service(2);
     const reports = [1, 2, 3, 4, 5].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId)));
@@ -51,21 +45,5 @@ describe("pilots' reports and heartbeats under load", () => {
       await turn();
     }
     expect(await Promise.all(reports)).toEqual(Array(5).fill({ accepted: 1, ignored: 0 }));
-  });
-
-  it("heartbeats that arrive while one is being recorded are recorded together, in one write", async () => {
-    const { dispatch, inStore, touches } = service(1);
-    const first = dispatch.heartbeat(pilot, 1, { held: [] });
-    await turn();
-    expect(touches).toEqual([[1]]);
-    const others = [2, 3, 4, 5].map((pilotId) => dispatch.heartbeat(pilot, pilotId, { held: [] }));
-    await turn();
-    expect(touches).toEqual([[1]]);
-    inStore.shift()!();
-    await first;
-    await turn();
-    expect(touches).toEqual([[1], [2, 3, 4, 5]]);
-    inStore.shift()!();
-    expect(await Promise.all(others)).toEqual(Array(4).fill({ commands: [], held: [] }));
   });
 });
