@@ -235,7 +235,7 @@ async function onPostgres(dir: string, env: NodeJS.ProcessEnv): Promise<{ p50: n
   const db = execFileSync(pg, ["up", String(POSTGRES_PORT)], { env: pgEnv, encoding: "utf8" }).trim();
   const pilots: ChildProcess[] = [];
   try {
-    const server = await startServer(join(dir, "server"), db, env, nodeArgs);
+    const server = await startServer(join(dir, "server"), db, { env, nodeArgs });
     try {
       for (let p = 0; p < 2; p++) {
         const args = [...nodeArgs, CLI, "pilot", "--server", server.url, "--queue", "local", "--slots", "1", "--cache-dir", join(dir, `cache-${p}`)];

@@ -11,6 +11,7 @@ import { apiCaller, type ApiCaller } from "../src/api/caller.js";
 import { HttpTransport } from "../src/sdk/http.js";
 import { CLI, startServer, stop, type Server } from "./server-process.js";
 import { median, percentile } from "./stats.js";
+import { endpoints, latencies } from "./monitor-calls.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PG = join(ROOT, "scripts", "services", "postgres.sh");
@@ -41,37 +42,6 @@ async function fill(s: Server, caller: ApiCaller, workflows: number, jobs: numbe
   const page = await caller.listWorkflows({ query: { name: "bench.fill", limit: 1 } });
   const wf = await caller.getWorkflow({ params: { id: page.workflows[0]!.id } });
   return { workflowId: page.workflows[0]!.id, taskId: wf.tasks[0]!.id };
-}
-
-function endpoints(caller: ApiCaller, ids: { workflowId: number; taskId: number }, jobs: number): Array<[string, () => Promise<unknown>]> {
-  const workflow = { params: { id: ids.workflowId } };
-  const task = (query: Record<string, string | number> = {}) => ({ params: { id: ids.taskId }, query });
-  return [
-    ["workflows, first page (50)", () => caller.listWorkflows()],
-    ["workflows, page at the middle", () => caller.listWorkflows({ query: { cursor: Math.floor(WORKFLOWS / 2) } })],
-    ["workflows by status (failed)", () => caller.listWorkflows({ query: { status: "failed" } })],
-    ["workflow with its tasks", () => caller.getWorkflow(workflow)],
-    ["task jobs, first page (100)", () => caller.listJobs(task({ limit: 100 }))],
-    ["task jobs, page at the middle (100)", () => caller.listJobs(task({ limit: 100, cursor: Math.floor(jobs / 2) }))],
-    ["task failed jobs (100)", () => caller.listJobs(task({ state: "failed", limit: 100 }))],
-    ["task error groups", () => caller.taskErrors(task())],
-    ["task timeline (200 buckets)", () => caller.timeline(task())],
-    ["objective per iteration", () => caller.objective(workflow)],
-  ];
-}
-
-async function latencies(calls: Array<[string, () => Promise<unknown>]>): Promise<Record<string, { p50: number; p95: number }>> {
-  const out: Record<string, { p50: number; p95: number }> = {};
-  for (const [name, call] of calls) {
-    const samples: number[] = [];
-    for (let i = 0; i < CALLS + 3; i++) {
-      const t0 = performance.now();
-      await call();
-      if (i >= 3) samples.push(performance.now() - t0);
-    }
-    out[name] = { p50: median(samples), p95: percentile(samples, 0.95) };
-  }
-  return out;
 }
 
 function launchChromium(): Promise<Browser> {
@@ -132,7 +102,7 @@ async function measure(browser: Browser, db: (name: string) => string | undefine
     const { caller, close } = api(server);
     try {
       const ids = await fill(server, caller, workflows, jobs);
-      results[size] = { ...(await latencies(endpoints(caller, ids, jobs))), ...(await pageLatencies(browser, server, ids)) };
+      results[size] = { ...(await latencies(endpoints(caller, ids, { workflows: WORKFLOWS, jobs }), CALLS)), ...(await pageLatencies(browser, server, ids)) };
       process.stderr.write(`${size} done\n`);
     } finally {
       await close();

@@ -11,13 +11,20 @@ export interface Server {
   creds: { userToken: string; pilotToken: string };
 }
 
-/**
- * Starts a server on a free port with its own data directory, on SQLite or the given PostgreSQL database;
- * `env` is its environment (this process's by default), `nodeArgs` Node's own options (e.g. --cpu-prof).
- */
-export function startServer(dataDir: string, db: string | undefined, env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): Promise<Server> {
-  const args = [...nodeArgs, CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : [])];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...env, PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
+/** How a benchmark's server starts besides its data directory and database. */
+export interface ServerStart {
+  /** Its environment (this process's by default). */
+  env?: NodeJS.ProcessEnv;
+  /** Node's own options (e.g. --cpu-prof). */
+  nodeArgs?: readonly string[];
+  /** More `pando server` options. */
+  options?: readonly string[];
+}
+
+/** Starts a server on a free port with its own data directory, on SQLite or the given PostgreSQL database. */
+export function startServer(dataDir: string, db: string | undefined, start: ServerStart = {}): Promise<Server> {
+  const args = [...(start.nodeArgs ?? []), CLI, "server", "--port", "0", "--data-dir", dataDir, ...(db ? ["--db", db] : []), ...(start.options ?? [])];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...(start.env ?? process.env), PANDO_LOG_LEVEL: "warn", PANDO_BROKER: "" } });
   return new Promise((resolvePromise, reject) => {
     let out = "";
     proc.stdout!.on("data", (c: Buffer) => {

@@ -215,6 +215,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxPilotWaits = v as number),
   },
   {
+    key: "maxConcurrentReports",
+    flag: "--max-concurrent-reports <n>",
+    env: "PANDO_MAX_CONCURRENT_REPORTS",
+    help: "pilots' reports recorded at once; the others wait their turn (4)",
+    parse: parseCount,
+    apply: (c, v) => (c.maxConcurrentReports = v as number),
+  },
+  {
     key: "sqliteSync",
     flag: "--sqlite-sync <mode>",
     env: "PANDO_SQLITE_SYNC",

@@ -87,6 +87,12 @@ export interface ServerConfig {
   maxUserWaits: number;
   /** Pilots' acquire long-polls at once, a budget users' waits never take; default a quarter of the open-file limit. */
   maxPilotWaits: number;
+  /**
+   * Pilots' reports recorded at once (each one transaction); the others wait their turn in the server. Reports
+   * about one task queue on its row lock in the database anyway, and each would hold a database connection
+   * meanwhile, which heartbeats, acquires and registrations need.
+   */
+  maxConcurrentReports: number;
 }
 
 export function defaultServerConfig(dataDir: string): ServerConfig {
@@ -127,5 +133,6 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxWaitsPerUser: 256,
     maxUserWaits: connections.maxUserWaits,
     maxPilotWaits: connections.maxPilotWaits,
+    maxConcurrentReports: 4,
   };
 }

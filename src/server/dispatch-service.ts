@@ -3,6 +3,7 @@ import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
+import { ConcurrencyGate } from "../core/concurrency-gate.js";
 import { handOut } from "../core/hand-out.js";
 import { hopFinals } from "../core/hop-trace.js";
 import { lostBefore } from "../core/pilot-loss.js";
@@ -44,6 +45,8 @@ export interface DispatchDeps {
  */
 export class DispatchService {
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
+  /** Reports recorded at once (config.maxConcurrentReports): the rest wait here, not on a database connection. */
+  private readonly reports: ConcurrencyGate;
 
   /** Since when this server hears heartbeats: none came while it was down (core/pilot-loss.ts). */
   private readonly upSince = Date.now();
@@ -51,7 +54,9 @@ export class DispatchService {
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: DispatchDeps,
-  ) {}
+  ) {
+    this.reports = new ConcurrencyGate(ctx.config.maxConcurrentReports);
+  }
 
   async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
     const { store, config } = this.ctx;
@@ -202,7 +207,8 @@ export class DispatchService {
    * pilot's own long-poll takes its next jobs now that it has room (if it waited for room); results go out first.
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
-    const result = await applyUpdates(this.ctx, pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
+    const bounded = updates.map((u) => boundUpdate(this.ctx.config, u));
+    const result = await this.reports.run(() => applyUpdates(this.ctx, pilotId, bounded, via, taskId));
     hopFinals("server.applied", updates);
     if (result.refused.length > 0) {
       this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);

@@ -1,0 +1,87 @@
+// `npm run bench:scale`: one server on a durable PostgreSQL cluster (fsync and synchronous_commit on) under
+// simulated pilots (bench/scale/), from 2 to 10,000 of them, with ~50,000 jobs held; then a task of 100,000
+// jobs end to end, and the monitor's API on 1,000,000 stored jobs. Writes bench/results/scale.json and prints
+// the BENCHMARKS.md "Scale" tables. PANDO_BENCH_SCALE_PILOTS="1000,5000" measures other pilot counts.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { measureBigTask, type BigTaskFigures } from "./scale/big-task.js";
+import { durableCluster } from "./scale/cluster.js";
+import { measureSim, type SimFigures } from "./scale/sim-run.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/** Jobs held by all pilots together at every pilot count. */
+const HELD = 50_000;
+const JOB_MS = Number(process.env.PANDO_BENCH_SCALE_JOB_MS ?? 20_000);
+const WINDOW_S = Number(process.env.PANDO_BENCH_SCALE_WINDOW_S ?? 30);
+const PILOTS = (process.env.PANDO_BENCH_SCALE_PILOTS ?? "1000,5000,10000").split(",").map(Number).filter((n) => n > 0);
+const BIG_TASK = Number(process.env.PANDO_BENCH_SCALE_TASK_JOBS ?? 100_000);
+const STORED = Number(process.env.PANDO_BENCH_SCALE_STORED_JOBS ?? 1_000_000);
+
+const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
+const f1 = (n: number) => n.toFixed(1);
+
+function simTable(baseline: SimFigures, runs: SimFigures[]): string[] {
+  return [
+    "| pilots × slots | job time | jobs/s | vs 2 pilots | jobs held | acquire p50 / p99 ms | server RSS MiB (peak) | server CPU % | registration s | errors |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...[baseline, ...runs].map((r) => {
+      const errors = Object.values(r.errors).reduce((n, e) => n + e, 0);
+      return `| ${f0(r.pilots)} × ${r.slots} | ${r.jobMs / 1000} s | ${f0(r.jobsPerS)} | ${(r.jobsPerS / baseline.jobsPerS).toFixed(2)} | ${f0(r.running)} | ${f1(r.acquireP50Ms)} / ${f1(r.acquireP99Ms)} | ${f0(r.serverRssMiB)} (${f0(r.serverPeakRssMiB)}) | ${f0(r.serverCpuPct)} | ${f1(r.registerS)} | ${errors} |`;
+    }),
+  ];
+}
+
+function bigTable(b: BigTaskFigures): string[] {
+  return [
+    `A task of ${f0(b.jobs)} jobs (\`pando run --server\`, 10 simulated pilots × 1,000 slots): ${f1(b.wallS)} s; driver peak RSS ${f0(b.driverPeakRssMiB)} MiB, server peak RSS ${f0(b.serverPeakRssMiB)} MiB.`,
+    "",
+    `The monitor's API calls with ${f0(b.storedJobs)} jobs stored (the task above and copies of it, ~1,000 workflows), ms over 30 calls:`,
+    "",
+    "| call | p50 | p95 |",
+    "| --- | --- | --- |",
+    ...Object.entries(b.monitor).map(([name, v]) => `| ${name} | ${f1(v.p50)} | ${f1(v.p95)} |`),
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const cluster = durableCluster();
+  try {
+    // The reference: two pilots that can take every job at once, jobs of 0.1 s. PANDO_BENCH_SCALE_PILOTS=0: none.
+    const baseline = PILOTS.length === 0 ? undefined : await measureSim(cluster, { pilots: 2, slots: 1000, jobMs: 100, windowS: WINDOW_S, rampS: 30, taskJobs: 5000 });
+    if (baseline) process.stderr.write(`2 pilots: ${f0(baseline.jobsPerS)} jobs/s\n`);
+    const runs: SimFigures[] = [];
+    const failed: string[] = [];
+    for (const pilots of PILOTS) {
+      try {
+        const r = await measureSim(cluster, { pilots, slots: Math.ceil(HELD / pilots), jobMs: JOB_MS, windowS: WINDOW_S, rampS: 90, taskJobs: 10_000 });
+        process.stderr.write(`${pilots} pilots: ${f0(r.jobsPerS)} jobs/s, ${f0(r.running)} held, p99 ${f1(r.acquireP99Ms)} ms\n`);
+        runs.push(r);
+      } catch (err) {
+        // A pilot count the server cannot hold is a result too: the rest is still measured.
+        failed.push(`${f0(pilots)} pilots: ${err instanceof Error ? err.message : String(err)}`);
+        process.stderr.write(`${failed.at(-1)}\n`);
+      }
+    }
+    const big = await measureBigTask(cluster, BIG_TASK, STORED);
+    const minutes = (performance.now() - started) / 60_000;
+    const lines = [
+      ...(baseline ? simTable(baseline, runs) : []),
+      ...failed.map((f) => `\nNot measured: ${f}.`),
+      "",
+      ...bigTable(big),
+      "",
+      `The whole run took ${f1(minutes)} minutes.`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+    writeFileSync(join(ROOT, "bench", "results", "scale.json"), `${JSON.stringify({ date: new Date().toISOString(), minutes, baseline, runs, failed, big }, null, 2)}\n`);
+  } finally {
+    cluster.down();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+// One measurement of the simulated pilots: a fresh server on the durable cluster, the load generator in as many
+// processes as its sockets need, one window measured by all of them at once, the server's RSS and CPU over it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { resolve } from "node:path";
+import { stop } from "../server-process.js";
+import { percentile } from "../stats.js";
+import { freshServer, type Cluster } from "./cluster.js";
+import type { LoadOptions, LoadResult } from "./load.js";
+import { peakRss, processSample } from "./proc-stats.js";
+
+const LOAD = resolve(import.meta.dirname, "load.ts");
+/**
+ * Pilots per generator process: each holds two or three sockets (its long-poll, heartbeats and reports), and
+ * a process may open as many files as its hard limit lets it (20,000 where this was measured).
+ */
+const PILOTS_PER_PROCESS = 3000;
+
+export interface SimSettings {
+  pilots: number;
+  slots: number;
+  jobMs: number;
+  windowS: number;
+  rampS: number;
+  taskJobs: number;
+}
+
+export interface SimFigures extends SimSettings {
+  processes: number;
+  registerS: number;
+  jobsPerS: number;
+  reportedPerS: number;
+  running: number;
+  acquireP50Ms: number;
+  acquireP99Ms: number;
+  serverRssMiB: number;
+  serverPeakRssMiB: number;
+  serverCpuPct: number;
+  generatorRssMiB: number;
+  generatorCpuPct: number;
+  errors: Record<string, number>;
+}
+
+interface Generator {
+  proc: ChildProcess;
+  lines: AsyncIterator<string>;
+}
+
+function startGenerator(options: LoadOptions): Generator {
+  const proc = spawn(process.execPath, ["--import", "tsx", LOAD, JSON.stringify(options)], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  return { proc, lines };
+}
+
+async function line(g: Generator): Promise<string> {
+  const next = await g.lines.next();
+  if (next.done) throw new Error(`a load generator exited (${g.proc.exitCode ?? g.proc.signalCode}) before it answered`);
+  return next.value;
+}
+
+export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimFigures> {
+  const processes = Math.ceil(s.pilots / PILOTS_PER_PROCESS);
+  // Every pilot's long-poll is held at once: the server's budget of them (default a quarter of its open files) covers them.
+  const server = await freshServer(cluster, `scale_${s.pilots}`, ["--max-pilot-waits", String(s.pilots + 100)]);
+  const gens: Generator[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      const pilots = Math.floor(s.pilots / processes) + (i < s.pilots % processes ? 1 : 0);
+      gens.push(startGenerator({ server: server.url, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS }));
+    }
+    for (const g of gens) if ((await line(g)) !== "ready") throw new Error("a load generator did not get ready");
+    const pid = server.proc.pid!;
+    const s0 = processSample(pid);
+    const t0 = performance.now();
+    for (const g of gens) g.proc.stdin!.write("start\n");
+    let rss = s0.rssBytes;
+    while (performance.now() - t0 < s.windowS * 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      rss = Math.max(rss, processSample(pid).rssBytes);
+    }
+    for (const g of gens) g.proc.stdin!.write("stop\n");
+    const elapsedS = (performance.now() - t0) / 1000;
+    const s1 = processSample(pid);
+    const results = await Promise.all(gens.map(async (g) => JSON.parse(await line(g)) as LoadResult));
+    const latencies = results.flatMap((r) => r.latencies);
+    const errors: Record<string, number> = {};
+    for (const r of results) for (const [k, n] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + n;
+    const sum = (f: (r: LoadResult) => number) => results.reduce((n, r) => n + f(r), 0);
+    return {
+      ...s,
+      processes,
+      registerS: Math.max(...results.map((r) => r.registerS)),
+      jobsPerS: sum((r) => r.dispatched) / elapsedS,
+      reportedPerS: sum((r) => r.reported) / elapsedS,
+      running: sum((r) => r.running),
+      acquireP50Ms: percentile(latencies, 0.5),
+      acquireP99Ms: percentile(latencies, 0.99),
+      serverRssMiB: rss / 2 ** 20,
+      serverPeakRssMiB: peakRss(pid) / 2 ** 20,
+      serverCpuPct: (100 * (s1.cpuSeconds - s0.cpuSeconds)) / elapsedS,
+      generatorRssMiB: sum((r) => r.rssBytes) / 2 ** 20,
+      generatorCpuPct: (100 * sum((r) => r.cpuSeconds)) / elapsedS,
+      errors,
+    };
+  } finally {
+    for (const g of gens) g.proc.kill("SIGKILL");
+    await stop(server.proc);
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+}
