@@ -23,7 +23,7 @@ function service(maxConcurrentReports: number) {
     metrics: { count: () => undefined },
     events: { tasksChanged: () => undefined, pilotWoken: () => undefined },
   } as unknown as ServerContext;
-  const deps = { keys: { requireSelf: async () => undefined }, ends: { tasksEnded: () => undefined } } as unknown as DispatchDeps;
+  const deps = { keys: { requireSelf: async () => undefined }, ends: { tasksEnded: () => undefined }, handoff: { wakeOnReport: () => true } } as unknown as DispatchDeps;
   return { dispatch: new DispatchService(ctx, deps), inStore };
 }
 
