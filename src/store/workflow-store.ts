@@ -97,7 +97,12 @@ export class WorkflowStore {
   }
 
   async driverRecord(workflowId: number): Promise<DriverRecord | undefined> {
-    const row = await this.ctx.db.selectFrom("workflows").selectAll().where("id", "=", workflowId).executeTakeFirst();
+    // Read on every wake-up of a driver's heartbeat: named columns, so that the statement can be prepared.
+    const row = await this.ctx.db
+      .selectFrom("workflows")
+      .select(["id", "name", "mode", "status", "closed_at", "args_hash", "seed", "suspend_reason"])
+      .where("id", "=", workflowId)
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
       id: row.id,
