@@ -13,8 +13,11 @@ const RECONNECT_MS = 1000;
 
 type Wake = [topic: string, count: number | null];
 
-/** What replicas say on the channel: wake-ups, or a replica arriving (hello) and the others answering it (ack). */
-type Message = { from: string; wakes?: Wake[]; hello?: true; ack?: string };
+/**
+ * What replicas say on the channel: wake-ups, or a replica arriving (hello) and the others answering it (ack).
+ * Every message has its list of wake-ups, empty in a hello or an answer, as replicas before presence read it.
+ */
+type Message = { from: string; wakes: Wake[]; hello?: true; ack?: string };
 
 export interface ReplicaBusOptions {
   /** How often the replicas on the database are counted, to notice that the others left. */
@@ -50,7 +53,7 @@ export class ReplicaBus {
     this.presence = new ReplicaPresence(
       {
         countOthers: () => this.countOthers(),
-        hello: () => this.send({ from: this.id, hello: true }),
+        hello: () => this.send({ from: this.id, hello: true, wakes: [] }),
         warn: (message) => this.log.warn(message),
       },
       { checkEveryMs: options.presenceCheckMs ?? 2000, helloWaitMs: options.helloWaitMs ?? 2000 },
@@ -118,7 +121,7 @@ export class ReplicaBus {
     }
     if (message.from === this.id) return;
     this.presence.heard();
-    if (message.hello) void this.send({ from: this.id, ack: message.from });
+    if (message.hello) void this.send({ from: this.id, ack: message.from, wakes: [] });
     if (message.ack === this.id) this.presence.acknowledged(message.from);
     for (const [topic, count] of message.wakes ?? []) this.notifier.wakeLocal(topic, count ?? Infinity);
   }
