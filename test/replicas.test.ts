@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, runDriver } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
@@ -167,6 +168,47 @@ describe("several server replicas on one PostgreSQL", () => {
       // Their pilots left when idle, or were cancelled by their own replica; none was ended by another replica.
       for (const reason of reasons) expect(reason).toMatch(/^(its pilot exited|cancelled: no job waits for it any more)$/);
     });
+  });
+
+  it("a replica alone sends no wake-up through PostgreSQL; one that starts beside it is sent them from its start", async () => {
+    const name = `replicas_presence_${process.pid}`;
+    execFileSync("psql", [base, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
+    const db = base.replace(/\/pando$/, `/${name}`);
+    const dirs = mkdtempSync(join(tmpdir(), "pando-replicas-"));
+    const procs: ChildProcess[] = [];
+    const observer = new pg.Client({ connectionString: db, application_name: "observer" });
+    const heard: Array<{ from: string; wakes?: Array<[string, number | null]>; hello?: true; ack?: string }> = [];
+    try {
+      await observer.connect();
+      observer.on("notification", (m) => heard.push(JSON.parse(m.payload ?? "{}") as (typeof heard)[number]));
+      await observer.query("LISTEN pando_wake");
+      const first = await startReplica(db, join(dirs, "server-0"));
+      procs.push(first.proc);
+      const firstPilot = startPilot(first, join(dirs, "cache-0"));
+      procs.push(firstPilot);
+      const tallies = join(dirs, "tallies");
+      mkdirSync(tallies);
+      const alone = await runDriver(`${FIXTURE}#many`, [JSON.stringify(tallies), "0", "20"], { url: first.url, token: first.creds.userToken });
+      expect(alone.code, alone.stderr).toBe(0);
+      expect(heard).toEqual([]);
+
+      // The second replica's only pilot takes the jobs the first one's driver submits: the first must wake it.
+      const second = await startReplica(db, join(dirs, "server-1"));
+      procs.push(second.proc);
+      expect(heard.some((m) => m.hello)).toBe(true);
+      expect(heard.some((m) => m.ack !== undefined)).toBe(true);
+      await stop(firstPilot);
+      procs.push(startPilot(second, join(dirs, "cache-1")));
+      const beside = await runDriver(`${FIXTURE}#many`, [JSON.stringify(tallies), "20", "20"], { url: first.url, token: first.creds.userToken });
+      expect(beside.code, beside.stderr).toBe(0);
+      expect(heard.some((m) => m.wakes?.some(([topic]) => topic === "queue:local"))).toBe(true);
+      expect(tallied(tallies)).toHaveLength(40);
+    } finally {
+      await observer.end().catch(() => undefined);
+      await Promise.all(procs.map(stop));
+      execFileSync("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: "pipe" });
+      rmSync(dirs, { recursive: true, force: true });
+    }
   });
 
   it("a token revoked on one replica is refused at once by the others, whose caches had it", async () => {

@@ -27,6 +27,8 @@ function environmentOf(content: Uint8Array): string | undefined {
 export class BundleService {
   /** Bundles never change once stored, so what a user owns is remembered ("hash user"). */
   private readonly owned = new Set<string>();
+  /** Stored bundles are never removed, so one found stored is remembered (an administrator names any of them). */
+  private readonly stored = new Set<string>();
   /** Bundles never change, so the environment each names is remembered (null: none). */
   private readonly environments = new Map<string, string | null>();
 
@@ -87,7 +89,17 @@ export class BundleService {
 
   /** A user may name the bundles they uploaded; administrators, who may read every bundle, any stored one. */
   private mayName(p: Principal, hash: string): Promise<boolean> {
-    return p.admin ? this.ctx.store.bundles.has(hash) : this.owns(p, hash);
+    return p.admin ? this.isStored(hash) : this.owns(p, hash);
+  }
+
+  private async isStored(hash: string): Promise<boolean> {
+    if (this.stored.has(hash)) return true;
+    const stored = await this.ctx.store.bundles.has(hash);
+    if (stored) {
+      if (this.stored.size >= MAX_REMEMBERED) this.stored.clear();
+      this.stored.add(hash);
+    }
+    return stored;
   }
 
   private async owns(p: Principal, hash: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // The few places where SQLite and PostgreSQL need different SQL, kept in one file.
 import { sql, type RawBuilder } from "kysely";
 import { encodeStoredText, jsonMayNeedEncoding } from "../codec/stored-text.js";
+import type { Tx } from "./context.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -50,4 +51,19 @@ export function jsonField(dialect: DialectName, column: string, field: string): 
   return dialect === "postgres"
     ? sql.raw(`(replace(${column}, '\\u0000', '\\ufffd')::jsonb ->> '${field}')`)
     : sql.raw(`json_extract(${column}, '$.${field}')`);
+}
+
+/**
+ * Runs writes that do not depend on each other's effects (nor read what another of them writes): on
+ * PostgreSQL as one statement, the first ones as data-modifying WITH parts of the last (one round trip;
+ * they all see the same snapshot), on SQLite one after the other.
+ */
+export async function runWrites(db: Tx, dialect: DialectName, writes: ReadonlyArray<RawBuilder<unknown>>): Promise<void> {
+  if (writes.length === 0) return;
+  if (dialect === "sqlite" || writes.length === 1) {
+    for (const w of writes) await w.execute(db);
+    return;
+  }
+  const parts = writes.slice(0, -1).map((w, i) => sql`${sql.raw(`w${i}`)} AS (${w})`);
+  await sql`WITH ${sql.join(parts)} ${writes[writes.length - 1]!}`.execute(db);
 }

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { attemptKey } from "../core/attempt-key.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
@@ -147,12 +147,22 @@ export class DispatchStore {
     return this.claimWithin(this.ctx.db, pilotId, queue, max, tasks);
   }
 
-  private async claimWithin(db: Tx, pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
+  private async claimWithin(
+    db: Tx,
+    pilotId: number,
+    queue: string,
+    max: number,
+    tasks?: readonly number[],
+    look: "look first" | "jobs were just added" = "look first",
+  ): Promise<DispatchedJob[]> {
     if (max <= 0 || tasks?.length === 0) return [];
     const ofTasks = tasks ? sql`AND task_id IN (${sql.join(tasks)})` : sql``;
-    // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
-    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
-    if (any.rows.length === 0) return [];
+    // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first, unless
+    // the caller has just made jobs available.
+    if (look === "look first") {
+      const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
+      if (any.rows.length === 0) return [];
+    }
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     // Only for a pilot still running: a pilot ended (exited, lost, gone from its batch system) while its
@@ -207,7 +217,7 @@ export class DispatchStore {
     for (const { pilotId, demand } of waiting) {
       if (left <= 0) break;
       const { count } = await this.heldWithin(trx, pilotId);
-      const jobs = await this.claimWithin(trx, pilotId, queue, Math.min(left, handOut(demand, count).any));
+      const jobs = await this.claimWithin(trx, pilotId, queue, Math.min(left, handOut(demand, count).any), undefined, "jobs were just added");
       if (jobs.length === 0) continue;
       claims.set(pilotId, jobs);
       left -= jobs.length;
@@ -303,11 +313,13 @@ export class DispatchStore {
           finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
         }
       }
+      // Written together with the finals (their jobs are not among the moved): one round trip on PostgreSQL.
+      const writes: Array<RawBuilder<unknown>> = [];
       if (history.length > 0) {
-        await sql`
+        writes.push(sql`
           INSERT INTO attempts (job_id, nr, state, pilot_id, sent_at, started_at, ended_at, error, stdout, stderr)
           SELECT u.j, u.n, u.s, u.p, u.t, u.b, u.x, u.e, u.o, u.r FROM ${jsonRows(dialect, history, HISTORY_COLUMNS)} WHERE true
-          ON CONFLICT (job_id, nr) DO NOTHING`.execute(trx);
+          ON CONFLICT (job_id, nr) DO NOTHING`);
       }
       if (moved.size > 0) {
         const rowsMoved = [...moved.values()].map(({ id, job }) => ({
@@ -318,13 +330,13 @@ export class DispatchStore {
           b: job.startedAt,
           k: job.killRequested ? 1 : 0,
         }));
-        await sql`
+        writes.push(sql`
           UPDATE jobs SET state = u.s, failures = u.f, system_failures = u.y, started_at = u.b, kill_requested = u.k,
                           updated_at = ${now}
           FROM ${jsonRows(dialect, rowsMoved, MOVED_COLUMNS)}
-          WHERE jobs.id = u.id`.execute(trx);
+          WHERE jobs.id = u.id`);
       }
-      const tasks = await recordFinals(trx, dialect, finals, now);
+      const tasks = await recordFinals(trx, dialect, finals, now, writes);
       return { accepted, ignored: updates.length - accepted, tasks, requeued: [...requeued], refused };
     });
   }

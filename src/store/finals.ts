@@ -1,10 +1,10 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { ErrorInfo } from "../core/errors.js";
 import type { ResultVia } from "../core/dispatch-records.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { Tx } from "./context.js";
-import { jsonRows, type DialectName } from "./dialect.js";
+import { jsonRows, runWrites, type DialectName } from "./dialect.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
 
 /** A job that reached a final state in this transaction. */
@@ -46,10 +46,21 @@ interface CounterRow {
 /**
  * Records jobs that became final, in the caller's transaction: each takes the next number of its task's
  * result stream (the cursor drivers read from), the task's counters move, and a task whose jobs are all
- * final gets its status. One statement per task and one for all the jobs.
+ * final gets its status. One statement per task, then one for all the jobs, the statuses and the caller's
+ * `writes` (which must not touch the tasks and jobs written here: see runWrites).
  */
-export async function recordFinals(trx: Tx, dialect: DialectName, finals: readonly JobFinal[], now: number): Promise<TaskChange[]> {
-  if (finals.length === 0) return [];
+export async function recordFinals(
+  trx: Tx,
+  dialect: DialectName,
+  finals: readonly JobFinal[],
+  now: number,
+  writes: ReadonlyArray<RawBuilder<unknown>> = [],
+): Promise<TaskChange[]> {
+  if (finals.length === 0) {
+    await runWrites(trx, dialect, writes);
+    return [];
+  }
+  const statuses: Array<RawBuilder<unknown>> = [];
   const byTask = new Map<number, JobFinal[]>();
   for (const f of finals) {
     const list = byTask.get(f.taskId);
@@ -87,17 +98,16 @@ export async function recordFinals(trx: Tx, dialect: DialectName, finals: readon
       t.killed === 1,
     );
     const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status);
-    if (ended) {
-      await sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`.execute(trx);
-    }
+    if (ended) statuses.push(sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`);
     changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq });
     if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
   }
-  await sql`
+  const jobs = sql`
     UPDATE jobs SET state = u.s, result = u.r, error = u.e, done_seq = u.q, started_at = u.b, ended_at = u.n,
                     result_via = u.v, updated_at = ${now}
     FROM ${jsonRows(dialect, rows, { id: "int", s: "text", r: "text", e: "text", q: "int", b: "int", n: "int", v: "text" })}
-    WHERE jobs.id = u.id`.execute(trx);
+    WHERE jobs.id = u.id`;
+  await runWrites(trx, dialect, [...writes, ...statuses, jobs]);
   await refreshClosedWorkflows(trx, dialect, closedWorkflows, now, "skip");
   return changes;
 }

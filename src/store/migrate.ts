@@ -14,6 +14,7 @@ import * as bundleOwners from "./migrations/0010-bundle-owners.js";
 import * as pilotReportKeys from "./migrations/0011-pilot-report-keys.js";
 import * as sites from "./migrations/0012-sites.js";
 import * as projectArchives from "./migrations/0013-project-archives.js";
+import * as finalJobsIndex from "./migrations/0014-final-jobs-index.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0011-pilot-report-keys": pilotReportKeys.up,
   "0012-sites": sites.up,
   "0013-project-archives": projectArchives.up,
+  "0014-final-jobs-index": finalJobsIndex.up,
 };
 
 class CodeMigrations implements MigrationProvider {

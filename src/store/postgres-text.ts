@@ -3,6 +3,7 @@
 // PostgreSQL's text cannot hold, is stored and read back exactly, as on SQLite.
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import { decodeStoredText, encodeStoredText } from "../codec/stored-text.js";
+import { statementFor } from "./postgres-prepared.js";
 
 const MARK = 0xe000;
 
@@ -25,7 +26,8 @@ function textSafeClient(client: PostgresPoolClient): PostgresPoolClient {
   return {
     query: ((sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>) => {
       if (typeof sqlOrCursor !== "string") return client.query(sqlOrCursor as never);
-      return client.query(sqlOrCursor, (parameters ?? []).map(encodeParameter)).then((result: PostgresQueryResult<unknown>) => {
+      const statement = statementFor(client, sqlOrCursor, (parameters ?? []).map(encodeParameter));
+      return (client.query(statement as never) as unknown as Promise<PostgresQueryResult<unknown>>).then((result) => {
         decodeRows(result.rows);
         return result;
       });

@@ -525,6 +525,17 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         await store.workflows.settleConcurrentCloses([workflowId]);
         expect(await final(workflowId)).toMatchObject({ status: "finished" });
       });
+
+      it("settles after a task's end only a workflow closed and not ended: an open one is left to its own close", async () => {
+        const { queue, workflowId, pilotId } = await running(1);
+        const job = await claimOne(pilotId, queue);
+        await store.dispatch.apply(pilotId, [report(job, "finished", { result: "1" })], "rest");
+        expect(await store.workflows.settleConcurrentCloses([workflowId])).toBe(false);
+        const closed = await store.workflows.close(workflowId, { body: "returned", result: "1", error: null, keep: [] });
+        expect(closed).toMatchObject({ status: "finished" });
+        expect(await store.workflows.settleConcurrentCloses([workflowId])).toBe(false);
+        expect(await final(workflowId)).toMatchObject({ status: "finished" });
+      });
     });
 
     describe("workflow lifecycle", () => {

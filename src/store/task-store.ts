@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { type ErrorInfo, killedError } from "../core/errors.js";
 import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
 import type { JobOutcome } from "../core/dispatch-records.js";
@@ -146,19 +146,28 @@ export class TaskStore {
    */
   async addTask(task: NewTask, waiting: readonly WaitingPilot[]): Promise<AddTaskResult> {
     return this.ctx.db.transaction().execute(async (trx) => {
-      const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
-      const wf = await sql<{ closed_at: number | null; status: WorkflowStatus; user_id: number }>`
-        SELECT closed_at, status, user_id FROM workflows WHERE id = ${task.workflowId} ${lock}`.execute(trx);
+      // The workflow, and the task its call number already has if any, in one read.
+      const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE OF w` : sql``;
+      const wf = await sql<{
+        closed_at: number | null;
+        status: WorkflowStatus;
+        user_id: number;
+        id: number | null;
+        work: string;
+        args_hash: string | null;
+        n_jobs: number;
+        queue: string;
+        n_cancelled: number;
+      }>`
+        SELECT w.closed_at, w.status, w.user_id, t.id, t.work, t.args_hash, t.n_jobs, t.queue, t.n_cancelled
+        FROM workflows w LEFT JOIN tasks t ON t.workflow_id = w.id AND t.seq = ${task.seq}
+        WHERE w.id = ${task.workflowId} ${lock}`.execute(trx);
       const row = wf.rows[0];
       if (!row || row.closed_at !== null || row.status !== "running") {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
       }
       if (task.seq !== null) {
-        const { rows } = await sql<{ id: number; work: string; args_hash: string | null; n_jobs: number; queue: string; n_cancelled: number }>`
-          SELECT id, work, args_hash, n_jobs, queue, n_cancelled FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}`.execute(
-          trx,
-        );
-        const existing = rows[0];
+        const existing = row.id === null ? undefined : { ...row, id: row.id };
         if (existing) {
           if (existing.work === task.work && existing.args_hash === task.argsHash) {
             // Only a task with cancelled jobs can have jobs a suspension stopped.
@@ -180,7 +189,7 @@ export class TaskStore {
     const pending = task.queue === null;
     const queue = task.queue ?? "";
     const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
-    const inserted = await sql<{ id: number }>`
+    const insertTask = sql<{ id: number }>`
       INSERT INTO tasks (workflow_id, seq, work, bundle_hash, project_hash, status, queue, priority, max_attempts, n_jobs,
                          n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
                          cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container, created_at,
@@ -190,17 +199,29 @@ export class TaskStore {
               ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
               ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${task.initEnv ?? null},
               ${task.container ?? null}, ${now}, ${now})
-      RETURNING id`.execute(trx);
-    const id = inserted.rows[0]!.id;
-    for (let start = 0; start < task.jobs.length; start += INSERT_CHUNK) {
+      RETURNING id`;
+    /** The jobs from `start` on (a chunk of them), of the task `taskId` names, from the row sources `from`. */
+    const insertJobs = (taskId: RawBuilder<unknown>, start: number, from: RawBuilder<unknown>) => {
       const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
-      await sql`
+      return sql`
         INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
                           system_failures, max_attempts, kill_requested, created_at, updated_at)
-        SELECT ${id}, u.i, u.k, ${pending ? "defined" : "activated"}, ${queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
+        SELECT ${taskId}, u.i, u.k, ${pending ? "defined" : "activated"}, ${queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
                ${now}, ${now}
-        FROM ${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`.execute(trx);
+        FROM ${from}${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`;
+    };
+    let id: number;
+    let start = 0;
+    if (this.ctx.dialect === "postgres" && task.jobs.length > 0) {
+      // The task and its first jobs in one statement (one round trip).
+      const { rows } = await sql<{ id: number }>`
+        WITH t AS (${insertTask}), j AS (${insertJobs(sql`t.id`, 0, sql`t, `)}) SELECT id FROM t`.execute(trx);
+      id = rows[0]!.id;
+      start = INSERT_CHUNK;
+    } else {
+      id = (await insertTask.execute(trx)).rows[0]!.id;
     }
+    for (; start < task.jobs.length; start += INSERT_CHUNK) await insertJobs(sql`${id}`, start, sql``).execute(trx);
     this.infos.remember({
       id,
       workflowId: task.workflowId,

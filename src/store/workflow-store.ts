@@ -4,6 +4,7 @@ import { TASK_KINDS, type TaskKind, type WorkflowMode, type WorkflowStatus } fro
 import { workflowStatusOnClose, type BodyOutcome } from "../core/task-status.js";
 import type { WorkflowState } from "../core/workflow-lifecycle.js";
 import type { StoreContext, Tx } from "./context.js";
+import { inIds } from "./dialect.js";
 import type { TaskChange } from "./finals.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
@@ -96,7 +97,12 @@ export class WorkflowStore {
   }
 
   async driverRecord(workflowId: number): Promise<DriverRecord | undefined> {
-    const row = await this.ctx.db.selectFrom("workflows").selectAll().where("id", "=", workflowId).executeTakeFirst();
+    // Read on every wake-up of a driver's heartbeat: named columns, so that the statement can be prepared.
+    const row = await this.ctx.db
+      .selectFrom("workflows")
+      .select(["id", "name", "mode", "status", "closed_at", "args_hash", "seed", "suspend_reason"])
+      .where("id", "=", workflowId)
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
       id: row.id,
@@ -121,11 +127,21 @@ export class WorkflowStore {
    * On PostgreSQL a workflow's close and the end of its last tasks can commit side by side, each without
    * seeing the other; whichever commits last runs this afterwards, so the status never stays "running".
    * Returns whether it re-derived anything: SQLite runs one transaction after the other, so nothing is ever
-   * left to settle there.
+   * left to settle there. Only the workflows closed and not ended need it, and a plain read (no lock, no
+   * commit) finds them: one still open when read after the caller's commit is closed later, by a transaction
+   * that sees that commit and settles afterwards itself; an ended one never changes.
    */
   async settleConcurrentCloses(workflowIds: readonly number[]): Promise<boolean> {
     if (this.ctx.dialect !== "postgres" || workflowIds.length === 0) return false;
-    await this.refreshIfClosed(workflowIds);
+    const unsettled = await this.ctx.db
+      .selectFrom("workflows")
+      .select("id")
+      .where(inIds(this.ctx.dialect, "id", [...new Set(workflowIds)]))
+      .where("closed_at", "is not", null)
+      .where("ended_at", "is", null)
+      .execute();
+    if (unsettled.length === 0) return false;
+    await this.refreshIfClosed(unsettled.map((w) => w.id));
     return true;
   }
 
