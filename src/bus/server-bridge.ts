@@ -24,7 +24,8 @@ export interface BridgeHost {
   pilotKey(pilotId: number): Promise<string | undefined>;
   /** Records a pilot's attempt reports about one task that came through the broker. */
   applyReports(pilotId: number, taskId: number, updates: AttemptUpdate[]): Promise<void>;
-  count(metric: string, by?: number): void;
+  /** Counts a message of the reports queue dropped unread, and why. */
+  dropped(reason: "oversized" | "malformed" | "forged"): void;
   /** The largest report message parsed, in characters: the REST report's body limit (a larger one is dropped unread). */
   maxMessageChars: number;
 }
@@ -80,7 +81,7 @@ export class ServerBridge {
       parsed = undefined;
     }
     if (!parsed?.success) {
-      this.host.count(message.body.length > this.host.maxMessageChars ? "broker_messages_oversized" : "broker_messages_malformed");
+      this.host.dropped(message.body.length > this.host.maxMessageChars ? "oversized" : "malformed");
       this.log.warn({ destination: message.headers.destination, size: message.body.length }, "dropped a malformed message from the reports queue");
       message.ack();
       return;
@@ -89,7 +90,7 @@ export class ServerBridge {
     void this.host.pilotKey(data.pilot).then(
       (key) => {
         if (key === undefined || !verify(key, message.body, message.headers[HEADER.sig])) {
-          this.host.count("broker_messages_forged");
+          this.host.dropped("forged");
           this.log.warn({ task: data.task, pilot: data.pilot }, "dropped a report not signed with the report key of the pilot it names");
           message.ack();
           return;

@@ -118,7 +118,7 @@ export class DispatchService {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = handoff.takeOutbox(pilotId);
         if (handed.length > 0) {
-          return { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] };
+          return this.handed(pilot.queue, { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] });
         }
         const held = await store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map(attemptKey));
@@ -134,20 +134,26 @@ export class DispatchService {
         };
         const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
         const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
-        if (jobs.length > 0 || commands.length > 0) return { jobs, commands, recorded };
+        if (jobs.length > 0 || commands.length > 0) return this.handed(pilot.queue, { jobs, commands, recorded });
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands, recorded };
         handoff.startWaiting(pilot.queue, pilotId, demand);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {
-          return { jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded };
+          return this.handed(pilot.queue, { jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded });
         }
       }
     } finally {
       handoff.stopWaiting(pilot.queue, pilotId);
       sub.close();
     }
+  }
+
+  /** An acquire's answer, its jobs counted as dispatched on the pilot's queue. */
+  private handed(queue: string, answer: AcquireResponse): AcquireResponse {
+    if (answer.jobs.length > 0) this.ctx.metrics.dispatched(queue, answer.jobs.length);
+    return answer;
   }
 
   /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
@@ -200,8 +206,7 @@ export class DispatchService {
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
     const result = await applyUpdates(this.ctx, pilotId, updates.map((u) => boundUpdate(this.ctx.config, u)), via, taskId);
     if (result.refused.length > 0) {
-      this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);
-      for (const r of result.refused) this.ctx.metrics.count(`${via}_updates_refused_${r.reason}`);
+      for (const r of result.refused) this.ctx.metrics.updatesRefused(via, r.reason);
       this.ctx.log.warn(
         { pilotId, taskId, via, refused: result.refused.slice(0, 20), count: result.refused.length },
         "dropped updates of attempts the reporting pilot does not hold",
@@ -214,8 +219,9 @@ export class DispatchService {
 
   private afterApply(result: ApplyResult, via: ResultVia): void {
     this.ctx.events.tasksChanged(result.tasks, { queues: result.requeued });
-    const finals = result.tasks.reduce((n, t) => n + t.seqTo - t.seqFrom, 0);
-    if (finals > 0) this.ctx.metrics.count(`results_via_${via}`, finals);
+    for (const t of result.tasks) {
+      for (const [outcome, n] of Object.entries(t.outcomes ?? {})) this.ctx.metrics.result(outcome, via, n);
+    }
     this.deps.ends.tasksEnded(result.tasks);
   }
 
