@@ -91,7 +91,7 @@ export class ServerBridge {
       (key) => {
         if (key === undefined || !verify(key, message.body, message.headers[HEADER.sig])) {
           this.host.dropped("forged");
-          this.log.warn({ task: data.task, pilot: data.pilot }, "dropped a report not signed with the report key of the pilot it names");
+          this.log.warn({ taskId: data.task, pilotId: data.pilot }, "dropped a report not signed with the report key of the pilot it names");
           message.ack();
           return;
         }
@@ -125,7 +125,7 @@ export class ServerBridge {
             await this.host.applyReports(pilot, task, items.flatMap((i) => i.updates));
             for (const i of items) i.message.ack();
           } catch (err) {
-            this.log.error({ err, pilot }, "could not record reports from the broker; they will be redelivered");
+            this.log.error({ err, pilotId: pilot }, "could not record reports from the broker; they will be redelivered");
             for (const i of items) i.message.nack();
           }
         }
@@ -151,7 +151,7 @@ export class ServerBridge {
       );
       return true;
     } catch (err) {
-      this.log.warn({ task: taskId, err: errorMessage(err) }, "could not relay results to the broker");
+      this.log.warn({ taskId, err: errorMessage(err) }, "could not relay results to the broker");
       return false;
     }
   }

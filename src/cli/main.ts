@@ -16,6 +16,7 @@ import { monitorCommand } from "./monitor-command.js";
 import { addClientOptions, addClientSecurityOptions, clientSecurityFrom, type ClientFlags, type ClientSecurityFlags } from "./client-options.js";
 import { listQueuesCommand, setQueueCommand } from "./queues-command.js";
 import type { RunFlags } from "./run-command.js";
+import type { Pilot } from "../pilot/pilot.js";
 import { JOBS_MAX_LIMIT, showCommand, type ShowFlags } from "./show-command.js";
 import { killCommand, retryCommand, type TaskTargetFlags } from "./kill-retry-command.js";
 import { logsCommand, type LogsFlags } from "./logs-command.js";
@@ -130,7 +131,10 @@ addSandboxOptions(addClientSecurityOptions(program
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
     const { ca, insecureHttp, ...pilotFlags } = flags;
     Object.assign(process.env, clientSecurityEnv(clientSecurityFrom({ ca, insecureHttp })));
-    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
+    // Every line names the pilot's queue and, once it registered, its id, as fields (the id changes when it registers again).
+    const self: { pilot?: Pilot } = {};
+    const mixin = () => (self.pilot?.pilotId ? { pilotId: self.pilot.pilotId } : {});
+    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info", mixin }, process.stderr).child({ queue: flags.queue });
     // Started by a program (the embedded server): it hears when this pilot's executors are warm.
     const onWarm = process.connected
       ? (bundleHash: string) => {
@@ -142,7 +146,7 @@ addSandboxOptions(addClientSecurityOptions(program
     const { Pilot } = await import("../pilot/pilot.js");
     const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    const pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox, projectLimits });
+    const pilot = (self.pilot = new Pilot({ ...rest, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, sandbox, projectLimits }));
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -69,7 +69,7 @@ export class BrokerService {
         .results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom)
         .then((outcomes) => bridge.relay(c.taskId, outcomes.filter((o) => !(o.via === "broker" && o.state === "finished"))))
         .then((sent) => sent && metrics.resultsRelayed())
-        .catch((err: unknown) => log.warn({ err, task: c.taskId }, "relaying results failed"));
+        .catch((err: unknown) => log.warn({ err, taskId: c.taskId }, "relaying results failed"));
     }
   }
 

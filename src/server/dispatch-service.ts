@@ -282,7 +282,7 @@ export class DispatchService {
     const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, this.upSince), own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
-    this.ctx.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
+    this.ctx.log.warn({ pilotIds: pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
     await this.failAttempts(attempts, {
       code: "lost_heartbeat",
       message: "the pilot sent no heartbeat within its queue's heartbeat timeout",

@@ -116,7 +116,7 @@ export class QueueService {
       if (!ok) continue;
       placed++;
       events.queueHasWork(brokered.queue);
-      log.info({ task: t.id, queue: brokered.queue }, "pending task placed on a queue");
+      log.info({ taskId: t.id, queue: brokered.queue }, "pending task placed on a queue");
     }
     return placed;
   }
@@ -136,7 +136,7 @@ export class QueueService {
       moved++;
       events.queueHasWork(brokered.queue);
       events.taskChanged(t.id);
-      log.warn({ task: t.id, from: t.queue, to: brokered.queue }, "the task's waiting jobs moved off a silent site's queue");
+      log.warn({ taskId: t.id, from: t.queue, to: brokered.queue }, "the task's waiting jobs moved off a silent site's queue");
     }
     return moved;
   }

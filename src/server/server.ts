@@ -149,7 +149,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
         busy = true;
         leases
           .run(name, pass)
-          .catch((err: unknown) => log.error({ err }, `${name} failed`))
+          .catch((err: unknown) => log.error({ err, loop: name }, "a background pass failed"))
           .finally(() => (busy = false));
       }, everyMs);
       timer.unref();
