@@ -1,8 +1,11 @@
 // The server's /metrics as an operator's Prometheus sees it: a real server and pilot do real work, and the
-// documented series move as they should; tokens that travel to compute nodes may not scrape.
+// documented series move as they should; tokens that travel to compute nodes may not scrape. And the
+// pilot's log names what each line is about in fields.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pathOf, PROMETHEUS_TEXT, ROUTES } from "../src/api/routes.js";
-import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { CLI, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 import { parseExposition, Scrape, scrape } from "./helpers/prometheus.js";
 import { until } from "./helpers/until.js";
 
@@ -103,5 +106,28 @@ describe("GET /metrics", () => {
     const none = await cluster.api("GET", path, undefined, null);
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe("unauthenticated");
+  });
+
+  it("a pilot's log lines carry its queue and, once registered, its id as fields", async () => {
+    const pilot = spawn(process.execPath, [CLI, "pilot", "--server", cluster.url, "--queue", "local", "--slots", "1", "--cache-dir", join(cluster.dataDir, "cache-logs"), "--name", "logs"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, PANDO_TOKEN: cluster.credentials.pilotToken, PANDO_LOG_LEVEL: "info" },
+    });
+    let out = "";
+    pilot.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    try {
+      const registered = await until("the pilot to log its registration", async () =>
+        out
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === "pilot registered"),
+      );
+      expect(registered).toMatchObject({ queue: "local", pilotId: expect.any(Number), slots: 1 });
+      expect(registered.pilotId).toBeGreaterThan(0);
+    } finally {
+      pilot.kill("SIGTERM");
+      await new Promise((r) => pilot.once("exit", r));
+    }
   });
 });
