@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { methodLabel, routeLabel, statusLabel } from "../core/metric-labels.js";
 import type { ResultVia } from "../core/states.js";
+import { LeanHistogram } from "./lean-histogram.js";
 
 /** What a scrape reads at its own time, rather than counting as things happen. */
 export interface ScrapeSources {
@@ -32,8 +33,8 @@ interface Incrementer {
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly requestDuration: Histogram<"route" | "method" | "status">;
-  private readonly storeDuration: Histogram<"operation">;
+  private readonly requestDuration: LeanHistogram;
+  private readonly storeDuration: LeanHistogram;
   private readonly dispatchedJobs: Counter<"queue">;
   private readonly results: Counter<"outcome" | "via">;
   private readonly held: { long_polls: Gauge<"kind">; streams: Gauge<"kind"> };
@@ -47,20 +48,18 @@ export class ServerMetrics {
   /** `routes`: the route templates the server serves; a request to anything else counts as unmatched. */
   constructor(private readonly routes: ReadonlySet<string>) {
     const registers = [this.registry];
-    this.requestDuration = new Histogram({
-      name: "pando_http_request_duration_seconds",
-      help: "HTTP requests by route template, method and status: time from arrival to the end of the answer (long-polls included)",
-      labelNames: ["route", "method", "status"],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    });
-    this.storeDuration = new Histogram({
-      name: "pando_store_operation_duration_seconds",
-      help: "Store operations (each of its transactions or queries), by operation: the round trip to the database",
-      labelNames: ["operation"],
-      buckets: STORE_BUCKETS,
-      registers,
-    });
+    this.requestDuration = new LeanHistogram(
+      "pando_http_request_duration_seconds",
+      "HTTP requests by route template, method and status: time from arrival to the end of the answer (long-polls included)",
+      REQUEST_BUCKETS,
+      this.registry,
+    );
+    this.storeDuration = new LeanHistogram(
+      "pando_store_operation_duration_seconds",
+      "Store operations (each of its transactions or queries), by operation: the round trip to the database",
+      STORE_BUCKETS,
+      this.registry,
+    );
     this.dispatchedJobs = new Counter({ name: "pando_jobs_dispatched_total", help: "Jobs handed to pilots, by queue", labelNames: ["queue"], registers });
     this.results = new Counter({
       name: "pando_results_total",
@@ -124,7 +123,7 @@ export class ServerMetrics {
     const key = `${method} ${status} ${route}`;
     let child = this.children.get(key) as Observer | undefined;
     if (!child) {
-      child = this.requestDuration.labels(routeLabel(route, this.routes), methodLabel(method), statusLabel(status));
+      child = this.requestDuration.cell({ route: routeLabel(route, this.routes), method: methodLabel(method), status: statusLabel(status) });
       this.children.set(key, child);
     }
     child.observe(seconds);
@@ -132,7 +131,7 @@ export class ServerMetrics {
 
   /** The observer of one store operation's durations (seconds). */
   storeOperation(operation: string): Observer {
-    return this.storeDuration.labels(operation);
+    return this.storeDuration.cell({ operation });
   }
 
   dispatched(queue: string, jobs: number): void {
