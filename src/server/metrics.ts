@@ -1,7 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import type { Metric, Registry } from "prom-client";
 import { methodLabel, routeLabel, statusLabel } from "../core/metric-labels.js";
 import type { ResultVia } from "../core/states.js";
-import { LeanHistogram } from "./lean-histogram.js";
+import { LeanHistogram, LeanValue, ScrapedGauge, type HistogramCell, type Series, type ValueCell } from "./lean-series.js";
 
 /** What a scrape reads at its own time, rather than counting as things happen. */
 export interface ScrapeSources {
@@ -18,100 +18,52 @@ export type DroppedMessage = "oversized" | "malformed" | "forged";
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-interface Observer {
-  observe(value: number): void;
-}
-interface Incrementer {
-  inc(by?: number): void;
-}
+const byQueueAndState = (rows: ReadonlyArray<{ queue: string; state: string; count: number }>) =>
+  rows.map((r) => ({ labels: { queue: r.queue, state: r.state }, value: r.count }));
 
 /**
- * The server's Prometheus series, on a registry of its own (several servers may share a process): request
- * latency by route, dispatch and result rates, long-polls and streams held, store round trips, and Node's
- * process figures; jobs and pilots are counted when scraped. docs/deployment.md lists them. The calls on
- * the request path reuse one child per label set, so that counting costs a map lookup and an addition.
+ * The server's Prometheus series (docs/deployment.md lists them): request latency by route, dispatch and
+ * result rates, long-polls and streams held, store round trips; jobs and pilots are read when scraped. They
+ * are kept by lean-series.ts, a map lookup and an addition per event on the request path; prom-client is
+ * loaded at the first scrape, with a registry of this server's own (several servers may share a process)
+ * that also carries Node's process figures.
  */
 export class ServerMetrics {
-  readonly registry = new Registry();
-  private readonly requestDuration: LeanHistogram;
-  private readonly storeDuration: LeanHistogram;
-  private readonly dispatchedJobs: Counter<"queue">;
-  private readonly results: Counter<"outcome" | "via">;
-  private readonly held: { long_polls: Gauge<"kind">; streams: Gauge<"kind"> };
-  private readonly refusedUpdates: Counter<"via" | "reason">;
-  private readonly droppedMessages: Counter<"reason">;
-  private readonly relayedMessages: Counter;
-  private readonly codeCacheReads: Counter;
-  private readonly children = new Map<string, Observer | Incrementer>();
+  private readonly requestDuration = new LeanHistogram(
+    "pando_http_request_duration_seconds",
+    "HTTP requests by route template, method and status: time from arrival to the end of the answer (long-polls included)",
+    REQUEST_BUCKETS,
+  );
+  private readonly storeDuration = new LeanHistogram(
+    "pando_store_operation_duration_seconds",
+    "Store operations (each of its transactions or queries), by operation: the round trip to the database",
+    STORE_BUCKETS,
+  );
+  private readonly dispatchedJobs = new LeanValue("pando_jobs_dispatched_total", "Jobs handed to pilots, by queue", "counter");
+  private readonly results = new LeanValue(
+    "pando_results_total",
+    "Jobs that reached a final state, by outcome (finished, failed, cancelled, closed) and the path of the report that ended them (broker, rest, or server: a lost pilot)",
+    "counter",
+  );
+  private readonly held = {
+    long_polls: new LeanValue("pando_long_polls", "Long-polls held open now, by kind", "gauge"),
+    streams: new LeanValue("pando_streams", "Streams held open now (server-sent events, archives), by kind", "gauge"),
+  };
+  private readonly refusedUpdates = new LeanValue("pando_updates_refused_total", "Pilots' updates of attempts they do not hold, dropped, by path and reason", "counter");
+  private readonly droppedMessages = new LeanValue(
+    "pando_broker_messages_dropped_total",
+    "Messages of the reports queue dropped unread, by reason (oversized, malformed, forged)",
+    "counter",
+  );
+  private readonly relayedMessages = new LeanValue("pando_results_relayed_messages_total", "Messages of final states the server relayed to the broker", "counter");
+  private readonly codeCacheReads = new LeanValue("pando_code_cache_pilot_reads_total", "Bundles and project archives fetched by pilots", "counter");
+  private readonly requestCells = new Map<string, HistogramCell>();
+  private readonly valueCells = new Map<string, ValueCell>();
   private sources: ScrapeSources | undefined;
+  private registry: Promise<Registry> | undefined;
 
   /** `routes`: the route templates the server serves; a request to anything else counts as unmatched. */
-  constructor(private readonly routes: ReadonlySet<string>) {
-    const registers = [this.registry];
-    this.requestDuration = new LeanHistogram(
-      "pando_http_request_duration_seconds",
-      "HTTP requests by route template, method and status: time from arrival to the end of the answer (long-polls included)",
-      REQUEST_BUCKETS,
-      this.registry,
-    );
-    this.storeDuration = new LeanHistogram(
-      "pando_store_operation_duration_seconds",
-      "Store operations (each of its transactions or queries), by operation: the round trip to the database",
-      STORE_BUCKETS,
-      this.registry,
-    );
-    this.dispatchedJobs = new Counter({ name: "pando_jobs_dispatched_total", help: "Jobs handed to pilots, by queue", labelNames: ["queue"], registers });
-    this.results = new Counter({
-      name: "pando_results_total",
-      help: "Jobs that reached a final state, by outcome (finished, failed, cancelled, closed) and the path of the report that ended them (broker, rest, or server: a lost pilot)",
-      labelNames: ["outcome", "via"],
-      registers,
-    });
-    this.held = {
-      long_polls: new Gauge({ name: "pando_long_polls", help: "Long-polls held open now, by kind", labelNames: ["kind"], registers }),
-      streams: new Gauge({ name: "pando_streams", help: "Streams held open now (server-sent events, archives), by kind", labelNames: ["kind"], registers }),
-    };
-    this.refusedUpdates = new Counter({
-      name: "pando_updates_refused_total",
-      help: "Pilots' updates of attempts they do not hold, dropped, by path and reason",
-      labelNames: ["via", "reason"],
-      registers,
-    });
-    this.droppedMessages = new Counter({
-      name: "pando_broker_messages_dropped_total",
-      help: "Messages of the reports queue dropped unread, by reason (oversized, malformed, forged)",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.relayedMessages = new Counter({ name: "pando_results_relayed_messages_total", help: "Messages of final states the server relayed to the broker", registers });
-    this.codeCacheReads = new Counter({ name: "pando_code_cache_pilot_reads_total", help: "Bundles and project archives fetched by pilots", registers });
-    const sources = () => this.sources;
-    type Rows = ReadonlyArray<{ queue: string; state: string; count: number }>;
-    const scraped = (name: string, help: string, read: (s: ScrapeSources) => Promise<Rows>) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ["queue", "state"],
-        registers,
-        collect: async function (this: Gauge<"queue" | "state">) {
-          const from = sources();
-          const rows = from ? await read(from) : [];
-          this.reset();
-          for (const r of rows) this.set({ queue: r.queue, state: r.state }, r.count);
-        },
-      });
-    scraped("pando_jobs", 'Jobs not ended, by state and queue (defined jobs wait for a queue: queue="")', (s) => s.openJobs());
-    scraped("pando_pilots", "Live pilots by queue and state (submitted: started on a backend, not registered yet)", (s) => s.livePilots());
-    new Gauge({
-      name: "pando_broker_connected",
-      help: "1 when the server is connected to its broker, else 0",
-      registers,
-      collect: function (this: Gauge) {
-        this.set(sources()?.brokerConnected() ? 1 : 0);
-      },
-    });
-    collectDefaultMetrics({ register: this.registry });
-  }
+  constructor(private readonly routes: ReadonlySet<string>) {}
 
   /** Where the scrape-time series are read from, once the services exist. */
   readFrom(sources: ScrapeSources): void {
@@ -121,66 +73,97 @@ export class ServerMetrics {
   /** One HTTP request answered: `route` is the template it matched (undefined when none did). */
   request(route: string | undefined, method: string, status: number, seconds: number): void {
     const key = `${method} ${status} ${route}`;
-    let child = this.children.get(key) as Observer | undefined;
-    if (!child) {
-      child = this.requestDuration.cell({ route: routeLabel(route, this.routes), method: methodLabel(method), status: statusLabel(status) });
-      this.children.set(key, child);
+    let cell = this.requestCells.get(key);
+    if (!cell) {
+      cell = this.requestDuration.cell({ route: routeLabel(route, this.routes), method: methodLabel(method), status: statusLabel(status) });
+      this.requestCells.set(key, cell);
     }
-    child.observe(seconds);
+    cell.observe(seconds);
   }
 
-  /** The observer of one store operation's durations (seconds). */
-  storeOperation(operation: string): Observer {
+  /** The cell of one store operation's durations (seconds). */
+  storeOperation(operation: string): HistogramCell {
     return this.storeDuration.cell({ operation });
   }
 
   dispatched(queue: string, jobs: number): void {
-    this.counter(`d ${queue}`, () => this.dispatchedJobs.labels(queue)).inc(jobs);
+    this.value(`d ${queue}`, this.dispatchedJobs, { queue }).add(jobs);
   }
 
   result(outcome: string, via: ResultVia, count: number): void {
-    this.counter(`r ${outcome} ${via}`, () => this.results.labels(outcome, via)).inc(count);
+    this.value(`r ${outcome} ${via}`, this.results, { outcome, via }).add(count);
   }
 
   /** A request held open from now until the returned function is called. */
   holding(series: "long_polls" | "streams", kind: string): () => void {
-    const gauge = this.held[series].labels(kind);
-    gauge.inc();
+    const cell = this.value(`${series} ${kind}`, this.held[series], { kind });
+    cell.add(1);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      gauge.dec();
+      cell.add(-1);
     };
   }
 
   updatesRefused(via: ResultVia, reason: string): void {
-    this.refusedUpdates.labels(via, reason).inc();
+    this.refusedUpdates.cell({ via, reason }).add(1);
   }
 
   brokerMessageDropped(reason: DroppedMessage): void {
-    this.droppedMessages.labels(reason).inc();
+    this.droppedMessages.cell({ reason }).add(1);
   }
 
   resultsRelayed(): void {
-    this.relayedMessages.inc();
+    this.relayedMessages.cell().add(1);
   }
 
   codeCacheReadByPilot(): void {
-    this.codeCacheReads.inc();
+    this.codeCacheReads.cell().add(1);
   }
 
   /** Every series in the Prometheus text format. */
-  exposition(): Promise<string> {
-    return this.registry.metrics();
+  async exposition(): Promise<string> {
+    this.registry ??= this.makeRegistry();
+    return (await this.registry).metrics();
   }
 
-  private counter(key: string, make: () => Incrementer): Incrementer {
-    let child = this.children.get(key) as Incrementer | undefined;
-    if (!child) {
-      child = make();
-      this.children.set(key, child);
+  private async makeRegistry(): Promise<Registry> {
+    const { Registry, collectDefaultMetrics } = await import("prom-client");
+    const registry = new Registry();
+    const sources = () => this.sources;
+    const series: Series[] = [
+      this.requestDuration,
+      this.storeDuration,
+      new ScrapedGauge("pando_jobs", 'Jobs not ended, by state and queue (defined jobs wait for a queue: queue="")', async () =>
+        byQueueAndState((await sources()?.openJobs()) ?? []),
+      ),
+      this.dispatchedJobs,
+      this.results,
+      new ScrapedGauge("pando_pilots", "Live pilots by queue and state (submitted: started on a backend, not registered yet)", async () =>
+        byQueueAndState((await sources()?.livePilots()) ?? []),
+      ),
+      this.held.long_polls,
+      this.held.streams,
+      this.refusedUpdates,
+      this.droppedMessages,
+      this.relayedMessages,
+      this.codeCacheReads,
+      new ScrapedGauge("pando_broker_connected", "1 when the server is connected to its broker, else 0", async () => [
+        { labels: {}, value: sources()?.brokerConnected() ? 1 : 0 },
+      ]),
+    ];
+    for (const s of series) registry.registerMetric(s as unknown as Metric);
+    collectDefaultMetrics({ register: registry });
+    return registry;
+  }
+
+  private value(key: string, series: LeanValue, labels: Record<string, string>): ValueCell {
+    let cell = this.valueCells.get(key);
+    if (!cell) {
+      cell = series.cell(labels);
+      this.valueCells.set(key, cell);
     }
-    return child;
+    return cell;
   }
 }
