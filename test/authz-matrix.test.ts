@@ -19,7 +19,7 @@ const EXPECTED: { readonly [N in EndpointName]: Row } = {
   health:          { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 200, revoked: 200, none: 200 },
   openApi:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 200, revoked: 200, none: 200 },
   brokerSettings:  { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
-  metrics:         { admin: 200, owner: 200, other: 200, scopedOther: 200, scopedSame: 200, pilot: 200, anotherPilot: 200, site: 403, revoked: 401, none: 401 },
+  metrics:         { admin: 200, owner: 200, other: 200, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
   createWorkflow:  { admin: 201, owner: 201, other: 201, scopedOther: 403, scopedSame: 403, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
   getWorkflow:     { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },
   closeWorkflow:   { admin: 200, owner: 200, other: 403, scopedOther: 403, scopedSame: 200, pilot: 403, anotherPilot: 403, site: 403, revoked: 401, none: 401 },

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarEntry, rawTarGz } from "../src/bundle/hostile-tar.fixture.js";
 import { removeTree } from "../src/bundle/project-unpack.js";
 import { CLI, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { scrape } from "./helpers/prometheus.js";
 import { until } from "./helpers/until.js";
 
 const MAIN = `
@@ -146,8 +147,7 @@ describe("the project archive", () => {
     ]);
 
     // The pilot fetched the bundle and the archive once each, for the driver and its six jobs.
-    const { body: metrics } = await cluster.api("GET", "/api/v1/metrics");
-    expect(metrics.code_cache_reads_by_pilots).toBe(2);
+    expect((await scrape(cluster.api)).value("pando_code_cache_pilot_reads_total")).toBe(2);
     expect(pilotOutput.match(/project archive fetched and unpacked/g)).toHaveLength(1);
   });
 

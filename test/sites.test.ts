@@ -11,6 +11,18 @@ import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/sites.ts";
 
+/** The agent's JSON log lines (a line that is not JSON is not one of them). */
+function logLines(output: string): Array<Record<string, unknown> & { msg: string }> {
+  return output.split("\n").flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as unknown;
+      return typeof parsed === "object" && parsed !== null && "msg" in parsed ? [parsed as Record<string, unknown> & { msg: string }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 interface Agent {
   proc: ChildProcess;
   output(): string;
@@ -43,7 +55,8 @@ describe("site agents", () => {
     const proc = spawn(
       process.execPath,
       [CLI, "site", "--server", cluster.url, "--name", name, "--queues-file", queuesFile, "--data-dir", dir, "--poll", "1s", "--max-backoff", "1s"],
-      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PANDO_TOKEN: token, PANDO_LOG_LEVEL: "warn" } },
+      // Its info lines are what the tests read: its starts, stops and reconnections.
+      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PANDO_TOKEN: token, PANDO_LOG_LEVEL: "info" } },
     );
     let out = "";
     proc.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
@@ -233,7 +246,10 @@ describe("site agents", () => {
       // The agent leaves the queue be after a failed start: no second worker while the driver waits.
       await new Promise((r) => setTimeout(r, 3000));
       expect((await workers()).filter((w) => w.queue === "cern/broken")).toHaveLength(1);
-      expect(agent!.output().match(/cern\/broken: could not start a pilot/g)).toHaveLength(1);
+      // Its log line names the queue as a field, not inside the message.
+      const failedStarts = logLines(agent!.output()).filter((l) => l.msg.startsWith("could not start a pilot"));
+      expect(failedStarts).toHaveLength(1);
+      expect(failedStarts[0]).toMatchObject({ site: "cern", queue: "cern/broken", workerId: expect.any(Number) });
     } finally {
       run.proc.kill("SIGKILL");
       await run.catch(() => undefined);
@@ -284,7 +300,7 @@ describe("site agents", () => {
       );
       await stopAgent(agent, "SIGTERM");
       expect(agent!.proc.exitCode).toBe(0);
-      expect(agent!.output()).toMatch(/cancelled 1 pilot\(s\) still waiting to start/);
+      expect(logLines(agent!.output())).toContainEqual(expect.objectContaining({ site: "cern", cancelled: 1, msg: "pilots still waiting to start cancelled" }));
       const after = (await workers()).find((w) => w.id === waiting.id);
       expect(after).toMatchObject({ status: "ended", reason: "cancelled: the site agent stopped" });
       expect(() => process.kill(Number(waiting.batchId), 0)).toThrow();

@@ -71,6 +71,8 @@ function fetchTransport(token: string, onUnauthorized: (message: string) => void
           return JSON.parse(await res.text());
         case "bytes":
           return new Uint8Array(await res.arrayBuffer());
+        case "prometheus":
+          return res.text();
         default:
           return chunks(res.body!);
       }

@@ -5,7 +5,7 @@ import { PLAIN_LISTS } from "./bounded-list.js";
 import { namedViews } from "./common.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "./endpoints.js";
 import { API_ERROR_CODES } from "./errors.js";
-import { ACCESS, API_PREFIX } from "./routes.js";
+import { ACCESS, API_PREFIX, PROMETHEUS_TEXT } from "./routes.js";
 
 type Json = Record<string, unknown>;
 
@@ -26,8 +26,8 @@ function inputSchema(schema: z.ZodType): Json {
   return rest;
 }
 
-/** Answers described by a schema: JSON, and the lines or events of a stream (bytes and HEAD answers are not). */
-const described = (e: AnyEndpoint) => e.answer === undefined || e.answer === "ndjson" || e.answer === "events";
+/** Answers described by a schema: JSON, text, and the lines or events of a stream (bytes and HEAD answers are not). */
+const described = (e: AnyEndpoint) => e.answer !== "bytes" && e.answer !== "exists";
 
 /** Components for every named view and every answer: named views are referred to wherever they appear. */
 function answerComponents(endpoints: readonly AnyEndpoint[]): { schemas: Record<string, Json>; idOf: Map<z.ZodType, string> } {
@@ -92,6 +92,8 @@ function responses(e: AnyEndpoint, ref: Json): Json {
       };
     case "json":
       return { [status]: { description: e.summary, content: { "application/json": { schema: ref } } }, "4XX": ERROR };
+    case "prometheus":
+      return { [status]: { description: "the Prometheus text exposition format", content: { [PROMETHEUS_TEXT]: { schema: ref } } }, "4XX": ERROR };
   }
 }
 

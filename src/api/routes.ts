@@ -24,9 +24,13 @@ export type Access = keyof typeof ACCESS;
 
 /**
  * What a success answers: JSON; raw bytes (application/octet-stream); whether something exists (HEAD: 200
- * or 404, no body); JSON lines (application/x-ndjson); server-sent events (text/event-stream).
+ * or 404, no body); JSON lines (application/x-ndjson); server-sent events (text/event-stream); text in the
+ * Prometheus exposition format (PROMETHEUS_TEXT).
  */
-export type Answer = "json" | "bytes" | "exists" | "ndjson" | "events";
+export type Answer = "json" | "bytes" | "exists" | "ndjson" | "events" | "prometheus";
+
+/** The media type of the Prometheus text exposition format, version 0.0.4, which every scraper reads. */
+export const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
 export type BodySize = "control" | "payload" | "request";
 
@@ -62,7 +66,7 @@ export const ROUTES = {
   health: { method: "GET", path: "/health", access: "public" },
   openApi: { method: "GET", path: "/openapi.json", access: "public" },
   brokerSettings: { method: "GET", path: "/broker", access: "token" },
-  metrics: { method: "GET", path: "/metrics", access: "token" },
+  metrics: { method: "GET", path: "/metrics", access: "user", answer: "prometheus" },
   // ---- workflows
   createWorkflow: { method: "POST", path: "/workflows", status: 201, access: "user", bodySize: "payload" },
   getWorkflow: { method: "GET", path: "/workflows/:id", access: "owner", waits: true },

@@ -1,4 +1,4 @@
-// The server itself: liveness, this API's OpenAPI document, where results travel, and its counters.
+// The server itself: liveness, this API's OpenAPI document, where results travel, and its metrics.
 import { z } from "zod";
 import type { Contract } from "./contract.js";
 import { brokerSettings } from "./pilots.js";
@@ -7,5 +7,8 @@ export const serverEndpoints = {
   health: { summary: "Liveness", response: z.object({ ok: z.literal(true) }) },
   openApi: { summary: "This document", response: z.record(z.string(), z.unknown()) },
   brokerSettings: { summary: "Where results travel", response: z.object({ broker: brokerSettings.nullable() }) },
-  metrics: { summary: "Counters since start", response: z.record(z.string(), z.number()) },
+  metrics: {
+    summary: "The server's metrics in the Prometheus text format: requests, jobs, pilots, dispatch and result rates, store latency, the process",
+    response: z.string(),
+  },
 } satisfies Record<string, Contract>;

@@ -75,7 +75,7 @@ export class ResultPublisher {
         body = seal(task.key, { taskId: task.taskId, channel: task.channel }, JSON.stringify(results));
       } catch (err) {
         // A task whose key cannot seal (made before keys were the server's): the server relays its results.
-        this.log.warn({ task: task.taskId, reason: errorMessage(err) }, "cannot seal results for the broker; reporting over REST");
+        this.log.warn({ taskId: task.taskId, reason: errorMessage(err) }, "cannot seal results for the broker; reporting over REST");
         return false;
       }
       sends.push(this.link.publish(resultsTopic(this.config.prefix, task.channel), body, resultsHeaders(task), RECEIPT_MS));
@@ -93,7 +93,7 @@ export class ResultPublisher {
     const outcomes = await Promise.allSettled(sends);
     const failed = outcomes.find((o) => o.status === "rejected");
     if (failed) {
-      this.log.warn({ task: task.taskId, reason: String(failed.reason) }, "the broker did not confirm results; reporting over REST");
+      this.log.warn({ taskId: task.taskId, reason: String(failed.reason) }, "the broker did not confirm results; reporting over REST");
       return false;
     }
     return true;

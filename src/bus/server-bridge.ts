@@ -24,7 +24,8 @@ export interface BridgeHost {
   pilotKey(pilotId: number): Promise<string | undefined>;
   /** Records a pilot's attempt reports about one task that came through the broker. */
   applyReports(pilotId: number, taskId: number, updates: AttemptUpdate[]): Promise<void>;
-  count(metric: string, by?: number): void;
+  /** Counts a message of the reports queue dropped unread, and why. */
+  dropped(reason: "oversized" | "malformed" | "forged"): void;
   /** The largest report message parsed, in characters: the REST report's body limit (a larger one is dropped unread). */
   maxMessageChars: number;
 }
@@ -80,7 +81,7 @@ export class ServerBridge {
       parsed = undefined;
     }
     if (!parsed?.success) {
-      this.host.count(message.body.length > this.host.maxMessageChars ? "broker_messages_oversized" : "broker_messages_malformed");
+      this.host.dropped(message.body.length > this.host.maxMessageChars ? "oversized" : "malformed");
       this.log.warn({ destination: message.headers.destination, size: message.body.length }, "dropped a malformed message from the reports queue");
       message.ack();
       return;
@@ -89,8 +90,8 @@ export class ServerBridge {
     void this.host.pilotKey(data.pilot).then(
       (key) => {
         if (key === undefined || !verify(key, message.body, message.headers[HEADER.sig])) {
-          this.host.count("broker_messages_forged");
-          this.log.warn({ task: data.task, pilot: data.pilot }, "dropped a report not signed with the report key of the pilot it names");
+          this.host.dropped("forged");
+          this.log.warn({ taskId: data.task, pilotId: data.pilot }, "dropped a report not signed with the report key of the pilot it names");
           message.ack();
           return;
         }
@@ -124,7 +125,7 @@ export class ServerBridge {
             await this.host.applyReports(pilot, task, items.flatMap((i) => i.updates));
             for (const i of items) i.message.ack();
           } catch (err) {
-            this.log.error({ err, pilot }, "could not record reports from the broker; they will be redelivered");
+            this.log.error({ err, pilotId: pilot }, "could not record reports from the broker; they will be redelivered");
             for (const i of items) i.message.nack();
           }
         }
@@ -150,7 +151,7 @@ export class ServerBridge {
       );
       return true;
     } catch (err) {
-      this.log.warn({ task: taskId, err: errorMessage(err) }, "could not relay results to the broker");
+      this.log.warn({ taskId, err: errorMessage(err) }, "could not relay results to the broker");
       return false;
     }
   }

@@ -141,16 +141,20 @@ addSandboxOptions(addClientSecurityOptions(program
     const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
     const { pilotSandbox } = await import("../pilot/sandbox-probe.js");
     onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
-    const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, process.stderr);
+    // Every line names the pilot's queue and, once it registered, its id, as fields (the id changes when it registers again).
+    const self: { pilot?: InstanceType<typeof Pilot> } = {};
+    const mixin = () => (self.pilot?.pilotId ? { pilotId: self.pilot.pilotId } : {});
+    const processLog = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info", mixin }, process.stderr);
     // Probed before the server is known (a local pilot's server is starting meanwhile); throws if the pilot
     // must sandbox jobs and cannot.
-    const sandbox = pilotSandbox(sandboxFrom(flags), log);
+    const sandbox = pilotSandbox(sandboxFrom(flags), processLog);
     onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
     const { server, token, queue } = await pilotServer(flags.server);
     onTiming?.({ kind: "pilot", step: "told its server", at: epochNow() });
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
     const { ca, insecureHttp, ...pilotFlags } = flags;
     Object.assign(process.env, clientSecurityEnv(clientSecurityFrom({ ca, insecureHttp })));
+    const log = processLog.child({ queue: queue ?? flags.queue });
     // Started by a program (the embedded server): it hears when this pilot's executors are warm.
     const onWarm = process.connected
       ? (bundleHash: string) => {
@@ -159,7 +163,7 @@ addSandboxOptions(addClientSecurityOptions(program
       : undefined;
     const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    const pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits });
+    const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits }));
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pino } from "pino";
 import { apiCaller } from "../api/caller.js";
 import { errorMessage } from "../core/errors.js";
 import { parseQueuesFile } from "../core/queue-config.js";
@@ -38,10 +39,11 @@ export async function siteCommand(flags: SiteFlags): Promise<void> {
   if (!flags.token && !process.env.PANDO_TOKEN) throw new Error("no site token: set PANDO_TOKEN (or --token) to the token of `pando token create --site NAME`");
   const http = transportFor({ ...flags, server: serverUrl });
   const workDir = resolve(flags.dataDir, `site-${flags.name}`);
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} pando site ${flags.name}: ${line}\n`);
+  // JSON lines on stderr, each naming the site; the ids of what a line is about are its fields.
+  const log = pino({ level: process.env.PANDO_LOG_LEVEL ?? "info" }, pino.destination({ dest: 2, sync: true })).child({ site: flags.name });
   const backends = { local: new LocalBackend(), slurm: new SlurmBackend() };
   // A queue whose pilots no node of the site could ever run is refused before anything starts.
-  for (const warning of await checkQueuesFit(queues, backends)) log(warning);
+  for (const warning of await checkQueuesFit(queues, backends)) log.warn(warning);
   const agent = new SiteAgent({
     site: flags.name,
     serverUrl,
@@ -60,7 +62,7 @@ export async function siteCommand(flags: SiteFlags): Promise<void> {
   const stop = () => {
     stopping ??= agent.stop().then(async () => {
       await http.close();
-      log("stopped");
+      log.info("stopped");
       process.exit(0);
     });
   };

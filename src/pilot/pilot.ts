@@ -43,7 +43,7 @@ export class Pilot {
   constructor(private readonly options: PilotOptions) {
     const log = (this.log = options.log);
     this.name = options.name ?? `${hostname()}:${process.pid}`;
-    this.link = new ServerLink(options.server, options.token, (server) => log.warn({ pilot: this.pilotId, server }, "moved to another server replica"));
+    this.link = new ServerLink(options.server, options.token, (server) => log.warn({ server }, "moved to another server replica"));
     const { sandbox } = options;
     this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox, options.projectLimits);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
@@ -76,7 +76,7 @@ export class Pilot {
     const idleMs = this.options.idleExitMs;
     if (idleMs !== undefined) {
       this.idleTimer = leaveWhenIdle(idleMs, () => this.ledger.size > 0 || this.pool.driverCount > 0, () => {
-        this.log.info({ pilot: this.pilotId, idleMs }, "idle; leaving");
+        this.log.info({ idleMs }, "idle; leaving");
         void this.stop();
       });
     }
@@ -86,7 +86,7 @@ export class Pilot {
   private async register(): Promise<void> {
     const { queue, slots, worker } = this.options;
     this.config = await this.link.register({ queue, name: this.name, host: hostname(), pid: process.pid, slots, version: process.version, worker });
-    this.log.info({ pilot: this.pilotId, queue, slots }, "pilot registered");
+    this.log.info({ slots }, "pilot registered");
     this.options.onTiming?.({ kind: "pilot", step: "registered", at: epochNow() });
     await this.reporter.useBroker(this.config.broker, { id: this.pilotId, reportKey: this.config.reportKey, name: this.name, queue });
   }
@@ -116,7 +116,7 @@ export class Pilot {
 
   private async onServerError(err: unknown, what: string): Promise<void> {
     if (isPilotEnded(err)) {
-      this.log.warn({ pilot: this.pilotId }, "the server declared this pilot ended; dropping its jobs and registering again");
+      this.log.warn("the server declared this pilot ended; dropping its jobs and registering again");
       this.pool.drop();
       this.ledger.clear();
       this.reporter.clear();
@@ -161,7 +161,7 @@ export class Pilot {
       ended: (job, outcome) => this.finish(job, outcome),
       abandoned: (job) => ledger.forget(job),
       warm: (bundleHash) => {
-        log.info({ pilot: this.pilotId, bundle: bundleHash.slice(0, 12) }, "executors warm");
+        log.info({ bundle: bundleHash.slice(0, 12) }, "executors warm");
         this.options.onWarm?.(bundleHash);
       },
     };
@@ -213,7 +213,7 @@ export class Pilot {
     if (!placed) return done();
     if (this.stopping) return;
     const starting = this.pool.warm(context);
-    this.log.info({ pilot: this.pilotId, bundle: context.bundleHash.slice(0, 12), executors: starting }, "warming executors");
+    this.log.info({ bundle: context.bundleHash.slice(0, 12), executors: starting }, "warming executors");
     if (starting === 0) done();
   }
 

@@ -169,7 +169,7 @@ export class Provisioner {
       if (w.batchId === null || status) {
         if (status && (status.state !== w.batchState || status.reason !== w.pendingReason)) {
           await this.store.workers.setBatchStatus(w.id, status.state, status.reason);
-          this.log.debug({ queue: w.queue, worker: w.id, batch: w.batchId, ...status }, "pilot's batch job changed state");
+          this.log.debug({ queue: w.queue, workerId: w.id, batchId: w.batchId, ...status }, "pilot's batch job changed state");
           changed.add(w.queue);
         }
         still.push(w);
@@ -182,7 +182,7 @@ export class Provisioner {
         const reason = `its ${w.backend} job ${w.batchId} ended while the pilot held jobs (cancelled, preempted or failed)`;
         await this.store.workers.end(w.id, reason);
         await this.options.onPilotGone(pilot.id, reason);
-        this.log.warn({ worker: w.id, pilot: pilot.id, batch: w.batchId }, "pilot gone from the batch system");
+        this.log.warn({ queue: w.queue, workerId: w.id, pilotId: pilot.id, batchId: w.batchId }, "pilot gone from the batch system");
       } else {
         await this.store.workers.end(w.id, pilot ? "its pilot exited" : "ended before its pilot registered");
       }
@@ -208,7 +208,7 @@ export class Provisioner {
         let mine = this.submitted.get(backend);
         if (!mine) this.submitted.set(backend, (mine = new Set()));
         mine.add(batchId);
-        this.log.info({ queue: queue.name, worker: workerId, batch: batchId }, "pilot submitted");
+        this.log.info({ queue: queue.name, workerId, batchId }, "pilot submitted");
       } catch (err) {
         await this.store.workers.end(workerId, errorMessage(err));
         this.options.onWorkersChanged([queue.name]);
@@ -232,7 +232,7 @@ export class Provisioner {
       if (failed.length > 0) {
         this.log.warn({ failed: failed.length, err: String((failed[0] as PromiseRejectedResult).reason) }, "could not cancel pilots' batch jobs");
       }
-      if (ids.size > 0) this.log.info({ jobs: [...ids] }, "batch jobs of this server's pilots cancelled");
+      if (ids.size > 0) this.log.info({ batchIds: [...ids] }, "batch jobs of this server's pilots cancelled");
       ids.clear();
     }
     await Promise.all(Object.values(this.backends).map((b) => b.close()));

@@ -125,6 +125,8 @@ export class HttpTransport implements ApiTransport {
         return this.json(route.method as "GET", path, call.body, options);
       case "bytes":
         return this.bytes(route.method as "GET", path, undefined, options);
+      case "prometheus":
+        return this.send(route.method, path, undefined, "", options, "text");
       case "exists":
         try {
           await this.send(route.method, path, undefined, "", options, "none");
@@ -154,7 +156,7 @@ export class HttpTransport implements ApiTransport {
     body: string | Uint8Array | undefined,
     contentType: string,
     options: RequestOptions,
-    answer: "json" | "bytes" | "none",
+    answer: "json" | "bytes" | "text" | "none",
   ): Promise<unknown> {
     const deadline = Date.now() + (options.retryUnreachableMs ?? 0);
     // A call safe to repeat is sent again a few times when its connection broke, even with no time to retry
@@ -206,11 +208,12 @@ export class HttpTransport implements ApiTransport {
     body: string | Uint8Array | undefined,
     contentType: string,
     options: RequestOptions,
-    answer: "json" | "bytes" | "none",
+    answer: "json" | "bytes" | "text" | "none",
   ): Promise<unknown> {
     const res = await this.exchange(method, path, body, contentType, options);
     if (answer === "bytes") return new Uint8Array(await res.body.arrayBuffer());
     const text = await res.body.text();
+    if (answer === "text") return text;
     return answer === "json" && text.length > 0 ? JSON.parse(text) : undefined;
   }
 

@@ -3,11 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseInput } from "../api/endpoint-input.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "../api/endpoints.js";
 import { ApiError, forbidden } from "../api/errors.js";
-import { API_PREFIX } from "../api/routes.js";
+import { heldRequestKind } from "../core/metric-labels.js";
+import { API_PREFIX, PROMETHEUS_TEXT } from "../api/routes.js";
 import { eventFrame, EVENT_STREAM_HEAD, ndjsonLine } from "../api/streams.js";
 import { bodyLimit, type BodyLimitSettings } from "./body-limits.js";
 import { wrongKind } from "./caller-kind.js";
 import type { Handlers } from "./handlers.js";
+import type { ServerMetrics } from "./metrics.js";
 import { clientGone, NEVER_ABORTED, principalOf } from "./http-util.js";
 import type { WaitLimits, WaitPool } from "./wait-limits.js";
 
@@ -42,12 +44,14 @@ export function apiRoutes(
   limits: BodyLimitSettings,
   onStreamError: (err: unknown, e: AnyEndpoint) => void,
   waits: WaitLimits,
+  metrics: Pick<ServerMetrics, "holding">,
   endpoints: readonly AnyEndpoint[] = ENDPOINT_LIST,
 ): void {
   // A GET whose path has its own HEAD endpoint must not also answer HEAD as fastify does by default.
   const ownHead = new Set(endpoints.filter((e) => e.method === "HEAD").map((e) => e.path));
   for (const e of endpoints) {
     const handler = handlers[e.name] as AnyHandler;
+    const held = heldRequestKind(e.name, e.answer === "events" || e.answer === "ndjson");
     app.route({
       method: e.method,
       url: routeUrl(e),
@@ -65,8 +69,12 @@ export function apiRoutes(
         const pool = waitPool(e, input as { query?: unknown; body?: unknown });
         if (pool !== undefined && p !== null) {
           const lease = waits.enter(pool, tokenOf(req), p);
+          const holding = metrics.holding(held.series, held.kind);
           // The response's end, or its connection's: a stream's handler returns long before either.
-          reply.raw.once("close", () => lease.release());
+          reply.raw.once("close", () => {
+            lease.release();
+            holding();
+          });
         }
         const answer = await handler(p, input, e.waits ? clientGone(reply) : NEVER_ABORTED);
         return send(e, answer, reply, onStreamError);
@@ -95,6 +103,9 @@ async function send(e: AnyEndpoint, answer: unknown, reply: FastifyReply, onStre
   switch (e.answer ?? "json") {
     case "json":
       reply.code(e.status ?? 200);
+      return answer;
+    case "prometheus":
+      reply.type(PROMETHEUS_TEXT);
       return answer;
     case "bytes": {
       const bytes = answer as Uint8Array;

@@ -23,7 +23,7 @@ const PUBLIC_ROUTES = new Set([
 
 /** The HTTP face of the service: authentication, routes, and errors that say what to do. */
 export function buildApp(
-  { config, log }: Pick<ServerContext, "config" | "log">,
+  { config, log, metrics }: Pick<ServerContext, "config" | "log" | "metrics">,
   guard: Pick<AccessGuard, "authenticate" | "refusal">,
   handlers: Handlers,
   waits: WaitLimits,
@@ -111,7 +111,13 @@ export function buildApp(
     reply.code(500).send(errorBody("internal", "internal server error; the server log has the details"));
   });
 
+  // Every answer, refusals included, under the route template it matched (never its raw URL).
+  app.addHook("onResponse", (req, reply, done) => {
+    metrics.request(req.routeOptions.url, req.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
   monitorFileRoutes(app);
-  apiRoutes(app, handlers, config, (err) => log.warn({ err }, "event stream ended by an error"), waits);
+  apiRoutes(app, handlers, config, (err) => log.warn({ err }, "event stream ended by an error"), waits, metrics);
   return app;
 }

@@ -13,7 +13,7 @@ export type BrokerReports = (pilotId: number, taskId: number, updates: AttemptUp
 /**
  * The server's link to its broker and what it says about itself: pilots' reports come in through the
  * broker, and the final results drivers cannot have had from pilots go out (it listens to the event hub's
- * task changes); the broker settings clients use; the server's counters.
+ * task changes); the broker settings clients use.
  */
 export class BrokerService {
   private bridge: ServerBridge | undefined;
@@ -38,7 +38,7 @@ export class BrokerService {
         },
         pilotKey: (pilotId) => this.keys.keyOf(pilotId),
         applyReports,
-        count: (metric, by) => metrics.count(metric, by),
+        dropped: (reason) => metrics.brokerMessageDropped(reason),
         maxMessageChars: this.ctx.config.maxRequestBytes,
       },
       log,
@@ -68,8 +68,8 @@ export class BrokerService {
       void store.tasks
         .results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom)
         .then((outcomes) => bridge.relay(c.taskId, outcomes.filter((o) => !(o.via === "broker" && o.state === "finished"))))
-        .then((sent) => sent && metrics.count("results_relayed_messages"))
-        .catch((err: unknown) => log.warn({ err, task: c.taskId }, "relaying results failed"));
+        .then((sent) => sent && metrics.resultsRelayed())
+        .catch((err: unknown) => log.warn({ err, taskId: c.taskId }, "relaying results failed"));
     }
   }
 
@@ -88,10 +88,6 @@ export class BrokerService {
   /** The broker settings of one role. */
   settingsFor(role: BrokerRole): BrokerSettings | null {
     return this.bridge ? toSettings(this.bridge.config, role) : null;
-  }
-
-  metricsSnapshot(_p: Principal): Record<string, number> {
-    return this.ctx.metrics.snapshot({ broker_connected: this.bridge?.connected ? 1 : 0 });
   }
 
   async stop(): Promise<void> {

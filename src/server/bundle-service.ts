@@ -55,7 +55,7 @@ export class BundleService {
     const content = allowed ? await this.ctx.store.bundles.get(hash) : undefined;
     if (!content) throw absent(p, hash, pilotId);
     // Pilots fetch each bundle and project archive once per cache: this counts how often they do.
-    if (p.kind === "pilot") this.ctx.metrics.count("code_cache_reads_by_pilots");
+    if (p.kind === "pilot") this.ctx.metrics.codeCacheReadByPilot();
     return content;
   }
 

@@ -2,13 +2,13 @@ import type { Logger } from "pino";
 import type { Store } from "../store/store.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events.js";
-import type { Metrics } from "./metrics.js";
+import type { ServerMetrics } from "./metrics.js";
 
 /** What every service of the server shares: built once by the composition root (services.ts). */
 export interface ServerContext {
   readonly store: Store;
   readonly config: ServerConfig;
   readonly log: Logger;
-  readonly metrics: Metrics;
+  readonly metrics: ServerMetrics;
   readonly events: EventHub;
 }

@@ -125,7 +125,7 @@ export class DispatchService {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = handoff.takeOutbox(pilotId);
         if (handed.length > 0) {
-          return handedOver({ jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] });
+          return this.handed(pilot.queue, { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] });
         }
         const held = await store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map(attemptKey));
@@ -141,20 +141,26 @@ export class DispatchService {
         };
         const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
         const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
-        if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded });
+        if (jobs.length > 0 || commands.length > 0) return this.handed(pilot.queue, { jobs, commands, recorded });
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands, recorded };
         handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any > 0);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {
-          return handedOver({ jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded });
+          return this.handed(pilot.queue, { jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded });
         }
       }
     } finally {
       handoff.stopWaiting(pilot.queue, pilotId);
       sub.close();
     }
+  }
+
+  /** An acquire's answer, its jobs counted as dispatched on the pilot's queue (and traced as handed). */
+  private handed(queue: string, answer: AcquireResponse): AcquireResponse {
+    if (answer.jobs.length > 0) this.ctx.metrics.dispatched(queue, answer.jobs.length);
+    return handedOver(answer);
   }
 
   /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
@@ -211,8 +217,7 @@ export class DispatchService {
     const result = await this.reports.run(() => applyUpdates(this.ctx, pilotId, bounded, via, taskId));
     hopFinals("server.applied", updates);
     if (result.refused.length > 0) {
-      this.ctx.metrics.count(`${via}_updates_refused`, result.refused.length);
-      for (const r of result.refused) this.ctx.metrics.count(`${via}_updates_refused_${r.reason}`);
+      for (const r of result.refused) this.ctx.metrics.updatesRefused(via, r.reason);
       this.ctx.log.warn(
         { pilotId, taskId, via, refused: result.refused.slice(0, 20), count: result.refused.length },
         "dropped updates of attempts the reporting pilot does not hold",
@@ -225,8 +230,9 @@ export class DispatchService {
 
   private afterApply(result: ApplyResult, via: ResultVia): void {
     this.ctx.events.tasksChanged(result.tasks, { queues: result.requeued });
-    const finals = result.tasks.reduce((n, t) => n + t.seqTo - t.seqFrom, 0);
-    if (finals > 0) this.ctx.metrics.count(`results_via_${via}`, finals);
+    for (const t of result.tasks) {
+      for (const [outcome, n] of Object.entries(t.outcomes ?? {})) this.ctx.metrics.result(outcome, via, n);
+    }
     this.deps.ends.tasksEnded(result.tasks);
   }
 
@@ -287,7 +293,7 @@ export class DispatchService {
     const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, this.upSince), own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
-    this.ctx.log.warn({ pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
+    this.ctx.log.warn({ pilotIds: pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
     await this.failAttempts(attempts, {
       code: "lost_heartbeat",
       message: "the pilot sent no heartbeat within its queue's heartbeat timeout",

@@ -29,7 +29,7 @@ export function handlers(services: Services): Handlers {
     health: () => ({ ok: true }),
     openApi: () => openapi,
     brokerSettings: (p) => ({ broker: broker.settings(p) }),
-    metrics: (p) => broker.metricsSnapshot(p),
+    metrics: () => services.context.metrics.exposition(),
 
     createWorkflow: (p, { body }) => workflows.createWorkflow(p, body),
     getWorkflow: (p, { params, query }, signal) => workflows.getWorkflow(p, params.id, query, signal),

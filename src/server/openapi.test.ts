@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../api/openapi.js";
+import { PROMETHEUS_TEXT } from "../api/routes.js";
 import { taskView } from "../store/task-store.js";
 import type { Handlers } from "./handlers.js";
 import type { ServerContext } from "./context.js";
@@ -131,5 +132,11 @@ describe("the answers the OpenAPI document describes", () => {
     const inside = JSON.stringify(doc.components.schemas).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const ref of [...refs, ...inside]) expect(doc.components.schemas, ref).toHaveProperty(ref.split("/").pop()!);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Task", "Workflow", "Job", "JobOutcome", "Queue", "Worker", "ErrorInfo", "Error"]));
+  });
+
+  it("describes the metrics as text in the Prometheus exposition format", () => {
+    const metrics = operations.find((o) => o.at === "get /api/v1/metrics")!.op.responses["200"]!;
+    expect(Object.keys(metrics.content!)).toEqual([PROMETHEUS_TEXT]);
+    expect(doc.components.schemas.MetricsAnswer).toEqual({ type: "string" });
   });
 });

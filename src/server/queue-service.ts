@@ -116,7 +116,7 @@ export class QueueService {
       if (!ok) continue;
       placed++;
       events.queueHasWork(brokered.queue);
-      log.info({ task: t.id, queue: brokered.queue }, "pending task placed on a queue");
+      log.info({ taskId: t.id, queue: brokered.queue }, "pending task placed on a queue");
     }
     return placed;
   }
@@ -139,7 +139,7 @@ export class QueueService {
       events.taskChanged(t.id);
       const from = unavailable.find((q) => q.name === t.queue);
       const why = from?.silentSite ? "a silent site's queue" : "an offline queue";
-      log.warn({ taskId: t.id, from: t.queue, queue: brokered.queue }, `the task's waiting jobs moved off ${why}`);
+      log.warn({ taskId: t.id, from: t.queue, to: brokered.queue }, `the task's waiting jobs moved off ${why}`);
     }
     return moved;
   }

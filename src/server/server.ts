@@ -152,7 +152,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, onStep?
         busy = true;
         leases
           .run(name, pass)
-          .catch((err: unknown) => log.error({ err }, `${name} failed`))
+          .catch((err: unknown) => log.error({ err, loop: name }, "a background pass failed"))
           .finally(() => (busy = false));
       }, everyMs);
       timer.unref();

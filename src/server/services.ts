@@ -1,20 +1,23 @@
 import type { Logger } from "pino";
+import { ENDPOINT_LIST } from "../api/endpoints.js";
 import type { BrokerConfig } from "../bus/broker-config.js";
 import type { Store } from "../store/store.js";
 import { AccessGuard } from "./access-guard.js";
+import { routeUrl } from "./api-routes.js";
 import { BrokerService } from "./broker-service.js";
 import { BundleService } from "./bundle-service.js";
 import type { ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { DispatchService } from "./dispatch-service.js";
 import { EventHub } from "./events.js";
-import { Metrics } from "./metrics.js";
+import { ServerMetrics } from "./metrics.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
 import { PilotHandoff } from "./pilot-handoff.js";
 import { PilotKeys } from "./pilot-keys.js";
 import { QueueService } from "./queue-service.js";
 import { SiteService } from "./site-service.js";
+import { timedStore } from "./timed-store.js";
 import { TaskService } from "./task-service.js";
 import { TokenService } from "./token-service.js";
 import { WorkflowEnds } from "./workflow-ends.js";
@@ -47,7 +50,8 @@ export interface Services {
  */
 export function createServices(store: Store, config: ServerConfig, notifier: Notifier, log: Logger): Services {
   const events = new EventHub(notifier);
-  const context: ServerContext = { store, config, log, metrics: new Metrics(), events };
+  const metrics = new ServerMetrics(new Set(ENDPOINT_LIST.map(routeUrl)));
+  const context: ServerContext = { store: timedStore(store, (operation) => metrics.storeOperation(operation)), config, log, metrics, events };
   const guard = new AccessGuard(context);
   const queues = new QueueService(context);
   const handoff = new PilotHandoff(context);
@@ -57,6 +61,11 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
   const broker = new BrokerService(context, keys);
   const tasks = new TaskService(context, { guard, queues, bundles, handoff, ends });
   const workflows = new WorkflowService(context, { guard, queues, bundles, handoff, ends, tasks });
+  metrics.readFrom({
+    openJobs: () => context.store.monitor.openJobCounts(),
+    livePilots: () => context.store.monitor.livePilotCounts(),
+    brokerConnected: () => broker.status().connected,
+  });
   const dispatch = new DispatchService(context, { guard, queues, handoff, keys, ends, pilotBroker: () => broker.settingsFor("pilot") });
   return {
     context,

@@ -126,7 +126,7 @@ export class SiteService {
         const reason = `${req.ended} while the pilot held jobs (cancelled, preempted or failed)`;
         await store.workers.end(id, reason);
         await this.deps.dispatch.pilotGone(pilot.id, reason);
-        log.warn({ site, worker: id, pilot: pilot.id, batch: worker.batchId }, "a site's pilot gone from its batch system");
+        log.warn({ site, workerId: id, pilotId: pilot.id, batchId: worker.batchId }, "a site's pilot gone from its batch system");
       } else {
         await store.workers.end(id, pilot ? "its pilot exited" : "ended before its pilot registered");
       }

@@ -23,7 +23,7 @@ export class WorkflowEnds {
   tasksEnded(changes: readonly TaskChange[]): void {
     const ended = changes.filter((t) => t.ended);
     for (const t of ended) {
-      void this.driverEnded(t).catch((err: unknown) => this.ctx.log.error({ err, task: t.taskId }, "closing after the driver ended failed"));
+      void this.driverEnded(t).catch((err: unknown) => this.ctx.log.error({ err, taskId: t.taskId }, "closing after the driver ended failed"));
     }
     this.settleConcurrentClose(ended.map((t) => t.workflowId));
   }

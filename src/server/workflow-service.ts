@@ -121,7 +121,7 @@ export class WorkflowService {
       throw conflict(resumeRefusal(now) ?? `workflow ${workflowId} changed while it was resumed; try again`);
     }
     if (wf.status === "suspended") {
-      this.ctx.log.info({ workflow: workflowId }, "suspended workflow resumed");
+      this.ctx.log.info({ workflowId }, "suspended workflow resumed");
       this.ctx.events.workflowChanged(workflowId);
     }
     return { id: workflowId, seed: wf.seed, driverTaskId: null, driverHeartbeatMs: this.ctx.config.driverHeartbeatIntervalMs };
@@ -159,7 +159,7 @@ export class WorkflowService {
     const change = await this.ctx.store.workflows.suspend(workflowId, req.reason);
     if (!change) throw conflict(suspendRefusal(await workflowState(this.ctx.store, workflowId)) ?? `workflow ${workflowId} is not running`);
     this.deps.ends.afterClose(workflowId, change);
-    this.ctx.log.warn({ workflow: workflowId, reason: req.reason }, `workflow suspended; resume it with ${resumeHint(workflowId)}`);
+    this.ctx.log.warn({ workflowId, reason: req.reason, resume: resumeHint(workflowId) }, "workflow suspended");
     return this.getWorkflow(p, workflowId);
   }
 
@@ -182,7 +182,7 @@ export class WorkflowService {
       this.deps.ends.afterClose(id, change);
       suspended++;
     }
-    if (suspended > 0) log.warn({ workflows: lost }, "local drivers lost (no heartbeat); their workflows are suspended");
+    if (suspended > 0) log.warn({ workflowIds: lost }, "local drivers lost (no heartbeat); their workflows are suspended");
     return suspended;
   }
 

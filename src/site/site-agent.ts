@@ -1,6 +1,7 @@
 // The site agent (Harvester's role at a site): it connects only outwards, to the server. It registers the
 // site's queues, long-polls the demand for pilots, starts pilots on the site's own backends, tells the
 // server what the batch system says of each, and reconnects by itself when the server goes away.
+import type { Logger } from "pino";
 import type { ApiCaller } from "../api/caller.js";
 import { ApiError } from "../api/errors.js";
 import type { WorkerView } from "../api/queues.js";
@@ -28,7 +29,8 @@ export interface SiteAgentOptions {
   maxBackoffMs: number;
   /** After a pilot could not be started on a queue, how long to leave that queue be. */
   submitBackoffMs: number;
-  log(line: string): void;
+  /** The agent's log: JSON lines whose ids (queue, workerId, batchId) are fields; the command binds `site`. */
+  log: Logger;
 }
 
 /** A refusal no retry can mend: the token is unknown, expired, revoked, or not this site's. */
@@ -69,7 +71,7 @@ export class SiteAgent {
       try {
         if (this.pilotToken === undefined) await this.register();
         await this.pass();
-        if (outage !== undefined) this.o.log(`the server at ${this.o.serverUrl} is reachable again`);
+        if (outage !== undefined) this.o.log.info({ server: this.o.serverUrl }, "the server is reachable again");
         outage = undefined;
         pause = 1000;
       } catch (err) {
@@ -77,7 +79,7 @@ export class SiteAgent {
         if (fatal(err)) throw new Error(`the server at ${this.o.serverUrl} refused site '${this.o.site}': ${errorMessage(err)}`, { cause: err });
         if (outage === undefined) {
           outage = errorMessage(err);
-          this.o.log(`server ${this.o.serverUrl}: ${outage}; trying again until it answers`);
+          this.o.log.warn({ server: this.o.serverUrl, reason: outage }, "the server cannot be reached; trying again until it answers");
         }
         // A server that was away may have been restarted or replaced: register again when it answers.
         this.pilotToken = undefined;
@@ -92,7 +94,7 @@ export class SiteAgent {
     this.definitions.clear();
     this.o.queues.forEach((q, i) => this.definitions.set(answer.queues[i]!, { ...q, name: answer.queues[i]! }));
     this.pilotToken = answer.pilotToken;
-    this.o.log(`site ${answer.site} registered its queues ${answer.queues.join(", ")}`);
+    this.o.log.info({ queues: answer.queues }, "site registered its queues");
   }
 
   /** One demand poll, then reconciling the workers with the batch system, cancelling and starting pilots. */
@@ -124,7 +126,7 @@ export class SiteAgent {
       try {
         statuses = await backend.status(mine.flatMap((w) => w.batchId ?? []));
       } catch (err) {
-        this.o.log(`cannot ask the ${kind} batch system about the site's pilots (${errorMessage(err)}); trying again later`);
+        this.o.log.warn({ backend: kind, reason: errorMessage(err) }, "cannot ask the batch system about the site's pilots; trying again later");
         continue;
       }
       for (const w of mine) {
@@ -172,13 +174,13 @@ export class SiteAgent {
           logDir: this.o.logDir,
         });
         await this.o.api.updateSiteWorker({ params: { name: this.o.site, id }, body: { batchId } });
-        this.o.log(`pilot started on ${def.name}: worker ${id}, ${def.backend} job ${batchId}`);
+        this.o.log.info({ queue: def.name, workerId: id, backend: def.backend, batchId }, "pilot started");
       } catch (err) {
         if (err instanceof ApiError) throw err;
         const why = `could not start a pilot: ${errorMessage(err)}`;
         await this.o.api.updateSiteWorker({ params: { name: this.o.site, id }, body: { ended: why } });
         this.backoff.set(def.name, Date.now() + this.o.submitBackoffMs);
-        this.o.log(`${def.name}: ${why}; trying again in ${Math.round(this.o.submitBackoffMs / 1000)} s`);
+        this.o.log.warn({ queue: def.name, workerId: id, reason: errorMessage(err), retryInS: Math.round(this.o.submitBackoffMs / 1000) }, "could not start a pilot; trying again later");
         return;
       } finally {
         this.submitting.delete(id);
@@ -205,7 +207,7 @@ export class SiteAgent {
         .updateSiteWorker({ params: { name: this.o.site, id: w.id }, body: { ended: "cancelled: the site agent stopped" } })
         .catch(() => undefined);
     }
-    if (pending.length > 0) this.o.log(`cancelled ${pending.length} pilot(s) still waiting to start`);
+    if (pending.length > 0) this.o.log.info({ cancelled: pending.length }, "pilots still waiting to start cancelled");
     await Promise.all(Object.values(this.o.backends).map((b) => b.close()));
   }
 }

@@ -28,6 +28,8 @@ export interface TaskChange {
   /** The new final states took the result cursor from `seqFrom` (exclusive) to `seqTo`. */
   seqFrom: number;
   seqTo: number;
+  /** How many of the new final states are of each state (only the states there are). */
+  outcomes?: Partial<Record<FinalJobState, number>>;
 }
 
 /** A task's counters after a batch of its jobs became final. */
@@ -71,7 +73,9 @@ export async function recordFinals(
   const closedWorkflows: number[] = [];
   const rows: object[] = [];
   for (const [taskId, list] of byTask) {
-    const count = (s: FinalJobState) => list.filter((f) => f.state === s).length;
+    const outcomes: Partial<Record<FinalJobState, number>> = {};
+    for (const f of list) outcomes[f.state] = (outcomes[f.state] ?? 0) + 1;
+    const count = (s: FinalJobState) => outcomes[s] ?? 0;
     const updated = await sql<CounterRow>`
       UPDATE tasks SET result_seq = result_seq + ${list.length}, n_finished = n_finished + ${count("finished")},
                        n_failed = n_failed + ${count("failed") + count("closed")},
@@ -99,7 +103,7 @@ export async function recordFinals(
     );
     const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status);
     if (ended) statuses.push(sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`);
-    changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq });
+    changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq, outcomes });
     if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
   }
   const jobs = sql`

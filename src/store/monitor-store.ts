@@ -291,4 +291,31 @@ export class MonitorStore {
       endedAt: r.ended_at,
     }));
   }
+
+  /**
+   * Jobs not ended, by queue and state, in one statement read through the partial indexes of dispatch
+   * (activated), of what pilots hold (sent, starting, running) and of pending tasks (defined, whose queue
+   * is not chosen yet: queue ""): its cost follows the work in flight, never the jobs stored.
+   */
+  async openJobCounts(): Promise<Array<{ queue: string; state: JobState; count: number }>> {
+    const { rows } = await sql<{ queue: string; state: JobState; n: number | string }>`
+      SELECT queue, 'activated' AS state, COUNT(*) AS n FROM jobs WHERE state = 'activated' GROUP BY queue
+      UNION ALL
+      SELECT queue, state, COUNT(*) AS n FROM jobs WHERE ${HELD} AND state IN ('sent', 'starting', 'running') GROUP BY queue, state
+      UNION ALL
+      SELECT '' AS queue, 'defined' AS state, COALESCE(SUM(n_jobs), 0) AS n FROM tasks WHERE status = 'pending'`.execute(this.ctx.db);
+    return rows.map((r) => ({ queue: r.queue, state: r.state, count: Number(r.n) }));
+  }
+
+  /**
+   * Live pilots by queue: registered and running (pilots), and submitted to a backend but not registered yet
+   * (workers). One statement through the status indexes; pilots that ended are not read.
+   */
+  async livePilotCounts(): Promise<Array<{ queue: string; state: "running" | "submitted"; count: number }>> {
+    const { rows } = await sql<{ queue: string; state: "running" | "submitted"; n: number | string }>`
+      SELECT queue, 'running' AS state, COUNT(*) AS n FROM pilots WHERE status = 'running' GROUP BY queue
+      UNION ALL
+      SELECT queue, 'submitted' AS state, COUNT(*) AS n FROM workers WHERE status = 'submitted' GROUP BY queue`.execute(this.ctx.db);
+    return rows.map((r) => ({ queue: r.queue, state: r.state, count: Number(r.n) }));
+  }
 }

@@ -11,6 +11,7 @@ import { StompLink } from "../../src/bus/stomp-link.js";
 import type { Arrival } from "../fixtures/result-paths.js";
 import { BROKER_PASSWORD, BROKER_USER, testBroker, useBrokerCredentials, type TestBroker } from "../helpers/broker.js";
 import { ROOT, runDriver, startCluster, type Cluster } from "../helpers/cluster.js";
+import { scrape } from "../helpers/prometheus.js";
 
 const FIXTURE = "test/fixtures/result-paths.ts";
 
@@ -56,9 +57,9 @@ describe.each(BROKERS)("results over stomp+ssl on $kind", ({ kind, port, tlsPort
     const arrivals = r.value as Arrival[];
     expect(new Set(arrivals.map((a) => a.index)).size).toBe(40);
     expect(arrivals.every((a) => a.via === "broker" && a.ok)).toBe(true);
-    const metrics = (await cluster.api("GET", "/api/v1/metrics")).body as Record<string, number>;
-    expect(metrics.broker_connected).toBe(1);
-    expect(metrics.results_via_broker).toBeGreaterThanOrEqual(40);
+    const metrics = await scrape(cluster.api);
+    expect(metrics.value("pando_broker_connected")).toBe(1);
+    expect(metrics.value("pando_results_total", { via: "broker" })).toBeGreaterThanOrEqual(40);
   });
 
   it("a link that cannot trust the broker says so in one line naming it and the reason", async () => {

@@ -15,7 +15,11 @@ import { StompLink } from "../../src/bus/stomp-link.js";
 import type { Arrival } from "../fixtures/result-paths.js";
 import { BROKER_PASSWORD, BROKER_ROLES, BROKER_USER, testBroker, useBrokerCredentials, type TestBroker } from "../helpers/broker.js";
 import { runDriver, startCluster, type Cluster } from "../helpers/cluster.js";
+import { scrape, type Scrape } from "../helpers/prometheus.js";
 import { until } from "../helpers/until.js";
+
+const dropped = (s: Scrape, reason: string) => s.value("pando_broker_messages_dropped_total", { reason });
+const refused = (s: Scrape, labels: Record<string, string>) => s.value("pando_updates_refused_total", labels);
 
 const BROKERS = [
   { kind: "activemq" as const, port: 61663, wildcard: "/topic/pando.results.>" },
@@ -53,7 +57,7 @@ describe.each(BROKERS)("a hostile user on $kind", ({ kind, port, wildcard }) => 
   let mallory: string;
   const links: StompLink[] = [];
 
-  const metrics = async () => (await cluster.api("GET", "/api/v1/metrics")).body as Record<string, number>;
+  const metrics = () => scrape(cluster.api);
 
   beforeAll(async () => {
     useBrokerCredentials();
@@ -168,21 +172,21 @@ describe.each(BROKERS)("a hostile user on $kind", ({ kind, port, wildcard }) => 
     await asRogue(theirs.id, forgedUpdates);
     await until("the forged reports to be dropped and counted", async () => {
       const m = await metrics();
-      return (m.broker_messages_forged ?? 0) >= (before.broker_messages_forged ?? 0) + 2 &&
-        (m.broker_updates_refused ?? 0) >= (before.broker_updates_refused ?? 0) + 6
+      return dropped(m, "forged") >= dropped(before, "forged") + 2 &&
+        refused(m, { via: "broker" }) >= refused(before, { via: "broker" }) + 6
         ? true
         : undefined;
     });
     const after = await metrics();
     for (const reason of ["other_pilot", "stale_attempt", "other_task"]) {
-      expect(after[`broker_updates_refused_${reason}`] ?? 0, reason).toBeGreaterThanOrEqual((before[`broker_updates_refused_${reason}`] ?? 0) + 2);
+      expect(refused(after, { via: "broker", reason }), reason).toBeGreaterThanOrEqual(refused(before, { via: "broker", reason }) + 2);
     }
     // A report larger than the REST report's body limit is dropped unread: no JSON parse of whatever a login may send.
     const padded = [{ padding: "x".repeat(1_200_000) }];
     expect(report(task.id, rogue.body.id as number, padded).length).toBeGreaterThan(1024 * 1024);
     await asRogue(task.id, padded);
     await until("the oversized report to be dropped and counted", async () =>
-      ((await metrics()).broker_messages_oversized ?? 0) >= (before.broker_messages_oversized ?? 0) + 1 ? true : undefined,
+      dropped(await metrics(), "oversized") >= dropped(before, "oversized") + 1 ? true : undefined,
     );
 
     // The victim's jobs never noticed: still running, then they end with their own values.
@@ -245,8 +249,10 @@ describe("a pilot reporting over REST", () => {
       "x-pando-pilot-key": rogue.body.reportKey,
     });
     expect(answer).toMatchObject({ status: 200, body: { accepted: 0, ignored: 4 } });
-    const m = (await cluster.api("GET", "/api/v1/metrics")).body as Record<string, number>;
-    expect(m).toMatchObject({ rest_updates_refused: 4, rest_updates_refused_other_pilot: 2, rest_updates_refused_stale_attempt: 2 });
+    const m = await scrape(cluster.api);
+    expect(refused(m, { via: "rest" })).toBe(4);
+    expect(refused(m, { via: "rest", reason: "other_pilot" })).toBe(2);
+    expect(refused(m, { via: "rest", reason: "stale_attempt" })).toBe(2);
     expect((await jobsOf()).map((j) => j.state)).toEqual(["running", "running"]);
     writeFileSync(gate, "");
     const r = await victim;

@@ -13,6 +13,7 @@ import { jobKeyOf } from "../../src/codec/job-key.js";
 import type { Arrival } from "../fixtures/result-paths.js";
 import { BROKER_PASSWORD, BROKER_USER, testBroker, useBrokerCredentials, type TestBroker } from "../helpers/broker.js";
 import { runDriver, startCluster, type Cluster, type DriverRun } from "../helpers/cluster.js";
+import { scrape, type Scrape } from "../helpers/prometheus.js";
 import { until } from "../helpers/until.js";
 
 const FIXTURE = "test/fixtures/result-paths.ts";
@@ -77,7 +78,7 @@ describe.each(PATHS)("result path: $name", (path) => {
       token: on.credentials.userToken,
       extra,
     });
-  const metrics = async (on: Cluster = cluster) => (await on.api("GET", "/api/v1/metrics")).body as Record<string, number>;
+  const metrics = (on: Cluster = cluster) => scrape(on.api);
   const tasksOf = async (workflowId: number) =>
     (await cluster.api("GET", `/api/v1/workflows/${workflowId}`)).body.tasks as Array<{ id: number; status: string; nJobs: number; nFinished: number; nFailed: number }>;
   /** The server's copy of a task's results. */
@@ -120,8 +121,8 @@ describe.each(PATHS)("result path: $name", (path) => {
     const job = await cluster.api("GET", `/api/v1/jobs/${results[0]!.jobId}`);
     expect(job.body.via).toBe(via);
     const m = await metrics();
-    expect(m.broker_connected).toBe(path.broker ? 1 : 0);
-    expect(m[`results_via_${via}`]).toBeGreaterThanOrEqual(n);
+    expect(m.value("pando_broker_connected")).toBe(path.broker ? 1 : 0);
+    expect(m.value("pando_results_total", { via })).toBeGreaterThanOrEqual(n);
   });
 
   it("keeps the results of two workflows running at once apart", async () => {
@@ -225,8 +226,8 @@ describe.each(PATHS)("result path: $name", (path) => {
       await spy.publish(reportsQueue("pando"), JSON.stringify({ v: 2, hello: "world" }), {}, 5000);
       await until("the forged and malformed reports to be counted", async () => {
         const m = await metrics();
-        return (m.broker_messages_forged ?? 0) > (before.broker_messages_forged ?? 0) &&
-          (m.broker_messages_malformed ?? 0) >= (before.broker_messages_malformed ?? 0) + 2
+        const dropped = (s: Scrape, reason: string) => s.value("pando_broker_messages_dropped_total", { reason });
+        return dropped(m, "forged") > dropped(before, "forged") && dropped(m, "malformed") >= dropped(before, "malformed") + 2
           ? true
           : undefined;
       });
@@ -267,8 +268,8 @@ describe.each(PATHS)("result path: $name", (path) => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.value).toMatchObject({ count: 30, distinct: 30, via: { rest: 30 } });
       const m = await metrics(other);
-      expect(m.broker_connected).toBe(0);
-      expect(m.results_via_rest).toBeGreaterThanOrEqual(30);
+      expect(m.value("pando_broker_connected")).toBe(0);
+      expect(m.value("pando_results_total", { via: "rest" })).toBeGreaterThanOrEqual(30);
     } finally {
       await other.stop();
     }
@@ -315,6 +316,6 @@ describe.each(PATHS)("result path: $name", (path) => {
     // Every job ran once.
     expect(executions(join(markers, "first")).size).toBe(n);
     expect([...executions(join(markers, "first")).values(), ...executions(join(markers, "second")).values()].every((k) => k === 1)).toBe(true);
-    await until("the server to be back on the broker", async () => ((await metrics()).broker_connected === 1 ? true : undefined), 60_000);
+    await until("the server to be back on the broker", async () => ((await metrics()).value("pando_broker_connected") === 1 ? true : undefined), 60_000);
   });
 });
