@@ -14,7 +14,7 @@ import type { Store } from "../store/store.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
-import { handedOver } from "./hop-marks.js";
+import { handedOver } from "./handed-over.js";
 import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
@@ -125,7 +125,7 @@ export class DispatchService {
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = handoff.takeOutbox(pilotId);
         if (handed.length > 0) {
-          return this.handed(pilot.queue, { jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] });
+          return handedOver({ jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] }, pilot.queue, this.ctx.metrics);
         }
         const held = await store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map(attemptKey));
@@ -141,26 +141,20 @@ export class DispatchService {
         };
         const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
         const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
-        if (jobs.length > 0 || commands.length > 0) return this.handed(pilot.queue, { jobs, commands, recorded });
+        if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
         const left = deadline - Date.now();
         if (left <= 0) return { jobs, commands, recorded };
         handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any > 0);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {
-          return this.handed(pilot.queue, { jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded });
+          return handedOver({ jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded }, pilot.queue, this.ctx.metrics);
         }
       }
     } finally {
       handoff.stopWaiting(pilot.queue, pilotId);
       sub.close();
     }
-  }
-
-  /** An acquire's answer, its jobs counted as dispatched on the pilot's queue (and traced as handed). */
-  private handed(queue: string, answer: AcquireResponse): AcquireResponse {
-    if (answer.jobs.length > 0) this.ctx.metrics.dispatched(queue, answer.jobs.length);
-    return handedOver(answer);
   }
 
   /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
