@@ -122,4 +122,7 @@ process.stdout.write(
   `cold start (${REPEAT} runs each, medians): build cache cold ${result.wallMs.toFixed(0)} ms, warm ${result.warmCacheWallMs.toFixed(0)} ms; ` +
     `peak RSS of the process tree ${result.peakRssMiB.toFixed(0)} MiB\n`,
 );
-for (const [step, at] of Object.entries(result.steps.cold)) process.stdout.write(`  ${String(Math.round(at)).padStart(6)} ms  ${step} (warm cache: ${Math.round(result.steps.warm[step] ?? NaN)} ms)\n`);
+// A step of one mode only (the bundle is either built or taken from the cache) shows "—" in the other.
+const ms = (at: number | undefined) => (at === undefined || !Number.isFinite(at) ? "—" : `${Math.round(at)} ms`);
+const steps = [...new Set([...Object.keys(result.steps.cold), ...Object.keys(result.steps.warm)])];
+for (const step of steps) process.stdout.write(`  ${ms(result.steps.cold[step]).padStart(9)}  ${step} (warm cache: ${ms(result.steps.warm[step])})\n`);
