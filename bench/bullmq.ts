@@ -1,19 +1,12 @@
 // BullMQ measurements, done the same way as Pando's (bench/pando-noop.ts): submit → every result in hand.
 import { fork } from "node:child_process";
 import { Queue, QueueEvents } from "bullmq";
-import { percentile } from "./stats.js";
+import { measureLatency, type Latency } from "./stats.js";
 
 export interface Throughput {
   n: number;
   ms: number;
   jobsPerSecond: number;
-}
-
-export interface Latency {
-  n: number;
-  p50: number;
-  p99: number;
-  mean: number;
 }
 
 async function withBullmq<T>(port: number, body: (queue: Queue, events: QueueEvents) => Promise<T>): Promise<T> {
@@ -63,14 +56,6 @@ export function bullmqThroughput(port: number, n: number): Promise<Throughput> {
 
 export function bullmqLatency(port: number, n: number): Promise<Latency> {
   return withBullmq(port, async (queue, events) => {
-    for (let i = 0; i < 20; i++) await (await queue.add("noop", { i })).waitUntilFinished(events);
-    const samples: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      const job = await queue.add("noop", { i });
-      await job.waitUntilFinished(events);
-      samples.push(performance.now() - t0);
-    }
-    return { n, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
+    return measureLatency(n, 20, async (i) => (await queue.add("noop", { i })).waitUntilFinished(events));
   });
 }

@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Latency, Throughput } from "./bullmq.js";
+import type { Throughput } from "./bullmq.js";
+import type { Latency } from "./stats.js";
 import { median } from "./stats.js";
 
 const ROOT = resolve(import.meta.dirname, "..");

@@ -6,8 +6,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { makeWorkerUtils, runMigrations, type WorkerUtils } from "graphile-worker";
 import pg from "pg";
-import type { Latency, Throughput } from "./bullmq.js";
-import { percentile } from "./stats.js";
+import type { Throughput } from "./bullmq.js";
+import { measureLatency, type Latency } from "./stats.js";
 
 export interface GraphileSetting {
   processes: number;
@@ -105,13 +105,6 @@ export function graphileLatency(db: string, s: GraphileSetting, n: number): Prom
       if (!doneEarly.delete(id)) await new Promise<void>((resolve) => waiting.set(id, resolve));
       waiting.delete(id);
     };
-    for (let i = 0; i < 20; i++) await call(i);
-    const samples: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await call(i);
-      samples.push(performance.now() - t0);
-    }
-    return { n, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
+    return measureLatency(n, 20, call);
   });
 }

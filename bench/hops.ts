@@ -13,18 +13,11 @@ import { parseArgs } from "node:util";
 import type { ClockLine, HopLine } from "../src/sdk/hop-trace-file.js";
 import { CLI, startServer, stop } from "./server-process.js";
 import { median, percentile } from "./stats.js";
+import { BROKER_ENV } from "./broker-logins.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const ACTIVEMQ_PORT = 61692;
 const POSTGRES_PORT = 55445;
-const BROKER_ENV = {
-  PANDO_BROKER_USER: "pando",
-  PANDO_BROKER_PASSWORD: "pando-bench",
-  PANDO_BROKER_PILOT_USER: "pando-pilot",
-  PANDO_BROKER_PILOT_PASSWORD: "pilot-bench",
-  PANDO_BROKER_DRIVER_USER: "pando-driver",
-  PANDO_BROKER_DRIVER_PASSWORD: "driver-bench",
-};
 /** The latency workflow's warm-up calls, left out of the breakdown. */
 const WARM_UP_CALLS = 20;
 const TOP_FUNCTIONS = 12;

@@ -1,6 +1,6 @@
 // The Pando side of the benchmarks, run with `pando run` on the embedded default.
 import { work, workflow } from "pando";
-import { percentile } from "./stats.js";
+import { measureLatency } from "./stats.js";
 
 export const noop = work({ name: "noop" }, async (i: number) => i);
 
@@ -19,13 +19,4 @@ export const throughput = workflow({ name: "throughput" }, async (n: number) => 
 });
 
 /** n single-job calls one after the other (after 20 warm-up calls). */
-export const latency = workflow({ name: "latency" }, async (n: number) => {
-  for (let i = 0; i < 20; i++) await noop(i);
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await noop(i);
-    samples.push(performance.now() - t0);
-  }
-  return { n, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
-});
+export const latency = workflow({ name: "latency" }, async (n: number) => measureLatency(n, 20, async (i) => noop(i)));

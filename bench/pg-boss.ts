@@ -5,8 +5,8 @@
 // below the workers' 0.5 s polling floor, which sets pg-boss's latency).
 import { fork, type ChildProcess } from "node:child_process";
 import PgBoss from "pg-boss";
-import type { Latency, Throughput } from "./bullmq.js";
-import { percentile } from "./stats.js";
+import type { Throughput } from "./bullmq.js";
+import { measureLatency, type Latency } from "./stats.js";
 
 export interface PgBossSetting {
   processes: number;
@@ -76,13 +76,6 @@ export function pgBossLatency(db: string, s: PgBossSetting, n: number, warmUp = 
       if (!id) throw new Error("pg-boss did not accept the job");
       while ((await boss.getJobById(QUEUE, id))?.state !== "completed") await sleep(2);
     };
-    for (let i = 0; i < warmUp; i++) await call(i);
-    const samples: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await call(i);
-      samples.push(performance.now() - t0);
-    }
-    return { n, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((a, b) => a + b, 0) / n };
+    return measureLatency(n, warmUp, call);
   });
 }

@@ -8,7 +8,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import type { Latency, Throughput } from "./bullmq.js";
+import type { Throughput } from "./bullmq.js";
+import type { Latency } from "./stats.js";
 import { withDurablePostgres, type DurableCluster } from "./durable-postgres.js";
 import { graphileLatency, graphileThroughput, type GraphileSetting } from "./graphile-worker.js";
 import { measureServers } from "./pando-servers.js";

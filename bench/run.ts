@@ -4,23 +4,16 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { bullmqLatency, bullmqThroughput, type Latency, type Throughput } from "./bullmq.js";
+import { bullmqLatency, bullmqThroughput, type Throughput } from "./bullmq.js";
+import type { Latency } from "./stats.js";
 import { median } from "./stats.js";
+import { BROKER_ENV } from "./broker-logins.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const REDIS = join(ROOT, "scripts", "services", "redis.sh");
 const REDIS_PORT = 6390;
 const BROKERS = { activemq: 61690, rabbitmq: 61691 } as const;
 type BrokerKind = keyof typeof BROKERS;
-// The server's login, and those it hands to pilots and drivers (without them their results go over REST).
-const BROKER_ENV = {
-  PANDO_BROKER_USER: "pando",
-  PANDO_BROKER_PASSWORD: "pando-bench",
-  PANDO_BROKER_PILOT_USER: "pando-pilot",
-  PANDO_BROKER_PILOT_PASSWORD: "pilot-bench",
-  PANDO_BROKER_DRIVER_USER: "pando-driver",
-  PANDO_BROKER_DRIVER_PASSWORD: "driver-bench",
-};
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 const THROUGHPUT_JOBS = 20_000;
 const LATENCY_CALLS = 500;

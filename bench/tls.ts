@@ -9,7 +9,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Latency, Throughput } from "./bullmq.js";
+import type { Throughput } from "./bullmq.js";
+import type { Latency } from "./stats.js";
 import { CLI, startServer, stop, type Server } from "./server-process.js";
 import { median } from "./stats.js";
 
