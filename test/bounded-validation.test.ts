@@ -16,7 +16,7 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
   const hash = "a".repeat(64);
 
   beforeAll(async () => {
-    cluster = await startCluster({ pilots: 0 });
+    cluster = await startCluster({ pilots: 0, serverArgs: ["--max-header", "8KiB"] });
     const wf = await cluster.api("POST", "/api/v1/workflows", { name: "hostile" });
     expect(wf.status).toBe(201);
     workflowId = wf.body.id as number;
@@ -98,5 +98,13 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
     const site = await announced("PUT", "/api/v1/sites/big", 40 * 1024 * 1024);
     expect(site.status).toBe(413);
     expect(site.message).toContain("2 × maxPayloadBytes + maxControlRequestBytes, for PUT /api/v1/sites/:name");
+  });
+
+  it("answers 431 to a request whose URL and headers are over --max-header, and takes one under it", async () => {
+    const list = (filler: string) =>
+      fetch(`${cluster.url}/api/v1/workflows`, { headers: { authorization: `Bearer ${cluster.credentials.userToken}`, "x-filler": filler } });
+    expect((await list("x".repeat(6 * 1024))).status).toBe(200);
+    expect((await list("x".repeat(10 * 1024))).status).toBe(431);
+    expect((await cluster.api("GET", "/api/v1/health")).status).toBe(200);
   });
 });

@@ -143,6 +143,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxControlRequestBytes = v as number),
   },
   {
+    key: "maxHeader",
+    flag: "--max-header <size>",
+    env: "PANDO_MAX_HEADER",
+    help: "largest request line and headers together, the URL's query string included (16KiB)",
+    parse: parseBytes,
+    apply: (c, v) => (c.maxHeaderBytes = v as number),
+  },
+  {
     key: "maxLog",
     flag: "--max-log <chars>",
     env: "PANDO_MAX_LOG",

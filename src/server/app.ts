@@ -30,9 +30,11 @@ export function buildApp(
   /** The certificate and key of HTTPS (PEM); without them, plain HTTP. */
   tls?: ServerTls,
 ): FastifyInstance {
-  const timing = {
+  const nodeServer = {
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+    // Node answers a longer head 431 and closes the connection: nothing of it reaches a route.
+    maxHeaderSize: config.maxHeaderBytes,
   };
   // Fastify builds an HTTPS server with the same Node options; its instance type differs only in the server's class.
   const app = (Fastify as (options: object) => FastifyInstance)({
@@ -43,7 +45,7 @@ export function buildApp(
     // HTTP server (hence `http` or `https`), and checks it every connectionsCheckingInterval.
     keepAliveTimeout: 75_000,
     requestTimeout: config.requestTimeoutMs,
-    ...(tls ? { https: { ...timing, cert: tls.cert, key: tls.key } } : { http: timing }),
+    ...(tls ? { https: { ...nodeServer, cert: tls.cert, key: tls.key } } : { http: nodeServer }),
   });
 
   app.decorateRequest("principal", null);

@@ -47,6 +47,11 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** Largest body of a request that carries a few fields only (tokens, queues, a pilot's registration…). */
   maxControlRequestBytes: number;
+  /**
+   * Largest request line and headers together (the URL with its query string, the token, every header):
+   * over it, 431 and the connection is closed at once, without reading the rest.
+   */
+  maxHeaderBytes: number;
   /** Retries after system failures (lost pilot…), which never spend the user's maxAttempts. */
   maxSystemRetries: number;
   /** Attempts of a job when the work does not say (PanDA: maxAttempt). */
@@ -116,6 +121,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxRequestBytes: 256 * 1024 * 1024,
     requestTimeoutMs: 300_000,
     maxControlRequestBytes: 64 * 1024,
+    maxHeaderBytes: 16 * 1024,
     maxSystemRetries: 10,
     defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS,
     defaultQueue: "local",

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Store } from "../store/store.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events.js";
+import type { HeardSince } from "./heard-since.js";
 import type { ServerMetrics } from "./metrics.js";
 
 /** What every service of the server shares: built once by the composition root (services.ts). */
@@ -11,4 +12,6 @@ export interface ServerContext {
   readonly log: Logger;
   readonly metrics: ServerMetrics;
   readonly events: EventHub;
+  /** Since when heartbeats can reach this server: pilots and sites silent before are not late. */
+  readonly heardSince: HeardSince;
 }

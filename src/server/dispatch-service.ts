@@ -48,9 +48,6 @@ export class DispatchService {
   /** Reports recorded at once (config.maxConcurrentReports): the rest wait here, not on a database connection. */
   private readonly reports: ConcurrencyGate;
 
-  /** Since when this server hears heartbeats: none came while it was down (core/pilot-loss.ts). */
-  private readonly upSince = Date.now();
-
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: DispatchDeps,
@@ -280,11 +277,12 @@ export class DispatchService {
   /** One pass of the lost-heartbeat timer. */
   async sweepLostPilots(): Promise<number> {
     const now = Date.now();
+    const upSince = this.ctx.heardSince.at(now);
     const own = new Map<string, number>();
     for (const q of await this.deps.queues.records()) {
-      if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, lostBefore(now, q.definition.heartbeatTimeout, this.upSince));
+      if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, lostBefore(now, q.definition.heartbeatTimeout, upSince));
     }
-    const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, this.upSince), own);
+    const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, upSince), own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
     this.ctx.log.warn({ pilotIds: pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");

@@ -24,8 +24,6 @@ export class QueueService {
   private load: { byQueue: Load; until: number } | undefined;
   private pilotsByQueue: { byQueue: Map<string, QueuePilots>; until: number } | undefined;
   private sites: { records: SiteRecord[]; until: number } | undefined;
-  /** Since when this server hears sites: none was heard while it was down (core/pilot-loss.ts). */
-  private readonly upSince = Date.now();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -57,7 +55,7 @@ export class QueueService {
    */
   siteState(site: SiteRecord, now = Date.now()): "online" | "silent" {
     const last = Math.max(site.heartbeatAt, site.pilotHeartbeatAt ?? 0);
-    return last < lostBefore(now, this.ctx.config.siteSilenceMs, this.upSince) ? "silent" : "online";
+    return last < lostBefore(now, this.ctx.config.siteSilenceMs, this.ctx.heardSince.at(now)) ? "silent" : "online";
   }
 
   /** The queue records as brokerage sees them: with their load, and their site if it is silent. */

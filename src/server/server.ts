@@ -120,6 +120,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, onStep?
     // Beyond this, new connections are closed at once: the server keeps descriptors for its own files.
     app.server.maxConnections = config.maxConnections;
     await app.listen({ host: config.host, port: config.port });
+    services.context.heardSince.listening();
     onStep?.("listening");
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the server did not get a TCP address");

@@ -10,6 +10,7 @@ import type { ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { DispatchService } from "./dispatch-service.js";
 import { EventHub } from "./events.js";
+import { HeardSince } from "./heard-since.js";
 import { ServerMetrics } from "./metrics.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
@@ -51,7 +52,7 @@ export interface Services {
 export function createServices(store: Store, config: ServerConfig, notifier: Notifier, log: Logger): Services {
   const events = new EventHub(notifier);
   const metrics = new ServerMetrics(new Set(ENDPOINT_LIST.map(routeUrl)));
-  const context: ServerContext = { store: timedStore(store, (operation) => metrics.storeOperation(operation)), config, log, metrics, events };
+  const context: ServerContext = { store: timedStore(store, (operation) => metrics.storeOperation(operation)), config, log, metrics, events, heardSince: new HeardSince() };
   const guard = new AccessGuard(context);
   const queues = new QueueService(context);
   const handoff = new PilotHandoff(context);

@@ -42,8 +42,6 @@ export interface WorkflowDeps {
 
 /** Workflows: created, resumed, suspended, kept alive by their drivers, read, closed, killed, retried; their steps. */
 export class WorkflowService {
-  private readonly startedAt = Date.now();
-
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: WorkflowDeps,
@@ -172,7 +170,7 @@ export class WorkflowService {
     const now = Date.now();
     const timeout = config.driverHeartbeatTimeoutMs;
     // A driver silent while this server was down gets a whole timeout after start-up to come back (--resume).
-    const before = lostBefore(now, timeout, this.startedAt);
+    const before = lostBefore(now, timeout, this.ctx.heardSince.at(now));
     if (before === 0) return 0;
     const lost = await store.workflows.silentDrivers(before);
     let suspended = 0;
