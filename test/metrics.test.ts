@@ -2,6 +2,7 @@
 // documented series move as they should; tokens that travel to compute nodes may not scrape. And the
 // pilot's log names what each line is about in fields.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pathOf, PROMETHEUS_TEXT, ROUTES } from "../src/api/routes.js";
@@ -25,6 +26,9 @@ describe("GET /metrics", () => {
   });
 
   it("answers the Prometheus text format, with the process's own figures", async () => {
+    // The CPU the server used before this first scrape counts too.
+    const [utime, stime] = readFileSync(`/proc/${cluster.serverPid()}/stat`, "utf8").split(") ")[1]!.split(" ").slice(11, 13).map(Number);
+    const cpuBefore = (utime! + stime!) / 100;
     const res = await fetch(`${cluster.url}${pathOf(ROUTES.metrics)}`, { headers: { authorization: `Bearer ${cluster.credentials.userToken}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe(PROMETHEUS_TEXT);
@@ -34,6 +38,8 @@ describe("GET /metrics", () => {
     const m = new Scrape(parseExposition(text));
     expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(0);
     expect(m.series("process_cpu_seconds_total")).toHaveLength(1);
+    expect(m.value("process_cpu_seconds_total")).toBeGreaterThanOrEqual(cpuBefore - 0.02);
+    expect(cpuBefore).toBeGreaterThan(0);
     expect(m.series("nodejs_eventloop_lag_seconds")).toHaveLength(1);
   });
 
@@ -108,7 +114,8 @@ describe("GET /metrics", () => {
     expect(none.body.error.code).toBe("unauthenticated");
   });
 
-  it("a pilot's log lines carry its queue and, once registered, its id as fields", async () => {
+  it("a pilot's log lines carry its queue and, once registered, its id as fields; its exit is counted", async () => {
+    const exitedBefore = (await metrics()).value("pando_pilots_ended_total", { how: "exited" });
     const pilot = spawn(process.execPath, [CLI, "pilot", "--server", cluster.url, "--queue", "local", "--slots", "1", "--cache-dir", join(cluster.dataDir, "cache-logs"), "--name", "logs"], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, PANDO_TOKEN: cluster.credentials.pilotToken, PANDO_LOG_LEVEL: "info" },
@@ -129,5 +136,6 @@ describe("GET /metrics", () => {
       pilot.kill("SIGTERM");
       await new Promise((r) => pilot.once("exit", r));
     }
+    expect((await metrics()).value("pando_pilots_ended_total", { how: "exited" })).toBe(exitedBefore + 1);
   });
 });

@@ -53,7 +53,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const principal = await server.services.guard.authenticate(server.credentials.userToken);
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
   pilots.connect({ url: server.url, token: server.credentials.pilotToken, queue: config.defaultQueue, env: pilotSecurityEnv(config.caFile, server.url) });
-  const client = new ApiPandoClient(localTransport(server.handlers, principal), () => server.url);
+  const client = new ApiPandoClient(localTransport(server.handlers, principal, server.services.context.metrics), () => server.url);
   return {
     server,
     principal,

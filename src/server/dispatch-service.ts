@@ -244,15 +244,17 @@ export class DispatchService {
 
   /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */
   async pilotGone(pilotId: number, reason: string): Promise<void> {
-    const held = await this.ctx.store.dispatch.endPilot(pilotId);
+    const { ended, held } = await this.ctx.store.dispatch.endPilot(pilotId);
     this.forgetPilot(pilotId);
+    if (ended) this.ctx.metrics.pilotsEnded("gone", 1);
     await this.failAttempts(held, { code: "pilot_gone", message: reason });
   }
 
   async endPilot(p: Principal, pilotId: number): Promise<void> {
     await this.deps.keys.requireSelf(p, pilotId);
-    const held = await this.ctx.store.dispatch.endPilot(pilotId);
+    const { ended, held } = await this.ctx.store.dispatch.endPilot(pilotId);
     this.forgetPilot(pilotId);
+    if (ended) this.ctx.metrics.pilotsEnded("exited", 1);
     await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
   }
 
@@ -285,6 +287,7 @@ export class DispatchService {
     const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, upSince), own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
+    this.ctx.metrics.pilotsEnded("lost", pilots.length);
     this.ctx.log.warn({ pilotIds: pilots, attempts: attempts.length }, "pilots lost (no heartbeat); retrying their jobs");
     await this.failAttempts(attempts, {
       code: "lost_heartbeat",

@@ -1,4 +1,4 @@
-import type { Metric, Registry } from "prom-client";
+import type { Counter, Metric, Registry } from "prom-client";
 import { methodLabel, routeLabel, statusLabel } from "../core/metric-labels.js";
 import type { ResultVia } from "../core/states.js";
 import { LeanHistogram, LeanValue, ScrapedGauge, type HistogramCell, type Series, type ValueCell } from "./lean-series.js";
@@ -11,6 +11,12 @@ export interface ScrapeSources {
   livePilots(): Promise<ReadonlyArray<{ queue: string; state: string; count: number }>>;
   brokerConnected(): boolean;
 }
+
+/** How a request reached the server: over HTTP, or as a call of the embedded server's own driver. */
+export type RequestTransport = "http" | "in_process";
+
+/** How a pilot's end became known: it said so, its batch job ended under it, or it sent no heartbeat in time. */
+export type PilotEnd = "exited" | "gone" | "lost";
 
 /** Why a message of the reports queue was dropped unread. */
 export type DroppedMessage = "oversized" | "malformed" | "forged";
@@ -31,7 +37,7 @@ const byQueueAndState = (rows: ReadonlyArray<{ queue: string; state: string; cou
 export class ServerMetrics {
   private readonly requestDuration = new LeanHistogram(
     "pando_http_request_duration_seconds",
-    "HTTP requests by route template, method and status: time from arrival to the end of the answer (long-polls included)",
+    "Requests by route template, method, status and transport (http, or in_process for an embedded server's own driver): time from arrival to the end of the answer (long-polls included)",
     REQUEST_BUCKETS,
   );
   private readonly storeDuration = new LeanHistogram(
@@ -57,6 +63,11 @@ export class ServerMetrics {
   );
   private readonly relayedMessages = new LeanValue("pando_results_relayed_messages_total", "Messages of final states the server relayed to the broker", "counter");
   private readonly codeCacheReads = new LeanValue("pando_code_cache_pilot_reads_total", "Bundles and project archives fetched by pilots", "counter");
+  private readonly endedPilots = new LeanValue(
+    "pando_pilots_ended_total",
+    "Pilots ended, by how: exited (the pilot said so), gone (its batch job ended under it), lost (no heartbeat within its timeout)",
+    "counter",
+  );
   private readonly requestCells = new Map<string, HistogramCell>();
   private readonly valueCells = new Map<string, ValueCell>();
   private sources: ScrapeSources | undefined;
@@ -70,12 +81,15 @@ export class ServerMetrics {
     this.sources = sources;
   }
 
-  /** One HTTP request answered: `route` is the template it matched (undefined when none did). */
-  request(route: string | undefined, method: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
+  /**
+   * One request answered: `route` is the template it matched (undefined when none did); `transport` is
+   * "in_process" for the calls of an embedded server's own driver, which never cross HTTP.
+   */
+  request(route: string | undefined, method: string, status: number, seconds: number, transport: RequestTransport = "http"): void {
+    const key = `${transport} ${method} ${status} ${route}`;
     let cell = this.requestCells.get(key);
     if (!cell) {
-      cell = this.requestDuration.cell({ route: routeLabel(route, this.routes), method: methodLabel(method), status: statusLabel(status) });
+      cell = this.requestDuration.cell({ route: routeLabel(route, this.routes), method: methodLabel(method), status: statusLabel(status), transport });
       this.requestCells.set(key, cell);
     }
     cell.observe(seconds);
@@ -122,6 +136,10 @@ export class ServerMetrics {
     this.codeCacheReads.cell().add(1);
   }
 
+  pilotsEnded(how: PilotEnd, count: number): void {
+    this.value(`e ${how}`, this.endedPilots, { how }).add(count);
+  }
+
   /** Every series in the Prometheus text format. */
   async exposition(): Promise<string> {
     this.registry ??= this.makeRegistry();
@@ -143,6 +161,7 @@ export class ServerMetrics {
       new ScrapedGauge("pando_pilots", "Live pilots by queue and state (submitted: started on a backend, not registered yet)", async () =>
         byQueueAndState((await sources()?.livePilots()) ?? []),
       ),
+      this.endedPilots,
       this.held.long_polls,
       this.held.streams,
       this.refusedUpdates,
@@ -154,7 +173,14 @@ export class ServerMetrics {
       ]),
     ];
     for (const s of series) registry.registerMetric(s as unknown as Metric);
+    // prom-client counts CPU from its registration, here at the first scrape: what the process used before
+    // is added once, so that the counters count from the process's start as Prometheus expects.
+    const before = process.cpuUsage();
     collectDefaultMetrics({ register: registry });
+    const add = (name: string, micros: number) => (registry.getSingleMetric(name) as Counter | undefined)?.inc(micros / 1e6);
+    add("process_cpu_user_seconds_total", before.user);
+    add("process_cpu_system_seconds_total", before.system);
+    add("process_cpu_seconds_total", before.user + before.system);
     return registry;
   }
 

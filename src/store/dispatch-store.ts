@@ -401,16 +401,17 @@ export class DispatchStore {
   }
 
   /** Marks a pilot as ended; returns the attempts it still held. */
-  async endPilot(pilotId: number): Promise<AttemptRef[]> {
+  /** Ends a running pilot: `ended` says whether it was running until now; `held` what it still held. */
+  async endPilot(pilotId: number): Promise<{ ended: boolean; held: AttemptRef[] }> {
     const now = Date.now();
     return this.ctx.db.transaction().execute(async (trx) => {
-      await trx
+      const update = await trx
         .updateTable("pilots")
         .set({ status: "finished", ended_at: now })
         .where("id", "=", pilotId)
         .where("status", "=", "running")
-        .execute();
-      return this.heldBy(trx, [pilotId]);
+        .executeTakeFirst();
+      return { ended: update.numUpdatedRows > 0n, held: await this.heldBy(trx, [pilotId]) };
     });
   }
 

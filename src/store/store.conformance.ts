@@ -196,7 +196,11 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
 
       it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {
         const { queue, pilotId } = await running(2);
-        await store.dispatch.endPilot(pilotId);
+        const first = await store.dispatch.endPilot(pilotId);
+        expect(first.ended).toBe(true);
+        expect(first.held).toEqual([]);
+        // Ending it again changes nothing and says so (the metric of ended pilots counts it once).
+        expect((await store.dispatch.endPilot(pilotId)).ended).toBe(false);
         expect(await store.dispatch.claim(pilotId, queue, 5)).toEqual([]);
         const other = await pilot(queue);
         expect(await store.dispatch.claim(other, queue, 5)).toHaveLength(2);
