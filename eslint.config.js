@@ -10,6 +10,7 @@ import tseslint from "typescript-eslint";
  * the domain rules and the codec only.
  */
 const FOLDER_IMPORTS = {
+  "src/vendor": [],
   "src/codec": [],
   "src/core": ["codec"],
   "src/api": ["codec", "core"],
@@ -25,8 +26,11 @@ const FOLDER_IMPORTS = {
   monitor: ["api", "codec", "core"],
 };
 
-/** Zones of import-x/no-restricted-paths for FOLDER_IMPORTS; `alsoAllowed` (in src/) is open to every folder. */
-function folderZones(alsoAllowed = []) {
+/** Packages whose values are imported through src/vendor, which the build bundles into one file each. */
+const VENDORED = ["kysely", "zod", "fastify"];
+
+/** Zones of import-x/no-restricted-paths for FOLDER_IMPORTS; `alsoAllowed` (in src/) is open to every folder, as src/vendor is. */
+function folderZones(alsoAllowed = ["vendor"]) {
   return Object.entries(FOLDER_IMPORTS).map(([folder, allowed]) => ({
     target: `./${folder}`,
     from: "./src",
@@ -64,7 +68,23 @@ export default tseslint.config(
   // A unit test may use Pando as its users do, through the public entry.
   {
     files: ["src/**/*.test.ts"],
-    rules: { "import-x/no-restricted-paths": ["error", { basePath: import.meta.dirname, zones: folderZones(["index.ts"]) }] },
+    rules: { "import-x/no-restricted-paths": ["error", { basePath: import.meta.dirname, zones: folderZones(["vendor", "index.ts"]) }] },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/vendor/**", "src/**/*.test.ts", "src/**/*.conformance.ts", "src/**/*.fixture.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: VENDORED.map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: `import ${name}'s values from src/vendor/${name}.js, which the build bundles into one file (scripts/build-vendor.mjs)`,
+          })),
+        },
+      ],
+    },
   },
   { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: globals.node } },
   // Tests read JSON answers of the HTTP API, whose shape they then assert.

@@ -2,7 +2,7 @@
 // Written here because zod's z.array checks every item and keeps an issue for each bad one (about 550
 // bytes apiece): a 300 KB body of 100,000 bad jobs cost 120 MB and 0.4 s to refuse, and zod has no option
 // to stop early. The length is checked first, as z.array does, so the work is bounded by the maximum too.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 
 /** Problems an error message lists; the rest are counted ("and 41 more problems"). */
 export const LISTED_PROBLEMS = 5;

@@ -1,5 +1,5 @@
 // The code cache: content-addressed bundles (a driver's code, a project's archive), by their sha256.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { queryNumber } from "./common.js";
 import type { Contract } from "./contract.js";
 

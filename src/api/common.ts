@@ -1,5 +1,5 @@
 // Schemas shared by the resources of the API: names, ids, path parameters, errors, listings.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { ERROR_CODES, type ErrorCode, type ErrorInfo } from "../core/errors.js";
 
 /** Views with a name: the OpenAPI document describes each once, as a component the endpoints refer to. */

@@ -1,7 +1,7 @@
 // What the monitor and the command line read and do beyond running workflows: listings with cursors,
 // error summaries, timelines, objective series, pilots, change events, and archiving or deleting ended
 // workflows.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { JOB_STATES, PILOT_STATUSES, TASK_STATUSES, WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
 import { errorInfo, fieldList, id, idParams, label, MAX_INT32, named, page, queryList, queryNumber, time } from "./common.js";
 import type { Contract } from "./contract.js";

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of the REST API, generated from the endpoint table: paths, parameters, bodies and
 // answers all come from the schemas the server validates with and the clients are typed by.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { PLAIN_LISTS } from "./bounded-list.js";
 import { namedViews } from "./common.js";
 import { ENDPOINT_LIST, type AnyEndpoint } from "./endpoints.js";

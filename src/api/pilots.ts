@@ -1,6 +1,6 @@
 // Pilots: registering, taking jobs (long-poll), reporting attempts, heartbeats and leaving. The records
 // exchanged are the domain's (core/dispatch-records.ts); the compiler holds these schemas equal to them (below).
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { boundedList } from "./bounded-list.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
 import { REPORTED_ATTEMPT_STATES, TASK_KINDS } from "../core/states.js";

@@ -1,5 +1,5 @@
 // Queues (named resources pilots serve) with their status and load, and the pilots the server started.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { QUEUE_STATUSES } from "../core/brokerage.js";
 import { QUEUE_BACKENDS } from "../core/queue-config.js";
 import { WORKER_STATUSES } from "../core/states.js";

@@ -1,6 +1,6 @@
 // The final outcomes of a task's jobs, read after a cursor: the REST path of results (the broker carries
 // the same outcomes, src/bus/messages.ts).
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import type { JobOutcome } from "../core/dispatch-records.js";
 import { FINAL_JOB_STATES, RESULT_VIAS } from "../core/states.js";
 import { errorInfo, id, idParams, named, queryNumber } from "./common.js";

@@ -1,5 +1,5 @@
 // The server itself: liveness, this API's OpenAPI document, where results travel, and its metrics.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import type { Contract } from "./contract.js";
 import { brokerSettings } from "./pilots.js";
 

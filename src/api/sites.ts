@@ -1,6 +1,6 @@
 // Sites: the agents that run at remote clusters (Harvester's role) register their queues, follow the demand
 // for pilots, and record the pilots (workers) they start. A site's queue is addressed as `<site>/<queue>`.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { queueDefinitionSchema } from "../core/queue-config.js";
 import { id, idParam, label, named, siteName, time } from "./common.js";
 import type { Contract } from "./contract.js";

@@ -1,5 +1,5 @@
 // Tasks (one work call each) and their jobs: submitting, reading, killing and retrying them.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { boundedList } from "./bounded-list.js";
 import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
 import { bundleHash, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";

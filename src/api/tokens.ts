@@ -1,5 +1,5 @@
 // Tokens: creating one (printed once, stored hashed), listing and revoking them.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { id, idParams, label, name, siteName, time } from "./common.js";
 import type { Contract } from "./contract.js";
 

@@ -1,6 +1,6 @@
 // Workflows (one run of a driver each): creating, reading, closing, killing, suspending, resuming and
 // retrying them, the local driver's heartbeat, and the values its steps recorded.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { boundedList } from "./bounded-list.js";
 import { WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
 import { bodyError, bundleHash, errorInfo, id, idParam, idParams, label, name, named, queryNumber, retried, seqParam, time } from "./common.js";

@@ -1,6 +1,6 @@
 // The messages results travel in on the broker, and how they are signed.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { id } from "../api/common.js";
 import { attemptNumber, attemptUpdate, MAX_REPORT_UPDATES } from "../api/pilots.js";
 import { jobOutcome } from "../api/results.js";

@@ -1,6 +1,6 @@
 // The queues file: every resource Pando can run jobs on, as named queues (PanDA's queue model). Pure
 // validation here; the server loads the file and keeps the queues in its database.
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { parseByteSize } from "../codec/limits.js";
 import { QUEUE_STATUSES } from "./brokerage.js";
 import { durationMs } from "./duration.js";

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance } from "fastify";
+import Fastify from "../vendor/fastify.js";
 import { ENDPOINT_LIST, ENDPOINTS } from "../api/endpoints.js";
 import { ApiError, errorBody } from "../api/errors.js";
 import { formatBytes } from "../codec/limits.js";

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../vendor/kysely.js";
 import type { PruneCounts } from "../api/monitoring.js";
 import { FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { HELD_BY_PILOT } from "./dialect.js";

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../vendor/kysely.js";
 import type { StoreContext } from "./context.js";
 import { HELD_BY_PILOT } from "./dialect.js";
 

@@ -1,5 +1,5 @@
 // The few places where SQLite and PostgreSQL need different SQL, kept in one file.
-import { sql, type RawBuilder } from "kysely";
+import { sql, type RawBuilder } from "../vendor/kysely.js";
 import { encodeStoredText, jsonMayNeedEncoding } from "../codec/stored-text.js";
 import type { Tx } from "./context.js";
 

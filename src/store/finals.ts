@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type RawBuilder } from "../vendor/kysely.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { ResultVia } from "../core/dispatch-records.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "../vendor/kysely.js";
 import { errorMessage } from "../core/errors.js";
 import type { DialectName } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../vendor/kysely.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { ErrorGroup, JobSummary, PilotView, TimelineView, WorkflowSummary } from "../api/monitoring.js";
 import type { JobState, PilotStatus, WorkflowStatus } from "../core/states.js";

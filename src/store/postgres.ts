@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect } from "../vendor/kysely.js";
 import pg from "pg";
 import { errorMessage } from "../core/errors.js";
 import { textSafePool } from "./postgres-text.js";

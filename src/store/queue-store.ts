@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../vendor/kysely.js";
 import type { BrokerQueue, QueueStatus } from "../core/brokerage.js";
 import { defaultQueue, type QueueDefinition } from "../core/queue-config.js";
 import type { StoreContext } from "./context.js";

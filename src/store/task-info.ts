@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../vendor/kysely.js";
 import type { TaskKind } from "../core/states.js";
 import type { Tx } from "./context.js";
 

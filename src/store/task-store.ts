@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type RawBuilder } from "../vendor/kysely.js";
 import { type ErrorInfo, killedError } from "../core/errors.js";
 import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
 import type { JobOutcome } from "../core/dispatch-records.js";

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "../../vendor/kysely.js";
 import { HELD_BY_PILOT, type DialectName } from "../dialect.js";
 
 /** The first schema: every entity of DESIGN.md and the indexes of the hot queries. */

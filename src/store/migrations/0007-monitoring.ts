@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "../../vendor/kysely.js";
 import { JOB_PROBLEMS } from "../dialect.js";
 
 /**
