@@ -27,7 +27,7 @@ const FOLDER_IMPORTS = {
 };
 
 /** Packages whose values are imported through src/vendor, which the build bundles into one file each. */
-const VENDORED = ["kysely", "zod", "fastify"];
+const VENDORED = ["kysely", "zod", "fastify", "undici"];
 
 /** Zones of import-x/no-restricted-paths for FOLDER_IMPORTS; `alsoAllowed` (in src/) is open to every folder, as src/vendor is. */
 function folderZones(alsoAllowed = ["vendor"]) {

@@ -46,4 +46,15 @@ console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`
       expect(loaded.some((f) => f.endsWith(`/dist/vendor/${name}.js`)), `dist/vendor/${name}.js loaded`).toBe(true);
     }
   });
+
+  it("has each vendored package bundled, importing no package of its own, with the values Pando uses (undici: the pilots' and drivers' HTTP client)", async () => {
+    const used = { kysely: "sql", zod: "z", fastify: "default", undici: "Pool" };
+    for (const [name, value] of Object.entries(used)) {
+      const file = join(ROOT, "dist", "vendor", `${name}.js`);
+      const code = readFileSync(file, "utf8");
+      expect(code.length, name).toBeGreaterThan(10_000);
+      expect(code, name).not.toMatch(new RegExp(`^(import|export)[^\\n]*from\\s*["']${name}["']`, "m"));
+      expect(typeof ((await import(pathToFileURL(file).href)) as Record<string, unknown>)[value], `${name}'s ${value}`).toMatch(/^(function|object)$/);
+    }
+  });
 });

@@ -94,7 +94,7 @@ export class HttpTransport implements ApiTransport {
    * a program that imports the SDK without calling a server never loads it.
    */
   private async openPool(): Promise<Pool> {
-    const { Pool } = await import("undici");
+    const { Pool } = await import("../vendor/undici.js");
     const url = this.baseUrl;
     let pool = this.pools.get(url);
     if (!pool) {
