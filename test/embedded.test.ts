@@ -83,4 +83,18 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.stderr).toMatch(/every local pilot exited/);
     expect(r.stderr).toMatch(/workflow 1 cancelled/);
   });
+
+  it("ends with the pilots' reason when they all die while starting, before the workflow does", async () => {
+    // Told to sandbox every job with a bubblewrap that does not exist, each pilot refuses to start.
+    process.env.PANDO_SANDBOX = "bwrap";
+    process.env.PANDO_SANDBOX_BWRAP = "/nonexistent/bwrap";
+    const run = runDriver("examples/hello/hello.ts#hello", ["2"], { dataDir: dataDir(), extra: ["--pilots", "2"] });
+    delete process.env.PANDO_SANDBOX;
+    delete process.env.PANDO_SANDBOX_BWRAP;
+    const r = await run;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/every local pilot exited/);
+    expect(r.stderr).toMatch(/\/nonexistent\/bwrap could not be run/);
+    expect(r.stderr).toMatch(/workflow 1 cancelled/);
+  });
 });

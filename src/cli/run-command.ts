@@ -32,7 +32,7 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   const runs = runTracker();
   // Bundled while the server starts (esbuild works in a process of its own).
   const bundling = bundleEntry(target.file).then((b) => (timings.mark(b.fromCache ? "bundle from the build cache" : "bundle built"), b));
-  const { built, client, embedded } = await bothOrNeither(bundling, connectServer(target.serverUrl, flags, config, progress, runs.active, timings));
+  const { built, client, embedded } = await bothOrNeither(bundling, connectServer(target.serverUrl, flags, config, progress, runs, timings));
   const run: RunSession = { target, flags, progress, client, embedded, runs, timings, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
 
   const interrupts = handleInterrupts(run);

@@ -12,7 +12,7 @@ import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
 import type { Embedded } from "./embedded.js";
 import type { Progress } from "./progress.js";
 import { UsageError } from "./run-errors.js";
-import type { RunFlags } from "./run-session.js";
+import type { RunFlags, RunTracker } from "./run-session.js";
 import type { RunTimings } from "./run-timings.js";
 
 export interface RunServer {
@@ -23,15 +23,15 @@ export interface RunServer {
 
 /**
  * Connects to `serverUrl` with the token of --token, PANDO_TOKEN or the data directory's credentials; without
- * one, starts the embedded server and its pilots. When those pilots are all gone, the workflows `active` lists
- * are killed, rather than wait forever for jobs nobody can run.
+ * one, starts the embedded server and its pilots. When those pilots are all gone, the run's workflows, those
+ * running and those it starts later, are killed, rather than wait forever for jobs nobody can run.
  */
 export async function connectServer(
   serverUrl: string | undefined,
   flags: RunFlags,
   config: ServerConfig,
   progress: Progress,
-  active: () => number[],
+  runs: Pick<RunTracker, "active" | "onStart">,
   timings: RunTimings,
 ): Promise<RunServer> {
   if (serverUrl) {
@@ -46,6 +46,12 @@ export async function connectServer(
   }
   // Set once started; the pilots may be gone before, when there is no workflow of this run to kill yet.
   let embedded: Embedded | undefined = undefined;
+  const kill = (id: number) => void embedded?.server.services.workflows.killWorkflow(embedded.principal, id).catch(() => undefined);
+  // Pilots that died while starting (before any workflow of the run) leave its first workflow nobody to run it.
+  let pilotsGone = false;
+  runs.onStart((id) => {
+    if (pilotsGone) kill(id);
+  });
   // The pilots start first: they load their code while this process loads and starts the server.
   const pilots = startLocalPilots({
     count: flags.pilots ?? availableParallelism(),
@@ -54,8 +60,9 @@ export async function connectServer(
     logDir: join(config.dataDir, "logs"),
     // Rather than wait forever for jobs nobody can run, end the run with the reason.
     onAllExited: (reason) => {
+      pilotsGone = true;
       progress.line(reason);
-      for (const id of active()) void embedded?.server.services.workflows.killWorkflow(embedded.principal, id).catch(() => undefined);
+      for (const id of runs.active()) kill(id);
     },
     onTiming: timings.enabled ? (pilot, timing) => timings.fromPilot(pilot, timing) : undefined,
   });

@@ -46,6 +46,8 @@ export interface RunTarget {
 /** Waits until every workflow this program started has ended. */
 export interface RunTracker {
   start(id: number): void;
+  /** Calls `listener` with each workflow that starts from now on. */
+  onStart(listener: (id: number) => void): void;
   end(id: number): void;
   settled(): Promise<void>;
   active(): number[];
@@ -73,9 +75,14 @@ export interface RunSession {
 
 export function runTracker(): RunTracker {
   const active = new Set<number>();
+  const listeners: Array<(id: number) => void> = [];
   let idle: (() => void) | undefined;
   return {
-    start: (id) => void active.add(id),
+    start: (id) => {
+      active.add(id);
+      for (const listener of listeners) listener(id);
+    },
+    onStart: (listener) => void listeners.push(listener),
     end: (id) => {
       active.delete(id);
       if (active.size === 0) idle?.();

@@ -99,7 +99,8 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
     processes,
     connect: ({ url, token, queue, env }) => {
       const handoff: ServerHandoff = { t: "server", url, token, queue, env };
-      for (const p of processes) if (p.connected) p.send(handoff);
+      // A pilot that died since (its exit is reported apart) cannot be told: the failed send is not an error here.
+      for (const p of processes) if (p.connected) p.send(handoff, () => undefined);
     },
     warm: (bundleHash, timeoutMs) =>
       new Promise<void>((resolve) => {
