@@ -3,6 +3,8 @@ import type { IMessage } from "@stomp/stompjs";
 import type { ResultsQueryRequest, TaskResultsResponse } from "../api/results.js";
 import type { BrokerSettings } from "../api/pilots.js";
 import type { JobOutcome } from "../core/dispatch-records.js";
+import { parseByteSize } from "../codec/limits.js";
+import { errorMessage } from "../core/errors.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { fromSettings, type BrokerConfig } from "./broker-config.js";
 import { driverTopic, HEADER, topicMessageSchema } from "./messages.js";
@@ -22,6 +24,12 @@ export type ReceivedVia = "broker" | "rest";
 const REST_WAIT_MS = 30_000;
 const REST_BATCH = 10_000;
 const FIRST_CONNECT_MS = 2000;
+/**
+ * Largest message on a task's channel a driver reads (characters), the server's default limit on a pilot's
+ * report; PANDO_MAX_BROKER_MESSAGE changes it. The messages that arrive before the submission's answer are
+ * kept up to the same total. What is over either is not read: the task's results then come from the server.
+ */
+export const DEFAULT_MAX_BROKER_MESSAGE_CHARS = 256 * 1024 * 1024;
 
 /**
  * The driver's side of result delivery. With a broker, one subscription (a wildcard over this driver's task
@@ -47,6 +55,8 @@ export class ResultChannel {
     settings: BrokerSettings | null,
     /** Told about messages that were dropped as forged or misrouted. */
     private readonly warnUser: (message: string) => void = () => undefined,
+    /** Messages longer than this are not read (DEFAULT_MAX_BROKER_MESSAGE_CHARS). */
+    readonly maxMessageChars = DEFAULT_MAX_BROKER_MESSAGE_CHARS,
   ) {
     this.config = settings ? fromSettings(settings) : undefined;
   }
@@ -123,6 +133,12 @@ export class TaskResults {
   /** The key the server made for the task (known once it answered the submission). */
   private key = "";
   private early: string[] = [];
+  private earlyChars = 0;
+  /**
+   * A message of this task could not be read (too large, not sealed with its key, not a result of it): one
+   * that was genuine would be missing, so the task's results are read from the server too.
+   */
+  private unread = false;
   private deliver: ((outcomes: JobOutcome[], via: ReceivedVia) => void) | undefined;
   private restLoop: Promise<void> | undefined;
   private finish: (() => void) | undefined;
@@ -138,13 +154,23 @@ export class TaskResults {
   ) {}
 
   receive(body: string): void {
+    const max = this.owner.maxMessageChars;
+    if (body.length > max) {
+      this.notRead(`it is ${body.length} characters long, over the ${max} a driver reads (PANDO_MAX_BROKER_MESSAGE)`);
+      return;
+    }
     if (this.taskId === undefined) {
+      if (this.earlyChars + body.length > max) {
+        this.notRead(`the messages that came before the task's submission was answered are over ${max} characters in all`);
+        return;
+      }
+      this.earlyChars += body.length;
       this.early.push(body);
       return;
     }
     const plain = open(this.key, { taskId: this.taskId, channel: this.channel }, body);
     if (plain === undefined) {
-      this.owner.warn(`ignored a message on the result channel of task ${this.taskId}: it is not sealed with the task's key`);
+      this.notRead("it is not sealed with the task's key");
       return;
     }
     let parsed;
@@ -154,7 +180,7 @@ export class TaskResults {
       parsed = undefined;
     }
     if (!parsed?.success || parsed.data.task !== this.taskId) {
-      this.owner.warn(`ignored a message on the result channel of task ${this.taskId}: it is not a result of this task`);
+      this.notRead("it is not a result of this task");
       return;
     }
     const data = parsed.data;
@@ -170,6 +196,13 @@ export class TaskResults {
             ];
           });
     if (outcomes.length > 0) this.deliver?.(outcomes, "broker");
+  }
+
+  /** Drops a message it cannot read, says why, and reads the task's results from the server as well. */
+  private notRead(why: string): void {
+    this.owner.warn(`ignored a message on the result channel of ${this.taskId === undefined ? "a task being submitted" : `task ${this.taskId}`}: ${why}; its results are read from the server`);
+    this.unread = true;
+    this.brokerLost();
   }
 
   /**
@@ -205,10 +238,11 @@ export class TaskResults {
     const onAbort = () => this.fail?.(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     for (const body of this.early.splice(0)) this.receive(body);
+    this.earlyChars = 0;
     if (done()) {
       this.complete = true;
       this.finish?.();
-    } else if (restOnly || !this.owner.brokerActive) {
+    } else if (restOnly || this.unread || !this.owner.brokerActive) {
       this.brokerLost();
     }
     return finished.finally(() => {
@@ -218,7 +252,7 @@ export class TaskResults {
     });
   }
 
-  /** The broker is not (or no longer) there: read the server's long-poll until the task has ended. */
+  /** The broker is not (or no longer) there, or lost a message: read the server's long-poll until the task has ended. */
   brokerLost(): void {
     if (this.taskId === undefined || this.deliver === undefined || this.restLoop) return;
     this.restLoop = this.poll(this.taskId).catch((err: unknown) => this.fail?.(err));
@@ -247,7 +281,7 @@ const shared = new WeakMap<ResultSource, { channel: Promise<ResultChannel>; user
 export function acquireResultChannel(client: ResultSource, warn?: (message: string) => void): Promise<ResultChannel> {
   let entry = shared.get(client);
   if (!entry) {
-    entry = { channel: client.brokerSettings().then((settings) => new ResultChannel(client, settings, warn)), users: 0 };
+    entry = { channel: client.brokerSettings().then((settings) => new ResultChannel(client, settings, warn, maxBrokerMessageChars())), users: 0 };
     shared.set(client, entry);
   }
   entry.users++;
@@ -260,4 +294,15 @@ export async function releaseResultChannel(client: ResultSource): Promise<void> 
   if (!entry || --entry.users > 0) return;
   shared.delete(client);
   await (await entry.channel).close();
+}
+
+/** PANDO_MAX_BROKER_MESSAGE (a size: `64MiB`, or characters), else DEFAULT_MAX_BROKER_MESSAGE_CHARS. */
+function maxBrokerMessageChars(): number {
+  const raw = process.env.PANDO_MAX_BROKER_MESSAGE;
+  if (!raw) return DEFAULT_MAX_BROKER_MESSAGE_CHARS;
+  try {
+    return parseByteSize(raw);
+  } catch (err) {
+    throw new Error(`PANDO_MAX_BROKER_MESSAGE: ${errorMessage(err)}`, { cause: err });
+  }
 }
