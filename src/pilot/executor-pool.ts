@@ -192,10 +192,11 @@ export class ExecutorPool implements ExecutorEvents {
   }
 
   /**
-   * Jobs of this context are due soon (a workflow of it started on the queue): starts executors for it in
-   * every free slot, and in the slots of executors of other bundles that hold and await no job and have run
-   * none for a while (an older version of the code, most likely). Returns how many executors started for
-   * the bundle are not ready yet; the event warm(bundleHash) follows once they are.
+   * Jobs of this context are due soon (a workflow of it started on the queue): starts executors for it, up
+   * to the warm count (warmTarget) with those it has, in free slots and in the slots of executors of other
+   * bundles that hold and await no job and have run none for a while (an older version of the code, most
+   * likely). Returns how many executors started for the bundle are not ready yet; the event
+   * warm(bundleHash) follows once they are.
    */
   warm(context: ExecutorContext): number {
     if (this.stopping) return 0;
