@@ -38,7 +38,7 @@ describe("a pilot's executor pool, sized to its work", () => {
 
   /** One task of SLOTS jobs that must all run at once, after the driver paused for the pilot to warm. */
   async function burst(): Promise<TaskRun> {
-    const shape: SideBySide = { dir: join(barriers, `run-${++runs}`), n: SLOTS, tasks: 1, fast: "none", pauseMs: 2000 };
+    const shape: SideBySide = { dir: join(barriers, `run-${++runs}`), n: SLOTS, tasks: 1, fast: "none", pauseMs: 3000 };
     const r = await runDriver(TARGET, [JSON.stringify(shape)], { url: cluster.url, token: cluster.credentials.userToken });
     expect(r.code, r.stderr).toBe(0);
     const [task] = r.value as TaskRun[];
