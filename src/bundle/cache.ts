@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../codec/sha256.js";
+import { PANDO_ROOT } from "./pando-root.js";
 
-/** The root of the installed Pando package (two levels above this file, in src/ or dist/). */
-export const PANDO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { PANDO_ROOT };
 
 /**
  * A directory of bundles by hash, ready to import. Next to them, node_modules/pando points at the Pando that

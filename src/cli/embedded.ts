@@ -17,8 +17,8 @@ export interface Embedded {
   /** The driver's client, served in process by the server's handlers. */
   client: ApiPandoClient;
   /**
-   * Has the local pilots start executors for the bundle in all their slots and waits until they are ready
-   * (at most `timeoutMs`), so that the driver's first work call finds them warm.
+   * Has the local pilots start executors for the bundle (up to their warm count) and waits until they are
+   * ready (at most `timeoutMs`), so that the driver's first work call finds them warm.
    */
   warm(bundleHash: string, timeoutMs: number, projectHash?: string): Promise<void>;
   stop(): Promise<void>;

@@ -27,11 +27,12 @@ import { addServerOptions, serverConfigFrom, type ServerFlags } from "./server-o
 import { siteCommand, type SiteFlags } from "./site-command.js";
 import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
+import { addPoolOptions, poolFrom, type PoolFlags } from "./pool-options.js";
 import { type StartupTiming } from "../core/startup-timing.js";
 import { pilotServer } from "./pilot-server.js";
 import { epochNow } from "../core/epoch-clock.js";
 
-interface PilotFlags extends SandboxFlags, ClientSecurityFlags {
+interface PilotFlags extends SandboxFlags, ClientSecurityFlags, PoolFlags {
   server?: string;
   queue: string;
   slots: number;
@@ -115,7 +116,7 @@ addServerOptions(
   process.once("SIGTERM", stop);
 });
 
-addSandboxOptions(addClientSecurityOptions(program
+addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
   .command("pilot"))
   .description("run a pilot: take jobs of a queue from a server and run them (token in PANDO_TOKEN)")
   .option("--server <url>", "the Pando server (required)")
@@ -130,7 +131,7 @@ addSandboxOptions(addClientSecurityOptions(program
   .option("--prefetch-tasks <n>", "most fast tasks named in one request for jobs beyond the free slots (20; 0: only jobs for free slots)", parseNonNegative)
   .option("--warm-replaces-idle <duration>", "a warm command replaces executors of other code only after they ran nothing for this long (5s)", parseDuration)
   .option("--project-max-bytes <size>", "largest project archive this pilot unpacks, its files' total size (1GiB)", parseBytes)
-  .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount))
+  .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount)))
   .action(async (flags: PilotFlags) => {
     traceHopsFromEnv("pilot");
     // `pando run --timings`: the pilot tells the program that started it when its start-up steps ended.
@@ -161,9 +162,10 @@ addSandboxOptions(addClientSecurityOptions(program
           if (process.connected) process.send?.({ t: "warm", bundleHash });
         }
       : undefined;
-    const { idleExit, warmReplacesIdle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
+    const pool = poolFrom(pilotFlags);
+    const { idleExit, warmReplacesIdle, warmExecutors: _warm, executorIdle: _idle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, token, log, onWarm, onTiming, sandbox, projectLimits }));
+    const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, ...pool, token, log, onWarm, onTiming, sandbox, projectLimits }));
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

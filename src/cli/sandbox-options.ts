@@ -47,7 +47,7 @@ export function addSandboxOptions(cmd: Command): Command {
 }
 
 /** A setting from its variable, or undefined if unset; a bad value is an error naming the variable. */
-function fromEnv<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) => T): T | undefined {
+export function fromEnv<T>(env: NodeJS.ProcessEnv, name: string, parse: (text: string) => T): T | undefined {
   const value = env[name];
   if (!value) return undefined;
   try {

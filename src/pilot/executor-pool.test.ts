@@ -51,7 +51,7 @@ function gate() {
   return { promise, open, fail };
 }
 
-function setup(options: { slots: number; warmReplacesIdleMs?: number; failingBundles?: string[] }) {
+function setup(options: { slots: number; warmReplacesIdleMs?: number; warmExecutors?: number; executorIdleMs?: number; failingBundles?: string[] }) {
   const heard = new Heard();
   const executors: InProcessExecutor[] = [];
   /** Jobs that run until their gate opens; the others return their id times ten at once. */
@@ -66,6 +66,8 @@ function setup(options: { slots: number; warmReplacesIdleMs?: number; failingBun
     slots: options.slots,
     maxDepthPerSlot: 1000,
     warmReplacesIdleMs: options.warmReplacesIdleMs ?? 5_000,
+    warmExecutors: options.warmExecutors ?? 16,
+    executorIdleMs: options.executorIdleMs ?? 60_000,
     start: inProcessExecutors(works, executors),
     events: heard,
   });
@@ -275,5 +277,75 @@ describe("ExecutorPool", () => {
       ["b2", true],
     ]);
     await vi.waitFor(() => expect(eager.heard.warmBundles).toEqual(["b2"]));
+  });
+
+  it("warms at most the warm count of executors, however many slots it has", async () => {
+    const { pool, heard, executors } = setup({ slots: 8, warmExecutors: 3 });
+    expect(pool.warm({ owner: 1, bundleHash: "b2" })).toBe(3);
+    await vi.waitFor(() => expect(heard.warmBundles).toEqual(["b2"]));
+    expect(pool.warm({ owner: 1, bundleHash: "b2" })).toBe(0);
+    expect(executors).toHaveLength(3);
+  });
+});
+
+describe("ExecutorPool sizing", () => {
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  /** Lets the in-process executors' events run (they come by setImmediate, which fake timers leave alone) until `done`. */
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 100 && !done(); i++) await settle();
+    expect(done()).toBe(true);
+  };
+
+  it("grows to its slots for a burst, then retires the executors beyond the warm count once idle, never one holding a job", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { pool, heard, executors, blocked } = setup({ slots: 4, warmExecutors: 1, executorIdleMs: 1_000 });
+      expect(pool.warm({ owner: 1, bundleHash: "b1" })).toBe(1);
+      const burst = [1, 2, 3, 4].map((id) => blocked(id));
+      for (const id of [1, 2, 3, 4]) pool.enqueue(job(id));
+      pool.dispatch();
+      await until(() => heard.startedJobs.length === 4);
+      expect(executors).toHaveLength(4);
+      burst.forEach((g) => g.open(0));
+      await until(() => heard.outcomes.size === 4);
+
+      // Just before the idle time is up a job comes: it runs on an idle executor, which is then not retired.
+      vi.advanceTimersByTime(999);
+      await settle();
+      expect(executors.filter((e) => e.alive)).toHaveLength(4);
+      const late = blocked(5);
+      pool.enqueue(job(5));
+      pool.dispatch();
+      expect(heard.startedJobs).toContain(5);
+      vi.advanceTimersByTime(1);
+      await settle();
+      // Three retired: the one running job 5 stays, and the job finishes there (a retired one's job would crash).
+      expect(executors.filter((e) => e.alive)).toHaveLength(1);
+      late.open(0);
+      await until(() => heard.outcomes.has(5));
+      expect(heard.outcomes.get(5)).toMatchObject({ state: "finished", result: "0" });
+
+      // Jobs coming after the retirement start executors again, up to the slots: none waits for a retired one.
+      for (const id of [6, 7]) pool.enqueue(job(id));
+      pool.dispatch();
+      await until(() => heard.outcomes.size === 7);
+      expect([...heard.outcomes.values()].every((o) => o.state === "finished")).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("retires nothing when the idle time is 0 or the warm count covers the slots", async () => {
+    for (const options of [{ executorIdleMs: 0, warmExecutors: 1 }, { executorIdleMs: 10, warmExecutors: 16 }]) {
+      const { pool, heard, executors, blocked } = setup({ slots: 3, ...options });
+      const gates = [1, 2, 3].map((id) => blocked(id));
+      for (const id of [1, 2, 3]) pool.enqueue(job(id));
+      pool.dispatch();
+      await vi.waitFor(() => expect(heard.startedJobs).toHaveLength(3));
+      gates.forEach((g) => g.open(0));
+      await vi.waitFor(() => expect(heard.outcomes.size).toBe(3));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(executors.filter((e) => e.alive)).toHaveLength(3);
+    }
   });
 });

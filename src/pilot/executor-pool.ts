@@ -11,6 +11,7 @@ import { TaskDepths } from "./job-depth.js";
 import { killedByUser } from "./ledger.js";
 import { LimitsWatcher } from "./limits-watcher.js";
 import { crashed, PoolMember, sameAttempt } from "./pool-member.js";
+import { planRetirement, warmTarget } from "./pool-sizing.js";
 
 export interface PoolOptions {
   /** Executors of work jobs at once; driver jobs get one each besides. */
@@ -19,6 +20,10 @@ export interface PoolOptions {
   maxDepthPerSlot: number;
   /** warm() replaces executors of other bundles only after they ran no job for this long. */
   warmReplacesIdleMs: number;
+  /** A warm command starts at most this many executors per context (and no more than the slots). */
+  warmExecutors: number;
+  /** Executors beyond the warm count of their context that ran no job for this long are ended; 0: never. */
+  executorIdleMs: number;
   start: StartExecutor;
   events: PoolEvents;
 }
@@ -58,6 +63,8 @@ export class ExecutorPool implements ExecutorEvents {
   /** How many jobs of each task an executor may hold, from their durations. */
   private readonly depths: TaskDepths;
   private dispatchScheduled = false;
+  /** When set, the next look for executors idle too long (planRetirement). */
+  private retireTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
   constructor(private readonly options: PoolOptions) {
@@ -185,16 +192,17 @@ export class ExecutorPool implements ExecutorEvents {
   }
 
   /**
-   * Jobs of this context are due soon (a workflow of it started on the queue): starts executors for it in
-   * every free slot, and in the slots of executors of other bundles that hold and await no job and have run
-   * none for a while (an older version of the code, most likely). Returns how many executors started for
-   * the bundle are not ready yet; the event warm(bundleHash) follows once they are.
+   * Jobs of this context are due soon (a workflow of it started on the queue): starts executors for it, up
+   * to the warm count (warmTarget) with those it has, in free slots and in the slots of executors of other
+   * bundles that hold and await no job and have run none for a while (an older version of the code, most
+   * likely). Returns how many executors started for the bundle are not ready yet; the event
+   * warm(bundleHash) follows once they are.
    */
   warm(context: ExecutorContext): number {
     if (this.stopping) return 0;
     const key = contextKey(context);
     const started = this.warming.get(context.bundleHash) ?? new Set<Executor>();
-    let want = this.options.slots - this.workers.filter((m) => m.ex.alive && m.ex.key === key).length;
+    let want = warmTarget(this.options.slots, this.options.warmExecutors) - this.workers.filter((m) => m.ex.alive && m.ex.key === key).length;
     while (want > 0) {
       if (this.workers.length >= this.options.slots) {
         const idleSince = Date.now() - this.options.warmReplacesIdleMs;
@@ -245,9 +253,44 @@ export class ExecutorPool implements ExecutorEvents {
   }
 
   onReady(ex: Executor): void {
-    if (!this.members.has(ex)) return;
+    const m = this.members.get(ex);
+    if (!m) return;
     this.warmed(ex);
     this.dispatchSoon();
+    this.retireWhenIdle(m);
+  }
+
+  /**
+   * The executor holds no job now: if the pool has more executors than it keeps warm, it looks, once this
+   * one could have been idle long enough, for executors to retire. One timer at a time: an executor that
+   * falls idle later is due later, and each look sets the timer for the next one due.
+   */
+  private retireWhenIdle(m: PoolMember): void {
+    const { executorIdleMs, slots, warmExecutors } = this.options;
+    if (executorIdleMs <= 0 || this.retireTimer || this.stopping || m.inflight.length > 0) return;
+    if (this.workers.length <= warmTarget(slots, warmExecutors)) return;
+    this.retireAt(m.lastBusy + executorIdleMs);
+  }
+
+  private retireAt(at: number): void {
+    this.retireTimer = setTimeout(() => this.retireIdle(), Math.max(0, at - Date.now()));
+    this.retireTimer.unref();
+  }
+
+  /** Ends the executors beyond the warm count of their context that have run nothing for too long. */
+  private retireIdle(): void {
+    this.retireTimer = undefined;
+    if (this.stopping) return;
+    const alive = this.workers.filter((m) => m.ex.alive);
+    const plan = planRetirement({
+      executors: alive.map((m) => ({ key: m.ex.key, ready: m.ex.ready, jobs: m.inflight.length, lastBusy: m.lastBusy })),
+      waitingKeys: new Set(this.waiting.map((w) => w.key)),
+      keep: warmTarget(this.options.slots, this.options.warmExecutors),
+      idleMs: this.options.executorIdleMs,
+      now: Date.now(),
+    });
+    for (const i of plan.retire) this.retire(alive[i]!);
+    if (plan.nextAt !== undefined) this.retireAt(plan.nextAt);
   }
 
   onLoadFailed(ex: Executor, error: ErrorInfo): void {
@@ -284,6 +327,7 @@ export class ExecutorPool implements ExecutorEvents {
     }
     this.started(m);
     this.dispatchSoon();
+    this.retireWhenIdle(m);
   }
 
   onExit(ex: Executor, reason: string): void {
@@ -315,6 +359,8 @@ export class ExecutorPool implements ExecutorEvents {
   stop(): void {
     this.stopping = true;
     this.waiting = [];
+    clearTimeout(this.retireTimer);
+    this.retireTimer = undefined;
   }
 
   /** Ends every executor of work jobs. */
@@ -329,6 +375,8 @@ export class ExecutorPool implements ExecutorEvents {
 
   /** Ends every executor and forgets every job, without a word about them (the server took them back). */
   drop(): void {
+    clearTimeout(this.retireTimer);
+    this.retireTimer = undefined;
     this.limits.stopAll();
     this.drivers.drop();
     for (const m of this.workers.splice(0)) {

@@ -8,6 +8,8 @@ export const PILOT_DEFAULTS = {
   maxDepthPerSlot: 1000,
   prefetchTasks: 20,
   warmReplacesIdleMs: 5_000,
+  warmExecutors: 16,
+  executorIdleMs: 60_000,
   stopGraceMs: 10_000,
 } as const;
 
@@ -31,6 +33,13 @@ export interface PilotOptions {
    * 5 s): a workflow between two iterations keeps its executors, code nobody runs any more gives them up.
    */
   warmReplacesIdleMs?: number;
+  /**
+   * A warm command starts at most this many executors per execution context (default 16, and no more than
+   * the slots): an idle executor holds tens of MiB. Jobs that wait start the others, up to the slots.
+   */
+  warmExecutors?: number;
+  /** Executors beyond the warm count of their context that ran no job for this long end (default 60 s; 0: never). */
+  executorIdleMs?: number;
   /** How long a stopping pilot lets running jobs finish (default 10 s). */
   stopGraceMs?: number;
   /** Leaves after holding no job for this long (a provisioned pilot frees its slot); default never. */
@@ -49,4 +58,14 @@ export interface PilotOptions {
   /** What the pilot accepts of a project archive (default: 1 GiB of files, 100,000 entries). */
   projectLimits?: UnpackLimits;
   log: Logger;
+}
+
+/** How the pilot's executor pool is sized and kept, from its options and the defaults. */
+export function poolSettings(options: PilotOptions) {
+  return {
+    maxDepthPerSlot: options.maxDepthPerSlot ?? PILOT_DEFAULTS.maxDepthPerSlot,
+    warmReplacesIdleMs: options.warmReplacesIdleMs ?? PILOT_DEFAULTS.warmReplacesIdleMs,
+    warmExecutors: options.warmExecutors ?? PILOT_DEFAULTS.warmExecutors,
+    executorIdleMs: options.executorIdleMs ?? PILOT_DEFAULTS.executorIdleMs,
+  };
 }

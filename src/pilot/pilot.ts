@@ -11,7 +11,7 @@ import type { ExecutorContext, PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { leaveWhenIdle } from "./idle-exit.js";
 import { Ledger, killedByUser, type Outcome } from "./ledger.js";
-import { PILOT_DEFAULTS, type PilotOptions } from "./pilot-options.js";
+import { PILOT_DEFAULTS, poolSettings, type PilotOptions } from "./pilot-options.js";
 import { Reporter } from "./reporter.js";
 import { isPilotEnded, ServerLink } from "./server-link.js";
 import { epochNow } from "../core/epoch-clock.js";
@@ -49,8 +49,7 @@ export class Pilot {
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
     this.pool = new ExecutorPool({
       slots: options.slots,
-      maxDepthPerSlot: options.maxDepthPerSlot ?? PILOT_DEFAULTS.maxDepthPerSlot,
-      warmReplacesIdleMs: options.warmReplacesIdleMs ?? PILOT_DEFAULTS.warmReplacesIdleMs,
+      ...poolSettings(options),
       start: processExecutors(
         () => ({
           maxPayloadBytes: this.config!.maxPayloadBytes, maxLogChars: this.config!.maxLogChars,

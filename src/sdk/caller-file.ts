@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PANDO_ROOT } from "../bundle/cache.js";
+import { PANDO_ROOT } from "../bundle/pando-root.js";
 
 /** Pando's own code, whether it runs from dist/ (an installed package) or from src/ (a checkout under tsx or vitest). */
 export const PANDO_CODE: readonly string[] = [join(PANDO_ROOT, "dist") + sep, join(PANDO_ROOT, "src") + sep];

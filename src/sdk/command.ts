@@ -4,7 +4,6 @@
 import { assertPlainJson } from "../codec/plain-json.js";
 import { CodecError } from "../codec/tagged-json.js";
 import { checkExitCodes, DEFAULT_STDERR_TAIL_CHARS } from "../core/command.js";
-import { runCommandWork } from "./command-run.js";
 import type { JobSpec } from "./entries.js";
 import type { WorkOptions } from "./options.js";
 import type { AnyFn } from "./registry.js";
@@ -83,6 +82,7 @@ export function command(a: CommandOptions | AnyFn, b?: AnyFn): Work<(...args: ne
   if (!Number.isInteger(settings.stderrTailChars) || settings.stderrTailChars < 0) {
     throw new TypeError(`command work '${name}': stderrTailChars must be a whole number of characters (got ${JSON.stringify(options.stderrTailChars)})`);
   }
-  const run = async (...args: unknown[]) => runCommandWork(await fn(...args), args, settings);
+  // Loaded by the first command run: an executor of works that run no command never loads it.
+  const run = async (...args: unknown[]) => (await import("./command-run.js")).runCommandWork(await fn(...args), args, settings);
   return defineWork(name, run, options, { checkJobs: checkJobs(name), source: fn });
 }
