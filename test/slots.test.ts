@@ -2,12 +2,13 @@
 // ran before, on one pilot and across pilots; and a pilot's executors are warm before the first job is due.
 // Each job waits at a barrier until all of its task's jobs have arrived, so a task only ends if they really
 // ran at once; a job that waited behind another fails its barrier with a message saying so.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SideBySide, TaskRun } from "./fixtures/slots.js";
 import { runDriver, startCluster, type Cluster, type DriverResult } from "./helpers/cluster.js";
+import { until } from "./helpers/until.js";
 
 const TARGET = "test/fixtures/slots.ts#sideBySide";
 
@@ -62,27 +63,35 @@ describe.each([
 
 describe("warm executors", () => {
   /** Runs one task of `n` jobs on a cluster whose driver pauses before it; when did its executors start? */
-  async function firstTaskAfterPause(pilots: number, slots: number, serverArgs: string[] = []) {
-    const cluster = await startCluster({ pilots, slots, serverArgs });
+  /**
+   * Runs one task of `n` jobs on a cluster whose driver, once its workflow started, waits before the task:
+   * until every pilot says its executors are warm, or (`pauseMs`) for a while. When did its executors start?
+   */
+  async function firstTaskAfter(wait: { untilWarm: true } | { pauseMs: number }, pilots: number, slots: number, serverArgs: string[] = []) {
+    // The pilots log at info level, where they say when their executors are warm.
+    const cluster = await startCluster({ pilots, slots, serverArgs, env: { PANDO_LOG_LEVEL: "info" } });
     try {
-      const r = await runDriver(TARGET, [shape({ n: pilots * slots, tasks: 1, fast: "none", pauseMs: 2000 })], {
-        url: cluster.url,
-        token: cluster.credentials.userToken,
-      });
-      return expectSideBySide(r, 1, pilots * slots, pilots)[0]!;
+      const gate = join(barriers, `gate-${++runs}`);
+      const o = "pauseMs" in wait ? { pauseMs: wait.pauseMs } : { gate };
+      const driver = runDriver(TARGET, [shape({ n: pilots * slots, tasks: 1, fast: "none", ...o })], { url: cluster.url, token: cluster.credentials.userToken });
+      if ("untilWarm" in wait) {
+        await until("every pilot to say its executors are warm", () => (cluster.pilots.every((p) => /executors warm/.test(p.output())) ? true : undefined), 60_000);
+        writeFileSync(gate, "");
+      }
+      return expectSideBySide(await driver, 1, pilots * slots, pilots)[0]!;
     } finally {
       await cluster.stop();
     }
   }
 
   it("has the queue's pilots start executors for a workflow as it starts, before its first task", async () => {
-    // The driver pauses before its first task: the pilots have started their executors by then.
-    const first = await firstTaskAfterPause(2, 2);
+    const first = await firstTaskAfter({ untilWarm: true }, 2, 2);
     for (const x of first.ran) expect(x.executorStartedAt).toBeLessThan(first.submittedAt);
   });
 
   it("--warm-keep 0: pilots are not told, and start executors only when the jobs come", async () => {
-    const first = await firstTaskAfterPause(1, 2, ["--warm-keep", "0"]);
+    // A pause, since nothing comes to wait for: executors that started meanwhile would have been warmed.
+    const first = await firstTaskAfter({ pauseMs: 2000 }, 1, 2, ["--warm-keep", "0"]);
     for (const x of first.ran) expect(x.executorStartedAt).toBeGreaterThan(first.submittedAt);
   });
 

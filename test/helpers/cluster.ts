@@ -157,7 +157,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const proc = spawn(
       process.execPath,
       [CLI, "pilot", "--server", url, "--queue", queue, "--slots", String(slots), "--cache-dir", join(dataDir, `cache-${name}`), "--name", name],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env, PANDO_TOKEN: credentials.pilotToken, PANDO_LOG_LEVEL: "warn" } },
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDO_LOG_LEVEL: "warn", ...options.env, PANDO_TOKEN: credentials.pilotToken } },
     );
     let out = "";
     proc.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
