@@ -57,6 +57,10 @@ describe("taskPendingReason", () => {
     expect(taskPendingReason(task(), pilots({ queue: "local", backend: "local", maxPilots: 0 }))).toBe(
       "no pilot serves queue 'local'; the server starts none for it (maxPilots 0): start one with `pando pilot --queue local`",
     );
+    // A site's queue: the site's agent starts its pilots, from the site's own queues file.
+    expect(taskPendingReason(task(), pilots({ queue: "campus/cpu", backend: "local", maxPilots: 0, site: "campus" }))).toBe(
+      "no pilot serves queue 'campus/cpu'; its site 'campus' starts none for it (maxPilots 0): raise the queue's maxPilots in the queues file of the site's agent (pando site --queues-file)",
+    );
     // The provisioner is about to start one.
     expect(taskPendingReason(task(), pilots())).toBeNull();
   });

@@ -19,6 +19,8 @@ export interface QueuePilots {
   submitError: string | null;
   /** The queue's site has gone silent: why its jobs wait ("site cern: no agent or pilot heard from for …"). */
   silentSite?: string;
+  /** The site whose agent starts the queue's pilots, for a site's queue. */
+  site?: string;
 }
 
 /** A task as far as its waiting goes. */
@@ -56,6 +58,9 @@ export function taskPendingReason(task: TaskWait, pilots: QueuePilots | undefine
     return `${which} pending in ${systemName(pilots.backend)} — ${pendingSummary(pilots.pending)}`;
   }
   if (pilots.submitError !== null) return `${q} cannot start pilots: ${pilots.submitError}`;
+  if (pilots.maxPilots === 0 && pilots.site !== undefined) {
+    return `no pilot serves ${q}; its site '${pilots.site}' starts none for it (maxPilots 0): raise the queue's maxPilots in the queues file of the site's agent (pando site --queues-file)`;
+  }
   if (pilots.maxPilots === 0) {
     return `no pilot serves ${q}; the server starts none for it (maxPilots 0): start one with \`pando pilot --queue ${pilots.queue}\``;
   }

@@ -166,6 +166,7 @@ export class QueueService {
         starting: u?.starting ?? 0,
         pending: u?.pending ?? [],
         submitError: null,
+        ...(r.site !== null ? { site: r.site } : {}),
       };
       if (r.site !== null && silent.has(r.site)) pilots.silentSite = silenceReason(r.site, this.ctx.config.siteSilenceMs);
       // Only a queue with no pilot at all can be waiting on a submission that failed.
