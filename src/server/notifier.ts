@@ -49,7 +49,9 @@ export class Notifier {
     const set = this.listeners.get(topic);
     if (!set) return;
     let left = count;
-    for (const fire of [...set]) {
+    // The set itself, not a copy: a wake-up for one of ten thousand waiting pilots costs one call, not a copy
+    // of them all. A listener only resolves a promise when fired, so none subscribes or leaves meanwhile.
+    for (const fire of set) {
       if (left <= 0) break;
       if (fire()) left--;
     }
