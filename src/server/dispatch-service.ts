@@ -5,6 +5,7 @@ import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { ConcurrencyGate } from "../core/concurrency-gate.js";
 import { handOut } from "../core/hand-out.js";
+import { checkHeartbeat } from "../core/heartbeat-check.js";
 import { hopFinals } from "../core/hop-trace.js";
 import { lostBefore } from "../core/pilot-loss.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
@@ -18,6 +19,7 @@ import { handedOver } from "./handed-over.js";
 import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
+import type { PilotHeartbeats } from "./pilot-heartbeats.js";
 import type { PilotKeys } from "./pilot-keys.js";
 import type { QueueService } from "./queue-service.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
@@ -33,6 +35,7 @@ export interface DispatchDeps {
   handoff: PilotHandoff;
   /** Proves that a request acts as the pilot it names. */
   keys: PilotKeys;
+  heartbeats: PilotHeartbeats;
   ends: WorkflowEnds;
   /** The broker settings a registering pilot is told (the pilots' account). */
   pilotBroker: () => BrokerSettings | null;
@@ -227,19 +230,18 @@ export class DispatchService {
     this.deps.ends.tasksEnded(result.tasks);
   }
 
+  /** Heard now (written with the others in a moment); one read of what it holds checks and answers it. */
   async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
-    await this.livePilot(p, pilotId);
+    const pilot = await this.livePilot(p, pilotId);
     const { store, config, log } = this.ctx;
-    const missing = await store.dispatch.heartbeat(pilotId, req.held, config.dispatchGraceMs);
-    if (missing.length > 0) {
-      log.warn({ pilotId, missing: missing.length }, "pilot does not hold jobs sent to it; retrying them");
-      await this.failAttempts(missing, {
-        code: "lost_dispatch",
-        message: `pilot ${pilotId} never received the job or dropped it`,
-      });
+    const timeout = (await this.deps.queues.records()).find((q) => q.definition.name === pilot.queue)?.definition.heartbeatTimeout;
+    this.deps.heartbeats.heard(pilotId, timeout ?? config.heartbeatTimeoutMs);
+    const check = checkHeartbeat(await store.dispatch.held(pilotId), req.held, Date.now() - config.dispatchGraceMs);
+    if (check.missing.length > 0) {
+      log.warn({ pilotId, missing: check.missing.length }, "pilot does not hold jobs sent to it; retrying them");
+      await this.failAttempts(check.missing, { code: "lost_dispatch", message: `pilot ${pilotId} never received the job or dropped it` });
     }
-    const { commands, refs } = await store.dispatch.held(pilotId);
-    return { commands, held: refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
+    return { commands: check.commands, held: check.held };
   }
 
   /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */
@@ -260,6 +262,7 @@ export class DispatchService {
     this.pilotCache.delete(pilotId);
     this.deps.keys.forget(pilotId);
     this.deps.handoff.forget(pilotId);
+    this.deps.heartbeats.forget(pilotId);
   }
 
   /** Fails attempts on behalf of the server (lost pilots): their jobs are retried or fail. */
@@ -274,8 +277,9 @@ export class DispatchService {
     this.afterApply(result, "server");
   }
 
-  /** One pass of the lost-heartbeat timer. */
+  /** One pass of the lost-heartbeat timer, after this server's heartbeats are written. */
   async sweepLostPilots(): Promise<number> {
+    await this.deps.heartbeats.flush();
     const now = Date.now();
     const upSince = this.ctx.heardSince.at(now);
     const own = new Map<string, number>();

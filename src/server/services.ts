@@ -15,6 +15,7 @@ import { ServerMetrics } from "./metrics.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
 import { PilotHandoff } from "./pilot-handoff.js";
+import { PilotHeartbeats } from "./pilot-heartbeats.js";
 import { PilotKeys } from "./pilot-keys.js";
 import { QueueService } from "./queue-service.js";
 import { SiteService } from "./site-service.js";
@@ -67,7 +68,8 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     livePilots: () => context.store.monitor.livePilotCounts(),
     brokerConnected: () => broker.status().connected,
   });
-  const dispatch = new DispatchService(context, { guard, queues, handoff, keys, ends, pilotBroker: () => broker.settingsFor("pilot") });
+  const heartbeats = new PilotHeartbeats(context);
+  const dispatch = new DispatchService(context, { guard, queues, handoff, keys, heartbeats, ends, pilotBroker: () => broker.settingsFor("pilot") });
   return {
     context,
     guard,
@@ -86,6 +88,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     stop: async () => {
       events.stop();
       await broker.stop();
+      await heartbeats.stop();
     },
   };
 }

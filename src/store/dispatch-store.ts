@@ -1,12 +1,11 @@
 import { sql, type RawBuilder } from "kysely";
-import { attemptKey } from "../core/attempt-key.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/dispatch-records.js";
 import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
-import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
+import { HELD_BY_PILOT, PILOT_LAST_HEARD, inIds, jsonRows } from "./dialect.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
 import type { TaskInfoCache } from "./task-info.js";
 
@@ -75,6 +74,9 @@ interface LoadedJob {
 }
 
 const HELD = sql.raw(HELD_BY_PILOT);
+/** Two parameters a row: well below SQLite's and PostgreSQL's limits on a statement's parameters. */
+const HEARTBEATS_PER_STATEMENT = 1000;
+const LAST_HEARD = sql.raw<number>(PILOT_LAST_HEARD);
 const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
 const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
 
@@ -355,19 +357,25 @@ export class DispatchStore {
     return new Map(rows.map((r) => [r.id, loaded(r)]));
   }
 
-  /** Records a pilot's heartbeat; returns the attempts sent to it that it does not hold (lost in dispatch). */
-  async heartbeat(pilotId: number, held: readonly AttemptRef[], dispatchGraceMs: number): Promise<AttemptRef[]> {
-    const now = Date.now();
-    await this.ctx.db
-      .updateTable("pilots")
-      .set({ heartbeat_at: now })
-      .where("id", "=", pilotId)
-      .where("status", "=", "running")
-      .execute();
-    const holds = new Set(held.map(attemptKey));
-    return (await this.held(pilotId)).refs
-      .filter((a) => !holds.has(attemptKey(a)) && a.sentAt < now - dispatchGraceMs)
-      .map(({ jobId, attempt }) => ({ jobId, attempt }));
+  /**
+   * Records when pilots were last heard from (pilot id → time), in one statement per thousand pilots, in id
+   * order, into a table of their own that a hand-out never locks. A time never goes back: replicas that heard
+   * the same pilot may write in any order.
+   */
+  async recordHeartbeats(beats: ReadonlyMap<number, number>): Promise<void> {
+    const rows = [...beats].sort(([a], [b]) => a - b).map(([pilot_id, heard_at]) => ({ pilot_id, heard_at }));
+    for (let i = 0; i < rows.length; i += HEARTBEATS_PER_STATEMENT) {
+      await this.ctx.db
+        .insertInto("pilot_heartbeats")
+        .values(rows.slice(i, i + HEARTBEATS_PER_STATEMENT))
+        .onConflict((oc) =>
+          oc
+            .column("pilot_id")
+            .doUpdateSet({ heard_at: (eb) => eb.ref("excluded.heard_at") })
+            .where("excluded.heard_at", ">", (eb) => eb.ref("pilot_heartbeats.heard_at")),
+        )
+        .execute();
+    }
   }
 
   /**
@@ -388,9 +396,9 @@ export class DispatchStore {
         .where((eb) =>
           eb.or([
             own.length === 0
-              ? eb("heartbeat_at", "<", cutoff)
-              : eb.and([eb("heartbeat_at", "<", cutoff), eb("queue", "not in", own)]),
-            ...[...queueCutoffs].map(([queue, c]) => eb.and([eb("queue", "=", queue), eb("heartbeat_at", "<", c)])),
+              ? eb(LAST_HEARD, "<", cutoff)
+              : eb.and([eb(LAST_HEARD, "<", cutoff), eb("queue", "not in", own)]),
+            ...[...queueCutoffs].map(([queue, c]) => eb.and([eb("queue", "=", queue), eb(LAST_HEARD, "<", c)])),
           ]),
         )
         .returning("id")

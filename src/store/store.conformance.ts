@@ -194,6 +194,34 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect((await store.dispatch.claim(other, queue, 2)).map((j) => [j.jobId, j.attempt])).toContainEqual([job.jobId, job.attempt + 1]);
       });
 
+      it("counts a pilot heard from at its last heartbeat written, by any store on the database, and never moves that time back", async () => {
+        const queue = newQueue();
+        const [heard, silent] = [await pilot(queue, "heard"), await pilot(queue, "silent")];
+        const now = Date.now();
+        // Another store on the database (another replica) wrote the heartbeat.
+        await new Store(target.ctx).dispatch.recordHeartbeats(new Map([[heard, now + 60_000]]));
+        // An older heartbeat written after it (by a replica that wrote later) does not move it back.
+        await store.dispatch.recordHeartbeats(new Map([[heard, now - 60_000]]));
+        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, now + 30_000]]));
+        expect(swept.pilots).toEqual([silent]);
+        expect((await store.monitor.pilots({ queue, limit: 10 })).map((p) => [p.id, p.status, p.heartbeatAt])).toEqual([
+          [silent, "lost", expect.any(Number)],
+          [heard, "running", now + 60_000],
+        ]);
+      });
+
+      it("writes the heartbeats of thousands of pilots at once", async () => {
+        const queue = newQueue();
+        const ids: number[] = [];
+        for (let i = 0; i < 3; i++) ids.push(await pilot(queue, `p${i}`));
+        const at = Date.now() + 60_000;
+        // More pilots than one statement takes: the ones not registered here stand for other pilots.
+        const beats = new Map([...ids, ...Array.from({ length: 2500 }, (_, i) => 1_000_000_000 + i)].map((id) => [id, at]));
+        await store.dispatch.recordHeartbeats(beats);
+        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at]]))).pilots).toEqual([]);
+        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at + 1]]))).pilots.sort((a, b) => a - b)).toEqual(ids);
+      });
+
       it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {
         const { queue, pilotId } = await running(2);
         await store.dispatch.endPilot(pilotId);
