@@ -74,6 +74,8 @@ interface LoadedJob {
 }
 
 const HELD = sql.raw(HELD_BY_PILOT);
+/** Waiting pilots whose held attempts a hand-out counts in one statement. */
+const HELD_COUNTS_PER_STATEMENT = 500;
 /** Two parameters a row: well below SQLite's and PostgreSQL's limits on a statement's parameters. */
 const HEARTBEATS_PER_STATEMENT = 1000;
 const LAST_HEARD = sql.raw<number>(PILOT_LAST_HEARD);
@@ -216,15 +218,27 @@ export class DispatchStore {
   async handOffWithin(trx: Tx, queue: string, max: number, waiting: readonly WaitingPilot[]): Promise<Claims> {
     const claims: Claims = new Map();
     let left = max;
-    for (const { pilotId, demand } of waiting) {
-      if (left <= 0) break;
-      const { count } = await this.heldWithin(trx, pilotId);
-      const jobs = await this.claimWithin(trx, pilotId, queue, Math.min(left, handOut(demand, count).any), undefined, "jobs were just added");
-      if (jobs.length === 0) continue;
-      claims.set(pilotId, jobs);
-      left -= jobs.length;
+    // What the waiting pilots hold is read for a batch of them at once, not one statement per pilot.
+    for (let i = 0; i < waiting.length && left > 0; i += HELD_COUNTS_PER_STATEMENT) {
+      const batch = waiting.slice(i, i + HELD_COUNTS_PER_STATEMENT);
+      const held = await this.heldCounts(trx, batch.map((w) => w.pilotId));
+      for (const { pilotId, demand } of batch) {
+        if (left <= 0) break;
+        const n = Math.min(left, handOut(demand, held.get(pilotId) ?? 0).any);
+        const jobs = await this.claimWithin(trx, pilotId, queue, n, undefined, "jobs were just added");
+        if (jobs.length === 0) continue;
+        claims.set(pilotId, jobs);
+        left -= jobs.length;
+      }
     }
     return claims;
+  }
+
+  /** How many attempts each of these pilots holds (absent: none), in one statement. */
+  private async heldCounts(trx: Tx, pilots: readonly number[]): Promise<Map<number, number>> {
+    const { rows } = await sql<{ pilot_id: number; n: number }>`
+      SELECT pilot_id, COUNT(*) AS n FROM jobs WHERE ${inIds(this.ctx.dialect, "pilot_id", pilots)} AND ${HELD} GROUP BY pilot_id`.execute(trx);
+    return new Map(rows.map((r) => [Number(r.pilot_id), Number(r.n)]));
   }
 
   /** Pilots alive per queue. */

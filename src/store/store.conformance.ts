@@ -166,6 +166,22 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
       });
 
+      it("hands a new task out to more waiting pilots than it counts the holdings of at once, each by its own free slots", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const pilots: number[] = [];
+        for (let i = 0; i < 600; i++) pilots.push(await pilot(queue, `w${i}`));
+        // One pilot past the first batch already holds its one slot's job.
+        const busy = pilots[550]!;
+        await addTask(task(workflowId, 0, queue, 1));
+        expect(await store.dispatch.claim(busy, queue, 1)).toHaveLength(1);
+        const oneSlot = { capacity: 1, slots: 1, drivers: 0, prefetchNamed: true };
+        const added = await addTask(task(workflowId, 1, queue, 600), pilots.map((pilotId) => ({ pilotId, demand: oneSlot })));
+        expect(added.claims.size).toBe(599);
+        expect(added.claims.has(busy)).toBe(false);
+        expect([...added.claims.values()].every((jobs) => jobs.length === 1)).toBe(true);
+      });
+
       it("gives a task's project archive to its jobs, read back from the database too, and lets their pilot read it", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();
