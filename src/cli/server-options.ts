@@ -255,6 +255,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxConcurrentReports = v as number),
   },
   {
+    key: "maxHandOffPilots",
+    flag: "--max-hand-off-pilots <n>",
+    env: "PANDO_MAX_HAND_OFF_PILOTS",
+    help: "waiting pilots a new task is handed to as it is recorded; the others are woken to take its jobs themselves (64)",
+    parse: parseCount,
+    apply: (c, v) => (c.maxHandOffPilots = v as number),
+  },
+  {
     key: "sqliteSync",
     flag: "--sqlite-sync <mode>",
     env: "PANDO_SQLITE_SYNC",

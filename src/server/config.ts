@@ -107,6 +107,11 @@ export interface ServerConfig {
    * meanwhile, which heartbeats, acquires and registrations need.
    */
   maxConcurrentReports: number;
+  /**
+   * Waiting pilots a new task is handed to in the transaction that records it (those with room first); the
+   * others are woken to take its jobs themselves, so that a submission's transaction does not grow with the pilots.
+   */
+  maxHandOffPilots: number;
 }
 
 export function defaultServerConfig(dataDir: string): ServerConfig {
@@ -152,5 +157,6 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxUserWaits: connections.maxUserWaits,
     maxPilotWaits: connections.maxPilotWaits,
     maxConcurrentReports: 4,
+    maxHandOffPilots: 64,
   };
 }

@@ -3,7 +3,6 @@ import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
-import { ConcurrencyGate } from "../core/concurrency-gate.js";
 import { handOut } from "../core/hand-out.js";
 import { checkHeartbeat } from "../core/heartbeat-check.js";
 import { hopFinals } from "../core/hop-trace.js";
@@ -16,12 +15,12 @@ import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
 import { handedOver } from "./handed-over.js";
-import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
 import type { PilotHeartbeats } from "./pilot-heartbeats.js";
 import type { PilotKeys } from "./pilot-keys.js";
 import type { QueueService } from "./queue-service.js";
+import { ReportRecorder } from "./report-recorder.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
 
 const PILOT_CACHE_MS = 1_000;
@@ -48,14 +47,14 @@ export interface DispatchDeps {
  */
 export class DispatchService {
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
-  /** Reports recorded at once (config.maxConcurrentReports): the rest wait here, not on a database connection. */
-  private readonly reports: ConcurrencyGate;
+  /** Reports that wait for a turn are recorded together (config.maxConcurrentReports transactions at once). */
+  private readonly reports: ReportRecorder;
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: DispatchDeps,
   ) {
-    this.reports = new ConcurrencyGate(ctx.config.maxConcurrentReports);
+    this.reports = new ReportRecorder(ctx);
   }
 
   async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
@@ -208,7 +207,7 @@ export class DispatchService {
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
     const bounded = updates.map((u) => boundUpdate(this.ctx.config, u));
-    const result = await this.reports.run(() => applyUpdates(this.ctx, pilotId, bounded, via, taskId));
+    const result = await this.reports.apply(pilotId, bounded, via, taskId);
     hopFinals("server.applied", updates);
     if (result.refused.length > 0) {
       for (const r of result.refused) this.ctx.metrics.updatesRefused(via, r.reason);

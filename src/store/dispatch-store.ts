@@ -31,6 +31,21 @@ export interface ApplyResult {
   refused: Array<{ jobId: number; attempt: number; reason: OwnershipRefusal }>;
 }
 
+/** A batch of attempt updates from a pilot (null: the server's own timers), of one task's jobs when `taskId` is given. */
+export interface PilotReport {
+  pilotId: number | null;
+  updates: readonly AttemptUpdate[];
+  taskId?: number;
+}
+
+/** What the reports of one transaction changed, written together at its end. */
+interface ReportChanges {
+  finals: JobFinal[];
+  moved: Map<number, LoadedJob>;
+  history: object[];
+  requeued: Set<string>;
+}
+
 /** A pilot whose long-poll waits on a queue, and what it asked for. */
 export interface WaitingPilot {
   pilotId: number;
@@ -280,55 +295,25 @@ export class DispatchStore {
    * `taskId` is given (core/report-ownership); the others are returned as refused.
    */
   async apply(pilotId: number | null, updates: readonly AttemptUpdate[], via: ResultVia, taskId?: number): Promise<ApplyResult> {
-    if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [], refused: [] };
+    return (await this.applyReports([{ pilotId, updates, ...(taskId === undefined ? {} : { taskId }) }], via))[0]!;
+  }
+
+  /**
+   * Applies several reports in one transaction (one commit for all), in their order, as `apply` applies
+   * one: each report's updates count for what its pilot holds. Answers one result per report; the tasks that
+   * changed and the queues that got jobs back come with the first.
+   */
+  async applyReports(reports: readonly PilotReport[], via: ResultVia): Promise<ApplyResult[]> {
+    const empty = (): ApplyResult => ({ accepted: 0, ignored: 0, tasks: [], requeued: [], refused: [] });
+    if (reports.every((r) => r.updates.length === 0)) return reports.map(empty);
     const now = Date.now();
-    const { dialect, limits } = this.ctx;
-    const context = { reporter: pilotId, now, maxSystemRetries: limits.maxSystemRetries };
+    const { dialect } = this.ctx;
     return this.ctx.db.transaction().execute(async (trx) => {
-      const jobs = await this.loadJobs(trx, [...new Set(updates.map((u) => u.jobId))]);
-      const finals: JobFinal[] = [];
-      const moved = new Map<number, LoadedJob>();
-      const history: object[] = [];
-      const requeued = new Set<string>();
-      const refused: ApplyResult["refused"] = [];
-      let accepted = 0;
-      for (const u of updates) {
-        const loadedJob = jobs.get(u.jobId);
-        if (pilotId !== null) {
-          const owned = loadedJob && { taskId: loadedJob.taskId, attempt: loadedJob.job.attempt, pilotId: loadedJob.job.pilotId };
-          const reason = reportRefusal(owned, u, { pilotId, taskId });
-          if (reason) {
-            refused.push({ jobId: u.jobId, attempt: u.attempt, reason });
-            continue;
-          }
-        }
-        if (!loadedJob) continue;
-        const t = transitionAttempt(loadedJob.job, u, context);
-        if (!t.accepted) continue;
-        accepted++;
-        loadedJob.job = t.job;
-        if (t.ended) {
-          const e = t.ended;
-          history.push({
-            j: loadedJob.id,
-            n: e.attempt,
-            s: e.state,
-            p: e.pilotId,
-            t: e.sentAt,
-            b: e.startedAt,
-            x: e.endedAt,
-            e: e.error ? JSON.stringify(e.error) : null,
-            o: e.stdout,
-            r: e.stderr,
-          });
-        }
-        if (t.requeued) requeued.add(loadedJob.queue);
-        if (t.write === "job") moved.set(loadedJob.id, loadedJob);
-        if (t.final) {
-          moved.delete(loadedJob.id);
-          finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
-        }
-      }
+      const jobs = await this.loadJobs(trx, [...new Set(reports.flatMap((r) => r.updates.map((u) => u.jobId)))]);
+      const changes: ReportChanges = { finals: [], moved: new Map(), history: [], requeued: new Set() };
+      const results = reports.map(empty);
+      for (const [i, report] of reports.entries()) this.transitionReport(report, jobs, results[i]!, now, via, changes);
+      const { finals, moved, history, requeued } = changes;
       // Written together with the finals (their jobs are not among the moved): one round trip on PostgreSQL.
       const writes: Array<RawBuilder<unknown>> = [];
       if (history.length > 0) {
@@ -352,9 +337,60 @@ export class DispatchStore {
           FROM ${jsonRows(dialect, rowsMoved, MOVED_COLUMNS)}
           WHERE jobs.id = u.id`);
       }
-      const tasks = await recordFinals(trx, dialect, finals, now, writes);
-      return { accepted, ignored: updates.length - accepted, tasks, requeued: [...requeued], refused };
+      results[0]!.tasks = await recordFinals(trx, dialect, finals, now, writes);
+      results[0]!.requeued = [...requeued];
+      return results;
     });
+  }
+
+  /** Goes through one report's updates, in order, counting them in `result` and collecting what changed. */
+  private transitionReport(
+    { pilotId, updates, taskId }: PilotReport,
+    jobs: ReadonlyMap<number, LoadedJob>,
+    result: ApplyResult,
+    now: number,
+    via: ResultVia,
+    { finals, moved, history, requeued }: ReportChanges,
+  ): void {
+    const context = { reporter: pilotId, now, maxSystemRetries: this.ctx.limits.maxSystemRetries };
+    for (const u of updates) {
+      const loadedJob = jobs.get(u.jobId);
+      if (pilotId !== null) {
+        const owned = loadedJob && { taskId: loadedJob.taskId, attempt: loadedJob.job.attempt, pilotId: loadedJob.job.pilotId };
+        const reason = reportRefusal(owned, u, { pilotId, taskId });
+        if (reason) {
+          result.refused.push({ jobId: u.jobId, attempt: u.attempt, reason });
+          continue;
+        }
+      }
+      if (!loadedJob) continue;
+      const t = transitionAttempt(loadedJob.job, u, context);
+      if (!t.accepted) continue;
+      result.accepted++;
+      loadedJob.job = t.job;
+      if (t.ended) {
+        const e = t.ended;
+        history.push({
+          j: loadedJob.id,
+          n: e.attempt,
+          s: e.state,
+          p: e.pilotId,
+          t: e.sentAt,
+          b: e.startedAt,
+          x: e.endedAt,
+          e: e.error ? JSON.stringify(e.error) : null,
+          o: e.stdout,
+          r: e.stderr,
+        });
+      }
+      if (t.requeued) requeued.add(loadedJob.queue);
+      if (t.write === "job") moved.set(loadedJob.id, loadedJob);
+      if (t.final) {
+        moved.delete(loadedJob.id);
+        finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
+      }
+    }
+    result.ignored = updates.length - result.accepted;
   }
 
   /**

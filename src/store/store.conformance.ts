@@ -182,6 +182,34 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect([...added.claims.values()].every((jobs) => jobs.length === 1)).toBe(true);
       });
 
+      it("records the reports of several pilots in one transaction, each counted for what its own pilot holds", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const { id: taskId } = await addTask(task(workflowId, 0, queue, 3));
+        const [a, b] = [await pilot(queue, "a"), await pilot(queue, "b")];
+        const [ja1, ja2] = await store.dispatch.claim(a, queue, 2);
+        const [jb] = await store.dispatch.claim(b, queue, 1);
+        const done = { startedAt: 1, endedAt: 2, result: "[1]" };
+        const results = await store.dispatch.applyReports(
+          [
+            { pilotId: a, updates: [report(ja1!, "finished", done), report(jb!, "finished", done)] },
+            { pilotId: b, updates: [report(jb!, "finished", done)], taskId },
+            { pilotId: a, updates: [report(ja2!, "failed", { ...done, error: { code: "user_error", message: "no" } })] },
+          ],
+          "rest",
+        );
+        expect(results.map((r) => [r.accepted, r.ignored, r.refused.map((x) => x.jobId)])).toEqual([
+          [1, 1, [jb!.jobId]],
+          [1, 0, []],
+          [1, 0, []],
+        ]);
+        // What changed comes with the first result, once.
+        expect(results[0]!.tasks).toEqual([expect.objectContaining({ taskId, outcomes: { finished: 2, failed: 1 } })]);
+        expect(results.slice(1).every((r) => r.tasks.length === 0)).toBe(true);
+        expect((await jobRow(jb!.jobId))?.state).toBe("finished");
+        expect((await store.dispatch.held(a)).count).toBe(0);
+      });
+
       it("gives a task's project archive to its jobs, read back from the database too, and lets their pilot read it", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();
