@@ -1,6 +1,7 @@
 // The server's own figures for the scale benchmark, read from its `GET /metrics` (Prometheus text format) with a
-// user token (/api/v1/metrics), as an operator's scraper reads them: memory, CPU time, long-polls held, jobs handed out, the
+// user token, as an operator's scraper reads them: memory, CPU time, long-polls held, jobs handed out, the
 // event loop's lag, and answers that were not served (5xx).
+import { pathOf, ROUTES } from "../../src/api/routes.js";
 
 export interface ServerScrape {
   /** When the scrape was answered (performance.now()). */
@@ -18,13 +19,14 @@ export interface ServerScrape {
   failedRequests: Record<string, number>;
 }
 
+const METRICS = pathOf(ROUTES.metrics);
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 /** Scrapes the server once. */
 export async function scrapeServer(url: string, token: string): Promise<ServerScrape> {
-  const res = await fetch(`${url}/api/v1/metrics`, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok) throw new Error(`GET ${url}/api/v1/metrics answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const res = await fetch(`${url}${METRICS}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${url}${METRICS} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const text = await res.text();
   const at = performance.now();
   const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {} };
