@@ -23,8 +23,28 @@ const METRICS = pathOf(ROUTES.metrics);
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-/** Scrapes the server once. */
+const SCRAPE_TRIES = 5;
+const SCRAPE_RETRY_MS = 500;
+
+/**
+ * Scrapes the server, asking again a few times when the scrape cannot connect (a server at its connection
+ * limit closes a new connection at once); the last failure is thrown with its cause.
+ */
 export async function scrapeServer(url: string, token: string): Promise<ServerScrape> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await scrapeOnce(url, token);
+    } catch (err) {
+      if (tried >= SCRAPE_TRIES) {
+        const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+        throw new Error(`scraping ${url}${METRICS} failed ${tried} times: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, SCRAPE_RETRY_MS));
+    }
+  }
+}
+
+async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
   const res = await fetch(`${url}${METRICS}`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET ${url}${METRICS} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const text = await res.text();
