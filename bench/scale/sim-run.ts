@@ -3,6 +3,7 @@
 // come from its GET /metrics, scraped every second.
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { stop } from "../server-process.js";
@@ -69,18 +70,43 @@ async function line(g: Generator): Promise<string> {
   return next.value;
 }
 
+/** A TCP port free now on this host. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "0.0.0.0", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimFigures> {
   const processes = Math.ceil(s.pilots / PILOTS_PER_PROCESS);
   // Every pilot's long-poll is held at once: the server's budget of them (default a quarter of its open files) covers them.
-  const server = await freshServer(cluster, `scale_${s.pilots}`, ["--max-pilot-waits", String(s.pilots + 100)]);
+  // Listening on every loopback address, so that each generator process connects to one of its own: a
+  // client host has ~28,000 local ports per destination address, fewer than thousands of pilots' sockets and
+  // the connections they leave in TIME_WAIT.
+  const port = await freePort();
+  const server = await freshServer(cluster, `scale_${s.pilots}`, [
+    "--max-pilot-waits",
+    String(s.pilots + 100),
+    "--host",
+    "0.0.0.0",
+    "--port",
+    String(port),
+    "--public-url",
+    `http://127.0.0.1:${port}`,
+  ]);
   const gens: Generator[] = [];
   try {
     for (let i = 0; i < processes; i++) {
       const pilots = Math.floor(s.pilots / processes) + (i < s.pilots % processes ? 1 : 0);
-      gens.push(startGenerator({ server: server.url, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS }));
+      gens.push(startGenerator({ server: `http://127.0.0.${2 + i}:${port}`, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS }));
     }
     for (const g of gens) if ((await line(g)) !== "ready") throw new Error("a load generator did not get ready");
-    const scrape = () => scrapeServer(server.url, server.creds.userToken);
+    const scrape = () => scrapeServer(`http://127.0.0.1:${port}`, server.creds.userToken);
     // The first scrape also starts the event loop's lag afresh: the last one covers the window.
     const s0 = await scrape();
     for (const g of gens) g.proc.stdin!.write("start\n");
