@@ -37,7 +37,7 @@ export async function scrapeServer(url: string, token: string): Promise<ServerSc
     } catch (err) {
       if (tried >= SCRAPE_TRIES) {
         const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
-        throw new Error(`scraping ${url}${METRICS} failed ${tried} times: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });
+        throw new Error(`scraping the metrics of ${url} failed ${tried} times: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, SCRAPE_RETRY_MS));
     }
@@ -46,7 +46,7 @@ export async function scrapeServer(url: string, token: string): Promise<ServerSc
 
 async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
   const res = await fetch(`${url}${METRICS}`, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok) throw new Error(`GET ${url}${METRICS} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  if (!res.ok) throw new Error(`the metrics of ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const text = await res.text();
   const at = performance.now();
   const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {} };
