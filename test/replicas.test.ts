@@ -75,7 +75,7 @@ describe("several server replicas on one PostgreSQL", () => {
   async function withReplicas(
     n: number,
     options: { serverArgs?: string[]; failover?: boolean; name?: string; pilots?: boolean },
-    body: (replicas: Replica[], tallies: string) => Promise<void>,
+    body: (replicas: Replica[], tallies: string, db: string) => Promise<void>,
   ): Promise<void> {
     const name = `replicas_${n}_${options.failover ? "failover_" : ""}${options.name ?? ""}${process.pid}`;
     execFileSync("psql", [base, "-qc", `CREATE DATABASE ${name}`], { stdio: "pipe" });
@@ -91,7 +91,7 @@ describe("several server replicas on one PostgreSQL", () => {
       }
       const tallies = join(dirs, "tallies");
       mkdirSync(tallies);
-      await body(replicas, tallies);
+      await body(replicas, tallies, db);
     } finally {
       await Promise.all(pilots.map(stop));
       await Promise.all(replicas.map((r) => stop(r.proc)));
@@ -229,6 +229,70 @@ describe("several server replicas on one PostgreSQL", () => {
       expect((await call(first!, "DELETE", `/api/v1/tokens/${id}`, token)).status).toBe(200);
       await until("the revocation to reach the other replica", async () =>
         (await call(second!, "GET", "/api/v1/workflows", token)).status === 401 ? true : undefined, 4_000);
+    });
+  });
+  /** A request of `token`'s to a replica, with the pilot's key when it acts as a pilot. */
+  const call = async (r: Replica, method: string, path: string, token: string, body?: unknown, pilotKey?: string) => {
+    const res = await fetch(`${r.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(pilotKey === undefined ? {} : { "x-pando-pilot-key": pilotKey }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("never declares lost a pilot heard by another replica only, and does declare it once it falls silent", async () => {
+    // Heartbeats are written in batches by the replica that heard them; whichever replica sweeps must see them.
+    const serverArgs = ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "2s", "--heartbeat-flush", "1h"];
+    await withReplicas(2, { serverArgs, pilots: false, name: "heard" }, async ([first, second]) => {
+      const token = first!.creds.pilotToken;
+      const registered = await call(first!, "POST", "/api/v1/pilots", token, { queue: "local", name: "heard-elsewhere", slots: 1 });
+      const { id, reportKey } = registered.body as { id: number; reportKey: string };
+      const status = async () =>
+        ((await call(first!, "GET", `/api/v1/pilots?limit=10`, first!.creds.userToken)).body.pilots as Array<{ id: number; status: string }>).find(
+          (p) => p.id === id,
+        )?.status;
+      // Three timeouts of heartbeats to the second replica only.
+      const until6s = Date.now() + 6_000;
+      while (Date.now() < until6s) {
+        const beat = await call(second!, "POST", `/api/v1/pilots/${id}/heartbeat`, token, { held: [] }, reportKey);
+        expect(beat.status, JSON.stringify(beat.body)).toBe(200);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await status()).toBe("running");
+      await until("the silent pilot to be declared lost", async () => ((await status()) === "lost" ? true : undefined), 15_000);
+    });
+  });
+
+  it("lets requests wait in line for its database connections, and answers 503 with Retry-After, never 500, to one that waited too long", async () => {
+    const serverArgs = ["--db-pool-size", "1", "--db-pool-wait", "300ms"];
+    await withReplicas(1, { serverArgs, pilots: false, name: "pool" }, async ([server], _tallies, db) => {
+      const user = server!.creds.userToken;
+      const locker = new pg.Client({ connectionString: db });
+      await locker.connect();
+      try {
+        // The server's only connection waits behind a lock on the pilots' table, in a registration.
+        await locker.query("BEGIN; LOCK TABLE pilots IN ACCESS EXCLUSIVE MODE");
+        const registering = call(server!, "POST", "/api/v1/pilots", server!.creds.pilotToken, { queue: "local", name: "waits", slots: 1 });
+        await until("the registration to wait on the lock", async () => {
+          const { rows } = await locker.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+          return rows.length > 0 ? true : undefined;
+        });
+        const refused = await call(server!, "GET", "/api/v1/workflows", user);
+        expect(refused.status).toBe(503);
+        expect(refused.retryAfter).toBe("1");
+        expect((refused.body.error as { code: string; message: string }).code).toBe("database_busy");
+        expect((refused.body.error as { message: string }).message).toMatch(/none of its 1 database connections came free within 300 ms \(--db-pool-size, --db-pool-wait\)/);
+        await locker.query("COMMIT");
+        expect((await registering).status).toBe(201);
+        expect((await call(server!, "GET", "/api/v1/workflows", user)).status).toBe(200);
+      } finally {
+        await locker.end();
+      }
     });
   });
 });

@@ -1,14 +1,16 @@
 // One measurement of the simulated pilots: a fresh server on the durable cluster, the load generator in as many
-// processes as its sockets need, one window measured by all of them at once, the server's RSS and CPU over it.
+// processes as its sockets need, one window measured by all of them at once; the server's own figures over it
+// come from its GET /metrics, scraped every second.
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { stop } from "../server-process.js";
 import { percentile } from "../stats.js";
 import { freshServer, type Cluster } from "./cluster.js";
 import type { LoadOptions, LoadResult } from "./load.js";
-import { peakRss, processSample } from "./proc-stats.js";
+import { scrapeServer, type ServerScrape } from "./server-metrics.js";
 
 const LOAD = resolve(import.meta.dirname, "load.ts");
 /**
@@ -35,8 +37,17 @@ export interface SimFigures extends SimSettings {
   acquireP50Ms: number;
   acquireP99Ms: number;
   serverRssMiB: number;
+  /** The largest of the server's RSS scraped each second of the window. */
   serverPeakRssMiB: number;
   serverCpuPct: number;
+  /** The server's own count of jobs handed out in the window, per second (pando_jobs_dispatched_total). */
+  serverJobsPerS: number;
+  /** Acquire long-polls the server held, at the end of the window. */
+  longPollsHeld: number;
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
+  /** Requests the server answered 5xx in the window, by status. */
+  serverFailures: Record<string, number>;
   generatorRssMiB: number;
   generatorCpuPct: number;
   errors: Record<string, number>;
@@ -59,29 +70,46 @@ async function line(g: Generator): Promise<string> {
   return next.value;
 }
 
+/** A TCP port free now on this host. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimFigures> {
   const processes = Math.ceil(s.pilots / PILOTS_PER_PROCESS);
   // Every pilot's long-poll is held at once: the server's budget of them (default a quarter of its open files) covers them.
-  const server = await freshServer(cluster, `scale_${s.pilots}`, ["--max-pilot-waits", String(s.pilots + 100)]);
+  // On 127.0.0.1 only, as every service of a benchmark: a client host has about 28,000 local ports per
+  // destination address, which thousands of pilots' sockets and those they leave in TIME_WAIT can exhaust
+  // (EADDRNOTAVAIL in a generator): the limit of this benchmark near 10,000 pilots.
+  const port = await freePort();
+  const server = await freshServer(cluster, `scale_${s.pilots}`, ["--max-pilot-waits", String(s.pilots + 100), "--port", String(port)]);
   const gens: Generator[] = [];
   try {
     for (let i = 0; i < processes; i++) {
       const pilots = Math.floor(s.pilots / processes) + (i < s.pilots % processes ? 1 : 0);
-      gens.push(startGenerator({ server: server.url, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS }));
+      gens.push(startGenerator({ server: `http://127.0.0.1:${port}`, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS }));
     }
     for (const g of gens) if ((await line(g)) !== "ready") throw new Error("a load generator did not get ready");
-    const pid = server.proc.pid!;
-    const s0 = processSample(pid);
-    const t0 = performance.now();
+    const scrape = () => scrapeServer(`http://127.0.0.1:${port}`, server.creds.userToken);
+    // The first scrape also starts the event loop's lag afresh: the last one covers the window.
+    const s0 = await scrape();
     for (const g of gens) g.proc.stdin!.write("start\n");
     let rss = s0.rssBytes;
-    while (performance.now() - t0 < s.windowS * 1000) {
+    let s1: ServerScrape = s0;
+    while (s1.at - s0.at < s.windowS * 1000) {
       await new Promise((r) => setTimeout(r, 1000));
-      rss = Math.max(rss, processSample(pid).rssBytes);
+      s1 = await scrape();
+      rss = Math.max(rss, s1.rssBytes);
     }
     for (const g of gens) g.proc.stdin!.write("stop\n");
-    const elapsedS = (performance.now() - t0) / 1000;
-    const s1 = processSample(pid);
+    const elapsedS = (s1.at - s0.at) / 1000;
     const results = await Promise.all(gens.map(async (g) => JSON.parse(await line(g)) as LoadResult));
     const latencies = results.flatMap((r) => r.latencies);
     const errors: Record<string, number> = {};
@@ -96,9 +124,14 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
       running: sum((r) => r.running),
       acquireP50Ms: percentile(latencies, 0.5),
       acquireP99Ms: percentile(latencies, 0.99),
-      serverRssMiB: rss / 2 ** 20,
-      serverPeakRssMiB: peakRss(pid) / 2 ** 20,
+      serverRssMiB: s1.rssBytes / 2 ** 20,
+      serverPeakRssMiB: rss / 2 ** 20,
       serverCpuPct: (100 * (s1.cpuSeconds - s0.cpuSeconds)) / elapsedS,
+      serverJobsPerS: (s1.dispatched - s0.dispatched) / elapsedS,
+      longPollsHeld: s1.longPolls.acquire ?? 0,
+      eventLoopLagP99Ms: s1.eventLoopLagP99S * 1000,
+      eventLoopLagMaxMs: s1.eventLoopLagMaxS * 1000,
+      serverFailures: Object.fromEntries(Object.entries(s1.failedRequests).map(([status, n]) => [status, n - (s0.failedRequests[status] ?? 0)])),
       generatorRssMiB: sum((r) => r.rssBytes) / 2 ** 20,
       generatorCpuPct: (100 * sum((r) => r.cpuSeconds)) / elapsedS,
       errors,

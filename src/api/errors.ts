@@ -20,6 +20,7 @@ export const API_ERROR_CODES = {
   request_too_large: "a request body over the request limit",
   unsupported_media_type: "a body of the wrong content type",
   too_many_waits: "the caller (its token, its user, or all users) holds as many long-polls and streams as the server allows",
+  database_busy: "(503, with Retry-After) every database connection of the server stayed busy for its pool wait; ask again",
   internal: "the server failed; its log has the details",
   unreachable: "(clients) the server cannot be reached",
   untrusted_server: "(clients) the server's TLS certificate failed the check (unknown authority, expired, another host's name)",

@@ -65,6 +65,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.heartbeatIntervalMs = v as number),
   },
   {
+    key: "heartbeatFlush",
+    flag: "--heartbeat-flush <duration>",
+    env: "PANDO_HEARTBEAT_FLUSH",
+    help: "how often the pilots' heartbeats are written to the database, all in one statement (1s; at most a tenth of the heartbeat timeout)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => (c.heartbeatFlushMs = v as number),
+  },
+  {
     key: "heartbeatTimeout",
     flag: "--heartbeat-timeout <duration>",
     env: "PANDO_HEARTBEAT_TIMEOUT",
@@ -101,6 +109,22 @@ const SETTINGS: Setting[] = [
     help: "PostgreSQL URL (postgres://user@host:port/db) to keep the state in, instead of SQLite in the data directory",
     parse: text,
     apply: (c, v) => (c.databaseUrl = (v as string) || undefined),
+  },
+  {
+    key: "dbPoolSize",
+    flag: "--db-pool-size <n>",
+    env: "PANDO_DB_POOL_SIZE",
+    help: "PostgreSQL connections the server opens at most (20)",
+    parse: parseCount,
+    apply: (c, v) => (c.dbPoolSize = v as number),
+  },
+  {
+    key: "dbPoolWait",
+    flag: "--db-pool-wait <duration>",
+    env: "PANDO_DB_POOL_WAIT",
+    help: "longest a request waits for a free PostgreSQL connection before it is answered 503 with Retry-After (10s)",
+    parse: parsePositiveDuration,
+    apply: (c, v) => (c.dbPoolWaitMs = v as number),
   },
   {
     key: "queuesFile",
@@ -229,6 +253,14 @@ const SETTINGS: Setting[] = [
     help: "pilots' reports recorded at once; the others wait their turn (4)",
     parse: parseCount,
     apply: (c, v) => (c.maxConcurrentReports = v as number),
+  },
+  {
+    key: "maxHandOffPilots",
+    flag: "--max-hand-off-pilots <n>",
+    env: "PANDO_MAX_HAND_OFF_PILOTS",
+    help: "waiting pilots a new task is handed to as it is recorded; the others are woken to take its jobs themselves (64)",
+    parse: parseCount,
+    apply: (c, v) => (c.maxHandOffPilots = v as number),
   },
   {
     key: "sqliteSync",

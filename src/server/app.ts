@@ -13,6 +13,9 @@ import type { ServerTls } from "./server-tls.js";
 import type { ServerContext } from "./context.js";
 import { WAIT_RETRY_AFTER_S, type WaitLimits } from "./wait-limits.js";
 
+/** A database whose connections were all busy frees some within moments: ask again soon. */
+const BUSY_RETRY_AFTER_S = 1;
+
 // The web monitor's files are public: the page itself asks for a token and sends it with every API call.
 const PUBLIC_ROUTES = new Set([
   ...Object.values(ENDPOINTS)
@@ -78,6 +81,7 @@ export function buildApp(
     if (err instanceof ApiError) {
       // A caller refused for holding too much gets its connection back too: it may be one of thousands.
       if (err.status === 429) reply.header("retry-after", String(WAIT_RETRY_AFTER_S)).header("connection", "close");
+      if (err.status === 503) reply.header("retry-after", String(BUSY_RETRY_AFTER_S));
       reply.code(err.status).send(errorBody(err.code, err.message));
       return;
     }

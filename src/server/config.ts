@@ -11,6 +11,10 @@ export interface ServerConfig {
   dbPath: string;
   /** A PostgreSQL URL (postgres://…): the state lives there instead of the SQLite file. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections the server opens at most. */
+  dbPoolSize: number;
+  /** Longest a request waits for a free PostgreSQL connection; past it, 503 with Retry-After. */
+  dbPoolWaitMs: number;
   /** "normal" survives a SIGKILLed server; "full" also survives power loss (an fsync per commit). */
   sqliteSync: "normal" | "full";
   host: string;
@@ -31,6 +35,11 @@ export interface ServerConfig {
   heartbeatIntervalMs: number;
   /** A pilot silent for this long is lost and its jobs are retried. */
   heartbeatTimeoutMs: number;
+  /**
+   * How often the heartbeats answered are written to the database, all in one statement (at most a tenth of
+   * the shortest heartbeat timeout): a heartbeat costs no transaction of its own.
+   */
+  heartbeatFlushMs: number;
   /** A job sent to a pilot that does not list it among its jobs for this long was lost in dispatch. */
   dispatchGraceMs: number;
   /** Largest argument set or result, as tagged-JSON bytes. */
@@ -98,6 +107,11 @@ export interface ServerConfig {
    * meanwhile, which heartbeats, acquires and registrations need.
    */
   maxConcurrentReports: number;
+  /**
+   * Waiting pilots a new task is handed to in the transaction that records it (those with room first); the
+   * others are woken to take its jobs themselves, so that a submission's transaction does not grow with the pilots.
+   */
+  maxHandOffPilots: number;
 }
 
 export function defaultServerConfig(dataDir: string): ServerConfig {
@@ -106,6 +120,8 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     dataDir,
     dbPath: `${dataDir}/pando.db`,
     databaseUrl: undefined,
+    dbPoolSize: 20,
+    dbPoolWaitMs: 10_000,
     sqliteSync: "normal",
     host: "127.0.0.1",
     port: 0,
@@ -115,6 +131,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     caFile: undefined,
     heartbeatIntervalMs: 10_000,
     heartbeatTimeoutMs: 60_000,
+    heartbeatFlushMs: 1000,
     dispatchGraceMs: 30_000,
     maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
     maxLogChars: 64 * 1024,
@@ -140,5 +157,6 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxUserWaits: connections.maxUserWaits,
     maxPilotWaits: connections.maxPilotWaits,
     maxConcurrentReports: 4,
+    maxHandOffPilots: 64,
   };
 }

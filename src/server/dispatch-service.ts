@@ -3,8 +3,8 @@ import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
-import { ConcurrencyGate } from "../core/concurrency-gate.js";
 import { handOut } from "../core/hand-out.js";
+import { checkHeartbeat } from "../core/heartbeat-check.js";
 import { hopFinals } from "../core/hop-trace.js";
 import { lostBefore } from "../core/pilot-loss.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
@@ -15,11 +15,12 @@ import type { AccessGuard } from "./access-guard.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
 import { handedOver } from "./handed-over.js";
-import { applyUpdates } from "./isolated-apply.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
+import type { PilotHeartbeats } from "./pilot-heartbeats.js";
 import type { PilotKeys } from "./pilot-keys.js";
 import type { QueueService } from "./queue-service.js";
+import type { ReportRecorder } from "./report-recorder.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
 
 const PILOT_CACHE_MS = 1_000;
@@ -33,6 +34,9 @@ export interface DispatchDeps {
   handoff: PilotHandoff;
   /** Proves that a request acts as the pilot it names. */
   keys: PilotKeys;
+  heartbeats: PilotHeartbeats;
+  /** Records reports, those that waited for a turn together (config.maxConcurrentReports transactions at once). */
+  reports: ReportRecorder;
   ends: WorkflowEnds;
   /** The broker settings a registering pilot is told (the pilots' account). */
   pilotBroker: () => BrokerSettings | null;
@@ -45,15 +49,11 @@ export interface DispatchDeps {
  */
 export class DispatchService {
   private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
-  /** Reports recorded at once (config.maxConcurrentReports): the rest wait here, not on a database connection. */
-  private readonly reports: ConcurrencyGate;
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: DispatchDeps,
-  ) {
-    this.reports = new ConcurrencyGate(ctx.config.maxConcurrentReports);
-  }
+  ) {}
 
   async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
     const { store, config } = this.ctx;
@@ -205,7 +205,7 @@ export class DispatchService {
    */
   private async apply(pilotId: number, updates: readonly AttemptUpdate[], via: "rest" | "broker", taskId?: number): Promise<ApplyResult> {
     const bounded = updates.map((u) => boundUpdate(this.ctx.config, u));
-    const result = await this.reports.run(() => applyUpdates(this.ctx, pilotId, bounded, via, taskId));
+    const result = await this.deps.reports.apply(pilotId, bounded, via, taskId);
     hopFinals("server.applied", updates);
     if (result.refused.length > 0) {
       for (const r of result.refused) this.ctx.metrics.updatesRefused(via, r.reason);
@@ -227,19 +227,18 @@ export class DispatchService {
     this.deps.ends.tasksEnded(result.tasks);
   }
 
+  /** Heard now (written with the others in a moment); one read of what it holds checks and answers it. */
   async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
-    await this.livePilot(p, pilotId);
+    const pilot = await this.livePilot(p, pilotId);
     const { store, config, log } = this.ctx;
-    const missing = await store.dispatch.heartbeat(pilotId, req.held, config.dispatchGraceMs);
-    if (missing.length > 0) {
-      log.warn({ pilotId, missing: missing.length }, "pilot does not hold jobs sent to it; retrying them");
-      await this.failAttempts(missing, {
-        code: "lost_dispatch",
-        message: `pilot ${pilotId} never received the job or dropped it`,
-      });
+    const timeout = (await this.deps.queues.records()).find((q) => q.definition.name === pilot.queue)?.definition.heartbeatTimeout;
+    this.deps.heartbeats.heard(pilotId, timeout ?? config.heartbeatTimeoutMs);
+    const check = checkHeartbeat(await store.dispatch.held(pilotId), req.held, Date.now() - config.dispatchGraceMs);
+    if (check.missing.length > 0) {
+      log.warn({ pilotId, missing: check.missing.length }, "pilot does not hold jobs sent to it; retrying them");
+      await this.failAttempts(check.missing, { code: "lost_dispatch", message: `pilot ${pilotId} never received the job or dropped it` });
     }
-    const { commands, refs } = await store.dispatch.held(pilotId);
-    return { commands, held: refs.map(({ jobId, attempt }) => ({ jobId, attempt })) };
+    return { commands: check.commands, held: check.held };
   }
 
   /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */
@@ -262,6 +261,7 @@ export class DispatchService {
     this.pilotCache.delete(pilotId);
     this.deps.keys.forget(pilotId);
     this.deps.handoff.forget(pilotId);
+    this.deps.heartbeats.forget(pilotId);
   }
 
   /** Fails attempts on behalf of the server (lost pilots): their jobs are retried or fail. */
@@ -276,8 +276,9 @@ export class DispatchService {
     this.afterApply(result, "server");
   }
 
-  /** One pass of the lost-heartbeat timer. */
+  /** One pass of the lost-heartbeat timer, after this server's heartbeats are written. */
   async sweepLostPilots(): Promise<number> {
+    await this.deps.heartbeats.flush();
     const now = Date.now();
     const upSince = this.ctx.heardSince.at(now);
     const own = new Map<string, number>();

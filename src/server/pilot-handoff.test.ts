@@ -37,3 +37,17 @@ describe("PilotHandoff: which reports wake their pilot's long-poll", () => {
     expect(h.wakeOnReport(8)).toBe(true);
   });
 });
+
+describe("PilotHandoff: which waiting pilots a new task is handed to", () => {
+  it("at most `max`, those with room first, each group in the order they began to wait", () => {
+    const { handoff: h } = handoff();
+    h.startWaiting("local", 1, demand, false);
+    h.startWaiting("local", 2, demand, true);
+    h.startWaiting("local", 3, demand, false);
+    h.startWaiting("local", 4, demand, true);
+    h.startWaiting("other", 5, demand, true);
+    expect(h.waitingOn("local", 10).map((w) => w.pilotId)).toEqual([2, 4, 1, 3]);
+    expect(h.waitingOn("local", 3).map((w) => w.pilotId)).toEqual([2, 4, 1]);
+    expect(h.waitingOn(null, 10)).toEqual([]);
+  });
+});

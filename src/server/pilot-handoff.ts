@@ -28,10 +28,17 @@ export class PilotHandoff {
     this.warmth = new Warmth({ keepMs: ctx.config.warmKeepMs, perQueue: ctx.config.warmContextsPerQueue });
   }
 
-  /** The pilots whose long-poll waits on a queue, with what they asked for. */
-  waitingOn(queue: string | null): WaitingPilot[] {
+  /**
+   * Up to `max` of the pilots whose long-poll waits on a queue, with what they asked for: those with room
+   * first, each group in the order they began to wait. A new task is handed to these in its own transaction;
+   * the others are woken to take its jobs themselves, so that the transaction does not grow with the pilots.
+   */
+  waitingOn(queue: string | null, max: number): WaitingPilot[] {
     const pilots = queue === null ? undefined : this.waiting.get(queue);
-    return pilots ? [...pilots].map(([pilotId, demand]) => ({ pilotId, demand })) : [];
+    if (!pilots) return [];
+    const all = [...pilots].map(([pilotId, demand]) => ({ pilotId, demand }));
+    const withRoom = all.filter((w) => this.waitingWithRoom.has(w.pilotId));
+    return [...withRoom, ...all.filter((w) => !this.waitingWithRoom.has(w.pilotId))].slice(0, max);
   }
 
   /**

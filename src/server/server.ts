@@ -86,7 +86,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, onStep?
   mkdirSync(config.dataDir, { recursive: true });
   const limits = { maxSystemRetries: config.maxSystemRetries };
   const store = config.databaseUrl
-    ? await Store.openPostgres({ url: config.databaseUrl }, limits)
+    ? await Store.openPostgres({ url: config.databaseUrl, poolSize: config.dbPoolSize, poolWaitMs: config.dbPoolWaitMs }, limits)
     : await Store.openSqlite({ path: config.dbPath, synchronous: config.sqliteSync }, limits);
   onStep?.("store opened");
   let app: FastifyInstance | undefined;

@@ -15,8 +15,10 @@ import { ServerMetrics } from "./metrics.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
 import { PilotHandoff } from "./pilot-handoff.js";
+import { PilotHeartbeats } from "./pilot-heartbeats.js";
 import { PilotKeys } from "./pilot-keys.js";
 import { QueueService } from "./queue-service.js";
+import { ReportRecorder } from "./report-recorder.js";
 import { SiteService } from "./site-service.js";
 import { timedStore } from "./timed-store.js";
 import { TaskService } from "./task-service.js";
@@ -67,7 +69,17 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     livePilots: () => context.store.monitor.livePilotCounts(),
     brokerConnected: () => broker.status().connected,
   });
-  const dispatch = new DispatchService(context, { guard, queues, handoff, keys, ends, pilotBroker: () => broker.settingsFor("pilot") });
+  const heartbeats = new PilotHeartbeats(context);
+  const dispatch = new DispatchService(context, {
+    guard,
+    queues,
+    handoff,
+    keys,
+    heartbeats,
+    reports: new ReportRecorder(context),
+    ends,
+    pilotBroker: () => broker.settingsFor("pilot"),
+  });
   return {
     context,
     guard,
@@ -86,6 +98,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     stop: async () => {
       events.stop();
       await broker.stop();
+      await heartbeats.stop();
     },
   };
 }

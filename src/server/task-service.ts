@@ -86,7 +86,7 @@ export class TaskService {
         argsHash: req.seq === undefined ? null : callHash(req.work, req.jobs),
         jobs: req.jobs,
       },
-      handoff.waitingOn(queue),
+      handoff.waitingOn(queue, config.maxHandOffPilots),
     );
     switch (task.kind) {
       case "refused":

@@ -11,6 +11,12 @@ export type DialectName = "sqlite" | "postgres";
  */
 export const HELD_BY_PILOT = "(state IN ('sent', 'starting', 'running') OR kill_requested = 1)";
 
+/**
+ * When a pilot (a row of `pilots`) was last heard from: its last heartbeat written (pilot_heartbeats), or else
+ * its registration.
+ */
+export const PILOT_LAST_HEARD = "COALESCE((SELECT h.heard_at FROM pilot_heartbeats h WHERE h.pilot_id = pilots.id), pilots.heartbeat_at)";
+
 /** Jobs that did not succeed: the condition of the partial index jobs_task_problems, written out the same way. */
 export const JOB_PROBLEMS = "state IN ('failed', 'cancelled', 'closed')";
 

@@ -1,12 +1,11 @@
 import { sql, type RawBuilder } from "../vendor/kysely.js";
-import { attemptKey } from "../core/attempt-key.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/dispatch-records.js";
 import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
-import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
+import { HELD_BY_PILOT, PILOT_LAST_HEARD, inIds, jsonRows } from "./dialect.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
 import type { TaskInfoCache } from "./task-info.js";
 
@@ -30,6 +29,21 @@ export interface ApplyResult {
   requeued: string[];
   /** Updates the sending pilot had no right to make (core/report-ownership), never applied. */
   refused: Array<{ jobId: number; attempt: number; reason: OwnershipRefusal }>;
+}
+
+/** A batch of attempt updates from a pilot (null: the server's own timers), of one task's jobs when `taskId` is given. */
+export interface PilotReport {
+  pilotId: number | null;
+  updates: readonly AttemptUpdate[];
+  taskId?: number;
+}
+
+/** What the reports of one transaction changed, written together at its end. */
+interface ReportChanges {
+  finals: JobFinal[];
+  moved: Map<number, LoadedJob>;
+  history: object[];
+  requeued: Set<string>;
 }
 
 /** A pilot whose long-poll waits on a queue, and what it asked for. */
@@ -75,6 +89,11 @@ interface LoadedJob {
 }
 
 const HELD = sql.raw(HELD_BY_PILOT);
+/** Waiting pilots whose held attempts a hand-out counts in one statement. */
+const HELD_COUNTS_PER_STATEMENT = 500;
+/** Two parameters a row: well below SQLite's and PostgreSQL's limits on a statement's parameters. */
+const HEARTBEATS_PER_STATEMENT = 1000;
+const LAST_HEARD = sql.raw<number>(PILOT_LAST_HEARD);
 const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
 const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
 
@@ -214,15 +233,27 @@ export class DispatchStore {
   async handOffWithin(trx: Tx, queue: string, max: number, waiting: readonly WaitingPilot[]): Promise<Claims> {
     const claims: Claims = new Map();
     let left = max;
-    for (const { pilotId, demand } of waiting) {
-      if (left <= 0) break;
-      const { count } = await this.heldWithin(trx, pilotId);
-      const jobs = await this.claimWithin(trx, pilotId, queue, Math.min(left, handOut(demand, count).any), undefined, "jobs were just added");
-      if (jobs.length === 0) continue;
-      claims.set(pilotId, jobs);
-      left -= jobs.length;
+    // What the waiting pilots hold is read for a batch of them at once, not one statement per pilot.
+    for (let i = 0; i < waiting.length && left > 0; i += HELD_COUNTS_PER_STATEMENT) {
+      const batch = waiting.slice(i, i + HELD_COUNTS_PER_STATEMENT);
+      const held = await this.heldCounts(trx, batch.map((w) => w.pilotId));
+      for (const { pilotId, demand } of batch) {
+        if (left <= 0) break;
+        const n = Math.min(left, handOut(demand, held.get(pilotId) ?? 0).any);
+        const jobs = await this.claimWithin(trx, pilotId, queue, n, undefined, "jobs were just added");
+        if (jobs.length === 0) continue;
+        claims.set(pilotId, jobs);
+        left -= jobs.length;
+      }
     }
     return claims;
+  }
+
+  /** How many attempts each of these pilots holds (absent: none), in one statement. */
+  private async heldCounts(trx: Tx, pilots: readonly number[]): Promise<Map<number, number>> {
+    const { rows } = await sql<{ pilot_id: number; n: number }>`
+      SELECT pilot_id, COUNT(*) AS n FROM jobs WHERE ${inIds(this.ctx.dialect, "pilot_id", pilots)} AND ${HELD} GROUP BY pilot_id`.execute(trx);
+    return new Map(rows.map((r) => [Number(r.pilot_id), Number(r.n)]));
   }
 
   /** Pilots alive per queue. */
@@ -264,55 +295,25 @@ export class DispatchStore {
    * `taskId` is given (core/report-ownership); the others are returned as refused.
    */
   async apply(pilotId: number | null, updates: readonly AttemptUpdate[], via: ResultVia, taskId?: number): Promise<ApplyResult> {
-    if (updates.length === 0) return { accepted: 0, ignored: 0, tasks: [], requeued: [], refused: [] };
+    return (await this.applyReports([{ pilotId, updates, ...(taskId === undefined ? {} : { taskId }) }], via))[0]!;
+  }
+
+  /**
+   * Applies several reports in one transaction (one commit for all), in their order, as `apply` applies
+   * one: each report's updates count for what its pilot holds. Answers one result per report; the tasks that
+   * changed and the queues that got jobs back come with the first.
+   */
+  async applyReports(reports: readonly PilotReport[], via: ResultVia): Promise<ApplyResult[]> {
+    const empty = (): ApplyResult => ({ accepted: 0, ignored: 0, tasks: [], requeued: [], refused: [] });
+    if (reports.every((r) => r.updates.length === 0)) return reports.map(empty);
     const now = Date.now();
-    const { dialect, limits } = this.ctx;
-    const context = { reporter: pilotId, now, maxSystemRetries: limits.maxSystemRetries };
+    const { dialect } = this.ctx;
     return this.ctx.db.transaction().execute(async (trx) => {
-      const jobs = await this.loadJobs(trx, [...new Set(updates.map((u) => u.jobId))]);
-      const finals: JobFinal[] = [];
-      const moved = new Map<number, LoadedJob>();
-      const history: object[] = [];
-      const requeued = new Set<string>();
-      const refused: ApplyResult["refused"] = [];
-      let accepted = 0;
-      for (const u of updates) {
-        const loadedJob = jobs.get(u.jobId);
-        if (pilotId !== null) {
-          const owned = loadedJob && { taskId: loadedJob.taskId, attempt: loadedJob.job.attempt, pilotId: loadedJob.job.pilotId };
-          const reason = reportRefusal(owned, u, { pilotId, taskId });
-          if (reason) {
-            refused.push({ jobId: u.jobId, attempt: u.attempt, reason });
-            continue;
-          }
-        }
-        if (!loadedJob) continue;
-        const t = transitionAttempt(loadedJob.job, u, context);
-        if (!t.accepted) continue;
-        accepted++;
-        loadedJob.job = t.job;
-        if (t.ended) {
-          const e = t.ended;
-          history.push({
-            j: loadedJob.id,
-            n: e.attempt,
-            s: e.state,
-            p: e.pilotId,
-            t: e.sentAt,
-            b: e.startedAt,
-            x: e.endedAt,
-            e: e.error ? JSON.stringify(e.error) : null,
-            o: e.stdout,
-            r: e.stderr,
-          });
-        }
-        if (t.requeued) requeued.add(loadedJob.queue);
-        if (t.write === "job") moved.set(loadedJob.id, loadedJob);
-        if (t.final) {
-          moved.delete(loadedJob.id);
-          finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
-        }
-      }
+      const jobs = await this.loadJobs(trx, [...new Set(reports.flatMap((r) => r.updates.map((u) => u.jobId)))]);
+      const changes: ReportChanges = { finals: [], moved: new Map(), history: [], requeued: new Set() };
+      const results = reports.map(empty);
+      for (const [i, report] of reports.entries()) this.transitionReport(report, jobs, results[i]!, now, via, changes);
+      const { finals, moved, history, requeued } = changes;
       // Written together with the finals (their jobs are not among the moved): one round trip on PostgreSQL.
       const writes: Array<RawBuilder<unknown>> = [];
       if (history.length > 0) {
@@ -336,9 +337,60 @@ export class DispatchStore {
           FROM ${jsonRows(dialect, rowsMoved, MOVED_COLUMNS)}
           WHERE jobs.id = u.id`);
       }
-      const tasks = await recordFinals(trx, dialect, finals, now, writes);
-      return { accepted, ignored: updates.length - accepted, tasks, requeued: [...requeued], refused };
+      results[0]!.tasks = await recordFinals(trx, dialect, finals, now, writes);
+      results[0]!.requeued = [...requeued];
+      return results;
     });
+  }
+
+  /** Goes through one report's updates, in order, counting them in `result` and collecting what changed. */
+  private transitionReport(
+    { pilotId, updates, taskId }: PilotReport,
+    jobs: ReadonlyMap<number, LoadedJob>,
+    result: ApplyResult,
+    now: number,
+    via: ResultVia,
+    { finals, moved, history, requeued }: ReportChanges,
+  ): void {
+    const context = { reporter: pilotId, now, maxSystemRetries: this.ctx.limits.maxSystemRetries };
+    for (const u of updates) {
+      const loadedJob = jobs.get(u.jobId);
+      if (pilotId !== null) {
+        const owned = loadedJob && { taskId: loadedJob.taskId, attempt: loadedJob.job.attempt, pilotId: loadedJob.job.pilotId };
+        const reason = reportRefusal(owned, u, { pilotId, taskId });
+        if (reason) {
+          result.refused.push({ jobId: u.jobId, attempt: u.attempt, reason });
+          continue;
+        }
+      }
+      if (!loadedJob) continue;
+      const t = transitionAttempt(loadedJob.job, u, context);
+      if (!t.accepted) continue;
+      result.accepted++;
+      loadedJob.job = t.job;
+      if (t.ended) {
+        const e = t.ended;
+        history.push({
+          j: loadedJob.id,
+          n: e.attempt,
+          s: e.state,
+          p: e.pilotId,
+          t: e.sentAt,
+          b: e.startedAt,
+          x: e.endedAt,
+          e: e.error ? JSON.stringify(e.error) : null,
+          o: e.stdout,
+          r: e.stderr,
+        });
+      }
+      if (t.requeued) requeued.add(loadedJob.queue);
+      if (t.write === "job") moved.set(loadedJob.id, loadedJob);
+      if (t.final) {
+        moved.delete(loadedJob.id);
+        finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
+      }
+    }
+    result.ignored = updates.length - result.accepted;
   }
 
   /**
@@ -355,19 +407,25 @@ export class DispatchStore {
     return new Map(rows.map((r) => [r.id, loaded(r)]));
   }
 
-  /** Records a pilot's heartbeat; returns the attempts sent to it that it does not hold (lost in dispatch). */
-  async heartbeat(pilotId: number, held: readonly AttemptRef[], dispatchGraceMs: number): Promise<AttemptRef[]> {
-    const now = Date.now();
-    await this.ctx.db
-      .updateTable("pilots")
-      .set({ heartbeat_at: now })
-      .where("id", "=", pilotId)
-      .where("status", "=", "running")
-      .execute();
-    const holds = new Set(held.map(attemptKey));
-    return (await this.held(pilotId)).refs
-      .filter((a) => !holds.has(attemptKey(a)) && a.sentAt < now - dispatchGraceMs)
-      .map(({ jobId, attempt }) => ({ jobId, attempt }));
+  /**
+   * Records when pilots were last heard from (pilot id → time), in one statement per thousand pilots, in id
+   * order, into a table of their own that a hand-out never locks. A time never goes back: replicas that heard
+   * the same pilot may write in any order.
+   */
+  async recordHeartbeats(beats: ReadonlyMap<number, number>): Promise<void> {
+    const rows = [...beats].sort(([a], [b]) => a - b).map(([pilot_id, heard_at]) => ({ pilot_id, heard_at }));
+    for (let i = 0; i < rows.length; i += HEARTBEATS_PER_STATEMENT) {
+      await this.ctx.db
+        .insertInto("pilot_heartbeats")
+        .values(rows.slice(i, i + HEARTBEATS_PER_STATEMENT))
+        .onConflict((oc) =>
+          oc
+            .column("pilot_id")
+            .doUpdateSet({ heard_at: (eb) => eb.ref("excluded.heard_at") })
+            .where("excluded.heard_at", ">", (eb) => eb.ref("pilot_heartbeats.heard_at")),
+        )
+        .execute();
+    }
   }
 
   /**
@@ -388,9 +446,9 @@ export class DispatchStore {
         .where((eb) =>
           eb.or([
             own.length === 0
-              ? eb("heartbeat_at", "<", cutoff)
-              : eb.and([eb("heartbeat_at", "<", cutoff), eb("queue", "not in", own)]),
-            ...[...queueCutoffs].map(([queue, c]) => eb.and([eb("queue", "=", queue), eb("heartbeat_at", "<", c)])),
+              ? eb(LAST_HEARD, "<", cutoff)
+              : eb.and([eb(LAST_HEARD, "<", cutoff), eb("queue", "not in", own)]),
+            ...[...queueCutoffs].map(([queue, c]) => eb.and([eb("queue", "=", queue), eb(LAST_HEARD, "<", c)])),
           ]),
         )
         .returning("id")

@@ -72,7 +72,8 @@ export async function recordFinals(
   const changes: TaskChange[] = [];
   const closedWorkflows: number[] = [];
   const rows: object[] = [];
-  for (const [taskId, list] of byTask) {
+  // Tasks in id order: transactions that record finals of several tasks lock their rows in one order.
+  for (const [taskId, list] of [...byTask].sort(([a], [b]) => a - b)) {
     const outcomes: Partial<Record<FinalJobState, number>> = {};
     for (const f of list) outcomes[f.state] = (outcomes[f.state] ?? 0) + 1;
     const count = (s: FinalJobState) => outcomes[s] ?? 0;

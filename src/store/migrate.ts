@@ -15,6 +15,7 @@ import * as pilotReportKeys from "./migrations/0011-pilot-report-keys.js";
 import * as sites from "./migrations/0012-sites.js";
 import * as projectArchives from "./migrations/0013-project-archives.js";
 import * as finalJobsIndex from "./migrations/0014-final-jobs-index.js";
+import * as pilotHeartbeats from "./migrations/0015-pilot-heartbeats.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0012-sites": sites.up,
   "0013-project-archives": projectArchives.up,
   "0014-final-jobs-index": finalJobsIndex.up,
+  "0015-pilot-heartbeats": pilotHeartbeats.up,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -2,7 +2,7 @@ import { sql } from "../vendor/kysely.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { ErrorGroup, JobSummary, PilotView, TimelineView, WorkflowSummary } from "../api/monitoring.js";
 import type { JobState, PilotStatus, WorkflowStatus } from "../core/states.js";
-import { HELD_BY_PILOT, JOB_PROBLEMS, inIds, jsonField } from "./dialect.js";
+import { HELD_BY_PILOT, JOB_PROBLEMS, PILOT_LAST_HEARD, inIds, jsonField } from "./dialect.js";
 import type { StoreContext } from "./context.js";
 
 export interface WorkflowFilter {
@@ -260,7 +260,12 @@ export class MonitorStore {
   }
 
   async pilots(f: { status?: PilotStatus; queue?: string; before?: number; limit: number }): Promise<PilotView[]> {
-    let q = this.ctx.db.selectFrom("pilots").selectAll().orderBy("id", "desc").limit(f.limit);
+    let q = this.ctx.db
+      .selectFrom("pilots")
+      .selectAll()
+      .select(sql.raw<number>(PILOT_LAST_HEARD).as("last_heard"))
+      .orderBy("id", "desc")
+      .limit(f.limit);
     if (f.status !== undefined) q = q.where("status", "=", f.status);
     if (f.queue !== undefined) q = q.where("queue", "=", f.queue);
     if (f.before !== undefined) q = q.where("id", "<", f.before);
@@ -287,7 +292,7 @@ export class MonitorStore {
       status: r.status,
       running: running.get(r.id) ?? 0,
       createdAt: r.created_at,
-      heartbeatAt: r.heartbeat_at,
+      heartbeatAt: Number(r.last_heard),
       endedAt: r.ended_at,
     }));
   }

@@ -175,6 +175,12 @@ export interface PilotsTable {
   report_key: string | null;
 }
 
+/** When a pilot was last heard from (its last heartbeat the server answered); none yet: its registration. */
+export interface PilotHeartbeatsTable {
+  pilot_id: number;
+  heard_at: number;
+}
+
 /** A pilot the provisioner started on a queue's backend. */
 export interface WorkersTable {
   id: Generated<number>;
@@ -249,6 +255,7 @@ export interface Database {
   jobs: JobsTable;
   attempts: AttemptsTable;
   pilots: PilotsTable;
+  pilot_heartbeats: PilotHeartbeatsTable;
   queues: QueuesTable;
   workers: WorkersTable;
   sites: SitesTable;

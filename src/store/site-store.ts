@@ -1,4 +1,6 @@
+import { sql } from "../vendor/kysely.js";
 import type { StoreContext } from "./context.js";
+import { PILOT_LAST_HEARD } from "./dialect.js";
 
 /** A site as stored: its agent's heartbeat, and the latest heartbeat of its pilots. */
 export interface SiteRecord {
@@ -33,7 +35,7 @@ export class SiteStore {
     const pilots = await this.ctx.db
       .selectFrom("pilots")
       .innerJoin("queues", "queues.name", "pilots.queue")
-      .select(["queues.site", (eb) => eb.fn.max("pilots.heartbeat_at").as("last"), (eb) => eb.fn.countAll<number>().as("n")])
+      .select((eb) => ["queues.site", eb.fn.max(sql.raw<number>(PILOT_LAST_HEARD)).as("last"), eb.fn.countAll<number>().as("n")])
       .where("pilots.status", "=", "running")
       .where("queues.site", "is not", null)
       .groupBy("queues.site")

@@ -166,6 +166,50 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
       });
 
+      it("hands a new task out to more waiting pilots than it counts the holdings of at once, each by its own free slots", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const pilots: number[] = [];
+        for (let i = 0; i < 600; i++) pilots.push(await pilot(queue, `w${i}`));
+        // One pilot past the first batch already holds its one slot's job.
+        const busy = pilots[550]!;
+        await addTask(task(workflowId, 0, queue, 1));
+        expect(await store.dispatch.claim(busy, queue, 1)).toHaveLength(1);
+        const oneSlot = { capacity: 1, slots: 1, drivers: 0, prefetchNamed: true };
+        const added = await addTask(task(workflowId, 1, queue, 600), pilots.map((pilotId) => ({ pilotId, demand: oneSlot })));
+        expect(added.claims.size).toBe(599);
+        expect(added.claims.has(busy)).toBe(false);
+        expect([...added.claims.values()].every((jobs) => jobs.length === 1)).toBe(true);
+      });
+
+      it("records the reports of several pilots in one transaction, each counted for what its own pilot holds", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const { id: taskId } = await addTask(task(workflowId, 0, queue, 3));
+        const [a, b] = [await pilot(queue, "a"), await pilot(queue, "b")];
+        const [ja1, ja2] = await store.dispatch.claim(a, queue, 2);
+        const [jb] = await store.dispatch.claim(b, queue, 1);
+        const done = { startedAt: 1, endedAt: 2, result: "[1]" };
+        const results = await store.dispatch.applyReports(
+          [
+            { pilotId: a, updates: [report(ja1!, "finished", done), report(jb!, "finished", done)] },
+            { pilotId: b, updates: [report(jb!, "finished", done)], taskId },
+            { pilotId: a, updates: [report(ja2!, "failed", { ...done, error: { code: "user_error", message: "no" } })] },
+          ],
+          "rest",
+        );
+        expect(results.map((r) => [r.accepted, r.ignored, r.refused.map((x) => x.jobId)])).toEqual([
+          [1, 1, [jb!.jobId]],
+          [1, 0, []],
+          [1, 0, []],
+        ]);
+        // What changed comes with the first result, once.
+        expect(results[0]!.tasks).toEqual([expect.objectContaining({ taskId, outcomes: { finished: 2, failed: 1 } })]);
+        expect(results.slice(1).every((r) => r.tasks.length === 0)).toBe(true);
+        expect((await jobRow(jb!.jobId))?.state).toBe("finished");
+        expect((await store.dispatch.held(a)).count).toBe(0);
+      });
+
       it("gives a task's project archive to its jobs, read back from the database too, and lets their pilot read it", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();
@@ -192,6 +236,34 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect((await target.ctx.db.transaction().execute((trx) => store.dispatch.handOffWithin(trx, queue, 2, [{ pilotId, demand }]))).size).toBe(0);
         const other = await pilot(queue, "other");
         expect((await store.dispatch.claim(other, queue, 2)).map((j) => [j.jobId, j.attempt])).toContainEqual([job.jobId, job.attempt + 1]);
+      });
+
+      it("counts a pilot heard from at its last heartbeat written, by any store on the database, and never moves that time back", async () => {
+        const queue = newQueue();
+        const [heard, silent] = [await pilot(queue, "heard"), await pilot(queue, "silent")];
+        const now = Date.now();
+        // Another store on the database (another replica) wrote the heartbeat.
+        await new Store(target.ctx).dispatch.recordHeartbeats(new Map([[heard, now + 60_000]]));
+        // An older heartbeat written after it (by a replica that wrote later) does not move it back.
+        await store.dispatch.recordHeartbeats(new Map([[heard, now - 60_000]]));
+        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, now + 30_000]]));
+        expect(swept.pilots).toEqual([silent]);
+        expect((await store.monitor.pilots({ queue, limit: 10 })).map((p) => [p.id, p.status, p.heartbeatAt])).toEqual([
+          [silent, "lost", expect.any(Number)],
+          [heard, "running", now + 60_000],
+        ]);
+      });
+
+      it("writes the heartbeats of thousands of pilots at once", async () => {
+        const queue = newQueue();
+        const ids: number[] = [];
+        for (let i = 0; i < 3; i++) ids.push(await pilot(queue, `p${i}`));
+        const at = Date.now() + 60_000;
+        // More pilots than one statement takes: the ones not registered here stand for other pilots.
+        const beats = new Map([...ids, ...Array.from({ length: 2500 }, (_, i) => 1_000_000_000 + i)].map((id) => [id, at]));
+        await store.dispatch.recordHeartbeats(beats);
+        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at]]))).pilots).toEqual([]);
+        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at + 1]]))).pilots.sort((a, b) => a - b)).toEqual(ids);
       });
 
       it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {

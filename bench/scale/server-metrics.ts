@@ -1,0 +1,84 @@
+// The server's own figures for the scale benchmark, read from its `GET /metrics` (Prometheus text format) with a
+// user token, as an operator's scraper reads them: memory, CPU time, long-polls held, jobs handed out, the
+// event loop's lag, and answers that were not served (5xx).
+import { pathOf, ROUTES } from "../../src/api/routes.js";
+
+export interface ServerScrape {
+  /** When the scrape was answered (performance.now()). */
+  at: number;
+  rssBytes: number;
+  cpuSeconds: number;
+  /** Long-polls held open now, by kind (e.g. acquire). */
+  longPolls: Record<string, number>;
+  /** Jobs handed to pilots so far. */
+  dispatched: number;
+  /** The event loop's lag since the previous scrape (prom-client starts it afresh at each): p99 and the largest, seconds. */
+  eventLoopLagP99S: number;
+  eventLoopLagMaxS: number;
+  /** Requests answered with a 5xx status so far, by status. */
+  failedRequests: Record<string, number>;
+}
+
+const METRICS = pathOf(ROUTES.metrics);
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+const SCRAPE_TRIES = 5;
+const SCRAPE_RETRY_MS = 500;
+
+/**
+ * Scrapes the server, asking again a few times when the scrape cannot connect (a server at its connection
+ * limit closes a new connection at once); the last failure is thrown with its cause.
+ */
+export async function scrapeServer(url: string, token: string): Promise<ServerScrape> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await scrapeOnce(url, token);
+    } catch (err) {
+      if (tried >= SCRAPE_TRIES) {
+        const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+        throw new Error(`scraping the metrics of ${url} failed ${tried} times: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, SCRAPE_RETRY_MS));
+    }
+  }
+}
+
+async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
+  const res = await fetch(`${url}${METRICS}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`the metrics of ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const text = await res.text();
+  const at = performance.now();
+  const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {} };
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...(m[2] ?? "").matchAll(LABEL)].map((l) => [l[1]!, l[2]!]));
+    const value = Number(m[3]);
+    switch (m[1]) {
+      case "process_resident_memory_bytes":
+        scrape.rssBytes = value;
+        break;
+      case "process_cpu_seconds_total":
+        scrape.cpuSeconds = value;
+        break;
+      case "pando_long_polls":
+        scrape.longPolls[labels.kind ?? ""] = value;
+        break;
+      case "pando_jobs_dispatched_total":
+        scrape.dispatched += value;
+        break;
+      case "nodejs_eventloop_lag_p99_seconds":
+        scrape.eventLoopLagP99S = value;
+        break;
+      case "nodejs_eventloop_lag_max_seconds":
+        scrape.eventLoopLagMaxS = value;
+        break;
+      case "pando_http_request_duration_seconds_count":
+        if (labels.status?.startsWith("5")) scrape.failedRequests[labels.status] = (scrape.failedRequests[labels.status] ?? 0) + value;
+        break;
+    }
+  }
+  return scrape;
+}
