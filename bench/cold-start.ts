@@ -6,10 +6,11 @@
 // PANDO_BENCH_COLD_CLI runs another build's dist/cli/main.js (a checkout of an older commit) for a before and
 // after, and PANDO_BENCH_COLD_OUT writes its results elsewhere.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { median } from "./stats.js";
+import { processTree, rssKiB } from "./process-tree.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 5);
@@ -17,7 +18,6 @@ const TARGET = ["examples/hello/hello.ts#hello", "5"];
 const SAMPLE_MS = 20;
 const CLI = process.env.PANDO_BENCH_COLD_CLI ?? join(ROOT, "dist", "cli", "main.js");
 const OUT = process.env.PANDO_BENCH_COLD_OUT ?? join(ROOT, "bench", "results", "cold-start.json");
-const PAGE_KIB = 4;
 
 interface Run {
   cache: "cold" | "warm";
@@ -25,30 +25,6 @@ interface Run {
   peakRssMiB: number;
   /** When each step of this process ended, in ms since it started (`pando run --timings`). */
   steps: Record<string, number>;
-}
-
-/** The processes of the tree under `pid`, itself included, as /proc lists their children. */
-function tree(pid: number): number[] {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
-        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, "utf8").trim();
-        if (children) all.push(...children.split(" ").map(Number));
-      }
-    } catch {
-      // Gone between two reads: it holds no memory any more.
-    }
-  }
-  return all;
-}
-
-function rssKiB(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * PAGE_KIB;
-  } catch {
-    return 0;
-  }
 }
 
 /** The steps of "this process" in a --timings report, by name. */
@@ -72,7 +48,7 @@ function run(cache: "cold" | "warm", cacheDir: string): Promise<Run> {
     let peakKiB = 0;
     const sampler = setInterval(() => {
       if (proc.pid === undefined) return;
-      peakKiB = Math.max(peakKiB, tree(proc.pid).reduce((sum, pid) => sum + rssKiB(pid), 0));
+      peakKiB = Math.max(peakKiB, processTree(proc.pid).reduce((sum, pid) => sum + rssKiB(pid), 0));
     }, SAMPLE_MS);
     let stdout = "";
     let stderr = "";

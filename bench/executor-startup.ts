@@ -8,7 +8,7 @@
 // PANDO_BENCH_EXECUTOR_MODES=none,bwrap picks modes; PANDO_BENCH_EXECUTOR_ROOT starts the executors of
 // another checkout (its dist/, built), for a before and after. Writes bench/results/executor-startup.json
 // (PANDO_BENCH_EXECUTOR_OUT: elsewhere).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pino } from "pino";
@@ -23,6 +23,7 @@ import type { StartupTiming } from "../src/core/startup-timing.js";
 import type { Executor } from "../src/pilot/executor-interface.js";
 import type { JobDone } from "../src/pilot/executor-protocol.js";
 import type { ProbeResult } from "./executor-probe.js";
+import { treeRssKiB } from "./process-tree.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const dist = (path: string) => join(process.env.PANDO_BENCH_EXECUTOR_ROOT ?? ROOT, "dist", path);
@@ -35,7 +36,6 @@ const { encode, decode } = (await import(dist("codec/tagged-json.js"))) as typeo
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 7);
 const JOBS = 5;
 const MODES = (process.env.PANDO_BENCH_EXECUTOR_MODES ?? "none,bwrap").split(",") as Array<"none" | "bwrap">;
-const PAGE_KIB = 4;
 const MIB = 1024 * 1024;
 
 interface Sample {
@@ -51,27 +51,6 @@ interface Sample {
   treeRssMiB: number;
   /** CPU time the executor used by its first job's end (start-up and one no-op job). */
   firstJobCpuMs: number;
-}
-
-function treeRssKiB(pid: number): number {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
-        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, "utf8").trim();
-        if (children) all.push(...children.split(" ").map(Number));
-      }
-    } catch {
-      // Gone between two reads.
-    }
-  }
-  return all.reduce((sum, p) => {
-    try {
-      return sum + Number(readFileSync(`/proc/${p}/statm`, "utf8").split(" ")[1]) * PAGE_KIB;
-    } catch {
-      return sum;
-    }
-  }, 0);
 }
 
 const work = mkdtempSync(join(tmpdir(), "pando-bench-executor-"));

@@ -5,16 +5,16 @@
 // names another build's dist/cli/main.js, run alternated with this one, for a before and after.
 // `npx tsx bench/pool-memory.ts` after `npm run build`.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { median } from "./stats.js";
+import { treeRssKiB } from "./process-tree.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 const SLOTS = Number(process.env.PANDO_BENCH_POOL_SLOTS ?? 32);
 const SAMPLE_MS = 20;
-const PAGE_KIB = 4;
 const builds: Array<[string, string]> = [["this build", join(ROOT, "dist", "cli", "main.js")]];
 if (process.env.PANDO_BENCH_POOL_BASE_CLI) builds.unshift(["base", process.env.PANDO_BENCH_POOL_BASE_CLI]);
 
@@ -23,27 +23,6 @@ interface Run {
   executors: number;
   peakRssMiB: number;
   wallMs: number;
-}
-
-function treeRssKiB(pid: number): number {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
-        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, "utf8").trim();
-        if (children) all.push(...children.split(" ").map(Number));
-      }
-    } catch {
-      // Gone between two reads.
-    }
-  }
-  return all.reduce((sum, p) => {
-    try {
-      return sum + Number(readFileSync(`/proc/${p}/statm`, "utf8").split(" ")[1]) * PAGE_KIB;
-    } catch {
-      return sum;
-    }
-  }, 0);
 }
 
 function run(build: string, cli: string): Promise<Run> {

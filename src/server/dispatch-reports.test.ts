@@ -4,6 +4,7 @@ import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
 import type { ServerContext } from "./context.js";
 import { DispatchService, type DispatchDeps } from "./dispatch-service.js";
+import { ReportRecorder } from "./report-recorder.js";
 
 const RESULT: ApplyResult = { accepted: 1, ignored: 0, tasks: [], requeued: [], refused: [] };
 
@@ -23,7 +24,12 @@ function service(maxConcurrentReports: number) {
     metrics: { count: () => undefined },
     events: { tasksChanged: () => undefined, pilotWoken: () => undefined },
   } as unknown as ServerContext;
-  const deps = { keys: { requireSelf: async () => undefined }, ends: { tasksEnded: () => undefined }, handoff: { wakeOnReport: () => true } } as unknown as DispatchDeps;
+  const deps = {
+    keys: { requireSelf: async () => undefined },
+    ends: { tasksEnded: () => undefined },
+    handoff: { wakeOnReport: () => true },
+    reports: new ReportRecorder(ctx),
+  } as unknown as DispatchDeps;
   return { dispatch: new DispatchService(ctx, deps), inStore };
 }
 
