@@ -16,6 +16,8 @@ export class PilotHeartbeats {
   private everyMs: number;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** Stopped with the server: heartbeats answered while it closes are not written (their pilots get a whole timeout). */
+  private stopped = false;
 
   constructor(private readonly ctx: Pick<ServerContext, "store" | "config" | "log">) {
     this.everyMs = ctx.config.heartbeatFlushMs;
@@ -23,6 +25,7 @@ export class PilotHeartbeats {
 
   /** Pilot `pilotId`, whose heartbeat timeout is `timeoutMs`, was heard from now. */
   heard(pilotId: number, timeoutMs: number, now = Date.now()): void {
+    if (this.stopped) return;
     this.pending.set(pilotId, now);
     const every = Math.max(MIN_FLUSH_MS, Math.min(this.everyMs, Math.floor(timeoutMs / 10)));
     if (this.timer !== undefined && every >= this.everyMs) return;
@@ -51,6 +54,7 @@ export class PilotHeartbeats {
 
   /** Writes what is pending and stops the timer. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.flush().catch((err: unknown) => this.ctx.log.warn({ err }, "the last heartbeats were not written; their pilots get a whole timeout"));
