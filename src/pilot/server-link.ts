@@ -8,6 +8,11 @@ import { HttpTransport } from "../sdk/http.js";
 /** A pilot registers while its server may still be starting (the embedded server, a restart). */
 const REGISTER_RETRY_MS = 30_000;
 const BUNDLE_RETRY_MS = 10_000;
+/**
+ * A pilot's connections to its server: its acquire long-poll, a heartbeat, a report and a fetch at once. A
+ * server of thousands of pilots holds every one of them (the default of a driver's client is 16).
+ */
+const PILOT_CONNECTIONS = 4;
 
 /** The server declared the pilot ended (it missed its heartbeats): what it held went elsewhere. */
 export function isPilotEnded(err: unknown): boolean {
@@ -26,7 +31,7 @@ export class ServerLink {
   private id = 0;
 
   constructor(servers: string, token: string, onMove: (url: string) => void) {
-    this.http = new HttpTransport(servers, token, { onMove });
+    this.http = new HttpTransport(servers, token, { onMove, connections: PILOT_CONNECTIONS });
     this.api = apiCaller(this.http);
   }
 

@@ -35,9 +35,14 @@ function unreachableCode(err: unknown): string | undefined {
   return code !== undefined && UNREACHABLE.has(code) ? code : undefined;
 }
 
+/** Connections a client keeps to a server at most, unless told otherwise: a driver's calls run side by side. */
+const DEFAULT_CONNECTIONS = 16;
+
 export interface HttpTransportOptions {
   /** Told the replica requests go to from now on, when one could not be reached. */
   onMove?: (url: string) => void;
+  /** Connections kept to the server at most (16); more requests at once wait for one. */
+  connections?: number;
   /** The CA file and plain-HTTP permission; default: PANDO_CA and PANDO_INSECURE_HTTP of the environment. */
   security?: ClientSecurity;
 }
@@ -58,6 +63,7 @@ export class HttpTransport implements ApiTransport {
   private readonly onMove: ((url: string) => void) | undefined;
   /** The PEM authorities trusted instead of the system's (--ca, PANDO_CA). */
   private readonly ca: string | undefined;
+  private readonly connections: number;
 
   constructor(
     servers: string,
@@ -75,6 +81,7 @@ export class HttpTransport implements ApiTransport {
       if (refusal) throw new ApiError(0, "insecure_http", refusal);
     }
     this.onMove = options.onMove;
+    this.connections = options.connections ?? DEFAULT_CONNECTIONS;
     this.ca = security.caFile === undefined ? undefined : readCaFile(security.caFile);
   }
 
@@ -99,7 +106,7 @@ export class HttpTransport implements ApiTransport {
     let pool = this.pools.get(url);
     if (!pool) {
       pool = new Pool(url, {
-        connections: 16,
+        connections: this.connections,
         keepAliveTimeout: 60_000,
         headersTimeout: 0,
         bodyTimeout: 0,
