@@ -2,6 +2,7 @@
 import { fork } from "node:child_process";
 import { Queue, QueueEvents } from "bullmq";
 import { measureLatency, type Latency } from "./stats.js";
+import { stop } from "./server-process.js";
 
 export interface Throughput {
   n: number;
@@ -25,8 +26,7 @@ async function withBullmq<T>(port: number, body: (queue: Queue, events: QueueEve
   try {
     return await body(queue, events);
   } finally {
-    worker.kill("SIGTERM");
-    await new Promise((r) => worker.once("exit", r));
+    await stop(worker);
     await events.close();
     await queue.obliterate({ force: true });
     await queue.close();

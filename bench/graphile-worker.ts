@@ -8,6 +8,7 @@ import { makeWorkerUtils, runMigrations, type WorkerUtils } from "graphile-worke
 import pg from "pg";
 import type { Throughput } from "./bullmq.js";
 import { measureLatency, type Latency } from "./stats.js";
+import { stop } from "./server-process.js";
 
 export interface GraphileSetting {
   processes: number;
@@ -45,13 +46,7 @@ async function withGraphile<T>(db: string, s: GraphileSetting, body: (utils: Wor
     for (let i = 0; i < s.processes; i++) workers.push(await startWorker(db, s));
     return await body(utils, client);
   } finally {
-    await Promise.all(
-      workers.map((w) => new Promise((r) => {
-        if (w.exitCode !== null) return r(undefined);
-        w.once("exit", r);
-        w.kill("SIGTERM");
-      })),
-    );
+    await Promise.all(workers.map(stop));
     await utils.release();
     await client.end();
   }

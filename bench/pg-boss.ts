@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import PgBoss from "pg-boss";
 import type { Throughput } from "./bullmq.js";
 import { measureLatency, type Latency } from "./stats.js";
+import { stop } from "./server-process.js";
 
 export interface PgBossSetting {
   processes: number;
@@ -35,13 +36,7 @@ async function withPgBoss<T>(db: string, s: PgBossSetting, body: (boss: PgBoss) 
     for (let i = 0; i < s.processes; i++) workers.push(await startWorker(db, s));
     return await body(boss);
   } finally {
-    await Promise.all(
-      workers.map((w) => new Promise((r) => {
-        if (w.exitCode !== null) return r(undefined);
-        w.once("exit", r);
-        w.kill("SIGTERM");
-      })),
-    );
+    await Promise.all(workers.map(stop));
     await boss.stop({ graceful: false, wait: true });
   }
 }

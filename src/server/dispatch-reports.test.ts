@@ -8,13 +8,22 @@ import { ReportRecorder } from "./report-recorder.js";
 
 const RESULT: ApplyResult = { accepted: 1, ignored: 0, tasks: [], requeued: [], refused: [] };
 
-/** A dispatch service whose store records each report until the test lets it commit. */
-function service(maxConcurrentReports: number) {
+/**
+ * A dispatch service whose store records each transaction until the test lets it commit: a report alone, or
+ * reports recorded together (their count in `together`).
+ */
+function service(maxConcurrentReports: number, { togetherFails = false } = {}) {
   const inStore: Array<() => void> = [];
+  const together: number[] = [];
   const store = {
     dispatch: {
       pilot: async (id: number) => ({ id, status: "running", queue: "local", slots: 1 }),
       apply: () => new Promise<ApplyResult>((commit) => inStore.push(() => commit(RESULT))),
+      applyReports: (reports: readonly unknown[]) => {
+        together.push(reports.length);
+        if (togetherFails) return Promise.reject(new Error("serialization failure"));
+        return new Promise<ApplyResult[]>((commit) => inStore.push(() => commit(reports.map(() => RESULT))));
+      },
     },
   };
   const ctx = {
@@ -30,7 +39,7 @@ function service(maxConcurrentReports: number) {
     handoff: { wakeOnReport: () => true },
     reports: new ReportRecorder(ctx),
   } as unknown as DispatchDeps;
-  return { dispatch: new DispatchService(ctx, deps), inStore };
+  return { dispatch: new DispatchService(ctx, deps), inStore, together };
 }
 
 const pilot = { kind: "pilot", userId: 1 } as Principal;
@@ -38,18 +47,38 @@ const update = (jobId: number) => ({ updates: [{ jobId, attempt: 1, state: "fini
 const turn = () => new Promise((r) => setImmediate(r));
 
 describe("pilots' reports", () => {
-  it("are recorded at most maxConcurrentReports at once; the others wait in the server, not in the store", async () => {
-    const { dispatch, inStore } = service(2);
+  it("are recorded at most maxConcurrentReports transactions at once; the others wait in the server, then go together", async () => {
+    const { dispatch, inStore, together } = service(2);
     const reports = [1, 2, 3, 4, 5].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId)));
     await turn();
     expect(inStore).toHaveLength(2);
+    expect(together).toEqual([]);
     inStore.shift()!();
     await turn();
+    // The three that waited take the freed turn as one transaction.
     expect(inStore).toHaveLength(2);
+    expect(together).toEqual([3]);
     while (inStore.length > 0) {
       inStore.shift()!();
       await turn();
     }
     expect(await Promise.all(reports)).toEqual(Array(5).fill({ accepted: 1, ignored: 0 }));
+  });
+
+  it("are recorded one by one when recording them together fails, so that none is lost", async () => {
+    const { dispatch, inStore, together } = service(1, { togetherFails: true });
+    const reports = [1, 2, 3].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId)));
+    await turn();
+    expect(inStore).toHaveLength(1);
+    inStore.shift()!();
+    await turn();
+    expect(together).toEqual([2]);
+    // Then each alone, in turn.
+    for (let left = 2; left > 0; left--) {
+      expect(inStore).toHaveLength(1);
+      inStore.shift()!();
+      await turn();
+    }
+    expect(await Promise.all(reports)).toEqual(Array(3).fill({ accepted: 1, ignored: 0 }));
   });
 });
