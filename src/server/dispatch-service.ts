@@ -64,8 +64,7 @@ export class DispatchService {
     const reportKey = randomBytes(32).toString("hex");
     const id = await store.dispatch.registerPilot({ ...req, reportKey });
     if (req.worker !== undefined) await store.workers.registered(req.worker);
-    const timeout = (await this.deps.queues.records()).find((q) => q.definition.name === req.queue)?.definition.heartbeatTimeout;
-    const heartbeatTimeoutMs = timeout ?? config.heartbeatTimeoutMs;
+    const heartbeatTimeoutMs = await this.deps.queues.heartbeatTimeoutOf(req.queue);
     return {
       id,
       // Several heartbeats fit in the timeout, whatever the queue's timeout is.
@@ -80,8 +79,7 @@ export class DispatchService {
 
   /** A site's pilot token serves that site's queues, as that site's workers, only. */
   private async requireSiteQueue(site: string, queue: string, worker: number | undefined): Promise<void> {
-    const record = (await this.deps.queues.records()).find((q) => q.definition.name === queue);
-    if (record?.site !== site) {
+    if ((await this.deps.queues.record(queue))?.site !== site) {
       throw forbidden(`this pilot token is site '${site}''s: its pilots serve only that site's queues (${site}/…), not '${queue}'`);
     }
     if (worker !== undefined && (await this.ctx.store.workers.get(worker))?.site !== site) {
@@ -231,8 +229,7 @@ export class DispatchService {
   async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
     const pilot = await this.livePilot(p, pilotId);
     const { store, config, log } = this.ctx;
-    const timeout = (await this.deps.queues.records()).find((q) => q.definition.name === pilot.queue)?.definition.heartbeatTimeout;
-    this.deps.heartbeats.heard(pilotId, timeout ?? config.heartbeatTimeoutMs);
+    this.deps.heartbeats.heard(pilotId, await this.deps.queues.heartbeatTimeoutOf(pilot.queue));
     const check = checkHeartbeat(await store.dispatch.held(pilotId), req.held, Date.now() - config.dispatchGraceMs);
     if (check.missing.length > 0) {
       log.warn({ pilotId, missing: check.missing.length }, "pilot does not hold jobs sent to it; retrying them");

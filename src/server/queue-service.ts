@@ -36,6 +36,16 @@ export class QueueService {
     return this.queues.records;
   }
 
+  /** One queue's record, if it is declared. */
+  async record(name: string): Promise<QueueRecord | undefined> {
+    return (await this.records()).find((r) => r.definition.name === name);
+  }
+
+  /** How long a pilot of the queue may stay silent: its own heartbeat timeout, else the server's. */
+  async heartbeatTimeoutOf(name: string): Promise<number> {
+    return (await this.record(name))?.definition.heartbeatTimeout ?? this.ctx.config.heartbeatTimeoutMs;
+  }
+
   /** A site registered or changed its queues: read them again. */
   forgetQueues(): void {
     this.queues = undefined;

@@ -101,7 +101,7 @@ export class SiteService {
 
   async createWorker(p: Principal, site: string, req: { queue: string; backend: QueueBackend }): Promise<{ id: number }> {
     this.deps.guard.requireSite(p, site, "start pilots for the queues");
-    const queue = (await this.deps.queues.records()).find((q) => q.definition.name === req.queue);
+    const queue = await this.deps.queues.record(req.queue);
     if (!queue) throw notFound("queue", req.queue);
     if (queue.site !== site) throw forbidden(`queue '${req.queue}' is not site '${site}''s; a site starts pilots for its own queues only`);
     const id = await this.ctx.store.workers.create(req.queue, req.backend, { site });
