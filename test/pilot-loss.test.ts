@@ -89,3 +89,33 @@ describe("a server down for longer than the heartbeat timeout", () => {
     expect(job.body.attempts.map((a: { state: string; error: { code: string } | null }) => [a.state, a.error?.code ?? null])).toEqual([["finished", null]]);
   });
 });
+
+describe("a pilot that hears from several requests at once that it was declared ended", () => {
+  const setup = clusterWithMarkers(1);
+
+  it("drops what it held and registers again once, not once per request, and runs the retried job", async () => {
+    const [cluster, markers] = [setup.cluster(), setup.markers()];
+    const driver = runDriver(`${FIXTURE}#survivors`, [markers, "1", "2000"], { url: cluster.url, token: cluster.credentials.userToken });
+    await until("the job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
+    // Stopped past its heartbeat timeout while its executor finishes the job: once it runs again, its
+    // heartbeat, its report of the job and its open long-poll all hear that it was declared ended.
+    const pilot = cluster.pilots[0]!;
+    pilot.proc.kill("SIGSTOP");
+    try {
+      await until("the server to declare the pilot lost", async () => {
+        const pilots = (await cluster.api("GET", "/api/v1/pilots?status=lost")).body.pilots as unknown[];
+        return pilots.length > 0 || undefined;
+      });
+      await new Promise((r) => setTimeout(r, 2500));
+    } finally {
+      pilot.proc.kill("SIGCONT");
+    }
+
+    const r = await driver;
+    expect(r.code, r.stderr).toBe(0);
+    expect(pilot.output().match(/declared this pilot ended/g), pilot.output()).toHaveLength(1);
+    // Its first registration, lost, and one more that ran the job again: no registration left unused.
+    const rows = (await cluster.api("GET", "/api/v1/pilots?limit=100")).body.pilots as Array<{ name: string; status: string }>;
+    expect(rows.filter((p) => p.name === pilot.name).map((p) => p.status).sort()).toEqual(["lost", "running"]);
+  });
+});

@@ -12,6 +12,7 @@ import { ExecutorPool } from "./executor-pool.js";
 import { leaveWhenIdle } from "./idle-exit.js";
 import { Ledger, killedByUser, type Outcome } from "./ledger.js";
 import { PILOT_DEFAULTS, poolSettings, type PilotOptions } from "./pilot-options.js";
+import { Registration } from "./registration.js";
 import { Reporter } from "./reporter.js";
 import { isPilotEnded, ServerLink } from "./server-link.js";
 import { epochNow } from "../core/epoch-clock.js";
@@ -29,6 +30,7 @@ export class Pilot {
   private readonly bundles: Bundles;
   private readonly pool: ExecutorPool;
   private readonly reporter: Reporter;
+  private readonly registration: Registration;
   /** The container runtime of this host, if any. */
   private readonly runtime = findContainerRuntime();
   private readonly name: string;
@@ -62,6 +64,9 @@ export class Pilot {
       ),
       events: this.poolEvents(),
     });
+    // What an ended registration held is dropped: its jobs, its ledger, its reports.
+    const drop = () => void (this.pool.drop(), this.ledger.clear(), this.reporter.clear());
+    this.registration = new Registration({ register: () => this.register(), id: () => this.pilotId, drop, log });
   }
 
   get pilotId(): number {
@@ -114,14 +119,7 @@ export class Pilot {
   }
 
   private async onServerError(err: unknown, what: string): Promise<void> {
-    if (isPilotEnded(err)) {
-      this.log.warn("the server declared this pilot ended; dropping its jobs and registering again");
-      this.pool.drop();
-      this.ledger.clear();
-      this.reporter.clear();
-      await this.register();
-      return;
-    }
+    if (isPilotEnded(err)) return this.registration.ended(err.pilotId);
     this.log.warn({ err: errorMessage(err), what }, "server request failed; retrying");
     await sleep(1000);
   }

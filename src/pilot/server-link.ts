@@ -14,9 +14,23 @@ const BUNDLE_RETRY_MS = 10_000;
  */
 const PILOT_CONNECTIONS = 4;
 
-/** The server declared the pilot ended (it missed its heartbeats): what it held went elsewhere. */
-export function isPilotEnded(err: unknown): boolean {
-  return err instanceof ApiError && err.code === "pilot_ended";
+/**
+ * The server declared the pilot ended (it missed its heartbeats): what it held went elsewhere. Says which
+ * registration the refused request was made as, since a request sent before the pilot registered again may
+ * hear this after it.
+ */
+export class PilotEndedError extends Error {
+  constructor(
+    readonly pilotId: number,
+    cause: ApiError,
+  ) {
+    super(cause.message, { cause });
+    this.name = "PilotEndedError";
+  }
+}
+
+export function isPilotEnded(err: unknown): err is PilotEndedError {
+  return err instanceof PilotEndedError;
 }
 
 /**
@@ -54,20 +68,30 @@ export class ServerLink {
 
   /** A long-poll: the server answers once there are jobs or commands, or after `waitMs`. */
   acquire(request: AcquireRequest, signal: AbortSignal): Promise<CallOutput<"acquire">> {
-    return this.api.acquire({ params: { id: this.id }, body: request }, { signal });
+    return this.asPilot((id) => this.api.acquire({ params: { id }, body: request }, { signal }));
   }
 
   report(request: ReportRequest): Promise<CallOutput<"report">> {
-    return this.api.report({ params: { id: this.id }, body: request });
+    return this.asPilot((id) => this.api.report({ params: { id }, body: request }));
   }
 
   heartbeat(request: HeartbeatRequest): Promise<CallOutput<"heartbeat">> {
-    return this.api.heartbeat({ params: { id: this.id }, body: request });
+    return this.asPilot((id) => this.api.heartbeat({ params: { id }, body: request }));
   }
 
   /** Tells the server the pilot left, so that what it still held is retried elsewhere at once. */
   async exit(): Promise<void> {
-    await this.api.exitPilot({ params: { id: this.id } });
+    await this.asPilot((id) => this.api.exitPilot({ params: { id } }));
+  }
+
+  /** A call as the pilot of the current registration; the server's "ended" names that registration. */
+  private async asPilot<T>(call: (id: number) => Promise<T>): Promise<T> {
+    const id = this.id;
+    try {
+      return await call(id);
+    } catch (err) {
+      throw err instanceof ApiError && err.code === "pilot_ended" ? new PilotEndedError(id, err) : err;
+    }
   }
 
   /** A bundle's code, or an environment's manifest, by hash. */
