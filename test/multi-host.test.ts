@@ -68,6 +68,21 @@ describe("Pando across the hosts and sites of a test network, over TLS", { timeo
     return starts;
   }
 
+  /** What the server says of its pilots and sites, the run's markers and the tails of the pilots' logs: why jobs did not start. */
+  async function stateOf(runDir: string): Promise<string> {
+    const pilots = (await api("/pilots?limit=1000")).pilots as Array<{ id: number; queue: string; host: string; status: string; running: number }>;
+    const sites = (await api("/sites")) as Array<{ name: string; state: string }>;
+    const markers = existsSync(join(runDir, "started")) ? [...startsPerPoint(runDir)].map(([x, hosts]) => `${x}@${hosts.join(",")}`) : [];
+    const tail = (site: string) => world.pilotLogs(site).split("\n").filter(Boolean).slice(-15).join("\n");
+    return [
+      `pilots: ${JSON.stringify(pilots.map((p) => [p.id, p.queue, p.host, p.status, p.running]))}`,
+      `sites: ${JSON.stringify(sites.map((s) => [s.name, s.state]))}`,
+      `started: ${markers.join(" ")}`,
+      `campus pilots' logs:\n${tail("campus")}`,
+      `hpc pilots' logs:\n${tail("hpc")}`,
+    ].join("\n");
+  }
+
   /** Every point's loss as the project's script computed it from its data file, each point once; the best. */
   function expectEvaluations(value: { evaluations: Evaluation[]; best: number }, iterations: number, points: number): void {
     const xs = Array.from({ length: iterations * points }, (_, x) => x);
@@ -166,7 +181,7 @@ describe("Pando across the hosts and sites of a test network, over TLS", { timeo
       const starts = existsSync(join(run.dir, "started", "0")) ? startsPerPoint(run.dir) : new Map<number, string[]>();
       const there = [...starts].filter(([, w]) => w.includes(world.net.host("site").address)).map(([x]) => x);
       return starts.size === 4 && there.length > 0 ? there : undefined;
-    }, START_LIMIT_MS);
+    }, START_LIMIT_MS, () => stateOf(run.dir));
     world.net.cut("site");
     await until("the server to declare the campus site's pilots lost and the site silent", async () => {
       const lost = ((await api("/pilots?status=lost")).pilots as Array<{ queue: string }>).filter((p) => p.queue === CAMPUS_QUEUE);
@@ -203,7 +218,7 @@ describe("Pando across the hosts and sites of a test network, over TLS", { timeo
     const run = runHpo({ iterations: 3, points: 4, hold: 1 });
     await until("the second iteration's jobs to start", () =>
       existsSync(join(run.dir, "started", "1")) && readdirSync(join(run.dir, "started", "1")).length === 4 ? true : undefined,
-    START_LIMIT_MS);
+    START_LIMIT_MS, () => stateOf(run.dir));
     const exited = new Promise((r) => world.server.process.proc.once("exit", r));
     world.server.process.proc.kill("SIGKILL");
     await exited;
