@@ -159,7 +159,7 @@ export class QueueService {
     const { store } = this.ctx;
     const [records, running, unregistered, sites] = await Promise.all([
       this.records(),
-      store.dispatch.runningPilotsByQueue(),
+      store.pilots.runningByQueue(),
       store.workers.unregisteredByQueue(),
       this.siteRecords(),
     ]);

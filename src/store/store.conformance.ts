@@ -75,7 +75,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       return added;
     };
     const pilot = (queue: string, name = "p") =>
-      store.dispatch.registerPilot({ queue, name, host: "h", pid: 1, slots: 1, version: "v", reportKey: "k" });
+      store.pilots.register({ queue, name, host: "h", pid: 1, slots: 1, version: "v", reportKey: "k" });
     /** A running workflow with one task of `jobs` jobs on a queue of its own, and a pilot there. */
     const running = async (jobs = 1, maxAttempts = 1) => {
       const queue = newQueue();
@@ -228,7 +228,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       it("gives no job to a pilot declared lost, though its long-poll may still be open", async () => {
         const { queue, pilotId } = await running(2, 3);
         const job = await claimOne(pilotId, queue);
-        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, Date.now() + 1]]));
+        const swept = await store.pilots.sweepLost(0, new Map([[queue, Date.now() + 1]]));
         expect(swept).toEqual({ pilots: [pilotId], attempts: [{ jobId: job.jobId, attempt: job.attempt }] });
         await store.dispatch.apply(null, [report(job, "failed", { error: { code: "lost_heartbeat", message: "silent" } })], "server");
         const demand = { capacity: 1, slots: 1, drivers: 0, prefetchNamed: false };
@@ -243,10 +243,10 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const [heard, silent] = [await pilot(queue, "heard"), await pilot(queue, "silent")];
         const now = Date.now();
         // Another store on the database (another replica) wrote the heartbeat.
-        await new Store(target.ctx).dispatch.recordHeartbeats(new Map([[heard, now + 60_000]]));
+        await new Store(target.ctx).pilots.recordHeartbeats(new Map([[heard, now + 60_000]]));
         // An older heartbeat written after it (by a replica that wrote later) does not move it back.
-        await store.dispatch.recordHeartbeats(new Map([[heard, now - 60_000]]));
-        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, now + 30_000]]));
+        await store.pilots.recordHeartbeats(new Map([[heard, now - 60_000]]));
+        const swept = await store.pilots.sweepLost(0, new Map([[queue, now + 30_000]]));
         expect(swept.pilots).toEqual([silent]);
         expect((await store.monitor.pilots({ queue, limit: 10 })).map((p) => [p.id, p.status, p.heartbeatAt])).toEqual([
           [silent, "lost", expect.any(Number)],
@@ -261,18 +261,18 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const at = Date.now() + 60_000;
         // More pilots than one statement takes: the ones not registered here stand for other pilots.
         const beats = new Map([...ids, ...Array.from({ length: 2500 }, (_, i) => 1_000_000_000 + i)].map((id) => [id, at]));
-        await store.dispatch.recordHeartbeats(beats);
-        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at]]))).pilots).toEqual([]);
-        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at + 1]]))).pilots.sort((a, b) => a - b)).toEqual(ids);
+        await store.pilots.recordHeartbeats(beats);
+        expect((await store.pilots.sweepLost(0, new Map([[queue, at]]))).pilots).toEqual([]);
+        expect((await store.pilots.sweepLost(0, new Map([[queue, at + 1]]))).pilots.sort((a, b) => a - b)).toEqual(ids);
       });
 
       it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {
         const { queue, pilotId } = await running(2);
-        const first = await store.dispatch.endPilot(pilotId);
+        const first = await store.pilots.end(pilotId);
         expect(first.ended).toBe(true);
         expect(first.held).toEqual([]);
         // Ending it again changes nothing and says so (the metric of ended pilots counts it once).
-        expect((await store.dispatch.endPilot(pilotId)).ended).toBe(false);
+        expect((await store.pilots.end(pilotId)).ended).toBe(false);
         expect(await store.dispatch.claim(pilotId, queue, 5)).toEqual([]);
         const other = await pilot(queue);
         expect(await store.dispatch.claim(other, queue, 5)).toHaveLength(2);

@@ -5,6 +5,7 @@ import type { StoreContext, StoreLimits } from "./context.js";
 import { DispatchStore } from "./dispatch-store.js";
 import { MonitorStore } from "./monitor-store.js";
 import { openStoreContext } from "./open.js";
+import { PilotStore } from "./pilot-store.js";
 import type { PostgresOptions } from "./postgres.js";
 import { QueueStore } from "./queue-store.js";
 import type { SqliteOptions } from "./sqlite.js";
@@ -24,6 +25,7 @@ export class Store {
   readonly workflows: WorkflowStore;
   readonly tasks: TaskStore;
   readonly dispatch: DispatchStore;
+  readonly pilots: PilotStore;
   readonly queues: QueueStore;
   readonly workers: WorkerStore;
   readonly sites: SiteStore;
@@ -36,6 +38,7 @@ export class Store {
     this.auth = new AuthStore(ctx);
     this.bundles = new BundleStore(ctx);
     this.dispatch = new DispatchStore(ctx, infos);
+    this.pilots = new PilotStore(ctx);
     this.tasks = new TaskStore(ctx, infos, this.dispatch);
     this.workflows = new WorkflowStore(ctx, this.tasks);
     this.queues = new QueueStore(ctx);
