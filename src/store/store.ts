@@ -10,6 +10,8 @@ import type { PostgresOptions } from "./postgres.js";
 import { QueueStore } from "./queue-store.js";
 import type { SqliteOptions } from "./sqlite.js";
 import { TaskInfoCache } from "./task-info.js";
+import { TaskPlacement } from "./task-placement.js";
+import { TaskReads } from "./task-reads.js";
 import { TaskStore } from "./task-store.js";
 import { SiteStore } from "./site-store.js";
 import { WorkerStore } from "./worker-store.js";
@@ -24,6 +26,8 @@ export class Store {
   readonly bundles: BundleStore;
   readonly workflows: WorkflowStore;
   readonly tasks: TaskStore;
+  readonly taskReads: TaskReads;
+  readonly placement: TaskPlacement;
   readonly dispatch: DispatchStore;
   readonly pilots: PilotStore;
   readonly queues: QueueStore;
@@ -40,7 +44,9 @@ export class Store {
     this.dispatch = new DispatchStore(ctx, infos);
     this.pilots = new PilotStore(ctx);
     this.tasks = new TaskStore(ctx, infos, this.dispatch);
-    this.workflows = new WorkflowStore(ctx, this.tasks);
+    this.taskReads = new TaskReads(ctx, infos);
+    this.placement = new TaskPlacement(ctx, infos);
+    this.workflows = new WorkflowStore(ctx, this.tasks, this.taskReads);
     this.queues = new QueueStore(ctx);
     this.workers = new WorkerStore(ctx);
     this.sites = new SiteStore(ctx);
