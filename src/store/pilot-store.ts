@@ -2,14 +2,10 @@ import { sql } from "../vendor/kysely.js";
 import type { AttemptRef } from "../core/dispatch-records.js";
 import type { StoreContext, Tx } from "./context.js";
 import { HELD_BY_PILOT, PILOT_LAST_HEARD, inIds } from "./dialect.js";
+import type { PilotsTable } from "./schema.js";
 
-export interface NewPilot {
-  queue: string;
-  name: string;
-  host: string;
-  pid: number;
-  slots: number;
-  version: string;
+/** A pilot as it registers: the columns of its row it names, its worker if the provisioner started it. */
+export interface NewPilot extends Pick<PilotsTable, "queue" | "name" | "host" | "pid" | "slots" | "version"> {
   worker?: number;
   /** HMAC key the pilot signs its broker reports with. */
   reportKey: string;
