@@ -137,7 +137,7 @@ export class Provisioner {
     const still: StoredWorker[] = [];
     for (const w of live) {
       if (!this.isMine(w) && w.pilotId !== null) {
-        const pilot = await this.store.dispatch.pilot(w.pilotId);
+        const pilot = await this.store.pilots.get(w.pilotId);
         if (pilot && pilot.status !== "running") {
           await this.store.workers.end(w.id, "its pilot exited");
           this.options.onWorkersChanged([w.queue]);
@@ -177,7 +177,7 @@ export class Provisioner {
       }
       this.submitted.get(backend)?.delete(w.batchId);
       changed.add(w.queue);
-      const pilot = w.pilotId === null ? undefined : await this.store.dispatch.pilot(w.pilotId);
+      const pilot = w.pilotId === null ? undefined : await this.store.pilots.get(w.pilotId);
       if (pilot?.status === "running") {
         const reason = `its ${w.backend} job ${w.batchId} ended while the pilot held jobs (cancelled, preempted or failed)`;
         await this.store.workers.end(w.id, reason);

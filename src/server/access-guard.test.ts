@@ -26,7 +26,7 @@ function fakeStore() {
         return owners.get(id);
       },
     },
-    tasks: { info: async (id: number) => (id === 100 ? { workflowId: 10 } : id === 200 ? { workflowId: 20 } : undefined) },
+    taskReads: { info: async (id: number) => (id === 100 ? { workflowId: 10 } : id === 200 ? { workflowId: 20 } : undefined) },
   };
   return { store: store as unknown as Store, reads, principals };
 }

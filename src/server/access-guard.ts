@@ -102,7 +102,7 @@ export class AccessGuard {
 
   /** Checks access to the task's workflow; returns that workflow's id. */
   async authorizeTask(p: Principal, taskId: number): Promise<number> {
-    const info = await this.ctx.store.tasks.info(taskId);
+    const info = await this.ctx.store.taskReads.info(taskId);
     if (!info) throw notFound("task", taskId);
     await this.authorizeWorkflow(p, info.workflowId);
     return info.workflowId;

@@ -31,7 +31,7 @@ export class BrokerService {
       config,
       {
         taskChannel: async (taskId) => {
-          const info = await store.tasks.info(taskId);
+          const info = await store.taskReads.info(taskId);
           return info?.channel && info.resultKey
             ? { channel: info.channel, key: info.resultKey, workflowId: info.workflowId }
             : undefined;
@@ -65,7 +65,7 @@ export class BrokerService {
     const { store, metrics, log } = this.ctx;
     for (const c of changes) {
       if (c.seqTo <= c.seqFrom) continue;
-      void store.tasks
+      void store.taskReads
         .results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom)
         .then((outcomes) => bridge.relay(c.taskId, outcomes.filter((o) => !(o.via === "broker" && o.state === "finished"))))
         .then((sent) => sent && metrics.resultsRelayed())

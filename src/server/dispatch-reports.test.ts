@@ -16,8 +16,8 @@ function service(maxConcurrentReports: number, { togetherFails = false } = {}) {
   const inStore: Array<() => void> = [];
   const together: number[] = [];
   const store = {
+    pilots: { get: async (id: number) => ({ id, status: "running", queue: "local", slots: 1 }) },
     dispatch: {
-      pilot: async (id: number) => ({ id, status: "running", queue: "local", slots: 1 }),
       apply: () => new Promise<ApplyResult>((commit) => inStore.push(() => commit(RESULT))),
       applyReports: (reports: readonly unknown[]) => {
         together.push(reports.length);

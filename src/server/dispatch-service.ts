@@ -25,7 +25,7 @@ import type { WorkflowEnds } from "./workflow-ends.js";
 
 const PILOT_CACHE_MS = 1_000;
 
-type PilotRow = NonNullable<Awaited<ReturnType<Store["dispatch"]["pilot"]>>>;
+type PilotRow = NonNullable<Awaited<ReturnType<Store["pilots"]["get"]>>>;
 
 /** The siblings dispatch works with, named by the composition root. */
 export interface DispatchDeps {
@@ -62,7 +62,7 @@ export class DispatchService {
     if (p.site !== null) await this.requireSiteQueue(p.site, req.queue, req.worker);
     // The pilot's own key for its broker reports: told to it alone, over its authenticated request.
     const reportKey = randomBytes(32).toString("hex");
-    const id = await store.dispatch.registerPilot({ ...req, reportKey });
+    const id = await store.pilots.register({ ...req, reportKey });
     if (req.worker !== undefined) await store.workers.registered(req.worker);
     const heartbeatTimeoutMs = await this.deps.queues.heartbeatTimeoutOf(req.queue);
     return {
@@ -91,7 +91,7 @@ export class DispatchService {
     await this.deps.keys.requireSelf(p, pilotId);
     const now = Date.now();
     const cached = this.pilotCache.get(pilotId);
-    const pilot = cached && cached.until > now ? cached.pilot : await this.ctx.store.dispatch.pilot(pilotId);
+    const pilot = cached && cached.until > now ? cached.pilot : await this.ctx.store.pilots.get(pilotId);
     if (!pilot) throw notFound("pilot", pilotId);
     if (pilot !== cached?.pilot) this.pilotCache.set(pilotId, { pilot, until: now + PILOT_CACHE_MS });
     if (pilot.status !== "running") {
@@ -240,7 +240,7 @@ export class DispatchService {
 
   /** A provisioned pilot's batch job ended under it: whatever it held is retried elsewhere at once. */
   async pilotGone(pilotId: number, reason: string): Promise<void> {
-    const { ended, held } = await this.ctx.store.dispatch.endPilot(pilotId);
+    const { ended, held } = await this.ctx.store.pilots.end(pilotId);
     this.forgetPilot(pilotId);
     if (ended) this.ctx.metrics.pilotsEnded("gone", 1);
     await this.failAttempts(held, { code: "pilot_gone", message: reason });
@@ -248,7 +248,7 @@ export class DispatchService {
 
   async endPilot(p: Principal, pilotId: number): Promise<void> {
     await this.deps.keys.requireSelf(p, pilotId);
-    const { ended, held } = await this.ctx.store.dispatch.endPilot(pilotId);
+    const { ended, held } = await this.ctx.store.pilots.end(pilotId);
     this.forgetPilot(pilotId);
     if (ended) this.ctx.metrics.pilotsEnded("exited", 1);
     await this.failAttempts(held, { code: "pilot_exited", message: `pilot ${pilotId} exited while holding the job` });
@@ -282,7 +282,7 @@ export class DispatchService {
     for (const q of await this.deps.queues.records()) {
       if (q.definition.heartbeatTimeout !== undefined) own.set(q.definition.name, lostBefore(now, q.definition.heartbeatTimeout, upSince));
     }
-    const { pilots, attempts } = await this.ctx.store.dispatch.sweepLostPilots(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, upSince), own);
+    const { pilots, attempts } = await this.ctx.store.pilots.sweepLost(lostBefore(now, this.ctx.config.heartbeatTimeoutMs, upSince), own);
     if (pilots.length === 0) return 0;
     for (const id of pilots) this.forgetPilot(id);
     this.ctx.metrics.pilotsEnded("lost", pilots.length);

@@ -104,7 +104,7 @@ export class MonitorService {
   /** A timeline reads every job of its task; an ended task's never changes, so it is kept. */
   async timeline(p: Principal, taskId: number, q: TimelineQuery): Promise<TimelineView> {
     await this.guard.authorizeTask(p, taskId);
-    const task = await this.store.tasks.get(taskId);
+    const task = await this.store.taskReads.get(taskId);
     // A retried task ends again later: its end time is part of the key.
     const key = `${taskId}:${q.buckets}:${task?.endedAt ?? "open"}`;
     const cached = this.endedTimelines.get(key);

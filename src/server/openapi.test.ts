@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../api/openapi.js";
 import { PROMETHEUS_TEXT } from "../api/routes.js";
-import { taskView } from "../store/task-store.js";
+import { taskView } from "../store/task-reads.js";
 import type { Handlers } from "./handlers.js";
 import type { ServerContext } from "./context.js";
 import { WaitLimits } from "./wait-limits.js";

@@ -6,7 +6,7 @@ import { PilotHeartbeats } from "./pilot-heartbeats.js";
 function heartbeats() {
   const written: Array<Map<number, number>> = [];
   const ctx = {
-    store: { dispatch: { recordHeartbeats: async (beats: Map<number, number>) => void written.push(new Map(beats)) } },
+    store: { pilots: { recordHeartbeats: async (beats: Map<number, number>) => void written.push(new Map(beats)) } },
     config: { heartbeatFlushMs: 1000 },
     log: pino({ level: "silent" }),
   } as unknown as Pick<ServerContext, "store" | "config" | "log">;

@@ -65,7 +65,7 @@ export class PilotHeartbeats {
     const beats = this.pending;
     this.pending = new Map();
     try {
-      await this.ctx.store.dispatch.recordHeartbeats(beats);
+      await this.ctx.store.pilots.recordHeartbeats(beats);
     } catch (err) {
       for (const [pilotId, at] of beats) if (!this.pending.has(pilotId)) this.pending.set(pilotId, at);
       throw err;

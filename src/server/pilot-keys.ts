@@ -54,7 +54,7 @@ export class PilotKeys {
 
   /** The pilot's key from the store (undefined: no such pilot), kept while the pilot runs. */
   private async load(pilotId: number): Promise<KnownKey | undefined> {
-    const pilot = await this.ctx.store.dispatch.pilot(pilotId);
+    const pilot = await this.ctx.store.pilots.get(pilotId);
     if (!pilot) return undefined;
     const key = pilot.report_key ?? undefined;
     const known = { key, hash: key ? pilotKeyHash(key) : undefined };

@@ -112,15 +112,15 @@ export class QueueService {
    */
   async placePendingTasks(): Promise<number> {
     const { store, events, log } = this.ctx;
-    const pending = await store.tasks.pending();
+    const pending = await store.placement.pending();
     let placed = 0;
     for (const t of pending) {
       const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
       if ("reason" in brokered) {
-        if (brokered.reason !== t.reason) await store.tasks.setPendingReason(t.id, brokered.reason);
+        if (brokered.reason !== t.reason) await store.placement.setPendingReason(t.id, brokered.reason);
         continue;
       }
-      const ok = await store.tasks.place(t.id, brokered.queue);
+      const ok = await store.placement.place(t.id, brokered.queue);
       if (!ok) continue;
       placed++;
       events.queueHasWork(brokered.queue);
@@ -139,9 +139,9 @@ export class QueueService {
     const { store, events, log } = this.ctx;
     const unavailable = (await this.brokerViews(undefined)).filter((q) => q.silentSite || q.status === "offline");
     let moved = 0;
-    for (const t of await store.tasks.queuedOn(unavailable.map((q) => q.name))) {
+    for (const t of await store.placement.queuedOn(unavailable.map((q) => q.name))) {
       const brokered = await this.broker({ queues: t.queues, cores: t.cores, memoryMb: t.memoryMb, walltimeS: t.walltimeS });
-      if (!("queue" in brokered) || !(await store.tasks.move(t.id, t.queue, brokered.queue))) continue;
+      if (!("queue" in brokered) || !(await store.placement.move(t.id, t.queue, brokered.queue))) continue;
       moved++;
       events.queueHasWork(brokered.queue);
       events.taskChanged(t.id);
@@ -159,7 +159,7 @@ export class QueueService {
     const { store } = this.ctx;
     const [records, running, unregistered, sites] = await Promise.all([
       this.records(),
-      store.dispatch.runningPilotsByQueue(),
+      store.pilots.runningByQueue(),
       store.workers.unregisteredByQueue(),
       this.siteRecords(),
     ]);

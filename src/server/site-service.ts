@@ -118,7 +118,7 @@ export class SiteService {
     if (req.batchId !== undefined) await store.workers.setBatchId(id, req.batchId);
     if (req.batchState !== undefined) await store.workers.setBatchStatus(id, req.batchState, req.pendingReason ?? null);
     if (req.ended !== undefined) {
-      const pilot = worker.pilotId === null ? undefined : await store.dispatch.pilot(worker.pilotId);
+      const pilot = worker.pilotId === null ? undefined : await store.pilots.get(worker.pilotId);
       if (!req.vanished) {
         await store.workers.end(id, req.ended);
       } else if (pilot?.status === "running") {

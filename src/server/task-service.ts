@@ -107,7 +107,7 @@ export class TaskService {
           events.workflowChanged(workflowId);
           if (task.queue !== "") events.queueHasWork(task.queue, task.resumed);
         }
-        return { id: task.id, nJobs: task.nJobs, attached: true, resultKey: (await this.ctx.store.tasks.info(task.id))?.resultKey ?? "" };
+        return { id: task.id, nJobs: task.nJobs, attached: true, resultKey: (await this.ctx.store.taskReads.info(task.id))?.resultKey ?? "" };
       case "created": {
         if (tracingHops()) {
           hopAt("server.submit_received", task.id, 0, 0, tReceived);
@@ -133,7 +133,7 @@ export class TaskService {
 
   async getTask(p: Principal, taskId: number): Promise<TaskView> {
     await this.deps.guard.authorizeTask(p, taskId);
-    const view = await this.ctx.store.tasks.get(taskId);
+    const view = await this.ctx.store.taskReads.get(taskId);
     if (!view) throw notFound("task", taskId);
     await this.deps.queues.withPendingReasons([view]);
     return view;
@@ -147,9 +147,9 @@ export class TaskService {
     const sub = events.subscribe([Topics.task(taskId)]);
     try {
       for (;;) {
-        const task = await store.tasks.get(taskId);
+        const task = await store.taskReads.get(taskId);
         if (!task) throw notFound("task", taskId);
-        const results = task.resultCursor > q.after ? await store.tasks.results(taskId, q.after, q.limit) : [];
+        const results = task.resultCursor > q.after ? await store.taskReads.results(taskId, q.after, q.limit) : [];
         const cursor = results.length > 0 ? results[results.length - 1]!.seq : q.after;
         if (results.length > 0 || FINAL_TASK_STATUSES.has(task.status)) return { task, results, cursor };
         const left = deadline - Date.now();
@@ -195,7 +195,7 @@ export class TaskService {
   }
 
   async getJob(p: Principal, jobId: number): Promise<JobView> {
-    const job = await this.ctx.store.tasks.job(jobId);
+    const job = await this.ctx.store.taskReads.job(jobId);
     if (!job) throw notFound("job", jobId);
     await this.deps.guard.authorizeWorkflow(p, job.workflowId);
     return job;

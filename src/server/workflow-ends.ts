@@ -49,9 +49,9 @@ export class WorkflowEnds {
    */
   private async driverEnded(change: TaskChange): Promise<void> {
     const { store } = this.ctx;
-    const info = await store.tasks.info(change.taskId);
+    const info = await store.taskReads.info(change.taskId);
     if (info?.kind !== "driver") return;
-    const [outcome] = await store.tasks.results(change.taskId, 0, 1);
+    const [outcome] = await store.taskReads.results(change.taskId, 0, 1);
     const closed = await store.workflows.close(change.workflowId, {
       body: "threw",
       result: null,

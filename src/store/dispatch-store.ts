@@ -5,21 +5,9 @@ import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia 
 import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
-import { HELD_BY_PILOT, PILOT_LAST_HEARD, inIds, jsonRows } from "./dialect.js";
+import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
 import type { TaskInfoCache } from "./task-info.js";
-
-export interface NewPilot {
-  queue: string;
-  name: string;
-  host: string;
-  pid: number;
-  slots: number;
-  version: string;
-  worker?: number;
-  /** HMAC key the pilot signs its broker reports with. */
-  reportKey: string;
-}
 
 export interface ApplyResult {
   accepted: number;
@@ -91,9 +79,6 @@ interface LoadedJob {
 const HELD = sql.raw(HELD_BY_PILOT);
 /** Waiting pilots whose held attempts a hand-out counts in one statement. */
 const HELD_COUNTS_PER_STATEMENT = 500;
-/** Two parameters a row: well below SQLite's and PostgreSQL's limits on a statement's parameters. */
-const HEARTBEATS_PER_STATEMENT = 1000;
-const LAST_HEARD = sql.raw<number>(PILOT_LAST_HEARD);
 const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
 const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
 
@@ -117,42 +102,16 @@ function loaded(r: JobRow): LoadedJob {
 }
 
 /**
- * Pilots and the job traffic with them: claim, hand-off, reports, heartbeats, lost pilots. A job's current
- * attempt lives on its row (pilot, attempt number, sent time); the attempts table keeps the attempts that
- * ended. What a report does to a job is core/attempt-transition's to decide; this loads, applies and writes.
+ * The job traffic with pilots: claim, hand-off, what a pilot holds, reports. A job's current attempt lives on
+ * its row (pilot, attempt number, sent time); the attempts table keeps the attempts that ended. What a report
+ * does to a job is core/attempt-transition's to decide; this loads, applies and writes. Pilots' own rows
+ * (registration, heartbeats, their end) are PilotStore's.
  */
 export class DispatchStore {
   constructor(
     private readonly ctx: StoreContext,
     private readonly infos: TaskInfoCache,
   ) {}
-
-  async registerPilot(p: NewPilot): Promise<number> {
-    const now = Date.now();
-    const row = await this.ctx.db
-      .insertInto("pilots")
-      .values({
-        queue: p.queue,
-        name: p.name,
-        host: p.host,
-        pid: p.pid,
-        slots: p.slots,
-        version: p.version,
-        worker_id: p.worker ?? null,
-        report_key: p.reportKey,
-        status: "running",
-        created_at: now,
-        heartbeat_at: now,
-        ended_at: null,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  async pilot(pilotId: number) {
-    return this.ctx.db.selectFrom("pilots").selectAll().where("id", "=", pilotId).executeTakeFirst();
-  }
 
   /**
    * Atomically moves up to `max` activated jobs of the queue to `sent` for this pilot, each as a new attempt
@@ -254,17 +213,6 @@ export class DispatchStore {
     const { rows } = await sql<{ pilot_id: number; n: number }>`
       SELECT pilot_id, COUNT(*) AS n FROM jobs WHERE ${inIds(this.ctx.dialect, "pilot_id", pilots)} AND ${HELD} GROUP BY pilot_id`.execute(trx);
     return new Map(rows.map((r) => [Number(r.pilot_id), Number(r.n)]));
-  }
-
-  /** Pilots alive per queue. */
-  async runningPilotsByQueue(): Promise<Map<string, number>> {
-    const rows = await this.ctx.db
-      .selectFrom("pilots")
-      .select(["queue", (eb) => eb.fn.countAll<number>().as("n")])
-      .where("status", "=", "running")
-      .groupBy("queue")
-      .execute();
-    return new Map(rows.map((r) => [r.queue, Number(r.n)]));
   }
 
   /** The attempts a pilot holds, with kill orders for those a user killed. */
@@ -405,78 +353,5 @@ export class DispatchStore {
              started_at, kill_requested
       FROM jobs WHERE ${inIds(this.ctx.dialect, "id", ids)} ${lock}`.execute(trx);
     return new Map(rows.map((r) => [r.id, loaded(r)]));
-  }
-
-  /**
-   * Records when pilots were last heard from (pilot id → time), in one statement per thousand pilots, in id
-   * order, into a table of their own that a hand-out never locks. A time never goes back: replicas that heard
-   * the same pilot may write in any order.
-   */
-  async recordHeartbeats(beats: ReadonlyMap<number, number>): Promise<void> {
-    const rows = [...beats].sort(([a], [b]) => a - b).map(([pilot_id, heard_at]) => ({ pilot_id, heard_at }));
-    for (let i = 0; i < rows.length; i += HEARTBEATS_PER_STATEMENT) {
-      await this.ctx.db
-        .insertInto("pilot_heartbeats")
-        .values(rows.slice(i, i + HEARTBEATS_PER_STATEMENT))
-        .onConflict((oc) =>
-          oc
-            .column("pilot_id")
-            .doUpdateSet({ heard_at: (eb) => eb.ref("excluded.heard_at") })
-            .where("excluded.heard_at", ">", (eb) => eb.ref("pilot_heartbeats.heard_at")),
-        )
-        .execute();
-    }
-  }
-
-  /**
-   * Declares lost the pilots silent since `cutoff`, or since their queue's own cutoff for queues with a
-   * heartbeat timeout of their own; returns them and the attempts they held.
-   */
-  async sweepLostPilots(
-    cutoff: number,
-    queueCutoffs: ReadonlyMap<string, number> = new Map(),
-  ): Promise<{ pilots: number[]; attempts: AttemptRef[] }> {
-    const now = Date.now();
-    const own = [...queueCutoffs.keys()];
-    return this.ctx.db.transaction().execute(async (trx) => {
-      const lost = await trx
-        .updateTable("pilots")
-        .set({ status: "lost", ended_at: now })
-        .where("status", "=", "running")
-        .where((eb) =>
-          eb.or([
-            own.length === 0
-              ? eb(LAST_HEARD, "<", cutoff)
-              : eb.and([eb(LAST_HEARD, "<", cutoff), eb("queue", "not in", own)]),
-            ...[...queueCutoffs].map(([queue, c]) => eb.and([eb("queue", "=", queue), eb(LAST_HEARD, "<", c)])),
-          ]),
-        )
-        .returning("id")
-        .execute();
-      const pilots = lost.map((p) => p.id);
-      return { pilots, attempts: await this.heldBy(trx, pilots) };
-    });
-  }
-
-  /** Marks a pilot as ended; returns the attempts it still held. */
-  /** Ends a running pilot: `ended` says whether it was running until now; `held` what it still held. */
-  async endPilot(pilotId: number): Promise<{ ended: boolean; held: AttemptRef[] }> {
-    const now = Date.now();
-    return this.ctx.db.transaction().execute(async (trx) => {
-      const update = await trx
-        .updateTable("pilots")
-        .set({ status: "finished", ended_at: now })
-        .where("id", "=", pilotId)
-        .where("status", "=", "running")
-        .executeTakeFirst();
-      return { ended: update.numUpdatedRows > 0n, held: await this.heldBy(trx, [pilotId]) };
-    });
-  }
-
-  private async heldBy(trx: Tx, pilots: readonly number[]): Promise<AttemptRef[]> {
-    if (pilots.length === 0) return [];
-    const { rows } = await sql<{ id: number; attempt_nr: number }>`
-      SELECT id, attempt_nr FROM jobs WHERE ${inIds(this.ctx.dialect, "pilot_id", pilots)} AND ${HELD}`.execute(trx);
-    return rows.map((r) => ({ jobId: r.id, attempt: r.attempt_nr }));
   }
 }

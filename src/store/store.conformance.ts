@@ -75,7 +75,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       return added;
     };
     const pilot = (queue: string, name = "p") =>
-      store.dispatch.registerPilot({ queue, name, host: "h", pid: 1, slots: 1, version: "v", reportKey: "k" });
+      store.pilots.register({ queue, name, host: "h", pid: 1, slots: 1, version: "v", reportKey: "k" });
     /** A running workflow with one task of `jobs` jobs on a queue of its own, and a pilot there. */
     const running = async (jobs = 1, maxAttempts = 1) => {
       const queue = newQueue();
@@ -100,7 +100,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         .select(["state", "kill_requested", "attempt_nr", "failures", "result", "done_seq"])
         .where("id", "=", jobId)
         .executeTakeFirstOrThrow();
-    const history = async (jobId: number) => (await store.tasks.job(jobId))!.attempts;
+    const history = async (jobId: number) => (await store.taskReads.job(jobId))!.attempts;
     const final = async (id: number) => {
       const wf = (await store.workflows.get(id))!;
       return { status: wf.status, endedAt: wf.endedAt, result: wf.result, error: wf.error };
@@ -228,7 +228,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       it("gives no job to a pilot declared lost, though its long-poll may still be open", async () => {
         const { queue, pilotId } = await running(2, 3);
         const job = await claimOne(pilotId, queue);
-        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, Date.now() + 1]]));
+        const swept = await store.pilots.sweepLost(0, new Map([[queue, Date.now() + 1]]));
         expect(swept).toEqual({ pilots: [pilotId], attempts: [{ jobId: job.jobId, attempt: job.attempt }] });
         await store.dispatch.apply(null, [report(job, "failed", { error: { code: "lost_heartbeat", message: "silent" } })], "server");
         const demand = { capacity: 1, slots: 1, drivers: 0, prefetchNamed: false };
@@ -243,10 +243,10 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const [heard, silent] = [await pilot(queue, "heard"), await pilot(queue, "silent")];
         const now = Date.now();
         // Another store on the database (another replica) wrote the heartbeat.
-        await new Store(target.ctx).dispatch.recordHeartbeats(new Map([[heard, now + 60_000]]));
+        await new Store(target.ctx).pilots.recordHeartbeats(new Map([[heard, now + 60_000]]));
         // An older heartbeat written after it (by a replica that wrote later) does not move it back.
-        await store.dispatch.recordHeartbeats(new Map([[heard, now - 60_000]]));
-        const swept = await store.dispatch.sweepLostPilots(0, new Map([[queue, now + 30_000]]));
+        await store.pilots.recordHeartbeats(new Map([[heard, now - 60_000]]));
+        const swept = await store.pilots.sweepLost(0, new Map([[queue, now + 30_000]]));
         expect(swept.pilots).toEqual([silent]);
         expect((await store.monitor.pilots({ queue, limit: 10 })).map((p) => [p.id, p.status, p.heartbeatAt])).toEqual([
           [silent, "lost", expect.any(Number)],
@@ -261,18 +261,18 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const at = Date.now() + 60_000;
         // More pilots than one statement takes: the ones not registered here stand for other pilots.
         const beats = new Map([...ids, ...Array.from({ length: 2500 }, (_, i) => 1_000_000_000 + i)].map((id) => [id, at]));
-        await store.dispatch.recordHeartbeats(beats);
-        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at]]))).pilots).toEqual([]);
-        expect((await store.dispatch.sweepLostPilots(0, new Map([[queue, at + 1]]))).pilots.sort((a, b) => a - b)).toEqual(ids);
+        await store.pilots.recordHeartbeats(beats);
+        expect((await store.pilots.sweepLost(0, new Map([[queue, at]]))).pilots).toEqual([]);
+        expect((await store.pilots.sweepLost(0, new Map([[queue, at + 1]]))).pilots.sort((a, b) => a - b)).toEqual(ids);
       });
 
       it("claims nothing for a pilot that has ended, whose long-poll may still be open", async () => {
         const { queue, pilotId } = await running(2);
-        const first = await store.dispatch.endPilot(pilotId);
+        const first = await store.pilots.end(pilotId);
         expect(first.ended).toBe(true);
         expect(first.held).toEqual([]);
         // Ending it again changes nothing and says so (the metric of ended pilots counts it once).
-        expect((await store.dispatch.endPilot(pilotId)).ended).toBe(false);
+        expect((await store.pilots.end(pilotId)).ended).toBe(false);
         expect(await store.dispatch.claim(pilotId, queue, 5)).toEqual([]);
         const other = await pilot(queue);
         expect(await store.dispatch.claim(other, queue, 5)).toHaveLength(2);
@@ -284,12 +284,12 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const p = await pilot(queue);
         const added = await addTask(task(workflowId, 0, null), [{ pilotId: p, demand: { capacity: 1, slots: 1, drivers: 0, prefetchNamed: false } }]);
         expect(added.claims.size).toBe(0);
-        expect((await store.tasks.get(added.id))?.status).toBe("pending");
-        expect(await store.tasks.pending()).toContainEqual(expect.objectContaining({ id: added.id, reason: "no queue takes it" }));
-        expect(await store.tasks.place(added.id, queue)).toBe(true);
-        expect(await store.tasks.place(added.id, queue)).toBe(false);
+        expect((await store.taskReads.get(added.id))?.status).toBe("pending");
+        expect(await store.placement.pending()).toContainEqual(expect.objectContaining({ id: added.id, reason: "no queue takes it" }));
+        expect(await store.placement.place(added.id, queue)).toBe(true);
+        expect(await store.placement.place(added.id, queue)).toBe(false);
         expect((await claimOne(p, queue)).taskId).toBe(added.id);
-        expect((await store.tasks.info(added.id))?.queue).toBe(queue);
+        expect((await store.taskReads.info(added.id))?.queue).toBe(queue);
       });
     });
 
@@ -339,8 +339,8 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const again = await store.dispatch.apply(pilotId, [done], "broker");
         expect(again).toEqual({ accepted: 0, ignored: 1, tasks: [], requeued: [], refused: [] });
         expect(await jobRow(job.jobId)).toMatchObject({ state: "finished", result: "42", done_seq: 1 });
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "running", nFinished: 1, resultCursor: 1 });
-        expect(await store.tasks.results(taskId, 0, 10)).toHaveLength(1);
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "running", nFinished: 1, resultCursor: 1 });
+        expect(await store.taskReads.results(taskId, 0, 10)).toHaveLength(1);
         expect(await history(job.jobId)).toHaveLength(1);
       });
 
@@ -351,7 +351,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const results = await Promise.all([1, 2, 3].map(() => store.dispatch.apply(pilotId, [done], "rest")));
         expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(1);
         expect(results.flatMap((r) => r.tasks)).toEqual([expect.objectContaining({ taskId, status: "done", ended: true, seqFrom: 0, seqTo: 1 })]);
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "done", nFinished: 1, resultCursor: 1 });
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "done", nFinished: 1, resultCursor: 1 });
       });
 
       it("accepts repeated running reports without ending the attempt", async () => {
@@ -374,7 +374,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const retry = await claimOne(pilotId, queue);
         expect(retry).toMatchObject({ jobId: job.jobId, attempt: 2 });
         expect(await store.dispatch.claim(pilotId, queue, 1)).toEqual([]);
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "running", nFailed: 0 });
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "running", nFailed: 0 });
       });
 
       it("ignores a late report of an attempt that was superseded", async () => {
@@ -390,7 +390,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await store.dispatch.apply(pilotId, [report(second, "finished", { result: "stolen" })], "rest")).toMatchObject({ accepted: 0 });
         expect(await store.dispatch.apply(other, [report(second, "finished", { result: "2" })], "rest")).toMatchObject({ accepted: 1 });
         expect(await jobRow(first.jobId)).toMatchObject({ state: "finished", result: "2" });
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "done" });
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "done" });
         expect((await history(first.jobId)).map((a) => [a.attempt, a.state])).toEqual([
           [1, "failed"],
           [2, "finished"],
@@ -414,7 +414,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(late).toMatchObject({ accepted: 1, tasks: [], requeued: [] });
         expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 0, result: null });
         expect(await store.dispatch.held(pilotId)).toMatchObject({ count: 0, commands: [] });
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0 });
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0 });
         expect(await history(job.jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "finished" })]);
         expect(await store.dispatch.apply(pilotId, [report(job, "cancelled")], "rest")).toMatchObject({ accepted: 0 });
       });
@@ -428,7 +428,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
             store.dispatch.apply(pilotId, [report(job, "finished", { result: "1" })], "rest"),
           ]);
           const row = await jobRow(job.jobId);
-          const view = await store.tasks.get(taskId);
+          const view = await store.taskReads.get(taskId);
           if (killed) {
             expect(row).toMatchObject({ state: "cancelled", result: null });
             expect(view).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0, resultCursor: 1 });
@@ -518,10 +518,10 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       it("moves a running task's waiting jobs to another queue, and only from the queue it is on", async () => {
         const { queue, taskId } = await running(2);
         const other = newQueue();
-        expect(await store.tasks.queuedOn([queue])).toEqual([expect.objectContaining({ id: taskId, queue })]);
-        expect(await store.tasks.move(taskId, other, queue)).toBe(false);
-        expect(await store.tasks.move(taskId, queue, other)).toBe(true);
-        expect(await store.tasks.queuedOn([queue])).toEqual([]);
+        expect(await store.placement.queuedOn([queue])).toEqual([expect.objectContaining({ id: taskId, queue })]);
+        expect(await store.placement.move(taskId, other, queue)).toBe(false);
+        expect(await store.placement.move(taskId, queue, other)).toBe(true);
+        expect(await store.placement.queuedOn([queue])).toEqual([]);
         const p = await pilot(other);
         expect((await store.dispatch.claim(p, other, 5)).map((j) => j.taskId)).toEqual([taskId, taskId]);
       });
@@ -530,13 +530,13 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const { queue, taskId, pilotId } = await running(2, 2);
         const other = newQueue();
         const held = await claimOne(pilotId, queue);
-        expect(await store.tasks.move(taskId, queue, other)).toBe(true);
+        expect(await store.placement.move(taskId, queue, other)).toBe(true);
         // The pilot that held a job is lost now: the job waits again on the queue it ran from.
         const lost = await store.dispatch.apply(null, [report(held, "failed", { error: { code: "lost_heartbeat", message: "silent" } })], "server");
         expect(lost).toMatchObject({ accepted: 1, requeued: [queue] });
-        expect(await store.tasks.queuedOn([queue])).toEqual([expect.objectContaining({ id: taskId, queue })]);
-        expect(await store.tasks.move(taskId, queue, other)).toBe(true);
-        expect(await store.tasks.queuedOn([queue])).toEqual([]);
+        expect(await store.placement.queuedOn([queue])).toEqual([expect.objectContaining({ id: taskId, queue })]);
+        expect(await store.placement.move(taskId, queue, other)).toBe(true);
+        expect(await store.placement.queuedOn([queue])).toEqual([]);
         const p = await pilot(other);
         expect((await store.dispatch.claim(p, other, 5)).map((j) => j.jobId).sort()).toContain(held.jobId);
       });
@@ -550,13 +550,13 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const { id: taskId } = await addTask(task(workflowId, 0, null, 2));
         const suspended = await store.workflows.suspend(workflowId, "the driver stopped");
         expect(suspended?.tasks).toEqual([expect.objectContaining({ taskId, status: "cancelled", ended: true })]);
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 2 });
-        expect(await store.tasks.pending()).not.toContainEqual(expect.objectContaining({ id: taskId }));
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 2 });
+        expect(await store.placement.pending()).not.toContainEqual(expect.objectContaining({ id: taskId }));
 
         expect(await store.tasks.retry(taskId)).toBe(2);
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "pending", nCancelled: 0, endedAt: null, queue: "" });
-        expect(await store.tasks.pending()).toContainEqual(expect.objectContaining({ id: taskId }));
-        expect(await store.tasks.place(taskId, queue)).toBe(true);
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "pending", nCancelled: 0, endedAt: null, queue: "" });
+        expect(await store.placement.pending()).toContainEqual(expect.objectContaining({ id: taskId }));
+        expect(await store.placement.place(taskId, queue)).toBe(true);
         const jobs = await store.dispatch.claim(p, queue, 5);
         expect(jobs.map((j) => [j.taskId, j.attempt])).toEqual([
           [taskId, 1],
@@ -570,14 +570,14 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         await store.workflows.suspend(workflowId, "the driver stopped");
         expect(await store.workflows.resume(workflowId)).toBe(true);
         expect(await store.tasks.addTask(task(workflowId, 0, null), [])).toMatchObject({ kind: "attached", id: taskId, resumed: 1 });
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "pending", nCancelled: 0 });
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "pending", nCancelled: 0 });
       });
 
       it("retries a task only while its workflow is suspended", async () => {
         const { queue, workflowId, taskId, pilotId } = await running(1);
         const job = await claimOne(pilotId, queue);
         await store.dispatch.apply(pilotId, [report(job, "failed", { error: { code: "user_error", message: "boom" } })], "rest");
-        expect(await store.tasks.get(taskId)).toMatchObject({ status: "failed" });
+        expect(await store.taskReads.get(taskId)).toMatchObject({ status: "failed" });
         expect(await store.tasks.retry(taskId)).toBe("refused");
         await store.workflows.suspend(workflowId, "the driver stopped");
         expect(await store.tasks.retry(taskId)).toBe(1);
@@ -593,7 +593,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(closed).toMatchObject({ status: "running", tasks: [] });
         expect(await final(workflowId)).toMatchObject({ status: "running", endedAt: null });
         // Placed and run at last, the task ends the workflow.
-        await store.tasks.place(taskId, queue);
+        await store.placement.place(taskId, queue);
         const p = await pilot(queue);
         const job = await claimOne(p, queue);
         const done = await store.dispatch.apply(p, [report(job, "finished", { result: "1" })], "rest");

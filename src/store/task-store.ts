@@ -1,15 +1,13 @@
 import { sql, type RawBuilder } from "../vendor/kysely.js";
 import { type ErrorInfo, killedError } from "../core/errors.js";
-import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
-import type { JobOutcome } from "../core/dispatch-records.js";
-import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type FinalJobState, type ResultVia, type TaskKind, type WorkflowStatus } from "../core/states.js";
+import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type TaskKind, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./context.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";
 import type { Claims, DispatchStore, WaitingPilot } from "./dispatch-store.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
-import type { TasksTable } from "./schema.js";
-import type { TaskInfo, TaskInfoCache } from "./task-info.js";
+import type { TaskInfoCache } from "./task-info.js";
+import { readTaskView } from "./task-reads.js";
 
 export type { TaskChange } from "./finals.js";
 
@@ -47,85 +45,11 @@ export type AddTaskResult =
 
 const INSERT_CHUNK = 5000;
 
-type TaskRow = Pick<
-  TasksTable,
-  | "workflow_id"
-  | "seq"
-  | "work"
-  | "status"
-  | "queue"
-  | "n_jobs"
-  | "n_finished"
-  | "n_failed"
-  | "n_cancelled"
-  | "result_seq"
-  | "channel"
-  | "kind"
-  | "pending_reason"
-  | "cores"
-  | "memory_mb"
-  | "walltime_s"
-  | "max_attempts"
-  | "priority"
-  | "created_at"
-  | "ended_at"
-> & { id: number };
-
-export function taskView(row: TaskRow): TaskView {
-  return {
-    id: row.id,
-    workflowId: row.workflow_id,
-    kind: row.kind,
-    work: row.work,
-    seq: row.seq,
-    status: row.status,
-    queue: row.queue,
-    nJobs: row.n_jobs,
-    nFinished: row.n_finished,
-    nFailed: row.n_failed,
-    nCancelled: row.n_cancelled,
-    resultCursor: row.result_seq,
-    channel: row.channel,
-    pendingReason: row.pending_reason,
-    cores: row.cores,
-    memoryMb: row.memory_mb,
-    walltimeS: row.walltime_s,
-    maxAttempts: row.max_attempts,
-    priority: row.priority,
-    createdAt: row.created_at,
-    endedAt: row.ended_at,
-  };
-}
-
-const TASK_COLUMNS = [
-  "id",
-  "workflow_id",
-  "seq",
-  "work",
-  "status",
-  "queue",
-  "n_jobs",
-  "n_finished",
-  "n_failed",
-  "n_cancelled",
-  "result_seq",
-  "channel",
-  "kind",
-  "pending_reason",
-  "cores",
-  "memory_mb",
-  "walltime_s",
-  "max_attempts",
-  "priority",
-  "created_at",
-  "ended_at",
-] as const;
-
-function parseError(text: string | null): ErrorInfo | null {
-  return text === null ? null : (JSON.parse(text) as ErrorInfo);
-}
-
-/** Tasks and their jobs: submission, results, kill and retry. */
+/**
+ * Tasks and their jobs as they are placed and changed: submission (with the hand-off of new jobs to waiting
+ * pilots), kill, retry and the resumption of what a suspension stopped. Reading them is TaskReads'; the
+ * queues they wait on, TaskPlacement's.
+ */
 export class TaskStore {
   constructor(
     private readonly ctx: StoreContext,
@@ -241,249 +165,6 @@ export class TaskStore {
     return id;
   }
 
-  /** Tasks waiting for a queue, oldest first, with what they need. */
-  async pending(): Promise<Array<{ id: number; cores: number; memoryMb: number; walltimeS: number; queues: string[]; reason: string | null }>> {
-    const { rows } = await sql<{
-      id: number;
-      cores: number;
-      memory_mb: number;
-      walltime_s: number;
-      named_queues: string;
-      pending_reason: string | null;
-    }>`SELECT id, cores, memory_mb, walltime_s, named_queues, pending_reason FROM tasks WHERE status = 'pending' ORDER BY id`.execute(
-      this.ctx.db,
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      cores: r.cores,
-      memoryMb: r.memory_mb,
-      walltimeS: r.walltime_s,
-      queues: JSON.parse(r.named_queues) as string[],
-      reason: r.pending_reason,
-    }));
-  }
-
-  /** A pending task's jobs go to a queue, ready for its pilots; false if it is no longer pending (killed). */
-  async place(taskId: number, queue: string): Promise<boolean> {
-    const now = Date.now();
-    const placed = await this.ctx.db.transaction().execute(async (trx) => {
-      const task = await trx
-        .updateTable("tasks")
-        .set({ status: "running", queue, pending_reason: null, updated_at: now })
-        .where("id", "=", taskId)
-        .where("status", "=", "pending")
-        .executeTakeFirst();
-      if (Number(task.numUpdatedRows) === 0) return false;
-      await trx
-        .updateTable("jobs")
-        .set({ state: "activated", queue, updated_at: now })
-        .where("task_id", "=", taskId)
-        .where("state", "=", "defined")
-        .execute();
-      return true;
-    });
-    if (placed) this.infos.placed(taskId, queue);
-    return placed;
-  }
-
-  /**
-   * The running tasks with jobs waiting for a pilot on these queues, with what they need: brokerage may
-   * move them (their queue's site fell silent).
-   */
-  async queuedOn(
-    queues: readonly string[],
-  ): Promise<Array<{ id: number; queue: string; cores: number; memoryMb: number; walltimeS: number; queues: string[] }>> {
-    if (queues.length === 0) return [];
-    // By the jobs' queue, not the task's: a job retried after its task moved (its pilot was lost later) waits
-    // again on the queue it ran from.
-    const rows = await this.ctx.db
-      .selectFrom("jobs")
-      .innerJoin("tasks", "tasks.id", "jobs.task_id")
-      .select(["tasks.id as id", "jobs.queue as queue", "tasks.cores as cores", "tasks.memory_mb as memory_mb", "tasks.walltime_s as walltime_s", "tasks.named_queues as named_queues"])
-      .distinct()
-      .where("tasks.status", "=", "running")
-      .where("jobs.state", "=", "activated")
-      .where("jobs.queue", "in", [...queues])
-      .orderBy("id")
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      queue: r.queue,
-      cores: r.cores,
-      memoryMb: r.memory_mb,
-      walltimeS: r.walltime_s,
-      queues: JSON.parse(r.named_queues) as string[],
-    }));
-  }
-
-  /**
-   * Moves a running task, and its jobs that wait for a pilot on `from`, to another queue; false if neither the
-   * task nor any of its waiting jobs was on `from`.
-   */
-  async move(taskId: number, from: string, to: string): Promise<boolean> {
-    const now = Date.now();
-    const moved = await this.ctx.db.transaction().execute(async (trx) => {
-      const running = await trx.selectFrom("tasks").select("id").where("id", "=", taskId).where("status", "=", "running").executeTakeFirst();
-      if (!running) return false;
-      const task = await trx.updateTable("tasks").set({ queue: to, updated_at: now }).where("id", "=", taskId).where("queue", "=", from).executeTakeFirst();
-      const jobs = await trx
-        .updateTable("jobs")
-        .set({ queue: to, updated_at: now })
-        .where("task_id", "=", taskId)
-        .where("queue", "=", from)
-        .where("state", "in", ["defined", "activated"])
-        .executeTakeFirst();
-      return Number(task.numUpdatedRows) + Number(jobs.numUpdatedRows) > 0;
-    });
-    if (moved) this.infos.placed(taskId, to);
-    return moved;
-  }
-
-  /** A pending task's reason changed (the queues changed, and still none can take it). */
-  async setPendingReason(taskId: number, reason: string): Promise<void> {
-    await this.ctx.db
-      .updateTable("tasks")
-      .set({ pending_reason: reason })
-      .where("id", "=", taskId)
-      .where("status", "=", "pending")
-      .execute();
-  }
-
-  /** A task's immutable facts (cached). */
-  info(taskId: number): Promise<TaskInfo | undefined> {
-    return this.infos.get(this.ctx.db, taskId);
-  }
-
-  get(taskId: number): Promise<TaskView | undefined> {
-    return this.view(this.ctx.db, taskId);
-  }
-
-  private async view(db: Tx, taskId: number): Promise<TaskView | undefined> {
-    // Read on every results poll: plain SQL, no query building.
-    const { rows } = await sql<TaskRow>`SELECT ${sql.raw(TASK_COLUMNS.join(", "))} FROM tasks WHERE id = ${taskId}`.execute(db);
-    return rows[0] ? taskView(rows[0]) : undefined;
-  }
-
-  async listForWorkflow(workflowId: number): Promise<TaskView[]> {
-    const rows = await this.ctx.db
-      .selectFrom("tasks")
-      .select(TASK_COLUMNS)
-      .where("workflow_id", "=", workflowId)
-      .orderBy("id")
-      .execute();
-    return rows.map(taskView);
-  }
-
-  /** Final outcomes of a task's jobs after the cursor, in the order they became final. */
-  async results(taskId: number, after: number, limit: number): Promise<JobOutcome[]> {
-    // Only final jobs have a place in the result stream (done_seq).
-    const { rows } = await sql<{
-      id: number;
-      idx: number;
-      job_key: string;
-      state: FinalJobState;
-      result: string | null;
-      error: string | null;
-      attempt_nr: number;
-      started_at: number | null;
-      ended_at: number | null;
-      queue: string;
-      done_seq: number | null;
-      result_via: ResultVia | null;
-      pilot: string | null;
-    }>`
-      SELECT j.id, j.idx, j.job_key, j.state, j.result, j.error, j.attempt_nr, j.started_at, j.ended_at, j.queue,
-             j.done_seq, j.result_via, p.name AS pilot
-      FROM jobs j LEFT JOIN pilots p ON p.id = j.pilot_id
-      WHERE j.task_id = ${taskId} AND j.done_seq > ${after}
-      ORDER BY j.done_seq LIMIT ${limit}`.execute(this.ctx.db);
-    return rows.map((r) => {
-      const outcome: JobOutcome = {
-        jobId: r.id,
-        index: r.idx,
-        key: r.job_key,
-        state: r.state,
-        attempts: r.attempt_nr,
-        startedAt: r.started_at,
-        endedAt: r.ended_at,
-        pilot: r.pilot,
-        queue: r.queue,
-        via: r.result_via,
-        seq: r.done_seq ?? 0,
-      };
-      if (r.result !== null) outcome.result = r.result;
-      const error = parseError(r.error);
-      if (error) outcome.error = error;
-      return outcome;
-    });
-  }
-
-  async job(jobId: number): Promise<JobView | undefined> {
-    const db = this.ctx.db;
-    const row = await db
-      .selectFrom("jobs")
-      .innerJoin("tasks", "tasks.id", "jobs.task_id")
-      .selectAll("jobs")
-      .select("tasks.workflow_id")
-      .where("jobs.id", "=", jobId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const attempts = await db
-      .selectFrom("attempts")
-      .leftJoin("pilots", "pilots.id", "attempts.pilot_id")
-      .selectAll("attempts")
-      .select("pilots.name as pilot")
-      .where("attempts.job_id", "=", jobId)
-      .orderBy("attempts.nr")
-      .execute();
-    const history: JobAttemptView[] = attempts.map((a) => ({
-      attempt: a.nr,
-      state: a.state,
-      pilot: a.pilot,
-      sentAt: a.sent_at,
-      startedAt: a.started_at,
-      endedAt: a.ended_at,
-      error: parseError(a.error),
-      stdout: a.stdout,
-      stderr: a.stderr,
-    }));
-    if (row.sent_at !== null && !history.some((a) => a.attempt === row.attempt_nr)) {
-      // The current attempt lives on the job row until it ends.
-      const pilot =
-        row.pilot_id === null
-          ? undefined
-          : await db.selectFrom("pilots").select("name").where("id", "=", row.pilot_id).executeTakeFirst();
-      history.push({
-        attempt: row.attempt_nr,
-        state: row.kill_requested === 1 ? "killing" : row.state,
-        pilot: pilot?.name ?? null,
-        sentAt: row.sent_at,
-        startedAt: row.started_at,
-        endedAt: null,
-        error: null,
-        stdout: null,
-        stderr: null,
-      });
-    }
-    return {
-      id: row.id,
-      taskId: row.task_id,
-      workflowId: row.workflow_id,
-      index: row.idx,
-      key: row.job_key,
-      state: row.state,
-      args: row.args,
-      result: row.result,
-      error: parseError(row.error),
-      via: row.result_via,
-      queue: row.queue,
-      createdAt: row.created_at,
-      startedAt: row.started_at,
-      endedAt: row.ended_at,
-      attempts: history,
-    };
-  }
-
   /**
    * Kills a task (a user asked): queued jobs are cancelled at once; running ones are cancelled too and their
    * attempts marked for the pilot to kill. Returns the pilots that must be told, or undefined if the task is
@@ -542,7 +223,7 @@ export class TaskStore {
     let change = changes[0];
     if (!change) {
       // A task whose jobs were all final already but not yet marked: settle its status now.
-      const t = await this.view(trx, taskId);
+      const t = await readTaskView(trx, taskId);
       if (!t) return undefined;
       const status = taskStatusFromCounts(t, true);
       await trx.updateTable("tasks").set({ status, ended_at: now }).where("id", "=", taskId).execute();

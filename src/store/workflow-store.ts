@@ -6,6 +6,7 @@ import type { WorkflowState } from "../core/workflow-lifecycle.js";
 import type { StoreContext, Tx } from "./context.js";
 import { inIds } from "./dialect.js";
 import type { TaskChange } from "./finals.js";
+import type { TaskReads } from "./task-reads.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
 
@@ -56,6 +57,7 @@ export class WorkflowStore {
   constructor(
     private readonly ctx: StoreContext,
     private readonly tasks: TaskStore,
+    private readonly taskReads: TaskReads,
   ) {}
 
   /** Creates a workflow and, in remote mode, its driver task, in one transaction. */
@@ -226,7 +228,7 @@ export class WorkflowStore {
       error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
       suspendedAt: row.suspended_at,
       suspendReason: row.suspend_reason,
-      tasks: await this.tasks.listForWorkflow(workflowId),
+      tasks: await this.taskReads.listForWorkflow(workflowId),
     };
   }
 
