@@ -112,4 +112,24 @@ describe("job lifecycle", () => {
     expect(job.attempts[0]).toMatchObject({ state: "failed", error: { code: "lost_dispatch" } });
     await pilotApi("POST", `/api/v1/pilots/${c}/exit`, {});
   });
+
+  it("never fails a job as lost in dispatch on a heartbeat built before the answer that carried it, however late it arrives", async () => {
+    const taskId = await submit();
+    const d = await register("fake-d");
+    const answer = (await pilotApi("POST", `/api/v1/pilots/${d}/acquire`, { capacity: 1, waitMs: 5000 })).body as { jobs: Array<{ jobId: number; attempt: number }>; at: number };
+    expect(answer.jobs).toHaveLength(1);
+    // Heartbeats that took no answer yet (asOf 0), arriving past the grace for a job on its way (1.5 s here).
+    const late = setInterval(() => void pilotApi("POST", `/api/v1/pilots/${d}/heartbeat`, { held: [], asOf: 0 }), 200);
+    await new Promise((r) => setTimeout(r, 3000)).finally(() => clearInterval(late));
+    expect((await jobOf(taskId)).attempts).toEqual([expect.objectContaining({ state: "sent" })]);
+    // A heartbeat that took the answer and does not list its job: the job is lost, and sent again.
+    await pilotApi("POST", `/api/v1/pilots/${d}/heartbeat`, { held: [], asOf: answer.at });
+    const second = await until("the job to be sent again", async () => (await acquire(d))[0], 20_000);
+    expect(second).toMatchObject({ jobId: answer.jobs[0]!.jobId, attempt: 2 });
+    await pilotApi("POST", `/api/v1/pilots/${d}/report`, {
+      updates: [{ jobId: second.jobId, attempt: 2, state: "finished", result: "1", startedAt: Date.now(), endedAt: Date.now() }],
+    });
+    expect((await jobOf(taskId)).attempts[0]).toMatchObject({ state: "failed", error: { code: "lost_dispatch" } });
+    await pilotApi("POST", `/api/v1/pilots/${d}/exit`, {});
+  });
 });

@@ -120,6 +120,11 @@ export const acquireResponse = z.object({
   commands: z.array(pilotCommand),
   /** Those of the request's `published` attempts that the server has recorded: the pilot can forget them. */
   recorded: z.array(z.tuple([z.number(), z.number()])),
+  /**
+   * The server's clock when it answered: every job sent to this pilot before then came in this answer or an
+   * earlier one. The pilot's heartbeats give it back as `asOf`.
+   */
+  at: z.number().int().optional(),
 });
 export type AcquireResponse = z.output<typeof acquireResponse>;
 
@@ -134,7 +139,14 @@ export type Report = z.output<typeof reportBody>;
 export const reportResponse = z.object({ accepted: z.number().int(), ignored: z.number().int() });
 export type ReportResponse = z.output<typeof reportResponse>;
 
-export const heartbeatBody = z.object({ held: boundedList(attemptRef, { max: 100_000 }).default([]) });
+export const heartbeatBody = z.object({
+  held: boundedList(attemptRef, { max: 100_000 }).default([]),
+  /**
+   * The `at` of the last acquire answer whose jobs `held` includes. A job sent after it may be on its way
+   * still: its absence from `held` does not make it lost, however late the heartbeat arrives.
+   */
+  asOf: z.number().int().nonnegative().optional(),
+});
 export type HeartbeatRequest = z.input<typeof heartbeatBody>;
 export type Heartbeat = z.output<typeof heartbeatBody>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkHeartbeat } from "./heartbeat-check.js";
+import { checkHeartbeat, lostIfSentBefore } from "./heartbeat-check.js";
 
 describe("checkHeartbeat", () => {
   const held = {
@@ -32,5 +32,22 @@ describe("checkHeartbeat", () => {
   it("misses nothing when the pilot holds everything", () => {
     const all = held.refs.map(({ jobId, attempt }) => ({ jobId, attempt }));
     expect(checkHeartbeat(held, all, 10_000)).toEqual({ missing: [], held: all, commands: held.commands });
+  });
+});
+
+describe("lostIfSentBefore", () => {
+  it("is the grace alone when the pilot does not say which answer it had taken last", () => {
+    expect(lostIfSentBefore(10_000, 3000, undefined)).toBe(7000);
+  });
+
+  it("never counts a job sent after the pilot's last answer as lost, however late its heartbeat arrives", () => {
+    // The answer carried the jobs sent in its own millisecond too.
+    expect(lostIfSentBefore(10_000, 3000, 2000)).toBe(2001);
+    // Before its first answer, a pilot has received nothing.
+    expect(lostIfSentBefore(10_000, 3000, 0)).toBe(1);
+  });
+
+  it("keeps the grace for an answer taken a moment ago", () => {
+    expect(lostIfSentBefore(10_000, 3000, 9990)).toBe(7000);
   });
 });

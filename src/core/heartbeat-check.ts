@@ -17,6 +17,17 @@ export interface HeartbeatCheck {
 }
 
 /**
+ * Before when an attempt must have been sent for a heartbeat that does not list it to make it lost: the grace
+ * for a job on its way (`graceMs`), and, when the pilot says which acquire answer it had taken last (`asOf`),
+ * not after that answer. A heartbeat built before an answer and delayed past the grace (a loaded host, a slow
+ * link) must not fail the answer's jobs.
+ */
+export function lostIfSentBefore(now: number, graceMs: number, asOf: number | undefined): number {
+  // An answer stamped `asOf` carried every job sent up to and including that millisecond.
+  return asOf === undefined ? now - graceMs : Math.min(now - graceMs, asOf + 1);
+}
+
+/**
  * Compares the attempts a pilot says it holds (`reported`) with those the server counts as held by it, from
  * one read: an attempt sent before `sentBefore` that the pilot does not hold never reached it, or was
  * dropped, and is retried; the rest is the heartbeat's answer.

@@ -31,6 +31,11 @@ interface Held {
 
 export class Ledger {
   private readonly held = new Map<string, Held>();
+  /**
+   * The server's stamp on the last acquire answer taken: what this ledger holds is complete up to it. Before
+   * the first answer, nothing sent to this pilot has arrived yet.
+   */
+  private answeredAt = 0;
 
   get size(): number {
     return this.held.size;
@@ -201,7 +206,18 @@ export class Ledger {
     for (const [key, h] of this.held) if (h.phase === "fetching" || h.phase === "waiting") this.held.delete(key);
   }
 
+  /** The jobs of an acquire answer the server stamped `at` are accepted. */
+  answered(at: number | undefined): void {
+    if (at !== undefined) this.answeredAt = Math.max(at, this.answeredAt);
+  }
+
+  /** What a heartbeat says the pilot holds, and up to which of the server's answers. */
+  heldNow(): { held: AttemptRef[]; asOf: number } {
+    return { held: this.refs(), asOf: this.answeredAt };
+  }
+
   clear(): void {
     this.held.clear();
+    this.answeredAt = 0;
   }
 }

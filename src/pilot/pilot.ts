@@ -108,6 +108,7 @@ export class Pilot {
       this.handleCommands(res.commands);
       this.ledger.forgetRecorded(res.recorded.map(([jobId, attempt]) => ({ jobId, attempt })));
       for (const job of res.jobs) this.accept(job);
+      this.ledger.answered(res.at);
       // Jobs of bundles at hand go to executors now, before this pilot's next request leaves.
       if (res.jobs.length > 0) this.pool.dispatch();
     } catch (err) {

@@ -200,7 +200,7 @@ export class Reporter {
    */
   async heartbeat(heartbeatIntervalMs: number): Promise<PilotCommand[]> {
     const { ledger, link } = this.options;
-    const res = await link.heartbeat({ held: ledger.refs() });
+    const res = await link.heartbeat(ledger.heldNow());
     ledger.keepUnrecorded(res.held);
     for (const u of ledger.unrecorded(Date.now() - 2 * heartbeatIntervalMs)) {
       this.pending.push(u);
@@ -217,7 +217,7 @@ export class Reporter {
   async awaitRecorded(deadline: number): Promise<void> {
     const { ledger, link } = this.options;
     while (ledger.anyPublished() && Date.now() < deadline) {
-      const res = await link.heartbeat({ held: ledger.refs() }).catch(() => undefined);
+      const res = await link.heartbeat(ledger.heldNow()).catch(() => undefined);
       if (res) ledger.keepUnrecorded(res.held);
       await sleep(100);
     }

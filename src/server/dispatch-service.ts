@@ -4,7 +4,7 @@ import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResp
 import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
 import { handOut } from "../core/hand-out.js";
-import { checkHeartbeat } from "../core/heartbeat-check.js";
+import { checkHeartbeat, lostIfSentBefore } from "../core/heartbeat-check.js";
 import { hopFinals } from "../core/hop-trace.js";
 import { lostBefore } from "../core/pilot-loss.js";
 import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
@@ -138,7 +138,7 @@ export class DispatchService {
         const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
         if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
         const left = deadline - Date.now();
-        if (left <= 0) return { jobs, commands, recorded };
+        if (left <= 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
         handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any > 0);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
@@ -230,7 +230,7 @@ export class DispatchService {
     const pilot = await this.livePilot(p, pilotId);
     const { store, config, log } = this.ctx;
     this.deps.heartbeats.heard(pilotId, await this.deps.queues.heartbeatTimeoutOf(pilot.queue));
-    const check = checkHeartbeat(await store.dispatch.held(pilotId), req.held, Date.now() - config.dispatchGraceMs);
+    const check = checkHeartbeat(await store.dispatch.held(pilotId), req.held, lostIfSentBefore(Date.now(), config.dispatchGraceMs, req.asOf));
     if (check.missing.length > 0) {
       log.warn({ pilotId, missing: check.missing.length }, "pilot does not hold jobs sent to it; retrying them");
       await this.failAttempts(check.missing, { code: "lost_dispatch", message: `pilot ${pilotId} never received the job or dropped it` });
