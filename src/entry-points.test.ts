@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { encode } from "./codec/tagged-json.js";
 import type { DispatchedJob } from "./core/dispatch-records.js";
 import type { FromExecutor } from "./pilot/executor-protocol.js";
+import { loadedModulesHook } from "./loaded-modules.fixture.js";
 
 const SRC = import.meta.dirname;
 const ROOT = resolve(SRC, "..");
@@ -25,20 +26,7 @@ const SCHEMAS = "zod";
 
 // Registered after tsx's own hooks, these run first and see every resolved import of the program (tsx's
 // own loading of esbuild happens before they are in place).
-const HOOKS = join(dir, "hooks.mjs");
-writeFileSync(
-  HOOKS,
-  `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(process.env.PANDO_LOADED_LOG, resolved.url + "\\n");
-  return resolved;
-}
-`,
-);
-const REGISTER = join(dir, "register.mjs");
-writeFileSync(REGISTER, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(HOOKS).href)});\n`);
-const NODE_ARGS = ["--import", "tsx", "--import", REGISTER];
+const NODE_ARGS = ["--import", "tsx", "--import", loadedModulesHook(dir)];
 
 /** The packages among the resolved modules ("@scope/name" or "name"). */
 function packagesIn(urls: string[]): Set<string> {

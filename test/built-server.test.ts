@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadedModulesHook } from "../src/loaded-modules.fixture.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const VENDORED = ["kysely", "zod", "fastify"];
@@ -16,19 +17,7 @@ describe("the built server", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("loads kysely, zod and fastify as one bundled file each, none from node_modules", () => {
-    const hooks = join(dir, "hooks.mjs");
-    writeFileSync(
-      hooks,
-      `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(process.env.PANDO_LOADED_LOG, resolved.url + "\\n");
-  return resolved;
-}
-`,
-    );
-    const register = join(dir, "register.mjs");
-    writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const register = loadedModulesHook(dir);
     const log = join(dir, "loaded.txt");
     writeFileSync(log, "");
     const server = pathToFileURL(join(ROOT, "dist", "server", "server.js")).href;
