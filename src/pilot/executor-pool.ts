@@ -76,9 +76,9 @@ export class ExecutorPool implements ExecutorEvents {
     return this.options.events;
   }
 
-  /** The code the live executors (of work and driver jobs) were started for: the cache keeps it. */
+  /** The code the live executors (of work and driver jobs) were started for, and that of the jobs waiting for one: the cache keeps it. */
   codeInUse(): { bundles: Set<string>; projects: Set<string> } {
-    const contexts = [...this.workers.map((m) => m.context), ...this.drivers.contexts()];
+    const contexts = [...this.workers.map((m) => m.context), ...this.drivers.contexts(), ...this.waiting.map((w) => w.job)];
     return {
       bundles: new Set(contexts.map((c) => c.bundleHash)),
       projects: new Set(contexts.flatMap((c) => (c.projectHash === undefined ? [] : [c.projectHash]))),
