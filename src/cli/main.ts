@@ -163,7 +163,7 @@ addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
         }
       : undefined;
     const pool = poolFrom(pilotFlags);
-    const { idleExit, warmReplacesIdle, warmExecutors: _warm, executorIdle: _idle, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
+    const { idleExit, warmReplacesIdle, warmExecutors: _warm, executorIdle: _idle, cacheKeep: _keep, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
     const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, ...pool, token, log, onWarm, onTiming, sandbox, projectLimits }));
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));

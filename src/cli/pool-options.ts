@@ -1,4 +1,4 @@
-// The pilot's executor pool options: flags, each with an environment variable for when it is not given, so
+// The pilot's executor pool and code cache options: flags, each with an environment variable for when it is not given, so
 // that pilots a server or `pando run` starts (which inherit its environment) get the same settings.
 import type { Command } from "commander";
 import { parseDuration, parseNonNegative } from "./parse.js";
@@ -7,6 +7,7 @@ import { fromEnv } from "./sandbox-options.js";
 export interface PoolFlags {
   warmExecutors?: number;
   executorIdle?: number;
+  cacheKeep?: number;
 }
 
 export function addPoolOptions(cmd: Command): Command {
@@ -20,13 +21,19 @@ export function addPoolOptions(cmd: Command): Command {
       "--executor-idle <duration>",
       "executors beyond the warm count that ran no job for this long end (env: PANDO_EXECUTOR_IDLE; default 60s; 0: never)",
       parseDuration,
+    )
+    .option(
+      "--cache-keep <duration>",
+      "code (bundles, environments, project archives) no pilot sharing the cache directory used for this long is removed from it (env: PANDO_CACHE_KEEP; default 7d; 0: never)",
+      parseDuration,
     );
 }
 
 /** Each flag, else its variable; left out, the pilot's default applies (PILOT_DEFAULTS). */
-export function poolFrom(flags: PoolFlags, env: NodeJS.ProcessEnv = process.env): { warmExecutors?: number; executorIdleMs?: number } {
+export function poolFrom(flags: PoolFlags, env: NodeJS.ProcessEnv = process.env): { warmExecutors?: number; executorIdleMs?: number; cacheKeepMs?: number } {
   return {
     warmExecutors: flags.warmExecutors ?? fromEnv(env, "PANDO_WARM_EXECUTORS", parseNonNegative),
     executorIdleMs: flags.executorIdle ?? fromEnv(env, "PANDO_EXECUTOR_IDLE", parseDuration),
+    cacheKeepMs: flags.cacheKeep ?? fromEnv(env, "PANDO_CACHE_KEEP", parseDuration),
   };
 }

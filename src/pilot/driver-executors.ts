@@ -1,6 +1,6 @@
 import type { ErrorInfo } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
-import type { Executor, ExecutorEvents, PoolEvents, StartExecutor } from "./executor-interface.js";
+import type { Executor, ExecutorContext, ExecutorEvents, PoolEvents, StartExecutor } from "./executor-interface.js";
 import type { JobDone } from "./executor-protocol.js";
 import type { LimitsWatcher } from "./limits-watcher.js";
 import { crashed, PoolMember } from "./pool-member.js";
@@ -22,8 +22,13 @@ export class DriverExecutors implements ExecutorEvents {
     return this.members.size;
   }
 
+  /** The executors' contexts. */
+  contexts(): ExecutorContext[] {
+    return [...this.members.values()].map((m) => m.context);
+  }
+
   run(job: DispatchedJob): void {
-    const m = new PoolMember(this.start(job, this));
+    const m = new PoolMember(this.start(job, this), job);
     // Sent once the executor is ready.
     m.hold([job]);
     this.members.set(m.ex, m);

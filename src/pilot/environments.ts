@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import type { Logger } from "pino";
 import { ENVIRONMENT_HEADER } from "../codec/environment-header.js";
 import { PANDO_ROOT } from "../bundle/cache.js";
+import { refreshEntry } from "./cache-sweep.js";
 import { withoutPando } from "./environment-manifest.js";
 import { executorEnv } from "./executor-env.js";
 import { sandboxArgs } from "./sandbox-args.js";
@@ -46,6 +47,8 @@ function firstLine(path: string): string {
  */
 export class Environments {
   private readonly installs = new Map<string, Promise<string>>();
+  /** Environments whose install ended (in `installs`): those a pilot may forget. */
+  private readonly installed = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -67,19 +70,40 @@ export class Environments {
     return placed;
   }
 
+  /** The directory an environment is (or will be) installed in. */
+  dirOf(hash: string): string {
+    return join(this.dir, hash);
+  }
+
+  /**
+   * Forgets the installed environments but those whose directories are `kept`: a bundle that needs one of
+   * them again installs it again if it was removed from the cache meanwhile. Installs in progress stay.
+   */
+  forgetAllBut(kept: ReadonlySet<string>): void {
+    for (const hash of this.installed) {
+      if (kept.has(this.dirOf(hash))) continue;
+      this.installed.delete(hash);
+      this.installs.delete(hash);
+    }
+  }
+
   private ensure(hash: string): Promise<string> {
     let pending = this.installs.get(hash);
     if (!pending) {
-      pending = this.install(hash);
-      pending.catch(() => this.installs.delete(hash));
+      const install = (pending = this.install(hash));
+      pending.then(
+        () => this.installs.get(hash) === install && this.installed.add(hash),
+        () => this.installs.delete(hash),
+      );
       this.installs.set(hash, pending);
     }
     return pending;
   }
 
   private async install(hash: string): Promise<string> {
-    const target = join(this.dir, hash);
-    if (existsSync(join(target, ".ready"))) return target;
+    const target = this.dirOf(hash);
+    // Refreshed as the pilots of the host do the entries they use, so that none of them sweeps it now.
+    if (existsSync(join(target, ".ready")) && refreshEntry(target)) return target;
     const { packageJson, lockfile } = JSON.parse(new TextDecoder().decode(await this.fetch(hash))) as {
       packageJson: string;
       lockfile: string;

@@ -213,6 +213,27 @@ describe("ExecutorPool", () => {
     expect(heard.outcomes.has(1)).toBe(false);
   });
 
+  it("names the code its live executors of work and driver jobs run, and that of the jobs waiting for one", async () => {
+    const { pool, heard, blocked } = setup({ slots: 1 });
+    const first = blocked(1);
+    const driver = blocked(2);
+    pool.enqueue(job(1, { projectHash: "p1" }));
+    pool.dispatch();
+    pool.startDriver(job(2, { kind: "driver", bundleHash: "b2" }));
+    // The only slot is busy: this job waits for it.
+    pool.enqueue(job(3, { bundleHash: "b3" }));
+    pool.dispatch();
+    expect(pool.codeInUse()).toEqual({ bundles: new Set(["b1", "b2", "b3"]), projects: new Set(["p1"]) });
+    driver.open("done");
+    await vi.waitFor(() => expect(heard.outcomes.has(2)).toBe(true));
+    // The driver's executor ended with its job.
+    expect(pool.codeInUse()).toEqual({ bundles: new Set(["b1", "b3"]), projects: new Set(["p1"]) });
+    first.open("done");
+    await vi.waitFor(() => expect(heard.outcomes.size).toBe(3));
+    pool.endWorkers();
+    expect(pool.codeInUse()).toEqual({ bundles: new Set(), projects: new Set() });
+  });
+
   it("abandons, when stopping, the jobs whose executors end with the pool: not their fault", async () => {
     const { pool, heard, blocked } = setup({ slots: 1 });
     blocked(1);

@@ -76,6 +76,15 @@ export class ExecutorPool implements ExecutorEvents {
     return this.options.events;
   }
 
+  /** The code the live executors (of work and driver jobs) were started for, and that of the jobs waiting for one: the cache keeps it. */
+  codeInUse(): { bundles: Set<string>; projects: Set<string> } {
+    const contexts = [...this.workers.map((m) => m.context), ...this.drivers.contexts(), ...this.waiting.map((w) => w.job)];
+    return {
+      bundles: new Set(contexts.map((c) => c.bundleHash)),
+      projects: new Set(contexts.flatMap((c) => (c.projectHash === undefined ? [] : [c.projectHash]))),
+    };
+  }
+
   /** Why executors of this context cannot start, if one failed to. */
   brokenReason(key: string): ErrorInfo | undefined {
     return this.broken.get(key);
@@ -232,7 +241,7 @@ export class ExecutorPool implements ExecutorEvents {
   }
 
   private spawn(context: ExecutorContext): PoolMember {
-    const m = new PoolMember(this.options.start(context, this));
+    const m = new PoolMember(this.options.start(context, this), context);
     this.members.set(m.ex, m);
     this.workers.push(m);
     return m;

@@ -11,6 +11,7 @@ export const PILOT_DEFAULTS = {
   warmExecutors: 16,
   executorIdleMs: 60_000,
   stopGraceMs: 10_000,
+  cacheKeepMs: 7 * 24 * 60 * 60_000,
 } as const;
 
 export interface PilotOptions {
@@ -21,6 +22,11 @@ export interface PilotOptions {
   slots: number;
   /** Where fetched bundles are kept. */
   cacheDir: string;
+  /**
+   * Code (bundles, environments, project archives) no pilot sharing the cache directory used for this long
+   * is removed from it (default 7 days; 0: never).
+   */
+  cacheKeepMs?: number;
   /** Where command works get their working directories; default PANDO_WORK_ROOT, or the system's temporary directory. */
   workRoot?: string;
   name?: string;

@@ -77,6 +77,7 @@ export class Pilot {
   async run(): Promise<void> {
     await this.register();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config!.heartbeatIntervalMs);
+    this.bundles.keepCache(this.options.cacheKeepMs ?? PILOT_DEFAULTS.cacheKeepMs, () => this.pool.codeInUse());
     const idleMs = this.options.idleExitMs;
     if (idleMs !== undefined) {
       this.idleTimer = leaveWhenIdle(idleMs, () => this.ledger.size > 0 || this.pool.driverCount > 0, () => {
@@ -229,6 +230,7 @@ export class Pilot {
     this.acquiring?.abort();
     clearInterval(this.heartbeatTimer);
     clearInterval(this.idleTimer);
+    this.bundles.stopKeepingCache();
     this.reporter.close();
     // Jobs not started yet are left to the server, which hands them to other pilots when this one exits.
     this.ledger.forgetNotStarted();

@@ -1,6 +1,6 @@
 import type { ErrorInfo } from "../core/errors.js";
 import type { AttemptRef, DispatchedJob } from "../core/dispatch-records.js";
-import type { Executor } from "./executor-interface.js";
+import type { Executor, ExecutorContext } from "./executor-interface.js";
 import { killedByUser, type Outcome } from "./ledger.js";
 
 export const sameAttempt = (a: AttemptRef, b: AttemptRef): boolean => a.jobId === b.jobId && a.attempt === b.attempt;
@@ -16,7 +16,11 @@ export class PoolMember {
   /** Why, when it was not a user's kill (a limit the job went over). */
   private killReason: ErrorInfo | undefined;
 
-  constructor(readonly ex: Executor) {}
+  constructor(
+    readonly ex: Executor,
+    /** What it was started for: its bundle and project archive stay in the cache while it lives. */
+    readonly context: ExecutorContext,
+  ) {}
 
   /** The jobs it holds, the running one first. */
   get inflight(): readonly DispatchedJob[] {

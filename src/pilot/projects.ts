@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { ProjectUnpackError, unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
 import { sleep } from "../core/sleep.js";
+import { refreshEntry } from "./cache-sweep.js";
 
 /**
  * A claim on unpacking an archive older than this is taken for the claim of a pilot that died: the archive is
@@ -46,14 +47,18 @@ export class Projects {
     return join(this.dir, hash);
   }
 
+  /** Forgets an archive: the next job that needs it unpacks it again if it was removed from the cache meanwhile. */
+  forget(hash: string): void {
+    this.placing.delete(hash);
+  }
+
   /** The unpacked archive's directory, fetched and unpacked the first time. */
   place(hash: string): Promise<string> {
     let placed = this.placing.get(hash);
     if (!placed) {
       const into = this.dirOf(hash);
-      placed = existsSync(into)
-        ? Promise.resolve(into)
-        : this.unpackOnce(hash, into);
+      // Refreshed as the pilots of the host do the entries they use, so that none of them sweeps it now.
+      placed = refreshEntry(into) ? Promise.resolve(into) : this.unpackOnce(hash, into);
       // A failed fetch is tried again by the next job that needs it; a refused archive stays refused (its
       // hash names its bytes), so the jobs that need it fail without fetching it again.
       placed.catch((err: unknown) => {
