@@ -217,8 +217,9 @@ describe("Pando across the hosts and sites of a test network, over TLS", { timeo
   it("loses nothing and runs nothing twice when the central server is SIGKILLed and restarted mid-run", async () => {
     const run = runHpo({ iterations: 3, points: 4, hold: 1 });
     // Brokerage may put the iteration's task that may run anywhere on the Slurm site too (the other site's
-    // pilots may still count as busy with the first iteration's results when it is placed): then only two of
-    // its four jobs can run before the release. Two running across the kill are what the test needs.
+    // pilots may still count as busy with the first iteration's results when it is placed): then two of its
+    // jobs wait until they move to the other site's idle pilots. Two running across the kill are what the
+    // test needs.
     await until("the second iteration's jobs to start", () =>
       existsSync(join(run.dir, "started", "1")) && readdirSync(join(run.dir, "started", "1")).length >= 2 ? true : undefined,
     START_LIMIT_MS, () => stateOf(run.dir));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brokerTask, type BrokerQueue, type TaskNeeds } from "./brokerage.js";
+import { brokerTask, mayTake, type BrokerQueue, type TaskNeeds } from "./brokerage.js";
 
 const queue = (name: string, fields: Partial<BrokerQueue> = {}): BrokerQueue => ({
   name,
@@ -67,5 +67,16 @@ describe("brokerTask", () => {
   it("names every reason, unknown queues included", () => {
     const r = brokerTask(needs({ queues: ["nope", "small"], cores: 2 }), [queue("small")]);
     expect(r).toEqual({ reason: "no queue can take this task: 'nope' does not exist; 'small' has 1 core(s) per job, the task needs 2" });
+  });
+});
+
+describe("mayTake", () => {
+  it("passes the queues the task names (or any, if it names none) that pass brokerage's filters", () => {
+    expect(mayTake(queue("a"), needs({ queues: ["a", "b"] }))).toBe(true);
+    expect(mayTake(queue("c"), needs({ queues: ["a", "b"] }))).toBe(false);
+    expect(mayTake(queue("c"), needs())).toBe(true);
+    expect(mayTake(queue("a", { status: "offline" }), needs({ queues: ["a"] }))).toBe(false);
+    expect(mayTake(queue("a", { status: "brokeroff" }), needs())).toBe(false);
+    expect(mayTake(queue("a", { cores: 1 }), needs({ cores: 4 }))).toBe(false);
   });
 });

@@ -68,6 +68,11 @@ function unfit(q: BrokerQueue, needs: TaskNeeds): string | undefined {
   return undefined;
 }
 
+/** Whether the queue may and can take jobs of the task (the brokerage's filters, without its preference). */
+export function mayTake(q: BrokerQueue, needs: TaskNeeds): boolean {
+  return (needs.queues.length === 0 || needs.queues.includes(q.name)) && unfit(q, needs) === undefined;
+}
+
 /** Why a silent site's queues get no work. */
 export function silenceReason(site: string, silenceMs: number): string {
   return `site ${site}: no agent or pilot heard from for more than ${durationText(silenceMs)}`;

@@ -139,7 +139,7 @@ export class DispatchService {
         if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
         const left = deadline - Date.now();
         if (left <= 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
-        handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any > 0);
+        handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {

@@ -18,8 +18,11 @@ export interface WaitingDemand extends Demand {
 export class PilotHandoff {
   /** Long-polling pilots by queue, with what they asked for. */
   private readonly waiting = new Map<string, Map<number, WaitingDemand>>();
-  /** Long-polling pilots that had room for jobs of any task when they began to wait: they found none. */
-  private readonly waitingWithRoom = new Set<number>();
+  /**
+   * Long-polling pilots that had room for jobs of any task when they began to wait (they found none): how
+   * many jobs they could start, and their queue.
+   */
+  private readonly waitingWithRoom = new Map<number, { queue: string; room: number }>();
   /** Jobs claimed for a pilot and not yet returned to it. */
   private readonly outbox = new Map<number, DispatchedJob[]>();
   private readonly warmth: Warmth;
@@ -42,14 +45,21 @@ export class PilotHandoff {
   }
 
   /**
-   * A pilot's long-poll waits on its queue with this demand, until `stopWaiting`; `withRoom`: it could
-   * have taken jobs of any task, and the queue had none.
+   * A pilot's long-poll waits on its queue with this demand, until `stopWaiting`; `room`: how many jobs of
+   * any task it could have started, the queue having none.
    */
-  startWaiting(queue: string, pilotId: number, demand: WaitingDemand, withRoom: boolean): void {
+  startWaiting(queue: string, pilotId: number, demand: WaitingDemand, room: number): void {
     let pilots = this.waiting.get(queue);
     if (!pilots) this.waiting.set(queue, (pilots = new Map()));
     pilots.set(pilotId, demand);
-    if (withRoom) this.waitingWithRoom.add(pilotId);
+    if (room > 0) this.waitingWithRoom.set(pilotId, { queue, room });
+  }
+
+  /** The queues whose long-polling pilots wait with room, their queue having no job for them: how much room. */
+  idleRoom(): Map<string, number> {
+    const idle = new Map<string, number>();
+    for (const { queue, room } of this.waitingWithRoom.values()) idle.set(queue, (idle.get(queue) ?? 0) + room);
+    return idle;
   }
 
   stopWaiting(queue: string, pilotId: number): void {

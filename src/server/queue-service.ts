@@ -69,7 +69,7 @@ export class QueueService {
   }
 
   /** The queue records as brokerage sees them: with their load, and their site if it is silent. */
-  private async brokerViews(load: Load | undefined): Promise<ReturnType<typeof brokerView>[]> {
+  async brokerViews(load: Load | undefined): Promise<ReturnType<typeof brokerView>[]> {
     const [records, sites] = await Promise.all([this.records(), this.siteRecords()]);
     const silenceMs = this.ctx.config.siteSilenceMs;
     const silent = new Set(sites.filter((s) => this.siteState(s) === "silent").map((s) => s.name));

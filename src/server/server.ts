@@ -172,6 +172,8 @@ export async function startServer(config: ServerConfig, logger?: Logger, onStep?
     loop("placing pending tasks", PLACE_PENDING_MS, () => services.queues.placePendingTasks());
     // Jobs waiting on a silent site's queues go where they can run.
     loop("leaving unavailable queues", PLACE_PENDING_MS, () => services.queues.moveOffUnavailableQueues());
+    // Jobs waiting on a busy queue go to idle pilots of another queue their task may run on.
+    loop("sharing waiting jobs with idle queues", PLACE_PENDING_MS, () => services.sharing.shareWithIdleQueues());
 
     const running = app;
     log.info({ url, db: config.databaseUrl ? describePostgres(config.databaseUrl) : config.dbPath }, "pando server listening");

@@ -14,6 +14,7 @@ import { HeardSince } from "./heard-since.js";
 import { ServerMetrics } from "./metrics.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
+import { JobSharing } from "./job-sharing.js";
 import { PilotHandoff } from "./pilot-handoff.js";
 import { PilotHeartbeats } from "./pilot-heartbeats.js";
 import { PilotKeys } from "./pilot-keys.js";
@@ -41,6 +42,8 @@ export interface Services {
   readonly broker: BrokerService;
   /** Has pilots of the queue warm executors for a context (see PilotHandoff.warm). */
   readonly handoff: PilotHandoff;
+  /** Moves jobs waiting on a busy queue to an idle one their task may also run on. */
+  readonly sharing: JobSharing;
   /** Connects the server to its broker: pilots' reports come in through it, final results go out. */
   useBroker(config: BrokerConfig, connectWaitMs: number): Promise<void>;
   /** Ends every long-poll at once and leaves the broker, so that the server can close without waiting. */
@@ -93,6 +96,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     monitoring: new MonitorService(context, guard),
     broker,
     handoff,
+    sharing: new JobSharing(context, { queues, handoff }),
     useBroker: (brokerConfig, connectWaitMs) =>
       broker.connect(brokerConfig, connectWaitMs, (pilotId, taskId, updates) => dispatch.applyBrokerReports(pilotId, taskId, updates)),
     stop: async () => {

@@ -88,6 +88,21 @@ export class TaskPlacement {
   }
 
   /**
+   * Moves up to `max` of a running task's jobs waiting on queue `from` to queue `to`, the last ones first (the
+   * first ones go to `from`'s pilots as they free up). Returns how many moved. On PostgreSQL, jobs being
+   * claimed meanwhile are passed by.
+   */
+  async shareWaiting(taskId: number, from: string, to: string, max: number): Promise<number> {
+    if (max <= 0) return 0;
+    const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const r = await sql`
+      UPDATE jobs SET queue = ${to}, updated_at = ${Date.now()}
+      WHERE id IN (SELECT id FROM jobs WHERE task_id = ${taskId} AND queue = ${from} AND state = 'activated' AND kill_requested = 0
+                   ORDER BY priority, id DESC LIMIT ${max} ${lock})`.execute(this.ctx.db);
+    return Number(r.numAffectedRows ?? 0);
+  }
+
+  /**
    * Moves a running task, and its jobs that wait for a pilot on `from`, to another queue; false if neither the
    * task nor any of its waiting jobs was on `from`.
    */
