@@ -51,7 +51,7 @@ function simTable(rows: RoundRun[]): string[] {
     ...rows.map(({ round, run: r, reference }) => {
       const errors = Object.values(r.errors).reduce((n, e) => n + e, 0);
       const failures = Object.values(r.serverFailures).reduce((n, e) => n + e, 0);
-      return `| ${round} | ${f0(r.pilots)} × ${r.slots} | ${r.jobMs / 1000} s | ${f0(r.serverJobsPerS)} | ${(r.serverJobsPerS / reference.serverJobsPerS).toFixed(2)} | ${f0(r.running)} | ${f0(r.queuedMin)} (${f0(r.queuedMean)}) | ${f0(r.longPollsHeld)} | ${f1(r.acquireP50Ms)} / ${f1(r.acquireP99Ms)} | ${f0(r.serverRssMiB)} (${f0(r.serverPeakRssMiB)}) | ${f0(r.serverCpuPct)} | ${f1(r.eventLoopLagP99Ms)} / ${f1(r.eventLoopLagMaxMs)} | ${f1(r.registerS)} | ${failures} | ${errors} |`;
+      return `| ${round} | ${f0(r.pilots)} × ${r.slots} | ${r.jobMs / 1000} s | ${f0(r.serverJobsPerS)} | ${(r.serverJobsPerS / reference.serverJobsPerS).toFixed(2)} | ${f0(r.running)} | ${f0(r.queuedMin)} (${f0(r.queuedMean)}) | ${f0(r.longPollsHeld)} | ${f1(r.acquireP50Ms)} / ${f1(r.acquireP99Ms)} | ${f0(r.serverRssMiB)} (${f0(r.serverPeakRssMiB)}) | ${f0(r.serverCpuPct)} | ${f1(r.eventLoopLagP99Ms)} / ${f1(r.eventLoopLagMaxMs)} | ${r.registerS === null ? `${f0(r.registered)} of ${f0(r.pilots)} in 120` : f1(r.registerS)} | ${failures} | ${errors} |`;
     }),
   ];
 }

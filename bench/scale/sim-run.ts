@@ -33,7 +33,10 @@ export interface SimSettings {
 
 export interface SimFigures extends SimSettings {
   processes: number;
-  registerS: number;
+  /** Seconds until every pilot had registered; null: not all had when the window began (see `registered`). */
+  registerS: number | null;
+  /** Pilots registered when the window began. */
+  registered: number;
   jobsPerS: number;
   reportedPerS: number;
   running: number;
@@ -126,7 +129,8 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
     return {
       ...s,
       processes,
-      registerS: Math.max(...results.map((r) => r.registerS)),
+      registerS: results.some((r) => r.registerS === null) ? null : Math.max(...results.map((r) => r.registerS ?? 0)),
+      registered: sum((r) => r.registered),
       jobsPerS: sum((r) => r.dispatched) / elapsedS,
       reportedPerS: sum((r) => r.reported) / elapsedS,
       running: sum((r) => r.running),
