@@ -37,7 +37,7 @@ export interface LoadResult {
   registered: number;
   dispatched: number;
   reported: number;
-  /** Mean jobs held by this process's pilots in the window (dispatched, not yet reported). */
+  /** Mean jobs held by this process's pilots in the window (dispatched, not yet reported nor dropped). */
   running: number;
   /** Acquire latencies of the window, ms: from the moment a pilot had room and asked to the answer with jobs. */
   latencies: number[];
@@ -115,6 +115,8 @@ async function main(): Promise<void> {
   const errors: Record<string, number> = {};
   let dispatched = 0;
   let reported = 0;
+  /** Jobs dropped by pilots the server declared ended: no longer held. */
+  let dropped = 0;
   let measuring = false;
   const shared: SimShared = {
     onJobs(count, latencyMs) {
@@ -124,8 +126,12 @@ async function main(): Promise<void> {
     onReported(count) {
       reported += count;
     },
+    onDropped(count) {
+      dropped += count;
+    },
     onError(what, err) {
-      const key = `${what}: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`;
+      // Counted by kind: the pilot ids and ports in messages are left out.
+      const key = `${what}: ${(err instanceof Error ? err.message : String(err)).replace(/\d+/g, "N").slice(0, 120)}`;
       errors[key] = (errors[key] ?? 0) + 1;
     },
   };
@@ -159,7 +165,7 @@ async function main(): Promise<void> {
   // Ramp-up: until the slots are nearly full and a whole job duration has passed (reports flow), or rampS.
   const rampEnd = performance.now() + (feed ? o.rampS * 1000 : 0);
   const settle = performance.now() + o.jobMs + 2000;
-  while (performance.now() < rampEnd && (registered < o.pilots || dispatched - reported < 0.9 * capacity || performance.now() < settle)) {
+  while (performance.now() < rampEnd && (registered < o.pilots || dispatched - reported - dropped < 0.9 * capacity || performance.now() < settle)) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const registeredAtWindow = registered;
@@ -173,7 +179,7 @@ async function main(): Promise<void> {
   let heldSum = 0;
   let heldSamples = 0;
   const sampler = setInterval(() => {
-    heldSum += dispatched - reported;
+    heldSum += dispatched - reported - dropped;
     heldSamples++;
   }, 1000);
   await nextLine();

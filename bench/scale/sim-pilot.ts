@@ -19,6 +19,8 @@ export interface SimShared {
   onJobs(count: number, latencyMs: number): void;
   /** Jobs reported finished. */
   onReported(count: number): void;
+  /** Jobs dropped unreported: the server declared their pilot ended and gave them to others. */
+  onDropped(count: number): void;
   onError(what: string, err: unknown): void;
 }
 
@@ -80,6 +82,7 @@ export class SimPilot {
     this.options.shared.onError(what, err);
     this.registering ??= (async () => {
       this.generation++;
+      this.options.shared.onDropped(this.held.size);
       this.held.clear();
       this.roomSince = performance.now();
       await this.register().catch((e: unknown) => this.options.shared.onError("register again", e));
