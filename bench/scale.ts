@@ -1,7 +1,8 @@
 // `npm run bench:scale`: one server on a durable PostgreSQL cluster (fsync and synchronous_commit on) under
 // simulated pilots (bench/scale/), from 2 to 10,000 of them, with ~50,000 jobs held; then a task of 100,000
 // jobs end to end, and the monitor's API on 1,000,000 stored jobs. Writes bench/results/scale.json and prints
-// the BENCHMARKS.md "Scale" tables. PANDO_BENCH_SCALE_PILOTS="1000,5000" measures other pilot counts.
+// the BENCHMARKS.md "Scale" tables. PANDO_BENCH_SCALE_PILOTS="1000,5000" measures other pilot counts,
+// PANDO_BENCH_SCALE_ROUNDS=2 measures the reference and every pilot count twice, in turn.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { measureBigTask, type BigTaskFigures } from "./scale/big-task.js";
@@ -21,20 +22,48 @@ const WINDOW_S = Number(process.env.PANDO_BENCH_SCALE_WINDOW_S ?? 30);
 const PILOTS = (process.env.PANDO_BENCH_SCALE_PILOTS ?? "1000,5000,10000").split(",").map(Number).filter((n) => n > 0);
 const BIG_TASK = Number(process.env.PANDO_BENCH_SCALE_TASK_JOBS ?? 100_000);
 const STORED = Number(process.env.PANDO_BENCH_SCALE_STORED_JOBS ?? 1_000_000);
+/** The connections each generator process's pilots share for their short requests (0: each pilot its own four). */
+const SHARED_CONNECTIONS = Number(process.env.PANDO_BENCH_SCALE_SHARED_CONNECTIONS ?? 1000);
+/** Rounds of the reference and every pilot count, one after the other (the machine's load moves single runs). */
+const ROUNDS = Math.max(1, Number(process.env.PANDO_BENCH_SCALE_ROUNDS ?? 1));
 
 const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 const f1 = (n: number) => n.toFixed(1);
 
-function simTable(baseline: SimFigures, runs: SimFigures[]): string[] {
+/** The median; of an even count, the mean of the middle two. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One measurement of the reference or of a pilot count, with the reference of its own round. */
+interface RoundRun {
+  round: number;
+  run: SimFigures;
+  reference: SimFigures;
+}
+
+function simTable(rows: RoundRun[]): string[] {
   return [
-    "| pilots × slots | job time | jobs/s | vs 2 pilots | jobs held | long-polls held | acquire p50 / p99 ms | server RSS MiB (peak) | server CPU % | event-loop lag p99 / max ms | registration s | 5xx answers | pilots' errors |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...[baseline, ...runs].map((r) => {
+    "| round | pilots × slots | job time | jobs/s | vs 2 pilots | jobs held | jobs queued, least (mean) | long-polls held | acquire p50 / p99 ms | server RSS MiB (peak) | server CPU % | event-loop lag p99 / max ms | registration s | 5xx answers | pilots' errors |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map(({ round, run: r, reference }) => {
       const errors = Object.values(r.errors).reduce((n, e) => n + e, 0);
       const failures = Object.values(r.serverFailures).reduce((n, e) => n + e, 0);
-      return `| ${f0(r.pilots)} × ${r.slots} | ${r.jobMs / 1000} s | ${f0(r.serverJobsPerS)} | ${(r.serverJobsPerS / baseline.serverJobsPerS).toFixed(2)} | ${f0(r.running)} | ${f0(r.longPollsHeld)} | ${f1(r.acquireP50Ms)} / ${f1(r.acquireP99Ms)} | ${f0(r.serverRssMiB)} (${f0(r.serverPeakRssMiB)}) | ${f0(r.serverCpuPct)} | ${f1(r.eventLoopLagP99Ms)} / ${f1(r.eventLoopLagMaxMs)} | ${f1(r.registerS)} | ${failures} | ${errors} |`;
+      return `| ${round} | ${f0(r.pilots)} × ${r.slots} | ${r.jobMs / 1000} s | ${f0(r.serverJobsPerS)} | ${(r.serverJobsPerS / reference.serverJobsPerS).toFixed(2)} | ${f0(r.running)} | ${f0(r.queuedMin)} (${f0(r.queuedMean)}) | ${f0(r.longPollsHeld)} | ${f1(r.acquireP50Ms)} / ${f1(r.acquireP99Ms)} | ${f0(r.serverRssMiB)} (${f0(r.serverPeakRssMiB)}) | ${f0(r.serverCpuPct)} | ${f1(r.eventLoopLagP99Ms)} / ${f1(r.eventLoopLagMaxMs)} | ${r.registerS === null ? `${f0(r.registered)} of ${f0(r.pilots)} in 120` : f1(r.registerS)} | ${failures} | ${errors} |`;
     }),
   ];
+}
+
+/** Per pilot count, the medians over the rounds of jobs/s and of the ratio to the round's reference. */
+function medianLines(rows: RoundRun[]): string[] {
+  const counts = [...new Set(rows.map((r) => r.run.pilots))];
+  return counts.map((pilots) => {
+    const of = rows.filter((r) => r.run.pilots === pilots);
+    const ratio = median(of.map((r) => r.run.serverJobsPerS / r.reference.serverJobsPerS));
+    return `${f0(pilots)} pilots, median of ${of.length}: ${f0(median(of.map((r) => r.run.serverJobsPerS)))} jobs/s, ${ratio.toFixed(2)} of the reference.`;
+  });
 }
 
 function bigTable(b: BigTaskFigures): string[] {
@@ -53,27 +82,31 @@ async function main(): Promise<void> {
   const started = performance.now();
   const cluster = durableCluster(Number(process.env.PANDO_BENCH_SCALE_PG_PORT ?? SCALE_PG_PORT));
   try {
-    // The reference: two pilots that can take every job at once, jobs of 0.1 s. PANDO_BENCH_SCALE_PILOTS=0: none.
-    const baseline = PILOTS.length === 0 ? undefined : await measureSim(cluster, { pilots: 2, slots: 1000, jobMs: 100, windowS: WINDOW_S, rampS: 30, taskJobs: 5000 });
-    if (baseline) process.stderr.write(`2 pilots: ${f0(baseline.serverJobsPerS)} jobs/s\n`);
-    const runs: SimFigures[] = [];
+    const rows: RoundRun[] = [];
     const failed: string[] = [];
-    for (const pilots of PILOTS) {
-      try {
-        const r = await measureSim(cluster, { pilots, slots: Math.ceil(HELD / pilots), jobMs: JOB_MS, windowS: WINDOW_S, rampS: 90, taskJobs: 10_000 });
-        process.stderr.write(`${pilots} pilots: ${f0(r.serverJobsPerS)} jobs/s, ${f0(r.running)} held, p99 ${f1(r.acquireP99Ms)} ms, RSS ${f0(r.serverRssMiB)} MiB\n`);
-        runs.push(r);
-      } catch (err) {
-        // A pilot count the server cannot hold is a result too: the rest is still measured.
-        failed.push(`${f0(pilots)} pilots: ${err instanceof Error ? err.message : String(err)}`);
-        process.stderr.write(`${failed.at(-1)}\n`);
+    // PANDO_BENCH_SCALE_PILOTS=0: no pilots, no reference.
+    for (let round = 1; PILOTS.length > 0 && round <= ROUNDS; round++) {
+      // The reference: two pilots that can take every job at once, jobs of 0.1 s; real pilots' connections (four each).
+      const reference = await measureSim(cluster, { pilots: 2, slots: 1000, jobMs: 100, windowS: WINDOW_S, rampS: 30, taskJobs: 5000, sharedConnections: 0 });
+      process.stderr.write(`round ${round}, 2 pilots: ${f0(reference.serverJobsPerS)} jobs/s\n`);
+      rows.push({ round, run: reference, reference });
+      for (const pilots of PILOTS) {
+        try {
+          const r = await measureSim(cluster, { pilots, slots: Math.ceil(HELD / pilots), jobMs: JOB_MS, windowS: WINDOW_S, rampS: 90, taskJobs: 10_000, sharedConnections: SHARED_CONNECTIONS });
+          process.stderr.write(`round ${round}, ${pilots} pilots: ${f0(r.serverJobsPerS)} jobs/s, ${f0(r.running)} held, ${f0(r.queuedMin)} queued at least, p99 ${f1(r.acquireP99Ms)} ms, RSS ${f0(r.serverRssMiB)} MiB\n`);
+          rows.push({ round, run: r, reference });
+        } catch (err) {
+          // A pilot count the server cannot hold is a result too: the rest is still measured.
+          failed.push(`${f0(pilots)} pilots (round ${round}): ${err instanceof Error ? err.message : String(err)}`);
+          process.stderr.write(`${failed.at(-1)}\n`);
+        }
       }
     }
     // PANDO_BENCH_SCALE_TASK_JOBS=0: the pilots only.
     const big = BIG_TASK > 0 ? await measureBigTask(cluster, BIG_TASK, STORED) : undefined;
     const minutes = (performance.now() - started) / 60_000;
     const lines = [
-      ...(baseline ? simTable(baseline, runs) : []),
+      ...(rows.length > 0 ? [...simTable(rows), "", ...medianLines(rows)] : []),
       ...failed.map((f) => `\nNot measured: ${f}.`),
       "",
       ...(big ? bigTable(big) : []),
@@ -82,7 +115,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-    writeFileSync(join(ROOT, "bench", "results", "scale.json"), `${JSON.stringify({ date: new Date().toISOString(), minutes, baseline, runs, failed, big }, null, 2)}\n`);
+    writeFileSync(join(ROOT, "bench", "results", "scale.json"), `${JSON.stringify({ date: new Date().toISOString(), minutes, rounds: ROUNDS, sharedConnections: SHARED_CONNECTIONS, runs: rows, failed, big }, null, 2)}\n`);
   } finally {
     cluster.down();
   }

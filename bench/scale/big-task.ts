@@ -89,7 +89,7 @@ export async function measureBigTask(cluster: Cluster, jobs: number, storedJobs:
   const server = await freshServer(cluster, dbName);
   const http = new HttpTransport(server.url, server.creds.userToken);
   const api = apiCaller(http);
-  const options: LoadOptions = { server: server.url, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots: 10, slots: 1000, jobMs: 0, taskJobs: 0, rampS: 0 };
+  const options: LoadOptions = { server: server.url, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots: 10, slots: 1000, jobMs: 0, taskJobs: 0, rampS: 0, sharedConnections: 0 };
   const gen = spawn(process.execPath, ["--import", "tsx", LOAD, JSON.stringify(options)], { stdio: ["pipe", "pipe", "inherit"] });
   try {
     const lines = createInterface({ input: gen.stdout! })[Symbol.asyncIterator]();

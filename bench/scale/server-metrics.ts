@@ -1,6 +1,6 @@
 // The server's own figures for the scale benchmark, read from its `GET /metrics` (Prometheus text format) with a
-// user token, as an operator's scraper reads them: memory, CPU time, long-polls held, jobs handed out, the
-// event loop's lag, and answers that were not served (5xx).
+// user token, as an operator's scraper reads them: memory, CPU time, long-polls held, jobs handed out and
+// queued, the event loop's lag, and answers that were not served (5xx).
 import { pathOf, ROUTES } from "../../src/api/routes.js";
 
 export interface ServerScrape {
@@ -12,6 +12,8 @@ export interface ServerScrape {
   longPolls: Record<string, number>;
   /** Jobs handed to pilots so far. */
   dispatched: number;
+  /** Jobs waiting for a pilot now: queued on a queue (activated) or in a task not handed out yet (defined). */
+  queued: number;
   /** The event loop's lag since the previous scrape (prom-client starts it afresh at each): p99 and the largest, seconds. */
   eventLoopLagP99S: number;
   eventLoopLagMaxS: number;
@@ -49,7 +51,7 @@ async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
   if (!res.ok) throw new Error(`the metrics of ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const text = await res.text();
   const at = performance.now();
-  const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {} };
+  const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, queued: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {} };
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
     const m = LINE.exec(line);
@@ -68,6 +70,9 @@ async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
         break;
       case "pando_jobs_dispatched_total":
         scrape.dispatched += value;
+        break;
+      case "pando_jobs":
+        if (labels.state === "activated" || labels.state === "defined") scrape.queued += value;
         break;
       case "nodejs_eventloop_lag_p99_seconds":
         scrape.eventLoopLagP99S = value;

@@ -1,9 +1,13 @@
 // A simulated pilot for the scale benchmark: the real pilot protocol (src/pilot/server-link.ts over the typed
 // API caller and undici) without executors. It registers with its own key, sends heartbeats at the interval the
-// server gives, keeps one acquire long-poll open, and reports each batch of jobs it took as finished after a
-// simulated run time. Cheap enough that one process holds thousands.
+// server gives, keeps one acquire long-poll open on a connection of its own, and reports each batch of jobs it
+// took as finished after a simulated run time. Its short requests (registration, heartbeats, reports) go
+// through a keep-alive pool shared by the simulated pilots of its process (ServerLink's sharedPool), each with
+// its own pilot's token and key: only the connections differ from a real pilot's, so that thousands of pilots
+// fit the open files and loopback ports of one host. Declared ended by the server (it missed its heartbeats),
+// it drops its jobs and registers again, as a real pilot does. Cheap enough that one process holds thousands.
 import type { DispatchedJob } from "../../src/core/dispatch-records.js";
-import { ServerLink } from "../../src/pilot/server-link.js";
+import { isPilotEnded, ServerLink, type ServerLinkOptions } from "../../src/pilot/server-link.js";
 
 const ACQUIRE_WAIT_MS = 30_000;
 const RETRY_MS = 1000;
@@ -15,6 +19,8 @@ export interface SimShared {
   onJobs(count: number, latencyMs: number): void;
   /** Jobs reported finished. */
   onReported(count: number): void;
+  /** Jobs dropped unreported: the server declared their pilot ended and gave them to others. */
+  onDropped(count: number): void;
   onError(what: string, err: unknown): void;
 }
 
@@ -27,6 +33,8 @@ export interface SimPilotOptions {
   /** How long each job "runs" before it is reported, ms. */
   jobMs: number;
   shared: SimShared;
+  /** The pool of the process's short requests; none: the pilot's own connections, as a real pilot. */
+  sharedPool?: ServerLinkOptions["sharedPool"];
 }
 
 export class SimPilot {
@@ -38,31 +46,54 @@ export class SimPilot {
   /** Since when the pilot has had a free slot (the start of an acquire latency). */
   private roomSince = performance.now();
   private loop: Promise<void> | undefined;
+  /** Counts the registrations: jobs taken under an earlier one are dropped, not reported. */
+  private generation = 0;
+  /** The registration again after the server declared the pilot ended, while it runs. */
+  private registering: Promise<void> | undefined;
 
   constructor(private readonly options: SimPilotOptions) {
-    this.link = new ServerLink(options.server, options.token, () => undefined);
+    this.link = new ServerLink(options.server, options.token, () => undefined, options.sharedPool ? { sharedPool: options.sharedPool } : {});
   }
 
   /** Registers (again after a refusal or a timeout, as a restarted pilot would), then beats and asks. */
   async start(): Promise<void> {
+    const heartbeatIntervalMs = await this.register();
+    // Pilots start at different moments, so their heartbeats spread over the interval as real ones do.
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatIntervalMs);
+    this.loop = this.acquireLoop();
+  }
+
+  private async register(): Promise<number> {
     const { queue, name, slots } = this.options;
-    let config: Awaited<ReturnType<ServerLink["register"]>> | undefined;
-    for (let tried = 1; !config; tried++) {
+    for (let tried = 1; ; tried++) {
       try {
-        config = await this.link.register({ queue, name, host: "sim", pid: process.pid, slots, version: process.version });
+        const config = await this.link.register({ queue, name, host: "sim", pid: process.pid, slots, version: process.version });
+        return config.heartbeatIntervalMs;
       } catch (err) {
         this.options.shared.onError("register", err);
         if (tried >= REGISTER_TRIES) throw err;
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
-    // Pilots start at different moments, so their heartbeats spread over the interval as real ones do.
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), config.heartbeatIntervalMs);
-    this.loop = this.acquireLoop();
+  }
+
+  /** The server declared the pilot ended: what it held went elsewhere; it drops it and registers again (once for all callers). */
+  private onEnded(what: string, err: unknown): Promise<void> {
+    this.options.shared.onError(what, err);
+    this.registering ??= (async () => {
+      this.generation++;
+      this.options.shared.onDropped(this.held.size);
+      this.held.clear();
+      this.roomSince = performance.now();
+      await this.register().catch((e: unknown) => this.options.shared.onError("register again", e));
+      this.registering = undefined;
+    })();
+    return this.registering;
   }
 
   private async acquireLoop(): Promise<void> {
     while (!this.stopping) {
+      await this.registering;
       const controller = new AbortController();
       this.acquiring = controller;
       const asked = performance.now();
@@ -74,8 +105,11 @@ export class SimPilot {
         }
       } catch (err) {
         if (this.stopping) return;
-        this.options.shared.onError("acquire", err);
-        await new Promise((r) => setTimeout(r, RETRY_MS));
+        if (isPilotEnded(err)) await this.onEnded("acquire", err);
+        else {
+          this.options.shared.onError("acquire", err);
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
       }
     }
   }
@@ -84,18 +118,23 @@ export class SimPilot {
   private run(jobs: DispatchedJob[]): void {
     for (const j of jobs) this.held.set(`${j.jobId}.${j.attempt}`, { jobId: j.jobId, attempt: j.attempt });
     const startedAt = Date.now();
-    setTimeout(() => void this.report(jobs, startedAt), this.options.jobMs);
+    const generation = this.generation;
+    setTimeout(() => void this.report(jobs, startedAt, generation), this.options.jobMs);
   }
 
-  private async report(jobs: DispatchedJob[], startedAt: number): Promise<void> {
+  private async report(jobs: DispatchedJob[], startedAt: number, generation: number): Promise<void> {
     const endedAt = Date.now();
     const updates = jobs.map((j) => ({ jobId: j.jobId, attempt: j.attempt, state: "finished" as const, startedAt, endedAt, result: j.args }));
     for (;;) {
+      if (this.stopping || generation !== this.generation) return;
       try {
         await this.link.report({ updates });
         break;
       } catch (err) {
-        if (this.stopping) return;
+        if (isPilotEnded(err)) {
+          await this.onEnded("report", err);
+          return;
+        }
         this.options.shared.onError("report", err);
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
@@ -106,10 +145,13 @@ export class SimPilot {
   }
 
   private async heartbeat(): Promise<void> {
+    if (this.registering) return;
     try {
       await this.link.heartbeat({ held: [...this.held.values()] });
     } catch (err) {
-      if (!this.stopping) this.options.shared.onError("heartbeat", err);
+      if (this.stopping) return;
+      if (isPilotEnded(err)) await this.onEnded("heartbeat", err);
+      else this.options.shared.onError("heartbeat", err);
     }
   }
 

@@ -14,10 +14,11 @@ import { scrapeServer, type ServerScrape } from "./server-metrics.js";
 
 const LOAD = resolve(import.meta.dirname, "load.ts");
 /**
- * Pilots per generator process: each holds two or three sockets (its long-poll, heartbeats and reports), and
- * a process may open as many files as its hard limit lets it (20,000 where this was measured).
+ * Pilots per generator process: the generators' work spreads over several processes (each pilot holds one
+ * socket of its own, its long-poll, and shares a pool of `sharedConnections` with the process's other pilots;
+ * a process may open as many files as its hard limit lets it, 20,000 where this was measured).
  */
-const PILOTS_PER_PROCESS = 3000;
+const PILOTS_PER_PROCESS = 2500;
 
 export interface SimSettings {
   pilots: number;
@@ -26,11 +27,16 @@ export interface SimSettings {
   windowS: number;
   rampS: number;
   taskJobs: number;
+  /** The short requests' pool of each generator process (LoadOptions.sharedConnections); 0: each pilot's own. */
+  sharedConnections: number;
 }
 
 export interface SimFigures extends SimSettings {
   processes: number;
-  registerS: number;
+  /** Seconds until every pilot had registered; null: not all had when the window began (see `registered`). */
+  registerS: number | null;
+  /** Pilots registered when the window began. */
+  registered: number;
   jobsPerS: number;
   reportedPerS: number;
   running: number;
@@ -42,6 +48,9 @@ export interface SimFigures extends SimSettings {
   serverCpuPct: number;
   /** The server's own count of jobs handed out in the window, per second (pando_jobs_dispatched_total). */
   serverJobsPerS: number;
+  /** Jobs waiting for a pilot (the server's pando_jobs, activated and defined), the least and the mean of the window's scrapes. */
+  queuedMin: number;
+  queuedMean: number;
   /** Acquire long-polls the server held, at the end of the window. */
   longPollsHeld: number;
   eventLoopLagP99Ms: number;
@@ -86,15 +95,15 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
   const processes = Math.ceil(s.pilots / PILOTS_PER_PROCESS);
   // Every pilot's long-poll is held at once: the server's budget of them (default a quarter of its open files) covers them.
   // On 127.0.0.1 only, as every service of a benchmark: a client host has about 28,000 local ports per
-  // destination address, which thousands of pilots' sockets and those they leave in TIME_WAIT can exhaust
-  // (EADDRNOTAVAIL in a generator): the limit of this benchmark near 10,000 pilots.
+  // destination address, which thousands of pilots' own connections (up to four each) and those they leave in
+  // TIME_WAIT would exhaust near 10,000 pilots: hence the generators' shared pools of short requests.
   const port = await freePort();
   const server = await freshServer(cluster, `scale_${s.pilots}`, ["--max-pilot-waits", String(s.pilots + 100), "--port", String(port)]);
   const gens: Generator[] = [];
   try {
     for (let i = 0; i < processes; i++) {
       const pilots = Math.floor(s.pilots / processes) + (i < s.pilots % processes ? 1 : 0);
-      gens.push(startGenerator({ server: `http://127.0.0.1:${port}`, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS }));
+      gens.push(startGenerator({ server: `http://127.0.0.1:${port}`, userToken: server.creds.userToken, pilotToken: server.creds.pilotToken, pilots, slots: s.slots, jobMs: s.jobMs, taskJobs: s.taskJobs, rampS: s.rampS, sharedConnections: s.sharedConnections }));
     }
     for (const g of gens) if ((await line(g)) !== "ready") throw new Error("a load generator did not get ready");
     const scrape = () => scrapeServer(`http://127.0.0.1:${port}`, server.creds.userToken);
@@ -103,10 +112,12 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
     for (const g of gens) g.proc.stdin!.write("start\n");
     let rss = s0.rssBytes;
     let s1: ServerScrape = s0;
+    const queued = [s0.queued];
     while (s1.at - s0.at < s.windowS * 1000) {
       await new Promise((r) => setTimeout(r, 1000));
       s1 = await scrape();
       rss = Math.max(rss, s1.rssBytes);
+      queued.push(s1.queued);
     }
     for (const g of gens) g.proc.stdin!.write("stop\n");
     const elapsedS = (s1.at - s0.at) / 1000;
@@ -118,7 +129,8 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
     return {
       ...s,
       processes,
-      registerS: Math.max(...results.map((r) => r.registerS)),
+      registerS: results.some((r) => r.registerS === null) ? null : Math.max(...results.map((r) => r.registerS ?? 0)),
+      registered: sum((r) => r.registered),
       jobsPerS: sum((r) => r.dispatched) / elapsedS,
       reportedPerS: sum((r) => r.reported) / elapsedS,
       running: sum((r) => r.running),
@@ -128,6 +140,8 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
       serverPeakRssMiB: rss / 2 ** 20,
       serverCpuPct: (100 * (s1.cpuSeconds - s0.cpuSeconds)) / elapsedS,
       serverJobsPerS: (s1.dispatched - s0.dispatched) / elapsedS,
+      queuedMin: Math.min(...queued),
+      queuedMean: queued.reduce((n, q) => n + q, 0) / queued.length,
       longPollsHeld: s1.longPolls.acquire ?? 0,
       eventLoopLagP99Ms: s1.eventLoopLagP99S * 1000,
       eventLoopLagMaxMs: s1.eventLoopLagMaxS * 1000,

@@ -3,7 +3,7 @@ import { ApiError } from "../api/errors.js";
 import type { AcquireRequest, HeartbeatRequest, RegisterPilotRequest, ReportRequest } from "../api/pilots.js";
 import type { CallOutput } from "../api/endpoints.js";
 import { PILOT_KEY_HEADER } from "../core/pilot-identity.js";
-import { HttpTransport } from "../sdk/http.js";
+import { HttpTransport, type HttpTransportOptions } from "../sdk/http.js";
 
 /** A pilot registers while its server may still be starting (the embedded server, a restart). */
 const REGISTER_RETRY_MS = 30_000;
@@ -13,6 +13,17 @@ const BUNDLE_RETRY_MS = 10_000;
  * server of thousands of pilots holds every one of them (the default of a driver's client is 16).
  */
 const PILOT_CONNECTIONS = 4;
+
+export interface ServerLinkOptions {
+  /**
+   * The short requests (registration, heartbeats, reports, bundles, exit) go through a connection pool shared
+   * with other links, and the acquire long-poll keeps one connection of the link's own. For a program that
+   * simulates thousands of pilots in one process (bench/scale), where every pilot's own connections would
+   * exceed the open files one host may have; every request still carries its own pilot's token and key. A
+   * real pilot gives none: its PILOT_CONNECTIONS carry all its requests.
+   */
+  sharedPool?: HttpTransportOptions["sharedPool"];
+}
 
 /**
  * The server declared the pilot ended (it missed its heartbeats): what it held went elsewhere. Says which
@@ -42,11 +53,21 @@ export function isPilotEnded(err: unknown): err is PilotEndedError {
 export class ServerLink {
   private readonly http: HttpTransport;
   private readonly api: ApiCaller;
+  /** The acquire long-poll's transport: `http` itself unless the short requests share a pool. */
+  private readonly longPolls: HttpTransport;
+  private readonly longPollApi: ApiCaller;
   private id = 0;
 
-  constructor(servers: string, token: string, onMove: (url: string) => void) {
-    this.http = new HttpTransport(servers, token, { onMove, connections: PILOT_CONNECTIONS });
+  constructor(servers: string, token: string, onMove: (url: string) => void, options: ServerLinkOptions = {}) {
+    if (options.sharedPool) {
+      this.http = new HttpTransport(servers, token, { onMove, sharedPool: options.sharedPool });
+      this.longPolls = new HttpTransport(servers, token, { onMove, connections: 1 });
+    } else {
+      this.http = new HttpTransport(servers, token, { onMove, connections: PILOT_CONNECTIONS });
+      this.longPolls = this.http;
+    }
     this.api = apiCaller(this.http);
+    this.longPollApi = this.longPolls === this.http ? this.api : apiCaller(this.longPolls);
   }
 
   /** The id the server gave at the last registration (0 before the first). */
@@ -63,12 +84,13 @@ export class ServerLink {
     const res = await this.api.registerPilot({ body: request }, { retryUnreachableMs: REGISTER_RETRY_MS });
     this.id = res.id;
     this.http.setHeader(PILOT_KEY_HEADER, res.reportKey);
+    this.longPolls.setHeader(PILOT_KEY_HEADER, res.reportKey);
     return res;
   }
 
   /** A long-poll: the server answers once there are jobs or commands, or after `waitMs`. */
   acquire(request: AcquireRequest, signal: AbortSignal): Promise<CallOutput<"acquire">> {
-    return this.asPilot((id) => this.api.acquire({ params: { id }, body: request }, { signal }));
+    return this.asPilot((id) => this.longPollApi.acquire({ params: { id }, body: request }, { signal }));
   }
 
   report(request: ReportRequest): Promise<CallOutput<"report">> {
@@ -99,7 +121,7 @@ export class ServerLink {
     return this.api.getBundle({ params: { hash }, query: { pilot: this.id } }, { retryUnreachableMs: BUNDLE_RETRY_MS });
   }
 
-  close(): Promise<void> {
-    return this.http.close();
+  async close(): Promise<void> {
+    await Promise.all(this.longPolls === this.http ? [this.http.close()] : [this.http.close(), this.longPolls.close()]);
   }
 }

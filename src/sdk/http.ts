@@ -45,6 +45,13 @@ export interface HttpTransportOptions {
   connections?: number;
   /** The CA file and plain-HTTP permission; default: PANDO_CA and PANDO_INSECURE_HTTP of the environment. */
   security?: ClientSecurity;
+  /**
+   * The connections to a server (its URL) come from a pool the caller owns and shares with other transports,
+   * instead of one of this transport's own (`connections` and the CA file then do not apply, and close()
+   * leaves the pool open). Each request still carries this transport's token and headers. For a program that
+   * simulates many clients in one process (bench/scale); a real client keeps its own connections.
+   */
+  sharedPool?: (url: string) => Pool;
 }
 
 /**
@@ -64,6 +71,7 @@ export class HttpTransport implements ApiTransport {
   /** The PEM authorities trusted instead of the system's (--ca, PANDO_CA). */
   private readonly ca: string | undefined;
   private readonly connections: number;
+  private readonly sharedPool: ((url: string) => Pool) | undefined;
 
   constructor(
     servers: string,
@@ -82,6 +90,7 @@ export class HttpTransport implements ApiTransport {
     }
     this.onMove = options.onMove;
     this.connections = options.connections ?? DEFAULT_CONNECTIONS;
+    this.sharedPool = options.sharedPool;
     this.ca = security.caFile === undefined ? undefined : readCaFile(security.caFile);
   }
 
@@ -232,7 +241,7 @@ export class HttpTransport implements ApiTransport {
   private async exchange(method: string, path: string, body: string | Uint8Array | undefined, contentType: string, options: RequestOptions) {
     const headers: Record<string, string> = { ...this.extraHeaders, authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["content-type"] = contentType;
-    const pool = this.pools.get(this.baseUrl) ?? (await this.openPool());
+    const pool = this.sharedPool ? this.sharedPool(this.baseUrl) : (this.pools.get(this.baseUrl) ?? (await this.openPool()));
     const res = await pool.request({ method: method as "GET", path, headers, body, signal: options.signal });
     if (res.statusCode >= 400) {
       const error = errorFromAnswer(res.statusCode, await res.body.text(), `${method} ${path}`);

@@ -1,4 +1,5 @@
 import { forbidden, notFound } from "../api/errors.js";
+import { SingleFlight } from "../core/single-flight.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
@@ -8,12 +9,16 @@ const MAX_CACHED_TOKENS = 10_000;
 const MAX_CACHED_OWNERS = 100_000;
 
 /**
- * Who may do what: the principal behind a token (cached a few seconds), the owner of each workflow (cached
- * for good: it never changes), and the rules every service applies before acting.
+ * Who may do what: the principal behind a token (cached a few seconds, and read once for all the requests
+ * that find it out of date together), the owner of each workflow (cached for good: it never changes), and
+ * the rules every service applies before acting.
  */
 export class AccessGuard {
   private readonly tokenCache = new Map<string, { principal: Principal | undefined; until: number }>();
   private readonly owners = new Map<number, number>();
+  /** Token reads in flight; `revocations` moves on when tokens are revoked, so that no later request shares an earlier read. */
+  private readonly lookups = new SingleFlight<string>();
+  private revocations = 0;
 
   constructor(private readonly ctx: Pick<ServerContext, "store" | "events">) {
     void this.forgetRevokedTokens();
@@ -29,6 +34,7 @@ export class AccessGuard {
     try {
       while (!this.ctx.events.stopped) {
         if (await sub.wait(60_000)) {
+          this.revocations++;
           this.tokenCache.clear();
           this.owners.clear();
         }
@@ -43,7 +49,7 @@ export class AccessGuard {
     const cached = this.tokenCache.get(token);
     // A token that expired while cached is refused at once.
     if (cached && cached.until > now) return cached.principal && (cached.principal.expiresAt ?? Infinity) > now ? cached.principal : undefined;
-    const principal = await this.ctx.store.auth.principalForToken(token);
+    const principal = await this.lookups.run(`${this.revocations} ${token}`, () => this.ctx.store.auth.principalForToken(token));
     if (this.tokenCache.size > MAX_CACHED_TOKENS) this.tokenCache.clear();
     this.tokenCache.set(token, { principal, until: now + TOKEN_CACHE_MS });
     return principal;

@@ -106,17 +106,19 @@ export class DispatchService {
 
   /**
    * Claims jobs for a pilot, as many as its capacity minus the attempts it holds, and waits up to waitMs for
-   * jobs or commands (long-poll). A pilot keeps one such request open: it is woken when jobs arrive in its
-   * queue and when one of its reports frees room, so it never has to cancel and re-ask.
+   * jobs or commands (long-poll). A pilot keeps one such request open: it is woken when its queue gets jobs
+   * while it has room (a full one hears none: each woken pilot costs a read) and when its reports free room.
    */
   async acquire(p: Principal, pilotId: number, req: Acquire, signal?: AbortSignal): Promise<AcquireResponse> {
     const { store, config, events } = this.ctx;
     const { handoff } = this.deps;
     const pilot = await this.livePilot(p, pilotId);
     const deadline = Date.now() + Math.min(req.waitMs, config.maxWaitMs);
-    const sub = events.subscribe([Topics.queue(pilot.queue), Topics.pilot(pilotId)]);
+    const queueTopic = Topics.queue(pilot.queue);
+    const sub = events.subscribe([queueTopic, Topics.pilot(pilotId)]);
     try {
       for (;;) {
+        sub.hear(queueTopic, true);
         // Jobs already claimed for this pilot go out at once; commands come with its next request.
         const handed = handoff.takeOutbox(pilotId);
         if (handed.length > 0) {
@@ -139,7 +141,9 @@ export class DispatchService {
         if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
         const left = deadline - Date.now();
         if (left <= 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
-        handoff.startWaiting(pilot.queue, pilotId, demand, handOut(demand, running).any);
+        const room = handOut(demand, running);
+        sub.hear(queueTopic, room.any + room.prefetch > 0);
+        handoff.startWaiting(pilot.queue, pilotId, demand, room.any);
         const woken = await sub.wait(left, signal);
         handoff.stopWaiting(pilot.queue, pilotId);
         if (!woken) {

@@ -31,6 +31,23 @@ describe("Notifier", () => {
     sub.close();
   });
 
+  it("does not wake, nor count, a subscription that stopped hearing a topic, until it hears it again", async () => {
+    const n = new Notifier();
+    const full = n.subscribe(["queue:local", "pilot:1"]);
+    const withRoom = n.subscribe(["queue:local", "pilot:2"]);
+    full.hear("queue:local", false);
+    // One wake-up of the queue: the subscription that does not hear it neither wakes nor uses it up.
+    n.notify("queue:local", 1);
+    expect([await full.wait(0), await withRoom.wait(0)]).toEqual([false, true]);
+    n.notify("pilot:1");
+    expect(await full.wait(0)).toBe(true);
+    full.hear("queue:local", true);
+    n.notify("queue:local", 1);
+    expect(await full.wait(0)).toBe(true);
+    full.close();
+    withRoom.close();
+  });
+
   it("wakes every subscriber by default", async () => {
     const n = new Notifier();
     const a = n.subscribe(["t"]);

@@ -4,6 +4,8 @@
 export interface Subscription {
   /** Resolves true when one of the topics fired since subscribing, false when the time ran out or aborted. */
   wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Stops hearing one of its topics (false), or hears it again (true): a wake-up of it meanwhile is missed. */
+  hear(topic: string, on: boolean): void;
   close(): void;
 }
 
@@ -74,16 +76,24 @@ export class Notifier {
       if (!set) this.listeners.set(t, (set = new Set()));
       set.add(fire);
     }
+    const leave = (t: string) => {
+      const set = this.listeners.get(t);
+      if (!set) return;
+      set.delete(fire);
+      if (set.size === 0) this.listeners.delete(t);
+    };
     const close = () => {
-      for (const t of topics) {
-        const set = this.listeners.get(t);
-        if (!set) continue;
-        set.delete(fire);
-        if (set.size === 0) this.listeners.delete(t);
-      }
+      for (const t of topics) leave(t);
     };
     return {
       close,
+      hear: (topic, on) => {
+        if (!topics.includes(topic)) return;
+        if (!on) return leave(topic);
+        let set = this.listeners.get(topic);
+        if (!set) this.listeners.set(topic, (set = new Set()));
+        set.add(fire);
+      },
       wait: (timeoutMs, signal) => {
         looking = fired;
         if (fired) {

@@ -4,6 +4,7 @@ import type { TaskView } from "../api/tasks.js";
 import { brokerTask, silenceReason, type Brokered, type TaskNeeds } from "../core/brokerage.js";
 import { lostBefore } from "../core/pilot-loss.js";
 import { pendingSummary, taskPendingReason, type QueuePilots } from "../core/pending-reason.js";
+import { SingleFlight } from "../core/single-flight.js";
 import type { Principal } from "../store/auth-store.js";
 import { brokerView, type QueueRecord } from "../store/queue-store.js";
 import type { SiteRecord } from "../store/site-store.js";
@@ -17,7 +18,7 @@ type Load = Map<string, { queued: number; running: number }>;
 /**
  * Queues and brokerage: which queue a task goes to, pending tasks placed once a queue can take them, why
  * jobs wait (the queue's pilots), and the queue and worker listings. Queue rows, loads and pilots are read
- * at most once a second.
+ * at most once a second, and once for all the requests that find them out of date together.
  */
 export class QueueService {
   private queues: { records: QueueRecord[]; until: number } | undefined;
@@ -25,13 +26,17 @@ export class QueueService {
   private pilotsByQueue: { byQueue: Map<string, QueuePilots>; until: number } | undefined;
   private sites: { records: SiteRecord[]; until: number } | undefined;
 
+  /** The reads of queues, sites and loads in flight; `generation` moves on when the queues must be read afresh. */
+  private readonly reads = new SingleFlight<string>();
+  private generation = 0;
+
   constructor(private readonly ctx: ServerContext) {}
 
   /** The queues and their run-time status. */
   async records(): Promise<QueueRecord[]> {
     const now = Date.now();
     if (!this.queues || this.queues.until <= now) {
-      this.queues = { records: await this.ctx.store.queues.list(), until: now + QUEUE_CACHE_MS };
+      this.queues = { records: await this.reads.run(`queues ${this.generation}`, () => this.ctx.store.queues.list()), until: now + QUEUE_CACHE_MS };
     }
     return this.queues.records;
   }
@@ -48,6 +53,7 @@ export class QueueService {
 
   /** A site registered or changed its queues: read them again. */
   forgetQueues(): void {
+    this.generation++;
     this.queues = undefined;
     this.sites = undefined;
   }
@@ -55,7 +61,9 @@ export class QueueService {
   /** The sites, with their agents' and pilots' last heartbeats. */
   async siteRecords(): Promise<SiteRecord[]> {
     const now = Date.now();
-    if (!this.sites || this.sites.until <= now) this.sites = { records: await this.ctx.store.sites.list(), until: now + QUEUE_CACHE_MS };
+    if (!this.sites || this.sites.until <= now) {
+      this.sites = { records: await this.reads.run(`sites ${this.generation}`, () => this.ctx.store.sites.list()), until: now + QUEUE_CACHE_MS };
+    }
     return this.sites.records;
   }
 
@@ -82,7 +90,7 @@ export class QueueService {
   /** Jobs queued and running per queue (brokerage weights). */
   private async queueLoad(): Promise<Load> {
     const now = Date.now();
-    if (!this.load || this.load.until <= now) this.load = { byQueue: await this.ctx.store.queues.load(), until: now + QUEUE_CACHE_MS };
+    if (!this.load || this.load.until <= now) this.load = { byQueue: await this.reads.run("load", () => this.ctx.store.queues.load()), until: now + QUEUE_CACHE_MS };
     return this.load.byQueue;
   }
 
