@@ -1,5 +1,6 @@
 // Connections held by requests that never finish are cut off after the request timeout, whether the
 // caller has a token or not.
+import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./helpers/cluster.js";
@@ -27,7 +28,7 @@ function holdOpen(port: number, head: string, giveUpMs: number): Promise<{ answe
 describe("requests that never finish do not hold their connections", () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await startCluster({ pilots: 0, serverArgs: ["--request-timeout", "1s"] });
+    cluster = await startCluster({ pilots: 0, serverArgs: ["--request-timeout", "1s", "--listen-backlog", "300"] });
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -47,5 +48,12 @@ describe("requests that never finish do not hold their connections", () => {
     expect(withToken.answer).toMatch(/^HTTP\/1\.1 408/);
     // The server still answers everyone else.
     expect((await cluster.api("GET", "/api/v1/workflows")).status).toBe(200);
+  });
+
+  it("listens with the backlog --listen-backlog sets: the connections the kernel queues until the server accepts them", () => {
+    const port = new URL(cluster.url).port;
+    // For a listening socket, ss's Send-Q column is its backlog.
+    const listening = execFileSync("ss", ["-Hltn", `sport = :${port}`], { encoding: "utf8" }).trim().split(/\s+/);
+    expect(listening[2]).toBe("300");
   });
 });

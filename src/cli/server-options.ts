@@ -215,6 +215,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxConnections = v as number),
   },
   {
+    key: "listenBacklog",
+    flag: "--listen-backlog <n>",
+    env: "PANDO_LISTEN_BACKLOG",
+    help: "connections queued until the server accepts them; the kernel's net.core.somaxconn caps it (4096)",
+    parse: parseCount,
+    apply: (c, v) => (c.listenBacklog = v as number),
+  },
+  {
     key: "maxWaitsPerToken",
     flag: "--max-waits-per-token <n>",
     env: "PANDO_MAX_WAITS_PER_TOKEN",

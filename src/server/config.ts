@@ -93,6 +93,11 @@ export interface ServerConfig {
   warmContextsPerQueue: number;
   /** Open connections the server accepts (a new one beyond is closed); default from the open-file limit. */
   maxConnections: number;
+  /**
+   * Connections the kernel completes and queues until the server accepts them (the listen backlog; the
+   * kernel's net.core.somaxconn caps it): thousands of pilots connecting at once overflow a short one.
+   */
+  listenBacklog: number;
   /** Long-polls and streams one token holds at once. */
   maxWaitsPerToken: number;
   /** Long-polls and streams one user's tokens hold at once. */
@@ -152,6 +157,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     warmKeepMs: 10 * 60_000,
     warmContextsPerQueue: 8,
     maxConnections: connections.maxConnections,
+    listenBacklog: 4096,
     maxWaitsPerToken: 64,
     maxWaitsPerUser: 256,
     maxUserWaits: connections.maxUserWaits,

@@ -119,7 +119,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, onStep?
     app = buildApp(services.context, services.guard, served, new WaitLimits(config), tls);
     // Beyond this, new connections are closed at once: the server keeps descriptors for its own files.
     app.server.maxConnections = config.maxConnections;
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
     services.context.heardSince.listening();
     onStep?.("listening");
     const address = app.server.address();
