@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeTree } from "../src/bundle/project-unpack.js";
-import { CLI, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { CLI, finishedWorkflow, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 import { until } from "./helpers/until.js";
 
 const KEEP_MS = 2000;
@@ -72,15 +72,7 @@ describe("a pilot's cache directory", () => {
 
   /** What a workflow returned, and the code it ran, once the cluster's pilots ran it. */
   async function result(id: number): Promise<{ value: { version: number; dir: string }; bundle: string; project: string }> {
-    const wf = await until(
-      `workflow ${id} to end`,
-      async () => {
-        const { body } = await cluster.api("GET", `/api/v1/workflows/${id}`);
-        return body.endedAt ? body : undefined;
-      },
-      90_000,
-    );
-    expect(wf.status, JSON.stringify(wf.error)).toBe("finished");
+    const wf = await finishedWorkflow(cluster, id);
     const value = JSON.parse(wf.result) as { version: number; dir: string };
     // The job ran in the unpacked project archive: its directory is the cache's entry.
     expect(value.dir).toMatch(new RegExp(`^${cacheDir}/projects/[0-9a-f]{64}$`));

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawTarEntry, rawTarGz } from "../src/bundle/hostile-tar.fixture.js";
 import { removeTree } from "../src/bundle/project-unpack.js";
-import { CLI, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { CLI, finishedWorkflow, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
 import { scrape } from "./helpers/prometheus.js";
 import { until } from "./helpers/until.js";
 
@@ -73,16 +73,7 @@ function makeProject(parent: string, extra: Record<string, string> = {}): string
 
 /** The value a finished workflow returned (tagged JSON; these values are plain). */
 async function workflowValue(cluster: Cluster, id: number): Promise<any> {
-  const wf = await until(
-    `workflow ${id} to end`,
-    async () => {
-      const { body } = await cluster.api("GET", `/api/v1/workflows/${id}`);
-      return body.endedAt ? body : undefined;
-    },
-    90_000,
-  );
-  expect(wf.status, JSON.stringify(wf.error)).toBe("finished");
-  return JSON.parse(wf.result);
+  return JSON.parse((await finishedWorkflow(cluster, id)).result);
 }
 
 describe("the project archive", () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { processAlive } from "../pilot/process-tree.js";
 import { serverInfoPath } from "../server/server-info.js";
 
 /** SQLite's refusal when another process holds the database: the embedded store locks its file for itself. */
@@ -6,21 +7,11 @@ export function isDatabaseLocked(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === "SQLITE_BUSY";
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists, under another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The server that said it runs on this data directory (its server.json), if that process is still there. */
 function runningServer(dataDir: string): { url: string; pid: number } | undefined {
   try {
     const info = JSON.parse(readFileSync(serverInfoPath(dataDir), "utf8")) as { url?: unknown; pid?: unknown };
-    if (typeof info.url === "string" && typeof info.pid === "number" && alive(info.pid)) return { url: info.url, pid: info.pid };
+    if (typeof info.url === "string" && typeof info.pid === "number" && processAlive(info.pid)) return { url: info.url, pid: info.pid };
   } catch {
     // No server.json, or not one a server wrote: the message names no server then.
   }

@@ -6,6 +6,7 @@ import { existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, utime
 import { join } from "node:path";
 import { removeTree } from "../bundle/project-unpack.js";
 import { errorMessage } from "../core/errors.js";
+import { processAlive } from "./process-tree.js";
 
 /** A `.claim` of an unpack (projects.ts) this old belongs to a pilot that died long ago. */
 const CLAIM_REMOVED_MS = 24 * 60 * 60_000;
@@ -60,15 +61,6 @@ function sizeOf(path: string): number {
 function remove(path: string): void {
   if (lstatSync(path).isDirectory()) removeTree(path);
   else rmSync(path, { force: true });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -49,6 +49,16 @@ function childrenOf(pid: number): number[] | undefined {
   return out;
 }
 
+/** Whether a process of this pid exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Every process descended from `pid` (not `pid` itself), parents before their children. */
 export function descendants(pid: number): number[] {
   const out: number[] = [];

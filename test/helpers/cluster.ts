@@ -3,6 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { expect } from "vitest";
+import { until } from "./until.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -292,4 +294,18 @@ export function runDriver(
     });
   });
   return Object.assign(done, { started, proc });
+}
+
+/** A workflow once it ended, which must be as finished (its error otherwise in the failure). */
+export async function finishedWorkflow(cluster: Cluster, id: number): Promise<any> {
+  const wf = await until(
+    `workflow ${id} to end`,
+    async () => {
+      const { body } = await cluster.api("GET", `/api/v1/workflows/${id}`);
+      return body.endedAt ? body : undefined;
+    },
+    90_000,
+  );
+  expect(wf.status, JSON.stringify(wf.error)).toBe("finished");
+  return wf;
 }
