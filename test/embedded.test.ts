@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -33,6 +33,20 @@ describe("the embedded default: pando run with no server", () => {
     }
     for (const pilot of ["local-1", "local-2"]) expect(report).toMatch(new RegExp(`pilot ${pilot}\\n(.+\\n)*?\\s+\\d+\\s+\\+\\d+\\s+registered\\n`));
     // Warmed before the driver ran: each pilot's executor is in the report, from its spawn to its bundle.
+    expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
+  });
+
+  it("--in-process-pilots keeps the pilots in the run's process, each with its log file and executors of its own", async () => {
+    const dir = dataDir();
+    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: dir, extra: ["--in-process-pilots", "--timings", "--pilots", "2", "--slots", "1"] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4], sum: 5 });
+    const report = r.stderr.slice(r.stderr.indexOf("timings: "));
+    for (const pilot of ["local-1", "local-2"]) {
+      // No process of its own: the pilot's first step is its registration.
+      expect(report).toMatch(new RegExp(`pilot ${pilot}\\n\\s+\\d+\\s+registered\\n`));
+      expect(existsSync(join(dir, "logs", `pilot-${pilot.slice(-1)}.log`))).toBe(true);
+    }
     expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
   });
 
@@ -84,16 +98,16 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.stderr).toMatch(/workflow 1 cancelled/);
   });
 
-  it("ends with the pilots' reason when they all die while starting, before the workflow does", async () => {
+  it.each([["pilot processes", []], ["pilots in process", ["--in-process-pilots"]]])("ends with the pilots' reason when they all die while starting, before the workflow does (%s)", async (_mode, flags) => {
     // Told to sandbox every job with a bubblewrap that does not exist, each pilot refuses to start.
     process.env.PANDO_SANDBOX = "bwrap";
     process.env.PANDO_SANDBOX_BWRAP = "/nonexistent/bwrap";
-    const run = runDriver("examples/hello/hello.ts#hello", ["2"], { dataDir: dataDir(), extra: ["--pilots", "2"] });
+    const run = runDriver("examples/hello/hello.ts#hello", ["2"], { dataDir: dataDir(), extra: ["--pilots", "2", ...flags] });
     delete process.env.PANDO_SANDBOX;
     delete process.env.PANDO_SANDBOX_BWRAP;
     const r = await run;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/every local pilot exited/);
+    expect(r.stderr).toMatch(/every local pilot (exited|stopped)/);
     expect(r.stderr).toMatch(/\/nonexistent\/bwrap could not be run/);
     expect(r.stderr).toMatch(/workflow 1 cancelled/);
   });

@@ -60,13 +60,14 @@ describe("the sandbox of job code", () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it("keeps a hostile job of an embedded run from the pilot's token, credentials, processes and other jobs, and lets it work", async () => {
+  // Pilots in the run's own process (--in-process-pilots) hold the same token, beside the server's credentials.
+  it.each([["pilot processes", []], ["pilots in process", ["--in-process-pilots"]]])("keeps a hostile job of an embedded run (%s) from the pilot's token, credentials, processes and other jobs, and lets it work", async (_mode, flags) => {
     // The embedded server's data directory inside the project, as `pando run` keeps it by default (.pando).
     const dataDir = mkdtempSync(join(ROOT, ".pando-sandbox-"));
     dirs.push(dataDir);
     const r = await runDriver(`${FIXTURE}#attack`, [JSON.stringify([dataDir, join(ROOT, ".pando")]), "sandbox-mark"], {
       dataDir,
-      extra: ["--pilots", "1", "--slots", "2"],
+      extra: ["--pilots", "1", "--slots", "2", ...flags],
     });
     expect(r.code, r.stderr).toBe(0);
     const credentials = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as Record<string, unknown>;

@@ -1,19 +1,19 @@
 import { join } from "node:path";
 import { pino } from "pino";
-import type { LocalPilots } from "../resources/local-pilots.js";
 import { ApiPandoClient } from "../sdk/client.js";
 import type { ServerConfig } from "../server/config.js";
 import { localTransport } from "../server/local-transport.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { pilotSecurityEnv } from "../server/server-tls.js";
 import type { Principal } from "../store/auth-store.js";
+import type { EmbeddedPilots } from "./in-process-pilots.js";
 import type { RunTimings } from "./run-timings.js";
 
 export interface Embedded {
   server: RunningServer;
   /** The local administrator the embedded driver acts as. */
   principal: Principal;
-  pilots: LocalPilots;
+  pilots: EmbeddedPilots;
   /** The driver's client, served in process by the server's handlers. */
   client: ApiPandoClient;
   /**
@@ -26,15 +26,18 @@ export interface Embedded {
 
 export interface EmbeddedOptions {
   config: ServerConfig;
-  /** The local pilots, started before the server (startLocalPilots): they are told where it is once it listens. */
-  pilots: LocalPilots;
+  /**
+   * The local pilots, started before the server (startLocalPilots, or inProcessPilots): they are told where it
+   * is once it listens.
+   */
+  pilots: EmbeddedPilots;
   /** Where the steps of the server's start-up are noted (`pando run --timings`). */
   timings?: RunTimings;
 }
 
 /**
  * The embedded default: a server in this process on SQLite under the data directory, and local pilots as
- * child processes. The driver in this process talks to the server directly. If the server cannot start,
+ * child processes (or in this process, with --in-process-pilots). The driver in this process talks to the server directly. If the server cannot start,
  * the pilots are stopped.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
@@ -52,8 +55,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   }
   const principal = await server.services.guard.authenticate(server.credentials.userToken);
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
-  pilots.connect({ url: server.url, token: server.credentials.pilotToken, queue: config.defaultQueue, env: pilotSecurityEnv(config.caFile, server.url) });
-  const client = new ApiPandoClient(localTransport(server.handlers, principal, server.services.context.metrics), () => server.url);
+  const { metrics } = server.services.context;
+  pilots.connect(
+    { url: server.url, token: server.credentials.pilotToken, queue: config.defaultQueue, env: pilotSecurityEnv(config.caFile, server.url) },
+    { handlers: server.handlers, guard: server.services.guard, metrics, url: server.url },
+  );
+  const client = new ApiPandoClient(localTransport(server.handlers, principal, metrics), () => server.url);
   return {
     server,
     principal,

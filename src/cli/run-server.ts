@@ -53,7 +53,9 @@ export async function connectServer(
     if (pilotsGone) kill(id);
   });
   // The pilots start first: they load their code while this process loads and starts the server.
-  const pilots = startLocalPilots({
+  // Pilots in process load with the server's code, below; pilot processes load theirs meanwhile.
+  const startPilots = flags.inProcessPilots ? (await import("./in-process-pilots.js")).inProcessPilots : startLocalPilots;
+  const pilots = startPilots({
     count: flags.pilots ?? availableParallelism(),
     slots: flags.slots ?? 1,
     cacheDir: join(config.dataDir, "cache"),

@@ -11,6 +11,8 @@ export interface RunFlags extends ServerFlags, ClientSecurityFlags {
   token?: string;
   pilots?: number;
   slots?: number;
+  /** The embedded server's pilots run in this process (their executors still in processes of their own). */
+  inProcessPilots?: boolean;
   queue?: string;
   json?: boolean;
   quiet?: boolean;

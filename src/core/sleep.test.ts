@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { sleep } from "./sleep.js";
+import { settledWithin, sleep } from "./sleep.js";
 
 describe("sleep", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -58,5 +58,20 @@ describe("sleep", () => {
     void sleep(5);
     expect((unref.mock.results[1]!.value as NodeJS.Timeout).hasRef()).toBe(true);
     unref.mockRestore();
+  });
+
+  it("waits for work at most the time given, and leaves no timer once the work settled", async () => {
+    let finish!: () => void;
+    const quick = settledWithin(new Promise<void>((resolve) => (finish = resolve)), 60_000);
+    finish();
+    await quick;
+    expect(vi.getTimerCount()).toBe(0);
+    const slow = settledWithin(new Promise(() => undefined), 1000);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await settled(slow)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(slow)).toBe(true);
+    await settledWithin(Promise.reject(new Error("refused")), 60_000);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

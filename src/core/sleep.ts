@@ -22,3 +22,13 @@ export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * Waits for `work` to settle, at most `ms` milliseconds; its outcome is not returned. The timer ends with the
+ * wait, so none is left behind to keep a process alive (a pilot in the server's process).
+ */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  const settled = new AbortController();
+  await Promise.race([work.then(() => undefined, () => undefined), sleep(ms, { signal: settled.signal })]);
+  settled.abort();
+}

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { UnpackLimits } from "../bundle/project-unpack.js";
 import type { PilotSandbox } from "./sandbox-probe.js";
 import type { StartupTiming } from "../core/startup-timing.js";
+import type { LinkTransport } from "./server-link.js";
 
 /** What a pilot does when its options leave these out. */
 export const PILOT_DEFAULTS = {
@@ -64,6 +65,8 @@ export interface PilotOptions {
   /** What the pilot accepts of a project archive (default: 1 GiB of files, 100,000 entries). */
   projectLimits?: UnpackLimits;
   log: Logger;
+  /** Requests to the server go through this instead of HTTP (a pilot in the server's own process). */
+  transport?: LinkTransport;
 }
 
 /** How the pilot's executor pool is sized and kept, from its options and the defaults. */

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { RegisterPilotResponse } from "../api/pilots.js";
 import type { AttemptRef, DispatchedJob, PilotCommand } from "../core/dispatch-records.js";
-import { sleep } from "../core/sleep.js";
+import { settledWithin, sleep } from "../core/sleep.js";
 import { Bundles, placeFailure } from "./bundles.js";
 import { containerUnavailable, contextKey, findContainerRuntime } from "./execution-context.js";
 import { processExecutors } from "./executor-handle.js";
@@ -45,7 +45,8 @@ export class Pilot {
   constructor(private readonly options: PilotOptions) {
     const log = (this.log = options.log);
     this.name = options.name ?? `${hostname()}:${process.pid}`;
-    this.link = new ServerLink(options.server, options.token, (server) => log.warn({ server }, "moved to another server replica"));
+    const { transport } = options;
+    this.link = new ServerLink(options.server, options.token, (server) => log.warn({ server }, "moved to another server replica"), { transport });
     const { sandbox } = options;
     this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox, options.projectLimits);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
@@ -237,7 +238,7 @@ export class Pilot {
     this.pool.stop();
     const deadline = Date.now() + graceMs;
     while (this.pool.busy && Date.now() < deadline) await sleep(20);
-    await Promise.race([this.reporter.flush(), sleep(Math.max(0, deadline - Date.now()))]);
+    await settledWithin(this.reporter.flush(), Math.max(0, deadline - Date.now()));
     this.pool.endWorkers();
     // Drivers are not waited for: the server gives them to another pilot, where they pick up where they were.
     this.pool.endDrivers();

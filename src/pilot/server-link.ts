@@ -1,4 +1,4 @@
-import { apiCaller, type ApiCaller } from "../api/caller.js";
+import { apiCaller, type ApiCaller, type ApiTransport } from "../api/caller.js";
 import { ApiError } from "../api/errors.js";
 import type { AcquireRequest, HeartbeatRequest, RegisterPilotRequest, ReportRequest } from "../api/pilots.js";
 import type { CallOutput } from "../api/endpoints.js";
@@ -14,6 +14,15 @@ const BUNDLE_RETRY_MS = 10_000;
  */
 const PILOT_CONNECTIONS = 4;
 
+/** What a link sends its requests through: HTTP, or a server's handlers in the pilot's own process. */
+export interface LinkTransport extends ApiTransport {
+  /** The server's URL, as the pilot's executors reach it (a driver job's client). */
+  readonly baseUrl: string;
+  /** A header every later request carries (the pilot's key, once registered). */
+  setHeader(name: string, value: string | undefined): void;
+  close(): Promise<void>;
+}
+
 export interface ServerLinkOptions {
   /**
    * The short requests (registration, heartbeats, reports, bundles, exit) go through a connection pool shared
@@ -23,6 +32,11 @@ export interface ServerLinkOptions {
    * real pilot gives none: its PILOT_CONNECTIONS carry all its requests.
    */
   sharedPool?: HttpTransportOptions["sharedPool"];
+  /**
+   * Every request goes through this transport instead of HTTP: the pilots `pando run --in-process-pilots`
+   * keeps in the server's own process. It authenticates the token and the key as HTTP does.
+   */
+  transport?: LinkTransport;
 }
 
 /**
@@ -51,15 +65,17 @@ export function isPilotEnded(err: unknown): err is PilotEndedError {
  * registration carries the key it returned, which proves to any replica that the request is this pilot's.
  */
 export class ServerLink {
-  private readonly http: HttpTransport;
+  private readonly http: LinkTransport;
   private readonly api: ApiCaller;
   /** The acquire long-poll's transport: `http` itself unless the short requests share a pool. */
-  private readonly longPolls: HttpTransport;
+  private readonly longPolls: LinkTransport;
   private readonly longPollApi: ApiCaller;
   private id = 0;
 
   constructor(servers: string, token: string, onMove: (url: string) => void, options: ServerLinkOptions = {}) {
-    if (options.sharedPool) {
+    if (options.transport) {
+      this.http = this.longPolls = options.transport;
+    } else if (options.sharedPool) {
       this.http = new HttpTransport(servers, token, { onMove, sharedPool: options.sharedPool });
       this.longPolls = new HttpTransport(servers, token, { onMove, connections: 1 });
     } else {

@@ -29,7 +29,6 @@ export interface LocalServer {
 }
 
 export interface LocalPilots {
-  readonly processes: readonly ChildProcess[];
   /** Tells every pilot where its server is: until then they load their code and wait. */
   connect(server: LocalServer): void;
   /**
@@ -96,7 +95,6 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
     processes.push(proc);
   }
   return {
-    processes,
     connect: ({ url, token, queue, env }) => {
       const handoff: ServerHandoff = { t: "server", url, token, queue, env };
       // A pilot that died since (its exit is reported apart) cannot be told: the failed send is not an error here.

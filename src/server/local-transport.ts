@@ -11,12 +11,15 @@ import type { ServerMetrics } from "./metrics.js";
 
 type AnyHandler = (p: Principal | null, input: unknown, signal: AbortSignal) => unknown;
 
+/** Who a call in process acts as: a principal, or one found for each call (a token checked as HTTP checks it). */
+export type LocalCaller = Principal | (() => Promise<Principal>);
+
 /**
- * The API in process, for the embedded server's own driver: each call is parsed with its endpoint's schemas
- * and served by the same handler as over HTTP (the same validation, authorisation and errors), acting as
- * `principal`, without the serialisation round trip. Path parameters travel as text, as in a URL.
+ * The API in process, for the embedded server's own driver and in-process pilots: each call is parsed with
+ * its endpoint's schemas and served by the same handler as over HTTP (the same validation, authorisation and
+ * errors), acting as `caller`, without the serialisation round trip. Path parameters travel as text, as in a URL.
  */
-export function localTransport(handlers: Handlers, principal: Principal, metrics: Pick<ServerMetrics, "request">): ApiTransport {
+export function localTransport(handlers: Handlers, caller: LocalCaller, metrics: Pick<ServerMetrics, "request">): ApiTransport {
   return {
     async request(call) {
       const e: AnyEndpoint = ENDPOINTS[call.name];
@@ -28,7 +31,8 @@ export function localTransport(handlers: Handlers, principal: Principal, metrics
         const params = Object.fromEntries(Object.entries(call.params ?? {}).map(([k, v]) => [k, String(v)]));
         const input = parseInput(e, { params, query: call.query, body: call.body });
         const handler = handlers[call.name] as AnyHandler;
-        answer = await handler(e.access === "public" ? null : principal, input, call.options.signal ?? NEVER_ABORTED);
+        const principal = e.access === "public" ? null : typeof caller === "function" ? await caller() : caller;
+        answer = await handler(principal, input, call.options.signal ?? NEVER_ABORTED);
       } catch (err) {
         count(err instanceof ApiError ? err.status : 500);
         throw err;
