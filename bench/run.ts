@@ -18,12 +18,15 @@ const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 const THROUGHPUT_JOBS = 20_000;
 const LATENCY_CALLS = 500;
 
-function pando<T>(target: string, arg: number, broker?: string): T {
+/** `--in-process-pilots`: the embedded server's pilots in the run's own process. */
+const IN_PROCESS = ["--in-process-pilots"];
+
+function pando<T>(target: string, arg: number, broker?: string, flags: readonly string[] = []): T {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-"));
   try {
     const run = spawnSync(
       process.execPath,
-      [join(ROOT, "dist", "cli", "main.js"), "run", `bench/pando-noop.ts#${target}`, String(arg), "--json", "--quiet", "--data-dir", dataDir],
+      [join(ROOT, "dist", "cli", "main.js"), "run", `bench/pando-noop.ts#${target}`, String(arg), "--json", "--quiet", "--data-dir", dataDir, ...flags],
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...BROKER_ENV, PANDO_BROKER: broker ?? "" } },
     );
     if (run.status !== 0) throw new Error(`pando run ${target} failed:\n${run.stderr}`);
@@ -74,8 +77,9 @@ interface Runs {
 }
 
 async function main(): Promise<void> {
-  const results: Record<"pando" | BrokerKind | "bullmq", Runs> = {
+  const results: Record<"pando" | "inProcess" | BrokerKind | "bullmq", Runs> = {
     pando: { throughput: [], latency: [] },
+    inProcess: { throughput: [], latency: [] },
     activemq: { throughput: [], latency: [] },
     rabbitmq: { throughput: [], latency: [] },
     bullmq: { throughput: [], latency: [] },
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     // Alternate the systems so that none always runs on a warmer machine.
     results.bullmq.throughput.push(await withRedis(() => bullmqThroughput(REDIS_PORT, THROUGHPUT_JOBS)));
     results.pando.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS));
+    results.inProcess.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, undefined, IN_PROCESS));
     for (const kind of Object.keys(BROKERS) as BrokerKind[]) {
       withBroker(kind, (broker) => {
         results[kind].throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, broker));
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
       });
     }
     results.pando.latency.push(pando<Latency>("latency", LATENCY_CALLS));
+    results.inProcess.latency.push(pando<Latency>("latency", LATENCY_CALLS, undefined, IN_PROCESS));
     results.bullmq.latency.push(await withRedis(() => bullmqLatency(REDIS_PORT, LATENCY_CALLS)));
     process.stderr.write(`run ${i + 1}/${REPEAT} done\n`);
   }
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
   const lat = (r: Runs) => medianRun(r.latency, (x) => x.p50);
   const columns = [
     ["Pando, REST", results.pando],
+    ["Pando, pilots in process", results.inProcess],
     ["Pando, ActiveMQ", results.activemq],
     ["Pando, RabbitMQ", results.rabbitmq],
     ["BullMQ", results.bullmq],

@@ -20,7 +20,7 @@ describe("summaryTable", () => {
   it("renders every row as not measured when no part ran, never an old number", () => {
     const lines = summaryTable({}, { ...context, parts: [] });
     const body = lines.filter((l) => l.startsWith("| ") && !l.startsWith("| path") && !l.startsWith("| ---"));
-    expect(body).toHaveLength(8);
+    expect(body).toHaveLength(12);
     for (const l of body) expect(l).toContain(NOT_MEASURED);
     expect(lines[0]).toContain("parts run: none");
   });
@@ -39,6 +39,20 @@ describe("summaryTable", () => {
     // 1.5 ms against REST's 1.2 ms is 1.25×: met; RabbitMQ's 2.0 ms is not.
     expect(row(lines, "ActiveMQ path")[5]).toBe("**met** |");
     expect(row(lines, "RabbitMQ path")[5]).toBe("**not met** |");
+  });
+
+  it("judges the pilots-in-process path against the same BullMQ runs, and shows it unmeasured in a run before it existed", () => {
+    const before = row(summaryTable({ run }, context), "embedded, pilots in the run's process");
+    expect(before[1]).toBe(NOT_MEASURED);
+    const withIt: RunResults = { results: { ...run.results, inProcess: runs([30_000, 31_000, 32_000], [0.9, 1.0, 1.1], [3, 4, 6]) } };
+    const lines = summaryTable({ run: withIt }, context);
+    const t = row(lines, "embedded, pilots in the run's process");
+    expect(t[1]).toBe("31,000 jobs/s");
+    expect(t[3]).toBe("3.10×");
+    const l = row(lines, "the same: warm latency");
+    expect(l[1]).toBe("1.00 / 4.00 ms");
+    expect(l[2]).toBe("BullMQ 1.30 / 5.00 ms");
+    expect(l[5]).toBe("**met** |");
   });
 
   it("compares PostgreSQL throughput with graphile-worker's best and judges latency by its absolute target", () => {
@@ -71,5 +85,19 @@ describe("summaryTable", () => {
     expect(hpo[1]).toBe("2x10: 1.015×; 20x1: 1.050×");
     expect(hpo[3]).toBe("worst 1.050× ideal");
     expect(hpo[5]).toBe("**not met** |");
+    expect(row(lines, "the same, pilots in the run's process (`--in-process-pilots`) |")[1]).toBe(NOT_MEASURED);
+  });
+
+  it("shows the in-process cold start and HPO setups on rows of their own", () => {
+    const input: SummaryInput = {
+      coldStart: { wallMs: 1400, peakRssMiB: 120, inProcess: { wallMs: 800, peakRssMiB: 90 }, runs: [] },
+      hpo: { idealMs: 10_000, runs: { "20x1": [{ makespanMs: 10_600 }], "20x1-in-process": [{ makespanMs: 10_100 }] } },
+    };
+    const lines = summaryTable(input, context);
+    expect(row(lines, "cold start")[5]).toBe("**not met** |");
+    const rows = lines.filter((l) => l.startsWith("| the same, pilots in the run's process")).map((l) => l.split(" | "));
+    expect(rows.map((r) => r[1])).toEqual(["0.80 s (90 MiB peak)", "20x1-in-process: 1.010×"]);
+    expect(rows.map((r) => r[5])).toEqual(["**met** |", "**met** |"]);
+    expect(row(lines, "the paper's HPO shape")[1]).toBe("20x1: 1.060×");
   });
 });

@@ -17,9 +17,12 @@ interface Runs {
 }
 interface ServerRun extends Throughput, Latency {}
 
-/** bench/results/run.json: the embedded default over REST and both brokers, and BullMQ. */
+/**
+ * bench/results/run.json: the embedded default over REST and both brokers, its pilots in the run's process
+ * (`--in-process-pilots`; absent from runs before it existed), and BullMQ.
+ */
 export interface RunResults {
-  results: Record<"pando" | "activemq" | "rabbitmq" | "bullmq", Runs>;
+  results: Record<"pando" | "activemq" | "rabbitmq" | "bullmq", Runs> & { inProcess?: Runs };
 }
 /** bench/results/postgres.json: Pando on PostgreSQL beside graphile-worker and pg-boss. */
 export interface PostgresResults {
@@ -29,6 +32,8 @@ export interface PostgresResults {
 export interface ColdStartResults {
   wallMs: number;
   peakRssMiB: number;
+  /** With `--in-process-pilots` (absent from runs before it existed). */
+  inProcess?: { wallMs: number; peakRssMiB: number };
   runs: unknown;
 }
 /** bench/results/hpo-shape.json: makespans per setup. */
@@ -63,19 +68,42 @@ const latencyCell = (l: Latency) => `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)} ms`;
 
 type Row = [path: string, pando: string, peer: string, ratio: string, target: string, verdict: string];
 
+/** The throughput and warm latency rows of one embedded setup against BullMQ. */
+function againstBullmq(paths: readonly [string, string], pando: Runs | undefined, bullmq: Runs | undefined): Row[] {
+  if (!pando || !bullmq) {
+    return [
+      [paths[0], NOT_MEASURED, NOT_MEASURED, "—", "≥ 2.5× BullMQ", "—"],
+      [paths[1], NOT_MEASURED, NOT_MEASURED, "—", "p50 ≤ BullMQ's, p99 ≤ 5 ms", "—"],
+    ];
+  }
+  const t = { pando: throughputOf(pando), bullmq: throughputOf(bullmq) };
+  const l = { pando: latencyOf(pando), bullmq: latencyOf(bullmq) };
+  return [
+    [paths[0], `${fmt(t.pando, 0)} jobs/s`, `BullMQ ${fmt(t.bullmq, 0)} jobs/s`, ratio(t.pando / t.bullmq), "≥ 2.5× BullMQ", verdict(t.pando >= 2.5 * t.bullmq)],
+    [
+      paths[1],
+      latencyCell(l.pando),
+      `BullMQ ${latencyCell(l.bullmq)}`,
+      `p50 ${ratio(l.pando.p50 / l.bullmq.p50)}`,
+      "p50 ≤ BullMQ's, p99 ≤ 5 ms",
+      verdict(l.pando.p50 <= l.bullmq.p50 && l.pando.p99 <= 5),
+    ],
+  ];
+}
+
 function embeddedRows(run: RunResults | undefined): Row[] {
-  const paths = ["embedded (SQLite), no-op throughput, 20,000 jobs", "embedded, warm latency p50 / p99 (500 calls)"];
+  const paths = ["embedded (SQLite), no-op throughput, 20,000 jobs", "embedded, warm latency p50 / p99 (500 calls)"] as const;
+  const inProcess = ["embedded, pilots in the run's process (`--in-process-pilots`): no-op throughput", "the same: warm latency p50 / p99"] as const;
   const brokers = ["ActiveMQ path p50 / p99", "RabbitMQ path p50 / p99"];
   if (!run) {
     return [
-      [paths[0]!, NOT_MEASURED, NOT_MEASURED, "—", "≥ 2.5× BullMQ", "—"],
-      [paths[1]!, NOT_MEASURED, NOT_MEASURED, "—", "p50 ≤ BullMQ's, p99 ≤ 5 ms", "—"],
+      ...againstBullmq(paths, undefined, undefined),
+      ...againstBullmq(inProcess, undefined, undefined),
       ...brokers.map((b): Row => [b, NOT_MEASURED, NOT_MEASURED, "—", "p50 ≤ 1.25× the REST path's, p99 ≤ 10 ms", "—"]),
     ];
   }
   const r = run.results;
-  const t = { pando: throughputOf(r.pando), bullmq: throughputOf(r.bullmq) };
-  const l = { pando: latencyOf(r.pando), bullmq: latencyOf(r.bullmq) };
+  const l = { pando: latencyOf(r.pando) };
   const brokerRow = (name: string, runs: Runs): Row => {
     const b = latencyOf(runs);
     return [
@@ -88,15 +116,8 @@ function embeddedRows(run: RunResults | undefined): Row[] {
     ];
   };
   return [
-    [paths[0]!, `${fmt(t.pando, 0)} jobs/s`, `BullMQ ${fmt(t.bullmq, 0)} jobs/s`, ratio(t.pando / t.bullmq), "≥ 2.5× BullMQ", verdict(t.pando >= 2.5 * t.bullmq)],
-    [
-      paths[1]!,
-      latencyCell(l.pando),
-      `BullMQ ${latencyCell(l.bullmq)}`,
-      `p50 ${ratio(l.pando.p50 / l.bullmq.p50)}`,
-      "p50 ≤ BullMQ's, p99 ≤ 5 ms",
-      verdict(l.pando.p50 <= l.bullmq.p50 && l.pando.p99 <= 5),
-    ],
+    ...againstBullmq(paths, r.pando, r.bullmq),
+    ...againstBullmq(inProcess, r.inProcess, r.bullmq),
     brokerRow(brokers[0]!, r.activemq),
     brokerRow(brokers[1]!, r.rabbitmq),
   ];
@@ -139,16 +160,22 @@ function postgresRows(pg: PostgresResults | undefined): Row[] {
   ];
 }
 
-function coldStartRow(cold: ColdStartResults | undefined): Row {
-  const path = "cold start: `pando run examples/hello/hello.ts#hello 5`, wall";
-  if (!cold) return [path, NOT_MEASURED, "—", "—", "≤ 1.0 s", "—"];
-  return [path, `${fmt(cold.wallMs / 1000, 2)} s (${fmt(cold.peakRssMiB, 0)} MiB peak)`, "—", "—", "≤ 1.0 s", verdict(cold.wallMs <= 1000)];
+function coldStartRows(cold: ColdStartResults | undefined): Row[] {
+  const paths = ["cold start: `pando run examples/hello/hello.ts#hello 5`, wall", "the same, pilots in the run's process (`--in-process-pilots`)"];
+  const row = (path: string, m: { wallMs: number; peakRssMiB: number } | undefined): Row =>
+    m ? [path, `${fmt(m.wallMs / 1000, 2)} s (${fmt(m.peakRssMiB, 0)} MiB peak)`, "—", "—", "≤ 1.0 s", verdict(m.wallMs <= 1000)] : [path, NOT_MEASURED, "—", "—", "≤ 1.0 s", "—"];
+  return [row(paths[0]!, cold), row(paths[1]!, cold?.inProcess)];
 }
 
-function hpoRow(hpo: HpoResults | undefined): Row {
-  const path = "the paper's HPO shape: 10 iterations × 20 jobs of 1 s, 20 slots, embedded";
+/** The setups whose pilots are in the run's process (`--in-process-pilots`), by their names' suffix. */
+const IN_PROCESS_SETUP = /-in-process$/;
+
+function hpoRow(hpo: HpoResults | undefined, inProcess: boolean): Row {
+  const path = inProcess
+    ? "the same, pilots in the run's process (`--in-process-pilots`)"
+    : "the paper's HPO shape: 10 iterations × 20 jobs of 1 s, 20 slots, embedded";
   const peer = "Ray Tune 1.14× (published, not measured here)";
-  const setups = hpo ? Object.entries(hpo.runs).filter(([, runs]) => runs.length > 0) : [];
+  const setups = hpo ? Object.entries(hpo.runs).filter(([name, runs]) => runs.length > 0 && IN_PROCESS_SETUP.test(name) === inProcess) : [];
   if (!hpo || setups.length === 0) return [path, NOT_MEASURED, peer, "—", "≤ 1.02× ideal", "—"];
   const factors = setups.map(([name, runs]) => [name, median(runs.map((r) => r.makespanMs)) / hpo.idealMs] as const);
   return [
@@ -170,7 +197,7 @@ export interface SummaryContext {
 
 /** The summary section's lines: a heading line of context, then the table. */
 export function summaryTable(input: SummaryInput, context: SummaryContext): string[] {
-  const rows: Row[] = [...embeddedRows(input.run), ...postgresRows(input.postgres), coldStartRow(input.coldStart), hpoRow(input.hpo)];
+  const rows: Row[] = [...embeddedRows(input.run), ...postgresRows(input.postgres), ...coldStartRows(input.coldStart), hpoRow(input.hpo, false), hpoRow(input.hpo, true)];
   return [
     `${context.date}; ${context.machine}; ${context.repeat}; parts run: ${context.parts.join(", ") || "none"}. ` +
       "Medians; the peer is measured in the same run, alternated with Pando; ratios are Pando ÷ peer.",
