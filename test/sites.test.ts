@@ -158,6 +158,12 @@ describe("site agents", () => {
     const pilotOnLocal = await cluster.api("POST", "/api/v1/pilots", { queue: "local", name: "p", host: "h", pid: 1, slots: 1, version: "0" }, pilotToken);
     expect(pilotOnLocal.status).toBe(403);
     expect(pilotOnLocal.body.error.message).toMatch(/site 'cern'.*not 'local'/);
+    // Registering again with the pilot token it holds, an agent keeps it; with another site's or a user's token, it gets a new one.
+    const again = await cluster.api("PUT", "/api/v1/sites/cern", { ...JSON.parse(readFileSync(queuesFile, "utf8")), pilotToken }, siteToken);
+    expect(again.body.pilotToken).toBe(pilotToken);
+    const foreign = await cluster.api("PUT", "/api/v1/sites/cern", { ...JSON.parse(readFileSync(queuesFile, "utf8")), pilotToken: cluster.credentials.userToken }, siteToken);
+    expect(foreign.body.pilotToken).not.toBe(pilotToken);
+    expect(foreign.body.pilotToken).not.toBe(cluster.credentials.userToken);
 
     const tokens = (await cluster.api("GET", "/api/v1/tokens?all=true")).body as Array<{ id: number; name: string }>;
     const spare = await createToken({ name: "spare", site: "cern" });
@@ -277,7 +283,10 @@ describe("site agents", () => {
     expect(all.some((w) => w.site === "cern" && !before.includes(w.id))).toBe(true);
   });
 
-  it("reconnects by itself after the server restarts, with one line in its log", async () => {
+  it("reconnects by itself after the server restarts, with one line in its log, keeping its pilot token", async () => {
+    const pilotTokens = async () =>
+      ((await cluster.api("GET", "/api/v1/tokens?all=true")).body as Array<{ name: string }>).filter((t) => t.name === "pilots of site cern").length;
+    const before = await pilotTokens();
     await cluster.stopServer("SIGKILL");
     await until("the agent to notice the server is gone", () => (/trying again until it answers/.test(agent!.output()) ? true : undefined), 20_000);
     await cluster.startServer();
@@ -288,6 +297,7 @@ describe("site agents", () => {
     expect(lost).toHaveLength(1);
     await until("the agent to say the server is back", () => (/reachable again/.test(agent!.output()) ? true : undefined), 10_000);
     expect(agent!.proc.exitCode).toBeNull();
+    expect(await pilotTokens()).toBe(before);
   });
 
   it("on SIGTERM cancels its pilots still waiting to start, and exits", async () => {

@@ -9,7 +9,14 @@ import { workerView } from "./queues.js";
 export const siteParams = z.object({ name: siteName });
 
 export const registerSiteBody = z
-  .object({ queues: z.array(queueDefinitionSchema).min(1, "declare at least one queue").max(1000) })
+  .object({
+    queues: z.array(queueDefinitionSchema).min(1, "declare at least one queue").max(1000),
+    /**
+     * The pilot token an earlier registration of this agent gave (its pilots may still be using it): kept when it
+     * is still this site's and valid, so that an agent that reconnects does not make a new token each time.
+     */
+    pilotToken: z.string().min(1).max(200).optional(),
+  })
   .superRefine((b, ctx) => {
     const seen = new Set<string>();
     b.queues.forEach((q, i) => {
@@ -25,7 +32,10 @@ export const registerSiteResponse = z.object({
   site: z.string(),
   /** The queues' names as users address them: `<site>/<queue>`. */
   queues: z.array(z.string()),
-  /** A pilot token for this site's pilots only (they may serve this site's queues and no other), new at each registration. */
+  /**
+   * A pilot token for this site's pilots only (they may serve this site's queues and no other): the one the
+   * registration presented when it is still valid, else a new one.
+   */
   pilotToken: z.string(),
   /** The site is silent (brokerage passes its queues by) when neither its agent nor a pilot was heard from for this long. */
   silenceMs: z.number().int(),

@@ -49,13 +49,25 @@ export class SiteService {
       throw err;
     }
     await store.sites.heartbeat(site);
-    const userId = await store.auth.ensureUser(siteUser(site), "user");
-    const pilotToken = await store.auth.createToken(userId, "pilot", `pilots of site ${site}`, { site });
+    const pilotToken = (await this.heldPilotToken(site, req.pilotToken)) ?? (await this.newPilotToken(site));
     this.deps.queues.forgetQueues();
     await this.deps.queues.placePendingTasks();
     this.ctx.events.progress();
     this.ctx.log.info({ site, queues: definitions.map((d) => d.name) }, "site registered its queues");
     return { site, queues: definitions.map((d) => d.name), pilotToken, silenceMs: this.ctx.config.siteSilenceMs };
+  }
+
+  /** The pilot token an agent presents, if it is this site's and still valid (neither revoked nor expired). */
+  private async heldPilotToken(site: string, token: string | undefined): Promise<string | undefined> {
+    if (token === undefined) return undefined;
+    const principal = await this.deps.guard.authenticate(token);
+    return principal?.kind === "pilot" && principal.site === site ? token : undefined;
+  }
+
+  private async newPilotToken(site: string): Promise<string> {
+    const { auth } = this.ctx.store;
+    const userId = await auth.ensureUser(siteUser(site), "user");
+    return auth.createToken(userId, "pilot", `pilots of site ${site}`, { site });
   }
 
   /** What each of the site's queues needs; waits up to waitMs for jobs to come when nothing is to be done. */

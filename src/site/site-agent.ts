@@ -49,8 +49,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export class SiteAgent {
   private readonly stopping = new AbortController();
-  /** The pilot token of this registration; undefined until registered, and again after losing the server. */
+  /** The pilot token of the last registration; kept across outages and presented again, so the server keeps it. */
   private pilotToken: string | undefined;
+  /** Registered with the server as it is now: false at first, and again after losing the server. */
+  private registered = false;
   /** The queues by the name users and pilots address them: `<site>/<queue>`. */
   private readonly definitions = new Map<string, QueueDefinition>();
   /** Workers being started right now (their batch id not yet known to the server). */
@@ -69,7 +71,7 @@ export class SiteAgent {
     let outage: string | undefined;
     while (!signal.aborted) {
       try {
-        if (this.pilotToken === undefined) await this.register();
+        if (!this.registered) await this.register();
         await this.pass();
         if (outage !== undefined) this.o.log.info({ server: this.o.serverUrl }, "the server is reachable again");
         outage = undefined;
@@ -82,7 +84,7 @@ export class SiteAgent {
           this.o.log.warn({ server: this.o.serverUrl, reason: outage }, "the server cannot be reached; trying again until it answers");
         }
         // A server that was away may have been restarted or replaced: register again when it answers.
-        this.pilotToken = undefined;
+        this.registered = false;
         await sleep(pause, signal);
         pause = Math.min(pause * 2, this.o.maxBackoffMs);
       }
@@ -90,10 +92,11 @@ export class SiteAgent {
   }
 
   private async register(): Promise<void> {
-    const answer = await this.o.api.registerSite({ params: { name: this.o.site }, body: { queues: [...this.o.queues] } });
+    const answer = await this.o.api.registerSite({ params: { name: this.o.site }, body: { queues: [...this.o.queues], pilotToken: this.pilotToken } });
     this.definitions.clear();
     this.o.queues.forEach((q, i) => this.definitions.set(answer.queues[i]!, { ...q, name: answer.queues[i]! }));
     this.pilotToken = answer.pilotToken;
+    this.registered = true;
     this.o.log.info({ queues: answer.queues }, "site registered its queues");
   }
 
