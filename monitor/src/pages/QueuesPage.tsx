@@ -22,7 +22,7 @@ function SiteCell({ q, now }: { q: QueueView; now: number }) {
   return (
     <td data-testid="queue-site" data-state={q.siteState ?? ""}>
       {q.site} ({q.siteState ?? "unknown"})
-      <div class="note">agent heard {formatTime(q.siteHeartbeatAt, now)}</div>
+      <div class="note">agent heard {formatTime(q.siteHeartbeatAt)}</div>
     </td>
   );
 }
@@ -122,8 +122,8 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
               </td>
               <td class="message">{w.reason ?? ""}</td>
               <td class="num">{w.pilotId ?? "—"}</td>
-              <td class="time">{formatTime(w.createdAt, now)}</td>
-              <td class="time">{formatTime(w.endedAt, now)}</td>
+              <td class="time">{formatTime(w.createdAt)}</td>
+              <td class="time">{formatTime(w.endedAt)}</td>
             </tr>
           ))}
         </tbody>
@@ -206,9 +206,9 @@ export function QueuesPage() {
                     <td class="num">{p.slots}</td>
                     <td class="num">{p.running}</td>
                     <td>{p.version}</td>
-                    <td class="time">{formatTime(p.createdAt, now)}</td>
-                    <td class="time">{formatTime(p.heartbeatAt, now)}</td>
-                    <td class="time">{formatTime(p.endedAt, now)}</td>
+                    <td class="time">{formatTime(p.createdAt)}</td>
+                    <td class="time">{formatTime(p.heartbeatAt)}</td>
+                    <td class="time">{formatTime(p.endedAt)}</td>
                   </tr>
                 ))}
               </tbody>

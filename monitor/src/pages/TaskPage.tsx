@@ -53,7 +53,7 @@ function JobsTable({ jobs, now }: { jobs: JobPage["jobs"]; now: number }) {
               </td>
               <td class="num">{j.attempts}</td>
               <td>{j.pilot ?? "—"}</td>
-              <td class="time">{formatTime(j.startedAt, now)}</td>
+              <td class="time">{formatTime(j.startedAt)}</td>
               <td class="time">{formatDuration(elapsed(j.startedAt, j.endedAt, now))}</td>
               <td class="message">{j.error ? `${j.error.code}: ${j.error.message}` : ""}</td>
             </tr>
@@ -131,8 +131,8 @@ export function TaskPage({ id }: { id: number }) {
           ["Cancelled", formatCount(t.nCancelled)],
           ["Not ended", formatCount(open)],
           ["Progress", <ProgressBar percent={progressOf(t)} />],
-          ["Created", formatTime(t.createdAt, now)],
-          ["Ended", formatTime(t.endedAt, now)],
+          ["Created", formatTime(t.createdAt)],
+          ["Ended", formatTime(t.endedAt)],
           ["Duration", formatDuration(elapsed(t.createdAt, t.endedAt, now))],
         ]}
       />

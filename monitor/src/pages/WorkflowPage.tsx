@@ -62,7 +62,7 @@ function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number })
               <td>
                 <ProgressBar percent={progressOf(t)} />
               </td>
-              <td class="time">{formatTime(t.createdAt, now)}</td>
+              <td class="time">{formatTime(t.createdAt)}</td>
               <td class="time">{formatDuration(elapsed(t.createdAt, t.endedAt, now))}</td>
             </tr>
           ))}
@@ -124,8 +124,8 @@ export function WorkflowPage({ id }: { id: number }) {
           ["User", w.user],
           ["Mode", w.mode],
           ["Queue", w.queue],
-          ["Created", formatTime(w.createdAt, now)],
-          ["Ended", formatTime(w.endedAt, now)],
+          ["Created", formatTime(w.createdAt)],
+          ["Ended", formatTime(w.endedAt)],
           ["Duration", formatDuration(elapsed(w.createdAt, w.endedAt, now))],
           ["Tasks", formatCount(w.tasks.length)],
           ["Jobs", formatCount(sums.nJobs)],
@@ -142,7 +142,7 @@ export function WorkflowPage({ id }: { id: number }) {
         <section class={`panel${w.status === "suspended" ? " partial" : ""}`}>
           <h2>Suspended</h2>
           <p data-testid="workflow-suspension">
-            {formatTime(w.suspendedAt, now)}: {w.suspendReason ?? "no reason recorded"}
+            {formatTime(w.suspendedAt)}: {w.suspendReason ?? "no reason recorded"}
           </p>
           {w.status === "suspended" && (
             <p class="quiet">

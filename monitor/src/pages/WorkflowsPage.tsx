@@ -114,8 +114,8 @@ export function WorkflowsPage() {
                   <td>
                     <ProgressBar percent={w.progress} />
                   </td>
-                  <td class="time">{formatTime(w.createdAt, now)}</td>
-                  <td class="time">{formatTime(w.endedAt, now)}</td>
+                  <td class="time">{formatTime(w.createdAt)}</td>
+                  <td class="time">{formatTime(w.endedAt)}</td>
                 </tr>
               ))}
             </tbody>
