@@ -28,7 +28,6 @@ function TaskCounts({ tasks }: { tasks: WorkflowSummary["tasks"] }) {
 export function WorkflowsPage() {
   const { typed, setStatus, setName, setUser, filtered, pages, listing, live } = useWorkflowsPage();
   const { status, name, user } = typed;
-  const now = Date.now();
 
   return (
     <section class="page">
