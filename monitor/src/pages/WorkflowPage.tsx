@@ -1,5 +1,6 @@
 import type { TaskView } from "../../../src/api/tasks.js";
 import { ObjectiveChart } from "../charts/ObjectiveChart.js";
+import { ParameterChart } from "../charts/ParameterChart.js";
 import { TaskLanes } from "../charts/TaskLanes.js";
 import { ConfirmAction } from "../components/ConfirmAction.js";
 import { ErrorGroups } from "../components/ErrorGroups.js";
@@ -72,9 +73,12 @@ function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number })
   );
 }
 
-/** One workflow: its state, its tasks as a table and as a picture, its objective and its errors; live. */
+/**
+ * One workflow: its state, its tasks as a table and as a picture, its objective, its parameters against the
+ * objective and its errors; live.
+ */
 export function WorkflowPage({ id }: { id: number }) {
-  const { page, live, kill, retry } = useWorkflowPage(id);
+  const { page, values, live, kill, retry } = useWorkflowPage(id);
   const now = Date.now();
 
   if (page.data === undefined) {
@@ -175,6 +179,7 @@ export function WorkflowPage({ id }: { id: number }) {
         <TaskLanes tasks={w.tasks} now={now} />
       </section>
       <ObjectiveChart series={objective} />
+      {values.data && <ParameterChart series={objective} rows={values.data.rows} more={values.data.more} />}
       <section class="panel">
         <h2>Tasks</h2>
         <TasksTable tasks={w.tasks} now={now} />
