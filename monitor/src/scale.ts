@@ -58,6 +58,7 @@ export function logScale(domain: readonly [number, number], range: readonly [num
  * than two decades, so that a narrow range still gets a few ticks.
  */
 export function logAxis(min: number, max: number): { domain: [number, number]; ticks: number[]; decimals: number } {
+  // `decimals` prints the smallest tick exactly; larger ones need fewer (the chart labels each on its own).
   const low = Math.floor(Math.log10(min));
   const high = Math.max(low + 1, Math.ceil(Math.log10(max)));
   const multiples = high - low <= 2 ? [1, 2, 5] : [1];

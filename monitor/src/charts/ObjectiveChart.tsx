@@ -46,7 +46,7 @@ export function ObjectiveChart({ series }: { series: ObjectiveSeries }) {
       </p>
       <figure class="chart-box">
         <svg class="chart objective" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${plot.label} per iteration`}>
-          <YTicks ticks={axis.ticks} decimals={axis.decimals} y={y} left={MARGIN.left} right={plotRight} />
+          <YTicks ticks={axis.ticks} decimals={axis.decimals} y={y} left={MARGIN.left} right={plotRight} label={log ? formatNumber : undefined} />
           {plot.iterations.map((it) => (
             <g key={it.taskId}>
               {(it.iteration - 1) % every === 0 && (
