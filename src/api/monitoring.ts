@@ -148,8 +148,8 @@ export const objectiveSeries = z.object({
   /** The field the values were read from, when results are objects ("" when they are numbers). */
   field: z.string(),
   /**
-   * The objective its work tasks declared (the first that declared one); null when none did, and the field
-   * and its direction are guessed from the results.
+   * The objective its work tasks declared (the first that declared one; then only tasks declaring that name
+   * have values); null when none did, and the field and its direction are guessed from the results.
    */
   declared: declaredObjective.nullable(),
   tasks: z.array(z.object({ taskId: id, seq: z.number().int().nullable(), work: z.string(), values: z.array(z.number()) })),

@@ -1,4 +1,5 @@
-// Which number of a job's result is the objective, for plotting a workflow's progress (the HPO view).
+// A work's declared objective, and which number of a job's result is the objective, for plotting a
+// workflow's progress (the HPO view).
 
 export const OBJECTIVE_DIRECTIONS = ["minimize", "maximize"] as const;
 export type ObjectiveDirection = (typeof OBJECTIVE_DIRECTIONS)[number];
@@ -54,7 +55,7 @@ export function objectiveValues(results: readonly unknown[]): { field: string; v
 
 /** The values of a declared objective: plain number results as they are, and the named field of object results. */
 export function declaredValues(results: readonly unknown[], name: string): number[] {
-  return [...numbers(results), ...pick(results, name)];
+  return results.flatMap((r) => (typeof r === "number" ? numbers([r]) : pick([r], name)));
 }
 
 /** The numbers of one field, from the results that have it. */
@@ -70,4 +71,23 @@ export function pick(results: readonly unknown[], field: string): number[] {
 /** The finite numbers among the results. */
 export function numbers(results: readonly unknown[]): number[] {
   return results.filter((r): r is number => typeof r === "number" && Number.isFinite(r));
+}
+
+/**
+ * The objective of a workflow's tasks, one field for all: the first declared objective (only the tasks that
+ * declare that name count, since another work's numbers are not it), or, without any, a field chosen from
+ * the first result that has a number. `values` follows the order of `tasks`.
+ */
+export function seriesValues(tasks: ReadonlyArray<{ objective: DeclaredObjective | null; results: readonly unknown[] }>): {
+  field: string;
+  declared: DeclaredObjective | null;
+  values: number[][];
+} {
+  const declared = tasks.find((t) => t.objective !== null)?.objective ?? null;
+  if (declared !== null) {
+    const values = tasks.map((t) => (t.objective?.name === declared.name ? declaredValues(t.results, declared.name) : []));
+    return { field: declared.name, declared, values };
+  }
+  const { field } = objectiveValues(tasks.flatMap((t) => t.results));
+  return { field, declared, values: tasks.map((t) => (field === "" ? numbers(t.results) : pick(t.results, field))) };
 }

@@ -1,5 +1,5 @@
 import { decode } from "../codec/tagged-json.js";
-import { declaredValues, numbers, objectiveValues, pick } from "../core/objective.js";
+import { seriesValues } from "../core/objective.js";
 import type {
   ArchiveRecord,
   ChangeEvent,
@@ -124,15 +124,11 @@ export class MonitorService {
   async objective(p: Principal, workflowId: number): Promise<ObjectiveSeries> {
     await this.guard.authorizeWorkflow(p, workflowId);
     const tasks = await this.store.monitor.finishedResults(workflowId, OBJECTIVE_VALUES_PER_TASK);
-    const decoded = tasks.map((t) => ({ ...t, values: t.results.map(decodeQuietly) }));
-    const declared = tasks.find((t) => t.objective !== null)?.objective ?? null;
-    // One field for the whole workflow: the declared one, or one chosen from its first result that has a number.
-    const field = declared?.name ?? objectiveValues(decoded.flatMap((t) => t.values)).field;
-    const valuesOf = (results: unknown[]) => (declared !== null ? declaredValues(results, field) : field === "" ? numbers(results) : pick(results, field));
+    const { field, declared, values } = seriesValues(tasks.map((t) => ({ objective: t.objective, results: t.results.map(decodeQuietly) })));
     return {
       field,
       declared,
-      tasks: decoded.map((t) => ({ taskId: t.taskId, seq: t.seq, work: t.work, values: valuesOf(t.values) })),
+      tasks: tasks.map((t, i) => ({ taskId: t.taskId, seq: t.seq, work: t.work, values: values[i]! })),
     };
   }
 
