@@ -11,6 +11,7 @@ export { currentJob, type JobInfo } from "./sdk/context.js";
 export { projectDir } from "./sdk/project-dir.js";
 export type { JobDetails } from "./sdk/outcome.js";
 export type { WorkOptions, WorkflowOptions } from "./sdk/options.js";
+export type { DeclaredObjective, ObjectiveDirection } from "./core/objective.js";
 export type { KwargsEntry, WithOptions } from "./sdk/entries.js";
 export { CodecError } from "./codec/tagged-json.js";
 export type { ErrorInfo, ErrorCode } from "./core/errors.js";

@@ -130,6 +130,22 @@ describe("the monitoring API: listings, errors, timelines, objectives, pilots, t
     const objective = await cluster.api("GET", `/api/v1/workflows/${ids.map50}/objective`);
     expect(objective.body.field).toBe("");
     expect(objective.body.tasks[0].values).toEqual(Array.from({ length: 50 }, (_, i) => i * i));
+    expect(objective.body.declared).toBeNull();
+
+    // Each job's arguments and result as cells, a bounded page at a time.
+    const taskId = wf.body.tasks[0].id;
+    const first = await cluster.api("GET", `/api/v1/tasks/${taskId}/job-values?limit=2`);
+    expect(first.body.jobs.map((j: { index: number; args: unknown; result: unknown }) => [j.index, j.args, j.result])).toEqual([
+      [0, { arg0: 0 }, { value: 0 }],
+      [1, { arg0: 1 }, { value: 1 }],
+    ]);
+    const last = await cluster.api("GET", `/api/v1/tasks/${taskId}/job-values?cursor=${first.body.next + 47}`);
+    expect([last.body.jobs.map((j: { index: number }) => j.index), last.body.next]).toEqual([[49], null]);
+    const tooMany = await cluster.api("GET", `/api/v1/tasks/${taskId}/job-values?limit=5000`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toBe("query.limit: must be at most 1000: follow `next` for more");
+    const finished = await cluster.api("GET", `/api/v1/workflows/${ids.map50}/job-values?limit=1000`);
+    expect(finished.body.jobs).toHaveLength(50);
 
     const pilots = await cluster.api("GET", "/api/v1/pilots?status=running");
     expect(pilots.body.pilots).toHaveLength(2);

@@ -43,7 +43,7 @@ function Page({ route }: { route: Route }) {
     case "workflow":
       return <WorkflowPage key={route.id} id={route.id} />;
     case "task":
-      return <TaskPage key={route.id} id={route.id} />;
+      return <TaskPage key={route.id} id={route.id} initialJobs={route.jobs} />;
     case "job":
       return <JobPage key={route.id} id={route.id} />;
     case "queues":

@@ -2,14 +2,14 @@
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
-/** A moment in local time: the time alone when it is today, else the date too. */
-export function formatTime(ms: number | null | undefined, now: number = Date.now()): string {
+/**
+ * A moment in local time, always with its date: a search that runs overnight shows times of two days, and a
+ * time alone would not say which.
+ */
+export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";
   const d = new Date(ms);
-  const today = new Date(now);
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  const sameDay = d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
-  return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 /** A span of time in the largest two units that matter: 350 ms, 4.2 s, 3 m 05 s, 2 h 10 m, 3 d 4 h. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decimalsOf, formatOffset, linearScale, niceAxis, niceStep, timeTicks } from "./scale.js";
+import { decimalsOf, logAxis, logScale, formatOffset, linearScale, niceAxis, niceStep, timeTicks } from "./scale.js";
 
 describe("linearScale", () => {
   it("maps a domain onto a range, flipped ranges too", () => {
@@ -52,5 +52,17 @@ describe("time axes", () => {
     expect(formatOffset(90_000)).toBe("1m30s");
     expect(formatOffset(9_000_000)).toBe("2h30m");
     expect(formatOffset(86_400_000)).toBe("1d");
+  });
+});
+
+describe("logarithmic axes", () => {
+  it("covers the values with powers of ten, and 2 and 5 times them over a narrow range", () => {
+    expect(logAxis(3, 4000)).toEqual({ domain: [1, 10000], ticks: [1, 10, 100, 1000, 10000], decimals: 0 });
+    expect(logAxis(0.03, 0.4)).toEqual({ domain: [0.01, 1], ticks: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], decimals: 2 });
+  });
+
+  it("spaces each decade equally", () => {
+    const y = logScale([1, 1000], [0, 300]);
+    expect([y(1), y(10), y(100), y(1000)].map((v) => Math.round(v))).toEqual([0, 100, 200, 300]);
   });
 });

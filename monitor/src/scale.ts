@@ -1,4 +1,4 @@
-// Axes of the hand-drawn SVG charts: linear scales and round tick values.
+// Axes of the hand-drawn SVG charts: linear and logarithmic scales and round tick values.
 
 export type Scale = (value: number) => number;
 
@@ -45,6 +45,32 @@ export function niceAxis(min: number, max: number, count = 5): { domain: [number
   const ticks: number[] = [];
   for (let i = 0; low + i * step <= high + step / 1e6; i++) ticks.push(Number((low + i * step).toFixed(decimals)));
   return { domain: [ticks[0]!, ticks[ticks.length - 1]!], ticks, decimals };
+}
+
+/** Maps [d0, d1] (both above zero) onto [r0, r1] by their logarithms. */
+export function logScale(domain: readonly [number, number], range: readonly [number, number]): Scale {
+  const linear = linearScale([Math.log10(domain[0]), Math.log10(domain[1])], range);
+  return (value) => linear(Math.log10(value));
+}
+
+/**
+ * Powers of ten covering [min, max] (both above zero), with 2 and 5 times them when the values span less
+ * than two decades, so that a narrow range still gets a few ticks.
+ */
+export function logAxis(min: number, max: number): { domain: [number, number]; ticks: number[]; decimals: number } {
+  // `decimals` prints the smallest tick exactly; larger ones need fewer (the chart labels each on its own).
+  const low = Math.floor(Math.log10(min));
+  const high = Math.max(low + 1, Math.ceil(Math.log10(max)));
+  const multiples = high - low <= 2 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let e = low; e <= high; e++) {
+    for (const m of multiples) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (e === high && m > 1) break;
+      ticks.push(v);
+    }
+  }
+  return { domain: [ticks[0]!, ticks[ticks.length - 1]!], ticks, decimals: Math.max(0, -low) };
 }
 
 const TIME_STEPS_MS = [

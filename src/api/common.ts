@@ -1,6 +1,7 @@
 // Schemas shared by the resources of the API: names, ids, path parameters, errors, listings.
 import { z } from "../vendor/zod.js";
 import { ERROR_CODES, type ErrorCode, type ErrorInfo } from "../core/errors.js";
+import { OBJECTIVE_DIRECTIONS } from "../core/objective.js";
 
 /** Views with a name: the OpenAPI document describes each once, as a component the endpoints refer to. */
 export const namedViews = new Map<z.ZodType, string>();
@@ -45,6 +46,15 @@ export function withoutNul(text: z.ZodString): z.ZodString {
 
 /** A moment, in milliseconds since the epoch. */
 export const time = z.number().int();
+
+/** A work's declared objective: the result field it names and whether lower or higher is better. */
+export const declaredObjective = named(
+  "DeclaredObjective",
+  z.object({
+    name: label(200),
+    direction: z.enum(OBJECTIVE_DIRECTIONS, { error: 'must be "minimize" or "maximize"' }),
+  }),
+);
 
 export const bundleHash = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest");
 

@@ -33,4 +33,11 @@ describe("validation errors", () => {
     expect(result.success).toBe(false);
     expect(result.error!.issues).toHaveLength(1);
   });
+
+  it("say what is wrong with a task's declared objective", () => {
+    const task = (objective: unknown) => ({ work: "w", bundleHash: "a".repeat(64), jobs: [{ key: "k", args: "[]" }], objective });
+    expect(() => parse(submitTaskBody, task({ name: "auc", direction: "up" }), "body")).toThrow('body.objective.direction: must be "minimize" or "maximize"');
+    expect(() => parse(submitTaskBody, task({ name: "", direction: "minimize" }), "body")).toThrow("body.objective.name: must not be empty");
+    expect(parse(submitTaskBody, task({ name: "chi2", direction: "minimize" }), "body").objective).toEqual({ name: "chi2", direction: "minimize" });
+  });
 });

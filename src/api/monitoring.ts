@@ -3,7 +3,7 @@
 // workflows.
 import { z } from "../vendor/zod.js";
 import { JOB_STATES, PILOT_STATUSES, TASK_STATUSES, WORKFLOW_MODES, WORKFLOW_STATUSES } from "../core/states.js";
-import { errorInfo, fieldList, id, idParams, label, MAX_INT32, named, page, queryList, queryNumber, time } from "./common.js";
+import { declaredObjective, errorInfo, fieldList, id, idParams, label, MAX_INT32, named, page, queryList, queryNumber, time } from "./common.js";
 import type { Contract } from "./contract.js";
 
 const at = queryNumber().nonnegative();
@@ -79,6 +79,41 @@ export type JobSummary = z.output<typeof jobSummary>;
 export const jobPage = page("jobs", jobSummary);
 export type JobPage = z.output<typeof jobPage>;
 
+/** Job values per answer at most (`limit`): each row carries up to 40 argument and result cells. */
+export const MAX_JOB_VALUES = 1000;
+
+export const jobValuesQuery = z.object({
+  state: queryList(JOB_STATES).optional(),
+  /** Cursor: the `next` of the previous page. */
+  cursor: queryNumber().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+  limit: queryNumber()
+    .min(1)
+    .max(MAX_JOB_VALUES, `must be at most ${MAX_JOB_VALUES}: follow \`next\` for more`)
+    .default(500),
+});
+export type JobValuesRequest = z.input<typeof jobValuesQuery>;
+export type JobValuesQuery = z.output<typeof jobValuesQuery>;
+
+const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** One job's arguments and result as table cells (core/job-columns.ts says how they are named). */
+export const jobValues = z.object({
+  id,
+  taskId: id,
+  index: z.number().int(),
+  state: z.string(),
+  endedAt: time.nullable(),
+  /** Its arguments: a lone object argument's fields by name, else arg0, arg1… (object fields dotted). */
+  args: z.record(z.string(), cell),
+  /** Its result's numbers: a plain number as `value`, an object's numeric fields by name. */
+  result: z.record(z.string(), z.number()),
+});
+export type JobValues = z.output<typeof jobValues>;
+
+/** A page of job values; `next` is the cursor of the following page, null at the end. */
+export const jobValuesPage = page("jobs", jobValues);
+export type JobValuesPage = z.output<typeof jobValuesPage>;
+
 /** Failed jobs with the same error code and message. */
 export const errorGroup = named(
   "ErrorGroup",
@@ -112,6 +147,11 @@ export type TimelineView = z.output<typeof timelineView>;
 export const objectiveSeries = z.object({
   /** The field the values were read from, when results are objects ("" when they are numbers). */
   field: z.string(),
+  /**
+   * The objective its work tasks declared (the first that declared one; then only tasks declaring that name
+   * have values); null when none did, and the field and its direction are guessed from the results.
+   */
+  declared: declaredObjective.nullable(),
   tasks: z.array(z.object({ taskId: id, seq: z.number().int().nullable(), work: z.string(), values: z.array(z.number()) })),
 });
 export type ObjectiveSeries = z.output<typeof objectiveSeries>;
@@ -190,6 +230,12 @@ export const monitoringEndpoints = {
     params: workflowParams,
     response: objectiveSeries,
   },
+  workflowJobValues: {
+    summary: "The finished jobs of a workflow's work tasks with their arguments and results as cells (cursor pages)",
+    params: workflowParams,
+    query: jobValuesQuery.omit({ state: true }),
+    response: jobValuesPage,
+  },
   archiveWorkflow: { summary: "Every row of a workflow as JSON lines", params: workflowParams, response: archiveRecord },
   deleteWorkflow: { summary: "Delete an ended workflow's state", params: workflowParams, response: pruneCounts },
   listJobs: {
@@ -197,6 +243,12 @@ export const monitoringEndpoints = {
     params: taskParams,
     query: listJobsQuery,
     response: jobPage,
+  },
+  taskJobValues: {
+    summary: "A task's jobs with their arguments and results as cells, optionally by state (cursor pages)",
+    params: taskParams,
+    query: jobValuesQuery,
+    response: jobValuesPage,
   },
   taskErrors: { summary: "A task's failed jobs grouped by error", params: taskParams, response: z.array(errorGroup) },
   timeline: {

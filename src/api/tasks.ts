@@ -2,7 +2,7 @@
 import { z } from "../vendor/zod.js";
 import { boundedList } from "./bounded-list.js";
 import { RESULT_VIAS, TASK_KINDS, TASK_STATUSES } from "../core/states.js";
-import { bundleHash, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";
+import { bundleHash, declaredObjective, errorInfo, id, idParams, label, name, named, retried, time } from "./common.js";
 import { MAX_JOBS_PER_TASK } from "../core/list-limits.js";
 import type { Contract } from "./contract.js";
 
@@ -31,6 +31,8 @@ export const submitTaskBody = z.object({
     .optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   priority: z.number().int().min(-1000).max(1000).optional(),
+  /** What the work optimises, if it says: the monitor plots that field in that direction instead of guessing. */
+  objective: declaredObjective.optional(),
   /** The task's result channel, "<driver id>.<n>"; the driver subscribes to it before submitting. */
   channel: z
     .string()
@@ -93,6 +95,8 @@ export const taskView = named(
     maxAttempts: z.number().int().describe("attempts a job gets before it counts as failed"),
     /** Dispatch priority of its jobs among queued jobs (higher first). */
     priority: z.number().int().describe("dispatch priority of its jobs (higher first)"),
+    /** The objective its work declared, if any. */
+    objective: declaredObjective.nullable().describe("the objective its work declared, if any"),
     createdAt: time.describe("ms since the epoch"),
     endedAt: time.nullable(),
   }),

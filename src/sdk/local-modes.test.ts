@@ -247,3 +247,12 @@ describe("work names", () => {
     expect(b.workName).toBe("local-modes.twice");
   });
 });
+
+describe("a work's declared objective", () => {
+  it("is refused at definition when its direction or name is wrong, with what to write instead", () => {
+    const declare = (objective: unknown) => () => work({ name: "local-modes.objective", objective } as never, async () => 1);
+    expect(declare({ name: "auc", direction: "higher" })).toThrow(`work 'local-modes.objective': objective direction must be "minimize" or "maximize" (got "higher")`);
+    expect(declare({ direction: "minimize" })).toThrow(/objective needs a name: the result field that is the objective/);
+    expect(declare({ name: "auc", direction: "maximize" })().options.objective).toEqual({ name: "auc", direction: "maximize" });
+  });
+});

@@ -1,3 +1,5 @@
+import type { DeclaredObjective } from "../core/objective.js";
+
 /** Options of `work(options, fn)`. */
 export interface WorkOptions {
   /** Unique name the worker finds the function by; default the function's own name. */
@@ -13,6 +15,12 @@ export interface WorkOptions {
   queue?: string | readonly string[];
   /** Dispatch priority among queued jobs (-1000..1000, default 0; higher first). */
   priority?: number;
+  /**
+   * What the work optimises: `{ name: "auc", direction: "maximize" }`. `name` is the field of an object result
+   * that is the objective (a plain number result is labelled with it); the monitor plots that field and calls
+   * the lowest (minimize) or highest (maximize) value best. Without it the monitor guesses, and says so.
+   */
+  objective?: DeclaredObjective;
   /** Cores each job needs (default 1): only queues with at least as many cores per job take the task. */
   cores?: number;
   /** Memory each job needs: MiB as a number, or a size such as "4GiB". Only queues whose window holds it. */

@@ -88,6 +88,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
       container: call.options.container ?? ctx.workDefaults?.container,
       maxAttempts: call.options.maxAttempts,
       priority: call.options.priority,
+      objective: call.options.objective,
       channel: results.channel,
       jobs,
     }));

@@ -3,6 +3,7 @@ import { currentRun } from "./context.js";
 import { kwargsJobs, mapJobs, singleJob, type JobSpec, type KwargsEntry, type WithOptions } from "./entries.js";
 import { TaskFailedError } from "./errors.js";
 import { MapResult } from "./map-result.js";
+import { objectiveProblem } from "../core/objective.js";
 import type { WorkOptions } from "./options.js";
 import { jobErrorOf, type Outcome } from "./outcome.js";
 import { registerWork, type AnyFn } from "./registry.js";
@@ -74,6 +75,8 @@ export interface WorkKind {
 
 /** Registers `fn` under `name` and returns the callable work (work() and command() share it). */
 export function defineWork(name: string, fn: AnyFn, options: WorkOptions, kind: WorkKind = {}): Work<Fn, boolean> {
+  const badObjective = options.objective === undefined ? undefined : objectiveProblem(options.objective);
+  if (badObjective !== undefined) throw new TypeError(`work '${name}': objective ${badObjective}`);
   registerWork({ name, fn, options, source: kind.source });
 
   const call = (jobs: JobSpec[], inputs: readonly unknown[], shape: (o: readonly Outcome[], t: number | null) => unknown) => {

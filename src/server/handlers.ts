@@ -23,7 +23,7 @@ export type Handlers = { readonly [N in EndpointName]: Handler<N> };
  * the endpoint's schemas.
  */
 export function handlers(services: Services): Handlers {
-  const { workflows, tasks, dispatch, queues, sites, bundles, tokens, monitoring: monitor, broker } = services;
+  const { workflows, tasks, dispatch, queues, sites, bundles, tokens, monitoring: monitor, jobValues, broker } = services;
   const openapi = openApiDocument(PANDO_VERSION);
   return {
     health: () => ({ ok: true }),
@@ -52,9 +52,11 @@ export function handlers(services: Services): Handlers {
     listWorkflows: (p, { query }) => monitor.listWorkflows(p, query),
     workflowErrors: (p, { params }) => monitor.workflowErrors(p, params.id),
     objective: (p, { params }) => monitor.objective(p, params.id),
+    workflowJobValues: (p, { params, query }) => jobValues.finishedOfWorkflow(p, params.id, query),
     archiveWorkflow: (p, { params }) => monitor.archive(p, params.id),
     deleteWorkflow: (p, { params }) => monitor.deleteWorkflow(p, params.id),
     listJobs: (p, { params, query }) => monitor.listJobs(p, params.id, query),
+    taskJobValues: (p, { params, query }) => jobValues.ofTask(p, params.id, query),
     taskErrors: (p, { params }) => monitor.taskErrors(p, params.id),
     timeline: (p, { params, query }) => monitor.timeline(p, params.id, query),
     listPilots: (p, { query }) => monitor.listPilots(p, query),

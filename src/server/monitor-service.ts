@@ -1,5 +1,5 @@
 import { decode } from "../codec/tagged-json.js";
-import { numbers, objectiveValues, pick } from "../core/objective.js";
+import { seriesValues } from "../core/objective.js";
 import type {
   ArchiveRecord,
   ChangeEvent,
@@ -117,21 +117,18 @@ export class MonitorService {
     return view;
   }
 
-  /** Numeric results per task: the objective per iteration of an optimisation. */
+  /**
+   * Numeric results per task: the objective per iteration of an optimisation. The objective a task declared
+   * names the field; without one, a field is chosen from the results (and the monitor says it guessed).
+   */
   async objective(p: Principal, workflowId: number): Promise<ObjectiveSeries> {
     await this.guard.authorizeWorkflow(p, workflowId);
     const tasks = await this.store.monitor.finishedResults(workflowId, OBJECTIVE_VALUES_PER_TASK);
-    const decoded = tasks.map((t) => ({ ...t, values: t.results.map(decodeQuietly) }));
-    // One field for the whole workflow, chosen from its first result that has a number.
-    const { field } = objectiveValues(decoded.flatMap((t) => t.values));
+    const { field, declared, values } = seriesValues(tasks.map((t) => ({ objective: t.objective, results: t.results.map(decodeQuietly) })));
     return {
       field,
-      tasks: decoded.map((t) => ({
-        taskId: t.taskId,
-        seq: t.seq,
-        work: t.work,
-        values: field === "" ? numbers(t.values) : pick(t.values, field),
-      })),
+      declared,
+      tasks: tasks.map((t, i) => ({ taskId: t.taskId, seq: t.seq, work: t.work, values: values[i]! })),
     };
   }
 

@@ -48,10 +48,12 @@ describe("the OpenAPI document", () => {
       walltime_s: 600,
       max_attempts: 3,
       priority: 5,
+      objective_name: "chi2",
+      objective_direction: "minimize",
       created_at: 1,
       ended_at: null,
     });
-    expect(answered).toMatchObject({ cores: 2, memoryMb: 4096, walltimeS: 600, maxAttempts: 3, priority: 5 });
+    expect(answered).toMatchObject({ cores: 2, memoryMb: 4096, walltimeS: 600, maxAttempts: 3, priority: 5, objective: { name: "chi2", direction: "minimize" } });
     // A task in a workflow's view also has nRunning, the jobs pilots hold now; only there.
     expect(Object.keys(schemas.Task!.properties).sort()).toEqual([...Object.keys(answered), "nRunning"].sort());
     expect(schemas.Task!.required.sort()).toEqual(Object.keys(answered).sort());

@@ -12,6 +12,7 @@ import { DispatchService } from "./dispatch-service.js";
 import { EventHub } from "./events.js";
 import { HeardSince } from "./heard-since.js";
 import { ServerMetrics } from "./metrics.js";
+import { JobValuesService } from "./job-values-service.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
 import { JobSharing } from "./job-sharing.js";
@@ -39,6 +40,7 @@ export interface Services {
   readonly bundles: BundleService;
   readonly tokens: TokenService;
   readonly monitoring: MonitorService;
+  readonly jobValues: JobValuesService;
   readonly broker: BrokerService;
   /** Has pilots of the queue warm executors for a context (see PilotHandoff.warm). */
   readonly handoff: PilotHandoff;
@@ -94,6 +96,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     bundles,
     tokens: new TokenService(context, guard),
     monitoring: new MonitorService(context, guard),
+    jobValues: new JobValuesService(context, guard),
     broker,
     handoff,
     sharing: new JobSharing(context, { queues, handoff }),

@@ -80,6 +80,7 @@ export class TaskService {
         container: req.container,
         priority: req.priority ?? 0,
         maxAttempts: req.maxAttempts ?? config.defaultMaxAttempts,
+        objective: req.objective,
         // A client that brings no channel still gets one, so that its results can be relayed too.
         channel: req.channel ?? `${randomBytes(16).toString("hex")}.0`,
         resultKey,

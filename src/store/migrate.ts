@@ -16,6 +16,7 @@ import * as sites from "./migrations/0012-sites.js";
 import * as projectArchives from "./migrations/0013-project-archives.js";
 import * as finalJobsIndex from "./migrations/0014-final-jobs-index.js";
 import * as pilotHeartbeats from "./migrations/0015-pilot-heartbeats.js";
+import * as taskObjectives from "./migrations/0016-task-objectives.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0013-project-archives": projectArchives.up,
   "0014-final-jobs-index": finalJobsIndex.up,
   "0015-pilot-heartbeats": pilotHeartbeats.up,
+  "0016-task-objectives": taskObjectives.up,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -1,5 +1,6 @@
 import { sql } from "../vendor/kysely.js";
 import type { ErrorInfo } from "../core/errors.js";
+import type { DeclaredObjective } from "../core/objective.js";
 import type { ErrorGroup, JobSummary, PilotView, TimelineView, WorkflowSummary } from "../api/monitoring.js";
 import type { JobState, PilotStatus, WorkflowStatus } from "../core/states.js";
 import { HELD_BY_PILOT, JOB_PROBLEMS, PILOT_LAST_HEARD, inIds, jsonField } from "./dialect.js";
@@ -235,10 +236,10 @@ export class MonitorStore {
   }
 
   /** Results of a workflow's work tasks, at most `perTask` each, for plotting numeric objectives. */
-  async finishedResults(workflowId: number, perTask: number): Promise<Array<{ taskId: number; seq: number | null; work: string; results: string[] }>> {
+  async finishedResults(workflowId: number, perTask: number): Promise<Array<{ taskId: number; seq: number | null; work: string; objective: DeclaredObjective | null; results: string[] }>> {
     const tasks = await this.ctx.db
       .selectFrom("tasks")
-      .select(["id", "seq", "work"])
+      .select(["id", "seq", "work", "objective_name", "objective_direction"])
       .where("workflow_id", "=", workflowId)
       .where("kind", "=", "work")
       .orderBy("id")
@@ -254,7 +255,8 @@ export class MonitorStore {
         .orderBy("idx")
         .limit(perTask)
         .execute();
-      out.push({ taskId: t.id, seq: t.seq, work: t.work, results: rows.flatMap((r) => (r.result === null ? [] : [r.result])) });
+      const objective = t.objective_name === null || t.objective_direction === null ? null : { name: t.objective_name, direction: t.objective_direction };
+      out.push({ taskId: t.id, seq: t.seq, work: t.work, objective, results: rows.flatMap((r) => (r.result === null ? [] : [r.result])) });
     }
     return out;
   }

@@ -3,6 +3,7 @@
 import type { Generated } from "kysely";
 import type { QueueStatus } from "../core/brokerage.js";
 import type { ResultVia } from "../core/dispatch-records.js";
+import type { ObjectiveDirection } from "../core/objective.js";
 import type {
   EndedAttemptState,
   JobState,
@@ -108,6 +109,9 @@ export interface TasksTable {
   init_env: string | null;
   /** Container image the executor runs in. */
   container: string | null;
+  /** The objective its work declared (the result field) and its direction; null when it declared none. */
+  objective_name: string | null;
+  objective_direction: ObjectiveDirection | null;
   created_at: number;
   updated_at: number;
   ended_at: number | null;

@@ -614,6 +614,39 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       });
     });
 
+    describe("the monitor's reads of objectives and job values", () => {
+      it("keeps a task's declared objective, and pages a task's and a workflow's job values", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const objective = { name: "chi2", direction: "minimize" as const };
+        const first = await addTask({ ...task(workflowId, 0, queue, 3), objective });
+        const second = await addTask(task(workflowId, 1, queue, 1));
+        expect((await store.taskReads.get(first.id))?.objective).toEqual(objective);
+        expect((await store.taskReads.get(second.id))?.objective).toBeNull();
+        const p = await pilot(queue);
+        const jobs = await store.dispatch.claim(p, queue, 4);
+        const done = (j: DispatchedJob, result: string) => report(j, "finished", { startedAt: 1, endedAt: 2, result });
+        await store.dispatch.apply(p, [done(jobs[0]!, '{"chi2":3}'), done(jobs[1]!, '{"chi2":1}'), done(jobs[3]!, "5")], "rest");
+        const results = await store.monitor.finishedResults(workflowId, 10);
+        expect(results.map((t) => t.objective)).toEqual([objective, null]);
+
+        const page1 = await store.jobValues.ofTask(first.id, undefined, 0, 2);
+        expect(page1.map((j) => [j.index, j.args, j.result])).toEqual([
+          [0, "[0]", '{"chi2":3}'],
+          [1, "[1]", '{"chi2":1}'],
+        ]);
+        expect((await store.jobValues.ofTask(first.id, undefined, 2, 2)).map((j) => [j.index, j.state, j.result])).toEqual([[2, "sent", null]]);
+        expect((await store.jobValues.ofTask(first.id, ["finished"], 0, 10)).map((j) => j.index)).toEqual([0, 1]);
+        const finished = await store.jobValues.finishedOfWorkflow(workflowId, 0, 10);
+        expect(finished.map((j) => [j.taskId, j.result])).toEqual([
+          [first.id, '{"chi2":3}'],
+          [first.id, '{"chi2":1}'],
+          [second.id, "5"],
+        ]);
+        expect(await store.jobValues.finishedOfWorkflow(workflowId, finished[2]!.id + 1, 10)).toEqual([]);
+      });
+    });
+
     describe("workflow lifecycle", () => {
       it("keeps a killed workflow as it was killed: a late close, task or heartbeat changes nothing", async () => {
         const id = await newWorkflow();

@@ -3,6 +3,7 @@ import { AuthStore } from "./auth-store.js";
 import { BundleStore } from "./bundle-store.js";
 import type { StoreContext, StoreLimits } from "./context.js";
 import { DispatchStore } from "./dispatch-store.js";
+import { JobValuesStore } from "./job-values-store.js";
 import { MonitorStore } from "./monitor-store.js";
 import { openStoreContext } from "./open.js";
 import { PilotStore } from "./pilot-store.js";
@@ -34,6 +35,7 @@ export class Store {
   readonly workers: WorkerStore;
   readonly sites: SiteStore;
   readonly monitor: MonitorStore;
+  readonly jobValues: JobValuesStore;
   readonly archive: ArchiveStore;
 
   /** A store on a migrated database (see openSqlite and openPostgres). */
@@ -51,6 +53,7 @@ export class Store {
     this.workers = new WorkerStore(ctx);
     this.sites = new SiteStore(ctx);
     this.monitor = new MonitorStore(ctx);
+    this.jobValues = new JobValuesStore(ctx);
     this.archive = new ArchiveStore(ctx);
   }
 

@@ -27,6 +27,8 @@ type TaskRow = Pick<
   | "walltime_s"
   | "max_attempts"
   | "priority"
+  | "objective_name"
+  | "objective_direction"
   | "created_at"
   | "ended_at"
 > & { id: number };
@@ -52,6 +54,7 @@ export function taskView(row: TaskRow): TaskView {
     walltimeS: row.walltime_s,
     maxAttempts: row.max_attempts,
     priority: row.priority,
+    objective: row.objective_name === null || row.objective_direction === null ? null : { name: row.objective_name, direction: row.objective_direction },
     createdAt: row.created_at,
     endedAt: row.ended_at,
   };
@@ -77,6 +80,8 @@ const TASK_COLUMNS = [
   "walltime_s",
   "max_attempts",
   "priority",
+  "objective_name",
+  "objective_direction",
   "created_at",
   "ended_at",
 ] as const;

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from "../vendor/kysely.js";
 import { type ErrorInfo, killedError } from "../core/errors.js";
+import type { DeclaredObjective } from "../core/objective.js";
 import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type TaskKind, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./context.js";
@@ -27,6 +28,8 @@ export interface NewTask {
   needs?: { cores: number; memoryMb: number; walltimeS: number; queues: readonly string[] };
   priority: number;
   maxAttempts: number;
+  /** The objective its work declared, if any. */
+  objective?: DeclaredObjective;
   channel: string;
   resultKey: string;
   /** Hash of the call (see Service.submitTask): a re-run driver's call at the same number must match it. */
@@ -116,13 +119,13 @@ export class TaskStore {
     const insertTask = sql<{ id: number }>`
       INSERT INTO tasks (workflow_id, seq, work, bundle_hash, project_hash, status, queue, priority, max_attempts, n_jobs,
                          n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
-                         cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container, created_at,
-                         updated_at)
+                         cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container,
+                         objective_name, objective_direction, created_at, updated_at)
       VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${task.projectHash ?? null}, ${pending ? "pending" : "running"},
               ${queue}, ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
               ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
               ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${task.initEnv ?? null},
-              ${task.container ?? null}, ${now}, ${now})
+              ${task.container ?? null}, ${task.objective?.name ?? null}, ${task.objective?.direction ?? null}, ${now}, ${now})
       RETURNING id`;
     /** The jobs from `start` on (a chunk of them), of the task `taskId` names, from the row sources `from`. */
     const insertJobs = (taskId: RawBuilder<unknown>, start: number, from: RawBuilder<unknown>) => {

@@ -1,9 +1,10 @@
-// The data of a workflow's page: the workflow with its tasks, its errors and its objective, followed live,
-// and its kill and retry actions.
+// The data of a workflow's page: the workflow with its tasks, its errors, its objective and its finished jobs'
+// arguments and results (the parameter view), followed live, and its kill and retry actions.
 import { useApi } from "../context.js";
 import { useLive, useResource } from "../hooks.js";
 import { hasEnded } from "../status.js";
 import { retriedMessage, taskTotals } from "./derive.js";
+import { workflowJobValues } from "./use-job-values.js";
 
 export function useWorkflowPage(id: number) {
   const api = useApi();
@@ -18,9 +19,13 @@ export function useWorkflowPage(id: number) {
     },
     [id],
   );
+  // Finished jobs only change in number: read them again when it moves, not on every change event.
+  const finished = page.data?.sums.nFinished;
+  const values = useResource((signal) => workflowJobValues(api, id, signal), [id, finished]);
   const live = useLive(`?workflow=${id}`, page.reload);
   return {
     page,
+    values,
     live,
     /** Kills the workflow; says what it became. */
     kill: async () => {

@@ -79,9 +79,9 @@ export function JobPage({ id }: { id: number }) {
           ["Key", <code>{j.key}</code>],
           ["Queue", j.queue],
           ["Attempts", j.attempts.length],
-          ["Created", formatTime(j.createdAt, now)],
-          ["Started", formatTime(j.startedAt, now)],
-          ["Ended", formatTime(j.endedAt, now)],
+          ["Created", formatTime(j.createdAt)],
+          ["Started", formatTime(j.startedAt)],
+          ["Ended", formatTime(j.endedAt)],
           ["Duration", formatDuration(elapsed(j.startedAt, j.endedAt, now))],
           ["Result via", j.via],
         ]}
@@ -120,7 +120,7 @@ export function JobPage({ id }: { id: number }) {
               <StatusBadge entity="job" status={a.state} />
               <span>pilot {a.pilot ?? "—"}</span>
               <span class="quiet">
-                sent {formatTime(a.sentAt, now)} · started {formatTime(a.startedAt, now)} · ended {formatTime(a.endedAt, now)} · ran{" "}
+                sent {formatTime(a.sentAt)} · started {formatTime(a.startedAt)} · ended {formatTime(a.endedAt)} · ran{" "}
                 {formatDuration(elapsed(a.startedAt, a.endedAt, now))}
               </span>
             </header>

@@ -17,17 +17,17 @@ function rangeText(range: { min: number; max: number }, unit: (n: number) => str
 }
 
 /** A site's queue: the site, its state and its agent's last heartbeat; "—" for the server's own queues. */
-function SiteCell({ q, now }: { q: QueueView; now: number }) {
+function SiteCell({ q }: { q: QueueView }) {
   if (q.site === null) return <td>—</td>;
   return (
     <td data-testid="queue-site" data-state={q.siteState ?? ""}>
       {q.site} ({q.siteState ?? "unknown"})
-      <div class="note">agent heard {formatTime(q.siteHeartbeatAt, now)}</div>
+      <div class="note">agent heard {formatTime(q.siteHeartbeatAt)}</div>
     </td>
   );
 }
 
-function QueuesTable({ queues, now }: { queues: readonly QueueView[]; now: number }) {
+function QueuesTable({ queues }: { queues: readonly QueueView[] }) {
   if (queues.length === 0) return <p class="quiet">No queues.</p>;
   return (
     <div class="table-wrap">
@@ -75,7 +75,7 @@ function QueuesTable({ queues, now }: { queues: readonly QueueView[]; now: numbe
               <td class="num">{formatCount(q.queued)}</td>
               <td class="num">{formatCount(q.running)}</td>
               <td class="num">{q.workers}</td>
-              <SiteCell q={q} now={now} />
+              <SiteCell q={q} />
             </tr>
           ))}
         </tbody>
@@ -84,7 +84,7 @@ function QueuesTable({ queues, now }: { queues: readonly QueueView[]; now: numbe
   );
 }
 
-function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: number }) {
+function WorkersTable({ workers }: { workers: readonly WorkerView[] }) {
   const [all, setAll] = useState(false);
   if (workers.length === 0) return <p class="quiet">The server has started no pilots (queues without maxPilots get theirs by hand).</p>;
   const shown = all ? workers : workers.slice(0, WORKERS_SHOWN);
@@ -122,8 +122,8 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
               </td>
               <td class="message">{w.reason ?? ""}</td>
               <td class="num">{w.pilotId ?? "—"}</td>
-              <td class="time">{formatTime(w.createdAt, now)}</td>
-              <td class="time">{formatTime(w.endedAt, now)}</td>
+              <td class="time">{formatTime(w.createdAt)}</td>
+              <td class="time">{formatTime(w.endedAt)}</td>
             </tr>
           ))}
         </tbody>
@@ -140,7 +140,6 @@ function WorkersTable({ workers, now }: { workers: readonly WorkerView[]; now: n
 /** Queues with their load, the pilots the server started, and every pilot that registered; live. */
 export function QueuesPage() {
   const { resources, pilotStatus, setPilotStatus, pages, pilots, live } = useQueuesPage();
-  const now = Date.now();
 
   return (
     <section class="page">
@@ -151,7 +150,7 @@ export function QueuesPage() {
       {resources.error && <Problem error={resources.error} />}
       <section class="panel">
         <h2>Queues</h2>
-        {resources.data ? <QueuesTable queues={resources.data.queues} now={now} /> : resources.loading && <p class="quiet">Loading…</p>}
+        {resources.data ? <QueuesTable queues={resources.data.queues} /> : resources.loading && <p class="quiet">Loading…</p>}
       </section>
       <section class="panel">
         <header class="panel-head">
@@ -206,9 +205,9 @@ export function QueuesPage() {
                     <td class="num">{p.slots}</td>
                     <td class="num">{p.running}</td>
                     <td>{p.version}</td>
-                    <td class="time">{formatTime(p.createdAt, now)}</td>
-                    <td class="time">{formatTime(p.heartbeatAt, now)}</td>
-                    <td class="time">{formatTime(p.endedAt, now)}</td>
+                    <td class="time">{formatTime(p.createdAt)}</td>
+                    <td class="time">{formatTime(p.heartbeatAt)}</td>
+                    <td class="time">{formatTime(p.endedAt)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -219,7 +218,7 @@ export function QueuesPage() {
       </section>
       <section class="panel">
         <h2>Pilots started by the server and by site agents</h2>
-        {resources.data && <WorkersTable workers={resources.data.workers} now={now} />}
+        {resources.data && <WorkersTable workers={resources.data.workers} />}
       </section>
     </section>
   );

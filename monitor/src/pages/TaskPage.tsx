@@ -3,6 +3,7 @@ import { TimelineChart } from "../charts/TimelineChart.js";
 import { ConfirmAction } from "../components/ConfirmAction.js";
 import { ErrorGroups } from "../components/ErrorGroups.js";
 import { Facts } from "../components/Facts.js";
+import { JobValuesTable } from "../components/JobValuesTable.js";
 import { LiveBadge } from "../components/LiveBadge.js";
 import { Pager } from "../components/Pager.js";
 import { Problem } from "../components/Problem.js";
@@ -10,7 +11,7 @@ import { ProgressBar } from "../components/ProgressBar.js";
 import { StatusBadge } from "../components/StatusBadge.js";
 import { useTaskPage } from "../data/use-task-page.js";
 import { elapsed, formatCount, formatDuration, formatTime, progressOf, shorten } from "../format.js";
-import { href } from "../route.js";
+import { href, type JobsView } from "../route.js";
 
 const JOB_FILTERS: Array<{ label: string; states: string }> = [
   { label: "all", states: "" },
@@ -53,7 +54,7 @@ function JobsTable({ jobs, now }: { jobs: JobPage["jobs"]; now: number }) {
               </td>
               <td class="num">{j.attempts}</td>
               <td>{j.pilot ?? "—"}</td>
-              <td class="time">{formatTime(j.startedAt, now)}</td>
+              <td class="time">{formatTime(j.startedAt)}</td>
               <td class="time">{formatDuration(elapsed(j.startedAt, j.endedAt, now))}</td>
               <td class="message">{j.error ? `${j.error.code}: ${j.error.message}` : ""}</td>
             </tr>
@@ -64,9 +65,13 @@ function JobsTable({ jobs, now }: { jobs: JobPage["jobs"]; now: number }) {
   );
 }
 
-/** One task: its counts, jobs running over time, errors, and its jobs a page at a time; live. */
-export function TaskPage({ id }: { id: number }) {
-  const { summary, jobs, states, setStates, pages, live, kill, retry } = useTaskPage(id);
+/**
+ * One task: its counts, jobs running over time, errors, its jobs' arguments and results as a table, and its
+ * jobs a page at a time; live. The state filter, the chosen columns and the order are kept in the address.
+ */
+export function TaskPage({ id, initialJobs }: { id: number; initialJobs: JobsView }) {
+  const { summary, jobs, values, view, setView, pages, live, kill, retry } = useTaskPage(id, initialJobs);
+  const states = view.states;
   const now = Date.now();
 
   if (summary.data === undefined) {
@@ -125,14 +130,16 @@ export function TaskPage({ id }: { id: number }) {
           ["Walltime", t.walltimeS > 0 ? `${formatDuration(t.walltimeS * 1000)} per job` : "not stated"],
           ["Max attempts", formatCount(t.maxAttempts)],
           ["Priority", String(t.priority)],
+          ["Objective", t.objective ? `${t.objective.name} (${t.objective.direction})` : "not declared"],
           ["Jobs", formatCount(t.nJobs)],
           ["Finished", formatCount(t.nFinished)],
           ["Failed", formatCount(t.nFailed)],
           ["Cancelled", formatCount(t.nCancelled)],
           ["Not ended", formatCount(open)],
+          ["Done", `${formatCount(t.nJobs - open)} of ${formatCount(t.nJobs)} jobs in a final state`],
           ["Progress", <ProgressBar percent={progressOf(t)} />],
-          ["Created", formatTime(t.createdAt, now)],
-          ["Ended", formatTime(t.endedAt, now)],
+          ["Created", formatTime(t.createdAt)],
+          ["Ended", formatTime(t.endedAt)],
           ["Duration", formatDuration(elapsed(t.createdAt, t.endedAt, now))],
         ]}
       />
@@ -146,10 +153,10 @@ export function TaskPage({ id }: { id: number }) {
       </section>
       <section class="panel">
         <header class="panel-head">
-          <h2>Jobs</h2>
+          <h2>Arguments and results</h2>
           <label>
             State
-            <select value={states} onChange={(e) => setStates(e.currentTarget.value)} data-testid="job-state-filter">
+            <select value={states} onChange={(e) => setView({ ...view, states: e.currentTarget.value })} data-testid="job-state-filter">
               {JOB_FILTERS.map((f) => (
                 <option key={f.label} value={f.states}>
                   {f.label}
@@ -157,6 +164,20 @@ export function TaskPage({ id }: { id: number }) {
               ))}
             </select>
           </label>
+        </header>
+        {values.error && <Problem error={values.error} />}
+        {values.data === undefined ? (
+          values.loading && <p class="quiet">Loading…</p>
+        ) : values.data.rows.length === 0 ? (
+          <p class="quiet">No jobs {states ? "in this state" : "here"}.</p>
+        ) : (
+          <JobValuesTable taskId={t.id} rows={values.data.rows} more={values.data.more} objectiveName={t.objective?.name} view={view} setView={setView} />
+        )}
+      </section>
+      <section class="panel">
+        <header class="panel-head">
+          <h2>Jobs</h2>
+          <span class="quiet">{states ? `in the state filter above (${states})` : "all states"}</span>
         </header>
         {jobs.error && <Problem error={jobs.error} />}
         {jobs.data === undefined ? (

@@ -1,5 +1,6 @@
 import type { TaskView } from "../../../src/api/tasks.js";
 import { ObjectiveChart } from "../charts/ObjectiveChart.js";
+import { ParameterChart } from "../charts/ParameterChart.js";
 import { TaskLanes } from "../charts/TaskLanes.js";
 import { ConfirmAction } from "../components/ConfirmAction.js";
 import { ErrorGroups } from "../components/ErrorGroups.js";
@@ -62,7 +63,7 @@ function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number })
               <td>
                 <ProgressBar percent={progressOf(t)} />
               </td>
-              <td class="time">{formatTime(t.createdAt, now)}</td>
+              <td class="time">{formatTime(t.createdAt)}</td>
               <td class="time">{formatDuration(elapsed(t.createdAt, t.endedAt, now))}</td>
             </tr>
           ))}
@@ -72,9 +73,12 @@ function TasksTable({ tasks, now }: { tasks: readonly TaskView[]; now: number })
   );
 }
 
-/** One workflow: its state, its tasks as a table and as a picture, its objective and its errors; live. */
+/**
+ * One workflow: its state, its tasks as a table and as a picture, its objective, its parameters against the
+ * objective and its errors; live.
+ */
 export function WorkflowPage({ id }: { id: number }) {
-  const { page, live, kill, retry } = useWorkflowPage(id);
+  const { page, values, live, kill, retry } = useWorkflowPage(id);
   const now = Date.now();
 
   if (page.data === undefined) {
@@ -124,8 +128,8 @@ export function WorkflowPage({ id }: { id: number }) {
           ["User", w.user],
           ["Mode", w.mode],
           ["Queue", w.queue],
-          ["Created", formatTime(w.createdAt, now)],
-          ["Ended", formatTime(w.endedAt, now)],
+          ["Created", formatTime(w.createdAt)],
+          ["Ended", formatTime(w.endedAt)],
           ["Duration", formatDuration(elapsed(w.createdAt, w.endedAt, now))],
           ["Tasks", formatCount(w.tasks.length)],
           ["Jobs", formatCount(sums.nJobs)],
@@ -142,7 +146,7 @@ export function WorkflowPage({ id }: { id: number }) {
         <section class={`panel${w.status === "suspended" ? " partial" : ""}`}>
           <h2>Suspended</h2>
           <p data-testid="workflow-suspension">
-            {formatTime(w.suspendedAt, now)}: {w.suspendReason ?? "no reason recorded"}
+            {formatTime(w.suspendedAt)}: {w.suspendReason ?? "no reason recorded"}
           </p>
           {w.status === "suspended" && (
             <p class="quiet">
@@ -175,6 +179,7 @@ export function WorkflowPage({ id }: { id: number }) {
         <TaskLanes tasks={w.tasks} now={now} />
       </section>
       <ObjectiveChart series={objective} />
+      {values.data && <ParameterChart series={objective} rows={values.data.rows} more={values.data.more} />}
       <section class="panel">
         <h2>Tasks</h2>
         <TasksTable tasks={w.tasks} now={now} />

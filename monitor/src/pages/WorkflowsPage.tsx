@@ -28,7 +28,6 @@ function TaskCounts({ tasks }: { tasks: WorkflowSummary["tasks"] }) {
 export function WorkflowsPage() {
   const { typed, setStatus, setName, setUser, filtered, pages, listing, live } = useWorkflowsPage();
   const { status, name, user } = typed;
-  const now = Date.now();
 
   return (
     <section class="page">
@@ -114,8 +113,8 @@ export function WorkflowsPage() {
                   <td>
                     <ProgressBar percent={w.progress} />
                   </td>
-                  <td class="time">{formatTime(w.createdAt, now)}</td>
-                  <td class="time">{formatTime(w.endedAt, now)}</td>
+                  <td class="time">{formatTime(w.createdAt)}</td>
+                  <td class="time">{formatTime(w.endedAt)}</td>
                 </tr>
               ))}
             </tbody>
