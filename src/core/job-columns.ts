@@ -8,6 +8,13 @@ export type Cell = string | number | boolean | null;
 const MAX_DEPTH = 3;
 /** Columns per job at most: an argument with thousands of fields stays one job's row, not a page. */
 export const MAX_COLUMNS = 40;
+/**
+ * Arguments or a result longer than this (as stored, tagged JSON) are not read to make cells: a page of job
+ * values stays small however large the payloads (up to the payload limit each) are.
+ */
+export const MAX_VALUE_SOURCE_CHARS = 65_536;
+/** The cell that stands for arguments over MAX_VALUE_SOURCE_CHARS. */
+export const TOO_LARGE: Record<string, Cell> = { arguments: `over ${MAX_VALUE_SOURCE_CHARS / 1024} KiB: open the job to see them` };
 /** Text in a cell is cut to this many characters (a long string or an array shown as JSON). */
 export const MAX_CELL_CHARS = 120;
 

@@ -1,5 +1,5 @@
 import type { JobValues, JobValuesPage, JobValuesQuery } from "../api/monitoring.js";
-import { argumentColumns, resultColumns } from "../core/job-columns.js";
+import { argumentColumns, resultColumns, TOO_LARGE } from "../core/job-columns.js";
 import type { Principal } from "../store/auth-store.js";
 import type { StoredJobValues } from "../store/job-values-store.js";
 import type { AccessGuard } from "./access-guard.js";
@@ -29,14 +29,14 @@ export class JobValuesService {
 }
 
 function cells(row: StoredJobValues): JobValues {
-  const args = parseQuietly(row.args);
+  const args = row.args === null ? undefined : parseQuietly(row.args);
   return {
     id: row.id,
     taskId: row.taskId,
     index: row.index,
     state: row.state,
     endedAt: row.endedAt,
-    args: args === undefined ? {} : argumentColumns(args),
+    args: row.args === null ? TOO_LARGE : args === undefined ? {} : argumentColumns(args),
     result: row.result === null ? {} : resultColumns(parseQuietly(row.result)),
   };
 }

@@ -1,3 +1,5 @@
+import { sql } from "../vendor/kysely.js";
+import { MAX_VALUE_SOURCE_CHARS } from "../core/job-columns.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext } from "./context.js";
 
@@ -8,9 +10,14 @@ export interface StoredJobValues {
   index: number;
   state: JobState;
   endedAt: number | null;
-  args: string;
+  /** Null when longer than MAX_VALUE_SOURCE_CHARS: a page never reads a task's payloads whole. */
+  args: string | null;
   result: string | null;
 }
+
+/** A column's text only when it is short enough to show as cells (SQLite and PostgreSQL alike). */
+const shortOnly = (column: "jobs.args" | "jobs.result") =>
+  sql<string | null>`CASE WHEN length(${sql.ref(column)}) <= ${MAX_VALUE_SOURCE_CHARS} THEN ${sql.ref(column)} END`;
 
 /**
  * Jobs with their arguments and results, a page at a time: a task's in index order (through the task's job
@@ -22,7 +29,8 @@ export class JobValuesStore {
   private select() {
     return this.ctx.db
       .selectFrom("jobs")
-      .select(["jobs.id", "jobs.task_id", "jobs.idx", "jobs.state", "jobs.ended_at", "jobs.args", "jobs.result"]);
+      .select(["jobs.id", "jobs.task_id", "jobs.idx", "jobs.state", "jobs.ended_at"])
+      .select([shortOnly("jobs.args").as("args"), shortOnly("jobs.result").as("result")]);
   }
 
   /** A task's jobs from index `from`, optionally in some states only. */
@@ -47,6 +55,6 @@ export class JobValuesStore {
   }
 }
 
-function stored(r: { id: number; task_id: number; idx: number; state: JobState; ended_at: number | null; args: string; result: string | null }): StoredJobValues {
+function stored(r: { id: number; task_id: number; idx: number; state: JobState; ended_at: number | null; args: string | null; result: string | null }): StoredJobValues {
   return { id: r.id, taskId: r.task_id, index: r.idx, state: r.state, endedAt: r.ended_at, args: r.args, result: r.result };
 }

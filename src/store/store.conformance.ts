@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttemptUpdate, DispatchedJob } from "../core/dispatch-records.js";
 import { defaultQueue } from "../core/queue-config.js";
 import { sleep } from "../core/sleep.js";
+import { MAX_VALUE_SOURCE_CHARS } from "../core/job-columns.js";
 import type { StoreContext, StoreLimits } from "./context.js";
 import type { WaitingPilot } from "./dispatch-store.js";
 import { QueueTakenError } from "./queue-store.js";
@@ -644,6 +645,13 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
           [second.id, "5"],
         ]);
         expect(await store.jobValues.finishedOfWorkflow(workflowId, finished[2]!.id + 1, 10)).toEqual([]);
+      });
+
+      it("leaves out arguments too long to show as cells, without reading them", async () => {
+        const workflowId = await newWorkflow();
+        const long = `["${"x".repeat(MAX_VALUE_SOURCE_CHARS)}"]`;
+        const t = await addTask({ ...task(workflowId, 0, newQueue(), 0), jobs: [{ key: "a", args: long }, { key: "b", args: '["short"]' }] });
+        expect((await store.jobValues.ofTask(t.id, undefined, 0, 10)).map((j) => j.args)).toEqual([null, '["short"]']);
       });
     });
 
