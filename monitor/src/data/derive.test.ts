@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TaskView } from "../../../src/api/tasks.js";
-import { isFiltered, jobsQuery, openJobs, pilotsQuery, retriedMessage, taskTotals, workflowsQuery } from "./derive.js";
+import { isFiltered, jobsQuery, openJobs, pilotsQuery, pointsRefreshKey, retriedMessage, taskTotals, workflowsQuery } from "./derive.js";
 
 const task = (counts: Partial<TaskView>) => ({ nJobs: 0, nFinished: 0, nFailed: 0, nCancelled: 0, ...counts }) as TaskView;
 
@@ -41,5 +41,15 @@ describe("listing queries", () => {
     expect(pilotsQuery("running", 50)).toEqual({ limit: 50, status: "running" });
     expect(jobsQuery("", 50)).toEqual({ limit: 50, state: undefined });
     expect(jobsQuery("failed", 50)).toEqual({ limit: 50, state: "failed" });
+  });
+});
+
+describe("pointsRefreshKey", () => {
+  it("changes with every finished job while they are few, then only at each 5 % more, and once more at the end", () => {
+    expect(pointsRefreshKey(undefined, false)).toBe("");
+    expect(pointsRefreshKey(3, false)).not.toBe(pointsRefreshKey(4, false));
+    expect(pointsRefreshKey(10_000, false)).toBe(pointsRefreshKey(10_100, false));
+    expect(pointsRefreshKey(10_000, false)).not.toBe(pointsRefreshKey(10_600, false));
+    expect(pointsRefreshKey(10_000, true)).not.toBe(pointsRefreshKey(10_000, false));
   });
 });

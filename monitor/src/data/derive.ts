@@ -58,3 +58,19 @@ export function pilotsQuery(status: string, limit: number): ListPilotsRequest {
 export function jobsQuery(states: string, limit: number): ListJobsRequest {
   return { limit, state: states || undefined };
 }
+
+/** Below this many finished jobs, every new one re-reads the parameter view's points. */
+const EVERY_JOB_UNTIL = 200;
+/** Above it, the points are read again once the finished jobs grew by this fraction (or the workflow ended). */
+const GROWTH = 0.05;
+
+/**
+ * When the parameter view reads its points again, as a key that changes only then: with every finished job
+ * while they are few, then at each 5 % more, so that a live search of tens of thousands of jobs does not
+ * re-read them all twice a second. The workflow's end always reads them once more.
+ */
+export function pointsRefreshKey(finished: number | undefined, ended: boolean): string {
+  if (finished === undefined) return "";
+  const step = finished <= EVERY_JOB_UNTIL ? finished : EVERY_JOB_UNTIL + Math.floor(Math.log(finished / EVERY_JOB_UNTIL) / Math.log(1 + GROWTH));
+  return `${step}${ended ? " ended" : ""}`;
+}

@@ -3,7 +3,7 @@
 import { useApi } from "../context.js";
 import { useLive, useResource } from "../hooks.js";
 import { hasEnded } from "../status.js";
-import { retriedMessage, taskTotals } from "./derive.js";
+import { pointsRefreshKey, retriedMessage, taskTotals } from "./derive.js";
 import { workflowJobValues } from "./use-job-values.js";
 
 export function useWorkflowPage(id: number) {
@@ -19,9 +19,9 @@ export function useWorkflowPage(id: number) {
     },
     [id],
   );
-  // Finished jobs only change in number: read them again when it moves, not on every change event.
-  const finished = page.data?.sums.nFinished;
-  const values = useResource((signal) => workflowJobValues(api, id, signal), [id, finished]);
+  // Finished jobs only change in number: read them again when it moves enough, not on every change event.
+  const refresh = pointsRefreshKey(page.data?.sums.nFinished, page.data?.ended ?? false);
+  const values = useResource((signal) => workflowJobValues(api, id, signal), [id, refresh]);
   const live = useLive(`?workflow=${id}`, page.reload);
   return {
     page,
