@@ -2,7 +2,7 @@
 // directory each time, PANDO_BENCH_REPEAT runs (default 5) with the build cache cold (an empty one each run)
 // alternated with runs with it warm (filled by a run before). Measured: the wall time of the whole command,
 // the peak resident memory of its process tree (summed over the processes alive at each sample), and the
-// steps `pando run --timings` prints for this process; and the same with `--in-process-pilots` (build cache
+// steps `pando run --timings` prints for this process; and the same with `--pilot-processes` (build cache
 // cold). Writes bench/results/cold-start.json.
 // PANDO_BENCH_COLD_CLI runs another build's dist/cli/main.js (a checkout of an older commit) for a before and
 // after, and PANDO_BENCH_COLD_OUT writes its results elsewhere.
@@ -21,8 +21,8 @@ const CLI = process.env.PANDO_BENCH_COLD_CLI ?? join(ROOT, "dist", "cli", "main.
 const OUT = process.env.PANDO_BENCH_COLD_OUT ?? join(ROOT, "bench", "results", "cold-start.json");
 
 interface Run {
-  /** The build cache empty or filled; "in-process": empty, with `--in-process-pilots`. */
-  cache: "cold" | "warm" | "in-process";
+  /** The build cache empty or filled; "processes": empty, with `--pilot-processes`. */
+  cache: "cold" | "warm" | "processes";
   wallMs: number;
   peakRssMiB: number;
   /** When each step of this process ended, in ms since it started (`pando run --timings`). */
@@ -42,7 +42,7 @@ function run(cache: Run["cache"], cacheDir: string): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-cold-"));
   return new Promise((settle, fail) => {
     const t0 = performance.now();
-    const flags = cache === "in-process" ? ["--in-process-pilots"] : [];
+    const flags = cache === "processes" ? ["--pilot-processes"] : [];
     const proc = spawn(process.execPath, [CLI, "run", ...TARGET, "--json", "--quiet", "--timings", "--data-dir", dataDir, ...flags], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
@@ -73,7 +73,7 @@ try {
   // Fills the warm cache; not counted.
   await run("cold", warmCache);
   for (let i = 0; i < REPEAT; i++) {
-    for (const kind of ["cold", "in-process"] as const) {
+    for (const kind of ["cold", "processes"] as const) {
       const coldCache = mkdtempSync(join(tmpdir(), "pando-bench-build-cache-"));
       try {
         runs.push(await run(kind, coldCache));
@@ -94,16 +94,16 @@ const result = {
   wallMs: median(of("cold").map((r) => r.wallMs)),
   warmCacheWallMs: median(of("warm").map((r) => r.wallMs)),
   peakRssMiB: median([...of("cold"), ...of("warm")].map((r) => r.peakRssMiB)),
-  inProcess: { wallMs: median(of("in-process").map((r) => r.wallMs)), peakRssMiB: median(of("in-process").map((r) => r.peakRssMiB)) },
-  steps: { cold: medianSteps(of("cold")), warm: medianSteps(of("warm")), inProcess: medianSteps(of("in-process")) },
+  pilotProcesses: { wallMs: median(of("processes").map((r) => r.wallMs)), peakRssMiB: median(of("processes").map((r) => r.peakRssMiB)) },
+  steps: { cold: medianSteps(of("cold")), warm: medianSteps(of("warm")), pilotProcesses: medianSteps(of("processes")) },
   runs,
 };
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(
   `cold start (${REPEAT} runs each, medians): build cache cold ${result.wallMs.toFixed(0)} ms, warm ${result.warmCacheWallMs.toFixed(0)} ms; ` +
-    `peak RSS of the process tree ${result.peakRssMiB.toFixed(0)} MiB; pilots in process (cache cold) ${result.inProcess.wallMs.toFixed(0)} ms, ` +
-    `${result.inProcess.peakRssMiB.toFixed(0)} MiB\n`,
+    `peak RSS of the process tree ${result.peakRssMiB.toFixed(0)} MiB; pilot processes (cache cold) ${result.pilotProcesses.wallMs.toFixed(0)} ms, ` +
+    `${result.pilotProcesses.peakRssMiB.toFixed(0)} MiB\n`,
 );
 // A step of one mode only (the bundle is either built or taken from the cache) shows "—" in the other.
 const ms = (at: number | undefined) => (at === undefined || !Number.isFinite(at) ? "—" : `${Math.round(at)} ms`);

@@ -3,7 +3,7 @@
 // on the ActiveMQ path, and on PostgreSQL (a durable cluster, `pando run --server`), merges the processes'
 // traces by job and prints each hop's median and p99 as a markdown table.
 //   --calls N         single-job calls per path (300)
-//   --paths a,b       some of sqlite, in-process (SQLite, --in-process-pilots), activemq, postgres (all four)
+//   --paths a,b       some of sqlite, processes (SQLite, --pilot-processes), activemq, postgres (all four)
 //   --cpu-prof        also profile the server and pilot processes and list the top self-time functions
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -22,7 +22,7 @@ const POSTGRES_PORT = 55445;
 const WARM_UP_CALLS = 20;
 const TOP_FUNCTIONS = 12;
 
-type Path = "sqlite" | "in-process" | "activemq" | "postgres";
+type Path = "sqlite" | "processes" | "activemq" | "postgres";
 
 /** The critical path of a call on each path, and hops off it with the hop they are measured from. */
 const CHAIN: Record<"rest" | "broker", string[]> = {
@@ -55,11 +55,11 @@ interface Breakdown {
 }
 
 const { values: opts } = parseArgs({
-  options: { calls: { type: "string", default: "300" }, paths: { type: "string", default: "sqlite,in-process,activemq,postgres" }, "cpu-prof": { type: "boolean", default: false } },
+  options: { calls: { type: "string", default: "300" }, paths: { type: "string", default: "sqlite,processes,activemq,postgres" }, "cpu-prof": { type: "boolean", default: false } },
 });
 const CALLS = Number(opts.calls);
 const PATHS = opts.paths.split(",") as Path[];
-for (const p of PATHS) if (!["sqlite", "in-process", "activemq", "postgres"].includes(p)) throw new Error(`unknown path '${p}': use sqlite, in-process, activemq or postgres`);
+for (const p of PATHS) if (!["sqlite", "processes", "activemq", "postgres"].includes(p)) throw new Error(`unknown path '${p}': use sqlite, processes, activemq or postgres`);
 
 /** The environment that makes every process of a run trace its hops. */
 function traceEnv(traceDir: string): NodeJS.ProcessEnv {
@@ -189,7 +189,7 @@ async function measure(path: Path): Promise<Breakdown> {
     let workflow: { p50: number; p99: number };
     if (path === "postgres") workflow = await onPostgres(dir, env);
     else if (path === "activemq") workflow = onActiveMq(dir, env);
-    else workflow = runLatency(env, ["--data-dir", join(dir, "data"), ...(path === "in-process" ? ["--in-process-pilots"] : [])]);
+    else workflow = runLatency(env, ["--data-dir", join(dir, "data"), ...(path === "processes" ? ["--pilot-processes"] : [])]);
     const trace = readTrace(traceDir);
     const result = breakdown(path, trace.lines, workflow);
     if (opts["cpu-prof"]) {

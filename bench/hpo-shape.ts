@@ -22,8 +22,8 @@ interface Setup {
   pilots: number;
   slots: number;
   fastJobs: number;
-  /** `--in-process-pilots`: the pilots in the run's own process (setups named `…-in-process`). */
-  inProcess?: boolean;
+  /** `--pilot-processes`: the pilots as child processes of the run (setups named `…-processes`). */
+  processes?: boolean;
 }
 
 const SETUPS: Setup[] = [
@@ -31,8 +31,8 @@ const SETUPS: Setup[] = [
   { name: "2x10-after-fast", pilots: 2, slots: 10, fastJobs: FAST_JOBS },
   { name: "4x5-after-fast", pilots: 4, slots: 5, fastJobs: FAST_JOBS },
   { name: "20x1", pilots: 20, slots: 1, fastJobs: 0 },
-  { name: "2x10-after-fast-in-process", pilots: 2, slots: 10, fastJobs: FAST_JOBS, inProcess: true },
-  { name: "20x1-in-process", pilots: 20, slots: 1, fastJobs: 0, inProcess: true },
+  { name: "2x10-after-fast-processes", pilots: 2, slots: 10, fastJobs: FAST_JOBS, processes: true },
+  { name: "20x1-processes", pilots: 20, slots: 1, fastJobs: 0, processes: true },
 ];
 
 interface Run extends Measured {
@@ -48,7 +48,7 @@ function run(setup: Setup): Run {
     const r = spawnSync(
       process.execPath,
       [join(ROOT, "dist", "cli", "main.js"), "run", "bench/hpo-loop.ts#hpo", JSON.stringify(shape), "--json", "--quiet",
-        "--pilots", String(setup.pilots), "--slots", String(setup.slots), "--data-dir", dataDir, ...(setup.inProcess ? ["--in-process-pilots"] : [])],
+        "--pilots", String(setup.pilots), "--slots", String(setup.slots), "--data-dir", dataDir, ...(setup.processes ? ["--pilot-processes"] : [])],
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, PANDO_BROKER: "" } },
     );
     const wallMs = performance.now() - t0;
@@ -76,7 +76,7 @@ const rows = setups.map((s) => {
   const first = its.slice(0, 3).map((it) => seconds(it.ms)).join(" / ");
   const atOnce = Math.min(...its.map((it) => it.atOnce));
   return (
-    `| ${s.pilots} × ${s.slots}${s.fastJobs ? `, after ${s.fastJobs} jobs of 1 ms` : ""}${s.inProcess ? ", pilots in process" : ""} | ${seconds(makespan)} | ` +
+    `| ${s.pilots} × ${s.slots}${s.fastJobs ? `, after ${s.fastJobs} jobs of 1 ms` : ""}${s.processes ? ", pilot processes" : ""} | ${seconds(makespan)} | ` +
     `${(makespan / IDEAL_MS).toFixed(3)} | ${first} | ${seconds(Math.max(...its.map((it) => it.ms)))} | ${atOnce} | ` +
     `${all.map((r) => seconds(r.makespanMs)).join(" / ")} | ${seconds(median(all.map((r) => r.wallMs)))} |`
   );

@@ -18,8 +18,8 @@ const REPEAT = Number(process.env.PANDO_BENCH_REPEAT ?? 3);
 const THROUGHPUT_JOBS = 20_000;
 const LATENCY_CALLS = 500;
 
-/** `--in-process-pilots`: the embedded server's pilots in the run's own process. */
-const IN_PROCESS = ["--in-process-pilots"];
+/** `--pilot-processes`: the embedded server's pilots as child processes, rather than in the run's own process. */
+const PILOT_PROCESSES = ["--pilot-processes"];
 
 function pando<T>(target: string, arg: number, broker?: string, flags: readonly string[] = []): T {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-"));
@@ -77,9 +77,9 @@ interface Runs {
 }
 
 async function main(): Promise<void> {
-  const results: Record<"pando" | "inProcess" | BrokerKind | "bullmq", Runs> = {
+  const results: Record<"pando" | "pilotProcesses" | BrokerKind | "bullmq", Runs> = {
     pando: { throughput: [], latency: [] },
-    inProcess: { throughput: [], latency: [] },
+    pilotProcesses: { throughput: [], latency: [] },
     activemq: { throughput: [], latency: [] },
     rabbitmq: { throughput: [], latency: [] },
     bullmq: { throughput: [], latency: [] },
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     // Alternate the systems so that none always runs on a warmer machine.
     results.bullmq.throughput.push(await withRedis(() => bullmqThroughput(REDIS_PORT, THROUGHPUT_JOBS)));
     results.pando.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS));
-    results.inProcess.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, undefined, IN_PROCESS));
+    results.pilotProcesses.throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, undefined, PILOT_PROCESSES));
     for (const kind of Object.keys(BROKERS) as BrokerKind[]) {
       withBroker(kind, (broker) => {
         results[kind].throughput.push(pando<Throughput>("throughput", THROUGHPUT_JOBS, broker));
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       });
     }
     results.pando.latency.push(pando<Latency>("latency", LATENCY_CALLS));
-    results.inProcess.latency.push(pando<Latency>("latency", LATENCY_CALLS, undefined, IN_PROCESS));
+    results.pilotProcesses.latency.push(pando<Latency>("latency", LATENCY_CALLS, undefined, PILOT_PROCESSES));
     results.bullmq.latency.push(await withRedis(() => bullmqLatency(REDIS_PORT, LATENCY_CALLS)));
     process.stderr.write(`run ${i + 1}/${REPEAT} done\n`);
   }
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const lat = (r: Runs) => medianRun(r.latency, (x) => x.p50);
   const columns = [
     ["Pando, REST", results.pando],
-    ["Pando, pilots in process", results.inProcess],
+    ["Pando, REST, pilot processes", results.pilotProcesses],
     ["Pando, ActiveMQ", results.activemq],
     ["Pando, RabbitMQ", results.rabbitmq],
     ["BullMQ", results.bullmq],

@@ -18,11 +18,11 @@ interface Runs {
 interface ServerRun extends Throughput, Latency {}
 
 /**
- * bench/results/run.json: the embedded default over REST and both brokers, its pilots in the run's process
- * (`--in-process-pilots`; absent from runs before it existed), and BullMQ.
+ * bench/results/run.json: the embedded default over REST and both brokers, its pilots as child processes
+ * (`--pilot-processes`; absent from runs before the pilots were in the run's process by default), and BullMQ.
  */
 export interface RunResults {
-  results: Record<"pando" | "activemq" | "rabbitmq" | "bullmq", Runs> & { inProcess?: Runs };
+  results: Record<"pando" | "activemq" | "rabbitmq" | "bullmq", Runs> & { pilotProcesses?: Runs };
 }
 /** bench/results/postgres.json: Pando on PostgreSQL beside graphile-worker and pg-boss. */
 export interface PostgresResults {
@@ -32,8 +32,8 @@ export interface PostgresResults {
 export interface ColdStartResults {
   wallMs: number;
   peakRssMiB: number;
-  /** With `--in-process-pilots` (absent from runs before it existed). */
-  inProcess?: { wallMs: number; peakRssMiB: number };
+  /** With `--pilot-processes` (absent from runs before the pilots were in the run's process by default). */
+  pilotProcesses?: { wallMs: number; peakRssMiB: number };
   runs: unknown;
 }
 /** bench/results/hpo-shape.json: makespans per setup. */
@@ -93,12 +93,12 @@ function againstBullmq(paths: readonly [string, string], pando: Runs | undefined
 
 function embeddedRows(run: RunResults | undefined): Row[] {
   const paths = ["embedded (SQLite), no-op throughput, 20,000 jobs", "embedded, warm latency p50 / p99 (500 calls)"] as const;
-  const inProcess = ["embedded, pilots in the run's process (`--in-process-pilots`): no-op throughput", "the same: warm latency p50 / p99"] as const;
+  const processes = ["embedded, pilots as child processes (`--pilot-processes`): no-op throughput", "the same: warm latency p50 / p99"] as const;
   const brokers = ["ActiveMQ path p50 / p99", "RabbitMQ path p50 / p99"];
   if (!run) {
     return [
       ...againstBullmq(paths, undefined, undefined),
-      ...againstBullmq(inProcess, undefined, undefined),
+      ...againstBullmq(processes, undefined, undefined),
       ...brokers.map((b): Row => [b, NOT_MEASURED, NOT_MEASURED, "—", "p50 ≤ 1.25× the REST path's, p99 ≤ 10 ms", "—"]),
     ];
   }
@@ -117,7 +117,7 @@ function embeddedRows(run: RunResults | undefined): Row[] {
   };
   return [
     ...againstBullmq(paths, r.pando, r.bullmq),
-    ...againstBullmq(inProcess, r.inProcess, r.bullmq),
+    ...againstBullmq(processes, r.pilotProcesses, r.bullmq),
     brokerRow(brokers[0]!, r.activemq),
     brokerRow(brokers[1]!, r.rabbitmq),
   ];
@@ -161,21 +161,21 @@ function postgresRows(pg: PostgresResults | undefined): Row[] {
 }
 
 function coldStartRows(cold: ColdStartResults | undefined): Row[] {
-  const paths = ["cold start: `pando run examples/hello/hello.ts#hello 5`, wall", "the same, pilots in the run's process (`--in-process-pilots`)"];
+  const paths = ["cold start: `pando run examples/hello/hello.ts#hello 5`, wall", "the same, pilots as child processes (`--pilot-processes`)"];
   const row = (path: string, m: { wallMs: number; peakRssMiB: number } | undefined): Row =>
     m ? [path, `${fmt(m.wallMs / 1000, 2)} s (${fmt(m.peakRssMiB, 0)} MiB peak)`, "—", "—", "≤ 1.0 s", verdict(m.wallMs <= 1000)] : [path, NOT_MEASURED, "—", "—", "≤ 1.0 s", "—"];
-  return [row(paths[0]!, cold), row(paths[1]!, cold?.inProcess)];
+  return [row(paths[0]!, cold), row(paths[1]!, cold?.pilotProcesses)];
 }
 
-/** The setups whose pilots are in the run's process (`--in-process-pilots`), by their names' suffix. */
-const IN_PROCESS_SETUP = /-in-process$/;
+/** The setups whose pilots are child processes (`--pilot-processes`), by their names' suffix. */
+const PROCESSES_SETUP = /-processes$/;
 
-function hpoRow(hpo: HpoResults | undefined, inProcess: boolean): Row {
-  const path = inProcess
-    ? "the same, pilots in the run's process (`--in-process-pilots`)"
+function hpoRow(hpo: HpoResults | undefined, processes: boolean): Row {
+  const path = processes
+    ? "the same, pilots as child processes (`--pilot-processes`)"
     : "the paper's HPO shape: 10 iterations × 20 jobs of 1 s, 20 slots, embedded";
   const peer = "Ray Tune 1.14× (published, not measured here)";
-  const setups = hpo ? Object.entries(hpo.runs).filter(([name, runs]) => runs.length > 0 && IN_PROCESS_SETUP.test(name) === inProcess) : [];
+  const setups = hpo ? Object.entries(hpo.runs).filter(([name, runs]) => runs.length > 0 && PROCESSES_SETUP.test(name) === processes) : [];
   if (!hpo || setups.length === 0) return [path, NOT_MEASURED, peer, "—", "≤ 1.02× ideal", "—"];
   const factors = setups.map(([name, runs]) => [name, median(runs.map((r) => r.makespanMs)) / hpo.idealMs] as const);
   return [

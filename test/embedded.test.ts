@@ -23,8 +23,8 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4, 9], sum: 14 });
   });
 
-  it("--timings prints the steps of this process, of each local pilot and of each executor on stderr, and the result alone on stdout", async () => {
-    const r = await runDriver("examples/hello/hello.ts#hello", ["2"], { dataDir: dataDir(), extra: ["--timings", "--pilots", "2", "--slots", "1"] });
+  it("--timings prints the steps of this process, of each local pilot process and of each executor on stderr, and the result alone on stdout", async () => {
+    const r = await runDriver("examples/hello/hello.ts#hello", ["2"], { dataDir: dataDir(), extra: ["--timings", "--pilot-processes", "--pilots", "2", "--slots", "1"] });
     expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1], sum: 1 });
     const report = r.stderr.slice(r.stderr.indexOf("timings: "));
@@ -36,9 +36,9 @@ describe("the embedded default: pando run with no server", () => {
     expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
   });
 
-  it("--in-process-pilots keeps the pilots in the run's process, each with its log file and executors of its own", async () => {
+  it("keeps the pilots in the run's process, each with its log file and executors of its own", async () => {
     const dir = dataDir();
-    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: dir, extra: ["--in-process-pilots", "--timings", "--pilots", "2", "--slots", "1"] });
+    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: dir, extra: ["--timings", "--pilots", "2", "--slots", "1"] });
     expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4], sum: 5 });
     const report = r.stderr.slice(r.stderr.indexOf("timings: "));
@@ -87,10 +87,10 @@ describe("the embedded default: pando run with no server", () => {
     expect(readFileSync(marker, "utf8").trim().split("\n")).toHaveLength(1);
   });
 
-  it("ends with a clear error instead of hanging when every local pilot has died", async () => {
+  it("ends with a clear error instead of hanging when every local pilot process has died", async () => {
     // Its jobs kill their own pilot, which only jobs outside the sandbox can see.
     process.env.PANDO_SANDBOX = "none";
-    const run = runDriver("test/fixtures/core.ts#pilotKiller", [], { dataDir: dataDir(), extra: ["--pilots", "2"] });
+    const run = runDriver("test/fixtures/core.ts#pilotKiller", [], { dataDir: dataDir(), extra: ["--pilot-processes", "--pilots", "2"] });
     delete process.env.PANDO_SANDBOX;
     const r = await run;
     expect(r.code).toBe(1);
@@ -98,7 +98,7 @@ describe("the embedded default: pando run with no server", () => {
     expect(r.stderr).toMatch(/workflow 1 cancelled/);
   });
 
-  it.each([["pilot processes", []], ["pilots in process", ["--in-process-pilots"]]])("ends with the pilots' reason when they all die while starting, before the workflow does (%s)", async (_mode, flags) => {
+  it.each([["pilots in process", []], ["pilot processes", ["--pilot-processes"]]])("ends with the pilots' reason when they all die while starting, before the workflow does (%s)", async (_mode, flags) => {
     // Told to sandbox every job with a bubblewrap that does not exist, each pilot refuses to start.
     process.env.PANDO_SANDBOX = "bwrap";
     process.env.PANDO_SANDBOX_BWRAP = "/nonexistent/bwrap";

@@ -20,7 +20,7 @@ describe("the hop trace (PANDO_TRACE_HOPS)", () => {
     const dir = mkdtempSync(join(tmpdir(), "pando-hop-trace-"));
     dirs.push(dir);
     process.env.PANDO_TRACE_HOPS = join(dir, "trace");
-    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: join(dir, "data") });
+    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: join(dir, "data"), extra: ["--pilot-processes"] });
     expect(r.code, r.stderr).toBe(0);
     const files = readdirSync(join(dir, "trace"));
     expect(files.some((f) => /^run-\d+\.ndjson$/.test(f))).toBe(true);

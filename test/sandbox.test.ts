@@ -60,8 +60,8 @@ describe("the sandbox of job code", () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  // Pilots in the run's own process (--in-process-pilots) hold the same token, beside the server's credentials.
-  it.each([["pilot processes", []], ["pilots in process", ["--in-process-pilots"]]])("keeps a hostile job of an embedded run (%s) from the pilot's token, credentials, processes and other jobs, and lets it work", async (_mode, flags) => {
+  // Pilots in the run's own process (the default) hold the same token, beside the server's credentials.
+  it.each([["pilots in process", []], ["pilot processes", ["--pilot-processes"]]])("keeps a hostile job of an embedded run (%s) from the pilot's token, credentials, processes and other jobs, and lets it work", async (_mode, flags) => {
     // The embedded server's data directory inside the project, as `pando run` keeps it by default (.pando).
     const dataDir = mkdtempSync(join(ROOT, ".pando-sandbox-"));
     dirs.push(dataDir);

@@ -101,7 +101,8 @@ describe("warm executors", () => {
   });
 
   it("pando run starts its local pilots' executors before the driver runs", async () => {
-    const r = await runDriver(TARGET, [shape({ n: 4, tasks: 1, fast: "none" })], { extra: ["--pilots", "2", "--slots", "2"] });
+    // Pilot processes: each job says which pilot ran it by its pilot's process id.
+    const r = await runDriver(TARGET, [shape({ n: 4, tasks: 1, fast: "none" })], { extra: ["--pilot-processes", "--pilots", "2", "--slots", "2"] });
     const [first] = expectSideBySide(r, 1, 4, 2);
     for (const x of first!.ran) expect(x.executorStartedAt).toBeLessThan(first!.submittedAt);
   });

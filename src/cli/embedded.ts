@@ -36,8 +36,8 @@ export interface EmbeddedOptions {
 }
 
 /**
- * The embedded default: a server in this process on SQLite under the data directory, and local pilots as
- * child processes (or in this process, with --in-process-pilots). The driver in this process talks to the server directly. If the server cannot start,
+ * The embedded default: a server in this process on SQLite under the data directory, and local pilots in this
+ * process too (or as child processes, with --pilot-processes); their jobs run in executor processes. The driver in this process talks to the server directly. If the server cannot start,
  * the pilots are stopped.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {

@@ -1,6 +1,6 @@
-// `pando run --in-process-pilots`: the embedded server's pilots as objects of the run's own process. Jobs still
-// run in executor processes (sandboxed as on any pilot), but the hops between the server and its pilots — an
-// HTTP request and answer each way per batch of jobs — become calls, and two Node processes fewer start.
+// The embedded server's pilots as objects of the `pando run` process (unless --pilot-processes). Jobs still run
+// in executor processes (sandboxed as on any pilot), but the hops between the server and its pilots — an HTTP
+// request and answer each way per batch of jobs — become calls, and no Node process starts for a pilot.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";

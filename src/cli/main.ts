@@ -69,7 +69,7 @@ addServerOptions(
     .option("--token <token>", "token for the server (default: PANDO_TOKEN, or the data directory's credentials)")
     .option("--pilots <n>", "local pilots of the embedded server (default: number of cores)", parseCount)
     .option("--slots <n>", "executors per local pilot", parseCount)
-    .option("--in-process-pilots", "run the embedded server's pilots in this process (jobs still run in executor processes): fewer processes and hops")
+    .option("--pilot-processes", "run the embedded server's pilots as child processes rather than in this process (jobs run in executor processes either way)")
     .option("--queue <name>", "queue of the workflow's tasks")
     .option("--remote", "run the driver on a pilot too: the workflow survives this program (needs #export)")
     .option("--detach", "with --remote: print the workflow id (how to follow it on stderr) and return at once (needs --server)")

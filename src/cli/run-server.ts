@@ -54,7 +54,7 @@ export async function connectServer(
   });
   // The pilots start first: they load their code while this process loads and starts the server.
   // Pilots in process load with the server's code, below; pilot processes load theirs meanwhile.
-  const startPilots = flags.inProcessPilots ? (await import("./in-process-pilots.js")).inProcessPilots : startLocalPilots;
+  const startPilots = flags.pilotProcesses ? startLocalPilots : (await import("./in-process-pilots.js")).inProcessPilots;
   const pilots = startPilots({
     count: flags.pilots ?? availableParallelism(),
     slots: flags.slots ?? 1,
@@ -68,7 +68,7 @@ export async function connectServer(
     },
     onTiming: timings.enabled ? (pilot, timing) => timings.fromPilot(pilot, timing) : undefined,
   });
-  timings.mark("local pilots spawned");
+  timings.mark(flags.pilotProcesses ? "local pilots spawned" : "local pilots set up");
   // The server's code (fastify, the store, the API's schemas) loads only for an embedded run.
   const { startEmbedded } = await import("./embedded.js");
   timings.mark("server code loaded");

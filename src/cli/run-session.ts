@@ -11,8 +11,8 @@ export interface RunFlags extends ServerFlags, ClientSecurityFlags {
   token?: string;
   pilots?: number;
   slots?: number;
-  /** The embedded server's pilots run in this process (their executors still in processes of their own). */
-  inProcessPilots?: boolean;
+  /** The embedded server's pilots run as child processes, not in this process (their executors do either way). */
+  pilotProcesses?: boolean;
   queue?: string;
   json?: boolean;
   quiet?: boolean;

@@ -33,8 +33,8 @@ export interface ServerLinkOptions {
    */
   sharedPool?: HttpTransportOptions["sharedPool"];
   /**
-   * Every request goes through this transport instead of HTTP: the pilots `pando run --in-process-pilots`
-   * keeps in the server's own process. It authenticates the token and the key as HTTP does.
+   * Every request goes through this transport instead of HTTP: the pilots `pando run` keeps in its embedded
+   * server's process. It authenticates the token and the key as HTTP does.
    */
   transport?: LinkTransport;
 }

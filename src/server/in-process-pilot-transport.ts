@@ -16,8 +16,8 @@ export interface InProcessServer {
 }
 
 /**
- * A pilot's requests served by the handlers of the server in its own process (`pando run
- * --in-process-pilots`), with what HTTP would check: its token is authenticated on every request (a revoked
+ * A pilot's requests served by the handlers of the server in its own process (the pilots `pando run` keeps
+ * in its process), with what HTTP would check: its token is authenticated on every request (a revoked
  * one is refused at once) and its key, once registered, travels as the header would, so the services check
  * that it acts as itself exactly as they do for a pilot on another host.
  */
