@@ -1,103 +1,100 @@
 // The tree-structured Parzen estimator: the completed trials are split at a quantile of their losses into
-// good and bad ones; each parameter, one at a time in declaration order (so a conditional parameter is
-// drawn only when its parent's draw activates it), takes the candidate drawn from the good trials' density
-// l that maximises l / g, g being the bad trials' density. Numbers are modelled on the unit coordinate
-// (log-scaled for log parameters) by truncated Gaussian kernels, categoricals by smoothed counts; each
-// density includes a uniform prior, so an unexplored region keeps some weight.
+// good and bad ones, and the sampler proposes, among candidates drawn from the good trials' density l, the
+// one maximising l / g, g being the bad trials' density. The densities are multivariate (each trial is one
+// product kernel over the parameters, so parameters that only work together stay together) on the unit
+// coordinates (log-scaled for log parameters): truncated Gaussians for numbers, a kernel that favours the
+// trial's own choice for categoricals. A parameter a trial does not have (an inactive conditional one) gets
+// the uniform prior's factor; each density also holds the uniform prior as one component, so an unexplored
+// region keeps some weight. Parameters are drawn in declaration order, a conditional one only when its
+// parent's draw activates it.
 import { normalCdf, normalPdf } from "./normal.js";
 import type { SeededRandom } from "./random.js";
 import { checkCount, DEFAULT_INITIAL_RANDOM, randomShare, type Observation, type ProposalInput, type Sampler } from "./sampler.js";
-import type { Params, Parameter, SearchSpace } from "./space.js";
+import type { Params, SearchSpace } from "./space.js";
 
 export interface TpeSamplerOptions {
   /** Trials drawn at random before the estimators guide the search (default 10). */
   initialRandom?: number;
   /** The share of completed trials counted as good (default 0.25). */
   gamma?: number;
-  /** Candidates drawn from the good density per parameter (default 24). */
+  /** Candidates drawn from the good density per proposed point (default 24). */
   candidates?: number;
 }
 
-const MIN_BANDWIDTH = 0.01;
+/** A categorical kernel's chance of leaving its trial's own choice, spread evenly over all choices. */
+const CATEGORICAL_SPREAD = 0.2;
 
-/** A mixture of Gaussian kernels truncated to [0, 1], with a uniform component of weight one kernel's. */
-interface Parzen {
-  centres: number[];
-  widths: number[];
+/** Kernel width on the unit cube: Scott's rule scaled to the cube, narrower as trials accumulate. */
+function bandwidth(trials: number, dimensions: number): number {
+  return Math.max(0.01, 0.2 * Math.max(1, trials) ** (-1 / (dimensions + 4)));
 }
 
-function parzen(values: readonly number[]): Parzen {
-  const sorted = [...values].sort((a, b) => a - b);
-  // Each kernel is as wide as the larger gap to its neighbours (the cube's ends count as neighbours).
-  const widths = sorted.map((v, i) => {
-    const left = v - (i > 0 ? sorted[i - 1]! : 0);
-    const right = (i < sorted.length - 1 ? sorted[i + 1]! : 1) - v;
-    return Math.min(1, Math.max(MIN_BANDWIDTH, left, right));
-  });
-  return { centres: sorted, widths };
+interface Estimator {
+  centres: readonly Params[];
+  width: number;
 }
 
-function parzenDensity(p: Parzen, u: number): number {
-  let sum = 1; // the uniform prior's density on [0, 1]
-  p.centres.forEach((c, i) => {
-    const w = p.widths[i]!;
-    const mass = normalCdf((1 - c) / w) - normalCdf(-c / w);
-    sum += normalPdf((u - c) / w) / w / Math.max(mass, 1e-12);
-  });
-  return sum / (p.centres.length + 1);
-}
-
-function parzenDraw(p: Parzen, random: SeededRandom): number {
-  const k = random.below(p.centres.length + 1);
-  if (k === p.centres.length) return random.uniform();
-  for (let tries = 0; tries < 20; tries++) {
-    const u = p.centres[k]! + p.widths[k]! * random.normal();
-    if (u >= 0 && u <= 1) return u;
+function kernelFactor(space: SearchSpace, name: string, centre: Params, value: Params[string], width: number): number {
+  const p = space.definition[name]!;
+  const at = centre[name];
+  if (p.kind === "categorical") {
+    const k = p.choices.length;
+    if (at === undefined) return 1 / k;
+    return (at === value ? 1 - CATEGORICAL_SPREAD : 0) + CATEGORICAL_SPREAD / k;
   }
-  return Math.min(1, Math.max(0, p.centres[k]!));
+  if (at === undefined) return 1;
+  const c = space.toUnit(p, at as number);
+  const u = space.toUnit(p, value as number);
+  const mass = normalCdf((1 - c) / width) - normalCdf(-c / width);
+  return normalPdf((u - c) / width) / width / Math.max(mass, 1e-12);
 }
 
-/** The value of one parameter maximising l / g among candidates drawn from l. */
-function drawParameter(
-  space: SearchSpace,
-  parameter: Parameter,
-  name: string,
-  good: readonly Observation[],
-  bad: readonly Observation[],
-  candidates: number,
-  random: SeededRandom,
-): Params[string] {
-  const valuesOf = (obs: readonly Observation[]) => obs.map((o) => o.params[name]).filter((v) => v !== undefined);
-  if (parameter.kind === "categorical") {
-    const k = parameter.choices.length;
-    const weights = (obs: readonly Observation[]) => {
-      const values = valuesOf(obs);
-      return parameter.choices.map((c) => (values.filter((v) => v === c).length + 1 / k) / (values.length + 1));
-    };
-    const l = weights(good);
-    const g = weights(bad);
-    let best = 0;
-    let bestRatio = -Infinity;
-    for (let i = 0; i < candidates; i++) {
-      let r = random.uniform();
-      let c = 0;
-      while (c < k - 1 && r >= l[c]!) r -= l[c++]!;
-      const ratio = l[c]! / g[c]!;
-      if (ratio > bestRatio) [best, bestRatio] = [c, ratio];
+/** log of the estimator's density at a point: the uniform prior and one product kernel per trial, equally weighted. */
+function logDensity(space: SearchSpace, e: Estimator, params: Params): number {
+  const names = Object.keys(params);
+  let prior = 1;
+  for (const name of names) {
+    const p = space.definition[name]!;
+    if (p.kind === "categorical") prior /= p.choices.length;
+  }
+  let sum = prior;
+  for (const centre of e.centres) {
+    let product = 1;
+    for (const name of names) product *= kernelFactor(space, name, centre, params[name]!, e.width);
+    sum += product;
+  }
+  return Math.log(sum / (e.centres.length + 1));
+}
+
+/** One draw: pick a component (the prior or a trial), then each active parameter from it. */
+function draw(space: SearchSpace, e: Estimator, random: SeededRandom): Params {
+  const k = random.below(e.centres.length + 1);
+  const centre = e.centres[k];
+  const params: Params = {};
+  for (const slot of space.slots) {
+    const p = slot.parameter;
+    if (!space.isActive(p, params)) continue;
+    const at = centre?.[slot.name];
+    if (p.kind === "categorical") {
+      params[slot.name] = at !== undefined && random.uniform() >= CATEGORICAL_SPREAD ? at : p.choices[random.below(p.choices.length)]!;
+      continue;
     }
-    return parameter.choices[best]!;
+    if (at === undefined) {
+      params[slot.name] = space.fromUnit(p, random.uniform());
+      continue;
+    }
+    const c = space.toUnit(p, at as number);
+    let u = Math.min(1, Math.max(0, c));
+    for (let tries = 0; tries < 20; tries++) {
+      const v = c + e.width * random.normal();
+      if (v >= 0 && v <= 1) {
+        u = v;
+        break;
+      }
+    }
+    params[slot.name] = space.fromUnit(p, u);
   }
-  const unit = (obs: readonly Observation[]) => valuesOf(obs).map((v) => space.toUnit(parameter, v as number));
-  const l = parzen(unit(good));
-  const g = parzen(unit(bad));
-  let best = 0.5;
-  let bestRatio = -Infinity;
-  for (let i = 0; i < candidates; i++) {
-    const u = parzenDraw(l, random);
-    const ratio = Math.log(parzenDensity(l, u)) - Math.log(parzenDensity(g, u));
-    if (ratio > bestRatio) [best, bestRatio] = [u, ratio];
-  }
-  return space.fromUnit(parameter, best);
+  return params;
 }
 
 function propose(input: ProposalInput, initialRandom: number, gamma: number, candidates: number): Params[] {
@@ -106,24 +103,31 @@ function propose(input: ProposalInput, initialRandom: number, gamma: number, can
   const out: Params[] = Array.from({ length: atRandom }, () => space.sample(random));
   const sorted = [...input.observations].sort((a, b) => a.loss - b.loss);
   const nGood = Math.max(1, Math.ceil(gamma * sorted.length));
-  const good = sorted.slice(0, nGood);
-  const bad = sorted.slice(nGood);
+  const width = bandwidth(sorted.length, space.slots.length);
+  const good: Estimator = { centres: sorted.slice(0, nGood).map((o) => o.params), width };
+  // Pending points, and those this batch already holds, count as bad (a constant liar): otherwise every
+  // point of a batch would be drawn near the same spot.
+  const bad = [...sorted.slice(nGood).map((o: Observation) => o.params), ...input.pending, ...out];
   while (out.length < input.count) {
     if (sorted.length === 0) {
       out.push(space.sample(random));
       continue;
     }
-    const params: Params = {};
-    for (const slot of space.slots) {
-      if (!space.isActive(slot.parameter, params)) continue;
-      params[slot.name] = drawParameter(space, slot.parameter, slot.name, good, bad, candidates, random);
+    const badEstimator: Estimator = { centres: bad, width };
+    let best: Params | undefined;
+    let bestRatio = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < candidates; i++) {
+      const candidate = draw(space, good, random);
+      const ratio = logDensity(space, good, candidate) - logDensity(space, badEstimator, candidate);
+      if (ratio > bestRatio) [best, bestRatio] = [candidate, ratio];
     }
-    out.push(params);
+    out.push(best!);
+    bad.push(best!);
   }
   return out;
 }
 
-/** The TPE sampler: independent Parzen estimators per parameter, for every kind of parameter. */
+/** The TPE sampler: multivariate Parzen estimators, for every kind of parameter. */
 export function tpeSampler(options: TpeSamplerOptions = {}): Sampler {
   const initialRandom = checkCount("tpeSampler", "initialRandom", options.initialRandom ?? DEFAULT_INITIAL_RANDOM, 1);
   const candidates = checkCount("tpeSampler", "candidates", options.candidates ?? 24, 1);
