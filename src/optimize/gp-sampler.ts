@@ -1,6 +1,6 @@
-// Bayesian optimisation with a Gaussian process: fit the GP on the observed losses (standardised), propose
-// the point of highest expected improvement, and fill a batch by the kriging believer: each point already
-// pending or just chosen is added as if observed at the posterior mean, which collapses the uncertainty
+// Bayesian optimisation with a Gaussian process: fit the GP on the observed losses (log-warped, then
+// standardised), propose the point of highest expected improvement, and fill a batch by the kriging
+// believer: each point already pending or just chosen is added as if observed at the posterior mean, which collapses the uncertainty
 // there and sends the next pick elsewhere. The hyperparameters stay those of the fit for the whole batch.
 import { expectedImprovement, maximizeExpectedImprovement } from "./acquisition.js";
 import { GaussianProcess } from "./gaussian-process.js";
@@ -12,6 +12,18 @@ export interface GpSamplerOptions {
   initialRandom?: number;
   /** Random candidates scored per proposed point, before the local moves (default 1000). */
   candidates?: number;
+}
+
+/**
+ * The losses on a log scale above the best one, in units of the median's distance from it: the order is
+ * kept, and a heavy tail of very bad points (Rosenbrock's, a diverged training's) no longer flattens the
+ * differences among the good ones, which are those that matter for improvement.
+ */
+function warpedLosses(losses: readonly number[]): number[] {
+  const best = Math.min(...losses);
+  const median = [...losses].sort((a, b) => a - b)[losses.length >> 1]!;
+  const unit = median - best || 1;
+  return losses.map((v) => Math.log1p((v - best) / unit));
 }
 
 /** Observed points the local search starts from. */
@@ -26,7 +38,7 @@ function propose(input: ProposalInput, initialRandom: number, candidates: number
     while (out.length < input.count) out.push(space.sample(random));
     return out;
   }
-  const losses = observations.map((o) => o.loss);
+  const losses = warpedLosses(observations.map((o) => o.loss));
   const mean = losses.reduce((s, v) => s + v, 0) / losses.length;
   const sd = Math.sqrt(losses.reduce((s, v) => s + (v - mean) ** 2, 0) / losses.length) || 1;
   const x = observations.map((o) => space.encode(o.params));
