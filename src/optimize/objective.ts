@@ -11,8 +11,11 @@ export interface Objective {
   constraints?: readonly string[];
 }
 
-/** A trial's result: the objective alone, or an object holding it under `name` (and the constraints). */
-export type TrialValue = number | Readonly<Record<string, unknown>>;
+/**
+ * A trial's result: the objective alone, or an object holding it under `name` (and the constraints); an
+ * object type without an index signature (a job's result interface) is one too.
+ */
+export type TrialValue = number | object;
 
 /** What a told value means for the study. */
 export interface Reading {
@@ -39,8 +42,8 @@ export function defineObjective(objective: Objective): Objective {
   return { name: objective.name, direction: objective.direction, ...(constraints.length > 0 ? { constraints: [...constraints] } : {}) };
 }
 
-function finiteField(value: Readonly<Record<string, unknown>>, field: string, role: string): number {
-  const v = value[field];
+function finiteField(value: object, field: string, role: string): number {
+  const v = (value as Record<string, unknown>)[field];
   if (typeof v !== "number" || !Number.isFinite(v)) {
     throw new RangeError(`a trial's value must hold the ${role} ${JSON.stringify(field)} as a finite number (got ${JSON.stringify(v)}); tell a failed evaluation with tellFailed`);
   }
