@@ -5,6 +5,7 @@
 import type { TrialValue } from "./objective.js";
 import type { Params } from "./space.js";
 import type { Study } from "./study.js";
+import { wholeNumber } from "./whole-number.js";
 
 export interface AsyncLoopOptions {
   /** Evaluations in all. */
@@ -21,10 +22,8 @@ export interface AsyncLoopResult {
 }
 
 export async function runAsyncLoop(study: Study, options: AsyncLoopOptions): Promise<AsyncLoopResult> {
-  for (const name of ["evaluations", "concurrency"] as const) {
-    const v = options[name];
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`runAsyncLoop: ${name} must be a whole number of at least 1 (got ${String(v)})`);
-  }
+  wholeNumber("runAsyncLoop", "evaluations", options.evaluations, 1);
+  wholeNumber("runAsyncLoop", "concurrency", options.concurrency, 1);
   let started = 0;
   const result: AsyncLoopResult = { completed: 0, failed: 0 };
   const inFlight = new Map<number, Promise<number>>();

@@ -4,6 +4,7 @@
 import type { TrialValue } from "./objective.js";
 import type { Params } from "./space.js";
 import type { Study } from "./study.js";
+import { wholeNumber } from "./whole-number.js";
 
 export interface BatchLoopOptions {
   iterations: number;
@@ -23,13 +24,9 @@ export interface BatchIteration {
   bestValue: number | undefined;
 }
 
-function checkWhole(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`runBatchLoop: ${name} must be a whole number of at least 1 (got ${String(value)})`);
-}
-
 export async function runBatchLoop(study: Study, options: BatchLoopOptions): Promise<BatchIteration[]> {
-  checkWhole("iterations", options.iterations);
-  checkWhole("batchSize", options.batchSize);
+  wholeNumber("runBatchLoop", "iterations", options.iterations, 1);
+  wholeNumber("runBatchLoop", "batchSize", options.batchSize, 1);
   const history: BatchIteration[] = [];
   for (let iteration = 1; iteration <= options.iterations; iteration++) {
     const asked = study.ask(options.batchSize);

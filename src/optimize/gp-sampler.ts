@@ -4,7 +4,8 @@
 // there and sends the next pick elsewhere. The hyperparameters stay those of the fit for the whole batch.
 import { expectedImprovement, maximizeExpectedImprovement } from "./acquisition.js";
 import { GaussianProcess } from "./gaussian-process.js";
-import { checkCount, DEFAULT_INITIAL_RANDOM, randomShare, type ProposalInput, type Sampler } from "./sampler.js";
+import { DEFAULT_INITIAL_RANDOM, randomShare, type ProposalInput, type Sampler } from "./sampler.js";
+import { wholeNumber } from "./whole-number.js";
 import type { Params } from "./space.js";
 
 export interface GpSamplerOptions {
@@ -75,8 +76,8 @@ function propose(input: ProposalInput, initialRandom: number, candidates: number
 
 /** The Gaussian-process sampler (Matérn 5/2, expected improvement, batches by the kriging believer). */
 export function gpSampler(options: GpSamplerOptions = {}): Sampler {
-  const initialRandom = checkCount("gpSampler", "initialRandom", options.initialRandom ?? DEFAULT_INITIAL_RANDOM, 1);
-  const candidates = checkCount("gpSampler", "candidates", options.candidates ?? 1000, 1);
+  const initialRandom = wholeNumber("gpSampler", "initialRandom", options.initialRandom ?? DEFAULT_INITIAL_RANDOM, 1);
+  const candidates = wholeNumber("gpSampler", "candidates", options.candidates ?? 1000, 1);
   return {
     description: { kind: "gp", initialRandom, candidates },
     propose: (input) => propose(input, initialRandom, candidates),

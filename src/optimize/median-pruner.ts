@@ -2,7 +2,7 @@
 // of the completed trials' values at the same step is stopped, once it is past the warm-up steps and enough
 // trials have completed for the median to mean something.
 import type { Direction } from "./objective.js";
-import { checkCount } from "./sampler.js";
+import { wholeNumber } from "./whole-number.js";
 
 export interface MedianPrunerOptions {
   /** Steps a trial always runs before it may be pruned (default 0). */
@@ -35,8 +35,8 @@ function median(values: number[]): number {
 }
 
 export function medianPruner(options: MedianPrunerOptions = {}): Pruner {
-  const warmupSteps = checkCount("medianPruner", "warmupSteps", options.warmupSteps ?? 0, 0);
-  const minCompletedTrials = checkCount("medianPruner", "minCompletedTrials", options.minCompletedTrials ?? 5, 1);
+  const warmupSteps = wholeNumber("medianPruner", "warmupSteps", options.warmupSteps ?? 0, 0);
+  const minCompletedTrials = wholeNumber("medianPruner", "minCompletedTrials", options.minCompletedTrials ?? 5, 1);
   return {
     description: { kind: "median", warmupSteps, minCompletedTrials },
     shouldPrune(trial, completed, direction) {

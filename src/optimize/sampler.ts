@@ -39,9 +39,3 @@ export function randomShare(input: ProposalInput, initialRandom: number): number
   const before = input.observations.length + input.pending.length;
   return Math.min(input.count, Math.max(0, initialRandom - before));
 }
-
-/** Checks a count option of a sampler; throws a RangeError naming it. */
-export function checkCount(sampler: string, name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${sampler}: ${name} must be a whole number of at least ${min} (got ${String(value)})`);
-  return value;
-}

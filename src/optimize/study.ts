@@ -9,6 +9,7 @@ import { SeededRandom } from "./random.js";
 import type { Observation, Sampler, SamplerDescription } from "./sampler.js";
 import { SearchSpace, type Params, type SpaceDefinition } from "./space.js";
 import { tpeSampler } from "./tpe-sampler.js";
+import { wholeNumber } from "./whole-number.js";
 
 export type TrialState = "running" | "complete" | "failed" | "pruned";
 
@@ -80,7 +81,7 @@ export class Study {
 
   /** `count` new trials, each a distinct point not asked before (unless the space has too few points). */
   ask(count = 1): Ask[] {
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`ask: count must be a whole number of at least 1 (got ${String(count)})`);
+    wholeNumber("ask", "count", count, 1);
     const proposed = this.sampler.propose({
       space: this.space,
       observations: this.observations(),

@@ -9,7 +9,8 @@
 // parent's draw activates it.
 import { normalCdf, normalPdf } from "./normal.js";
 import type { SeededRandom } from "./random.js";
-import { checkCount, DEFAULT_INITIAL_RANDOM, randomShare, type Observation, type ProposalInput, type Sampler } from "./sampler.js";
+import { DEFAULT_INITIAL_RANDOM, randomShare, type Observation, type ProposalInput, type Sampler } from "./sampler.js";
+import { wholeNumber } from "./whole-number.js";
 import type { Params, SearchSpace } from "./space.js";
 
 export interface TpeSamplerOptions {
@@ -129,8 +130,8 @@ function propose(input: ProposalInput, initialRandom: number, gamma: number, can
 
 /** The TPE sampler: multivariate Parzen estimators, for every kind of parameter. */
 export function tpeSampler(options: TpeSamplerOptions = {}): Sampler {
-  const initialRandom = checkCount("tpeSampler", "initialRandom", options.initialRandom ?? DEFAULT_INITIAL_RANDOM, 1);
-  const candidates = checkCount("tpeSampler", "candidates", options.candidates ?? 24, 1);
+  const initialRandom = wholeNumber("tpeSampler", "initialRandom", options.initialRandom ?? DEFAULT_INITIAL_RANDOM, 1);
+  const candidates = wholeNumber("tpeSampler", "candidates", options.candidates ?? 24, 1);
   const gamma = options.gamma ?? 0.25;
   if (!(gamma > 0 && gamma < 1)) throw new RangeError(`tpeSampler: gamma must lie strictly between 0 and 1 (got ${String(gamma)})`);
   return {
