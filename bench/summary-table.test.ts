@@ -20,7 +20,7 @@ describe("summaryTable", () => {
   it("renders every row as not measured when no part ran, never an old number", () => {
     const lines = summaryTable({}, { ...context, parts: [] });
     const body = lines.filter((l) => l.startsWith("| ") && !l.startsWith("| path") && !l.startsWith("| ---"));
-    expect(body).toHaveLength(8);
+    expect(body).toHaveLength(9);
     for (const l of body) expect(l).toContain(NOT_MEASURED);
     expect(lines[0]).toContain("parts run: none");
   });
@@ -71,5 +71,17 @@ describe("summaryTable", () => {
     expect(hpo[1]).toBe("2x10: 1.015×; 20x1: 1.050×");
     expect(hpo[3]).toBe("worst 1.050× ideal");
     expect(hpo[5]).toBe("**not met** |");
+  });
+
+  it("judges the optimiser by GP's and TPE's regret against random search's on every function", () => {
+    const cells = (random: number, tpe: number, gp: number) => ({ random: { medianRegret: random }, tpe: { medianRegret: tpe }, gp: { medianRegret: gp } });
+    const lines = summaryTable({ optimize: { results: { Branin: cells(0.5, 0.09, 0.0002), "Hartmann-6": cells(1.4, 0.7, 0.12) } } }, context);
+    const o = row(lines, "pando/optimize");
+    expect(o[1]).toBe("Branin / Hartmann-6: GP 0.0002 / 0.12; TPE 0.09 / 0.7");
+    expect(o[2]).toBe("random search 0.5 / 1.4");
+    expect(o[3]).toBe("worst GP 0.09×, TPE 0.50× random's");
+    expect(o[5]).toBe("**met** |");
+    const worse = summaryTable({ optimize: { results: { Branin: cells(0.5, 0.6, 0.0002) } } }, context);
+    expect(row(worse, "pando/optimize")[5]).toBe("**not met** |");
   });
 });
