@@ -66,17 +66,19 @@ export class Study {
   readonly sampler: Sampler;
   readonly pruner: Pruner | undefined;
   readonly seed: number;
-  private random: SeededRandom;
+  private readonly random: SeededRandom;
   private readonly all: Trial[] = [];
 
-  constructor(options: StudyOptions) {
+  /** A new study; with `saved` (what `toJSON()` gave, see `restoreStudy`), one that continues from its trials and generator. */
+  constructor(options: StudyOptions, saved?: StudyJson) {
     if (!Number.isInteger(options?.seed)) throw new RangeError(`createStudy: seed must be a whole number (got ${JSON.stringify(options?.seed)}); it makes the proposals reproducible`);
     this.space = options.space instanceof SearchSpace ? options.space : new SearchSpace(options.space);
     this.objective = defineObjective(options.objective);
     this.sampler = options.sampler ?? gpSampler();
     this.pruner = options.pruner;
     this.seed = options.seed;
-    this.random = new SeededRandom(options.seed);
+    this.random = saved ? SeededRandom.fromState(saved.randomState) : new SeededRandom(options.seed);
+    if (saved) this.all.push(...structuredClone(saved.trials));
   }
 
   /** `count` new trials, each a distinct point not asked before (unless the space has too few points). */
@@ -163,12 +165,6 @@ export class Study {
     };
   }
 
-  /** Continues from a saved study's trials and generator (used by `restoreStudy`). */
-  resumeFrom(json: StudyJson): void {
-    this.random = SeededRandom.fromState(json.randomState);
-    this.all.push(...structuredClone(json.trials));
-  }
-
   /**
    * The complete trials as samplers see them: the loss to minimise, an infeasible trial's loss above every
    * feasible one's by its total violation, so the model learns to leave the infeasible region.
@@ -215,13 +211,14 @@ export function restoreStudy(json: StudyJson): Study {
     throw new RangeError(`restoreStudy: not a saved study (format ${JSON.stringify(json?.format)}, expected ${JSON.stringify(STUDY_FORMAT)}); pass what study.toJSON() gave`);
   }
   if (!Array.isArray(json.trials) || json.trials.some((t, i) => t?.id !== i)) throw new RangeError("restoreStudy: the trials must be a list whose ids are 0, 1, 2, … in order");
-  const study = new Study({
-    space: json.space,
-    objective: json.objective,
-    sampler: samplerOf(json.sampler),
-    ...(json.pruner ? { pruner: medianPruner(json.pruner) } : {}),
-    seed: json.seed,
-  });
-  study.resumeFrom(json);
-  return study;
+  return new Study(
+    {
+      space: json.space,
+      objective: json.objective,
+      sampler: samplerOf(json.sampler),
+      ...(json.pruner ? { pruner: medianPruner(json.pruner) } : {}),
+      seed: json.seed,
+    },
+    json,
+  );
 }
