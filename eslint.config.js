@@ -12,6 +12,7 @@ import tseslint from "typescript-eslint";
 const FOLDER_IMPORTS = {
   "src/vendor": [],
   "src/codec": [],
+  "src/optimize": [],
   "src/core": ["codec"],
   "src/api": ["codec", "core"],
   "src/store": ["api", "codec", "core"],

@@ -13,6 +13,7 @@ export const PARTS = [
   "compare-commits",
   "tls",
   "multi-site",
+  "optimize",
 ] as const;
 
 /** The parts to run: all, or those named in `only` (comma-separated); an unknown name is an error. */

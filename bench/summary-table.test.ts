@@ -20,7 +20,7 @@ describe("summaryTable", () => {
   it("renders every row as not measured when no part ran, never an old number", () => {
     const lines = summaryTable({}, { ...context, parts: [] });
     const body = lines.filter((l) => l.startsWith("| ") && !l.startsWith("| path") && !l.startsWith("| ---"));
-    expect(body).toHaveLength(12);
+    expect(body).toHaveLength(13);
     for (const l of body) expect(l).toContain(NOT_MEASURED);
     expect(lines[0]).toContain("parts run: none");
   });
@@ -99,5 +99,17 @@ describe("summaryTable", () => {
     expect(rows.map((r) => r[1])).toEqual(["1.40 s (120 MiB peak)", "20x1-processes: 1.060×"]);
     expect(rows.map((r) => r[5])).toEqual(["**not met** |", "**not met** |"]);
     expect(row(lines, "the paper's HPO shape")[1]).toBe("20x1: 1.010×");
+  });
+
+  it("judges the optimiser by GP's and TPE's regret against random search's on every function", () => {
+    const cells = (random: number, tpe: number, gp: number) => ({ random: { medianRegret: random }, tpe: { medianRegret: tpe }, gp: { medianRegret: gp } });
+    const lines = summaryTable({ optimize: { results: { Branin: cells(0.5, 0.09, 0.0002), "Hartmann-6": cells(1.4, 0.7, 0.12) } } }, context);
+    const o = row(lines, "pando/optimize");
+    expect(o[1]).toBe("Branin / Hartmann-6: GP 0.0002 / 0.12; TPE 0.09 / 0.7");
+    expect(o[2]).toBe("random search 0.5 / 1.4");
+    expect(o[3]).toBe("worst GP 0.09×, TPE 0.50× random's");
+    expect(o[5]).toBe("**met** |");
+    const worse = summaryTable({ optimize: { results: { Branin: cells(0.5, 0.6, 0.0002) } } }, context);
+    expect(row(worse, "pando/optimize")[5]).toBe("**not met** |");
   });
 });

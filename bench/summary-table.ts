@@ -42,11 +42,17 @@ export interface HpoResults {
   runs: Record<string, Array<{ makespanMs: number }>>;
 }
 
+/** bench/results/optimize.json: median simple regret by test function, then by sampler (random, tpe, gp). */
+export interface OptimizeResults {
+  results: Record<string, Record<string, { medianRegret: number }>>;
+}
+
 export interface SummaryInput {
   run?: RunResults;
   postgres?: PostgresResults;
   coldStart?: ColdStartResults;
   hpo?: HpoResults;
+  optimize?: OptimizeResults;
 }
 
 export const NOT_MEASURED = "not measured in this run";
@@ -188,6 +194,25 @@ function hpoRow(hpo: HpoResults | undefined, processes: boolean): Row {
   ];
 }
 
+function optimizeRow(optimize: OptimizeResults | undefined): Row {
+  const path = "pando/optimize: median simple regret of 10 seeds, 60 evaluations in batches of 5";
+  const target = "GP and TPE below random search on every function";
+  if (!optimize) return [path, NOT_MEASURED, NOT_MEASURED, "—", target, "—"];
+  const functions = Object.keys(optimize.results);
+  const regret = (sampler: string) => functions.map((f) => optimize.results[f]![sampler]!.medianRegret);
+  const cell = (sampler: string) => regret(sampler).map((r) => r.toLocaleString("en-US", { maximumSignificantDigits: 2 })).join(" / ");
+  const random = regret("random");
+  const worst = (sampler: string) => Math.max(...regret(sampler).map((r, i) => r / random[i]!));
+  return [
+    path,
+    `${functions.join(" / ")}: GP ${cell("gp")}; TPE ${cell("tpe")}`,
+    `random search ${cell("random")}`,
+    `worst GP ${ratio(worst("gp"))}, TPE ${ratio(worst("tpe"))} random's`,
+    target,
+    verdict(worst("gp") < 1 && worst("tpe") < 1),
+  ];
+}
+
 export interface SummaryContext {
   date: string;
   machine: string;
@@ -197,7 +222,14 @@ export interface SummaryContext {
 
 /** The summary section's lines: a heading line of context, then the table. */
 export function summaryTable(input: SummaryInput, context: SummaryContext): string[] {
-  const rows: Row[] = [...embeddedRows(input.run), ...postgresRows(input.postgres), ...coldStartRows(input.coldStart), hpoRow(input.hpo, false), hpoRow(input.hpo, true)];
+  const rows: Row[] = [
+    ...embeddedRows(input.run),
+    ...postgresRows(input.postgres),
+    ...coldStartRows(input.coldStart),
+    hpoRow(input.hpo, false),
+    hpoRow(input.hpo, true),
+    optimizeRow(input.optimize),
+  ];
   return [
     `${context.date}; ${context.machine}; ${context.repeat}; parts run: ${context.parts.join(", ") || "none"}. ` +
       "Medians; the peer is measured in the same run, alternated with Pando; ratios are Pando ÷ peer.",

@@ -35,6 +35,7 @@ export function readResults(since: Date): SummaryInput {
     postgres: readPart("postgres", since, (v) => typeof v.runs === "object" && v.runs !== null),
     coldStart: readPart("cold-start", since, (v) => typeof v.wallMs === "number" && typeof v.peakRssMiB === "number"),
     hpo: readPart("hpo-shape", since, (v) => typeof v.idealMs === "number" && typeof v.runs === "object" && v.runs !== null),
+    optimize: readPart("optimize", since, (v) => typeof v.results === "object" && v.results !== null),
   };
 }
 

@@ -131,6 +131,13 @@ const CALL_TS = `import { estimatePi } from "./pi.js";
 
 console.log(JSON.stringify(await estimatePi(${JOBS}, ${POINTS}))); // the driver here, its jobs on the server's pilots
 `;
+// pando/optimize, the subpath export: type-checked with the project (the scaffold's test) and run with tsx.
+const TUNE_TS = `import { branin, createStudy, float, tpeSampler } from "pando/optimize";
+
+const study = createStudy({ space: { x1: float(-5, 10), x2: float(0, 15) }, objective: { name: "y", direction: "minimize" }, sampler: tpeSampler(), seed: 3 });
+for (let i = 0; i < 6; i++) for (const trial of study.ask(5)) study.tell(trial.id, { y: branin.evaluate(trial.params) });
+console.log(JSON.stringify({ trials: study.trials().length, best: study.best()?.value }));
+`;
 const APP_MJS = `import { JobError, work, workflow } from "pando";
 
 export const cube = work({ name: "js.cube" }, async (x) => x ** 3);
@@ -189,6 +196,7 @@ describe("Pando installed in a project of its own", () => {
     writeFileSync(join(app, "src", "local.ts"), LOCAL_TS);
     writeFileSync(join(app, "src", "call.ts"), CALL_TS);
     writeFileSync(join(app, "src", "app.mjs"), APP_MJS);
+    writeFileSync(join(app, "src", "tune.ts"), TUNE_TS);
 
     offerLocalPrebuild(tmp);
     const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app, timeoutMs: INSTALL_TIMEOUT_MS });
@@ -244,6 +252,14 @@ describe("Pando installed in a project of its own", () => {
     const out = lastJson(r.stdout) as { outside: number; here: unknown };
     expect(out.here).toEqual(expected);
     expect(Number.isInteger(out.outside) && out.outside > 0 && out.outside <= POINTS).toBe(true);
+  });
+
+  it("imports the optimiser from pando/optimize", async () => {
+    const r = await run("npx", ["tsx", "src/tune.ts"], { cwd: app });
+    expect(r.code, r.stderr).toBe(0);
+    const out = lastJson(r.stdout) as { trials: number; best: number };
+    expect(out.trials).toBe(30);
+    expect(out.best).toBeGreaterThanOrEqual(5 / (4 * Math.PI));
   });
 
   it.each([[[]], [["--enable-source-maps"]]])("runs a JavaScript program locally with node %j", async (nodeArgs) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../hpo/random.js";
+import { mulberry32 } from "pando/optimize";
 import { SPACE, decode, objectivesOf, searchBounds } from "./aid2e.js";
 import { checkDesign } from "./tracker.js";
 

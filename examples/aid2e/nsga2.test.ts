@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../hpo/random.js";
+import { mulberry32 } from "pando/optimize";
 import { Nsga2, crowdingDistance, latinHypercube, nonDominatedSort, polynomialMutation, sbx, type Bounds } from "./nsga2.js";
 import { hypervolume, paretoFront } from "./pareto.js";
 

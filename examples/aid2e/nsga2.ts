@@ -5,7 +5,7 @@
 // last front that fits, by crowding distance. Mating uses binary tournaments on (rank, crowding); variation is
 // simulated binary crossover (SBX) and polynomial mutation, both in their bounded forms.
 
-import { mulberry32 } from "../hpo/random.js";
+import { mulberry32 } from "pando/optimize";
 import { dominates } from "./pareto.js";
 
 export interface Bounds {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../hpo/random.js";
+import { mulberry32 } from "pando/optimize";
 import { dominates, hypervolume, nonDominatedIndices, paretoFront } from "./pareto.js";
 
 /** Hypervolume by inclusion and exclusion over every subset of boxes: slow, but independent of the sweep. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gaussian, mulberry32 } from "../hpo/random.js";
+import { gaussian, mulberry32 } from "pando/optimize";
 import {
   DEFAULT_SETTINGS,
   centralSigma,

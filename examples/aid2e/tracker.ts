@@ -23,8 +23,8 @@
 //   less material they are allowed to be);
 // - acceptance: the fraction of generated particles that are reconstructed.
 
-import { cholesky, solveLower } from "../hpo/bayesopt.js";
-import { gaussian, mixSeed, mulberry32 } from "../hpo/random.js";
+import { cholesky, solveLower } from "pando/optimize";
+import { gaussian, mixSeed, mulberry32 } from "pando/optimize";
 
 /** What the optimiser varies. Lengths in metres. */
 export interface TrackerDesign {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { auc } from "./auc.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "pando/optimize";
 
 describe("auc", () => {
   it("matches hand-computed values", () => {

@@ -10,7 +10,7 @@
 //
 // Every feature overlaps between classes, so the best achievable AUC is below 1 (about 0.9).
 
-import { gaussian, mulberry32 } from "./random.js";
+import { gaussian, mulberry32 } from "pando/optimize";
 
 export interface Dataset {
   features: number[][];

@@ -4,7 +4,7 @@ import type { Dataset } from "./dataset.js";
 import { makeDataset, splitDataset } from "./dataset.js";
 import type { ForestParams } from "./forest.js";
 import { trainForest } from "./forest.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "pando/optimize";
 
 const sensible: ForestParams = { nEstimators: 12, maxDepth: 8, minNumSamples: 10, maxFeatures: 0.7 };
 // One feature per tree, two trees: most trees see a feature that says little on its own.

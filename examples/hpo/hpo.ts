@@ -1,6 +1,7 @@
-// Distributed hyperparameter optimisation, as in the paper: each iteration a proposer (Bayesian optimisation, or
-// random search as the baseline) suggests a batch of points, the batch is ONE task whose jobs each train a random
-// forest (ml-random-forest) and return its validation AUC, and the results are fed back to the proposer.
+// Distributed hyperparameter optimisation, as in the paper: each iteration a study of pando/optimize (Bayesian
+// optimisation, or random search as the baseline) asks a batch of points, the batch is ONE task whose jobs each
+// train a random forest (ml-random-forest) and return its validation AUC, and the results are told to the study
+// (runBatchLoop). The study is seeded, so a resumed driver asks the same points and attaches to its tasks.
 //
 //   pando run examples/hpo/hpo.ts#optimize                   3 iterations × 8 points, Bayesian optimisation
 //   pando run examples/hpo/hpo.ts#optimize 10 20             the paper's 10 iterations × 20 points
@@ -8,19 +9,21 @@
 //   pando run examples/hpo/hpo.ts#optimize 3 8 1 bayes 400 python   a Python objective, through a command work
 import { work, workflow } from "pando";
 import { auc } from "./auc.js";
-import { BayesOpt, type Dimension, type Point } from "./bayesopt.js";
+import { createStudy, float, gpSampler, int, randomSampler, runBatchLoop, type Params, type SpaceDefinition } from "pando/optimize";
 import { makeDataset, splitDataset } from "./dataset.js";
 import { trainForest, type ForestParams } from "./forest.js";
 import { evaluatePython, objectiveScript, PYTHON_SPACE, writeDataset } from "./python-objective.js";
-import { RandomSearch } from "./random-search.js";
 
 /** The search space of the forest's hyperparameters. */
-export const SPACE: Dimension[] = [
-  { name: "nEstimators", low: 2, high: 32, integer: true, log: true },
-  { name: "maxDepth", low: 1, high: 16, integer: true },
-  { name: "minNumSamples", low: 1, high: 64, integer: true, log: true },
-  { name: "maxFeatures", low: 0.1, high: 1 },
-];
+export const SPACE: SpaceDefinition = {
+  nEstimators: int(2, 32, { log: true }),
+  maxDepth: int(1, 16),
+  minNumSamples: int(1, 64, { log: true }),
+  maxFeatures: float(0.1, 1),
+};
+
+/** What the study optimises: the `auc` field of each job's result, the higher the better. */
+export const OBJECTIVE = { name: "auc", direction: "maximize" } as const;
 
 /** Events the forest is trained on, by default. The library's split search grows with their square: see README.md. */
 export const DEFAULT_TRAIN_EVENTS = 400;
@@ -46,15 +49,15 @@ export interface Evaluation {
   seconds: number;
 }
 
-function forestParams(point: Point): ForestParams {
-  const p = (name: keyof ForestParams) => point[name] ?? Number.NaN;
+function forestParams(point: Params): ForestParams {
+  const p = (name: keyof ForestParams) => (typeof point[name] === "number" ? point[name] : Number.NaN);
   return { nEstimators: p("nEstimators"), maxDepth: p("maxDepth"), minNumSamples: p("minNumSamples"), maxFeatures: p("maxFeatures") };
 }
 
 /** One evaluation: train a forest with these hyperparameters and measure its validation AUC. */
 export const evaluate = work(
   { name: "hpo.evaluate", mapResults: true, maxAttempts: 3 },
-  async (point: Point, data: DataOptions): Promise<Evaluation> => {
+  async (point: Params, data: DataOptions): Promise<Evaluation> => {
     const started = performance.now();
     const events = data.trainEvents + data.validationEvents;
     const { train, validation } = splitDataset(makeDataset({ n: events, seed: data.dataSeed }), data.validationEvents / events, data.dataSeed);
@@ -74,7 +77,7 @@ export interface SearchOptions {
   iterations: number;
   /** Points per iteration: the jobs of each iteration's task. */
   points: number;
-  /** Seed of the proposer. */
+  /** Seed of the study. */
   seed: number;
   strategy: Strategy;
   trainEvents: number;
@@ -89,7 +92,7 @@ export interface Iteration {
   bestInBatch: number;
   bestSoFar: number;
   failed: number;
-  /** Wall time the proposer took, in the driver, to suggest this iteration's points. */
+  /** Wall time the study took, in the driver, to ask this iteration's points. */
   proposeSeconds: number;
 }
 
@@ -119,29 +122,28 @@ function checkOptions(o: SearchOptions): void {
   if (problems.length > 0) throw new RangeError(problems.join("; "));
 }
 
-/** One batch of points evaluated as one task: the AUC of each point (NaN for a failed job), and the failures. */
+/** One batch of points evaluated as one task: each point's result (undefined for a failed job), and the task. */
 interface Batch {
   taskId: number | null;
-  aucs: number[];
-  failed: number;
+  results: (Evaluation | undefined)[];
 }
 
 /** How a batch of points is evaluated, for each objective. */
-function batchEvaluator(objective: Objective, data: DataOptions): (points: Point[]) => Promise<Batch> {
+function batchEvaluator(objective: Objective, data: DataOptions): (points: Params[]) => Promise<Batch> {
   if (objective === "python") {
     const options = { dataset: writeDataset(data), script: objectiveScript() };
     return async (points) => {
-      const entries = points.map((p) => [p, options] as [Point, typeof options]);
+      const entries = points.map((p) => [p, options] as [Params, typeof options]);
       const run = evaluatePython.map(entries); // one task of `points` jobs, each a python3 process
       const results = await run;
-      return { taskId: run.taskId, aucs: entries.map((e) => results.get(e)?.auc ?? Number.NaN), failed: results.failed.length };
+      return { taskId: run.taskId, results: entries.map((e) => results.get(e)) };
     };
   }
   return async (points) => {
-    const entries = points.map((p) => [p, data] as [Point, DataOptions]);
+    const entries = points.map((p) => [p, data] as [Params, DataOptions]);
     const run = evaluate.map(entries); // one task of `points` jobs
     const results = await run;
-    return { taskId: run.taskId, aucs: entries.map((e) => results.get(e)?.auc ?? Number.NaN), failed: results.failed.length };
+    return { taskId: run.taskId, results: entries.map((e) => results.get(e)) };
   };
 }
 
@@ -152,31 +154,38 @@ function batchEvaluator(objective: Objective, data: DataOptions): (points: Point
 export async function search(options: SearchOptions): Promise<SearchResult> {
   checkOptions(options);
   const { iterations, points, seed, strategy, trainEvents, objective = "forest" } = options;
-  const space = objective === "python" ? PYTHON_SPACE : SPACE;
-  const proposer = strategy === "bayes" ? new BayesOpt(space, { seed }) : new RandomSearch(space, { seed });
+  const study = createStudy({
+    space: objective === "python" ? PYTHON_SPACE : SPACE,
+    objective: OBJECTIVE,
+    sampler: strategy === "bayes" ? gpSampler() : randomSampler(),
+    seed,
+  });
   const evaluateBatch = batchEvaluator(objective, { trainEvents, validationEvents: VALIDATION_EVENTS, dataSeed: DATA_SEED });
   const history: Iteration[] = [];
-  for (let i = 1; i <= iterations; i++) {
-    const proposing = performance.now();
-    const batch = proposer.suggest(points);
-    const proposeSeconds = (performance.now() - proposing) / 1000;
-    const { taskId, aucs, failed } = await evaluateBatch(batch);
-    let bestInBatch = Number.NEGATIVE_INFINITY;
-    batch.forEach((point, j) => {
-      const value = aucs[j]!; // a failed job registers as NaN (ignored)
-      proposer.register(point, value);
-      if (value > bestInBatch) bestInBatch = value;
-    });
-    const bestSoFar = proposer.best()?.value ?? Number.NaN;
-    history.push({ iteration: i, taskId, bestInBatch, bestSoFar, failed, proposeSeconds });
-  }
-  const best = proposer.best();
+  // The study asks between the end of one iteration and the evaluation of the next.
+  let told = performance.now();
+  let batch: Batch & { proposeSeconds: number } = { taskId: null, results: [], proposeSeconds: 0 };
+  await runBatchLoop(study, {
+    iterations,
+    batchSize: points,
+    evaluate: async (asked) => {
+      const proposeSeconds = (performance.now() - told) / 1000;
+      batch = { ...(await evaluateBatch(asked)), proposeSeconds };
+      return batch.results;
+    },
+    onIteration: ({ iteration, failed, bestValue }) => {
+      const bestInBatch = Math.max(...batch.results.map((r) => r?.auc ?? Number.NEGATIVE_INFINITY));
+      history.push({ iteration, taskId: batch.taskId, bestInBatch, bestSoFar: bestValue ?? Number.NaN, failed, proposeSeconds: batch.proposeSeconds });
+      told = performance.now();
+    },
+  });
+  const best = study.best();
   return {
     strategy,
     objective,
     bestAuc: best?.value ?? null,
-    bestParams: best ? (objective === "python" ? { ...best.point } : { ...forestParams(best.point) }) : null,
-    evaluations: proposer.observations.length,
+    bestParams: best ? (objective === "python" ? (best.params as Record<string, number>) : { ...forestParams(best.params) }) : null,
+    evaluations: study.trials().filter((t) => t.state === "complete").length,
     history,
   };
 }

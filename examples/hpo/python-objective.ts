@@ -4,15 +4,15 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { command, projectDir, type Command } from "pando";
-import type { Dimension, Point } from "./bayesopt.js";
+import { float, int, type Params, type SpaceDefinition } from "pando/optimize";
 import { makeDataset, splitDataset } from "./dataset.js";
 
 /** The search space of the logistic regression's training. */
-export const PYTHON_SPACE: Dimension[] = [
-  { name: "learningRate", low: 0.01, high: 3, log: true },
-  { name: "l2", low: 1e-5, high: 0.1, log: true },
-  { name: "epochs", low: 5, high: 200, integer: true, log: true },
-];
+export const PYTHON_SPACE: SpaceDefinition = {
+  learningRate: float(0.01, 3, { log: true }),
+  l2: float(1e-5, 0.1, { log: true }),
+  epochs: int(5, 200, { log: true }),
+};
 
 /** What each job is told besides its point: the dataset file, and the script to run. */
 export interface PythonOptions {
@@ -29,7 +29,7 @@ export interface PythonEvaluation {
 /** One evaluation: `python3 objective.py`, reading its point and options through pando_job. */
 export const evaluatePython = command(
   { name: "hpo.evaluatePython", mapResults: true, maxAttempts: 3 },
-  (_point: Point, options: PythonOptions): Command<PythonEvaluation> => ({
+  (_point: Params, options: PythonOptions): Command<PythonEvaluation> => ({
     command: ["python3", options.script],
     // One thread per job: the slots are the parallelism.
     env: { OMP_NUM_THREADS: "1" },
