@@ -1,6 +1,12 @@
 // The area under the ROC curve: how well a score ranks signal above background, whatever its scale.
 
 /**
+ * What the study optimises and the works declare: the `auc` field of each job's result, the higher the
+ * better (the monitor plots it in that direction).
+ */
+export const OBJECTIVE = { name: "auc", direction: "maximize" } as const;
+
+/**
  * ROC AUC as the Mann-Whitney statistic: the probability a random positive outscores a random negative,
  * ties counting one half (via average ranks). A constant scorer gives 0.5; NaN if either class is absent.
  */

@@ -8,7 +8,7 @@
 //   pando run examples/hpo/hpo.ts#optimize 10 20 1 random    the same budget spent on random search
 //   pando run examples/hpo/hpo.ts#optimize 3 8 1 bayes 400 python   a Python objective, through a command work
 import { work, workflow } from "pando";
-import { auc } from "./auc.js";
+import { auc, OBJECTIVE } from "./auc.js";
 import { createStudy, float, gpSampler, int, randomSampler, runBatchLoop, type Params, type SpaceDefinition } from "pando/optimize";
 import { makeDataset, splitDataset } from "./dataset.js";
 import { trainForest, type ForestParams } from "./forest.js";
@@ -21,9 +21,6 @@ export const SPACE: SpaceDefinition = {
   minNumSamples: int(1, 64, { log: true }),
   maxFeatures: float(0.1, 1),
 };
-
-/** What the study optimises: the `auc` field of each job's result, the higher the better. */
-export const OBJECTIVE = { name: "auc", direction: "maximize" } as const;
 
 /** Events the forest is trained on, by default. The library's split search grows with their square: see README.md. */
 export const DEFAULT_TRAIN_EVENTS = 400;
@@ -56,7 +53,7 @@ function forestParams(point: Params): ForestParams {
 
 /** One evaluation: train a forest with these hyperparameters and measure its validation AUC. */
 export const evaluate = work(
-  { name: "hpo.evaluate", mapResults: true, maxAttempts: 3 },
+  { name: "hpo.evaluate", mapResults: true, maxAttempts: 3, objective: OBJECTIVE },
   async (point: Params, data: DataOptions): Promise<Evaluation> => {
     const started = performance.now();
     const events = data.trainEvents + data.validationEvents;

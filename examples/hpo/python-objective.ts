@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { command, projectDir, type Command } from "pando";
 import { float, int, type Params, type SpaceDefinition } from "pando/optimize";
+import { OBJECTIVE } from "./auc.js";
 import { makeDataset, splitDataset } from "./dataset.js";
 
 /** The search space of the logistic regression's training. */
@@ -28,7 +29,7 @@ export interface PythonEvaluation {
 
 /** One evaluation: `python3 objective.py`, reading its point and options through pando_job. */
 export const evaluatePython = command(
-  { name: "hpo.evaluatePython", mapResults: true, maxAttempts: 3 },
+  { name: "hpo.evaluatePython", mapResults: true, maxAttempts: 3, objective: OBJECTIVE },
   (_point: Params, options: PythonOptions): Command<PythonEvaluation> => ({
     command: ["python3", options.script],
     // One thread per job: the slots are the parallelism.
