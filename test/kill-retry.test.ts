@@ -28,8 +28,16 @@ describe("kill and retry", () => {
       url: cluster.url,
       token: cluster.credentials.userToken,
     });
-    const first = await until("a job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
-    const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number; workflowId: number } };
+    // A job writes its marker once it runs: read it once it is whole (it may be seen while being written).
+    const marker = await until("a job to start", () => {
+      const first = existsSync(markers) ? readdirSync(markers)[0] : undefined;
+      if (first === undefined) return undefined;
+      try {
+        return JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number; workflowId: number } };
+      } catch {
+        return undefined;
+      }
+    });
     const killedAt = Date.now();
     const killed = await cluster.api("POST", `/api/v1/workflows/${marker.job.workflowId}/kill`);
     expect(killed.status).toBe(200);

@@ -91,3 +91,16 @@ export function useCursorPages(key: string): { cursor: number | undefined; page:
     newer: () => setPages({ key, cursors: cursors.length > 1 ? cursors.slice(0, -1) : cursors }),
   };
 }
+
+/**
+ * Calls `reload` when `value` changes after it was first known: data that follows a count (finished jobs) is
+ * loaded again in place, keeping what is shown, rather than cleared and loaded anew at each change.
+ */
+export function useReloadOn(value: unknown, reload: () => void): void {
+  const seen = useRef<unknown>(undefined);
+  useEffect(() => {
+    if (value === undefined) return;
+    if (seen.current !== undefined && seen.current !== value) reload();
+    seen.current = value;
+  }, [value]);
+}

@@ -85,9 +85,12 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
     connect: (server, inProcess) => {
       if (!inProcess) throw new Error("pilots in process need their server's handlers: connect(server, inProcess)");
       started = start(server, inProcess).then(
-        () => undefined,
+        () => {
+          startedAll = true;
+        },
         (err: unknown) => {
           stopping = true;
+          startedAll = true;
           warm.clear();
           void Promise.all(pilots.map((p) => p.stop(0)));
           options.onAllExited?.(`every local pilot stopped while starting; no job can run: ${errorMessage(err)}`);
@@ -106,7 +109,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
         };
         const timer = setTimeout(done, timeoutMs);
         onWarm.add(check);
-        void started?.then(() => ((startedAll = true), check()));
+        void started?.then(check);
       }),
     stop: async (timeoutMs = 15_000) => {
       stopping = true;

@@ -67,10 +67,10 @@ const GROWTH = 0.05;
 /**
  * When the parameter view reads its points again, as a key that changes only then: with every finished job
  * while they are few, then at each 5 % more, so that a live search of tens of thousands of jobs does not
- * re-read them all twice a second. The workflow's end always reads them once more.
+ * re-read them all twice a second. The workflow's end always reads them once more. Undefined until known.
  */
-export function pointsRefreshKey(finished: number | undefined, ended: boolean): string {
-  if (finished === undefined) return "";
+export function pointsRefreshKey(finished: number | undefined, ended: boolean): string | undefined {
+  if (finished === undefined) return undefined;
   const step = finished <= EVERY_JOB_UNTIL ? finished : EVERY_JOB_UNTIL + Math.floor(Math.log(finished / EVERY_JOB_UNTIL) / Math.log(1 + GROWTH));
   return `${step}${ended ? " ended" : ""}`;
 }

@@ -3,7 +3,7 @@
 // and its kill and retry actions.
 import { useState } from "preact/hooks";
 import { useApi } from "../context.js";
-import { useCursorPages, useLive, useResource } from "../hooks.js";
+import { useCursorPages, useLive, useReloadOn, useResource } from "../hooks.js";
 import { href, type JobsView } from "../route.js";
 import { hasEnded } from "../status.js";
 import { jobsQuery, openJobs, retriedMessage } from "./derive.js";
@@ -38,7 +38,8 @@ export function useTaskPage(id: number, initialJobs: JobsView) {
   // Arguments never change and results only come with a final state: read again when the task's count of
   // final states moves, not on every change of a running job.
   const finals = summary.data?.task.resultCursor;
-  const values = useResource((signal) => taskJobValues(api, id, view.states, signal), [id, view.states, finals]);
+  const values = useResource((signal) => taskJobValues(api, id, view.states, signal), [id, view.states]);
+  useReloadOn(finals, values.reload);
   const reload = () => {
     summary.reload();
     jobs.reload();

@@ -1,7 +1,7 @@
 // The data of a workflow's page: the workflow with its tasks, its errors, its objective and its finished jobs'
 // arguments and results (the parameter view), followed live, and its kill and retry actions.
 import { useApi } from "../context.js";
-import { useLive, useResource } from "../hooks.js";
+import { useLive, useReloadOn, useResource } from "../hooks.js";
 import { hasEnded } from "../status.js";
 import { pointsRefreshKey, retriedMessage, taskTotals } from "./derive.js";
 import { workflowJobValues } from "./use-job-values.js";
@@ -21,7 +21,8 @@ export function useWorkflowPage(id: number) {
   );
   // Finished jobs only change in number: read them again when it moves enough, not on every change event.
   const refresh = pointsRefreshKey(page.data?.sums.nFinished, page.data?.ended ?? false);
-  const values = useResource((signal) => workflowJobValues(api, id, signal), [id, refresh]);
+  const values = useResource((signal) => workflowJobValues(api, id, signal), [id]);
+  useReloadOn(refresh, values.reload);
   const live = useLive(`?workflow=${id}`, page.reload);
   return {
     page,
