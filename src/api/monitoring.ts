@@ -84,8 +84,8 @@ export const MAX_JOB_VALUES = 1000;
 
 export const jobValuesQuery = z.object({
   state: queryList(JOB_STATES).optional(),
-  /** Cursor: the `next` of the previous page. */
-  cursor: queryNumber().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+  /** Cursor: the `next` of the previous page (a job index; a job id for a workflow's job values). */
+  cursor: queryNumber().nonnegative().max(MAX_INT32, `must be at most ${MAX_INT32} (a job index)`).default(0),
   limit: queryNumber()
     .min(1)
     .max(MAX_JOB_VALUES, `must be at most ${MAX_JOB_VALUES}: follow \`next\` for more`)
@@ -233,7 +233,7 @@ export const monitoringEndpoints = {
   workflowJobValues: {
     summary: "The finished jobs of a workflow's work tasks with their arguments and results as cells (cursor pages)",
     params: workflowParams,
-    query: jobValuesQuery.omit({ state: true }),
+    query: jobValuesQuery.omit({ state: true }).extend({ cursor: queryNumber().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0) }),
     response: jobValuesPage,
   },
   archiveWorkflow: { summary: "Every row of a workflow as JSON lines", params: workflowParams, response: archiveRecord },
