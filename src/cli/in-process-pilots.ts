@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { Pilot } from "../pilot/pilot.js";
-import type { LocalPilotsOptions, LocalPilots, LocalServer } from "../resources/local-pilots.js";
+import { untilWarm, type LocalPilotsOptions, type LocalPilots, type LocalServer } from "../resources/local-pilots.js";
 import { inProcessPilotTransport, type InProcessServer } from "../server/in-process-pilot-transport.js";
 import { poolFrom } from "./pool-options.js";
 import { sandboxFrom } from "./sandbox-options.js";
@@ -87,30 +87,19 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
       started = start(server, inProcess).then(
         () => {
           startedAll = true;
+          for (const check of onWarm) check();
         },
         (err: unknown) => {
           stopping = true;
           startedAll = true;
           warm.clear();
+          for (const check of onWarm) check();
           void Promise.all(pilots.map((p) => p.stop(0)));
           options.onAllExited?.(`every local pilot stopped while starting; no job can run: ${errorMessage(err)}`);
         },
       );
     },
-    warm: (bundleHash, timeoutMs) =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          onWarm.delete(check);
-          resolve();
-        };
-        const check = () => {
-          if (startedAll && [...warm.values()].every((hashes) => hashes.has(bundleHash))) done();
-        };
-        const timer = setTimeout(done, timeoutMs);
-        onWarm.add(check);
-        void started?.then(check);
-      }),
+    warm: (bundleHash, timeoutMs) => untilWarm(onWarm, () => startedAll && [...warm.values()].every((hashes) => hashes.has(bundleHash)), timeoutMs),
     stop: async (timeoutMs = 15_000) => {
       stopping = true;
       await started;

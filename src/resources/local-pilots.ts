@@ -43,6 +43,26 @@ export interface LocalPilots {
 const CLI = join(PANDO_ROOT, "dist", "cli", "main.js");
 
 /**
+ * Resolves once `allWarm()` holds, asked now and at each call of a function put in `onWarm` (the pilots call
+ * them as they report warm or leave), or after timeoutMs.
+ */
+export function untilWarm(onWarm: Set<() => void>, allWarm: () => boolean, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      onWarm.delete(check);
+      resolve();
+    };
+    const check = () => {
+      if (allWarm()) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    onWarm.add(check);
+    check();
+  });
+}
+
+/**
  * Starts pilots as child processes of this one, connected by an IPC channel: a pilot whose parent dies
  * notices the channel closing and exits, so no pilot outlives the program that started it. They start
  * before the server listens (connect() tells them where it is), so that their start-up overlaps the server's.
@@ -100,21 +120,10 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
       // A pilot that died since (its exit is reported apart) cannot be told: the failed send is not an error here.
       for (const p of processes) if (p.connected) p.send(handoff, () => undefined);
     },
-    warm: (bundleHash, timeoutMs) =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          onWarm.delete(check);
-          resolve();
-        };
-        const check = () => {
-          const running = processes.filter((p) => p.exitCode === null && p.signalCode === null);
-          if (running.every((p) => warm.get(p)!.has(bundleHash))) done();
-        };
-        const timer = setTimeout(done, timeoutMs);
-        onWarm.add(check);
-        check();
-      }),
+    warm: (bundleHash, timeoutMs) => {
+      const running = () => processes.filter((p) => p.exitCode === null && p.signalCode === null);
+      return untilWarm(onWarm, () => running().every((p) => warm.get(p)!.has(bundleHash)), timeoutMs);
+    },
     stop: async (timeoutMs = 15_000) => {
       stopping = true;
       await Promise.all(
