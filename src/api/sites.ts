@@ -37,6 +37,8 @@ export const registerSiteResponse = z.object({
    * registration presented when it is still valid, else a new one.
    */
   pilotToken: z.string(),
+  /** That token's id: the agent names it (never the token) in its demand polls and the workers it records. */
+  pilotTokenId: id,
   /** The site is silent (brokerage passes its queues by) when neither its agent nor a pilot was heard from for this long. */
   silenceMs: z.number().int(),
 });
@@ -45,6 +47,11 @@ export type RegisterSiteResponse = z.output<typeof registerSiteResponse>;
 export const siteDemandBody = z.object({
   /** How long to wait for the demand to change when there is nothing to do; 0: answer at once. */
   waitMs: z.number().int().nonnegative().optional(),
+  /**
+   * The id of the pilot token the agent holds (its registration's): kept valid while held. A site's pilot
+   * token neither held within the site silence time nor used by a live worker is revoked.
+   */
+  pilotTokenId: id.optional(),
 });
 export type SiteDemandRequest = z.input<typeof siteDemandBody>;
 export type SiteDemandInput = z.output<typeof siteDemandBody>;
@@ -68,8 +75,17 @@ export const siteDemandResponse = z.object({
 });
 export type SiteDemand = z.output<typeof siteDemandResponse>;
 
-export const createSiteWorkerBody = z.object({ queue: label(300), backend: z.enum(["local", "slurm"]) });
+export const createSiteWorkerBody = z.object({
+  queue: label(300),
+  backend: z.enum(["local", "slurm"]),
+  /**
+   * The id of the pilot token the pilot is started with: kept valid until the worker ends. Without it (an
+   * agent of an older version) none of the site's pilot tokens is revoked while the worker lives.
+   */
+  pilotTokenId: id.optional(),
+});
 export type CreateSiteWorkerRequest = z.input<typeof createSiteWorkerBody>;
+export type CreateSiteWorker = z.output<typeof createSiteWorkerBody>;
 
 export const updateSiteWorkerBody = z.object({
   batchId: label(200).optional(),

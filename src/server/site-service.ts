@@ -1,6 +1,7 @@
 import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { WorkerView } from "../api/queues.js";
 import type {
+  CreateSiteWorker,
   QueueDemand,
   RegisterSite,
   RegisterSiteResponse,
@@ -10,7 +11,6 @@ import type {
   UpdateSiteWorker,
 } from "../api/sites.js";
 import { provisioningPlan } from "../core/provisioning.js";
-import type { QueueBackend } from "../core/queue-config.js";
 import type { Principal } from "../store/auth-store.js";
 import { QueueTakenError } from "../store/queue-store.js";
 import type { AccessGuard } from "./access-guard.js";
@@ -49,25 +49,41 @@ export class SiteService {
       throw err;
     }
     await store.sites.heartbeat(site);
-    const pilotToken = (await this.heldPilotToken(site, req.pilotToken)) ?? (await this.newPilotToken(site));
+    const heldId = req.pilotToken === undefined ? undefined : await store.auth.sitePilotTokenId(req.pilotToken, site);
+    const pilot = heldId === undefined ? await this.newPilotToken(site) : { token: req.pilotToken!, id: heldId };
+    await store.auth.holdSitePilotToken(pilot.id, site);
+    await this.retirePilotTokens(site);
     this.deps.queues.forgetQueues();
     await this.deps.queues.placePendingTasks();
     this.ctx.events.progress();
     this.ctx.log.info({ site, queues: definitions.map((d) => d.name) }, "site registered its queues");
-    return { site, queues: definitions.map((d) => d.name), pilotToken, silenceMs: this.ctx.config.siteSilenceMs };
+    return { site, queues: definitions.map((d) => d.name), pilotToken: pilot.token, pilotTokenId: pilot.id, silenceMs: this.ctx.config.siteSilenceMs };
   }
 
-  /** The pilot token an agent presents, if it is this site's and still valid (neither revoked nor expired). */
-  private async heldPilotToken(site: string, token: string | undefined): Promise<string | undefined> {
-    if (token === undefined) return undefined;
-    const principal = await this.deps.guard.authenticate(token);
-    return principal?.kind === "pilot" && principal.site === site ? token : undefined;
-  }
-
-  private async newPilotToken(site: string): Promise<string> {
+  private async newPilotToken(site: string): Promise<{ token: string; id: number }> {
     const { auth } = this.ctx.store;
     const userId = await auth.ensureUser(siteUser(site), "user");
-    return auth.createToken(userId, "pilot", `pilots of site ${site}`, { site });
+    const token = await auth.createToken(userId, "pilot", `pilots of site ${site}`, { site });
+    return { token, id: (await auth.sitePilotTokenId(token, site))! };
+  }
+
+  /**
+   * The agent holds that pilot token now; a token revoked or expired meanwhile is a conflict, which makes the
+   * agent register again for a new one.
+   */
+  private async holdPilotToken(site: string, id: number): Promise<void> {
+    if (!(await this.ctx.store.auth.holdSitePilotToken(id, site))) {
+      throw new ApiError(409, "conflict", `pilot token ${id} of site '${site}' is revoked or expired; the agent registers again for a new one`);
+    }
+  }
+
+  /**
+   * Revokes the site's pilot tokens no agent held within the site silence time and no live worker was started
+   * with: an agent that restarts gets a new token, and the old one would otherwise stay valid for ever.
+   */
+  private async retirePilotTokens(site: string): Promise<void> {
+    const retired = await this.ctx.store.auth.retireSitePilotTokens(site, Date.now() - this.ctx.config.siteSilenceMs);
+    if (retired > 0) this.ctx.log.info({ site, retired }, "revoked the site's pilot tokens no agent holds and no pilot uses");
   }
 
   /** What each of the site's queues needs; waits up to waitMs for jobs to come when nothing is to be done. */
@@ -75,6 +91,12 @@ export class SiteService {
     this.deps.guard.requireSite(p, site, "follow the demand");
     const { store, events, config } = this.ctx;
     await store.sites.heartbeat(site);
+    // An agent that names the token it holds keeps it valid; one of an older version does not, and retiring
+    // tokens on its polls would revoke its own.
+    if (req.pilotTokenId !== undefined) {
+      await this.holdPilotToken(site, req.pilotTokenId);
+      await this.retirePilotTokens(site);
+    }
     const queues = (await store.queues.list()).filter((q) => q.site === site);
     if (queues.length === 0) throw new ApiError(409, "conflict", `site '${site}' has no queues; its agent registers them first`);
     const sub = events.subscribe(queues.map((q) => Topics.queue(q.definition.name)));
@@ -111,12 +133,13 @@ export class SiteService {
     return { queues: demand, workers };
   }
 
-  async createWorker(p: Principal, site: string, req: { queue: string; backend: QueueBackend }): Promise<{ id: number }> {
+  async createWorker(p: Principal, site: string, req: CreateSiteWorker): Promise<{ id: number }> {
     this.deps.guard.requireSite(p, site, "start pilots for the queues");
     const queue = await this.deps.queues.record(req.queue);
     if (!queue) throw notFound("queue", req.queue);
     if (queue.site !== site) throw forbidden(`queue '${req.queue}' is not site '${site}''s; a site starts pilots for its own queues only`);
-    const id = await this.ctx.store.workers.create(req.queue, req.backend, { site });
+    if (req.pilotTokenId !== undefined) await this.holdPilotToken(site, req.pilotTokenId);
+    const id = await this.ctx.store.workers.create(req.queue, req.backend, { site, pilotTokenId: req.pilotTokenId ?? null });
     await this.deps.queues.workersChanged([req.queue]);
     return { id };
   }

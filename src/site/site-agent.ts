@@ -51,6 +51,8 @@ export class SiteAgent {
   private readonly stopping = new AbortController();
   /** The pilot token of the last registration; kept across outages and presented again, so the server keeps it. */
   private pilotToken: string | undefined;
+  /** That token's id, named in demand polls (which keep it valid) and in the workers started with it. */
+  private pilotTokenId: number | undefined;
   /** Registered with the server as it is now: false at first, and again after losing the server. */
   private registered = false;
   /** The queues by the name users and pilots address them: `<site>/<queue>`. */
@@ -96,6 +98,7 @@ export class SiteAgent {
     this.definitions.clear();
     this.o.queues.forEach((q, i) => this.definitions.set(answer.queues[i]!, { ...q, name: answer.queues[i]! }));
     this.pilotToken = answer.pilotToken;
+    this.pilotTokenId = answer.pilotTokenId;
     this.registered = true;
     this.o.log.info({ queues: answer.queues }, "site registered its queues");
   }
@@ -103,7 +106,7 @@ export class SiteAgent {
   /** One demand poll, then reconciling the workers with the batch system, cancelling and starting pilots. */
   private async pass(): Promise<void> {
     const signal = this.stopping.signal;
-    const demand = await this.o.api.siteDemand({ params: { name: this.o.site }, body: { waitMs: this.o.pollMs } }, { signal });
+    const demand = await this.o.api.siteDemand({ params: { name: this.o.site }, body: { waitMs: this.o.pollMs, pilotTokenId: this.pilotTokenId } }, { signal });
     if (signal.aborted) return;
     this.workers = demand.workers;
     const ended = await this.reconcile(demand.workers);
@@ -164,7 +167,7 @@ export class SiteAgent {
 
   private async start(def: QueueDefinition, backend: PilotBackend, n: number): Promise<void> {
     for (let i = 0; i < n && !this.stopping.signal.aborted; i++) {
-      const { id } = await this.o.api.createSiteWorker({ params: { name: this.o.site }, body: { queue: def.name, backend: def.backend } });
+      const { id } = await this.o.api.createSiteWorker({ params: { name: this.o.site }, body: { queue: def.name, backend: def.backend, pilotTokenId: this.pilotTokenId } });
       this.submitting.add(id);
       try {
         const batchId = await backend.submit({

@@ -164,6 +164,67 @@ export class AuthStore {
     await this.ctx.db.updateTable("tokens").set({ revoked_at: Date.now() }).where("id", "=", id).where("revoked_at", "is", null).execute();
   }
 
+  /** The id of a site's pilot token that is valid (neither revoked nor expired); undefined for any other token. */
+  async sitePilotTokenId(token: string, site: string): Promise<number | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("tokens")
+      .select(["id", "expires_at"])
+      .where("hash", "=", hashToken(token))
+      .where("kind", "=", "pilot")
+      .where("site", "=", site)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return row && (row.expires_at === null || Number(row.expires_at) > Date.now()) ? row.id : undefined;
+  }
+
+  /** The site's agent holds this pilot token now; false when it is not a valid pilot token of that site. */
+  async holdSitePilotToken(id: number, site: string): Promise<boolean> {
+    const now = Date.now();
+    const r = await this.ctx.db
+      .updateTable("tokens")
+      .set({ held_at: now })
+      .where("id", "=", id)
+      .where("kind", "=", "pilot")
+      .where("site", "=", site)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Revokes the site's pilot tokens that no agent held since heldSince and that no live worker was started
+   * with; returns how many. Nothing is revoked while a live worker of the site does not say which token it
+   * was started with (one started before workers recorded it): its pilot may hold any of them.
+   */
+  async retireSitePilotTokens(site: string, heldSince: number): Promise<number> {
+    const db = this.ctx.db;
+    const unknown = await db
+      .selectFrom("workers")
+      .select("id")
+      .where("site", "=", site)
+      .where("status", "!=", "ended")
+      .where("pilot_token_id", "is", null)
+      .executeTakeFirst();
+    if (unknown) return 0;
+    const r = await db
+      .updateTable("tokens")
+      .set({ revoked_at: Date.now() })
+      .where("kind", "=", "pilot")
+      .where("site", "=", site)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("held_at", "is", null), eb("held_at", "<", heldSince)]))
+      .where((eb) =>
+        eb(
+          "id",
+          "not in",
+          eb.selectFrom("workers").select("pilot_token_id").where("site", "=", site).where("status", "!=", "ended").where("pilot_token_id", "is not", null),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   /** Revokes the tokens scoped to a workflow (it has ended: its driver needs them no more). */
   async revokeWorkflowTokens(workflowId: number, db: Tx = this.ctx.db): Promise<void> {
     await db

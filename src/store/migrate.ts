@@ -17,6 +17,7 @@ import * as projectArchives from "./migrations/0013-project-archives.js";
 import * as finalJobsIndex from "./migrations/0014-final-jobs-index.js";
 import * as pilotHeartbeats from "./migrations/0015-pilot-heartbeats.js";
 import * as taskObjectives from "./migrations/0016-task-objectives.js";
+import * as sitePilotTokens from "./migrations/0017-site-pilot-tokens.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0014-final-jobs-index": finalJobsIndex.up,
   "0015-pilot-heartbeats": pilotHeartbeats.up,
   "0016-task-objectives": taskObjectives.up,
+  "0017-site-pilot-tokens": sitePilotTokens.up,
 };
 
 class CodeMigrations implements MigrationProvider {

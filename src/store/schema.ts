@@ -37,6 +37,8 @@ export interface TokensTable {
   revoked_at: number | null;
   /** After this, the token is refused; null: never expires. */
   expires_at: number | null;
+  /** A site's pilot token: when its site's agent last said it holds it (registration, demand poll); null: never. */
+  held_at: number | null;
 }
 
 export interface WorkflowsTable {
@@ -205,6 +207,8 @@ export interface WorkersTable {
   site: string | null;
   /** The server replica that started it (its local pilots are that replica's children); null for a site's. */
   owner: string | null;
+  /** A site's worker: the id of the pilot token its agent started it with; null: the server's, or unknown. */
+  pilot_token_id: number | null;
 }
 
 /** A site whose agent registered its queues: when the agent was last heard from. */

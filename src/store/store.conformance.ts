@@ -508,12 +508,40 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       });
 
       it("records who started each worker: a site, or a server replica", async () => {
-        const fromSite = await store.workers.create("gamma/cpu", "slurm", { site: "gamma" });
+        const fromSite = await store.workers.create("gamma/cpu", "slurm", { site: "gamma", pilotTokenId: null });
         const fromReplica = await store.workers.create("local", "local", { owner: "host:/data" });
         const live = await store.workers.live();
         expect(live.find((w) => w.id === fromSite)).toMatchObject({ site: "gamma", owner: null });
         expect(live.find((w) => w.id === fromReplica)).toMatchObject({ site: null, owner: "host:/data" });
         expect((await store.workers.liveOfSite("gamma")).map((w) => w.id)).toEqual([fromSite]);
+      });
+
+      it("revokes a site's pilot tokens no agent held lately and no live worker uses, and none while a live worker's is unknown", async () => {
+        const { auth, workers } = store;
+        const userId = await auth.ensureUser("site:delta", "user");
+        const token = async () => {
+          const t = await auth.createToken(userId, "pilot", "pilots of site delta", { site: "delta" });
+          return (await auth.sitePilotTokenId(t, "delta"))!;
+        };
+        const [held, stale, usedLive, usedEnded, never] = [await token(), await token(), await token(), await token(), await token()];
+        expect(await auth.holdSitePilotToken(stale, "delta")).toBe(true);
+        const since = Date.now() + 1;
+        await new Promise((r) => setTimeout(r, 5));
+        expect(await auth.holdSitePilotToken(held, "delta")).toBe(true);
+        expect(await auth.holdSitePilotToken(held, "epsilon")).toBe(false);
+        const live = await workers.create("delta/cpu", "slurm", { site: "delta", pilotTokenId: usedLive });
+        const ended = await workers.create("delta/cpu", "slurm", { site: "delta", pilotTokenId: usedEnded });
+        await workers.end(ended, "its slurm job ended");
+        const unknown = await workers.create("delta/cpu", "slurm", { site: "delta", pilotTokenId: null });
+        expect(await auth.retireSitePilotTokens("delta", since)).toBe(0);
+        await workers.end(unknown, "its slurm job ended");
+        expect(await auth.retireSitePilotTokens("delta", since)).toBe(3);
+        const valid = (await auth.listTokens(userId, false)).map((t) => t.id).sort((a, b) => a - b);
+        expect(valid).toEqual([held, usedLive].sort((a, b) => a - b));
+        expect([stale, usedEnded, never].map((id) => valid.includes(id))).toEqual([false, false, false]);
+        expect(await auth.holdSitePilotToken(stale, "delta")).toBe(false);
+        await workers.end(live, "its slurm job ended");
+        expect(await auth.retireSitePilotTokens("delta", since)).toBe(1);
       });
 
       it("moves a running task's waiting jobs to another queue, and only from the queue it is on", async () => {

@@ -12,13 +12,17 @@ export type StoredWorker = WorkerView & { owner: string | null };
 export class WorkerStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  /** A new worker: of a site (its agent starts it), or of the server replica `owner`. */
-  async create(queue: string, backend: string, by: { site: string } | { owner: string }): Promise<number> {
+  /**
+   * A new worker: of a site (its agent starts it with the site's pilot token of that id), or of the server
+   * replica `owner`.
+   */
+  async create(queue: string, backend: string, by: { site: string; pilotTokenId: number | null } | { owner: string }): Promise<number> {
     const site = "site" in by ? by.site : null;
+    const pilotTokenId = "site" in by ? by.pilotTokenId : null;
     const owner = "owner" in by ? by.owner : null;
     const row = await this.ctx.db
       .insertInto("workers")
-      .values({ queue, backend, batch_id: null, status: "submitted", reason: null, created_at: Date.now(), ended_at: null, site, owner })
+      .values({ queue, backend, batch_id: null, status: "submitted", reason: null, created_at: Date.now(), ended_at: null, site, owner, pilot_token_id: pilotTokenId })
       .returning("id")
       .executeTakeFirstOrThrow();
     return row.id;
@@ -140,7 +144,7 @@ export class WorkerStore {
   }
 }
 
-function toView(r: Omit<Selectable<WorkersTable>, "owner"> & { pilot_id: number | null }): WorkerView {
+function toView(r: Omit<Selectable<WorkersTable>, "owner" | "pilot_token_id"> & { pilot_id: number | null }): WorkerView {
   return {
     id: r.id,
     queue: r.queue,
