@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -34,11 +34,18 @@ describe("the embedded default: pando run with no server", () => {
     for (const pilot of ["local-1", "local-2"]) expect(report).toMatch(new RegExp(`pilot ${pilot}\\n(.+\\n)*?\\s+\\d+\\s+\\+\\d+\\s+registered\\n`));
     // Warmed before the driver ran: each pilot's executor is in the report, from its spawn to its bundle.
     expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
+    // The run unpacked its project into the pilots' code cache while the server started: no pilot fetched it.
+    expect(readdirSync(join(dir, "cache", "projects")).filter((e) => /^[0-9a-f]{64}$/.test(e))).toHaveLength(1);
+    for (const n of [1, 2]) {
+      const log = readFileSync(join(dir, "logs", `pilot-${n}.log`), "utf8");
+      expect(log).toMatch(/"msg":"pilot registered"/);
+      expect(log).not.toMatch(/project archive fetched and unpacked/);
+    }
   });
 
   it("keeps the pilots in the run's process, each with its log file and executors of its own", async () => {
     const dir = dataDir();
-    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: dir, extra: ["--timings", "--pilots", "2", "--slots", "1"] });
+    const r = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: dir, extra: ["--timings", "--pilots", "2", "--slots", "1"], logLevel: "info" });
     expect(r.code, r.stderr).toBe(0);
     expect(r.value).toEqual({ one: "hello, world!", squares: [0, 1, 4], sum: 5 });
     const report = r.stderr.slice(r.stderr.indexOf("timings: "));
@@ -48,6 +55,13 @@ describe("the embedded default: pando run with no server", () => {
       expect(existsSync(join(dir, "logs", `pilot-${pilot.slice(-1)}.log`))).toBe(true);
     }
     expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
+    // The run unpacked its project into the pilots' code cache while the server started: no pilot fetched it.
+    expect(readdirSync(join(dir, "cache", "projects")).filter((e) => /^[0-9a-f]{64}$/.test(e))).toHaveLength(1);
+    for (const n of [1, 2]) {
+      const log = readFileSync(join(dir, "logs", `pilot-${n}.log`), "utf8");
+      expect(log).toMatch(/"msg":"pilot registered"/);
+      expect(log).not.toMatch(/project archive fetched and unpacked/);
+    }
   });
 
   it("runs the HPO example: each iteration is one task of its points, and the forest's AUC is sensible", async () => {

@@ -8,6 +8,7 @@ import { uploadBundle } from "../bundle/upload.js";
 import { shipProject } from "../bundle/project-ship.js";
 import type { ServerConfig } from "../server/config.js";
 import { registry } from "../sdk/registry.js";
+import type { RunProject } from "./run-project.js";
 import type { RunSession } from "./run-session.js";
 
 /** Default of --warm-wait: a bound, so that a pilot that never gets warm cannot hold the run back for long. */
@@ -27,7 +28,7 @@ export interface PreparedBundle {
  * Places the bundle; with #export, imports it for its registrations and bundles again without the packages
  * the works ask to install. Then uploads it and warms the local pilots on it.
  */
-export async function prepareBundle(run: RunSession, config: ServerConfig, built: Bundle): Promise<PreparedBundle> {
+export async function prepareBundle(run: RunSession, config: ServerConfig, built: Bundle, runProject: RunProject): Promise<PreparedBundle> {
   let bundle = built;
   // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
   const place = (b: Bundle) =>
@@ -50,12 +51,7 @@ export async function prepareBundle(run: RunSession, config: ServerConfig, built
   await uploadBundle(run.client, bundle);
   run.timings.mark("bundle uploaded");
   const { flags } = run;
-  const project = await shipProject(run.client, run.target.file, {
-    ship: flags.project,
-    exclude: flags.projectExclude,
-    include: flags.projectInclude,
-    maxBytes: flags.projectMaxSize,
-  });
+  const project = await shipProject(run.client, await runProject.archive);
   run.timings.mark("project shipped");
   if (project && project.skippedLinks.length > 0) {
     run.progress.warn(`project archive: symbolic links left out (outside the project, or to a directory): ${project.skippedLinks.slice(0, 10).join(", ")}`);

@@ -1,9 +1,11 @@
 import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
+import { join } from "node:path";
 import { prepareBundle } from "./run-bundle.js";
 import { runExport, runTopLevel, setRunEnvironment } from "./run-driver.js";
 import { describeRunError, UsageError } from "./run-errors.js";
 import { handleInterrupts } from "./run-interrupt.js";
+import { packRunProject } from "./run-project.js";
 import { connectServer, type RunServer } from "./run-server.js";
 import { runTracker, type RunFlags, type RunSession } from "./run-session.js";
 import { runTarget } from "./run-target.js";
@@ -32,14 +34,19 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   const runs = runTracker();
   // Bundled while the server starts (esbuild works in a process of its own).
   const bundling = bundleEntry(target.file).then((b) => (timings.mark(b.fromCache ? "bundle from the build cache" : "bundle built"), b));
-  const { built, client, embedded } = await bothOrNeither(bundling, connectServer(target.serverUrl, flags, config, progress, runs, timings));
+  const connecting = connectServer(target.serverUrl, flags, config, progress, runs, timings);
+  const project = packRunProject(target.file, flags, target.serverUrl ? undefined : join(config.dataDir, "cache"));
+  const { built, client, embedded } = await bothOrNeither(bundling, connecting).catch(async (err: unknown) => {
+    await project.placed;
+    throw err;
+  });
   const run: RunSession = { target, flags, progress, client, embedded, runs, timings, outcome: "ok", workflowsCalled: 0, abandonedBody: false };
 
   const interrupts = handleInterrupts(run);
   const stopWatching = watchRunning(client, progress, runs.active);
   const stdout = resultStdout(run);
   try {
-    const { bundle, path, mod, projectHash } = await prepareBundle(run, config, built);
+    const { bundle, path, mod, projectHash } = await prepareBundle(run, config, built, project);
     setRunEnvironment(run, bundle, projectHash);
     const code = target.exportName === undefined ? await runTopLevel(run, path) : await runExport(run, target.exportName, mod, stdout);
     timings.mark("workflow ended");
@@ -59,6 +66,7 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
     stdout.restore();
     interrupts.dispose();
     setDriverEnvironment(undefined);
+    await project.placed;
     await (embedded ? embedded.stop() : client.close());
     timings.mark("stopped");
     if (timings.enabled) process.stderr.write(timings.report());

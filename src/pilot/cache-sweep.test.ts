@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { removeTree, setTreeWritable } from "../bundle/project-unpack.js";
+import { removeTree, setDirsWritable } from "../bundle/project-unpack.js";
 import { refreshEntry, sweepCache } from "./cache-sweep.js";
 
 const HOUR = 60 * 60_000;
@@ -36,8 +36,8 @@ function cacheDir() {
   const project = (n: number, ageMs: number) => {
     const path = join(dir, "projects", hash(n));
     mkdirSync(join(path, "data"), { recursive: true });
-    writeFileSync(join(path, "data", "points.csv"), "1\n2\n");
-    setTreeWritable(path, false);
+    writeFileSync(join(path, "data", "points.csv"), "1\n2\n", { mode: 0o444 });
+    setDirsWritable(path, false);
     return aged(path, ageMs);
   };
   return { dir, bundle, env, project };

@@ -82,7 +82,7 @@ export class Projects {
     try {
       if (existsSync(into)) return into;
       const archive = await this.fetch(hash);
-      unpackProject(archive, hash, into, this.limits);
+      await unpackProject(archive, hash, into, this.limits);
       this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
       return into;
     } finally {

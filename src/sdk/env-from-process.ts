@@ -48,9 +48,9 @@ export function environmentFromProcess(): DriverEnvironment | undefined {
  */
 async function bundleAndUpload(client: HttpPandoClient, definedIn: string): Promise<ShippedCode> {
   const { bundleEntry } = await import("../bundle/bundler.js");
-  const { shipProject } = await import("../bundle/project-ship.js");
+  const { packProjectOf, shipProject } = await import("../bundle/project-ship.js");
   const b = await bundleEntry(definedIn);
   await uploadBundle(client, b);
-  const project = await shipProject(client, definedIn);
+  const project = await shipProject(client, packProjectOf(definedIn));
   return { hash: b.hash, lockfileHash: b.lockfileHash, projectHash: project?.hash };
 }

@@ -245,6 +245,8 @@ export function runDriver(
     timeoutMs?: number;
     /** An embedded run on PostgreSQL: this database, kept after the run (a later run resumes from it). */
     database?: string;
+    /** The run's log level (its pilots' too): warn unless said. */
+    logLevel?: string;
   } = {},
 ): DriverRun {
   const flags = ["--json", ...(options.extra ?? [])];
@@ -258,7 +260,7 @@ export function runDriver(
     // An embedded run uses the suite's broker too (a run against --server uses that server's).
     env: {
       ...process.env,
-      PANDO_LOG_LEVEL: "warn",
+      PANDO_LOG_LEVEL: options.logLevel ?? "warn",
       // A server of the shell the suite runs in must not take the place of the embedded one.
       PANDO_SERVER: "",
       PANDO_BROKER: options.url ? "" : (TEST_BROKER ?? ""),
