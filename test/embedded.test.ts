@@ -34,13 +34,6 @@ describe("the embedded default: pando run with no server", () => {
     for (const pilot of ["local-1", "local-2"]) expect(report).toMatch(new RegExp(`pilot ${pilot}\\n(.+\\n)*?\\s+\\d+\\s+\\+\\d+\\s+registered\\n`));
     // Warmed before the driver ran: each pilot's executor is in the report, from its spawn to its bundle.
     expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
-    // The run unpacked its project into the pilots' code cache while the server started: no pilot fetched it.
-    expect(readdirSync(join(dir, "cache", "projects")).filter((e) => /^[0-9a-f]{64}$/.test(e))).toHaveLength(1);
-    for (const n of [1, 2]) {
-      const log = readFileSync(join(dir, "logs", `pilot-${n}.log`), "utf8");
-      expect(log).toMatch(/"msg":"pilot registered"/);
-      expect(log).not.toMatch(/project archive fetched and unpacked/);
-    }
   });
 
   it("keeps the pilots in the run's process, each with its log file and executors of its own", async () => {
