@@ -72,6 +72,18 @@ describe("BatchingGate", () => {
     expect([await first, await after]).toEqual(["X", "C"]);
   });
 
+  it("with a gathering step, puts the items that arrive before it ends in one batch, even with turns free", async () => {
+    const batches: string[][] = [];
+    let gathered: (() => void) | undefined;
+    const g = new BatchingGate<string, string>(4, 100, () => "k", () => 1, async (items) => (batches.push([...items]), items.map((i) => i.toUpperCase())), (then) => (gathered = then));
+    const results = ["a", "b", "c"].map((i) => g.run(i));
+    await turn();
+    expect(batches).toEqual([]);
+    gathered!();
+    expect(await Promise.all(results)).toEqual(["A", "B", "C"]);
+    expect(batches).toEqual([["a", "b", "c"]]);
+  });
+
   it("refuses a limit that is not a whole number of at least 1", () => {
     expect(() => new BatchingGate(0, 1, String, () => 1, async () => [])).toThrow(/whole number ≥ 1, not 0/);
   });

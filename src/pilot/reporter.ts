@@ -35,6 +35,7 @@ export class Reporter {
   /** Updates that must go over REST even though the broker is up (see heartbeat). */
   private readonly restOnly = new Set<string>();
   private reporting: Promise<void> | undefined;
+  private flushScheduled = false;
   private runningTimer: NodeJS.Timeout | undefined;
   private publisher: ResultPublisher | undefined;
   /** The pilot is leaving: everything goes over REST, which it can wait for. */
@@ -60,7 +61,22 @@ export class Reporter {
 
   add(update: AttemptUpdate): void {
     this.pending.push(update);
-    void this.flush();
+    this.flushSoon();
+  }
+
+  /**
+   * Flushes once the event loop has taken in what is ready: the results of executors that ended together
+   * arrive on pipes of their own, each read in a callback of its own, and a report sent at the first would
+   * be recorded (and its driver woken) before the next was even read — one report per job, one after the
+   * other, where one report for all of them costs little more than one.
+   */
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
   }
 
   /** A job started: it is reported as running if it still runs a moment later. */

@@ -45,39 +45,60 @@ function service(maxConcurrentReports: number, { togetherFails = false } = {}) {
 const pilot = { kind: "pilot", userId: 1 } as Principal;
 const update = (jobId: number) => ({ updates: [{ jobId, attempt: 1, state: "finished" as const, result: "1" }] });
 const turn = () => new Promise((r) => setImmediate(r));
+/** Long enough for reports sent now to reach the recorder and for its gathering turn to end. */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await turn();
+};
 
 describe("pilots' reports", () => {
+  it("that arrive in one turn of the event loop are recorded in one transaction", async () => {
+    const { dispatch, inStore, together } = service(4);
+    const reports = [1, 2, 3].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId)));
+    await settle();
+    expect(together).toEqual([3]);
+    inStore.shift()!();
+    expect(await Promise.all(reports)).toEqual(Array(3).fill({ accepted: 1, ignored: 0 }));
+  });
+
   it("are recorded at most maxConcurrentReports transactions at once; the others wait in the server, then go together", async () => {
     const { dispatch, inStore, together } = service(2);
-    const reports = [1, 2, 3, 4, 5].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId)));
-    await turn();
+    const reports = [];
+    for (const pilotId of [1, 2]) {
+      reports.push(dispatch.report(pilot, pilotId, update(pilotId)));
+      await settle();
+    }
     expect(inStore).toHaveLength(2);
     expect(together).toEqual([]);
+    reports.push(...[3, 4, 5].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId))));
+    await settle();
+    expect(inStore).toHaveLength(2);
     inStore.shift()!();
-    await turn();
+    await settle();
     // The three that waited take the freed turn as one transaction.
     expect(inStore).toHaveLength(2);
     expect(together).toEqual([3]);
     while (inStore.length > 0) {
       inStore.shift()!();
-      await turn();
+      await settle();
     }
     expect(await Promise.all(reports)).toEqual(Array(5).fill({ accepted: 1, ignored: 0 }));
   });
 
   it("are recorded one by one when recording them together fails, so that none is lost", async () => {
     const { dispatch, inStore, together } = service(1, { togetherFails: true });
-    const reports = [1, 2, 3].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId)));
-    await turn();
+    const reports = [dispatch.report(pilot, 1, update(1))];
+    await settle();
+    reports.push(...[2, 3].map((pilotId) => dispatch.report(pilot, pilotId, update(pilotId))));
+    await settle();
     expect(inStore).toHaveLength(1);
     inStore.shift()!();
-    await turn();
+    await settle();
     expect(together).toEqual([2]);
     // Then each alone, in turn.
     for (let left = 2; left > 0; left--) {
       expect(inStore).toHaveLength(1);
       inStore.shift()!();
-      await turn();
+      await settle();
     }
     expect(await Promise.all(reports)).toEqual(Array(3).fill({ accepted: 1, ignored: 0 }));
   });

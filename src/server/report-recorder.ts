@@ -32,6 +32,9 @@ export class ReportRecorder {
       (r) => r.via,
       (r) => r.updates.length,
       (reports) => this.record(reports),
+      // The reports that arrive in the same turn of the event loop go together: the results of jobs that
+      // ended together on many pilots (one each) arrive side by side, and one transaction records them all.
+      setImmediate,
     );
   }
 
