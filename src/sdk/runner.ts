@@ -53,6 +53,13 @@ function argsRoot(call: WorkCall, i: number): string {
   return call.jobs.length === 1 ? "args" : `entries[${i}]`;
 }
 
+function encodeJobs(call: WorkCall): Array<{ key: string; args: string }> {
+  return call.jobs.map((job, i) => ({
+    key: job.key,
+    args: encode(job.args, { root: argsRoot(call, i), limitBytes: DEFAULT_MAX_PAYLOAD_BYTES, what: "argument set" }),
+  }));
+}
+
 /**
  * Submits a work call as one task of N jobs in one request (or, when the driver runs again, attaches to
  * the task the same call made in an earlier run), then collects the jobs' final outcomes (from
@@ -66,10 +73,10 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     throw new Error("internal: a distributed work call needs a client, a result channel, a workflow and a bundle");
   }
   const tCall = tracingHops() ? epochNow() : 0;
-  const jobs = call.jobs.map((job, i) => ({
-    key: job.key,
-    args: encode(job.args, { root: argsRoot(call, i), limitBytes: DEFAULT_MAX_PAYLOAD_BYTES, what: "argument set" }),
-  }));
+  // Encoded before anything is opened (an argument that cannot be encoded fails the call here). The request
+  // takes them out of `submission` (splice), so that once sent they are not kept while the call waits for
+  // its results: a large call's encoded arguments are tens of megabytes.
+  const submission = { jobs: encodeJobs(call) };
   // Listening starts before submitting: a fast job's result cannot slip by.
   const results = await ctx.results.openTask();
   let taskId: number;
@@ -90,7 +97,7 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
       priority: call.options.priority,
       objective: call.options.objective,
       channel: results.channel,
-      jobs,
+      jobs: submission.jobs.splice(0),
     }));
   } catch (err) {
     ctx.results.forget(results);
@@ -103,8 +110,11 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
   }
   sink.onTaskId(taskId);
   if (pendingReason) ctx.onNotice?.(`task ${taskId} (${call.name}) waits for a queue: ${pendingReason}`);
-  const byKey = new Map(call.jobs.map((j, i) => [j.key, i]));
-  const received = new Set<string>();
+  // The jobs still to hear of: a job's first final outcome wins and takes it out, so a repeat is ignored.
+  const waiting = new Map(call.jobs.map((j, i) => [j.key, i]));
+  // Pilots' and queues' names and the states, the same few for every job of a large task, kept once.
+  const names = new Map<string, string>();
+  const once = <S extends string>(name: S): S => (names.get(name) as S | undefined) ?? (names.set(name, name), name);
   let finished = 0;
   let failed = 0;
   await results.collect(
@@ -114,20 +124,20 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
     (outcomes, via) => {
       const tWoken = tracingHops() ? epochNow() : 0;
       for (const r of outcomes) {
-        const index = byKey.get(r.key);
-        if (index === undefined || received.has(r.key)) continue;
-        received.add(r.key);
+        const index = waiting.get(r.key);
+        if (index === undefined) continue;
+        waiting.delete(r.key);
         const outcome: Outcome = {
           index,
-          key: r.key,
+          key: call.jobs[index]!.key,
           jobId: r.jobId,
-          state: r.state,
+          state: once(r.state),
           attempts: r.attempts,
           startedAt: r.startedAt,
           endedAt: r.endedAt,
-          pilot: r.pilot,
-          queue: r.queue,
-          reportedVia: r.via,
+          pilot: r.pilot === null ? null : once(r.pilot),
+          queue: once(r.queue),
+          reportedVia: r.via === null ? null : once(r.via),
           receivedVia: via,
         };
         if (r.state === "finished") {
@@ -149,10 +159,10 @@ export async function runRemote(ctx: RunContext, call: WorkCall, sink: OutcomeSi
         nJobs: call.jobs.length,
         finished,
         failed,
-        done: received.size === call.jobs.length,
+        done: waiting.size === 0,
       });
     },
-    () => received.size === call.jobs.length,
+    () => waiting.size === 0,
     sink.signal,
     // A task of an earlier run of the driver publishes on that run's channel: read the server's copy.
     attached,
