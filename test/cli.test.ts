@@ -313,7 +313,9 @@ describe("pando run's command line: errors, arguments, output and what it tells"
     expect(shown.stdout).toMatch(/^walltime +10m00s per job$/m);
     expect(shown.stdout).toMatch(/^max attempts +2 per job$/m);
     expect(shown.stdout).toMatch(/^priority +7$/m);
+    expect(shown.stdout).toMatch(/^objective +loss, minimised$/m);
     const unstated = pando(["show", "--task", String(plain.id), "--server", cluster.url, "--token", cluster.credentials.userToken]);
+    expect(unstated.stdout).toMatch(/^objective +not declared$/m);
     expect(unstated.stdout).toMatch(/^memory +not stated$/m);
     expect(unstated.stdout).toMatch(/^walltime +not stated$/m);
     const json = pando(["show", "--task", String(sized.id), "--json", "--server", cluster.url, "--token", cluster.credentials.userToken]);

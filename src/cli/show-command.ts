@@ -97,6 +97,7 @@ function taskText(task: TaskView, page: JobPage, errors: readonly ErrorGroup[]):
     ["walltime", task.walltimeS > 0 ? `${formatDuration(task.walltimeS * 1000)} per job` : "not stated"],
     ["max attempts", `${task.maxAttempts} per job`],
     ["priority", String(task.priority)],
+    ["objective", task.objective ? `${task.objective.name}, ${task.objective.direction === "minimize" ? "minimised" : "maximised"}` : "not declared"],
     ["jobs", `${task.nJobs}: ${task.nFinished} finished, ${task.nFailed} failed, ${task.nCancelled} cancelled`],
     ["created", formatTime(task.createdAt)],
     ["ended", task.endedAt === null ? "-" : `${formatTime(task.endedAt)} (after ${formatSpan(task.createdAt, task.endedAt)})`],
