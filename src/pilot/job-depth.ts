@@ -64,16 +64,25 @@ export class TaskDepths {
    */
   prefetch(limit: number): { tasks: number[]; depth: number } {
     if (this.cached?.limit === limit) return this.cached.answer;
-    // Oldest first: the last `limit` fast ones are the most recent.
-    const fast: Array<[number, number]> = [];
-    for (const [taskId, d] of this.byTask) {
+    // The map is least recently observed first: the last `limit` fast tasks seen in order are the most
+    // recent, kept in a ring. Asked at every job's end, this allocates nothing per task remembered.
+    const ids = new Array<number>(limit);
+    const values = new Array<number>(limit);
+    let seen = 0;
+    this.byTask.forEach((d, taskId) => {
       const value = d.value();
-      if (value > 1) fast.push([taskId, value]);
+      if (value <= 1 || limit === 0) return;
+      ids[seen % limit] = taskId;
+      values[seen % limit] = value;
+      seen++;
+    });
+    const tasks: number[] = [];
+    let depth = 1;
+    for (let i = seen - 1; i >= Math.max(0, seen - limit); i--) {
+      tasks.push(ids[i % limit]!);
+      depth = Math.max(depth, values[i % limit]!);
     }
-    const recent = fast.slice(-limit).reverse();
-    const tasks = recent.map(([taskId]) => taskId);
-    const depth = recent.reduce((most, [, value]) => Math.max(most, value), 1);
     this.cached = { limit, answer: { tasks, depth } };
-    return { tasks, depth };
+    return this.cached.answer;
   }
 }
