@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -24,6 +24,26 @@ describe("unpackProject", () => {
     expect(statSync(join(root, "p", "data", "a.csv")).mode & 0o777).toBe(0o444);
     expect(statSync(join(root, "p", "run.sh")).mode & 0o777).toBe(0o555);
     expect(statSync(join(root, "p", "data")).mode & 0o777).toBe(0o555);
+  });
+
+  it("with a file store, links each file to the store's copy, which a later archive with the same file shares", async () => {
+    const store = join(root, "store");
+    const first = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(1)") }, { path: "b.sh", executable: true, content: Buffer.from("echo") }]));
+    await unpackProject(first, sha256Hex(first), join(root, "p1"), UNPACK_DEFAULTS, store);
+    const edited = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(2)") }, { path: "b.sh", executable: true, content: Buffer.from("echo") }]));
+    await unpackProject(edited, sha256Hex(edited), join(root, "p2"), UNPACK_DEFAULTS, store);
+    expect(statSync(join(root, "p2", "b.sh")).ino).toBe(statSync(join(root, "p1", "b.sh")).ino);
+    expect(statSync(join(root, "p2", "b.sh")).nlink).toBe(3);
+    expect(statSync(join(root, "p2", "b.sh")).mode & 0o777).toBe(0o555);
+    expect(readFileSync(join(root, "p2", "a.py"), "utf8")).toBe("print(2)");
+    expect(readFileSync(join(root, "p1", "a.py"), "utf8")).toBe("print(1)");
+    expect(statSync(join(root, "p1", "a.py")).mode & 0o777).toBe(0o444);
+    expect(readdirSync(store).filter((f) => !f.endsWith(".tmp"))).toHaveLength(3);
+    // A store's file removed meanwhile (swept) is stored again.
+    rmSync(join(store, sha256Hex(Buffer.from("echo")) + "x"));
+    await unpackProject(first, sha256Hex(first), join(root, "p3"), UNPACK_DEFAULTS, store);
+    expect(statSync(join(root, "p3", "b.sh")).nlink).toBe(2);
+    await expect(unpackProject(rawTarGz([rawTarEntry("a", "0", "1"), rawTarEntry("a", "0", "1")]), sha256Hex(rawTarGz([rawTarEntry("a", "0", "1"), rawTarEntry("a", "0", "1")])), join(root, "p4"), UNPACK_DEFAULTS, store)).rejects.toThrow("clash");
   });
 
   it("refuses content that does not hash to its name", async () => {

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { removeTree, setDirsWritable } from "../bundle/project-unpack.js";
-import { refreshEntry, sweepCache } from "./cache-sweep.js";
+import { FILE_STORE, refreshEntry, sweepCache } from "./cache-sweep.js";
 
 const HOUR = 60 * 60_000;
 const NOW = Date.now();
@@ -62,6 +62,24 @@ describe("sweepCache", () => {
     for (const path of [oldBundle, oldEnv, oldProject]) expect(existsSync(path)).toBe(false);
     for (const path of [newBundle, newEnv, newProject, kept]) expect(existsSync(path)).toBe(true);
     expect(existsSync(join(dir, "node_modules", "pando"))).toBe(true);
+  });
+
+  it("removes the stored files of unpacked projects that no project links to any more, once old", () => {
+    const { dir } = cacheDir();
+    const store = join(dir, "projects", FILE_STORE);
+    mkdirSync(store);
+    const stored = (name: string, ageMs: number) => aged((writeFileSync(join(store, name), name, { mode: 0o444 }), join(store, name)), ageMs);
+    const unlinked = stored(hash(1), 2 * HOUR);
+    const linked = stored(hash(2), 2 * HOUR);
+    linkSync(linked, join(dir, "projects", "a-file-of-a-project"));
+    const fresh = stored(hash(3), 10_000);
+    const writing = stored(`${hash(4)}.9.abc.tmp`, 2 * HOUR);
+    const deadWrite = stored(`${hash(5)}.9.abc.tmp`, 48 * HOUR);
+
+    const result = sweepCache(dir, { keepMs: HOUR, now: NOW, keep: new Set() });
+
+    expect(result.removed.sort()).toEqual([unlinked, deadWrite].sort());
+    for (const path of [linked, fresh, writing]) expect(existsSync(path)).toBe(true);
   });
 
   it("never touches files being written, unpacks in progress or node_modules, but removes day-old claims", () => {

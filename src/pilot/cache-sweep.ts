@@ -1,5 +1,6 @@
 // Removing what nobody used for a while from a pilot's cache directory (shared by the pilots of a host):
-// bundles `<hash>.mjs`, installed environments `envs/<hash>/` and unpacked project archives `projects/<hash>/`.
+// bundles `<hash>.mjs`, installed environments `envs/<hash>/`, unpacked project archives `projects/<hash>/`
+// and the files of those no longer linked from any (`projects/.files/`).
 // Every pilot refreshes the mtime of the entries it uses (cache-keeper.ts), so an entry older than the
 // keeping time is one no pilot of the host used for that long.
 import { existsSync, lstatSync, readdirSync, renameSync, rmSync, statSync, utimesSync, type Dirent } from "node:fs";
@@ -8,6 +9,8 @@ import { removeTree } from "../bundle/project-unpack.js";
 import { errorMessage } from "../core/errors.js";
 import { processAlive } from "./process-tree.js";
 
+/** The files of the unpacked archives, once each by content, which the archives' trees link to (project-unpack.ts). */
+export const FILE_STORE = ".files";
 /** A `.claim` of an unpack (projects.ts) this old belongs to a pilot that died long ago. */
 const CLAIM_REMOVED_MS = 24 * 60 * 60_000;
 const HASH = /^[0-9a-f]{64}$/;
@@ -119,6 +122,20 @@ export function sweepCache(dir: string, options: SweepOptions): SweepResult {
     const path = join(dir, e.name);
     if (e.isFile() && BUNDLE.test(e.name)) sweepEntry(path);
     else sweepAside(path);
+  }
+  // The unpacked archives' file store: a file no archive links to any more (one link, the store's own) goes;
+  // an archive being unpacked that finds it gone stores it again.
+  const store = join(dir, "projects", FILE_STORE);
+  for (const e of entries(store)) {
+    const path = join(store, e.name);
+    attempt(path, () => {
+      const st = lstatSync(path);
+      const stale = e.name.endsWith(".tmp") ? st.mtimeMs < options.now - CLAIM_REMOVED_MS : st.nlink === 1 && st.mtimeMs < oldest;
+      if (!st.isFile() || !stale) return;
+      rmSync(path, { force: true });
+      result.removed.push(path);
+      result.bytes += st.size;
+    });
   }
   for (const sub of ["envs", "projects"]) {
     for (const e of entries(join(dir, sub))) {

@@ -1,11 +1,12 @@
 // The project archives a pilot's jobs run in: fetched from the server once per hash into the cache
-// directory (shared by the pilots of a host), unpacked there read-only (bundle/project-unpack.ts).
+// directory (shared by the pilots of a host), unpacked there read-only (bundle/project-unpack.ts), their
+// files hard links into a store of files by content that the archives share.
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { ProjectUnpackError, unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
 import { sleep } from "../core/sleep.js";
-import { refreshEntry } from "./cache-sweep.js";
+import { FILE_STORE, refreshEntry } from "./cache-sweep.js";
 
 /**
  * A claim on unpacking an archive older than this is taken for the claim of a pilot that died: the archive is
@@ -82,7 +83,7 @@ export class Projects {
     try {
       if (existsSync(into)) return into;
       const archive = await this.fetch(hash);
-      await unpackProject(archive, hash, into, this.limits);
+      await unpackProject(archive, hash, into, this.limits, join(this.dir, FILE_STORE));
       this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
       return into;
     } finally {
