@@ -124,9 +124,9 @@ export class DispatchService {
         if (handed.length > 0) {
           return handedOver({ jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] }, pilot.queue, this.ctx.metrics);
         }
-        const held = await store.dispatch.held(pilotId);
+        // Published results not yet read from the broker take no room; those recorded go back to the pilot.
+        const held = req.published.length === 0 ? { ...(await store.dispatch.heldCount(pilotId)), refs: [] } : await store.dispatch.held(pilotId);
         const holding = new Set(held.refs.map(attemptKey));
-        // Published results not yet read from the broker take no room; those already recorded go back to the pilot.
         const recorded = req.published.filter(([job, attempt]) => !holding.has(attemptKey({ jobId: job, attempt })));
         const running = held.count - (req.published.length - recorded.length);
         const demand: WaitingDemand = {

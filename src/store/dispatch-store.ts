@@ -220,6 +220,21 @@ export class DispatchStore {
     return this.heldWithin(this.ctx.db, pilotId);
   }
 
+  /**
+   * How many attempts a pilot holds, with kill orders for those a user killed: what held() tells without
+   * reading every attempt (a pilot of fast jobs holds up to a thousand, and asks at each report).
+   */
+  async heldCount(pilotId: number): Promise<{ count: number; commands: PilotCommand[] }> {
+    const db = this.ctx.db;
+    const { rows } = await sql<{ n: number; kills: number | null }>`
+      SELECT COUNT(*) AS n, SUM(kill_requested) AS kills FROM jobs WHERE pilot_id = ${pilotId} AND ${HELD}`.execute(db);
+    const count = Number(rows[0]?.n ?? 0);
+    if (Number(rows[0]?.kills ?? 0) === 0) return { count, commands: [] };
+    const killed = await sql<{ id: number; attempt_nr: number }>`
+      SELECT id, attempt_nr FROM jobs WHERE pilot_id = ${pilotId} AND kill_requested = 1 AND ${HELD}`.execute(db);
+    return { count, commands: killed.rows.map((r) => ({ kind: "kill", jobId: Number(r.id), attempt: Number(r.attempt_nr) })) };
+  }
+
   private async heldWithin(
     db: Tx,
     pilotId: number,

@@ -164,6 +164,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
           [c, 1],
         ]);
         expect((await store.dispatch.held(a)).count).toBe(3);
+        expect(await store.dispatch.heldCount(a)).toEqual({ count: 3, commands: [] });
         expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
       });
 
@@ -409,12 +410,14 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await store.tasks.kill(taskId)).toBeUndefined();
         expect(await jobRow(job.jobId)).toEqual(expect.objectContaining({ state: "cancelled", kill_requested: 1 }));
         expect((await store.dispatch.held(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
+        expect(await store.dispatch.heldCount(pilotId)).toEqual({ count: 1, commands: [{ kind: "kill", jobId: job.jobId, attempt: job.attempt }] });
 
         // The pilot's result arrives after the kill: it ends the attempt, never the cancelled job.
         const late = await store.dispatch.apply(pilotId, [report(job, "finished", { result: "42" })], "rest");
         expect(late).toMatchObject({ accepted: 1, tasks: [], requeued: [] });
         expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 0, result: null });
         expect(await store.dispatch.held(pilotId)).toMatchObject({ count: 0, commands: [] });
+        expect(await store.dispatch.heldCount(pilotId)).toEqual({ count: 0, commands: [] });
         expect(await store.taskReads.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0 });
         expect(await history(job.jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "finished" })]);
         expect(await store.dispatch.apply(pilotId, [report(job, "cancelled")], "rest")).toMatchObject({ accepted: 0 });
