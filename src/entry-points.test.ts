@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { encode } from "./codec/tagged-json.js";
 import type { DispatchedJob } from "./core/dispatch-records.js";
-import type { FromExecutor } from "./pilot/executor-protocol.js";
+import type { FromExecutor, JobDone } from "./pilot/executor-protocol.js";
 import { loadedModulesHook } from "./loaded-modules.fixture.js";
 
 const SRC = import.meta.dirname;
@@ -118,11 +118,16 @@ describe("an executor", () => {
       memoryMb: 0,
     };
     const messages: FromExecutor[] = [];
+    const results: JobDone[] = [];
+    // Three jobs sent together: their results come back in order, one message each or several in one.
+    const jobs = [21, 5, 8].map((x, i) => ({ ...job, jobId: i + 1, index: i, args: encode([x]) }));
     const done = new Promise<void>((settle, fail) => {
       child.on("message", (msg: FromExecutor) => {
         messages.push(msg);
-        if (msg.t === "ready") child.send({ t: "run", jobs: [job] });
-        else settle();
+        if (msg.t === "ready") child.send({ t: "run", jobs });
+        else if (msg.t === "results") results.push(...msg.done);
+        else if (msg.t === "done") results.push(msg);
+        if (results.length === jobs.length) settle();
       });
       child.on("exit", (code) => fail(new Error(`the executor exited (${code}) before it ran the job: ${stderr}`)));
     });
@@ -131,9 +136,11 @@ describe("an executor", () => {
     } finally {
       if (child.connected) child.disconnect();
     }
-    expect(messages).toEqual([
-      { t: "ready", works: ["double"], startup: { processStarted: expect.any(Number), loaded: expect.any(Number), bundleImported: expect.any(Number) } },
+    expect(messages[0]).toEqual({ t: "ready", works: ["double"], startup: { processStarted: expect.any(Number), loaded: expect.any(Number), bundleImported: expect.any(Number) } });
+    expect(results).toEqual([
       expect.objectContaining({ t: "done", jobId: 1, ok: true, result: encode(42) }),
+      expect.objectContaining({ t: "done", jobId: 2, ok: true, result: encode(10) }),
+      expect.objectContaining({ t: "done", jobId: 3, ok: true, result: encode(16) }),
     ]);
     const loaded = readLog(log);
     expect(loaded).toContain(pathToFileURL(bundle).href);

@@ -182,6 +182,8 @@ export class ExecutorHandle implements Executor {
     } else if (msg.t === "load-failed") {
       this.loadFailed = true;
       this.events.onLoadFailed(this, msg.error);
+    } else if (msg.t === "results") {
+      for (const done of msg.done) this.events.onDone(this, done);
     } else {
       this.events.onDone(this, msg);
     }

@@ -29,4 +29,6 @@ export type FromExecutor =
   /** Its bundle is loaded; when its start-up steps ended (the pilot adds when it spawned it and heard this). */
   | { t: "ready"; works: string[]; startup?: Omit<ExecutorStartup, "spawned" | "ready"> }
   | { t: "load-failed"; error: ErrorInfo }
-  | JobDone;
+  | JobDone
+  /** Jobs that ended one right after the other, in the order they ended. */
+  | { t: "results"; done: JobDone[] };
