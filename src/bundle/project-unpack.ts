@@ -2,7 +2,7 @@
 // (tar.ts refuses links, devices and paths that leave it) within limits before anything is written, written
 // into a fresh directory that then takes its final name at once, and left read-only.
 import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
-import { link, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { sha256Hex } from "../codec/sha256.js";
@@ -92,35 +92,25 @@ function gunzip(archive: Uint8Array, limits: UnpackLimits): Buffer {
 
 /**
  * Places one file of an archive, read-only. With a file store (a directory of files named by their content's
- * hash), the file is a hard link to the store's copy, made there first if it is not: creating a file costs
- * tens of times what linking one does, and a project unpacked again after an edit shares all its other files
- * with the copy before. Where links cannot be made (another filesystem, too many links), it is written.
+ * hash), the file is a hard link to the store's copy when there is one; otherwise it is written and then
+ * linked into the store, whole, for the next archive. Creating a file costs tens of times what linking one
+ * does, and a project unpacked again after an edit shares all its other files with the copy before.
  */
 async function placeFile(path: string, f: TarFile, store: string | undefined): Promise<void> {
-  const mode = f.executable ? 0o555 : 0o444;
   // wx: an entry given twice is refused rather than overwritten.
-  const write = () => writeFile(path, f.content, { flag: "wx", mode });
+  const write = () => writeFile(path, f.content, { flag: "wx", mode: f.executable ? 0o555 : 0o444 });
   if (store === undefined) return write();
   const stored = join(store, `${sha256Hex(f.content)}${f.executable ? "x" : ""}`);
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      return await link(stored, path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EEXIST" || code === "ENOTDIR") throw err;
-      if (code !== "ENOENT" || tries > 0) return write();
-    }
-    // Not stored yet (or swept meanwhile): stored under a name of its own, then renamed, so that a pilot
-    // never links a file being written.
-    const tmp = `${stored}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      await writeFile(tmp, f.content, { flag: "wx", mode });
-      await rename(tmp, stored);
-    } catch {
-      await rm(tmp, { force: true });
-      return write();
-    }
+  try {
+    return await link(stored, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOTDIR") throw err;
   }
+  await write();
+  // Stored for the next archive; where it cannot be (another pilot stored it first, another filesystem, too
+  // many links), this one is unpacked all the same.
+  await link(path, stored).catch(() => undefined);
 }
 
 /**

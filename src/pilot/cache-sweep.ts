@@ -124,14 +124,13 @@ export function sweepCache(dir: string, options: SweepOptions): SweepResult {
     else sweepAside(path);
   }
   // The unpacked archives' file store: a file no archive links to any more (one link, the store's own) goes;
-  // an archive being unpacked that finds it gone stores it again.
+  // an archive being unpacked that finds it gone writes it anew.
   const store = join(dir, "projects", FILE_STORE);
   for (const e of entries(store)) {
     const path = join(store, e.name);
     attempt(path, () => {
       const st = lstatSync(path);
-      const stale = e.name.endsWith(".tmp") ? st.mtimeMs < options.now - CLAIM_REMOVED_MS : st.nlink === 1 && st.mtimeMs < oldest;
-      if (!st.isFile() || !stale) return;
+      if (!st.isFile() || st.nlink > 1 || st.mtimeMs >= oldest) return;
       rmSync(path, { force: true });
       result.removed.push(path);
       result.bytes += st.size;
