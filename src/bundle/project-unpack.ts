@@ -4,6 +4,8 @@
 import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { link, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { threadId, Worker } from "node:worker_threads";
 import { gunzipSync } from "node:zlib";
 import { sha256Hex } from "../codec/sha256.js";
 import { readTar, TarError, type TarFile } from "./tar.js";
@@ -17,9 +19,8 @@ export interface UnpackLimits {
 export const UNPACK_DEFAULTS: UnpackLimits = { maxBytes: 1024 * 1024 * 1024, maxFiles: 100_000 };
 
 /**
- * Files written at once. Creating a file waits on the filesystem far more than on the CPU (about 0.5 ms a
- * file on a virtual machine's ext4), so the writes go to libuv's threads and the event loop stays free: a
- * pilot in the `pando run` process shares it with the embedded server.
+ * Files made at once. Making a file waits on the filesystem far more than on the CPU (about 0.5 ms a file on
+ * a virtual machine's ext4 at times), and several under way at once overlap those waits.
  */
 const WRITES_AT_ONCE = 8;
 
@@ -129,7 +130,7 @@ export async function unpackProject(archive: Uint8Array, hash: string, into: str
     if (err instanceof TarError) throw new ProjectUnpackError(err.message);
     throw err;
   }
-  const tmp = `${into}.${process.pid}.tmp`;
+  const tmp = `${into}.${process.pid}.${threadId}.tmp`;
   removeTree(tmp);
   await mkdir(tmp, { recursive: true });
   try {
@@ -152,4 +153,32 @@ export async function unpackProject(archive: Uint8Array, hash: string, into: str
     removeTree(tmp);
     if (!existsSync(into)) throw err;
   }
+}
+
+export interface UnpackRequest {
+  archive: Uint8Array;
+  hash: string;
+  into: string;
+  limits: UnpackLimits;
+  fileStore?: string;
+}
+
+/** The worker's script beside this file; absent when Pando runs from its sources (tests), then not used. */
+const UNPACK_WORKER = fileURLToPath(new URL("./project-unpack-worker.js", import.meta.url));
+
+/**
+ * unpackProject in a worker thread of its own, so that its files are made whatever the calling thread is
+ * busy with; it rejects as unpackProject does (a ProjectUnpackError for a refused archive).
+ */
+export async function unpackOffThread(request: UnpackRequest): Promise<void> {
+  if (!existsSync(UNPACK_WORKER)) return unpackProject(request.archive, request.hash, request.into, request.limits, request.fileStore);
+  const answer = await new Promise<{ ok: boolean; refused?: boolean; message?: string; code?: string }>((resolve, reject) => {
+    const worker = new Worker(UNPACK_WORKER, { workerData: request });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the unpacking thread stopped (exit code ${code}) before it finished`)));
+  });
+  if (answer.ok) return;
+  if (answer.refused) throw new ProjectUnpackError(answer.message);
+  throw Object.assign(new Error(answer.message), { code: answer.code });
 }

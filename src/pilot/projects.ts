@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
-import { ProjectUnpackError, unpackProject, type UnpackLimits } from "../bundle/project-unpack.js";
+import { ProjectUnpackError, unpackOffThread, type UnpackLimits } from "../bundle/project-unpack.js";
 import { sleep } from "../core/sleep.js";
 import { FILE_STORE, refreshEntry } from "./cache-sweep.js";
 
@@ -83,7 +83,7 @@ export class Projects {
     try {
       if (existsSync(into)) return into;
       const archive = await this.fetch(hash);
-      await unpackProject(archive, hash, into, this.limits, join(this.dir, FILE_STORE));
+      await unpackOffThread({ archive, hash, into, limits: this.limits, fileStore: join(this.dir, FILE_STORE) });
       this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
       return into;
     } finally {
