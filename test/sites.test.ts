@@ -263,6 +263,9 @@ describe("site agents", () => {
   });
 
   it("killed and started again, the agent picks up its workers: those gone are ended, their jobs retried, the workflow completes", async () => {
+    // A pilot token of the site that no agent holds, in use a moment ago: retired with the first agent's below.
+    const stale = (await cluster.api("PUT", "/api/v1/sites/cern", JSON.parse(readFileSync(queuesFile, "utf8")), siteToken)).body.pilotToken as string;
+    expect((await cluster.api("GET", "/api/v1/broker", undefined, stale)).status).toBe(200);
     const run = runDriver(`${FIXTURE}#cern`, ["8", "1500"], { url: cluster.url, token: cluster.credentials.userToken, timeoutMs: 90_000 });
     await until("pilots of the site to run jobs", async () => ((await workers()).some((w) => w.status === "running") ? true : undefined), 30_000);
     const before = (await workers()).filter((w) => w.status !== "ended").map((w) => w.id);
@@ -288,6 +291,7 @@ describe("site agents", () => {
         (t) => t.name === "pilots of site cern" && t.revokedAt === null,
       ).length;
     await until("the site's pilot tokens no agent holds to be revoked", async () => ((await validPilotTokens()) === 1 ? true : undefined), 20_000);
+    expect((await cluster.api("GET", "/api/v1/broker", undefined, stale)).status).toBe(401);
   });
 
   it("reconnects by itself after the server restarts, with one line in its log, keeping its pilot token", async () => {

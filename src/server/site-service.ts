@@ -83,7 +83,10 @@ export class SiteService {
    */
   private async retirePilotTokens(site: string): Promise<void> {
     const retired = await this.ctx.store.auth.retireSitePilotTokens(site, Date.now() - this.ctx.config.siteSilenceMs);
-    if (retired > 0) this.ctx.log.info({ site, retired }, "revoked the site's pilot tokens no agent holds and no pilot uses");
+    if (retired === 0) return;
+    // Every replica stops accepting them now, not when its cached tokens expire.
+    this.deps.guard.forgetTokens();
+    this.ctx.log.info({ site, retired }, "revoked the site's pilot tokens no agent holds and no pilot uses");
   }
 
   /** What each of the site's queues needs; waits up to waitMs for jobs to come when nothing is to be done. */
