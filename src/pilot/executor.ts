@@ -168,12 +168,16 @@ async function runDriver(job: DispatchedJob, done: (fields: Partial<JobDone>) =>
 }
 
 /**
- * Results not sent yet: those of jobs that end one right after the other go to the pilot in one message (a
- * message each cost the two processes more than a no-op job does). A result waits only while the next job
- * runs at once and for at most RESULTS_WAIT_MS: the last job of what the executor holds sends at its end.
+ * Results not sent yet. A message each cost the two processes more than a no-op job does, so the results of
+ * jobs that took under FAST_JOB_MS, with more jobs queued behind them, wait to go in one message: until the
+ * queue is empty, RESULTS_PER_MESSAGE of them, RESULTS_WAIT_MS, or the event loop's next turn (a job that
+ * awaits anything lets them go). Any other result goes at once: the pilot counts a job as running until it
+ * hears of its end, so a result held behind a long job would be late, and its job's walltime would run on.
  */
 const unsent: JobDone[] = [];
 let firstUnsentAt = 0;
+let flushScheduled = false;
+const FAST_JOB_MS = 1;
 const RESULTS_WAIT_MS = 2;
 const RESULTS_PER_MESSAGE = 100;
 
@@ -183,17 +187,30 @@ function flushResults(): void {
   unsent.length = 0;
 }
 
+function flushSoon(): void {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(() => {
+    flushScheduled = false;
+    flushResults();
+  });
+}
+
 async function drain(): Promise<void> {
   if (running) return;
   running = true;
   try {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
       const start = traceHops ? epochNow() : 0;
+      const began = performance.now();
       const result = await runOne(job);
+      const now = performance.now();
       if (traceHops) result.hops = [start, epochNow()];
-      if (unsent.length === 0) firstUnsentAt = performance.now();
+      if (unsent.length === 0) firstUnsentAt = now;
       unsent.push(result);
-      if (queue.length === 0 || unsent.length >= RESULTS_PER_MESSAGE || performance.now() - firstUnsentAt >= RESULTS_WAIT_MS) flushResults();
+      const wait = queue.length > 0 && now - began < FAST_JOB_MS && unsent.length < RESULTS_PER_MESSAGE && now - firstUnsentAt < RESULTS_WAIT_MS;
+      if (wait) flushSoon();
+      else flushResults();
     }
   } finally {
     flushResults();
