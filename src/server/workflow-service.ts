@@ -195,6 +195,7 @@ export class WorkflowService {
     await this.deps.guard.authorizeWorkflow(p, workflowId);
     checkPayload(this.ctx.config, req.value, `the value of step '${req.name}'`);
     const stored = await this.ctx.store.workflows.putStep(workflowId, seq, req.name, req.value);
+    if (!stored) throw notFound("workflow", workflowId);
     if (stored.name !== req.name) {
       throw new ApiError(
         409,

@@ -705,6 +705,18 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(await final(id)).toEqual(before);
       });
 
+      it("records a step while its workflow is deleted either before the deletion, which removes it, or not at all", async () => {
+        const id = await newWorkflow();
+        await store.workflows.close(id, { body: "returned", result: "1", error: null, keep: [] });
+        await newWorkflow(); // SQLite keeps the newest workflow; this one is no longer it
+        const puts = Array.from({ length: 8 }, (_, seq) => store.workflows.putStep(id, seq, "s", String(seq)));
+        const [deleted, ...stored] = await Promise.all([store.archive.delete(id), ...puts]);
+        expect(deleted).toMatchObject({ workflows: 1 });
+        for (const [seq, step] of stored.entries()) expect([undefined, { name: "s", value: String(seq) }]).toContainEqual(step);
+        expect(await store.workflows.steps(id)).toEqual([]);
+        expect(await store.workflows.putStep(id, 9, "s", "late")).toBeUndefined();
+      });
+
       it("keeps an ended workflow's final status: its tasks are not retried, and a changed task changes nothing", async () => {
         const id = await newWorkflow();
         const t = await addTask(task(id, 0, "local"));

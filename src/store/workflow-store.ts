@@ -179,19 +179,32 @@ export class WorkflowStore {
       .execute();
   }
 
-  /** Records a step's value unless the step was recorded before; returns what is recorded. */
-  async putStep(workflowId: number, seq: number, name: string, value: string): Promise<{ name: string; value: string }> {
-    await this.ctx.db
-      .insertInto("steps")
-      .values({ workflow_id: workflowId, seq, name, value, created_at: Date.now() })
-      .onConflict((oc) => oc.columns(["workflow_id", "seq"]).doNothing())
-      .execute();
-    return this.ctx.db
-      .selectFrom("steps")
-      .select(["name", "value"])
-      .where("workflow_id", "=", workflowId)
-      .where("seq", "=", seq)
-      .executeTakeFirstOrThrow();
+  /**
+   * Records a step's value unless the step was recorded before; returns what is recorded, or undefined when the
+   * workflow is gone. The workflow row is locked first (PostgreSQL) so that a deletion running meanwhile is
+   * waited for and seen, rather than failing the insert on the steps' foreign key.
+   */
+  async putStep(workflowId: number, seq: number, name: string, value: string): Promise<{ name: string; value: string } | undefined> {
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const wf = await trx
+        .selectFrom("workflows")
+        .select("id")
+        .where("id", "=", workflowId)
+        .$if(this.ctx.dialect === "postgres", (q) => q.forKeyShare())
+        .executeTakeFirst();
+      if (!wf) return undefined;
+      await trx
+        .insertInto("steps")
+        .values({ workflow_id: workflowId, seq, name, value, created_at: Date.now() })
+        .onConflict((oc) => oc.columns(["workflow_id", "seq"]).doNothing())
+        .execute();
+      return trx
+        .selectFrom("steps")
+        .select(["name", "value"])
+        .where("workflow_id", "=", workflowId)
+        .where("seq", "=", seq)
+        .executeTakeFirstOrThrow();
+    });
   }
 
   /** The owner of a workflow, for authorisation; undefined if there is no such workflow. */
