@@ -55,6 +55,19 @@ describe("the embedded default: pando run with no server", () => {
       expect(log).toMatch(/"msg":"pilot registered"/);
       expect(log).not.toMatch(/project archive fetched and unpacked/);
     }
+
+    // Again: the bundle and the project are at hand at once, and each pilot takes the executor its run started
+    // for the program while the server was starting, rather than one it starts when told to warm.
+    const logged = [1, 2].map((n) => readFileSync(join(dir, "logs", `pilot-${n}.log`), "utf8").length);
+    const again = await runDriver("examples/hello/hello.ts#hello", ["3"], { dataDir: dir, extra: ["--timings", "--pilots", "2", "--slots", "1"], logLevel: "info" });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.value).toEqual({ one: "hello, world!", squares: [0, 1, 4], sum: 5 });
+    for (const n of [1, 2]) {
+      const log = readFileSync(join(dir, "logs", `pilot-${n}.log`), "utf8").slice(logged[n - 1]);
+      expect(log.match(/"executors":1,"msg":"takes the executors its run prewarmed"/g), log).toHaveLength(1);
+    }
+    const steps = again.stderr.slice(again.stderr.indexOf("timings: "));
+    expect(steps.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
   });
 
   it("runs the HPO example: each iteration is one task of its points, and the forest's AUC is sensible", async () => {

@@ -59,6 +59,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   pilots.connect(
     { url: server.url, token: server.credentials.pilotToken, queue: config.defaultQueue, env: pilotSecurityEnv(config.caFile, server.url) },
     { handlers: server.handlers, guard: server.services.guard, metrics, url: server.url },
+    principal.userId,
   );
   const client = new ApiPandoClient(localTransport(server.handlers, principal, metrics), () => server.url);
   return {

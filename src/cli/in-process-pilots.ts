@@ -2,10 +2,17 @@
 // in executor processes (sandboxed as on any pilot), but the hops between the server and its pilots — an HTTP
 // request and answer each way per batch of jobs — become calls, and no Node process starts for a pilot.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
+import type { StartupTiming } from "../core/startup-timing.js";
+import type { ExecutorSettings } from "../pilot/executor-handle.js";
 import type { Pilot } from "../pilot/pilot.js";
+import { PILOT_DEFAULTS } from "../pilot/pilot-options.js";
+import { warmTarget } from "../pilot/pool-sizing.js";
+import type { PrewarmCode, PrewarmedExecutor } from "../pilot/prewarmed-executor.js";
+import type { PilotSandbox, pilotSandbox as PilotSandboxOf } from "../pilot/sandbox-probe.js";
 import { untilWarm, type LocalPilotsOptions, type LocalPilots, type LocalServer } from "../resources/local-pilots.js";
 import { inProcessPilotTransport, type InProcessServer } from "../server/in-process-pilot-transport.js";
 import { poolFrom } from "./pool-options.js";
@@ -13,14 +20,39 @@ import { sandboxFrom } from "./sandbox-options.js";
 
 /** The embedded server's pilots, whichever kind: pilots in process are also given the server itself. */
 export interface EmbeddedPilots extends LocalPilots {
-  connect(server: LocalServer, inProcess?: InProcessServer): void;
+  /** `owner`: the run's user, whose executors started by prewarm() the pilots take. */
+  connect(server: LocalServer, inProcess?: InProcessServer, owner?: number): void;
+  /**
+   * Pilots in process: starts their executors for the run's program before the server listens (its bundle
+   * and project archive placed in their cache directory), with the limits the server will give them.
+   */
+  prewarm?(code: PrewarmCode, limits: ExecutorLimits): void;
 }
+
+/** What the server tells its pilots to hold their executors' results and output to. */
+export type ExecutorLimits = Pick<ExecutorSettings, "maxPayloadBytes" | "maxLogChars">;
 
 /** Pilots in this process; each logs to `<logDir>/pilot-<n>.log`, as a pilot process would. */
 export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
   // Loaded while the server starts; nothing of the pilot loads for a run that does not use it.
-  const code = Promise.all([import("../pilot/pilot.js"), import("../pilot/sandbox-probe.js"), import("../bundle/project-unpack.js")]);
+  const code = Promise.all([
+    import("../pilot/pilot.js"),
+    import("../pilot/sandbox-probe.js"),
+    import("../bundle/project-unpack.js"),
+    import("../pilot/prewarmed-executor.js"),
+  ]);
   const pilots: Pilot[] = [];
+  /** Executors started for each pilot before it exists, until it takes them (or the run stops). */
+  const prewarmed: PrewarmedExecutor[][] = [];
+  const logs: Logger[] = [];
+  /** Each pilot's log; every line names the pilot's id once it registered (it changes when it registers again). */
+  const logOf = (i: number): Logger =>
+    (logs[i] ??= pino(
+      { level: process.env.PANDO_LOG_LEVEL ?? "info", mixin: () => (pilots[i]?.pilotId ? { pilotId: pilots[i].pilotId } : {}) },
+      pino.destination({ dest: join(options.logDir, `pilot-${i + 1}.log`), mkdir: true, sync: true }),
+    ));
+  const sandboxes: Array<PilotSandbox | undefined> = [];
+  let connected = false;
   /** Bundles each running pilot has reported warm; a pilot that stopped is left out. */
   const warm = new Map<number, Set<string>>();
   const onWarm = new Set<() => void>();
@@ -39,20 +71,45 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
     options.onAllExited?.(`every local pilot stopped (the last ${how}); no job can run. ${logFile} ends with:\n${tail}`);
   };
 
-  const start = async (server: LocalServer, inProcess: InProcessServer) => {
+  const sandboxOf = (i: number, pilotSandbox: typeof PilotSandboxOf) =>
+    i in sandboxes ? sandboxes[i] : (sandboxes[i] = pilotSandbox(sandboxFrom({}), logOf(i)));
+  const timingOf = (name: string) => options.onTiming && ((timing: StartupTiming) => options.onTiming!(name, timing));
+
+  const prewarm = async (prewarmCode: PrewarmCode, limits: ExecutorLimits) => {
+    const [, { pilotSandbox }, , { prewarmExecutors }] = await code;
+    // Once the pilots exist, the server's warm command starts their executors.
+    if (connected || stopping) return;
+    const count = warmTarget(options.slots, poolFrom({}).warmExecutors ?? PILOT_DEFAULTS.warmExecutors);
+    for (let i = 0; i < options.count; i++) {
+      const name = `local-${i + 1}`;
+      const settings: ExecutorSettings = {
+        ...limits,
+        label: `${name} executor`,
+        // Work jobs only: a driver job's executor, which calls the server, is never prewarmed.
+        serverUrl: "",
+        workRoot: process.env.PANDO_WORK_ROOT || tmpdir(),
+        cacheDir: resolve(options.cacheDir),
+        secrets: [],
+        sandbox: sandboxOf(i, pilotSandbox),
+        onTiming: timingOf(name),
+      };
+      prewarmed[i] = prewarmExecutors(count, prewarmCode, settings, logOf(i));
+    }
+  };
+
+  const start = async (server: LocalServer, inProcess: InProcessServer, owner: number | undefined) => {
     const [{ Pilot: PilotClass }, { pilotSandbox }, { UNPACK_DEFAULTS }] = await code;
     // What a pilot process sets in its own environment: its executors (a remote driver's client) trust the same.
     Object.assign(process.env, server.env);
     for (let i = 0; i < options.count; i++) {
       const name = `local-${i + 1}`;
-      // Every line names the pilot's id once it registered (it changes when it registers again).
-      let pilot: Pilot | undefined = undefined;
-      const log: Logger = pino(
-        { level: process.env.PANDO_LOG_LEVEL ?? "info", mixin: () => (pilot?.pilotId ? { pilotId: pilot.pilotId } : {}) },
-        pino.destination({ dest: join(options.logDir, `pilot-${i + 1}.log`), mkdir: true, sync: true }),
-      ).child({ queue: server.queue });
+      const log = logOf(i).child({ queue: server.queue });
       warm.set(i, new Set());
-      pilot = new PilotClass({
+      const own = prewarmed[i] ?? [];
+      prewarmed[i] = [];
+      if (owner === undefined) for (const p of own) p.executor.kill();
+      else if (own.length > 0) log.info({ executors: own.length }, "takes the executors its run prewarmed");
+      const pilot = new PilotClass({
         server: server.url,
         token: server.token,
         queue: server.queue,
@@ -60,7 +117,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
         cacheDir: options.cacheDir,
         name,
         ...poolFrom({}),
-        sandbox: pilotSandbox(sandboxFrom({}), log),
+        sandbox: sandboxOf(i, pilotSandbox),
         projectLimits: UNPACK_DEFAULTS,
         log,
         transport: inProcessPilotTransport(inProcess, server.token),
@@ -68,7 +125,8 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
           warm.get(i)!.add(bundleHash);
           for (const check of onWarm) check();
         },
-        onTiming: options.onTiming && ((timing) => options.onTiming!(name, timing)),
+        onTiming: timingOf(name),
+        prewarmed: owner === undefined ? undefined : { executors: own, owner },
       });
       pilots.push(pilot);
       pilot.run().then(
@@ -82,9 +140,10 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
   };
 
   return {
-    connect: (server, inProcess) => {
+    connect: (server, inProcess, owner) => {
       if (!inProcess) throw new Error("pilots in process need their server's handlers: connect(server, inProcess)");
-      started = start(server, inProcess).then(
+      connected = true;
+      started = start(server, inProcess, owner).then(
         () => {
           startedAll = true;
           for (const check of onWarm) check();
@@ -100,9 +159,12 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
       );
     },
     warm: (bundleHash, timeoutMs) => untilWarm(onWarm, () => startedAll && [...warm.values()].every((hashes) => hashes.has(bundleHash)), timeoutMs),
+    prewarm: (prewarmCode, limits) => void prewarm(prewarmCode, limits),
     stop: async (timeoutMs = 15_000) => {
       stopping = true;
       await started;
+      // Those no pilot took (the server did not start, or the pilots did not).
+      for (const p of prewarmed.splice(0).flat()) p.executor.kill();
       await Promise.all(pilots.map((p) => p.stop(timeoutMs)));
     },
   };

@@ -6,13 +6,14 @@ import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { uploadBundle } from "../bundle/upload.js";
 import { shipProject } from "../bundle/project-ship.js";
+import type { PrewarmCode } from "../pilot/prewarmed-executor.js";
 import type { ServerConfig } from "../server/config.js";
 import { registry } from "../sdk/registry.js";
 import type { RunProject } from "./run-project.js";
 import type { RunSession } from "./run-session.js";
 
 /** Default of --warm-wait: a bound, so that a pilot that never gets warm cannot hold the run back for long. */
-const DEFAULT_WARM_WAIT_MS = 60_000;
+export const DEFAULT_WARM_WAIT_MS = 60_000;
 
 export interface PreparedBundle {
   bundle: Bundle;
@@ -24,18 +25,32 @@ export interface PreparedBundle {
   projectHash: string | undefined;
 }
 
+/** Puts the bundle where it is imported from: the local pilots' code cache under the data directory. */
+function place(b: Bundle, config: ServerConfig): string {
+  // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
+  const cache = b.environment ? join(b.environment.projectDir, "node_modules", ".cache", "pando") : resolve(join(config.dataDir, "cache"));
+  return new BundleCache(cache).put(b.hash, b.code);
+}
+
+/**
+ * The code the embedded server's local pilots can start executors for before the server listens: the bundle
+ * placed in their cache and the project unpacked there. Undefined when they cannot: a bundle that needs
+ * installed packages (an environment, which only a pilot places), or a project not unpacked early.
+ */
+export async function prewarmCode(bundling: Promise<Bundle>, runProject: RunProject, config: ServerConfig): Promise<PrewarmCode | undefined> {
+  const [bundle, archive, placed] = await Promise.all([bundling, runProject.archive, runProject.placed]);
+  if (bundle.environment || (archive && !placed)) return undefined;
+  place(bundle, config);
+  return { bundleHash: bundle.hash, projectHash: archive?.hash };
+}
+
 /**
  * Places the bundle; with #export, imports it for its registrations and bundles again without the packages
  * the works ask to install. Then uploads it and warms the local pilots on it.
  */
 export async function prepareBundle(run: RunSession, config: ServerConfig, built: Bundle, runProject: RunProject): Promise<PreparedBundle> {
   let bundle = built;
-  // A bundle with packages left out (native modules) is imported from inside the project, where they are installed.
-  const place = (b: Bundle) =>
-    new BundleCache(
-      b.environment ? join(b.environment.projectDir, "node_modules", ".cache", "pando") : resolve(join(config.dataDir, "cache")),
-    ).put(b.hash, b.code);
-  const path = place(bundle);
+  const path = place(bundle, config);
   let mod: Record<string, unknown> | undefined;
   if (run.target.exportName !== undefined) {
     mod = await importForRegistrations(path);
@@ -45,7 +60,7 @@ export async function prepareBundle(run: RunSession, config: ServerConfig, built
     const asked = [...registry().works.values(), ...registry().workflows.values()].flatMap((e) => e.options.dependencies ?? []);
     if (asked.some((d) => !(bundle.environment?.packages.includes(d) ?? false))) {
       bundle = await bundleEntry(run.target.file, { dependencies: asked });
-      place(bundle);
+      place(bundle, config);
     }
   }
   await uploadBundle(run.client, bundle);

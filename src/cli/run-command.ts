@@ -1,7 +1,7 @@
 import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { setDriverEnvironment } from "../sdk/driver-env.js";
 import { join } from "node:path";
-import { prepareBundle } from "./run-bundle.js";
+import { DEFAULT_WARM_WAIT_MS, prepareBundle, prewarmCode } from "./run-bundle.js";
 import { runExport, runTopLevel, setRunEnvironment } from "./run-driver.js";
 import { describeRunError, UsageError } from "./run-errors.js";
 import { handleInterrupts } from "./run-interrupt.js";
@@ -34,8 +34,11 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   const runs = runTracker();
   // Bundled while the server starts (esbuild works in a process of its own).
   const bundling = bundleEntry(target.file).then((b) => (timings.mark(b.fromCache ? "bundle from the build cache" : "bundle built"), b));
-  const connecting = connectServer(target.serverUrl, flags, config, progress, runs, timings);
   const project = packRunProject(target.file, flags, target.serverUrl ? undefined : join(config.dataDir, "cache"));
+  // The local pilots' executors start once the bundle and the project are in their cache, while the server starts.
+  const warming = !target.serverUrl && (flags.warmWait ?? DEFAULT_WARM_WAIT_MS) > 0;
+  const prewarm = warming ? prewarmCode(bundling, project, config).catch(() => undefined) : Promise.resolve(undefined);
+  const connecting = connectServer(target.serverUrl, flags, config, progress, runs, timings, prewarm);
   const { built, client, embedded } = await bothOrNeither(bundling, connecting).catch(async (err: unknown) => {
     await project.placed;
     throw err;

@@ -11,8 +11,8 @@ import type { RunFlags } from "./run-session.js";
 export interface RunProject {
   /** The archive; undefined when the project ships none (--no-project). Rejects when it cannot be packed. */
   readonly archive: Promise<ProjectArchive | undefined>;
-  /** Settles when the early unpacking for the local pilots has ended, placed or given up. */
-  readonly placed: Promise<void>;
+  /** Settles when the early unpacking for the local pilots has ended: true if the project is in their cache. */
+  readonly placed: Promise<boolean>;
 }
 
 /**
@@ -25,12 +25,13 @@ export function packRunProject(entry: string, flags: RunFlags, localCacheDir: st
     packProjectOf(entry, { ship: flags.project, exclude: flags.projectExclude, include: flags.projectInclude, maxBytes: flags.projectMaxSize }),
   );
   const placed = archive.then(async (packed) => {
-    if (!packed || localCacheDir === undefined) return;
+    if (!packed || localCacheDir === undefined) return false;
     const [{ Projects }, { UNPACK_DEFAULTS }] = await Promise.all([import("../pilot/projects.js"), import("../bundle/project-unpack.js")]);
     const projects = new Projects(join(localCacheDir, "projects"), async () => packed.content, UNPACK_DEFAULTS, pino({ level: "silent" }));
     await projects.place(packed.hash);
+    return true;
   });
   // A failure here is not the run's: packing fails again where the project is shipped, with its message, and a
   // pilot that finds no unpacked copy unpacks the archive itself, saying why if it cannot.
-  return { archive, placed: placed.catch(() => undefined) };
+  return { archive, placed: placed.catch(() => false) };
 }

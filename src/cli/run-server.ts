@@ -3,13 +3,15 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { readCredentials } from "../server/credentials.js";
-import { startLocalPilots } from "../resources/local-pilots.js";
+import { startLocalPilots, type LocalPilotsOptions } from "../resources/local-pilots.js";
 import type { ServerConfig } from "../server/config.js";
 import { clientSecurityEnv } from "../core/transport-security.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
 import { clientSecurityFrom } from "./client-options.js";
 import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
+import type { PrewarmCode } from "../pilot/prewarmed-executor.js";
 import type { Embedded } from "./embedded.js";
+import type { EmbeddedPilots } from "./in-process-pilots.js";
 import type { Progress } from "./progress.js";
 import { UsageError } from "./run-errors.js";
 import type { RunFlags, RunTracker } from "./run-session.js";
@@ -33,6 +35,8 @@ export async function connectServer(
   progress: Progress,
   runs: Pick<RunTracker, "active" | "onStart">,
   timings: RunTimings,
+  /** The code the embedded server's local pilots may start executors for while the server starts. */
+  prewarm: Promise<PrewarmCode | undefined>,
 ): Promise<RunServer> {
   if (serverUrl) {
     const token = flags.token ?? process.env.PANDO_TOKEN ?? readCredentials(flags.dataDir)?.userToken;
@@ -54,7 +58,9 @@ export async function connectServer(
   });
   // The pilots start first: they load their code while this process loads and starts the server.
   // Pilots in process load with the server's code, below; pilot processes load theirs meanwhile.
-  const startPilots = flags.pilotProcesses ? startLocalPilots : (await import("./in-process-pilots.js")).inProcessPilots;
+  const startPilots: (options: LocalPilotsOptions) => EmbeddedPilots = flags.pilotProcesses
+    ? startLocalPilots
+    : (await import("./in-process-pilots.js")).inProcessPilots;
   const pilots = startPilots({
     count: flags.pilots ?? availableParallelism(),
     slots: flags.slots ?? 1,
@@ -69,6 +75,11 @@ export async function connectServer(
     onTiming: timings.enabled ? (pilot, timing) => timings.fromPilot(pilot, timing) : undefined,
   });
   timings.mark(flags.pilotProcesses ? "local pilots spawned" : "local pilots set up");
+  void prewarm.then((code) => {
+    if (!code || !pilots.prewarm) return;
+    pilots.prewarm(code, { maxPayloadBytes: config.maxPayloadBytes, maxLogChars: config.maxLogChars });
+    timings.mark("local executors prewarming");
+  });
   // The server's code (fastify, the store, the API's schemas) loads only for an embedded run.
   const { startEmbedded } = await import("./embedded.js");
   timings.mark("server code loaded");

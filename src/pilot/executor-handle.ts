@@ -80,7 +80,7 @@ export class ExecutorHandle implements Executor {
 
   constructor(
     /** Jobs of the same execution context (bundle, initEnv, container) share executors. */
-    readonly key: string,
+    public key: string,
     readonly bundleHash: string,
     bundlePath: string,
     settings: ExecutorSettings,

@@ -12,8 +12,11 @@ import type { Outcome } from "./ledger.js";
 export type ExecutorContext = Pick<DispatchedJob, "owner" | "bundleHash" | "projectHash" | "initEnv" | "container"> & { kind?: string };
 
 export interface Executor {
-  /** The contextKey of the jobs it runs. */
-  readonly key: string;
+  /**
+   * The contextKey of the jobs it runs. Set again only when a pilot adopts an executor its run started before
+   * the run's user had an id (PrewarmedExecutor).
+   */
+  key: string;
   readonly bundleHash: string;
   /** It has loaded its bundle and takes jobs; before that it is starting. */
   readonly ready: boolean;

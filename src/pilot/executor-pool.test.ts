@@ -5,6 +5,7 @@ import { contextKey } from "./execution-context.js";
 import type { PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { inProcessExecutors, type InProcessExecutor } from "./in-process-executor.js";
+import { PrewarmedExecutor } from "./prewarmed-executor.js";
 import type { Outcome } from "./ledger.js";
 
 function job(jobId: number, fields: Partial<DispatchedJob> = {}): DispatchedJob {
@@ -62,13 +63,14 @@ function setup(options: { slots: number; warmReplacesIdleMs?: number; warmExecut
       if (options.failingBundles?.includes(context.bundleHash)) throw new Error(`cannot import ${context.bundleHash}`);
     },
   };
+  const start = inProcessExecutors(works, executors);
   const pool = new ExecutorPool({
     slots: options.slots,
     maxDepthPerSlot: 1000,
     warmReplacesIdleMs: options.warmReplacesIdleMs ?? 5_000,
     warmExecutors: options.warmExecutors ?? 16,
     executorIdleMs: options.executorIdleMs ?? 60_000,
-    start: inProcessExecutors(works, executors),
+    start,
     events: heard,
   });
   const blocked = (jobId: number) => {
@@ -76,7 +78,7 @@ function setup(options: { slots: number; warmReplacesIdleMs?: number; warmExecut
     gates.set(jobId, g);
     return g;
   };
-  return { pool, heard, executors, blocked };
+  return { pool, heard, executors, blocked, start };
 }
 
 /** Runs jobs of task 1 until the pool knows them to be fast: later ones queue behind busy executors. */
@@ -282,6 +284,39 @@ describe("ExecutorPool", () => {
     expect(executors.map((e) => e.bundleHash)).toEqual(["b2", "b2", "b2"]);
     await vi.waitFor(() => expect(heard.warmBundles).toEqual(["b2"]));
     expect(pool.warm({ owner: 1, bundleHash: "b2" })).toBe(0);
+  });
+
+  it("takes in an executor started before the pilot as its owner's, warming until ready, and runs that owner's jobs on it", async () => {
+    const { pool, heard, executors, start } = setup({ slots: 1 });
+    const prewarmed = new PrewarmedExecutor(start, { bundleHash: "b1" });
+    // Before it is adopted, no job matches it: its owner is nobody yet.
+    expect(prewarmed.executor.key).not.toBe(contextKey(job(1)));
+    pool.adopt(prewarmed, 1);
+    expect(prewarmed.executor.key).toBe(contextKey(job(1)));
+    // The warm command that follows starts no other executor and waits for this one.
+    expect(pool.warm({ owner: 1, bundleHash: "b1" })).toBe(1);
+    await vi.waitFor(() => expect(heard.warmBundles).toEqual(["b1"]));
+    pool.enqueue(job(1));
+    pool.dispatch();
+    await vi.waitFor(() => expect(heard.outcomes.get(1)).toMatchObject({ state: "finished", result: "10" }));
+    expect(executors).toHaveLength(1);
+  });
+
+  it("ends a prewarmed executor it has no free slot for, and takes none that failed to load", async () => {
+    const { pool, executors, start } = setup({ slots: 1, failingBundles: ["bad"] });
+    const failing = new PrewarmedExecutor(start, { bundleHash: "bad" });
+    await vi.waitFor(() => expect(failing.usable).toBe(false));
+    pool.adopt(failing, 1);
+    const first = new PrewarmedExecutor(start, { bundleHash: "b1" });
+    const second = new PrewarmedExecutor(start, { bundleHash: "b1" });
+    pool.adopt(first, 1);
+    pool.adopt(second, 1);
+    expect(executors.map((e) => [e.bundleHash, e.alive])).toEqual([
+      ["bad", false],
+      ["b1", true],
+      ["b1", false],
+    ]);
+    expect(pool.warm({ owner: 1, bundleHash: "b1" })).toBe(1);
   });
 
   it("warms in the slot of an executor of other code only once that one has been idle long enough", async () => {

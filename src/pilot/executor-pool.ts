@@ -12,6 +12,7 @@ import { killedByUser } from "./ledger.js";
 import { LimitsWatcher } from "./limits-watcher.js";
 import { crashed, PoolMember, sameAttempt } from "./pool-member.js";
 import { planRetirement, warmTarget } from "./pool-sizing.js";
+import type { PrewarmedExecutor } from "./prewarmed-executor.js";
 
 export interface PoolOptions {
   /** Executors of work jobs at once; driver jobs get one each besides. */
@@ -230,6 +231,22 @@ export class ExecutorPool implements ExecutorEvents {
     }
     if (started.size > 0) this.warming.set(context.bundleHash, started);
     return started.size;
+  }
+
+  /**
+   * Takes in an executor the pilot's run started for `owner`'s program before the pilot existed, as if warm()
+   * had started it: until it is ready, the pool is warming its bundle. Ended instead when it is no use any
+   * more or no slot is free.
+   */
+  adopt(prewarmed: PrewarmedExecutor, owner: number): void {
+    if (this.stopping || !prewarmed.usable || this.workers.length >= this.options.slots) return prewarmed.executor.kill();
+    const context = prewarmed.adopt(owner, this);
+    const m = new PoolMember(prewarmed.executor, context);
+    this.members.set(m.ex, m);
+    this.workers.push(m);
+    if (m.ex.ready) return;
+    const warming = this.warming.get(context.bundleHash) ?? new Set<Executor>();
+    this.warming.set(context.bundleHash, warming.add(m.ex));
   }
 
   /** An executor started by warm() is ready or gone: the pool is warm for its bundle once all of them are. */

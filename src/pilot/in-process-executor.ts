@@ -14,7 +14,7 @@ export interface InProcessWorks {
 }
 
 export class InProcessExecutor implements Executor {
-  readonly key: string;
+  key: string;
   readonly bundleHash: string;
   readonly pid = undefined;
   ready = false;

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { UnpackLimits } from "../bundle/project-unpack.js";
+import type { PrewarmedExecutor } from "./prewarmed-executor.js";
 import type { PilotSandbox } from "./sandbox-probe.js";
 import type { StartupTiming } from "../core/startup-timing.js";
 import type { LinkTransport } from "./server-link.js";
@@ -30,6 +31,11 @@ export interface PilotOptions {
   cacheKeepMs?: number;
   /** Where command works get their working directories; default PANDO_WORK_ROOT, or the system's temporary directory. */
   workRoot?: string;
+  /**
+   * Executors its run started for `owner`'s program before this pilot existed, while the run's embedded server
+   * was starting: the pilot takes them as executors it warmed (ExecutorPool.adopt).
+   */
+  prewarmed?: { executors: readonly PrewarmedExecutor[]; owner: number };
   name?: string;
   /** Most jobs held per slot when jobs are fast (default 1000). */
   maxDepthPerSlot?: number;

@@ -45,9 +45,8 @@ export class Pilot {
   constructor(private readonly options: PilotOptions) {
     const log = (this.log = options.log);
     this.name = options.name ?? `${hostname()}:${process.pid}`;
-    const { transport } = options;
+    const { transport, sandbox } = options;
     this.link = new ServerLink(options.server, options.token, (server) => log.warn({ server }, "moved to another server replica"), { transport });
-    const { sandbox } = options;
     this.bundles = new Bundles(options.cacheDir, (hash) => this.link.bundle(hash), log, sandbox, options.projectLimits);
     this.reporter = new Reporter({ link: this.link, ledger: this.ledger, log, onServerError: (err, what) => this.onServerError(err, what) });
     this.pool = new ExecutorPool({
@@ -65,6 +64,7 @@ export class Pilot {
       ),
       events: this.poolEvents(),
     });
+    for (const p of options.prewarmed?.executors ?? []) this.pool.adopt(p, options.prewarmed!.owner);
     // What an ended registration held is dropped: its jobs, its ledger, its reports.
     const drop = () => void (this.pool.drop(), this.ledger.clear(), this.reporter.clear());
     this.registration = new Registration({ register: () => this.register(), id: () => this.pilotId, drop, log });
