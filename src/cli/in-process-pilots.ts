@@ -24,9 +24,10 @@ export interface EmbeddedPilots extends LocalPilots {
   connect(server: LocalServer, inProcess?: InProcessServer, owner?: number): void;
   /**
    * Pilots in process: starts their executors for the run's program before the server listens (its bundle
-   * and project archive placed in their cache directory), with the limits the server will give them.
+   * and project archive placed in their cache directory), with the limits the server will give them. False
+   * when it comes too late: the pilots exist, and their server's warm command starts their executors.
    */
-  prewarm?(code: PrewarmCode, limits: ExecutorLimits): void;
+  prewarm?(code: PrewarmCode, limits: ExecutorLimits): Promise<boolean>;
 }
 
 /** What the server tells its pilots to hold their executors' results and output to. */
@@ -75,10 +76,9 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
     i in sandboxes ? sandboxes[i] : (sandboxes[i] = pilotSandbox(sandboxFrom({}), logOf(i)));
   const timingOf = (name: string) => options.onTiming && ((timing: StartupTiming) => options.onTiming!(name, timing));
 
-  const prewarm = async (prewarmCode: PrewarmCode, limits: ExecutorLimits) => {
+  const prewarm = async (prewarmCode: PrewarmCode, limits: ExecutorLimits): Promise<boolean> => {
     const [, { pilotSandbox }, , { prewarmExecutors }] = await code;
-    // Once the pilots exist, the server's warm command starts their executors.
-    if (connected || stopping) return;
+    if (connected || stopping) return false;
     const count = warmTarget(options.slots, poolFrom({}).warmExecutors ?? PILOT_DEFAULTS.warmExecutors);
     for (let i = 0; i < options.count; i++) {
       const name = `local-${i + 1}`;
@@ -95,6 +95,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
       };
       prewarmed[i] = prewarmExecutors(count, prewarmCode, settings, logOf(i));
     }
+    return count > 0;
   };
 
   const start = async (server: LocalServer, inProcess: InProcessServer, owner: number | undefined) => {
@@ -159,7 +160,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
       );
     },
     warm: (bundleHash, timeoutMs) => untilWarm(onWarm, () => startedAll && [...warm.values()].every((hashes) => hashes.has(bundleHash)), timeoutMs),
-    prewarm: (prewarmCode, limits) => void prewarm(prewarmCode, limits),
+    prewarm,
     stop: async (timeoutMs = 15_000) => {
       stopping = true;
       await started;

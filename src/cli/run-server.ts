@@ -75,11 +75,13 @@ export async function connectServer(
     onTiming: timings.enabled ? (pilot, timing) => timings.fromPilot(pilot, timing) : undefined,
   });
   timings.mark(flags.pilotProcesses ? "local pilots spawned" : "local pilots set up");
-  void prewarm.then((code) => {
-    if (!code || !pilots.prewarm) return;
-    pilots.prewarm(code, { maxPayloadBytes: config.maxPayloadBytes, maxLogChars: config.maxLogChars });
-    timings.mark("local executors prewarming");
-  });
+  // Executors that do not start early start when the server tells the pilots to warm: nothing is lost.
+  prewarm
+    .then(async (code) => {
+      const limits = { maxPayloadBytes: config.maxPayloadBytes, maxLogChars: config.maxLogChars };
+      if (code && (await pilots.prewarm?.(code, limits))) timings.mark("local executors starting");
+    })
+    .catch(() => undefined);
   // The server's code (fastify, the store, the API's schemas) loads only for an embedded run.
   const { startEmbedded } = await import("./embedded.js");
   timings.mark("server code loaded");
