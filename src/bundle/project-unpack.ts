@@ -1,8 +1,7 @@
 // Unpacking a project archive on a pilot: the archive is its user's (hostile, maybe), so it is checked whole
 // (tar.ts refuses links, devices and paths that leave it) within limits before anything is written, written
 // into a fresh directory that then takes its final name at once, and left read-only.
-import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
-import { link, mkdir, rename, writeFile } from "node:fs/promises";
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { threadId, Worker } from "node:worker_threads";
@@ -17,12 +16,6 @@ export interface UnpackLimits {
 }
 
 export const UNPACK_DEFAULTS: UnpackLimits = { maxBytes: 1024 * 1024 * 1024, maxFiles: 100_000 };
-
-/**
- * Files made at once. Making a file waits on the filesystem far more than on the CPU (about 0.5 ms a file on
- * a virtual machine's ext4 at times), and several under way at once overlap those waits.
- */
-const WRITES_AT_ONCE = 8;
 
 /** A project archive the pilot refuses, saying why. */
 export class ProjectUnpackError extends Error {}
@@ -56,27 +49,6 @@ function directoriesOf(entries: { files: TarFile[]; dirs: string[] }): string[] 
   return [...all].sort((a, b) => a.split("/").length - b.split("/").length);
 }
 
-/**
- * Runs `write` on every item, `atOnce` at a time; after a failure it starts no more, waits for those under
- * way (so that nothing is written after it returns), and throws the first failure.
- */
-async function eachAtOnce<T>(items: readonly T[], atOnce: number, write: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const lane = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await write(item);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(atOnce, items.length) }, lane));
-  if (failure) throw failure.err;
-}
-
 function gunzip(archive: Uint8Array, limits: UnpackLimits): Buffer {
   // A tar is its files plus at most two 512-byte blocks (header, padding) per entry and the end blocks.
   const maxOutputLength = limits.maxBytes + (2 * limits.maxFiles + 4) * 512;
@@ -97,21 +69,24 @@ function gunzip(archive: Uint8Array, limits: UnpackLimits): Buffer {
  * linked into the store, whole, for the next archive. Creating a file costs tens of times what linking one
  * does, and a project unpacked again after an edit shares all its other files with the copy before.
  */
-async function placeFile(path: string, f: TarFile, store: string | undefined): Promise<void> {
+function placeFile(path: string, f: TarFile, store: string | undefined): void {
   // wx: an entry given twice is refused rather than overwritten.
-  const write = () => writeFile(path, f.content, { flag: "wx", mode: f.executable ? 0o555 : 0o444 });
+  const write = () => writeFileSync(path, f.content, { flag: "wx", mode: f.executable ? 0o555 : 0o444 });
   if (store === undefined) return write();
   const stored = join(store, `${sha256Hex(f.content)}${f.executable ? "x" : ""}`);
   try {
-    return await link(stored, path);
+    return linkSync(stored, path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EEXIST" || code === "ENOTDIR") throw err;
   }
-  await write();
-  // Stored for the next archive; where it cannot be (another pilot stored it first, another filesystem, too
-  // many links), this one is unpacked all the same.
-  await link(path, stored).catch(() => undefined);
+  write();
+  try {
+    linkSync(path, stored);
+  } catch {
+    // Stored for the next archive; where it cannot be (another pilot stored it first, another filesystem, too
+    // many links), this one is unpacked all the same.
+  }
 }
 
 /**
@@ -132,12 +107,15 @@ export async function unpackProject(archive: Uint8Array, hash: string, into: str
   }
   const tmp = `${into}.${process.pid}.${threadId}.tmp`;
   removeTree(tmp);
-  await mkdir(tmp, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
   try {
     const dirs = directoriesOf(entries);
-    for (const d of dirs) await mkdir(join(tmp, d));
-    if (fileStore !== undefined) await mkdir(fileStore, { recursive: true });
-    await eachAtOnce(entries.files, WRITES_AT_ONCE, (f) => placeFile(join(tmp, f.path), f, fileStore));
+    for (const d of dirs) mkdirSync(join(tmp, d));
+    if (fileStore !== undefined) mkdirSync(fileStore, { recursive: true });
+    // One file after the other, with the thread's own calls (it is a thread of its own, unpackOffThread):
+    // eight at once through Node's thread pool took as long on a virtual machine's ext4 and a third more
+    // kernel CPU, which the server starting beside it needs (BENCHMARKS.md, "Cold start").
+    for (const f of entries.files) placeFile(join(tmp, f.path), f, fileStore);
     setDirsWritable(tmp, false);
   } catch (err) {
     removeTree(tmp);
@@ -145,9 +123,9 @@ export async function unpackProject(archive: Uint8Array, hash: string, into: str
     if (e.code === "EEXIST" || e.code === "ENOTDIR") throw new ProjectUnpackError(`two of its entries clash (${e.message})`);
     throw err;
   }
-  await mkdir(dirname(into), { recursive: true });
+  mkdirSync(dirname(into), { recursive: true });
   try {
-    await rename(tmp, into);
+    renameSync(tmp, into);
   } catch (err) {
     // Another pilot sharing the cache placed it first: the same bytes, by their hash.
     removeTree(tmp);
