@@ -1,8 +1,8 @@
-// An executor that a `pando run` starts for its own program before its embedded server listens: the program is
-// bundled and its project unpacked long before the server has started, registered the run's pilots and told them
-// to warm (a cold start's last step was the executors' start). It belongs to no pilot and runs no job until a
-// pilot adopts it for the run's user, whose id the server gives; its events are held back until then, and its
-// own state (ready, alive) says what it missed.
+// An executor that a `pando run` starts for its own program before its embedded server listens: the program can
+// be bundled and its project unpacked well before the server has started, registered the run's pilots and told
+// them to warm, and the executors' start was then the last step of a start. It belongs to no pilot and runs no
+// job until a pilot adopts it for the run's user, whose id the server gives; its events are held back until
+// then, and its own state (ready, alive) says what it missed.
 import type { Logger } from "pino";
 import type { ErrorInfo } from "../core/errors.js";
 import { Bundles } from "./bundles.js";
