@@ -65,11 +65,11 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
   });
 
   /** The answer to a request that announces a body of `bytes` (Content-Length) and sends none of it. */
-  function announced(method: string, path: string, bytes: number): Promise<{ status: number; message: string }> {
+  function announced(method: string, path: string, bytes: number, type = "application/json"): Promise<{ status: number; message: string }> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(`${cluster.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${cluster.credentials.userToken}`, "content-type": "application/json", "content-length": String(bytes) },
+        headers: { authorization: `Bearer ${cluster.credentials.userToken}`, "content-type": type, "content-length": String(bytes) },
       });
       req.on("response", (res) => {
         let text = "";
@@ -98,6 +98,11 @@ describe("hostile bodies cost the server little and get a short 4xx", () => {
     const site = await announced("PUT", "/api/v1/sites/big", 40 * 1024 * 1024);
     expect(site.status).toBe(413);
     expect(site.message).toContain("2 × maxPayloadBytes + maxControlRequestBytes, for PUT /api/v1/sites/:name");
+    // A program's bundle or project archive over the request limit: the answer says how to ship less.
+    const archive = await announced("PUT", `/api/v1/bundles/${"a".repeat(64)}`, 300 * 1024 * 1024, "application/octet-stream");
+    expect(archive.status).toBe(413);
+    expect(archive.message).toContain("maxRequestBytes, for PUT /api/v1/bundles/:hash");
+    expect(archive.message).toContain("pando run --project-exclude, or --no-project");
   });
 
   it("answers 431 to a request whose URL and headers are over --max-header, and takes one under it", async () => {

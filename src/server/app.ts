@@ -96,7 +96,9 @@ export function buildApp(
             errorBody(
               "request_too_large",
               `the request body is over the ${formatBytes(limit)} limit (${which}); ` +
-                "split the work into smaller tasks or pass large data by reference",
+                (e?.name === "putBundle"
+                  ? "a program's project archive goes there too: leave files out of it (pando run --project-exclude, or --no-project), or raise the server's --max-request"
+                  : "split the work into smaller tasks or pass large data by reference"),
             ),
           );
         return;
