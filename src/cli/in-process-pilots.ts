@@ -78,7 +78,8 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
 
   const prewarm = async (prewarmCode: PrewarmCode, limits: ExecutorLimits): Promise<boolean> => {
     const [, { pilotSandbox }, , { prewarmExecutors }] = await code;
-    if (connected || stopping) return false;
+    // Without the data directory to hide, a job could read the credentials the server writes there later.
+    if (connected || stopping || !options.dataDir) return false;
     const count = warmTarget(options.slots, poolFrom({}).warmExecutors ?? PILOT_DEFAULTS.warmExecutors);
     for (let i = 0; i < options.count; i++) {
       const name = `local-${i + 1}`;
@@ -89,6 +90,8 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
         serverUrl: "",
         workRoot: process.env.PANDO_WORK_ROOT || tmpdir(),
         cacheDir: resolve(options.cacheDir),
+        // The server has not written its credentials there yet: hidden all the same.
+        dataDir: resolve(options.dataDir),
         secrets: [],
         sandbox: sandboxOf(i, pilotSandbox),
         onTiming: timingOf(name),

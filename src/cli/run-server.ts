@@ -65,6 +65,7 @@ export async function connectServer(
     count: flags.pilots ?? availableParallelism(),
     slots: flags.slots ?? 1,
     cacheDir: join(config.dataDir, "cache"),
+    dataDir: config.dataDir,
     logDir: join(config.dataDir, "logs"),
     // Rather than wait forever for jobs nobody can run, end the run with the reason.
     onAllExited: (reason) => {

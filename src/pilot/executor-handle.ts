@@ -52,6 +52,8 @@ export interface ExecutorSettings {
   workRoot: string;
   /** Where the pilot keeps bundles (hidden from the executor but for its own bundle). */
   cacheDir: string;
+  /** A data directory hidden from the jobs before its server has written credentials there (ExecutorLocation). */
+  dataDir?: string;
   /** Values the executor's environment must never hold (the pilot's token). */
   secrets: readonly string[];
   /** The sandbox executors run in; undefined: none (the pilot warned of it when it started). */
@@ -124,7 +126,8 @@ export class ExecutorHandle implements Executor {
       projectDir,
     );
     if (sandbox) {
-      const paths = sandboxPaths({ bundlePath, cacheDir: settings.cacheDir, workRoot: settings.workRoot, workDir: this.workDir, projectDir }, process.env, projectDir);
+      const { cacheDir, workRoot, dataDir } = settings;
+      const paths = sandboxPaths({ bundlePath, cacheDir, workRoot, workDir: this.workDir, projectDir, dataDir }, process.env, projectDir);
       args = [...sandboxArgs(sandbox.settings, paths), "--", file, ...args];
       file = sandbox.bwrap;
     }

@@ -71,6 +71,12 @@ export interface ExecutorLocation {
   workDir?: string;
   /** The unpacked project archive the jobs run in: their project directory, rather than the one the bundle names. */
   projectDir?: string;
+  /**
+   * A data directory hidden from the jobs even before a server has written its credentials there (those of
+   * `pando run`, whose executors may start while its embedded server starts). Others are hidden once they
+   * hold credentials.
+   */
+  dataDir?: string;
 }
 
 /** The paths of the sandbox of an executor of this bundle, from the host as it is now. */
@@ -82,6 +88,7 @@ export function sandboxPaths(at: ExecutorLocation, env: NodeJS.ProcessEnv = proc
   const built = shownProjectDir(projectDirNamedBy(head(bundle)), env.HOME, (d) => existsSync(join(d, "package.json")));
   const projectDir = at.projectDir ?? built;
   const dataDirs = [dirname(cacheDir), env.PANDO_DATA_DIR].filter((d): d is string => !!d && existsSync(join(d, "credentials.json")));
+  if (at.dataDir) dataDirs.push(at.dataDir);
   const beside = join(dirname(bundle), "node_modules");
   return {
     node: dirname(dirname(real(process.execPath))),

@@ -11,6 +11,8 @@ export interface LocalPilotsOptions {
   count: number;
   slots: number;
   cacheDir: string;
+  /** The embedded server's data directory: executors started before it holds credentials hide it all the same. */
+  dataDir?: string;
   /** Each pilot's output goes to `<logDir>/pilot-<n>.log`. */
   logDir: string;
   /** Called once if every pilot has exited before stop() was asked: no job can run any more. */
