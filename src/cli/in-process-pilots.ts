@@ -2,14 +2,13 @@
 // in executor processes (sandboxed as on any pilot), but the hops between the server and its pilots — an HTTP
 // request and answer each way per batch of jobs — become calls, and no Node process starts for a pilot.
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { StartupTiming } from "../core/startup-timing.js";
 import type { ExecutorSettings } from "../pilot/executor-handle.js";
 import type { Pilot } from "../pilot/pilot.js";
-import { PILOT_DEFAULTS } from "../pilot/pilot-options.js";
+import { PILOT_DEFAULTS, workRootOf } from "../pilot/pilot-options.js";
 import { warmTarget } from "../pilot/pool-sizing.js";
 import type { PrewarmCode, PrewarmedExecutor } from "../pilot/prewarmed-executor.js";
 import type { PilotSandbox, pilotSandbox as PilotSandboxOf } from "../pilot/sandbox-probe.js";
@@ -88,7 +87,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
         label: `${name} executor`,
         // Work jobs only: a driver job's executor, which calls the server, is never prewarmed.
         serverUrl: "",
-        workRoot: process.env.PANDO_WORK_ROOT || tmpdir(),
+        workRoot: workRootOf(undefined),
         cacheDir: resolve(options.cacheDir),
         // The server has not written its credentials there yet: hidden all the same.
         dataDir: resolve(options.dataDir),

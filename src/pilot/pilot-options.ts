@@ -1,9 +1,15 @@
+import { tmpdir } from "node:os";
 import type { Logger } from "pino";
 import type { UnpackLimits } from "../bundle/project-unpack.js";
 import type { PrewarmedExecutor } from "./prewarmed-executor.js";
 import type { PilotSandbox } from "./sandbox-probe.js";
 import type { StartupTiming } from "../core/startup-timing.js";
 import type { LinkTransport } from "./server-link.js";
+
+/** Where command works get their working directories: the option, else PANDO_WORK_ROOT, else the system's temporary directory. */
+export function workRootOf(workRoot: string | undefined): string {
+  return workRoot || process.env.PANDO_WORK_ROOT || tmpdir();
+}
 
 /** What a pilot does when its options leave these out. */
 export const PILOT_DEFAULTS = {

@@ -1,4 +1,4 @@
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { RegisterPilotResponse } from "../api/pilots.js";
@@ -11,7 +11,7 @@ import type { ExecutorContext, PoolEvents } from "./executor-interface.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { leaveWhenIdle } from "./idle-exit.js";
 import { Ledger, killedByUser, type Outcome } from "./ledger.js";
-import { PILOT_DEFAULTS, poolSettings, type PilotOptions } from "./pilot-options.js";
+import { PILOT_DEFAULTS, poolSettings, workRootOf, type PilotOptions } from "./pilot-options.js";
 import { Registration } from "./registration.js";
 import { Reporter } from "./reporter.js";
 import { isPilotEnded, ServerLink } from "./server-link.js";
@@ -56,7 +56,7 @@ export class Pilot {
         () => ({
           maxPayloadBytes: this.config!.maxPayloadBytes, maxLogChars: this.config!.maxLogChars,
           label: `pilot ${this.pilotId} executor`, serverUrl: this.link.baseUrl,
-          workRoot: options.workRoot || process.env.PANDO_WORK_ROOT || tmpdir(),
+          workRoot: workRootOf(options.workRoot),
           cacheDir: this.bundles.cacheDir, secrets: [options.token], sandbox, onTiming: options.onTiming,
         }),
         this.runtime,
