@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -49,7 +50,12 @@ describe("the embedded default: pando run with no server", () => {
     }
     expect(report.match(/executor \d \(pilot local-\d\)\n(.+\n){4}\s+\d+\s+\+\d+\s+ready/g)).toHaveLength(2);
     // The run unpacked its project into the pilots' code cache while the server started: no pilot fetched it.
-    expect(readdirSync(join(dir, "cache", "projects")).filter((e) => /^[0-9a-f]{64}$/.test(e))).toHaveLength(1);
+    const projects = readdirSync(join(dir, "cache", "projects")).filter((e) => /^[0-9a-f]{64}$/.test(e));
+    expect(projects).toHaveLength(1);
+    // Its files are links to the copies of the user's store that runs in every data directory share.
+    const file = join(dir, "cache", "projects", projects[0]!, "package.json");
+    const stored = join(process.env.PANDO_BUILD_CACHE!, "files", createHash("sha256").update(readFileSync(file)).digest("hex"));
+    expect(statSync(file).ino).toBe(statSync(stored).ino);
     for (const n of [1, 2]) {
       const log = readFileSync(join(dir, "logs", `pilot-${n}.log`), "utf8");
       expect(log).toMatch(/"msg":"pilot registered"/);

@@ -145,7 +145,9 @@ export function packProject(dir: string, options: ProjectArchiveOptions = PROJEC
   const cached = cache?.get(key);
   if (cached) return { hash: cached.meta.hash, content: cached.content, files: files.map((f) => f.path), bytes, skippedLinks };
   const entries: TarFile[] = files.map((f) => ({ path: f.path, executable: f.executable, content: readable(f.abs, () => readFileSync(f.abs)) }));
-  const content = gzipSync(writeTar(entries), { level: 6 });
+  // The fastest level: for this repository's 4 MB of tar, 32 ms and 1.24 MB, against 79 ms and 1.05 MB at
+  // zlib's default (6). Every edit of a project packs it again before its run can start.
+  const content = gzipSync(writeTar(entries), { level: 1 });
   cache?.put(key, content, {});
   return { hash: sha256Hex(content), content, files: files.map((f) => f.path), bytes, skippedLinks };
 }

@@ -4,8 +4,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ProjectUnpackError, unpackProject, type UnpackRequest } from "./project-unpack.js";
 
-const { archive, hash, into, limits, fileStore } = workerData as UnpackRequest;
-unpackProject(archive, hash, into, limits, fileStore).then(
+const { archive, hash, into, limits, fileStores } = workerData as UnpackRequest;
+unpackProject(archive, hash, into, limits, fileStores).then(
   () => parentPort!.postMessage({ ok: true }),
   (err: unknown) =>
     parentPort!.postMessage({

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -29,9 +29,9 @@ describe("unpackProject", () => {
   it("with a file store, links each file to the store's copy, which a later archive with the same file shares", async () => {
     const store = join(root, "store");
     const first = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(1)") }, { path: "b.sh", executable: true, content: Buffer.from("echo") }]));
-    await unpackProject(first, sha256Hex(first), join(root, "p1"), UNPACK_DEFAULTS, store);
+    await unpackProject(first, sha256Hex(first), join(root, "p1"), UNPACK_DEFAULTS, [store]);
     const edited = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(2)") }, { path: "b.sh", executable: true, content: Buffer.from("echo") }]));
-    await unpackProject(edited, sha256Hex(edited), join(root, "p2"), UNPACK_DEFAULTS, store);
+    await unpackProject(edited, sha256Hex(edited), join(root, "p2"), UNPACK_DEFAULTS, [store]);
     expect(statSync(join(root, "p2", "b.sh")).ino).toBe(statSync(join(root, "p1", "b.sh")).ino);
     expect(statSync(join(root, "p2", "b.sh")).nlink).toBe(3);
     expect(statSync(join(root, "p2", "b.sh")).mode & 0o777).toBe(0o555);
@@ -41,9 +41,30 @@ describe("unpackProject", () => {
     expect(readdirSync(store)).toHaveLength(3);
     // A store's file removed meanwhile (swept) is stored again.
     rmSync(join(store, sha256Hex(Buffer.from("echo")) + "x"));
-    await unpackProject(first, sha256Hex(first), join(root, "p3"), UNPACK_DEFAULTS, store);
+    await unpackProject(first, sha256Hex(first), join(root, "p3"), UNPACK_DEFAULTS, [store]);
     expect(statSync(join(root, "p3", "b.sh")).nlink).toBe(2);
-    await expect(unpackProject(rawTarGz([rawTarEntry("a", "0", "1"), rawTarEntry("a", "0", "1")]), sha256Hex(rawTarGz([rawTarEntry("a", "0", "1"), rawTarEntry("a", "0", "1")])), join(root, "p4"), UNPACK_DEFAULTS, store)).rejects.toThrow("clash");
+    await expect(unpackProject(rawTarGz([rawTarEntry("a", "0", "1"), rawTarEntry("a", "0", "1")]), sha256Hex(rawTarGz([rawTarEntry("a", "0", "1"), rawTarEntry("a", "0", "1")])), join(root, "p4"), UNPACK_DEFAULTS, [store])).rejects.toThrow("clash");
+  });
+
+  it("with two stores, links from the second when the first has no copy, and stores new files in both", async () => {
+    const own = join(root, "own");
+    const shared = join(root, "shared");
+    const first = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(1)") }]));
+    await unpackProject(first, sha256Hex(first), join(root, "p1"), UNPACK_DEFAULTS, [shared]);
+    const second = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(1)") }, { path: "b.py", executable: false, content: Buffer.from("2") }]));
+    await unpackProject(second, sha256Hex(second), join(root, "p2"), UNPACK_DEFAULTS, [own, shared]);
+    expect(statSync(join(root, "p2", "a.py")).ino).toBe(statSync(join(root, "p1", "a.py")).ino);
+    expect(readdirSync(own)).toEqual([sha256Hex(Buffer.from("2"))]);
+    expect(readdirSync(shared).sort()).toEqual([sha256Hex(Buffer.from("2")), sha256Hex(Buffer.from("print(1)"))].sort());
+    expect(statSync(join(root, "p2", "b.py")).nlink).toBe(3);
+  });
+
+  it("writes the files when a store cannot be made", async () => {
+    const archive = gzipSync(writeTar([{ path: "a.py", executable: false, content: Buffer.from("print(1)") }]));
+    writeFileSync(join(root, "file"), "");
+    await unpackProject(archive, sha256Hex(archive), join(root, "p"), UNPACK_DEFAULTS, [join(root, "file", "store")]);
+    expect(readFileSync(join(root, "p", "a.py"), "utf8")).toBe("print(1)");
+    expect(statSync(join(root, "p", "a.py")).nlink).toBe(1);
   });
 
   it("refuses content that does not hash to its name", async () => {

@@ -64,38 +64,58 @@ function gunzip(archive: Uint8Array, limits: UnpackLimits): Buffer {
 }
 
 /**
- * Places one file of an archive, read-only. With a file store (a directory of files named by their content's
- * hash), the file is a hard link to the store's copy when there is one; otherwise it is written and then
- * linked into the store, whole, for the next archive. Creating a file costs tens of times what linking one
- * does, and a project unpacked again after an edit shares all its other files with the copy before.
+ * Places one file of an archive, read-only. With file stores (directories of files named by their content's
+ * hash), the file is a hard link to the first store's copy there is; otherwise it is written and then linked
+ * into every store, whole, for the next archive. Creating a file costs tens of times what linking one does,
+ * and a project unpacked again after an edit shares all its other files with the copy before.
  */
-function placeFile(path: string, f: TarFile, store: string | undefined): void {
+function placeFile(path: string, f: TarFile, stores: readonly string[]): void {
   // wx: an entry given twice is refused rather than overwritten.
   const write = () => writeFileSync(path, f.content, { flag: "wx", mode: f.executable ? 0o555 : 0o444 });
-  if (store === undefined) return write();
-  const stored = join(store, `${sha256Hex(f.content)}${f.executable ? "x" : ""}`);
-  try {
-    return linkSync(stored, path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ENOTDIR") throw err;
+  if (stores.length === 0) return write();
+  const name = `${sha256Hex(f.content)}${f.executable ? "x" : ""}`;
+  for (const store of stores) {
+    try {
+      return linkSync(join(store, name), path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" || code === "ENOTDIR") throw err;
+    }
   }
   write();
+  for (const store of stores) {
+    try {
+      linkSync(path, join(store, name));
+    } catch {
+      // Stored for the next archive; where it cannot be (another pilot stored it first, another filesystem, too
+      // many links), this one is unpacked all the same.
+    }
+  }
+}
+
+/** Makes a file store's directory; false if it cannot be (a read-only cache): the files are written, not linked. */
+function madeStore(dir: string): boolean {
   try {
-    linkSync(path, stored);
+    mkdirSync(dir, { recursive: true });
+    return true;
   } catch {
-    // Stored for the next archive; where it cannot be (another pilot stored it first, another filesystem, too
-    // many links), this one is unpacked all the same.
+    return false;
   }
 }
 
 /**
  * Unpacks the archive named `hash` into `into` (which must not exist yet), read-only; its files are linked
- * from `fileStore` when one is given (placeFile). Rejects with a ProjectUnpackError saying why an archive is
+ * from the `fileStores` given (placeFile). Rejects with a ProjectUnpackError saying why an archive is
  * refused: wrong hash, not a gzipped tar, over the limits, an entry that is not a file or directory or whose
  * path would leave the directory.
  */
-export async function unpackProject(archive: Uint8Array, hash: string, into: string, limits: UnpackLimits, fileStore?: string): Promise<void> {
+export async function unpackProject(
+  archive: Uint8Array,
+  hash: string,
+  into: string,
+  limits: UnpackLimits,
+  fileStores: readonly string[] = [],
+): Promise<void> {
   const actual = sha256Hex(archive);
   if (actual !== hash) throw new ProjectUnpackError(`its content hashes to ${actual}, not ${hash}`);
   let entries;
@@ -111,11 +131,11 @@ export async function unpackProject(archive: Uint8Array, hash: string, into: str
   try {
     const dirs = directoriesOf(entries);
     for (const d of dirs) mkdirSync(join(tmp, d));
-    if (fileStore !== undefined) mkdirSync(fileStore, { recursive: true });
     // One file after the other, with the thread's own calls (it is a thread of its own, unpackOffThread):
     // eight at once through Node's thread pool took as long on a virtual machine's ext4 and a third more
     // kernel CPU, which the server starting beside it needs (BENCHMARKS.md, "Cold start").
-    for (const f of entries.files) placeFile(join(tmp, f.path), f, fileStore);
+    const stores = fileStores.filter(madeStore);
+    for (const f of entries.files) placeFile(join(tmp, f.path), f, stores);
     setDirsWritable(tmp, false);
   } catch (err) {
     removeTree(tmp);
@@ -138,7 +158,7 @@ export interface UnpackRequest {
   hash: string;
   into: string;
   limits: UnpackLimits;
-  fileStore?: string;
+  fileStores?: readonly string[];
 }
 
 /** The worker's script beside this file; absent when Pando runs from its sources (tests), then not used. */
@@ -149,7 +169,7 @@ const UNPACK_WORKER = fileURLToPath(new URL("./project-unpack-worker.js", import
  * busy with; it rejects as unpackProject does (a ProjectUnpackError for a refused archive).
  */
 export async function unpackOffThread(request: UnpackRequest): Promise<void> {
-  if (!existsSync(UNPACK_WORKER)) return unpackProject(request.archive, request.hash, request.into, request.limits, request.fileStore);
+  if (!existsSync(UNPACK_WORKER)) return unpackProject(request.archive, request.hash, request.into, request.limits, request.fileStores);
   const answer = await new Promise<{ ok: boolean; refused?: boolean; message?: string; code?: string }>((resolve, reject) => {
     const worker = new Worker(UNPACK_WORKER, { workerData: request });
     worker.once("message", resolve);

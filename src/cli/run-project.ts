@@ -1,7 +1,8 @@
 // The project directory of a `pando run`, packed once as the run starts. For the embedded server, it is also
 // unpacked into the local pilots' code cache while the server starts: creating its files is the longest step
 // of a cold start (hundreds of milliseconds for a project of several hundred files), and the pilots' executors
-// could not start before it was done, after the project was shipped.
+// could not start before it was done, after the project was shipped. Its files are linked from the user's
+// store shared by the runs of every data directory (bundle/shared-file-store.ts) when they are there.
 import { join } from "node:path";
 import { pino } from "pino";
 import type { ProjectArchive } from "../bundle/project-archive.js";
@@ -26,9 +27,15 @@ export function packRunProject(entry: string, flags: RunFlags, localCacheDir: st
   );
   const placed = archive.then(async (packed) => {
     if (!packed || localCacheDir === undefined) return false;
-    const [{ Projects }, { UNPACK_DEFAULTS }] = await Promise.all([import("../pilot/projects.js"), import("../bundle/project-unpack.js")]);
-    const projects = new Projects(join(localCacheDir, "projects"), async () => packed.content, UNPACK_DEFAULTS, pino({ level: "silent" }));
+    const [{ Projects }, { UNPACK_DEFAULTS }, { sharedFileStoreDir, sweepSharedFileStore }] = await Promise.all([
+      import("../pilot/projects.js"),
+      import("../bundle/project-unpack.js"),
+      import("../bundle/shared-file-store.js"),
+    ]);
+    const shared = sharedFileStoreDir();
+    const projects = new Projects(join(localCacheDir, "projects"), async () => packed.content, UNPACK_DEFAULTS, pino({ level: "silent" }), shared);
     await projects.place(packed.hash);
+    sweepSharedFileStore(shared);
     return true;
   });
   // A failure here is not the run's: packing fails again where the project is shipped, with its message, and a

@@ -41,6 +41,11 @@ export class Projects {
     private readonly fetch: (hash: string) => Promise<Uint8Array>,
     private readonly limits: UnpackLimits,
     private readonly log: Logger,
+    /**
+     * A file store beside the pilots' own (`.files`), whose copies the archive's files link to as well: the
+     * per-user store a `pando run` shares across its data directories (bundle/shared-file-store.ts).
+     */
+    private readonly sharedFileStore?: string,
   ) {}
 
   /** Where the archive is (or will be) unpacked. */
@@ -83,7 +88,8 @@ export class Projects {
     try {
       if (existsSync(into)) return into;
       const archive = await this.fetch(hash);
-      await unpackOffThread({ archive, hash, into, limits: this.limits, fileStore: join(this.dir, FILE_STORE) });
+      const fileStores = [join(this.dir, FILE_STORE), ...(this.sharedFileStore === undefined ? [] : [this.sharedFileStore])];
+      await unpackOffThread({ archive, hash, into, limits: this.limits, fileStores });
       this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
       return into;
     } finally {
