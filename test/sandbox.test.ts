@@ -54,6 +54,29 @@ function stopped(p: PilotProcess): Promise<number | null> {
   });
 }
 
+/**
+ * Neither job of the attack fixture saw a secret of the data directory's credentials, the pilot's token, the
+ * credentials files, a process other than its own, or another job's files.
+ */
+function expectNothingLeaked(snooped: readonly Snooped[], dataDir: string): void {
+  const credentials = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as Record<string, unknown>;
+  const secrets = Object.values(credentials).filter((v): v is string => typeof v === "string" && v.length >= 16);
+  expect(secrets.length).toBeGreaterThan(0);
+  expect(snooped).toHaveLength(2);
+  for (const s of snooped) {
+    const seen = [s.parentEnviron ?? "", ...s.environs, JSON.stringify(s.ownEnv)].join("\n");
+    expect(seen).not.toContain("PANDO_TOKEN");
+    for (const secret of secrets) expect(seen).not.toContain(secret);
+    expect(s.ownEnv.PANDO_TOKEN).toBeUndefined();
+    expect(s.credentials).toEqual([]);
+    // Neither the pilot, the server, the driver nor the other executor: only this job's own processes.
+    expect(s.cmdlines.filter((c) => /main\.js (pilot|run|server)/.test(c))).toEqual([]);
+    // (the sandbox's first process is bwrap's, with the executor's command line; the executor is this job's)
+    expect(s.cmdlines.filter((c) => c.includes("executor.js") && !c.startsWith("bwrap "))).toHaveLength(1);
+    expect(s.foreignFiles).toEqual([]);
+  }
+}
+
 describe("the sandbox of job code", () => {
   const dirs: string[] = [];
   afterEach(() => {
@@ -70,27 +93,30 @@ describe("the sandbox of job code", () => {
       extra: ["--pilots", "1", "--slots", "2", ...flags],
     });
     expect(r.code, r.stderr).toBe(0);
-    const credentials = JSON.parse(readFileSync(join(dataDir, "credentials.json"), "utf8")) as Record<string, unknown>;
-    const secrets = Object.values(credentials).filter((v): v is string => typeof v === "string" && v.length >= 16);
-    expect(secrets.length).toBeGreaterThan(0);
     const v = r.value as { snooped: Snooped[]; ordinary: Record<string, unknown>; python: { ok: boolean; value?: unknown } };
-    expect(v.snooped).toHaveLength(2);
-    for (const s of v.snooped) {
-      const seen = [s.parentEnviron ?? "", ...s.environs, JSON.stringify(s.ownEnv)].join("\n");
-      expect(seen).not.toContain("PANDO_TOKEN");
-      for (const secret of secrets) expect(seen).not.toContain(secret);
-      expect(s.ownEnv.PANDO_TOKEN).toBeUndefined();
-      expect(s.credentials).toEqual([]);
-      // Neither the pilot, the server, the driver nor the other executor: only this job's own processes.
-      expect(s.cmdlines.filter((c) => /main\.js (pilot|run|server)/.test(c))).toEqual([]);
-      // (the sandbox's first process is bwrap's, with the executor's command line; the executor is this job's)
-      expect(s.cmdlines.filter((c) => c.includes("executor.js") && !c.startsWith("bwrap "))).toHaveLength(1);
-      expect(s.foreignFiles).toEqual([]);
-    }
+    expectNothingLeaked(v.snooped, dataDir);
     // Two executors ran the two jobs at once.
     expect(new Set(v.snooped.map((s) => s.executor)).size).toBe(2);
     expect(v.ordinary).toMatchObject({ data: "data beside the code", tmp: "tmp", own: "own" });
     expect(v.python).toEqual({ ok: true, value: 42 });
+  });
+
+  it("keeps the credentials from jobs of executors a run started before its embedded server wrote them", async () => {
+    const dataDir = mkdtempSync(join(ROOT, ".pando-sandbox-"));
+    dirs.push(dataDir);
+    const attack = () =>
+      runDriver(`${FIXTURE}#attack`, [JSON.stringify([dataDir, join(ROOT, ".pando")]), "sandbox-mark"], { dataDir, extra: ["--pilots", "1", "--slots", "2"], logLevel: "info" });
+    const first = await attack();
+    expect(first.code, first.stderr).toBe(0);
+    // The project is in the pilots' cache now, so the next run starts its executors before its server starts;
+    // with no credentials in the data directory, the server writes new ones while those executors run.
+    rmSync(join(dataDir, "credentials.json"));
+    const log = join(dataDir, "logs", "pilot-1.log");
+    const logged = readFileSync(log, "utf8").length;
+    const r = await attack();
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(log, "utf8").slice(logged)).toMatch(/"executors":2,"msg":"takes the executors its run prewarmed"/);
+    expectNothingLeaked((r.value as { snooped: Snooped[] }).snooped, dataDir);
   });
 
   describe("on a server's pilot", () => {
