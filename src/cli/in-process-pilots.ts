@@ -11,7 +11,8 @@ import type { Pilot } from "../pilot/pilot.js";
 import { PILOT_DEFAULTS, workRootOf } from "../pilot/pilot-options.js";
 import { warmTarget } from "../pilot/pool-sizing.js";
 import type { PrewarmCode, PrewarmedExecutor } from "../pilot/prewarmed-executor.js";
-import type { PilotSandbox, pilotSandbox as PilotSandboxOf } from "../pilot/sandbox-probe.js";
+import type * as SandboxProbeModule from "../pilot/sandbox-probe.js";
+import type { PilotSandbox, SandboxChoice } from "../pilot/sandbox-probe.js";
 import { untilWarm, type LocalPilotsOptions, type LocalPilots, type LocalServer } from "../resources/local-pilots.js";
 import { inProcessPilotTransport, type InProcessServer } from "../server/in-process-pilot-transport.js";
 import { poolFrom } from "./pool-options.js";
@@ -28,6 +29,9 @@ export interface EmbeddedPilots extends LocalPilots {
    */
   prewarm?(code: PrewarmCode, limits: ExecutorLimits): Promise<boolean>;
 }
+
+/** The sandbox probe's module, loaded with the pilots' code. */
+type SandboxProbe = typeof SandboxProbeModule;
 
 /** What the server tells its pilots to hold their executors' results and output to. */
 export type ExecutorLimits = Pick<ExecutorSettings, "maxPayloadBytes" | "maxLogChars">;
@@ -71,12 +75,15 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
     options.onAllExited?.(`every local pilot stopped (the last ${how}); no job can run. ${logFile} ends with:\n${tail}`);
   };
 
-  const sandboxOf = (i: number, pilotSandbox: typeof PilotSandboxOf) =>
-    i in sandboxes ? sandboxes[i] : (sandboxes[i] = pilotSandbox(sandboxFrom({}), logOf(i)));
+  // One probe of bwrap for all the pilots: they share the host and the settings, and a probe holds this
+  // process's thread for tens of milliseconds (twenty pilots' probes took 0.8 s of a run's start).
+  let chosen: SandboxChoice | undefined;
+  const sandboxOf = (i: number, probe: SandboxProbe) =>
+    i in sandboxes ? sandboxes[i] : (sandboxes[i] = probe.pilotSandbox(sandboxFrom({}), logOf(i), (settings) => (chosen ??= probe.chooseSandbox(settings))));
   const timingOf = (name: string) => options.onTiming && ((timing: StartupTiming) => options.onTiming!(name, timing));
 
   const prewarm = async (prewarmCode: PrewarmCode, limits: ExecutorLimits): Promise<boolean> => {
-    const [, { pilotSandbox }, , { prewarmExecutors }] = await code;
+    const [, probe, , { prewarmExecutors }] = await code;
     // Without the data directory to hide, a job could read the credentials the server writes there later.
     if (connected || stopping || !options.dataDir) return false;
     const count = warmTarget(options.slots, poolFrom({}).warmExecutors ?? PILOT_DEFAULTS.warmExecutors);
@@ -92,7 +99,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
         // The server has not written its credentials there yet: hidden all the same.
         dataDir: resolve(options.dataDir),
         secrets: [],
-        sandbox: sandboxOf(i, pilotSandbox),
+        sandbox: sandboxOf(i, probe),
         onTiming: timingOf(name),
       };
       prewarmed[i] = prewarmExecutors(count, prewarmCode, settings, logOf(i));
@@ -101,7 +108,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
   };
 
   const start = async (server: LocalServer, inProcess: InProcessServer, owner: number | undefined) => {
-    const [{ Pilot: PilotClass }, { pilotSandbox }, { UNPACK_DEFAULTS }] = await code;
+    const [{ Pilot: PilotClass }, probe, { UNPACK_DEFAULTS }] = await code;
     // What a pilot process sets in its own environment: its executors (a remote driver's client) trust the same.
     Object.assign(process.env, server.env);
     for (let i = 0; i < options.count; i++) {
@@ -120,7 +127,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
         cacheDir: options.cacheDir,
         name,
         ...poolFrom({}),
-        sandbox: sandboxOf(i, pilotSandbox),
+        sandbox: sandboxOf(i, probe),
         projectLimits: UNPACK_DEFAULTS,
         log,
         transport: inProcessPilotTransport(inProcess, server.token),

@@ -58,10 +58,17 @@ export function chooseSandbox(settings: SandboxSettings, probe: (s: SandboxSetti
   };
 }
 
-/** A pilot's sandbox, decided once when it starts: bwrap and the settings executors run under, or none (warned of). */
-export function pilotSandbox(options: Partial<SandboxSettings> | undefined, log: Logger): PilotSandbox | undefined {
+/**
+ * A pilot's sandbox, decided once when it starts: bwrap and the settings executors run under, or none (warned
+ * of). `choose` decides (pilots of one process share one decision: see inProcessPilots).
+ */
+export function pilotSandbox(
+  options: Partial<SandboxSettings> | undefined,
+  log: Logger,
+  choose: (settings: SandboxSettings) => SandboxChoice = chooseSandbox,
+): PilotSandbox | undefined {
   const settings = { ...SANDBOX_DEFAULTS, ...options };
-  const choice = chooseSandbox(settings);
+  const choice = choose(settings);
   if (choice.warning) log.warn({ sandbox: settings.mode }, choice.warning);
   return choice.bwrap ? { bwrap: choice.bwrap, settings } : undefined;
 }

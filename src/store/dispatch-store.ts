@@ -121,26 +121,13 @@ export class DispatchStore {
    * two attempts of a job run at once. A pilot that is no longer running gets nothing: its long-poll may still
    * be open (a pilot cut off from the network never closes it), and a job handed to it would never come back.
    */
-  claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
-    return this.claimWithin(this.ctx.db, pilotId, queue, max, tasks);
-  }
-
-  private async claimWithin(
-    db: Tx,
-    pilotId: number,
-    queue: string,
-    max: number,
-    tasks?: readonly number[],
-    look: "look first" | "jobs were just added" = "look first",
-  ): Promise<DispatchedJob[]> {
+  async claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     if (max <= 0 || tasks?.length === 0) return [];
+    const db = this.ctx.db;
     const ofTasks = tasks ? sql`AND task_id IN (${sql.join(tasks)})` : sql``;
-    // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first, unless
-    // the caller has just made jobs available.
-    if (look === "look first") {
-      const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
-      if (any.rows.length === 0) return [];
-    }
+    // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
+    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
+    if (any.rows.length === 0) return [];
     const now = Date.now();
     const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     // Only for a pilot still running: a pilot ended (exited, lost, gone from its batch system) while its
@@ -154,6 +141,11 @@ export class DispatchStore {
         AND id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
                    ORDER BY priority DESC, id LIMIT ${max} ${lock})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
+    return this.dispatched(db, rows);
+  }
+
+  /** Claimed rows as the jobs a pilot runs, in the order they were claimed (priority, then id). */
+  private async dispatched(db: Tx, rows: ClaimedRow[]): Promise<DispatchedJob[]> {
     rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
     const out: DispatchedJob[] = [];
     for (const r of rows) {
@@ -192,18 +184,71 @@ export class DispatchStore {
   async handOffWithin(trx: Tx, queue: string, max: number, waiting: readonly WaitingPilot[]): Promise<Claims> {
     const claims: Claims = new Map();
     let left = max;
-    // What the waiting pilots hold is read for a batch of them at once, not one statement per pilot.
+    // What a batch of waiting pilots holds is read in one statement, and their jobs claimed in one more.
     for (let i = 0; i < waiting.length && left > 0; i += HELD_COUNTS_PER_STATEMENT) {
       const batch = waiting.slice(i, i + HELD_COUNTS_PER_STATEMENT);
-      const held = await this.heldCounts(trx, batch.map((w) => w.pilotId));
+      const running = await this.runningOf(trx, batch.map((w) => w.pilotId));
+      const held = await this.heldCounts(trx, [...running]);
+      const shares: Array<{ pilotId: number; n: number }> = [];
+      let planned = 0;
       for (const { pilotId, demand } of batch) {
-        if (left <= 0) break;
-        const n = Math.min(left, handOut(demand, held.get(pilotId) ?? 0).any);
-        const jobs = await this.claimWithin(trx, pilotId, queue, n, undefined, "jobs were just added");
-        if (jobs.length === 0) continue;
+        if (planned >= left || !running.has(pilotId)) continue;
+        const n = Math.min(left - planned, handOut(demand, held.get(pilotId) ?? 0).any);
+        if (n <= 0) continue;
+        shares.push({ pilotId, n });
+        planned += n;
+      }
+      for (const [pilotId, jobs] of await this.claimShares(trx, queue, shares)) {
         claims.set(pilotId, jobs);
         left -= jobs.length;
       }
+    }
+    return claims;
+  }
+
+  /**
+   * Those of the pilots that are running, their rows share-locked on PostgreSQL as a single claim locks its
+   * pilot's: an ending that commits first is seen, and one that comes after finds their jobs among the held.
+   */
+  private async runningOf(trx: Tx, pilots: readonly number[]): Promise<Set<number>> {
+    const lock = this.ctx.dialect === "postgres" ? sql`ORDER BY id FOR SHARE` : sql``;
+    const { rows } = await sql<{ id: number }>`
+      SELECT id FROM pilots WHERE ${inIds(this.ctx.dialect, "id", pilots)} AND status = 'running' ${lock}`.execute(trx);
+    return new Set(rows.map((r) => Number(r.id)));
+  }
+
+  /**
+   * Claims the queue's jobs for several running pilots in one statement: the first `n` jobs (by priority,
+   * then id) go to the first pilot, the next ones to the second, and so on. A statement per pilot cost a new
+   * task of one job for each of twenty waiting pilots twenty statements in the transaction that adds it.
+   */
+  private async claimShares(trx: Tx, queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>): Promise<Claims> {
+    const claims: Claims = new Map();
+    if (shares.length === 0) return claims;
+    let last = 0;
+    const ranges = shares.map(({ pilotId, n }) => ({ p: pilotId, lo: last + 1, hi: (last += n) }));
+    const now = Date.now();
+    const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const { rows } = await sql<ClaimedRow & { pilot_id: number }>`
+      UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = picked.pilot, sent_at = ${now},
+                      started_at = NULL, kill_requested = 0, updated_at = ${now}
+      FROM (SELECT c.job AS job, u.p AS pilot
+            FROM (SELECT id AS job, ROW_NUMBER() OVER (ORDER BY priority DESC, id) AS rn
+                  FROM (SELECT id, priority FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0
+                        ORDER BY priority DESC, id LIMIT ${last} ${lock}) AS l) AS c
+            JOIN ${jsonRows(this.ctx.dialect, ranges, { p: "int", lo: "int", hi: "int" })} ON c.rn BETWEEN u.lo AND u.hi) AS picked
+      WHERE jobs.id = picked.job
+      RETURNING id, task_id, idx, job_key, args, attempt_nr, priority, pilot_id`.execute(trx);
+    const byPilot = new Map<number, ClaimedRow[]>();
+    for (const r of rows) {
+      const pilotId = Number(r.pilot_id);
+      const list = byPilot.get(pilotId);
+      if (list) list.push(r);
+      else byPilot.set(pilotId, [r]);
+    }
+    for (const { pilotId } of shares) {
+      const mine = byPilot.get(pilotId);
+      if (mine) claims.set(pilotId, await this.dispatched(trx, mine));
     }
     return claims;
   }

@@ -149,20 +149,25 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const queue = newQueue();
         const workflowId = await newWorkflow();
         const [a, b, c] = [await pilot(queue, "a"), await pilot(queue, "b"), await pilot(queue, "c")];
+        const ended = await pilot(queue, "ended");
+        await store.pilots.end(ended);
         const busy = await addTask(task(workflowId, 0, queue, 1));
         expect((await store.dispatch.claim(a, queue, 1))[0]?.taskId).toBe(busy.id);
         const slots = (n: number) => ({ capacity: 10, slots: n, drivers: 0, prefetchNamed: true });
         const added = await addTask(task(workflowId, 1, queue, 5), [
           { pilotId: a, demand: slots(3) },
           { pilotId: b, demand: slots(2) },
+          { pilotId: ended, demand: slots(2) },
           { pilotId: c, demand: slots(4) },
         ]);
-        // a holds one attempt already: two free slots; b two; c what is left.
+        // a holds one attempt already: two free slots; b two; a pilot that ended none; c what is left.
         expect([...added.claims].map(([p, jobs]) => [p, jobs.length])).toEqual([
           [a, 2],
           [b, 2],
           [c, 1],
         ]);
+        // In the order given, the jobs in theirs.
+        expect([...added.claims.values()].flat().map((j) => j.index)).toEqual([0, 1, 2, 3, 4]);
         expect((await store.dispatch.held(a)).count).toBe(3);
         expect(await store.dispatch.heldCount(a)).toEqual({ count: 3, commands: [] });
         expect(await store.dispatch.claim(c, queue, 10)).toEqual([]);
