@@ -65,9 +65,10 @@ export class BrokerService {
     const { store, metrics, log } = this.ctx;
     for (const c of changes) {
       if (c.seqTo <= c.seqFrom) continue;
-      void store.taskReads
-        .results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom)
-        .then((outcomes) => bridge.relay(c.taskId, outcomes.filter((o) => !(o.via === "broker" && o.state === "finished"))))
+      // A change of pilots' reports carries its outcomes; others' are read back.
+      const outcomes = c.results ? Promise.resolve(c.results.outcomes) : store.taskReads.results(c.taskId, c.seqFrom, c.seqTo - c.seqFrom);
+      void outcomes
+        .then((all) => bridge.relay(c.taskId, all.filter((o) => !(o.via === "broker" && o.state === "finished"))))
         .then((sent) => sent && metrics.resultsRelayed())
         .catch((err: unknown) => log.warn({ err, taskId: c.taskId }, "relaying results failed"));
     }

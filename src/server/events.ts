@@ -36,8 +36,12 @@ export type ResultsListener = (changes: readonly TaskChange[]) => void;
  * this replica and, through the replica bus, on the others) look again. Listeners of recorded task changes
  * hear of them right after the waiters were woken.
  */
+/** Told of one task's changes that carry their results (TaskChange.results): a driver's results long-poll. */
+export type TaskResultsListener = (change: TaskChange) => void;
+
 export class EventHub {
   private readonly resultListeners = new Set<ResultsListener>();
+  private readonly taskResultListeners = new Map<number, Set<TaskResultsListener>>();
 
   constructor(private readonly notifier: Notifier) {}
 
@@ -61,14 +65,27 @@ export class EventHub {
     return () => this.resultListeners.delete(listener);
   }
 
+  /** Hears the changes of one task that carry their results, made on this replica, from now until called back. */
+  onTaskResults(taskId: number, listener: TaskResultsListener): () => void {
+    let set = this.taskResultListeners.get(taskId);
+    if (!set) this.taskResultListeners.set(taskId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.taskResultListeners.delete(taskId);
+    };
+  }
+
   /**
    * Tasks changed (results, ends): their waiters, the workflows of those that ended, the monitor's listings,
    * the queues with requeued jobs and the pilots with new commands are woken; then the result listeners hear
-   * of the changes.
+   * of the changes. The listeners of a task hear of its changes with their results before its woken waiters
+   * run (they run after this returns).
    */
   tasksChanged(changes: readonly TaskChange[], woken: { queues?: readonly string[]; pilots?: readonly number[] } = {}): void {
     for (const t of changes) {
       this.notifier.notify(Topics.task(t.taskId));
+      if (t.results) for (const listener of this.taskResultListeners.get(t.taskId) ?? []) listener(t);
       if (t.ended) this.workflowChanged(t.workflowId);
     }
     if (changes.length > 0) this.progress();

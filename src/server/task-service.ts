@@ -8,8 +8,10 @@ import { hop, hopAt, tracingHops } from "../core/hop-trace.js";
 import { FINAL_TASK_STATUSES } from "../core/states.js";
 import { submissionRefusal } from "../core/workflow-lifecycle.js";
 import type { Principal } from "../store/auth-store.js";
+import type { TaskChange } from "../store/task-store.js";
 import type { AccessGuard } from "./access-guard.js";
 import type { BundleService } from "./bundle-service.js";
+import { resultsFrom } from "./carried-results.js";
 import type { ServerContext } from "./context.js";
 import { Topics } from "./events.js";
 import { checkPayload } from "./payload-limits.js";
@@ -140,14 +142,22 @@ export class TaskService {
     return view;
   }
 
-  /** Final outcomes after the cursor; waits up to waitMs for the first one (long-poll). */
+  /**
+   * Final outcomes after the cursor; waits up to waitMs for the first one (long-poll). Woken by a change that
+   * carries its results from the cursor on (pilots' reports recorded on this replica), it answers with them
+   * rather than reading them back.
+   */
   async taskResults(p: Principal, taskId: number, q: ResultsQuery, signal?: AbortSignal): Promise<TaskResultsResponse> {
     const { store, config, events } = this.ctx;
     await this.deps.guard.authorizeTask(p, taskId);
     const deadline = Date.now() + Math.min(q.waitMs, config.maxWaitMs);
     const sub = events.subscribe([Topics.task(taskId)]);
+    const carried: TaskChange[] = [];
+    const stopHearing = events.onTaskResults(taskId, (change) => carried.push(change));
     try {
       for (;;) {
+        // Those heard so far are committed, so the read below sees them.
+        carried.length = 0;
         const task = await store.taskReads.get(taskId);
         if (!task) throw notFound("task", taskId);
         const results = task.resultCursor > q.after ? await store.taskReads.results(taskId, q.after, q.limit) : [];
@@ -155,8 +165,11 @@ export class TaskService {
         if (results.length > 0 || FINAL_TASK_STATUSES.has(task.status)) return { task, results, cursor };
         const left = deadline - Date.now();
         if (left <= 0 || !(await sub.wait(left, signal))) return { task, results, cursor };
+        const heard = resultsFrom(carried, q.after, q.limit);
+        if (heard) return heard;
       }
     } finally {
+      stopHearing();
       sub.close();
     }
   }

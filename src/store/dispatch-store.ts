@@ -46,6 +46,10 @@ export type Claims = Map<number, DispatchedJob[]>;
 interface JobRow {
   id: number;
   task_id: number;
+  idx: number;
+  job_key: string;
+  /** The name of the pilot of its attempt. */
+  pilot: string | null;
   state: JobState;
   queue: string;
   attempt_nr: number;
@@ -72,6 +76,9 @@ interface ClaimedRow {
 interface LoadedJob {
   id: number;
   taskId: number;
+  index: number;
+  key: string;
+  pilot: string | null;
   queue: string;
   job: AttemptJob;
 }
@@ -86,6 +93,9 @@ function loaded(r: JobRow): LoadedJob {
   return {
     id: r.id,
     taskId: r.task_id,
+    index: r.idx,
+    key: r.job_key,
+    pilot: r.pilot,
     queue: r.queue,
     job: {
       state: r.state,
@@ -128,20 +138,33 @@ export class DispatchStore {
     // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
     const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
     if (any.rows.length === 0) return [];
+    return this.claimFor(db, pilotId, queue, max, ofTasks);
+  }
+
+  /**
+   * The claim's statement: only for a pilot still running. A pilot ended (exited, lost, gone from its batch
+   * system) while its long-poll was open must not take jobs that nothing would ever give back. Its row is
+   * shared-locked, so an ending that commits first is seen, and one that comes after finds these jobs among
+   * the held.
+   */
+  private async claimFor(db: Tx, pilotId: number, queue: string, max: number, ofTasks = sql``): Promise<DispatchedJob[]> {
     const now = Date.now();
-    const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-    // Only for a pilot still running: a pilot ended (exited, lost, gone from its batch system) while its
-    // long-poll was open must not take jobs that nothing would ever give back. Its row is shared-locked, so
-    // an ending that commits first is seen, and one that comes after finds these jobs among the held.
-    const pilotLock = this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
     const { rows } = await sql<ClaimedRow>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
-      WHERE EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${pilotLock})
+      WHERE EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${this.pilotLock()})
         AND id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
-                   ORDER BY priority DESC, id LIMIT ${max} ${lock})
+                   ORDER BY priority DESC, id LIMIT ${max} ${this.skipLocked()})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     return this.dispatched(db, rows);
+  }
+
+  private pilotLock(): RawBuilder<unknown> {
+    return this.ctx.dialect === "postgres" ? sql`FOR SHARE` : sql``;
+  }
+
+  private skipLocked(): RawBuilder<unknown> {
+    return this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
   }
 
   /** Claimed rows as the jobs a pilot runs, in the order they were claimed (priority, then id). */
@@ -187,12 +210,10 @@ export class DispatchStore {
     // What a batch of waiting pilots holds is read in one statement, and their jobs claimed in one more.
     for (let i = 0; i < waiting.length && left > 0; i += HELD_COUNTS_PER_STATEMENT) {
       const batch = waiting.slice(i, i + HELD_COUNTS_PER_STATEMENT);
-      const running = await this.runningOf(trx, batch.map((w) => w.pilotId));
-      const held = await this.heldCounts(trx, [...running]);
+      const held = await this.heldCounts(trx, batch.map((w) => w.pilotId));
       const shares: Array<{ pilotId: number; n: number }> = [];
       let planned = 0;
       for (const { pilotId, demand } of batch) {
-        if (planned >= left || !running.has(pilotId)) continue;
         const n = Math.min(left - planned, handOut(demand, held.get(pilotId) ?? 0).any);
         if (n <= 0) continue;
         shares.push({ pilotId, n });
@@ -207,37 +228,30 @@ export class DispatchStore {
   }
 
   /**
-   * Those of the pilots that are running, their rows share-locked on PostgreSQL as a single claim locks its
-   * pilot's: an ending that commits first is seen, and one that comes after finds their jobs among the held.
-   */
-  private async runningOf(trx: Tx, pilots: readonly number[]): Promise<Set<number>> {
-    const lock = this.ctx.dialect === "postgres" ? sql`ORDER BY id FOR SHARE` : sql``;
-    const { rows } = await sql<{ id: number }>`
-      SELECT id FROM pilots WHERE ${inIds(this.ctx.dialect, "id", pilots)} AND status = 'running' ${lock}`.execute(trx);
-    return new Set(rows.map((r) => Number(r.id)));
-  }
-
-  /**
-   * Claims the queue's jobs for several running pilots in one statement: the first `n` jobs (by priority,
-   * then id) go to the first pilot, the next ones to the second, and so on. A statement per pilot cost a new
-   * task of one job for each of twenty waiting pilots twenty statements in the transaction that adds it.
+   * Claims the queue's jobs for several pilots in one statement: the first `n` jobs (by priority, then id) go
+   * to the first pilot, the next ones to the second, and so on, each only if its pilot is running (as
+   * claimFor). A statement per pilot cost a new task of one job for each of twenty waiting pilots twenty
+   * statements in the transaction that adds it; for one pilot, claimFor's plainer statement costs less.
    */
   private async claimShares(trx: Tx, queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>): Promise<Claims> {
     const claims: Claims = new Map();
-    if (shares.length === 0) return claims;
+    if (shares.length === 1) {
+      const jobs = await this.claimFor(trx, shares[0]!.pilotId, queue, shares[0]!.n);
+      if (jobs.length > 0) claims.set(shares[0]!.pilotId, jobs);
+    }
+    if (shares.length <= 1) return claims;
     let last = 0;
     const ranges = shares.map(({ pilotId, n }) => ({ p: pilotId, lo: last + 1, hi: (last += n) }));
     const now = Date.now();
-    const lock = this.ctx.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const { rows } = await sql<ClaimedRow & { pilot_id: number }>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = picked.pilot, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
       FROM (SELECT c.job AS job, u.p AS pilot
             FROM (SELECT id AS job, ROW_NUMBER() OVER (ORDER BY priority DESC, id) AS rn
                   FROM (SELECT id, priority FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0
-                        ORDER BY priority DESC, id LIMIT ${last} ${lock}) AS l) AS c
+                        ORDER BY priority DESC, id LIMIT ${last} ${this.skipLocked()}) AS l) AS c
             JOIN ${jsonRows(this.ctx.dialect, ranges, { p: "int", lo: "int", hi: "int" })} ON c.rn BETWEEN u.lo AND u.hi) AS picked
-      WHERE jobs.id = picked.job
+      WHERE jobs.id = picked.job AND EXISTS (SELECT 1 FROM pilots WHERE pilots.id = picked.pilot AND status = 'running' ${this.pilotLock()})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority, pilot_id`.execute(trx);
     const byPilot = new Map<number, ClaimedRow[]>();
     for (const r of rows) {
@@ -395,7 +409,8 @@ export class DispatchStore {
       if (t.write === "job") moved.set(loadedJob.id, loadedJob);
       if (t.final) {
         moved.delete(loadedJob.id);
-        finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via });
+        const { index, key, pilot, queue } = loadedJob;
+        finals.push({ jobId: loadedJob.id, taskId: loadedJob.taskId, ...t.final, via, facts: { index, key, attempts: t.job.attempt, pilot, queue } });
       }
     }
     result.ignored = updates.length - result.accepted;
@@ -407,11 +422,11 @@ export class DispatchStore {
    * never written over with a state read before it.
    */
   private async loadJobs(trx: Tx, ids: readonly number[]): Promise<Map<number, LoadedJob>> {
-    const lock = this.ctx.dialect === "postgres" ? sql`ORDER BY id FOR UPDATE` : sql``;
+    const lock = this.ctx.dialect === "postgres" ? sql`ORDER BY j.id FOR UPDATE OF j` : sql``;
     const { rows } = await sql<JobRow>`
-      SELECT id, task_id, state, queue, attempt_nr, failures, system_failures, max_attempts, pilot_id, sent_at,
-             started_at, kill_requested
-      FROM jobs WHERE ${inIds(this.ctx.dialect, "id", ids)} ${lock}`.execute(trx);
+      SELECT j.id, j.task_id, j.idx, j.job_key, j.state, j.queue, j.attempt_nr, j.failures, j.system_failures, j.max_attempts,
+             j.pilot_id, j.sent_at, j.started_at, j.kill_requested, p.name AS pilot
+      FROM jobs j LEFT JOIN pilots p ON p.id = j.pilot_id WHERE ${inIds(this.ctx.dialect, "j.id", ids)} ${lock}`.execute(trx);
     return new Map(rows.map((r) => [r.id, loaded(r)]));
   }
 }

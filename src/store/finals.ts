@@ -1,10 +1,12 @@
 import { sql, type RawBuilder } from "../vendor/kysely.js";
 import type { ErrorInfo } from "../core/errors.js";
-import type { ResultVia } from "../core/dispatch-records.js";
+import type { JobOutcome, ResultVia } from "../core/dispatch-records.js";
+import type { TaskView } from "../api/tasks.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { Tx } from "./context.js";
 import { jsonRows, runWrites, type DialectName } from "./dialect.js";
+import { TASK_COLUMNS, taskView, type TaskRow } from "./task-reads.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
 
 /** A job that reached a final state in this transaction. */
@@ -17,6 +19,8 @@ export interface JobFinal {
   startedAt: number | null;
   endedAt: number;
   via: ResultVia;
+  /** What a results read tells of the job besides: given, the change carries the job's outcome (TaskChange.results). */
+  facts?: Pick<JobOutcome, "index" | "key" | "attempts" | "pilot" | "queue">;
 }
 
 /** What changed for one task in a transaction, for wake-ups and bookkeeping. */
@@ -30,19 +34,23 @@ export interface TaskChange {
   seqTo: number;
   /** How many of the new final states are of each state (only the states there are). */
   outcomes?: Partial<Record<FinalJobState, number>>;
+  /**
+   * The new final states as a results read after `seqFrom` returns them, and the task as it reads once they
+   * are committed: given when every one of them came with its facts (pilots' reports), so that a driver woken
+   * for them is answered without reading them back.
+   */
+  results?: { view: TaskView; outcomes: JobOutcome[] };
 }
 
-/** A task's counters after a batch of its jobs became final. */
-interface CounterRow {
-  workflow_id: number;
-  result_seq: number;
-  n_jobs: number;
-  n_finished: number;
-  n_failed: number;
-  n_cancelled: number;
-  killed: number;
-  status: TaskStatus;
-  workflow_closed_at: number | null;
+/** A task's row after a batch of its jobs became final, with what decides its status. */
+type CounterRow = TaskRow & { killed: number; workflow_closed_at: number | null };
+
+/** The outcome of a job that became final, as a results read returns it. */
+function outcomeOf(f: JobFinal, facts: NonNullable<JobFinal["facts"]>, seq: number): JobOutcome {
+  const outcome: JobOutcome = { jobId: f.jobId, state: f.state, startedAt: f.startedAt, endedAt: f.endedAt, via: f.via, seq, ...facts };
+  if (f.result !== null) outcome.result = f.result;
+  if (f.error) outcome.error = f.error;
+  return outcome;
 }
 
 /**
@@ -74,19 +82,21 @@ export async function recordFinals(
   const rows: object[] = [];
   // Tasks in id order: transactions that record finals of several tasks lock their rows in one order.
   for (const [taskId, list] of [...byTask].sort(([a], [b]) => a - b)) {
-    const outcomes: Partial<Record<FinalJobState, number>> = {};
-    for (const f of list) outcomes[f.state] = (outcomes[f.state] ?? 0) + 1;
-    const count = (s: FinalJobState) => outcomes[s] ?? 0;
+    const counts: Partial<Record<FinalJobState, number>> = {};
+    for (const f of list) counts[f.state] = (counts[f.state] ?? 0) + 1;
+    const count = (s: FinalJobState) => counts[s] ?? 0;
     const updated = await sql<CounterRow>`
       UPDATE tasks SET result_seq = result_seq + ${list.length}, n_finished = n_finished + ${count("finished")},
                        n_failed = n_failed + ${count("failed") + count("closed")},
                        n_cancelled = n_cancelled + ${count("cancelled")}, updated_at = ${now}
       WHERE id = ${taskId}
-      RETURNING workflow_id, result_seq, n_jobs, n_finished, n_failed, n_cancelled, killed, status,
+      RETURNING ${sql.raw(TASK_COLUMNS.join(", "))}, killed,
                 (SELECT closed_at FROM workflows WHERE workflows.id = tasks.workflow_id) AS workflow_closed_at`.execute(trx);
     const t = updated.rows[0]!;
     let seq = t.result_seq - list.length;
+    const outcomes: JobOutcome[] = [];
     for (const f of list) {
+      if (f.facts) outcomes.push(outcomeOf(f, f.facts, seq + 1));
       rows.push({
         id: f.jobId,
         s: f.state,
@@ -104,7 +114,9 @@ export async function recordFinals(
     );
     const ended = FINAL_TASK_STATUSES.has(status) && !FINAL_TASK_STATUSES.has(t.status);
     if (ended) statuses.push(sql`UPDATE tasks SET status = ${status}, ended_at = ${now} WHERE id = ${taskId}`);
-    changes.push({ taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq, outcomes });
+    const change: TaskChange = { taskId, workflowId: t.workflow_id, status, ended, seqFrom: t.result_seq - list.length, seqTo: t.result_seq, outcomes: counts };
+    if (outcomes.length === list.length) change.results = { view: taskView({ ...t, status: ended ? status : t.status, ended_at: ended ? now : t.ended_at }), outcomes };
+    changes.push(change);
     if (ended && t.workflow_closed_at !== null) closedWorkflows.push(t.workflow_id);
   }
   const jobs = sql`

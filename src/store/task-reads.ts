@@ -7,7 +7,7 @@ import type { StoreContext, Tx } from "./context.js";
 import type { TasksTable } from "./schema.js";
 import type { TaskInfo, TaskInfoCache } from "./task-info.js";
 
-type TaskRow = Pick<
+export type TaskRow = Pick<
   TasksTable,
   | "workflow_id"
   | "seq"
@@ -60,7 +60,7 @@ export function taskView(row: TaskRow): TaskView {
   };
 }
 
-const TASK_COLUMNS = [
+export const TASK_COLUMNS = [
   "id",
   "workflow_id",
   "seq",
