@@ -41,6 +41,10 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
   // Bundled while the server starts (esbuild works in a process of its own).
   const bundling = bundleEntry(target.file).then((b) => (timings.mark(b.fromCache ? "bundle from the build cache" : "bundle built"), b));
   const project = packRunProject(target.file, flags, target.serverUrl ? undefined : join(config.dataDir, "cache"));
+  if (timings.enabled) {
+    project.archive.then((archive) => archive && timings.mark("project packed")).catch(() => undefined);
+    void project.placed.then((placed) => placed && timings.mark("project unpacked for the local pilots"));
+  }
   // The local pilots' executors start once the bundle and the project are in their cache, while the server starts.
   const warming = !target.serverUrl && (flags.warmWait ?? DEFAULT_WARM_WAIT_MS) > 0;
   const prewarm = warming ? prewarmCode(bundling, project, config).catch(() => undefined) : Promise.resolve(undefined);
