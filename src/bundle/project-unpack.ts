@@ -66,8 +66,10 @@ function gunzip(archive: Uint8Array, limits: UnpackLimits): Buffer {
 /**
  * Places one file of an archive, read-only. With file stores (directories of files named by their content's
  * hash), the file is a hard link to the first store's copy there is; otherwise it is written and then linked
- * into every store, whole, for the next archive. Creating a file costs tens of times what linking one does,
- * and a project unpacked again after an edit shares all its other files with the copy before.
+ * into the first store that takes it, whole, for the next archive. Creating a file costs tens of times what
+ * linking one does, and a project unpacked again after an edit shares all its other files with the copy
+ * before. A file is in one store at most: a store keeps a file while something else links to it, and two
+ * stores would keep each other's.
  */
 function placeFile(path: string, f: TarFile, stores: readonly string[]): void {
   // wx: an entry given twice is refused rather than overwritten.
@@ -85,10 +87,11 @@ function placeFile(path: string, f: TarFile, stores: readonly string[]): void {
   write();
   for (const store of stores) {
     try {
-      linkSync(path, join(store, name));
-    } catch {
-      // Stored for the next archive; where it cannot be (another pilot stored it first, another filesystem, too
-      // many links), this one is unpacked all the same.
+      return linkSync(path, join(store, name));
+    } catch (err) {
+      // Another pilot stored it first: stored. Where it cannot be (another filesystem, too many links), the
+      // next store may take it, and this one is unpacked all the same.
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return;
     }
   }
 }

@@ -42,8 +42,9 @@ export class Projects {
     private readonly limits: UnpackLimits,
     private readonly log: Logger,
     /**
-     * A file store beside the pilots' own (`.files`), whose copies the archive's files link to as well: the
-     * per-user store a `pando run` shares across its data directories (bundle/shared-file-store.ts).
+     * A file store used before the pilots' own (`.files`): the per-user store a `pando run` shares across its
+     * data directories (bundle/shared-file-store.ts). Where it cannot take a file (another filesystem), the
+     * pilots' own does.
      */
     private readonly sharedFileStore?: string,
   ) {}
@@ -88,7 +89,7 @@ export class Projects {
     try {
       if (existsSync(into)) return into;
       const archive = await this.fetch(hash);
-      const fileStores = [join(this.dir, FILE_STORE), ...(this.sharedFileStore === undefined ? [] : [this.sharedFileStore])];
+      const fileStores = [...(this.sharedFileStore === undefined ? [] : [this.sharedFileStore]), join(this.dir, FILE_STORE)];
       await unpackOffThread({ archive, hash, into, limits: this.limits, fileStores });
       this.log.info({ project: hash.slice(0, 12), bytes: archive.byteLength }, "project archive fetched and unpacked");
       return into;

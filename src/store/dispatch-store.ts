@@ -235,9 +235,10 @@ export class DispatchStore {
    */
   private async claimShares(trx: Tx, queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>): Promise<Claims> {
     const claims: Claims = new Map();
-    if (shares.length === 1) {
-      const jobs = await this.claimFor(trx, shares[0]!.pilotId, queue, shares[0]!.n);
-      if (jobs.length > 0) claims.set(shares[0]!.pilotId, jobs);
+    const [only] = shares;
+    if (shares.length === 1 && only) {
+      const jobs = await this.claimFor(trx, only.pilotId, queue, only.n);
+      if (jobs.length > 0) claims.set(only.pilotId, jobs);
     }
     if (shares.length <= 1) return claims;
     let last = 0;

@@ -84,6 +84,15 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       const { id: taskId } = await addTask(task(workflowId, 0, queue, jobs, maxAttempts));
       return { queue, workflowId, taskId, pilotId: await pilot(queue) };
     };
+    /** A task of three jobs, two claimed by pilot a and one by pilot b. */
+    const threeJobsOnTwoPilots = async () => {
+      const queue = newQueue();
+      const { id: taskId } = await addTask(task(await newWorkflow(), 0, queue, 3));
+      const [a, b] = [await pilot(queue, "a"), await pilot(queue, "b")];
+      const [ja1, ja2] = await store.dispatch.claim(a, queue, 2);
+      const [jb] = await store.dispatch.claim(b, queue, 1);
+      return { taskId, a, b, ja1, ja2, jb };
+    };
     const claimOne = async (pilotId: number, queue: string): Promise<DispatchedJob> => {
       const [job] = await store.dispatch.claim(pilotId, queue, 1);
       if (!job) throw new Error(`no job to claim on ${queue}`);
@@ -190,12 +199,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       });
 
       it("records the reports of several pilots in one transaction, each counted for what its own pilot holds", async () => {
-        const queue = newQueue();
-        const workflowId = await newWorkflow();
-        const { id: taskId } = await addTask(task(workflowId, 0, queue, 3));
-        const [a, b] = [await pilot(queue, "a"), await pilot(queue, "b")];
-        const [ja1, ja2] = await store.dispatch.claim(a, queue, 2);
-        const [jb] = await store.dispatch.claim(b, queue, 1);
+        const { taskId, a, b, ja1, ja2, jb } = await threeJobsOnTwoPilots();
         const done = { startedAt: 1, endedAt: 2, result: "[1]" };
         const results = await store.dispatch.applyReports(
           [
@@ -218,12 +222,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       });
 
       it("says with the changes of pilots' reports what a results read returns after them, and the task as it then reads", async () => {
-        const queue = newQueue();
-        const workflowId = await newWorkflow();
-        const { id: taskId } = await addTask(task(workflowId, 0, queue, 3));
-        const [a, b] = [await pilot(queue, "a"), await pilot(queue, "b")];
-        const [ja1, ja2] = await store.dispatch.claim(a, queue, 2);
-        const [jb] = await store.dispatch.claim(b, queue, 1);
+        const { taskId, a, b, ja1, ja2, jb } = await threeJobsOnTwoPilots();
         const matchesReads = async (change: TaskChange | undefined) => {
           expect(change?.results).toBeDefined();
           expect(change!.results).toEqual({ view: await store.taskReads.get(taskId), outcomes: await store.taskReads.results(taskId, change!.seqFrom, 100) });
