@@ -79,7 +79,7 @@ export async function runCommand(targetArg: string, rawArgs: string[], flags: Ru
     stdout.restore();
     interrupts.dispose();
     setDriverEnvironment(undefined);
-    await project.placed;
+    await project.settle();
     await (embedded ? embedded.stop() : client.close());
     timings.mark("stopped");
     if (timings.enabled) process.stderr.write(timings.report());

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { ProjectArchive } from "../bundle/project-archive.js";
 import { packProjectOf } from "../bundle/project-ship.js";
+import { sharedFileStoreDir, sweepSharedFileStore } from "../bundle/shared-file-store.js";
 import type { RunFlags } from "./run-session.js";
 
 export interface RunProject {
@@ -14,6 +15,11 @@ export interface RunProject {
   readonly archive: Promise<ProjectArchive | undefined>;
   /** Settles when the early unpacking for the local pilots has ended: true if the project is in their cache. */
   readonly placed: Promise<boolean>;
+  /**
+   * Once the run is over (off its start): when the project was unpacked for the local pilots, sweeps the
+   * user's shared file store of what no project links to any more (at most once a day).
+   */
+  settle(): Promise<void>;
 }
 
 /**
@@ -27,18 +33,19 @@ export function packRunProject(entry: string, flags: RunFlags, localCacheDir: st
   );
   const placed = archive.then(async (packed) => {
     if (!packed || localCacheDir === undefined) return false;
-    const [{ Projects }, { UNPACK_DEFAULTS }, { sharedFileStoreDir, sweepSharedFileStore }] = await Promise.all([
-      import("../pilot/projects.js"),
-      import("../bundle/project-unpack.js"),
-      import("../bundle/shared-file-store.js"),
-    ]);
-    const shared = sharedFileStoreDir();
-    const projects = new Projects(join(localCacheDir, "projects"), async () => packed.content, UNPACK_DEFAULTS, pino({ level: "silent" }), shared);
+    const [{ Projects }, { UNPACK_DEFAULTS }] = await Promise.all([import("../pilot/projects.js"), import("../bundle/project-unpack.js")]);
+    const projects = new Projects(join(localCacheDir, "projects"), async () => packed.content, UNPACK_DEFAULTS, pino({ level: "silent" }), sharedFileStoreDir());
     await projects.place(packed.hash);
-    sweepSharedFileStore(shared);
     return true;
   });
   // A failure here is not the run's: packing fails again where the project is shipped, with its message, and a
   // pilot that finds no unpacked copy unpacks the archive itself, saying why if it cannot.
-  return { archive, placed: placed.catch(() => false) };
+  const settledPlace = placed.catch(() => false);
+  return {
+    archive,
+    placed: settledPlace,
+    settle: async () => {
+      if (await settledPlace) sweepSharedFileStore(sharedFileStoreDir());
+    },
+  };
 }

@@ -31,14 +31,14 @@ export type Topic =
 /** Told of every batch of task changes after its waiters were woken: the broker relay. */
 export type ResultsListener = (changes: readonly TaskChange[]) => void;
 
+/** Told of one task's changes that carry their results (TaskChange.results): a driver's results long-poll. */
+export type TaskResultsListener = (change: TaskChange) => void;
+
 /**
  * The server's wake-ups, in one place: what changed is announced here, and the waiters of each topic (on
  * this replica and, through the replica bus, on the others) look again. Listeners of recorded task changes
  * hear of them right after the waiters were woken.
  */
-/** Told of one task's changes that carry their results (TaskChange.results): a driver's results long-poll. */
-export type TaskResultsListener = (change: TaskChange) => void;
-
 export class EventHub {
   private readonly resultListeners = new Set<ResultsListener>();
   private readonly taskResultListeners = new Map<number, Set<TaskResultsListener>>();

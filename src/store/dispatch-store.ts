@@ -235,12 +235,12 @@ export class DispatchStore {
    */
   private async claimShares(trx: Tx, queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>): Promise<Claims> {
     const claims: Claims = new Map();
-    const [only] = shares;
-    if (shares.length === 1 && only) {
-      const jobs = await this.claimFor(trx, only.pilotId, queue, only.n);
-      if (jobs.length > 0) claims.set(only.pilotId, jobs);
+    const [first] = shares;
+    if (!first) return claims;
+    if (shares.length === 1) {
+      const jobs = await this.claimFor(trx, first.pilotId, queue, first.n);
+      return jobs.length > 0 ? claims.set(first.pilotId, jobs) : claims;
     }
-    if (shares.length <= 1) return claims;
     let last = 0;
     const ranges = shares.map(({ pilotId, n }) => ({ p: pilotId, lo: last + 1, hi: (last += n) }));
     const now = Date.now();
