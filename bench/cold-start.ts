@@ -38,6 +38,12 @@ function stepsOf(stderr: string): Record<string, number> {
   return steps;
 }
 
+// The runs' directories, removed once every run is over. On a filesystem without a journal (this benchmark's
+// virtual machine's ext4) the kernel does not reuse an inode freed in the last minute or more and checks each
+// such inode it passes when it makes a file: with each run's directories removed after it, the next runs'
+// project files took several times longer to create (BENCHMARKS.md, "Cold start").
+const leftovers: string[] = [];
+
 function run(cache: Run["cache"], cacheDir: string): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), "pando-bench-cold-"));
   return new Promise((settle, fail) => {
@@ -60,7 +66,7 @@ function run(cache: Run["cache"], cacheDir: string): Promise<Run> {
     proc.once("exit", (code) => {
       const wallMs = performance.now() - t0;
       clearInterval(sampler);
-      rmSync(dataDir, { recursive: true, force: true });
+      leftovers.push(dataDir);
       if (code !== 0 || (JSON.parse(stdout) as { sum?: number }).sum !== 30) return fail(new Error(`pando run failed (${code}):\n${stderr}`));
       settle({ cache, wallMs, peakRssMiB: peakKiB / 1024, steps: stepsOf(stderr) });
     });
@@ -75,16 +81,13 @@ try {
   for (let i = 0; i < REPEAT; i++) {
     for (const kind of ["cold", "processes"] as const) {
       const coldCache = mkdtempSync(join(tmpdir(), "pando-bench-build-cache-"));
-      try {
-        runs.push(await run(kind, coldCache));
-      } finally {
-        rmSync(coldCache, { recursive: true, force: true });
-      }
+      leftovers.push(coldCache);
+      runs.push(await run(kind, coldCache));
     }
     runs.push(await run("warm", warmCache));
   }
 } finally {
-  rmSync(warmCache, { recursive: true, force: true });
+  for (const dir of [warmCache, ...leftovers]) rmSync(dir, { recursive: true, force: true });
 }
 
 const of = (cache: Run["cache"]) => runs.filter((r) => r.cache === cache);
