@@ -101,11 +101,15 @@ describe("the sandbox of job code", () => {
     expect(v.python).toEqual({ ok: true, value: 42 });
   });
 
-  it("keeps the credentials from jobs of executors a run started before its embedded server wrote them", async () => {
+  it.each([["pilots in process", []], ["pilot processes", ["--pilot-processes"]]])("keeps the credentials from jobs of executors a run (%s) started before its embedded server wrote them", async (_mode, flags) => {
     const dataDir = mkdtempSync(join(ROOT, ".pando-sandbox-"));
     dirs.push(dataDir);
     const attack = () =>
-      runDriver(`${FIXTURE}#attack`, [JSON.stringify([dataDir, join(ROOT, ".pando")]), "sandbox-mark"], { dataDir, extra: ["--pilots", "1", "--slots", "2"], logLevel: "info" });
+      runDriver(`${FIXTURE}#attack`, [JSON.stringify([dataDir, join(ROOT, ".pando")]), "sandbox-mark"], {
+        dataDir,
+        extra: ["--pilots", "1", "--slots", "2", ...flags],
+        logLevel: "info",
+      });
     const first = await attack();
     expect(first.code, first.stderr).toBe(0);
     // The project is in the pilots' cache now, so the next run starts its executors before its server starts;

@@ -57,9 +57,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   if (!principal) throw new Error("the embedded server did not accept its own credentials");
   const { metrics } = server.services.context;
   pilots.connect(
-    { url: server.url, token: server.credentials.pilotToken, queue: config.defaultQueue, env: pilotSecurityEnv(config.caFile, server.url) },
+    {
+      url: server.url,
+      token: server.credentials.pilotToken,
+      queue: config.defaultQueue,
+      env: pilotSecurityEnv(config.caFile, server.url),
+      owner: principal.userId,
+    },
     { handlers: server.handlers, guard: server.services.guard, metrics, url: server.url },
-    principal.userId,
   );
   const client = new ApiPandoClient(localTransport(server.handlers, principal, metrics), () => server.url);
   return {

@@ -2,15 +2,13 @@
 // in executor processes (sandboxed as on any pilot), but the hops between the server and its pilots — an HTTP
 // request and answer each way per batch of jobs — become calls, and no Node process starts for a pilot.
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import { errorMessage } from "../core/errors.js";
 import type { StartupTiming } from "../core/startup-timing.js";
-import type { ExecutorSettings } from "../pilot/executor-handle.js";
 import type { Pilot } from "../pilot/pilot.js";
-import { PILOT_DEFAULTS, workRootOf } from "../pilot/pilot-options.js";
-import { warmTarget } from "../pilot/pool-sizing.js";
-import type { PrewarmCode, PrewarmedExecutor } from "../pilot/prewarmed-executor.js";
+import type { ExecutorLimits, PrewarmCode } from "../core/local-pilot-start.js";
+import type { PrewarmedExecutor } from "../pilot/prewarmed-executor.js";
 import type * as SandboxProbeModule from "../pilot/sandbox-probe.js";
 import type { PilotSandbox, SandboxChoice } from "../pilot/sandbox-probe.js";
 import { untilWarm, type LocalPilotsOptions, type LocalPilots, type LocalServer } from "../resources/local-pilots.js";
@@ -20,21 +18,11 @@ import { sandboxFrom } from "./sandbox-options.js";
 
 /** The embedded server's pilots, whichever kind: pilots in process are also given the server itself. */
 export interface EmbeddedPilots extends LocalPilots {
-  /** `owner`: the run's user, whose executors started by prewarm() the pilots take. */
-  connect(server: LocalServer, inProcess?: InProcessServer, owner?: number): void;
-  /**
-   * Pilots in process: starts their executors for the run's program before the server listens (its bundle
-   * and project archive placed in their cache directory), with the limits the server will give them. False
-   * when it comes too late: the pilots exist, and their server's warm command starts their executors.
-   */
-  prewarm?(code: PrewarmCode, limits: ExecutorLimits): Promise<boolean>;
+  connect(server: LocalServer, inProcess?: InProcessServer): void;
 }
 
 /** The sandbox probe's module, loaded with the pilots' code. */
 type SandboxProbe = typeof SandboxProbeModule;
-
-/** What the server tells its pilots to hold their executors' results and output to. */
-export type ExecutorLimits = Pick<ExecutorSettings, "maxPayloadBytes" | "maxLogChars">;
 
 /** Pilots in this process; each logs to `<logDir>/pilot-<n>.log`, as a pilot process would. */
 export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
@@ -86,28 +74,16 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
     const [, probe, , { prewarmExecutors }] = await code;
     // Without the data directory to hide, a job could read the credentials the server writes there later.
     if (connected || stopping || !options.dataDir) return false;
-    const count = warmTarget(options.slots, poolFrom({}).warmExecutors ?? PILOT_DEFAULTS.warmExecutors);
     for (let i = 0; i < options.count; i++) {
       const name = `local-${i + 1}`;
-      const settings: ExecutorSettings = {
-        ...limits,
-        label: `${name} executor`,
-        // Work jobs only: a driver job's executor, which calls the server, is never prewarmed.
-        serverUrl: "",
-        workRoot: workRootOf(undefined),
-        cacheDir: resolve(options.cacheDir),
-        // The server has not written its credentials there yet: hidden all the same.
-        dataDir: resolve(options.dataDir),
-        secrets: [],
-        sandbox: sandboxOf(i, probe),
-        onTiming: timingOf(name),
-      };
-      prewarmed[i] = prewarmExecutors(count, prewarmCode, settings, logOf(i));
+      const pilot = { name, slots: options.slots, ...poolFrom({}), cacheDir: options.cacheDir, sandbox: sandboxOf(i, probe), onTiming: timingOf(name) };
+      prewarmed[i] = prewarmExecutors(pilot, prewarmCode, limits, options.dataDir, logOf(i));
     }
-    return count > 0;
+    return prewarmed.some((own) => own.length > 0);
   };
 
-  const start = async (server: LocalServer, inProcess: InProcessServer, owner: number | undefined) => {
+  const start = async (server: LocalServer, inProcess: InProcessServer) => {
+    const { owner } = server;
     const [{ Pilot: PilotClass }, probe, { UNPACK_DEFAULTS }] = await code;
     // What a pilot process sets in its own environment: its executors (a remote driver's client) trust the same.
     Object.assign(process.env, server.env);
@@ -118,7 +94,6 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
       const own = prewarmed[i] ?? [];
       prewarmed[i] = [];
       if (owner === undefined) for (const p of own) p.executor.kill();
-      else if (own.length > 0) log.info({ executors: own.length }, "takes the executors its run prewarmed");
       const pilot = new PilotClass({
         server: server.url,
         token: server.token,
@@ -150,10 +125,10 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
   };
 
   return {
-    connect: (server, inProcess, owner) => {
+    connect: (server, inProcess) => {
       if (!inProcess) throw new Error("pilots in process need their server's handlers: connect(server, inProcess)");
       connected = true;
-      started = start(server, inProcess, owner).then(
+      started = start(server, inProcess).then(
         () => {
           startedAll = true;
           for (const check of onWarm) check();

@@ -29,7 +29,8 @@ import { listSitesCommand } from "./sites-command.js";
 import { addSandboxOptions, sandboxFrom, type SandboxFlags } from "./sandbox-options.js";
 import { addPoolOptions, poolFrom, type PoolFlags } from "./pool-options.js";
 import { type StartupTiming } from "../core/startup-timing.js";
-import { pilotServer } from "./pilot-server.js";
+import { listenToProgram, pilotServer } from "./pilot-server.js";
+import type { PrewarmedExecutor } from "../pilot/prewarmed-executor.js";
 import { epochNow } from "../core/epoch-clock.js";
 
 interface PilotFlags extends SandboxFlags, ClientSecurityFlags, PoolFlags {
@@ -135,6 +136,8 @@ addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
   .option("--project-max-files <n>", "most entries of a project archive this pilot unpacks (100000)", parseCount)))
   .action(async (flags: PilotFlags) => {
     traceHopsFromEnv("pilot");
+    // A local pilot of `pando run` hears its program from the start: it may be asked for executors as it loads.
+    const program = listenToProgram();
     // `pando run --timings`: the pilot tells the program that started it when its start-up steps ended.
     const onTiming = process.connected && process.env.PANDO_TIMINGS ? (timing: StartupTiming) => void process.send?.({ t: "timing", timing }) : undefined;
     onTiming?.({ kind: "pilot", step: "node started", at: performance.timeOrigin });
@@ -142,6 +145,7 @@ addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
     const { Pilot } = await import("../pilot/pilot.js");
     const { UNPACK_DEFAULTS } = await import("../bundle/project-unpack.js");
     const { pilotSandbox } = await import("../pilot/sandbox-probe.js");
+    const { prewarmExecutors } = await import("../pilot/prewarmed-executor.js");
     onTiming?.({ kind: "pilot", step: "loaded", at: epochNow() });
     // Every line names the pilot's queue and, once it registered, its id, as fields (the id changes when it registers again).
     const self: { pilot?: InstanceType<typeof Pilot> } = {};
@@ -151,7 +155,15 @@ addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
     // must sandbox jobs and cannot.
     const sandbox = pilotSandbox(sandboxFrom(flags), processLog);
     onTiming?.({ kind: "pilot", step: "sandbox probed", at: epochNow() });
-    const { server, token, queue } = await pilotServer(flags.server);
+    const pool = poolFrom(flags);
+    // Executors its program asks for before it says where the server is (a local pilot's), for the run's user.
+    // (An executor leaves when its pilot does: it hears its IPC channel close.)
+    const prewarmed: PrewarmedExecutor[] = [];
+    const early = { ...flags, ...pool, name: flags.name ?? "local pilot", sandbox, onTiming };
+    program?.onPrewarm((request) => {
+      if (prewarmed.length === 0) prewarmed.push(...prewarmExecutors(early, request, request, request.dataDir, processLog));
+    });
+    const { server, token, queue, prewarmed: taken } = await pilotServer(flags.server, program, prewarmed);
     onTiming?.({ kind: "pilot", step: "told its server", at: epochNow() });
     // The pilot's environment is what its connections and its executors' (a remote driver's client) trust.
     const { ca, insecureHttp, ...pilotFlags } = flags;
@@ -163,10 +175,9 @@ addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
           if (process.connected) process.send?.({ t: "warm", bundleHash });
         }
       : undefined;
-    const pool = poolFrom(pilotFlags);
     const { idleExit, warmReplacesIdle, warmExecutors: _warm, executorIdle: _idle, cacheKeep: _keep, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
-    const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, ...pool, token, log, onWarm, onTiming, sandbox, projectLimits }));
+    const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, ...pool, token, log, onWarm, onTiming, sandbox, projectLimits, prewarmed: taken }));
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());
     process.once("SIGTERM", () => stop());

@@ -6,7 +6,7 @@ import { bundleEntry, type Bundle } from "../bundle/bundler.js";
 import { importForRegistrations } from "../sdk/import-registrations.js";
 import { uploadBundle } from "../bundle/upload.js";
 import { shipProject } from "../bundle/project-ship.js";
-import type { PrewarmCode } from "../pilot/prewarmed-executor.js";
+import type { PrewarmCode } from "../core/local-pilot-start.js";
 import type { ServerConfig } from "../server/config.js";
 import { registry } from "../sdk/registry.js";
 import type { RunProject } from "./run-project.js";

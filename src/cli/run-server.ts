@@ -9,7 +9,7 @@ import { clientSecurityEnv } from "../core/transport-security.js";
 import { HttpPandoClient, type PandoClient } from "../sdk/client.js";
 import { clientSecurityFrom } from "./client-options.js";
 import { dataDirInUseMessage, isDatabaseLocked } from "./data-dir-in-use.js";
-import type { PrewarmCode } from "../pilot/prewarmed-executor.js";
+import type { PrewarmCode } from "../core/local-pilot-start.js";
 import type { Embedded } from "./embedded.js";
 import type { EmbeddedPilots } from "./in-process-pilots.js";
 import type { Progress } from "./progress.js";
@@ -80,7 +80,7 @@ export async function connectServer(
   prewarm
     .then(async (code) => {
       const limits = { maxPayloadBytes: config.maxPayloadBytes, maxLogChars: config.maxLogChars };
-      if (code && (await pilots.prewarm?.(code, limits))) timings.mark("local executors starting");
+      if (code && (await pilots.prewarm(code, limits))) timings.mark("local executors starting");
     })
     .catch(() => undefined);
   // The server's code (fastify, the store, the API's schemas) loads only for an embedded run.

@@ -5,11 +5,17 @@
 // then, and its own state (ready, alive) says what it missed.
 import type { Logger } from "pino";
 import type { ErrorInfo } from "../core/errors.js";
+import type { ExecutorLimits, PrewarmCode } from "../core/local-pilot-start.js";
+import type { StartupTiming } from "../core/startup-timing.js";
 import { Bundles } from "./bundles.js";
+import { resolve } from "node:path";
 import { contextKey } from "./execution-context.js";
 import { processExecutors, type ExecutorSettings } from "./executor-handle.js";
 import type { Executor, ExecutorContext, ExecutorEvents, StartExecutor } from "./executor-interface.js";
 import type { JobDone } from "./executor-protocol.js";
+import { PILOT_DEFAULTS, workRootOf } from "./pilot-options.js";
+import { warmTarget } from "./pool-sizing.js";
+import type { PilotSandbox } from "./sandbox-probe.js";
 
 /** The owner of a prewarmed executor until it is adopted: no user has this id, so no job matches it. */
 const NO_OWNER = 0;
@@ -57,15 +63,44 @@ export class PrewarmedExecutor implements ExecutorEvents {
   }
 }
 
-/** What prewarmed executors run: the run's bundle, in its pilots' cache directory, in its unpacked project. */
-export type PrewarmCode = Pick<ExecutorContext, "bundleHash" | "projectHash">;
+/** What of a pilot's settings the executors it starts before it knows its server take. */
+export interface EarlyPilot {
+  name: string;
+  slots: number;
+  warmExecutors?: number;
+  workRoot?: string;
+  cacheDir: string;
+  sandbox: PilotSandbox | undefined;
+  onTiming?: (timing: StartupTiming) => void;
+}
 
 /**
- * Starts `count` executors for the code, placed in the cache directory of the settings beforehand, with the
- * settings a pilot of that directory would give them.
+ * The settings of executors started before their pilot knows its server: for work jobs only (a driver job's
+ * executor, which calls the server, is never prewarmed, and the pilot's token is not known yet), and with the
+ * server's data directory hidden although it holds no credentials yet (the server writes them meanwhile).
  */
-export function prewarmExecutors(count: number, code: PrewarmCode, settings: ExecutorSettings, log: Logger): PrewarmedExecutor[] {
+export function prewarmSettings(pilot: EarlyPilot, limits: ExecutorLimits, dataDir: string): ExecutorSettings {
+  return {
+    ...limits,
+    label: `${pilot.name} executor`,
+    serverUrl: "",
+    secrets: [],
+    workRoot: workRootOf(pilot.workRoot),
+    cacheDir: resolve(pilot.cacheDir),
+    dataDir: resolve(dataDir),
+    sandbox: pilot.sandbox,
+    onTiming: pilot.onTiming,
+  };
+}
+
+/**
+ * Starts the executors `pilot` keeps warm, for the code placed in its cache directory beforehand, with the
+ * settings of prewarmSettings.
+ */
+export function prewarmExecutors(pilot: EarlyPilot, code: PrewarmCode, limits: ExecutorLimits, dataDir: string, log: Logger): PrewarmedExecutor[] {
+  const count = warmTarget(pilot.slots, pilot.warmExecutors ?? PILOT_DEFAULTS.warmExecutors);
+  const settings = prewarmSettings(pilot, limits, dataDir);
   const placed = new Bundles(settings.cacheDir, () => Promise.reject(new Error("prewarmed executors use code placed for them")), log);
   const start = processExecutors(() => settings, undefined, placed, log);
-  return Array.from({ length: count }, () => new PrewarmedExecutor(start, code));
+  return Array.from({ length: count }, () => new PrewarmedExecutor(start, { bundleHash: code.bundleHash, projectHash: code.projectHash }));
 }

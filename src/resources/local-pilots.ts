@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PANDO_ROOT } from "../bundle/cache.js";
-import { AWAIT_SERVER_ENV, type ServerHandoff } from "../core/local-pilot-start.js";
+import { AWAIT_SERVER_ENV, type ExecutorLimits, type PrewarmCode, type PrewarmRequest, type ServerHandoff } from "../core/local-pilot-start.js";
 import { type StartupTiming } from "../core/startup-timing.js";
 import { pilotEnvironment } from "./pilot-backend.js";
 import { epochNow } from "../core/epoch-clock.js";
@@ -28,11 +28,19 @@ export interface LocalServer {
   queue: string;
   /** What the pilots need besides the token to reach the server (PANDO_CA for an HTTPS one). */
   env: Record<string, string>;
+  /** The run's user: the executors started by prewarm() run its jobs. */
+  owner?: number;
 }
 
 export interface LocalPilots {
   /** Tells every pilot where its server is: until then they load their code and wait. */
   connect(server: LocalServer): void;
+  /**
+   * Starts the pilots' executors for the run's program before the server listens (its bundle and project
+   * archive placed in their cache directory), with the limits the server will give them. False when it comes
+   * too late (the pilots know their server, whose warm command starts their executors) or cannot be done.
+   */
+  prewarm(code: PrewarmCode, limits: ExecutorLimits): Promise<boolean>;
   /**
    * Resolves once every running pilot has its executors for the bundle ready (after the server told them to
    * warm it), or after timeoutMs, whichever comes first.
@@ -76,6 +84,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   const warm = new Map<ChildProcess, Set<string>>();
   const onWarm = new Set<() => void>();
   let stopping = false;
+  let connected = false;
   let exited = 0;
   for (let i = 0; i < options.count; i++) {
     const name = `local-${i + 1}`;
@@ -117,10 +126,18 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
     processes.push(proc);
   }
   return {
-    connect: ({ url, token, queue, env }) => {
-      const handoff: ServerHandoff = { t: "server", url, token, queue, env };
+    connect: ({ url, token, queue, env, owner }) => {
+      connected = true;
+      const handoff: ServerHandoff = { t: "server", url, token, queue, env, owner };
       // A pilot that died since (its exit is reported apart) cannot be told: the failed send is not an error here.
       for (const p of processes) if (p.connected) p.send(handoff, () => undefined);
+    },
+    prewarm: async (code, limits) => {
+      // Without the data directory to hide, a job could read the credentials the server writes there later.
+      if (connected || stopping || !options.dataDir) return false;
+      const request: PrewarmRequest = { t: "prewarm", ...code, ...limits, dataDir: resolve(options.dataDir) };
+      for (const p of processes) if (p.connected) p.send(request, () => undefined);
+      return true;
     },
     warm: (bundleHash, timeoutMs) => {
       const running = () => processes.filter((p) => p.exitCode === null && p.signalCode === null);
