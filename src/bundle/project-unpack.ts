@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isMainThread, threadId, Worker } from "node:worker_threads";
+import { threadId, Worker } from "node:worker_threads";
 import { gunzipSync } from "node:zlib";
 import { sha256Hex } from "../codec/sha256.js";
 import { readTar, TarError, type TarFile } from "./tar.js";
@@ -169,11 +169,10 @@ const UNPACK_WORKER = fileURLToPath(new URL("./project-unpack-worker.js", import
 
 /**
  * unpackProject in a worker thread of its own, so that its files are made whatever the calling thread is
- * busy with; it rejects as unpackProject does (a ProjectUnpackError for a refused archive). Called from a
- * worker thread already (a `pando run`'s project thread), it unpacks there.
+ * busy with; it rejects as unpackProject does (a ProjectUnpackError for a refused archive).
  */
 export async function unpackOffThread(request: UnpackRequest): Promise<void> {
-  if (!isMainThread || !existsSync(UNPACK_WORKER)) return unpackProject(request.archive, request.hash, request.into, request.limits, request.fileStores);
+  if (!existsSync(UNPACK_WORKER)) return unpackProject(request.archive, request.hash, request.into, request.limits, request.fileStores);
   const answer = await new Promise<{ ok: boolean; refused?: boolean; message?: string; code?: string }>((resolve, reject) => {
     const worker = new Worker(UNPACK_WORKER, { workerData: request });
     worker.once("message", resolve);
