@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, freshDatabase, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { scrape } from "./helpers/prometheus.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/local-drivers.ts";
@@ -90,6 +91,22 @@ describe("local drivers: kill, retry, interrupt and resume", () => {
     const heartbeat = await cluster.api("POST", `/api/v1/workflows/${id}/heartbeat`, {});
     expect(heartbeat.body).toMatchObject({ open: false, status: "cancelled" });
     expect(finalFields(await workflowOf(id))).toEqual(finalFields(killed.body));
+  });
+
+  it("a driver's heartbeat long-poll answers the kill, suspension or close of its workflow when it comes", async () => {
+    // Without a wake-up, the long-poll would answer when its wait ends, with the state it read first: running.
+    const heartbeat = (id: number) => cluster.api("POST", `/api/v1/workflows/${id}/heartbeat`, { waitMs: 30_000 });
+    for (const [how, end, status] of [
+      ["kill", (id: number) => cluster.api("POST", `/api/v1/workflows/${id}/kill`), "cancelled"],
+      ["suspend", (id: number) => cluster.api("POST", `/api/v1/workflows/${id}/suspend`, { reason: "test" }), "suspended"],
+      ["close", (id: number) => cluster.api("POST", `/api/v1/workflows/${id}/close`, { outcome: "returned", result: "1" }), "finished"],
+    ] as const) {
+      const id = (await cluster.api("POST", "/api/v1/workflows", { name: `heartbeat-${how}` })).body.id as number;
+      const waiting = heartbeat(id);
+      await until("the heartbeat to be held", async () => ((await scrape(cluster.api)).value("pando_long_polls", { kind: "driver_heartbeat" }) > 0 ? true : undefined));
+      expect((await end(id)).status).toBe(200);
+      expect((await waiting).body, how).toMatchObject({ status });
+    }
   });
 
   it("a kill ends a driver whose body is busy elsewhere, without waiting for its next call", async () => {

@@ -22,8 +22,32 @@ function recorded(): { notifier: Notifier; told: Array<[string, number]> } {
 
 describe("EventHub", () => {
   it("spells every topic as the notifier and the replica bus carry it", () => {
-    const topics: Topic[] = [Topics.workflows, Topics.progress, Topics.tokens, Topics.workflow(3), Topics.task(12), Topics.queue("local"), Topics.pilot(7)];
-    expect(topics).toEqual(["workflows", "progress", "tokens", "workflow:3", "task:12", "queue:local", "pilot:7"]);
+    const topics: Topic[] = [
+      Topics.workflows,
+      Topics.progress,
+      Topics.tokens,
+      Topics.workflow(3),
+      Topics.workflowStatus(3),
+      Topics.task(12),
+      Topics.queue("local"),
+      Topics.pilot(7),
+    ];
+    expect(topics).toEqual(["workflows", "progress", "tokens", "workflow:3", "workflow-status:3", "task:12", "queue:local", "pilot:7"]);
+  });
+
+  it("wakes a workflow's driver heartbeat on a change of its status only, not on its tasks' ends", () => {
+    const { notifier, told } = recorded();
+    const hub = new EventHub(notifier);
+    hub.tasksChanged([change(1, 20, true)]);
+    hub.workflowChanged(20);
+    expect(told.map(([topic]) => topic)).not.toContain("workflow-status:20");
+    told.length = 0;
+    hub.workflowStatusChanged(20);
+    expect(told).toEqual([
+      ["workflow-status:20", Infinity],
+      ["workflow:20", Infinity],
+      ["workflows", Infinity],
+    ]);
   });
 
   it("wakes a changed task's waiters, the workflow of an ended one, the listings, queues and pilots, in that order", () => {

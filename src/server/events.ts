@@ -14,6 +14,12 @@ export const Topics = {
   tokens: "tokens",
   /** A workflow's status or task list changed. */
   workflow: (id: number) => `workflow:${id}` as const,
+  /**
+   * A workflow was closed, killed, suspended or resumed, or its status re-derived after a close: its local
+   * driver's heartbeat, which a new task or a task's end must not wake into a read (an open workflow's status
+   * changes only so).
+   */
+  workflowStatus: (id: number) => `workflow-status:${id}` as const,
   /** A task got results, ended, or reads differently (why its jobs wait). */
   task: (id: number) => `task:${id}` as const,
   /** A queue has new jobs for its pilots. */
@@ -26,7 +32,7 @@ export type Topic =
   | typeof Topics.workflows
   | typeof Topics.progress
   | typeof Topics.tokens
-  | ReturnType<typeof Topics.workflow | typeof Topics.task | typeof Topics.queue | typeof Topics.pilot>;
+  | ReturnType<typeof Topics.workflow | typeof Topics.workflowStatus | typeof Topics.task | typeof Topics.queue | typeof Topics.pilot>;
 
 /** Told of every batch of task changes after its waiters were woken: the broker relay. */
 export type ResultsListener = (changes: readonly TaskChange[]) => void;
@@ -103,6 +109,12 @@ export class EventHub {
   workflowChanged(workflowId: number): void {
     this.notifier.notify(Topics.workflow(workflowId));
     this.notifier.notify(Topics.workflows);
+  }
+
+  /** A workflow's status changed, or may have: its driver's heartbeat hears it, besides workflowChanged's waiters. */
+  workflowStatusChanged(workflowId: number): void {
+    this.notifier.notify(Topics.workflowStatus(workflowId));
+    this.workflowChanged(workflowId);
   }
 
   /** The monitor's live listings look again. */

@@ -15,7 +15,7 @@ export class WorkflowEnds {
   /** A workflow was closed, killed or suspended: its stopped tasks and the pilots told to stop them hear of it. */
   afterClose(workflowId: number, change: { tasks: TaskChange[]; pilots: number[] }): void {
     this.ctx.events.tasksChanged(change.tasks, { pilots: change.pilots });
-    this.ctx.events.workflowChanged(workflowId);
+    this.ctx.events.workflowStatusChanged(workflowId);
     this.settleConcurrentClose([workflowId]);
   }
 
@@ -37,7 +37,7 @@ export class WorkflowEnds {
     void this.ctx.store.workflows
       .settleConcurrentCloses(workflowIds)
       .then((settled) => {
-        if (settled) for (const id of new Set(workflowIds)) this.ctx.events.workflowChanged(id);
+        if (settled) for (const id of new Set(workflowIds)) this.ctx.events.workflowStatusChanged(id);
       })
       .catch((err: unknown) => this.ctx.log.error({ err }, "re-deriving workflow statuses failed"));
   }

@@ -120,7 +120,7 @@ export class WorkflowService {
     }
     if (wf.status === "suspended") {
       this.ctx.log.info({ workflowId }, "suspended workflow resumed");
-      this.ctx.events.workflowChanged(workflowId);
+      this.ctx.events.workflowStatusChanged(workflowId);
     }
     return { id: workflowId, seed: wf.seed, driverTaskId: null, driverHeartbeatMs: this.ctx.config.driverHeartbeatIntervalMs };
   }
@@ -134,7 +134,7 @@ export class WorkflowService {
     await this.deps.guard.authorizeWorkflow(p, workflowId);
     await store.workflows.driverHeartbeat(workflowId);
     const deadline = Date.now() + Math.min(req.waitMs, config.maxWaitMs);
-    const sub = req.waitMs > 0 ? events.subscribe([Topics.workflow(workflowId)]) : undefined;
+    const sub = req.waitMs > 0 ? events.subscribe([Topics.workflowStatus(workflowId)]) : undefined;
     try {
       for (;;) {
         const wf = await workflowState(store, workflowId);
