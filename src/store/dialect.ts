@@ -11,6 +11,18 @@ export type DialectName = "sqlite" | "postgres";
  */
 export const HELD_BY_PILOT = "(state IN ('sent', 'starting', 'running') OR kill_requested = 1)";
 
+/** The largest LIMIT written into a statement's text: each count is a statement of its own in the caches. */
+const WRITTEN_LIMIT_MAX = 64;
+
+/**
+ * A LIMIT's row count. SQLite runs a claim's `id IN (SELECT … ORDER BY … LIMIT n)` four times slower with n
+ * bound than written into the statement (53–69 µs against 14 µs, BENCHMARKS.md): the small counts of single
+ * calls are written in, larger ones stay bound, so that the statement caches hold few variants of it.
+ */
+export function rowLimit(dialect: DialectName, n: number): RawBuilder<unknown> {
+  return dialect === "sqlite" && Number.isSafeInteger(n) && n >= 0 && n <= WRITTEN_LIMIT_MAX ? sql.raw(String(n)) : sql`${n}`;
+}
+
 /**
  * When a pilot (a row of `pilots`) was last heard from: its last heartbeat written (pilot_heartbeats), or else
  * its registration.

@@ -5,7 +5,7 @@ import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia 
 import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
-import { HELD_BY_PILOT, inIds, jsonRows } from "./dialect.js";
+import { HELD_BY_PILOT, inIds, jsonRows, rowLimit } from "./dialect.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
 import type { TaskInfoCache } from "./task-info.js";
 
@@ -154,7 +154,7 @@ export class DispatchStore {
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
       WHERE EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${this.pilotLock()})
         AND id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
-                   ORDER BY priority DESC, id LIMIT ${max} ${this.skipLocked()})
+                   ORDER BY priority DESC, id LIMIT ${rowLimit(this.ctx.dialect, max)} ${this.skipLocked()})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     return this.dispatched(db, rows);
   }
@@ -250,7 +250,7 @@ export class DispatchStore {
       FROM (SELECT c.job AS job, u.p AS pilot
             FROM (SELECT id AS job, ROW_NUMBER() OVER (ORDER BY priority DESC, id) AS rn
                   FROM (SELECT id, priority FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0
-                        ORDER BY priority DESC, id LIMIT ${last} ${this.skipLocked()}) AS l) AS c
+                        ORDER BY priority DESC, id LIMIT ${rowLimit(this.ctx.dialect, last)} ${this.skipLocked()}) AS l) AS c
             JOIN ${jsonRows(this.ctx.dialect, ranges, { p: "int", lo: "int", hi: "int" })} ON c.rn BETWEEN u.lo AND u.hi) AS picked
       WHERE jobs.id = picked.job AND EXISTS (SELECT 1 FROM pilots WHERE pilots.id = picked.pilot AND status = 'running' ${this.pilotLock()})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority, pilot_id`.execute(trx);
