@@ -3,12 +3,12 @@
 // them to warm, and the executors' start was then the last step of a start. It belongs to no pilot and runs no
 // job until a pilot adopts it for the run's user, whose id the server gives; its events are held back until
 // then, and its own state (ready, alive) says what it missed.
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import type { ErrorInfo } from "../core/errors.js";
 import type { ExecutorLimits, PrewarmCode } from "../core/local-pilot-start.js";
 import type { StartupTiming } from "../core/startup-timing.js";
 import { Bundles } from "./bundles.js";
-import { resolve } from "node:path";
 import { contextKey } from "./execution-context.js";
 import { processExecutors, type ExecutorSettings } from "./executor-handle.js";
 import type { Executor, ExecutorContext, ExecutorEvents, StartExecutor } from "./executor-interface.js";
@@ -102,5 +102,7 @@ export function prewarmExecutors(pilot: EarlyPilot, code: PrewarmCode, limits: E
   const settings = prewarmSettings(pilot, limits, dataDir);
   const placed = new Bundles(settings.cacheDir, () => Promise.reject(new Error("prewarmed executors use code placed for them")), log);
   const start = processExecutors(() => settings, undefined, placed, log);
-  return Array.from({ length: count }, () => new PrewarmedExecutor(start, { bundleHash: code.bundleHash, projectHash: code.projectHash }));
+  // The code alone: a pilot process passes the whole request, whose other fields are no part of a context.
+  const context = { bundleHash: code.bundleHash, projectHash: code.projectHash };
+  return Array.from({ length: count }, () => new PrewarmedExecutor(start, context));
 }
