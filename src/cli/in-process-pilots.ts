@@ -94,6 +94,7 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
       const own = prewarmed[i] ?? [];
       prewarmed[i] = [];
       if (owner === undefined) for (const p of own) p.executor.kill();
+      else if (own.length > 0) log.info({ executors: own.length }, "takes the executors its run prewarmed");
       const pilot = new PilotClass({
         server: server.url,
         token: server.token,

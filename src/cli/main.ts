@@ -177,6 +177,7 @@ addPoolOptions(addSandboxOptions(addClientSecurityOptions(program
       : undefined;
     const { idleExit, warmReplacesIdle, warmExecutors: _warm, executorIdle: _idle, cacheKeep: _keep, projectMaxBytes, projectMaxFiles, sandbox: _mode, sandboxNetwork: _net, sandboxBindRo: _ro, sandboxBind: _rw, sandboxBwrap: _bwrap, ...rest } = pilotFlags;
     const projectLimits = { maxBytes: projectMaxBytes ?? UNPACK_DEFAULTS.maxBytes, maxFiles: projectMaxFiles ?? UNPACK_DEFAULTS.maxFiles };
+    if (taken) log.info({ executors: taken.executors.length }, "takes the executors its run prewarmed");
     const pilot = (self.pilot = new Pilot({ ...rest, server, queue: queue ?? rest.queue, idleExitMs: idleExit, warmReplacesIdleMs: warmReplacesIdle, ...pool, token, log, onWarm, onTiming, sandbox, projectLimits, prewarmed: taken }));
     const stop = (graceMs?: number) => void pilot.stop(graceMs).then(() => process.exit(0));
     process.once("SIGINT", () => stop());

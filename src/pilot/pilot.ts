@@ -64,9 +64,7 @@ export class Pilot {
       ),
       events: this.poolEvents(),
     });
-    const prewarmed = options.prewarmed?.executors ?? [];
-    if (prewarmed.length > 0) log.info({ executors: prewarmed.length }, "takes the executors its run prewarmed");
-    for (const p of prewarmed) this.pool.adopt(p, options.prewarmed!.owner);
+    for (const p of options.prewarmed?.executors ?? []) this.pool.adopt(p, options.prewarmed!.owner);
     // What an ended registration held is dropped: its jobs, its ledger, its reports.
     const drop = () => void (this.pool.drop(), this.ledger.clear(), this.reporter.clear());
     this.registration = new Registration({ register: () => this.register(), id: () => this.pilotId, drop, log });
