@@ -101,8 +101,8 @@ write_config() {
       <storeUsage><storeUsage limit="2 gb"/></storeUsage>
       <tempUsage><tempUsage limit="1 gb"/></tempUsage>
     </systemUsage></systemUsage>
-    <!-- Journal synced to disk every second (like Redis appendfsync everysec, and Pando's own SQLite
-         synchronous=NORMAL): a crashed broker process loses nothing; a power cut may lose the last second. -->
+    <!-- Journal synced to disk every second (like Redis appendfsync everysec): a crashed broker process
+         loses nothing; a power cut may lose the last second. -->
     <persistenceAdapter><kahaDB directory="\${activemq.data}/kahadb" journalDiskSyncStrategy="periodic" journalDiskSyncInterval="1000"/></persistenceAdapter>
     <transportConnectors>
       <transportConnector name="stomp" uri="stomp://$host:$port?transport.closeAsync=false&amp;transport.tcpNoDelay=true&amp;wireFormat.maxFrameSize=268435456"/>
