@@ -74,9 +74,10 @@ export function inProcessPilots(options: LocalPilotsOptions): EmbeddedPilots {
     const [, probe, , { prewarmExecutors }] = await code;
     // Without the data directory to hide, a job could read the credentials the server writes there later.
     if (connected || stopping || !options.dataDir) return false;
+    const pool = poolFrom({});
     for (let i = 0; i < options.count; i++) {
       const name = `local-${i + 1}`;
-      const pilot = { name, slots: options.slots, ...poolFrom({}), cacheDir: options.cacheDir, sandbox: sandboxOf(i, probe), onTiming: timingOf(name) };
+      const pilot = { name, slots: options.slots, ...pool, cacheDir: options.cacheDir, sandbox: sandboxOf(i, probe), onTiming: timingOf(name) };
       prewarmed[i] = prewarmExecutors(pilot, prewarmCode, limits, options.dataDir, logOf(i));
     }
     return prewarmed.some((own) => own.length > 0);

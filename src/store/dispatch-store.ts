@@ -89,6 +89,11 @@ const HELD_COUNTS_PER_STATEMENT = 500;
 const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
 const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
 
+/** The condition of a claim of these tasks' jobs only; none without a list. */
+function ofTasks(tasks: readonly number[] | undefined): RawBuilder<unknown> {
+  return tasks ? sql`AND task_id IN (${sql.join(tasks)})` : sql``;
+}
+
 function loaded(r: JobRow): LoadedJob {
   return {
     id: r.id,
@@ -134,11 +139,10 @@ export class DispatchStore {
   async claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     if (max <= 0 || tasks?.length === 0) return [];
     const db = this.ctx.db;
-    const ofTasks = tasks ? sql`AND task_id IN (${sql.join(tasks)})` : sql``;
     // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
-    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks} LIMIT 1`.execute(db);
+    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)} LIMIT 1`.execute(db);
     if (any.rows.length === 0) return [];
-    return this.claimFor(db, pilotId, queue, max, ofTasks);
+    return this.claimFor(db, pilotId, queue, max, tasks);
   }
 
   /**
@@ -147,14 +151,17 @@ export class DispatchStore {
    * shared-locked, so an ending that commits first is seen, and one that comes after finds these jobs among
    * the held.
    */
-  private async claimFor(db: Tx, pilotId: number, queue: string, max: number, ofTasks = sql``): Promise<DispatchedJob[]> {
+  private async claimFor(db: Tx, pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     const now = Date.now();
+    // A claim of some tasks' jobs is a statement per length of their list already: its count stays bound, so
+    // that the statement caches hold few variants of it.
+    const limit = tasks ? sql`${max}` : rowLimit(this.ctx.dialect, max);
     const { rows } = await sql<ClaimedRow>`
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = ${pilotId}, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
       WHERE EXISTS (SELECT 1 FROM pilots WHERE id = ${pilotId} AND status = 'running' ${this.pilotLock()})
-        AND id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks}
-                   ORDER BY priority DESC, id LIMIT ${rowLimit(this.ctx.dialect, max)} ${this.skipLocked()})
+        AND id IN (SELECT id FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)}
+                   ORDER BY priority DESC, id LIMIT ${limit} ${this.skipLocked()})
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority`.execute(db);
     return this.dispatched(db, rows);
   }
