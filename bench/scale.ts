@@ -44,6 +44,13 @@ interface RoundRun {
   reference: SimFigures;
 }
 
+/** What the server did per second of a run's window: requests by route, store operations with their mean time. */
+function breakdown(r: SimFigures): string {
+  const requests = Object.entries(r.requestsPerS).map(([k, n]) => `  ${f0(n)}/s ${k}`);
+  const operations = Object.entries(r.storeOperationsPerS).map(([k, o]) => `  ${f0(o.perS)}/s ${k} (${f1(o.meanMs)} ms)`);
+  return [`${f0(r.pilots)} pilots, requests:`, ...requests, "store operations:", ...operations, ""].join("\n");
+}
+
 function simTable(rows: RoundRun[]): string[] {
   return [
     "| round | pilots × slots | job time | jobs/s | vs 2 pilots | jobs held | jobs queued, least (mean) | long-polls held | acquire p50 / p99 ms | server RSS MiB (peak) | server CPU % | event-loop lag p99 / max ms | registration s | 5xx answers | pilots' errors |",
@@ -88,12 +95,12 @@ async function main(): Promise<void> {
     for (let round = 1; PILOTS.length > 0 && round <= ROUNDS; round++) {
       // The reference: two pilots that can take every job at once, jobs of 0.1 s; real pilots' connections (four each).
       const reference = await measureSim(cluster, { pilots: 2, slots: 1000, jobMs: 100, windowS: WINDOW_S, rampS: 30, taskJobs: 5000, sharedConnections: 0 });
-      process.stderr.write(`round ${round}, 2 pilots: ${f0(reference.serverJobsPerS)} jobs/s\n`);
+      process.stderr.write(`round ${round}, 2 pilots: ${f0(reference.serverJobsPerS)} jobs/s\n${breakdown(reference)}`);
       rows.push({ round, run: reference, reference });
       for (const pilots of PILOTS) {
         try {
           const r = await measureSim(cluster, { pilots, slots: Math.ceil(HELD / pilots), jobMs: JOB_MS, windowS: WINDOW_S, rampS: 90, taskJobs: 10_000, sharedConnections: SHARED_CONNECTIONS });
-          process.stderr.write(`round ${round}, ${pilots} pilots: ${f0(r.serverJobsPerS)} jobs/s, ${f0(r.running)} held, ${f0(r.queuedMin)} queued at least, p99 ${f1(r.acquireP99Ms)} ms, RSS ${f0(r.serverRssMiB)} MiB\n`);
+          process.stderr.write(`round ${round}, ${pilots} pilots: ${f0(r.serverJobsPerS)} jobs/s, ${f0(r.running)} held, ${f0(r.queuedMin)} queued at least, p99 ${f1(r.acquireP99Ms)} ms, RSS ${f0(r.serverRssMiB)} MiB\n${breakdown(r)}`);
           rows.push({ round, run: r, reference });
         } catch (err) {
           // A pilot count the server cannot hold is a result too: the rest is still measured.

@@ -268,6 +268,24 @@ describe("several server replicas on one PostgreSQL", () => {
     });
   });
 
+  it("tells a pilot that exited through one replica that it ended when it calls another, which kept its row", async () => {
+    // Replicas keep running pilots' rows; another replica's ends are read at each lost-pilot sweep (here every 0.5 s).
+    const serverArgs = ["--heartbeat-interval", "200ms", "--heartbeat-timeout", "2s"];
+    await withReplicas(2, { serverArgs, pilots: false, name: "ended" }, async ([first, second]) => {
+      const token = first!.creds.pilotToken;
+      const registered = await call(first!, "POST", "/api/v1/pilots", token, { queue: "local", name: "ended-elsewhere", slots: 1 });
+      const { id, reportKey } = registered.body as { id: number; reportKey: string };
+      const beat = () => call(second!, "POST", `/api/v1/pilots/${id}/heartbeat`, token, { held: [] }, reportKey);
+      expect((await beat()).status).toBe(200);
+      expect((await call(first!, "POST", `/api/v1/pilots/${id}/exit`, token, undefined, reportKey)).status).toBe(200);
+      const told = await until("the other replica to tell the pilot it ended", async () => {
+        const answer = await beat();
+        return answer.status === 409 ? answer.body : undefined;
+      }, 10_000);
+      expect((told.error as { code: string }).code).toBe("pilot_ended");
+    });
+  });
+
   it("lets requests wait in line for its database connections, and answers 503 with Retry-After, never 500, to one that waited too long", async () => {
     const serverArgs = ["--db-pool-size", "1", "--db-pool-wait", "300ms"];
     await withReplicas(1, { serverArgs, pilots: false, name: "pool" }, async ([server], _tallies, db) => {

@@ -37,10 +37,17 @@ export function durableCluster(port = SCALE_PG_PORT): Cluster {
   };
 }
 
+/**
+ * PANDO_BENCH_SCALE_SERVER_PROFILES=DIR: each server writes a V8 CPU profile of its whole life into DIR (where
+ * a server's time goes at thousands of pilots).
+ */
+const PROFILES = process.env.PANDO_BENCH_SCALE_SERVER_PROFILES;
+
 /** A server on a fresh database of the cluster, with its own data directory (removed by `cleanup`). */
 export async function freshServer(cluster: Cluster, name: string, options: readonly string[] = []): Promise<Server & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "pando-bench-scale-"));
-  const server = await startServer(join(dir, "server"), cluster.database(name), { options });
+  const nodeArgs = PROFILES ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILES)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const server = await startServer(join(dir, "server"), cluster.database(name), { options, nodeArgs });
   // The server logs to its standard output: its errors are shown, the rest is dropped.
   createInterface({ input: server.proc.stdout! }).on("line", (line) => {
     if (/"level":(50|60)/.test(line)) process.stderr.write(`server: ${line.slice(0, 2000)}\n`);

@@ -1,6 +1,7 @@
 // The server's own figures for the scale benchmark, read from its `GET /metrics` (Prometheus text format) with a
 // user token, as an operator's scraper reads them: memory, CPU time, long-polls held, jobs handed out and
-// queued, the event loop's lag, and answers that were not served (5xx).
+// queued, the event loop's lag, answers that were not served (5xx), and the requests and store operations
+// answered by kind.
 import { pathOf, ROUTES } from "../../src/api/routes.js";
 
 export interface ServerScrape {
@@ -19,6 +20,10 @@ export interface ServerScrape {
   eventLoopLagMaxS: number;
   /** Requests answered with a 5xx status so far, by status. */
   failedRequests: Record<string, number>;
+  /** Requests answered so far, by method and route template ("POST …/pilots/:id/report"). */
+  requests: Record<string, number>;
+  /** Store operations so far, by name (`dispatch.claim`): how many, and their seconds in all. */
+  storeOperations: Record<string, { count: number; seconds: number }>;
 }
 
 const METRICS = pathOf(ROUTES.metrics);
@@ -51,7 +56,7 @@ async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
   if (!res.ok) throw new Error(`the metrics of ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const text = await res.text();
   const at = performance.now();
-  const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, queued: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {} };
+  const scrape: ServerScrape = { at, rssBytes: 0, cpuSeconds: 0, longPolls: {}, dispatched: 0, queued: 0, eventLoopLagP99S: 0, eventLoopLagMaxS: 0, failedRequests: {}, requests: {}, storeOperations: {} };
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
     const m = LINE.exec(line);
@@ -80,9 +85,19 @@ async function scrapeOnce(url: string, token: string): Promise<ServerScrape> {
       case "nodejs_eventloop_lag_max_seconds":
         scrape.eventLoopLagMaxS = value;
         break;
-      case "pando_http_request_duration_seconds_count":
+      case "pando_http_request_duration_seconds_count": {
         if (labels.status?.startsWith("5")) scrape.failedRequests[labels.status] = (scrape.failedRequests[labels.status] ?? 0) + value;
+        const route = `${labels.method ?? ""} ${labels.route ?? ""}`;
+        scrape.requests[route] = (scrape.requests[route] ?? 0) + value;
         break;
+      }
+      case "pando_store_operation_duration_seconds_count":
+      case "pando_store_operation_duration_seconds_sum": {
+        const op = (scrape.storeOperations[labels.operation ?? ""] ??= { count: 0, seconds: 0 });
+        if (m[1].endsWith("_count")) op.count += value;
+        else op.seconds += value;
+        break;
+      }
     }
   }
   return scrape;

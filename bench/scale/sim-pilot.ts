@@ -1,10 +1,11 @@
 // A simulated pilot for the scale benchmark: the real pilot protocol (src/pilot/server-link.ts over the typed
 // API caller and undici) without executors. It registers with its own key, sends heartbeats at the interval the
-// server gives, keeps one acquire long-poll open on a connection of its own, and reports each batch of jobs it
-// took as finished after a simulated run time. Its short requests (registration, heartbeats, reports) go
-// through a keep-alive pool shared by the simulated pilots of its process (ServerLink's sharedPool), each with
-// its own pilot's token and key: only the connections differ from a real pilot's, so that thousands of pilots
-// fit the open files and loopback ports of one host. Declared ended by the server (it missed its heartbeats),
+// server gives (what it holds, and the stamp of the last answer it took, as a real pilot's), keeps one acquire
+// long-poll open on a connection of its own, and reports each batch of jobs it took as finished after a
+// simulated run time. Its short requests (registration, heartbeats, reports) go through a keep-alive pool
+// shared by the simulated pilots of its process (ServerLink's sharedPool), each with its own pilot's token and
+// key: only the connections differ from a real pilot's, so that thousands of pilots fit the open files and
+// loopback ports of one host. Declared ended by the server (it missed its heartbeats),
 // it drops its jobs and registers again, as a real pilot does. Cheap enough that one process holds thousands.
 import type { DispatchedJob } from "../../src/core/dispatch-records.js";
 import { isPilotEnded, ServerLink, type ServerLinkOptions } from "../../src/pilot/server-link.js";
@@ -50,6 +51,11 @@ export class SimPilot {
   private generation = 0;
   /** The registration again after the server declared the pilot ended, while it runs. */
   private registering: Promise<void> | undefined;
+  /**
+   * The server's stamp of the last acquire answer taken, which heartbeats carry (`asOf`) as a real pilot's
+   * do: jobs sent after it are not failed as lost when a heartbeat reaches a busy server late.
+   */
+  private answeredAt: number | undefined;
 
   constructor(private readonly options: SimPilotOptions) {
     this.link = new ServerLink(options.server, options.token, () => undefined, options.sharedPool ? { sharedPool: options.sharedPool } : {});
@@ -84,6 +90,7 @@ export class SimPilot {
       this.generation++;
       this.options.shared.onDropped(this.held.size);
       this.held.clear();
+      this.answeredAt = undefined;
       this.roomSince = performance.now();
       await this.register().catch((e: unknown) => this.options.shared.onError("register again", e));
       this.registering = undefined;
@@ -99,6 +106,7 @@ export class SimPilot {
       const asked = performance.now();
       try {
         const res = await this.link.acquire({ capacity: this.options.slots, waitMs: ACQUIRE_WAIT_MS }, controller.signal);
+        this.answeredAt = res.at;
         if (res.jobs.length > 0) {
           this.options.shared.onJobs(res.jobs.length, performance.now() - Math.max(asked, this.roomSince));
           this.run(res.jobs);
@@ -147,7 +155,7 @@ export class SimPilot {
   private async heartbeat(): Promise<void> {
     if (this.registering) return;
     try {
-      await this.link.heartbeat({ held: [...this.held.values()] });
+      await this.link.heartbeat({ held: [...this.held.values()], ...(this.answeredAt === undefined ? {} : { asOf: this.answeredAt }) });
     } catch (err) {
       if (this.stopping) return;
       if (isPilotEnded(err)) await this.onEnded("heartbeat", err);

@@ -57,6 +57,10 @@ export interface SimFigures extends SimSettings {
   eventLoopLagMaxMs: number;
   /** Requests the server answered 5xx in the window, by status. */
   serverFailures: Record<string, number>;
+  /** Requests the server answered per second of the window, by method and route (those of at least 1/s). */
+  requestsPerS: Record<string, number>;
+  /** Store operations per second of the window by name, with their mean time (ms), those of at least 1/s. */
+  storeOperationsPerS: Record<string, { perS: number; meanMs: number }>;
   generatorRssMiB: number;
   generatorCpuPct: number;
   errors: Record<string, number>;
@@ -89,6 +93,26 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Counters' growth between two scrapes, per second; the kinds of at least 1/s, most frequent first. */
+function perSecond(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, number> {
+  const rates = Object.entries(after).map(([k, n]) => [k, (n - (before[k] ?? 0)) / seconds] as const);
+  return Object.fromEntries(rates.filter(([, r]) => r >= 1).sort((a, b) => b[1] - a[1]));
+}
+
+function operationsPerSecond(s0: ServerScrape, s1: ServerScrape, seconds: number): Record<string, { perS: number; meanMs: number }> {
+  const counts = perSecond(
+    Object.fromEntries(Object.entries(s0.storeOperations).map(([k, o]) => [k, o.count])),
+    Object.fromEntries(Object.entries(s1.storeOperations).map(([k, o]) => [k, o.count])),
+    seconds,
+  );
+  return Object.fromEntries(
+    Object.entries(counts).map(([k, perS]) => {
+      const secondsSpent = s1.storeOperations[k]!.seconds - (s0.storeOperations[k]?.seconds ?? 0);
+      return [k, { perS, meanMs: (1000 * secondsSpent) / (perS * seconds) }];
+    }),
+  );
 }
 
 export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimFigures> {
@@ -146,6 +170,8 @@ export async function measureSim(cluster: Cluster, s: SimSettings): Promise<SimF
       eventLoopLagP99Ms: s1.eventLoopLagP99S * 1000,
       eventLoopLagMaxMs: s1.eventLoopLagMaxS * 1000,
       serverFailures: Object.fromEntries(Object.entries(s1.failedRequests).map(([status, n]) => [status, n - (s0.failedRequests[status] ?? 0)])),
+      requestsPerS: perSecond(s0.requests, s1.requests, elapsedS),
+      storeOperationsPerS: operationsPerSecond(s0, s1, elapsedS),
       generatorRssMiB: sum((r) => r.rssBytes) / 2 ** 20,
       generatorCpuPct: (100 * sum((r) => r.cpuSeconds)) / elapsedS,
       errors,

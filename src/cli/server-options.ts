@@ -263,6 +263,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxConcurrentReports = v as number),
   },
   {
+    key: "maxConcurrentHeldReads",
+    flag: "--max-concurrent-held-reads <n>",
+    env: "PANDO_MAX_CONCURRENT_HELD_READS",
+    help: "reads of what pilots hold (heartbeats, acquires) at once, of each kind; the pilots asked for meanwhile are read together (4)",
+    parse: parseCount,
+    apply: (c, v) => (c.maxConcurrentHeldReads = v as number),
+  },
+  {
     key: "maxHandOffPilots",
     flag: "--max-hand-off-pilots <n>",
     env: "PANDO_MAX_HAND_OFF_PILOTS",

@@ -113,6 +113,11 @@ export interface ServerConfig {
    */
   maxConcurrentReports: number;
   /**
+   * Reads of what pilots hold at once, of each kind (a heartbeat's attempts, an acquire's count); the pilots
+   * asked for meanwhile are read together in the next turn, one statement for all of them.
+   */
+  maxConcurrentHeldReads: number;
+  /**
    * Waiting pilots a new task is handed to in the transaction that records it (those with room first); the
    * others are woken to take its jobs themselves, so that a submission's transaction does not grow with the pilots.
    */
@@ -163,6 +168,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxUserWaits: connections.maxUserWaits,
     maxPilotWaits: connections.maxPilotWaits,
     maxConcurrentReports: 4,
+    maxConcurrentHeldReads: 4,
     maxHandOffPilots: 64,
   };
 }

@@ -37,6 +37,7 @@ function service(maxConcurrentReports: number, { togetherFails = false } = {}) {
     keys: { requireSelf: async () => undefined },
     ends: { tasksEnded: () => undefined },
     handoff: { wakeOnReport: () => true },
+    full: { forget: () => undefined },
     reports: new ReportRecorder(ctx),
   } as unknown as DispatchDeps;
   return { dispatch: new DispatchService(ctx, deps), inStore, together };

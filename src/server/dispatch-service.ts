@@ -1,37 +1,36 @@
 import { randomBytes } from "node:crypto";
 import { ApiError, forbidden, notFound } from "../api/errors.js";
 import type { Acquire, AcquireResponse, BrokerSettings, Heartbeat, HeartbeatResponse, RegisterPilot, RegisterPilotResponse, Report, ReportResponse } from "../api/pilots.js";
-import { attemptKey } from "../core/attempt-key.js";
 import type { ErrorInfo } from "../core/errors.js";
-import { handOut } from "../core/hand-out.js";
 import { checkHeartbeat, lostIfSentBefore } from "../core/heartbeat-check.js";
 import { hopFinals } from "../core/hop-trace.js";
 import { lostBefore } from "../core/pilot-loss.js";
-import type { AttemptRef, AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
+import type { AttemptRef, AttemptUpdate, ResultVia } from "../core/dispatch-records.js";
 import type { Principal } from "../store/auth-store.js";
 import type { ApplyResult } from "../store/dispatch-store.js";
-import type { Store } from "../store/store.js";
 import type { AccessGuard } from "./access-guard.js";
+import { AcquirePoll } from "./acquire-poll.js";
 import type { ServerContext } from "./context.js";
-import { Topics } from "./events.js";
-import { handedOver } from "./handed-over.js";
+import type { FullPilots } from "./full-pilots.js";
+import type { HeldReads } from "./held-reads.js";
+import { LivePilots, type PilotRow } from "./live-pilots.js";
 import { boundUpdate } from "./payload-limits.js";
-import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
+import type { PilotHandoff } from "./pilot-handoff.js";
 import type { PilotHeartbeats } from "./pilot-heartbeats.js";
 import type { PilotKeys } from "./pilot-keys.js";
 import type { QueueService } from "./queue-service.js";
 import type { ReportRecorder } from "./report-recorder.js";
 import type { WorkflowEnds } from "./workflow-ends.js";
 
-const PILOT_CACHE_MS = 1_000;
-
-type PilotRow = NonNullable<Awaited<ReturnType<Store["pilots"]["get"]>>>;
-
 /** The siblings dispatch works with, named by the composition root. */
 export interface DispatchDeps {
   guard: AccessGuard;
   queues: QueueService;
   handoff: PilotHandoff;
+  /** What the pilots that an answer left full held then. */
+  full: FullPilots;
+  /** Reads what pilots hold, those asked for together in one statement. */
+  held: HeldReads;
   /** Proves that a request acts as the pilot it names. */
   keys: PilotKeys;
   heartbeats: PilotHeartbeats;
@@ -44,16 +43,20 @@ export interface DispatchDeps {
 
 /**
  * The pilots' side: registration, the acquire long-poll, reports, heartbeats, exits, and the attempts of
- * pilots that ended or were lost. Pilot rows read on every acquire and report are cached; a pilot's end is
- * applied to the cache at once.
+ * pilots that ended or were lost. The rows of running pilots, which every acquire, report and heartbeat
+ * reads, are kept (LivePilots).
  */
 export class DispatchService {
-  private readonly pilotCache = new Map<number, { pilot: PilotRow; until: number }>();
+  private readonly live: LivePilots;
+  private readonly poll: AcquirePoll;
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: DispatchDeps,
-  ) {}
+  ) {
+    this.live = new LivePilots(ctx.store);
+    this.poll = new AcquirePoll(ctx, deps);
+  }
 
   async registerPilot(p: Principal, req: RegisterPilot): Promise<RegisterPilotResponse> {
     const { store, config } = this.ctx;
@@ -89,11 +92,8 @@ export class DispatchService {
 
   private async livePilot(p: Principal, pilotId: number): Promise<PilotRow> {
     await this.deps.keys.requireSelf(p, pilotId);
-    const now = Date.now();
-    const cached = this.pilotCache.get(pilotId);
-    const pilot = cached && cached.until > now ? cached.pilot : await this.ctx.store.pilots.get(pilotId);
+    const pilot = await this.live.get(pilotId);
     if (!pilot) throw notFound("pilot", pilotId);
-    if (pilot !== cached?.pilot) this.pilotCache.set(pilotId, { pilot, until: now + PILOT_CACHE_MS });
     if (pilot.status !== "running") {
       throw new ApiError(
         409,
@@ -104,85 +104,9 @@ export class DispatchService {
     return pilot;
   }
 
-  /**
-   * Claims jobs for a pilot, as many as its capacity minus the attempts it holds, and waits up to waitMs for
-   * jobs or commands (long-poll). A pilot keeps one such request open: it is woken when its queue gets jobs
-   * while it has room (a full one hears none: each woken pilot costs a read) and when its reports free room.
-   */
+  /** A pilot's acquire long-poll (AcquirePoll). */
   async acquire(p: Principal, pilotId: number, req: Acquire, signal?: AbortSignal): Promise<AcquireResponse> {
-    const { store, config, events } = this.ctx;
-    const { handoff } = this.deps;
-    const pilot = await this.livePilot(p, pilotId);
-    const deadline = Date.now() + Math.min(req.waitMs, config.maxWaitMs);
-    const queueTopic = Topics.queue(pilot.queue);
-    const sub = events.subscribe([queueTopic, Topics.pilot(pilotId)]);
-    try {
-      for (;;) {
-        sub.hear(queueTopic, true);
-        // Jobs already claimed for this pilot go out at once; commands come with its next request.
-        const handed = handoff.takeOutbox(pilotId);
-        if (handed.length > 0) {
-          return handedOver({ jobs: await this.withDriverTokens(handed), commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [] }, pilot.queue, this.ctx.metrics);
-        }
-        // Published results not yet read from the broker take no room; those recorded go back to the pilot.
-        const held = req.published.length === 0 ? { ...(await store.dispatch.heldCount(pilotId)), refs: [] } : await store.dispatch.held(pilotId);
-        const holding = new Set(held.refs.map(attemptKey));
-        const recorded = req.published.filter(([job, attempt]) => !holding.has(attemptKey({ jobId: job, attempt })));
-        const running = held.count - (req.published.length - recorded.length);
-        const demand: WaitingDemand = {
-          capacity: req.capacity,
-          slots: pilot.slots,
-          drivers: req.drivers,
-          prefetchNamed: req.prefetch !== undefined,
-          prefetch: req.prefetch ?? [],
-        };
-        const jobs = await this.withDriverTokens(await this.claimFor(pilotId, pilot.queue, demand, running));
-        const commands = [...handoff.warmCommands(pilotId, pilot.queue), ...held.commands];
-        if (jobs.length > 0 || commands.length > 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
-        const left = deadline - Date.now();
-        if (left <= 0) return handedOver({ jobs, commands, recorded }, pilot.queue, this.ctx.metrics);
-        const room = handOut(demand, running);
-        sub.hear(queueTopic, room.any + room.prefetch > 0);
-        handoff.startWaiting(pilot.queue, pilotId, demand, room.any);
-        const woken = await sub.wait(left, signal);
-        handoff.stopWaiting(pilot.queue, pilotId);
-        if (!woken) {
-          return handedOver({ jobs: signal?.aborted ? [] : await this.withDriverTokens(handoff.takeOutbox(pilotId)), commands: [], recorded }, pilot.queue, this.ctx.metrics);
-        }
-      }
-    } finally {
-      handoff.stopWaiting(pilot.queue, pilotId);
-      sub.close();
-    }
-  }
-
-  /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
-  private async claimFor(pilotId: number, queue: string, demand: WaitingDemand, held: number): Promise<DispatchedJob[]> {
-    const n = handOut(demand, held);
-    const any = await this.ctx.store.dispatch.claim(pilotId, queue, n.any);
-    // Fewer than asked for: the queue has no job left of any task.
-    if (n.prefetch === 0 || demand.prefetch.length === 0 || any.length < n.any) return any;
-    return [...any, ...(await this.ctx.store.dispatch.claim(pilotId, queue, n.prefetch, demand.prefetch))];
-  }
-
-  /**
-   * Gives each driver job a token that acts for the workflow's owner within that workflow only: the driver's
-   * work calls add tasks with it, and it can read or change nothing else. Minted per attempt, revoked when
-   * the driver task ends.
-   */
-  private async withDriverTokens(jobs: DispatchedJob[]): Promise<DispatchedJob[]> {
-    for (const job of jobs) {
-      if (job.kind !== "driver") continue;
-      const owner = await this.deps.guard.ownerOf(job.workflowId);
-      if (owner === undefined) continue;
-      job.token = await this.ctx.store.auth.createToken(
-        owner,
-        "workflow",
-        `driver of workflow ${job.workflowId}, attempt ${job.attempt}`,
-        { workflowId: job.workflowId },
-      );
-    }
-    return jobs;
+    return this.poll.run(await this.livePilot(p, pilotId), req, signal);
   }
 
   async report(p: Principal, pilotId: number, req: Report): Promise<ReportResponse> {
@@ -217,7 +141,10 @@ export class DispatchService {
       );
     }
     this.afterApply(result, via);
-    if (result.accepted > 0 && this.deps.handoff.wakeOnReport(pilotId)) this.ctx.events.pilotWoken(pilotId);
+    if (result.accepted > 0) {
+      this.deps.full.forget(pilotId);
+      if (this.deps.handoff.wakeOnReport(pilotId)) this.ctx.events.pilotWoken(pilotId);
+    }
     return result;
   }
 
@@ -232,10 +159,11 @@ export class DispatchService {
   /** Heard now (written with the others in a moment); one read of what it holds checks and answers it. */
   async heartbeat(p: Principal, pilotId: number, req: Heartbeat): Promise<HeartbeatResponse> {
     const pilot = await this.livePilot(p, pilotId);
-    const { store, config, log } = this.ctx;
+    const { config, log } = this.ctx;
     this.deps.heartbeats.heard(pilotId, await this.deps.queues.heartbeatTimeoutOf(pilot.queue));
-    const check = checkHeartbeat(await store.dispatch.held(pilotId), req.held, lostIfSentBefore(Date.now(), config.dispatchGraceMs, req.asOf));
+    const check = checkHeartbeat(await this.deps.held.of(pilotId), req.held, lostIfSentBefore(Date.now(), config.dispatchGraceMs, req.asOf));
     if (check.missing.length > 0) {
+      this.deps.full.forget(pilotId);
       log.warn({ pilotId, missing: check.missing.length }, "pilot does not hold jobs sent to it; retrying them");
       await this.failAttempts(check.missing, { code: "lost_dispatch", message: `pilot ${pilotId} never received the job or dropped it` });
     }
@@ -259,10 +187,11 @@ export class DispatchService {
   }
 
   private forgetPilot(pilotId: number): void {
-    this.pilotCache.delete(pilotId);
+    this.live.forget(pilotId);
     this.deps.keys.forget(pilotId);
     this.deps.handoff.forget(pilotId);
     this.deps.heartbeats.forget(pilotId);
+    this.deps.full.forget(pilotId);
   }
 
   /** Fails attempts on behalf of the server (lost pilots): their jobs are retried or fail. */
@@ -277,8 +206,12 @@ export class DispatchService {
     this.afterApply(result, "server");
   }
 
-  /** One pass of the lost-heartbeat timer, after this server's heartbeats are written. */
+  /**
+   * One pass of the lost-heartbeat timer, after this server's heartbeats are written; first, the pilots other
+   * replicas ended lately are forgotten here.
+   */
   async sweepLostPilots(): Promise<number> {
+    for (const id of await this.live.endedLately()) this.forgetPilot(id);
     await this.deps.heartbeats.flush();
     const now = Date.now();
     const upSince = this.ctx.heardSince.at(now);

@@ -16,6 +16,8 @@ import { JobValuesService } from "./job-values-service.js";
 import { MonitorService } from "./monitor-service.js";
 import type { Notifier } from "./notifier.js";
 import { JobSharing } from "./job-sharing.js";
+import { FullPilots } from "./full-pilots.js";
+import { HeldReads } from "./held-reads.js";
 import { PilotHandoff } from "./pilot-handoff.js";
 import { PilotHeartbeats } from "./pilot-heartbeats.js";
 import { PilotKeys } from "./pilot-keys.js";
@@ -79,6 +81,8 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     guard,
     queues,
     handoff,
+    full: new FullPilots(events),
+    held: new HeldReads(context),
     keys,
     heartbeats,
     reports: new ReportRecorder(context),

@@ -43,6 +43,16 @@ export interface WaitingPilot {
 /** Jobs claimed for pilots, by pilot. */
 export type Claims = Map<number, DispatchedJob[]>;
 
+/** What a pilot holds as the server counts it: its attempts, when each was sent, and its kill orders. */
+export interface Held {
+  count: number;
+  commands: PilotCommand[];
+  refs: Array<AttemptRef & { sentAt: number }>;
+}
+
+/** How many attempts a pilot holds, with its kill orders. */
+export type HeldCount = Omit<Held, "refs">;
+
 interface JobRow {
   id: number;
   task_id: number;
@@ -123,6 +133,9 @@ function loaded(r: JobRow): LoadedJob {
  * (registration, heartbeats, their end) are PilotStore's.
  */
 export class DispatchStore {
+  /** Queues whose last claim of any task through this store got as many jobs as it asked for. */
+  private readonly queuesLeftFull = new Set<string>();
+
   constructor(
     private readonly ctx: StoreContext,
     private readonly infos: TaskInfoCache,
@@ -139,10 +152,17 @@ export class DispatchStore {
   async claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     if (max <= 0 || tasks?.length === 0) return [];
     const db = this.ctx.db;
-    // An UPDATE costs a write even when it changes nothing; most polls find nothing, so look first.
-    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)} LIMIT 1`.execute(db);
-    if (any.rows.length === 0) return [];
-    return this.claimFor(db, pilotId, queue, max, tasks);
+    // An UPDATE costs a write even when it changes nothing, so a queue that may be empty is looked at first. One
+    // whose last claim of any task here got all it asked for likely has more: looking would cost a round trip.
+    if (tasks || !this.queuesLeftFull.has(queue)) {
+      const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)} LIMIT 1`.execute(db);
+      if (any.rows.length === 0) return [];
+    }
+    const jobs = await this.claimFor(db, pilotId, queue, max, tasks);
+    if (tasks) return jobs;
+    if (jobs.length === max) this.queuesLeftFull.add(queue);
+    else this.queuesLeftFull.delete(queue);
+    return jobs;
   }
 
   /**
@@ -217,11 +237,11 @@ export class DispatchStore {
     // What a batch of waiting pilots holds is read in one statement, and their jobs claimed in one more.
     for (let i = 0; i < waiting.length && left > 0; i += HELD_COUNTS_PER_STATEMENT) {
       const batch = waiting.slice(i, i + HELD_COUNTS_PER_STATEMENT);
-      const held = await this.heldCounts(trx, batch.map((w) => w.pilotId));
+      const held = await this.countHeld(trx, batch.map((w) => w.pilotId));
       const shares: Array<{ pilotId: number; n: number }> = [];
       let planned = 0;
       for (const { pilotId, demand } of batch) {
-        const n = Math.min(left - planned, handOut(demand, held.get(pilotId) ?? 0).any);
+        const n = Math.min(left - planned, handOut(demand, held.get(pilotId)?.count ?? 0).any);
         if (n <= 0) continue;
         shares.push({ pilotId, n });
         planned += n;
@@ -275,46 +295,46 @@ export class DispatchStore {
     return claims;
   }
 
-  /** How many attempts each of these pilots holds (absent: none), in one statement. */
-  private async heldCounts(trx: Tx, pilots: readonly number[]): Promise<Map<number, number>> {
-    const { rows } = await sql<{ pilot_id: number; n: number }>`
-      SELECT pilot_id, COUNT(*) AS n FROM jobs WHERE ${inIds(this.ctx.dialect, "pilot_id", pilots)} AND ${HELD} GROUP BY pilot_id`.execute(trx);
-    return new Map(rows.map((r) => [Number(r.pilot_id), Number(r.n)]));
+  /** How many attempts each of these pilots holds (absent: none), and how many of them were killed, in one statement. */
+  private async countHeld(db: Tx, pilots: readonly number[]): Promise<Map<number, { count: number; kills: number }>> {
+    const { rows } = await sql<{ pilot_id: number; n: number; kills: number | null }>`
+      SELECT pilot_id, COUNT(*) AS n, SUM(kill_requested) AS kills FROM jobs WHERE ${this.ofPilots(pilots)} AND ${HELD} GROUP BY pilot_id`.execute(db);
+    return new Map(rows.map((r) => [Number(r.pilot_id), { count: Number(r.n), kills: Number(r.kills ?? 0) }]));
   }
 
-  /** The attempts a pilot holds, with kill orders for those a user killed. */
-  held(pilotId: number): Promise<{ count: number; commands: PilotCommand[]; refs: Array<AttemptRef & { sentAt: number }> }> {
-    return this.heldWithin(this.ctx.db, pilotId);
+  /** One pilot by equality (the plainer statement for the usual single read), several by a list. */
+  private ofPilots(pilots: readonly number[]): RawBuilder<boolean> {
+    return pilots.length === 1 ? sql<boolean>`pilot_id = ${pilots[0]!}` : inIds(this.ctx.dialect, "pilot_id", pilots);
+  }
+
+  /** The attempts each of these pilots holds, with kill orders for those a user killed; in one statement. */
+  async heldBy(pilots: readonly number[]): Promise<Map<number, Held>> {
+    const { rows } = await sql<{ pilot_id: number; id: number; attempt_nr: number; kill_requested: number; sent_at: number }>`
+      SELECT pilot_id, id, attempt_nr, kill_requested, sent_at FROM jobs WHERE ${this.ofPilots(pilots)} AND ${HELD}`.execute(this.ctx.db);
+    const by = new Map<number, Held>(pilots.map((p) => [p, { count: 0, commands: [], refs: [] }]));
+    for (const r of rows) {
+      const held = by.get(Number(r.pilot_id))!;
+      held.count++;
+      if (r.kill_requested === 1) held.commands.push({ kind: "kill", jobId: Number(r.id), attempt: Number(r.attempt_nr) });
+      held.refs.push({ jobId: Number(r.id), attempt: Number(r.attempt_nr), sentAt: Number(r.sent_at) });
+    }
+    return by;
   }
 
   /**
-   * How many attempts a pilot holds, with kill orders for those a user killed: what held() tells without
-   * reading every attempt (a pilot of fast jobs holds up to a thousand, and asks at each report).
+   * How many attempts each of these pilots holds, with kill orders for those a user killed: what heldBy()
+   * tells without reading every attempt (a pilot of fast jobs holds up to a thousand, and asks at each report).
+   * One statement, and one more for the pilots with killed attempts.
    */
-  async heldCount(pilotId: number): Promise<{ count: number; commands: PilotCommand[] }> {
-    const db = this.ctx.db;
-    const { rows } = await sql<{ n: number; kills: number | null }>`
-      SELECT COUNT(*) AS n, SUM(kill_requested) AS kills FROM jobs WHERE pilot_id = ${pilotId} AND ${HELD}`.execute(db);
-    const count = Number(rows[0]?.n ?? 0);
-    if (Number(rows[0]?.kills ?? 0) === 0) return { count, commands: [] };
-    const killed = await sql<{ id: number; attempt_nr: number }>`
-      SELECT id, attempt_nr FROM jobs WHERE pilot_id = ${pilotId} AND kill_requested = 1 AND ${HELD}`.execute(db);
-    return { count, commands: killed.rows.map((r) => ({ kind: "kill", jobId: Number(r.id), attempt: Number(r.attempt_nr) })) };
-  }
-
-  private async heldWithin(
-    db: Tx,
-    pilotId: number,
-  ): Promise<{ count: number; commands: PilotCommand[]; refs: Array<AttemptRef & { sentAt: number }> }> {
-    const { rows } = await sql<{ id: number; attempt_nr: number; kill_requested: number; sent_at: number }>`
-      SELECT id, attempt_nr, kill_requested, sent_at FROM jobs WHERE pilot_id = ${pilotId} AND ${HELD}`.execute(db);
-    const commands: PilotCommand[] = [];
-    for (const r of rows) if (r.kill_requested === 1) commands.push({ kind: "kill", jobId: r.id, attempt: r.attempt_nr });
-    return {
-      count: rows.length,
-      commands,
-      refs: rows.map((r) => ({ jobId: r.id, attempt: r.attempt_nr, sentAt: r.sent_at })),
-    };
+  async heldCountsOf(pilots: readonly number[]): Promise<Map<number, HeldCount>> {
+    const counts = await this.countHeld(this.ctx.db, pilots);
+    const by = new Map<number, HeldCount>(pilots.map((p) => [p, { count: counts.get(p)?.count ?? 0, commands: [] }]));
+    const killing = pilots.filter((p) => (counts.get(p)?.kills ?? 0) > 0);
+    if (killing.length === 0) return by;
+    const killed = await sql<{ pilot_id: number; id: number; attempt_nr: number }>`
+      SELECT pilot_id, id, attempt_nr FROM jobs WHERE ${this.ofPilots(killing)} AND kill_requested = 1 AND ${HELD}`.execute(this.ctx.db);
+    for (const r of killed.rows) by.get(Number(r.pilot_id))!.commands.push({ kind: "kill", jobId: Number(r.id), attempt: Number(r.attempt_nr) });
+    return by;
   }
 
   /**

@@ -18,6 +18,7 @@ import * as finalJobsIndex from "./migrations/0014-final-jobs-index.js";
 import * as pilotHeartbeats from "./migrations/0015-pilot-heartbeats.js";
 import * as taskObjectives from "./migrations/0016-task-objectives.js";
 import * as sitePilotTokens from "./migrations/0017-site-pilot-tokens.js";
+import * as pilotEndsIndex from "./migrations/0018-pilot-ends-index.js";
 import type { Database } from "./schema.js";
 
 const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, (db: Kysely<unknown>, dialect: DialectName) => 
   "0015-pilot-heartbeats": pilotHeartbeats.up,
   "0016-task-objectives": taskObjectives.up,
   "0017-site-pilot-tokens": sitePilotTokens.up,
+  "0018-pilot-ends-index": pilotEndsIndex.up,
 };
 
 class CodeMigrations implements MigrationProvider {

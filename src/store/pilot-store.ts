@@ -51,6 +51,12 @@ export class PilotStore {
     return this.ctx.db.selectFrom("pilots").selectAll().where("id", "=", pilotId).executeTakeFirst();
   }
 
+  /** The pilots that ended (exited, lost, gone) at or after `since` (ms), whichever replica ended them. */
+  async endedSince(since: number): Promise<number[]> {
+    const rows = await this.ctx.db.selectFrom("pilots").select("id").where("ended_at", ">=", since).execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Pilots alive per queue. */
   async runningByQueue(): Promise<Map<string, number>> {
     const rows = await this.ctx.db

@@ -93,6 +93,9 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       const [jb] = await store.dispatch.claim(b, queue, 1);
       return { taskId, a, b, ja1, ja2, jb };
     };
+    /** What one pilot holds, read as the server reads several at once. */
+    const heldBy = async (pilotId: number) => (await store.dispatch.heldBy([pilotId])).get(pilotId)!;
+    const heldCount = async (pilotId: number) => (await store.dispatch.heldCountsOf([pilotId])).get(pilotId)!;
     const claimOne = async (pilotId: number, queue: string): Promise<DispatchedJob> => {
       const [job] = await store.dispatch.claim(pilotId, queue, 1);
       if (!job) throw new Error(`no job to claim on ${queue}`);
@@ -177,8 +180,8 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         ]);
         // In the order given, the jobs in theirs.
         expect([...added.claims.values()].flat().map((j) => j.index)).toEqual([0, 1, 2, 3]);
-        expect((await store.dispatch.held(a)).count).toBe(3);
-        expect(await store.dispatch.heldCount(a)).toEqual({ count: 3, commands: [] });
+        expect((await heldBy(a)).count).toBe(3);
+        expect(await heldCount(a)).toEqual({ count: 3, commands: [] });
         expect((await store.dispatch.claim(c, queue, 10)).map((j) => j.index)).toEqual([4]);
       });
 
@@ -218,7 +221,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(results[0]!.tasks).toEqual([expect.objectContaining({ taskId, outcomes: { finished: 2, failed: 1 } })]);
         expect(results.slice(1).every((r) => r.tasks.length === 0)).toBe(true);
         expect((await jobRow(jb!.jobId))?.state).toBe("finished");
-        expect((await store.dispatch.held(a)).count).toBe(0);
+        expect((await heldBy(a)).count).toBe(0);
       });
 
       it("says with the changes of pilots' reports what a results read returns after them, and the task as it then reads", async () => {
@@ -287,6 +290,19 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
           [silent, "lost", expect.any(Number)],
           [heard, "running", now + 60_000],
         ]);
+      });
+
+      it("tells which pilots ended since a time, by an exit or a sweep of any store on the database, and never a running one", async () => {
+        const queue = newQueue();
+        const [exited, lost, running] = [await pilot(queue, "exited"), await pilot(queue, "lost"), await pilot(queue, "running")];
+        const before = Date.now();
+        await store.pilots.end(exited);
+        await new Store(target.ctx).pilots.recordHeartbeats(new Map([[running, before + 60_000]]));
+        await new Store(target.ctx).pilots.sweepLost(0, new Map([[queue, before + 30_000]]));
+        const ended = await store.pilots.endedSince(before);
+        expect(ended).toEqual(expect.arrayContaining([exited, lost]));
+        expect(ended).not.toContain(running);
+        expect(await store.pilots.endedSince(Date.now() + 1)).toEqual([]);
       });
 
       it("writes the heartbeats of thousands of pilots at once", async () => {
@@ -434,6 +450,27 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
     });
 
     describe("kill during a run", () => {
+      it("reads what several pilots hold in one call, each its own, with the kill orders of each, and nothing for a pilot that holds nothing", async () => {
+        const { queue, taskId, pilotId: killer } = await running(1);
+        const killed = await claimOne(killer, queue);
+        const other = await running(2);
+        const [first, second] = [await claimOne(other.pilotId, other.queue), await claimOne(other.pilotId, other.queue)];
+        const idle = await pilot(newQueue(), "idle");
+        await store.tasks.kill(taskId);
+        const kill = { kind: "kill", jobId: killed.jobId, attempt: killed.attempt };
+        const refs = await store.dispatch.heldBy([killer, other.pilotId, idle]);
+        expect(refs.get(killer)).toEqual({ count: 1, commands: [kill], refs: [{ jobId: killed.jobId, attempt: killed.attempt, sentAt: expect.any(Number) }] });
+        expect(refs.get(other.pilotId)).toMatchObject({ count: 2, commands: [] });
+        expect(refs.get(other.pilotId)!.refs.map((r) => r.jobId).sort((a, b) => a - b)).toEqual([first.jobId, second.jobId].sort((a, b) => a - b));
+        expect(refs.get(idle)).toEqual({ count: 0, commands: [], refs: [] });
+        const counts = await store.dispatch.heldCountsOf([killer, other.pilotId, idle]);
+        expect([...counts]).toEqual([
+          [killer, { count: 1, commands: [kill] }],
+          [other.pilotId, { count: 2, commands: [] }],
+          [idle, { count: 0, commands: [] }],
+        ]);
+      });
+
       it("cancels a running job at once, orders its pilot to kill it, and takes the pilot's late report as the confirmation", async () => {
         const { queue, taskId, pilotId } = await running(1);
         const job = await claimOne(pilotId, queue);
@@ -442,15 +479,15 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(killed).toMatchObject({ change: { taskId, status: "cancelled", ended: true }, pilots: [pilotId] });
         expect(await store.tasks.kill(taskId)).toBeUndefined();
         expect(await jobRow(job.jobId)).toEqual(expect.objectContaining({ state: "cancelled", kill_requested: 1 }));
-        expect((await store.dispatch.held(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
-        expect(await store.dispatch.heldCount(pilotId)).toEqual({ count: 1, commands: [{ kind: "kill", jobId: job.jobId, attempt: job.attempt }] });
+        expect((await heldBy(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
+        expect(await heldCount(pilotId)).toEqual({ count: 1, commands: [{ kind: "kill", jobId: job.jobId, attempt: job.attempt }] });
 
         // The pilot's result arrives after the kill: it ends the attempt, never the cancelled job.
         const late = await store.dispatch.apply(pilotId, [report(job, "finished", { result: "42" })], "rest");
         expect(late).toMatchObject({ accepted: 1, tasks: [], requeued: [] });
         expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 0, result: null });
-        expect(await store.dispatch.held(pilotId)).toMatchObject({ count: 0, commands: [] });
-        expect(await store.dispatch.heldCount(pilotId)).toEqual({ count: 0, commands: [] });
+        expect(await heldBy(pilotId)).toMatchObject({ count: 0, commands: [] });
+        expect(await heldCount(pilotId)).toEqual({ count: 0, commands: [] });
         expect(await store.taskReads.get(taskId)).toMatchObject({ status: "cancelled", nCancelled: 1, nFinished: 0 });
         expect(await history(job.jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "finished" })]);
         expect(await store.dispatch.apply(pilotId, [report(job, "cancelled")], "rest")).toMatchObject({ accepted: 0 });
@@ -474,7 +511,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
             expect(view).toMatchObject({ status: "done", nFinished: 1, nCancelled: 0, resultCursor: 1 });
           }
           // Either way the pilot holds nothing once it reported (it confirmed the kill, or it finished first).
-          expect((await store.dispatch.held(pilotId)).count).toBe(0);
+          expect((await heldBy(pilotId)).count).toBe(0);
         }
       });
 
@@ -490,7 +527,7 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         });
         await reported;
         expect(await jobRow(job.jobId)).toMatchObject({ state: "cancelled", kill_requested: 1 });
-        expect((await store.dispatch.held(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
+        expect((await heldBy(pilotId)).commands).toEqual([{ kind: "kill", jobId: job.jobId, attempt: job.attempt }]);
       });
 
       it("gives a job queued again after its kill to a pilot only once the kill is confirmed", async () => {
