@@ -68,10 +68,14 @@ export class AcquirePoll {
         }
         // Only a count read after `since` began listening is kept for the pilot's next request.
         const since = known === undefined && countable ? full.watch(pilotId) : undefined;
-        const look: Look =
-          known === undefined
-            ? await this.look(pilot, req, demand)
-            : { jobs: [], commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [], running: known };
+        let look: Look;
+        try {
+          look = known === undefined ? await this.look(pilot, req, demand) : { jobs: [], commands: handoff.warmCommands(pilotId, pilot.queue), recorded: [], running: known };
+        } catch (err) {
+          // A read that failed (the database busy, say) leaves no listener behind.
+          since?.close();
+          throw err;
+        }
         known = undefined;
         const { jobs, commands, recorded, running } = look;
         if (jobs.length > 0 || commands.length > 0) {
