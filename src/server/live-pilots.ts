@@ -14,7 +14,7 @@ const END_READ_OVERLAP_MS = 60_000;
  * The rows of running pilots, read once and kept while they run: every acquire, report and heartbeat names
  * its pilot, and at thousands of pilots a row kept for a second was read again for nearly every request
  * (a pilot asks every few seconds). A row changes only when its pilot ends. The ends this replica makes are
- * forgotten at once (`forget`); those other replicas make are read at each lost-pilot sweep (`endedElsewhere`),
+ * forgotten at once (`forget`); those other replicas make are read at each lost-pilot sweep (`endedLately`),
  * so a replica learns of them within a sweep's interval, as a pilot's open long-poll did already.
  */
 export class LivePilots {
