@@ -450,6 +450,16 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
     });
 
     describe("kill during a run", () => {
+      it("claims a queue whose last claim got all it asked for without looking first, and gets what is left, then nothing", async () => {
+        const { queue, pilotId } = await running(3);
+        expect(await store.dispatch.claim(pilotId, queue, 2)).toHaveLength(2);
+        expect(await store.dispatch.claim(pilotId, queue, 2)).toHaveLength(1);
+        expect(await store.dispatch.claim(pilotId, queue, 2)).toEqual([]);
+        const emptied = await running(2);
+        expect(await store.dispatch.claim(emptied.pilotId, emptied.queue, 2)).toHaveLength(2);
+        expect(await store.dispatch.claim(emptied.pilotId, emptied.queue, 2)).toEqual([]);
+      });
+
       it("reads what several pilots hold in one call, each its own, with the kill orders of each, and nothing for a pilot that holds nothing", async () => {
         const { queue, taskId, pilotId: killer } = await running(1);
         const killed = await claimOne(killer, queue);
