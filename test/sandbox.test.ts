@@ -114,13 +114,19 @@ describe("the sandbox of job code", () => {
     expect(first.code, first.stderr).toBe(0);
     // The project is in the pilots' cache now, so the next run starts its executors before its server starts;
     // with no credentials in the data directory, the server writes new ones while those executors run.
-    rmSync(join(dataDir, "credentials.json"));
+    // Whether the executors start before the server is a race the run's bundling wins nearly always; a run
+    // whose server won it proves nothing here, so up to three are made.
     const log = join(dataDir, "logs", "pilot-1.log");
-    const logged = readFileSync(log, "utf8").length;
-    const r = await attack();
-    expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(log, "utf8").slice(logged)).toMatch(/"executors":2,"msg":"takes the executors its run prewarmed"/);
-    expectNothingLeaked((r.value as { snooped: Snooped[] }).snooped, dataDir);
+    let prewarmedRuns = 0;
+    for (let attempt = 0; attempt < 3 && prewarmedRuns === 0; attempt++) {
+      rmSync(join(dataDir, "credentials.json"));
+      const logged = readFileSync(log, "utf8").length;
+      const r = await attack();
+      expect(r.code, r.stderr).toBe(0);
+      expectNothingLeaked((r.value as { snooped: Snooped[] }).snooped, dataDir);
+      if (/"executors":2,"msg":"takes the executors its run prewarmed"/.test(readFileSync(log, "utf8").slice(logged))) prewarmedRuns++;
+    }
+    expect(prewarmedRuns, "no run's pilot took executors started before its server").toBe(1);
   });
 
   describe("on a server's pilot", () => {

@@ -17,7 +17,11 @@ export interface PilotServer {
 export interface ProgramChannel {
   /** Where the server is, once the program says. */
   readonly handoff: Promise<ServerHandoff>;
-  /** Calls `start` with the program's request to start executors, now or when it comes before the handoff. */
+  /**
+   * Calls `start` with the program's request to start executors if it comes before the handoff: now if it
+   * came already, even when the handoff came too (a pilot slower to load its code than its server to start
+   * still starts them before it registers), or when it comes.
+   */
   onPrewarm(start: (request: PrewarmRequest) => void): void;
 }
 
@@ -29,15 +33,13 @@ export function listenToProgram(): ProgramChannel | undefined {
   if (process.env[AWAIT_SERVER_ENV] !== "1" || !process.connected) return undefined;
   let request: PrewarmRequest | undefined;
   let starter: ((request: PrewarmRequest) => void) | undefined;
-  let handedOff = false;
   const handoff = new Promise<ServerHandoff>((settle) => {
     const gone = () => process.exit(0);
     const onMessage = (msg: unknown) => {
-      if (isPrewarmRequest(msg) && !handedOff) {
+      if (isPrewarmRequest(msg)) {
         request = msg;
         starter?.(msg);
       } else if (isServerHandoff(msg)) {
-        handedOff = true;
         process.off("message", onMessage);
         process.off("disconnect", gone);
         settle(msg);
@@ -50,7 +52,7 @@ export function listenToProgram(): ProgramChannel | undefined {
     handoff,
     onPrewarm: (start) => {
       starter = start;
-      if (request && !handedOff) start(request);
+      if (request) start(request);
     },
   };
 }
