@@ -74,9 +74,9 @@ describe("GET /metrics", () => {
     expect(delta("pando_http_request_duration_seconds_count", { route: "/api/v1/workflows/:id/tasks", method: "POST", status: "201" })).toBe(1);
     expect(after.series("pando_http_request_duration_seconds_bucket", { route: ACQUIRE, method: "POST", status: "200", le: "+Inf" })).toHaveLength(1);
     // The store's round trips, per operation.
-    expect(delta("pando_store_operation_duration_seconds_count", { operation: "dispatch.claim" })).toBeGreaterThanOrEqual(1);
+    expect(delta("pando_store_operation_duration_seconds_count", { operation: "dispatch.claimEach" })).toBeGreaterThanOrEqual(1);
     expect(delta("pando_store_operation_duration_seconds_count", { operation: "tasks.addTask" })).toBe(1);
-    expect(after.value("pando_store_operation_duration_seconds_sum", { operation: "dispatch.claim" })).toBeGreaterThan(0);
+    expect(after.value("pando_store_operation_duration_seconds_sum", { operation: "dispatch.claimEach" })).toBeGreaterThan(0);
   });
 
   it("counts failed jobs apart from finished ones", async () => {

@@ -271,6 +271,14 @@ const SETTINGS: Setting[] = [
     apply: (c, v) => (c.maxConcurrentHeldReads = v as number),
   },
   {
+    key: "maxConcurrentClaims",
+    flag: "--max-concurrent-claims <n>",
+    env: "PANDO_MAX_CONCURRENT_CLAIMS",
+    help: "claims of jobs for acquiring pilots at once; the acquires that come meanwhile are claimed for together (4)",
+    parse: parseCount,
+    apply: (c, v) => (c.maxConcurrentClaims = v as number),
+  },
+  {
     key: "maxHandOffPilots",
     flag: "--max-hand-off-pilots <n>",
     env: "PANDO_MAX_HAND_OFF_PILOTS",

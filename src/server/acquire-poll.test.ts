@@ -7,6 +7,7 @@ import type { ServerContext } from "./context.js";
 import { EventHub } from "./events.js";
 import { FullPilots } from "./full-pilots.js";
 import { HeldReads } from "./held-reads.js";
+import { QueueClaims } from "./queue-claims.js";
 import type { PilotRow } from "./live-pilots.js";
 import { Notifier } from "./notifier.js";
 import { PilotHandoff } from "./pilot-handoff.js";
@@ -29,16 +30,19 @@ function poll({ failReads = false } = {}) {
         if (failReads) throw new Error("the database is busy");
         return new Map(pilots.map((p) => [p, { count: state.holding, commands: [] }]));
       },
-      claim: async (_pilot: number, _queue: string, n: number) => {
-        state.holding += n;
-        return Array.from({ length: n }, (_, i) => ({ jobId: i, attempt: 1, kind: "work", taskId: 1 }) as DispatchedJob);
-      },
+      claimEach: async (_queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>) =>
+        new Map(
+          shares.map(({ pilotId, n }) => {
+            state.holding += n;
+            return [pilotId, Array.from({ length: n }, (_, i) => ({ jobId: i, attempt: 1, kind: "work", taskId: 1 }) as DispatchedJob)];
+          }),
+        ),
     },
   };
-  const config = { maxWaitMs: 30_000, maxConcurrentHeldReads: 4, warmKeepMs: 60_000, warmContextsPerQueue: 8 };
+  const config = { maxWaitMs: 30_000, maxConcurrentHeldReads: 4, maxConcurrentClaims: 4, warmKeepMs: 60_000, warmContextsPerQueue: 8 };
   const ctx = { store, config, events, metrics: { dispatched: () => undefined } } as unknown as ServerContext;
   const full = new FullPilots(events);
-  const acquire = new AcquirePoll(ctx, { guard: {} as AccessGuard, handoff: new PilotHandoff(ctx), full, held: new HeldReads(ctx) });
+  const acquire = new AcquirePoll(ctx, { guard: {} as AccessGuard, handoff: new PilotHandoff(ctx), full, held: new HeldReads(ctx), claims: new QueueClaims(ctx) });
   const listeners = () => (notifier as unknown as { listeners: Map<string, unknown> }).listeners.size;
   return { acquire, events, state, listeners };
 }

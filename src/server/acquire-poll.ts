@@ -9,6 +9,7 @@ import type { FullPilots } from "./full-pilots.js";
 import type { HeldReads } from "./held-reads.js";
 import { handedOver } from "./handed-over.js";
 import type { PilotRow } from "./live-pilots.js";
+import type { QueueClaims } from "./queue-claims.js";
 import type { PilotHandoff, WaitingDemand } from "./pilot-handoff.js";
 
 export interface AcquirePollDeps {
@@ -16,6 +17,7 @@ export interface AcquirePollDeps {
   handoff: PilotHandoff;
   full: FullPilots;
   held: HeldReads;
+  claims: QueueClaims;
 }
 
 /** One look at a pilot's holdings and its queue: the jobs it gets now, the commands for it. */
@@ -113,7 +115,7 @@ export class AcquirePoll {
   /** Jobs for a pilot that holds `held` attempts, as handOut decides: for its free slots, then its prefetch. */
   private async claimFor(pilotId: number, queue: string, demand: WaitingDemand, held: number): Promise<DispatchedJob[]> {
     const n = handOut(demand, held);
-    const any = await this.ctx.store.dispatch.claim(pilotId, queue, n.any);
+    const any = await this.deps.claims.claim(pilotId, queue, n.any);
     // Fewer than asked for: the queue has no job left of any task.
     if (n.prefetch === 0 || demand.prefetch.length === 0 || any.length < n.any) return any;
     return [...any, ...(await this.ctx.store.dispatch.claim(pilotId, queue, n.prefetch, demand.prefetch))];

@@ -118,6 +118,11 @@ export interface ServerConfig {
    */
   maxConcurrentHeldReads: number;
   /**
+   * Claims of a queue's jobs for acquiring pilots at once (statements); the acquires that come meanwhile are
+   * claimed for together in the next turn, one statement for all of those of one queue.
+   */
+  maxConcurrentClaims: number;
+  /**
    * Waiting pilots a new task is handed to in the transaction that records it (those with room first); the
    * others are woken to take its jobs themselves, so that a submission's transaction does not grow with the pilots.
    */
@@ -169,6 +174,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     maxPilotWaits: connections.maxPilotWaits,
     maxConcurrentReports: 4,
     maxConcurrentHeldReads: 4,
+    maxConcurrentClaims: 4,
     maxHandOffPilots: 64,
   };
 }

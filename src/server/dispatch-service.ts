@@ -13,6 +13,7 @@ import { AcquirePoll } from "./acquire-poll.js";
 import type { ServerContext } from "./context.js";
 import type { FullPilots } from "./full-pilots.js";
 import type { HeldReads } from "./held-reads.js";
+import type { QueueClaims } from "./queue-claims.js";
 import { LivePilots, type PilotRow } from "./live-pilots.js";
 import { boundUpdate } from "./payload-limits.js";
 import type { PilotHandoff } from "./pilot-handoff.js";
@@ -31,6 +32,8 @@ export interface DispatchDeps {
   full: FullPilots;
   /** Reads what pilots hold, those asked for together in one statement. */
   held: HeldReads;
+  /** Claims a queue's jobs for acquiring pilots, those that came together in one statement. */
+  claims: QueueClaims;
   /** Proves that a request acts as the pilot it names. */
   keys: PilotKeys;
   heartbeats: PilotHeartbeats;

@@ -18,6 +18,7 @@ import type { Notifier } from "./notifier.js";
 import { JobSharing } from "./job-sharing.js";
 import { FullPilots } from "./full-pilots.js";
 import { HeldReads } from "./held-reads.js";
+import { QueueClaims } from "./queue-claims.js";
 import { PilotHandoff } from "./pilot-handoff.js";
 import { PilotHeartbeats } from "./pilot-heartbeats.js";
 import { PilotKeys } from "./pilot-keys.js";
@@ -83,6 +84,7 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
     handoff,
     full: new FullPilots(events),
     held: new HeldReads(context),
+    claims: new QueueClaims(context),
     keys,
     heartbeats,
     reports: new ReportRecorder(context),

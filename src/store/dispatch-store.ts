@@ -150,19 +150,38 @@ export class DispatchStore {
    * be open (a pilot cut off from the network never closes it), and a job handed to it would never come back.
    */
   async claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
-    if (max <= 0 || tasks?.length === 0) return [];
-    const db = this.ctx.db;
+    if (!tasks) return (await this.claimEach(queue, [{ pilotId, n: max }])).get(pilotId) ?? [];
+    if (max <= 0 || tasks.length === 0) return [];
+    const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)} LIMIT 1`.execute(this.ctx.db);
+    return any.rows.length === 0 ? [] : this.claimFor(this.ctx.db, pilotId, queue, max, tasks);
+  }
+
+  /**
+   * Claims, as `claim` does, up to `n` jobs of the queue of any task for each of several pilots, in one
+   * statement: the first pilot gets the first jobs (by priority, then id). A pilot named twice gets its first
+   * share only. At thousands of pilots, acquires come by the thousand a second, and a statement each queued
+   * them all for the database's connections.
+   */
+  async claimEach(queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>): Promise<Claims> {
+    const named = new Set<number>();
+    const wanted = shares.filter(({ pilotId, n }) => {
+      if (n <= 0 || named.has(pilotId)) return false;
+      named.add(pilotId);
+      return true;
+    });
+    if (wanted.length === 0) return new Map();
     // An UPDATE costs a write even when it changes nothing, so a queue that may be empty is looked at first. One
-    // whose last claim of any task here got all it asked for likely has more: looking would cost a round trip.
-    if (tasks || !this.queuesLeftFull.has(queue)) {
-      const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)} LIMIT 1`.execute(db);
-      if (any.rows.length === 0) return [];
+    // whose last claim here got all it asked for likely has more: looking would cost a round trip.
+    if (!this.queuesLeftFull.has(queue)) {
+      const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 LIMIT 1`.execute(this.ctx.db);
+      if (any.rows.length === 0) return new Map();
     }
-    const jobs = await this.claimFor(db, pilotId, queue, max, tasks);
-    if (tasks) return jobs;
-    if (jobs.length === max) this.queuesLeftFull.add(queue);
+    const claims = await this.claimShares(this.ctx.db, queue, wanted);
+    let got = 0;
+    for (const jobs of claims.values()) got += jobs.length;
+    if (got === wanted.reduce((sum, { n }) => sum + n, 0)) this.queuesLeftFull.add(queue);
     else this.queuesLeftFull.delete(queue);
-    return jobs;
+    return claims;
   }
 
   /**

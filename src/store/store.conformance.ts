@@ -138,6 +138,45 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect(all).toHaveLength(120);
       });
 
+      it("claims for several pilots in one call: each its share in the order given, nothing for one that ended, a pilot named twice once", async () => {
+        const { queue, taskId, pilotId: a } = await running(10);
+        const [b, c, ended] = [await pilot(queue, "b"), await pilot(queue, "c"), await pilot(queue, "ended")];
+        await store.pilots.end(ended);
+        const claims = await store.dispatch.claimEach(queue, [
+          { pilotId: a, n: 3 },
+          { pilotId: ended, n: 2 },
+          { pilotId: b, n: 2 },
+          { pilotId: a, n: 4 },
+          { pilotId: c, n: 0 },
+        ]);
+        expect([...claims.keys()].sort()).toEqual([a, b].sort());
+        expect(claims.get(a)!.map((j) => j.index)).toEqual([0, 1, 2]);
+        // What was meant for the pilot that ended stays queued: b gets the jobs after it.
+        expect(claims.get(b)!.map((j) => j.index)).toEqual([5, 6]);
+        expect(claims.get(b)!.every((j) => j.taskId === taskId && j.attempt === 1)).toBe(true);
+        expect((await heldCount(a)).count).toBe(3);
+        expect((await heldCount(ended)).count).toBe(0);
+        const rest = await store.dispatch.claimEach(queue, [
+          { pilotId: c, n: 4 },
+          { pilotId: b, n: 4 },
+        ]);
+        expect(rest.get(c)!.map((j) => j.index)).toEqual([3, 4, 7, 8]);
+        expect(rest.get(b)!.map((j) => j.index)).toEqual([9]);
+        expect((await store.dispatch.claimEach(queue, [{ pilotId: a, n: 1 }])).size).toBe(0);
+      });
+
+      it("never gives one job twice to pilots claimed for in racing calls", async () => {
+        const { queue, pilotId } = await running(150);
+        const pilots = [pilotId, ...(await Promise.all([1, 2, 3, 4, 5].map((i) => pilot(queue, `p${i}`))))];
+        const claimed: number[] = [];
+        for (let round = 0; round < 20; round++) {
+          const calls = [pilots.slice(0, 3), pilots.slice(3)].map((group) => store.dispatch.claimEach(queue, group.map((p) => ({ pilotId: p, n: 3 }))));
+          for (const claims of await Promise.all(calls)) for (const jobs of claims.values()) claimed.push(...jobs.map((j) => j.jobId));
+        }
+        expect(new Set(claimed).size).toBe(claimed.length);
+        expect(claimed).toHaveLength(150);
+      });
+
       it("never gives one job to a waiting pilot and a claimer at once", async () => {
         const queue = newQueue();
         const workflowId = await newWorkflow();
