@@ -5,7 +5,7 @@ import type { TaskView } from "../api/tasks.js";
 import { FINAL_TASK_STATUSES, type FinalJobState, type TaskStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
 import type { Tx } from "./context.js";
-import { jsonRows, runWrites, type DialectName } from "./dialect.js";
+import { inIds, jsonRows, runWrites, type DialectName } from "./dialect.js";
 import { TASK_COLUMNS, taskView, type TaskRow } from "./task-reads.js";
 import { refreshClosedWorkflows } from "./workflow-status.js";
 
@@ -54,9 +54,39 @@ function outcomeOf(f: JobFinal, facts: NonNullable<JobFinal["facts"]>, seq: numb
 }
 
 /**
+ * Moves the counters of every task with new final states in one statement (each task's result cursor by
+ * its count of them), answering each task's row after it. On PostgreSQL the rows are locked first in id
+ * order, so that transactions recording finals of the same tasks cannot deadlock. One statement rather than
+ * one per task: a task's row stays locked until the transaction commits, and with a busy server each round
+ * trip made meanwhile held back every other report about that task.
+ */
+async function moveTaskCounters(
+  trx: Tx,
+  dialect: DialectName,
+  tasks: ReadonlyArray<readonly [number, readonly JobFinal[]]>,
+  countsOf: ReadonlyMap<number, Partial<Record<FinalJobState, number>>>,
+  now: number,
+): Promise<Map<number, CounterRow>> {
+  const deltas = tasks.map(([taskId, list]) => {
+    const count = (s: FinalJobState) => countsOf.get(taskId)![s] ?? 0;
+    return { task: taskId, dn: list.length, df: count("finished"), dx: count("failed") + count("closed"), dc: count("cancelled") };
+  });
+  const ids = deltas.map((d) => d.task);
+  const locked = dialect === "postgres" ? sql`AND tasks.id IN (SELECT id FROM tasks WHERE ${inIds(dialect, "id", ids)} ORDER BY id FOR UPDATE)` : sql``;
+  const { rows } = await sql<CounterRow>`
+    UPDATE tasks SET result_seq = result_seq + u.dn, n_finished = n_finished + u.df, n_failed = n_failed + u.dx,
+                     n_cancelled = n_cancelled + u.dc, updated_at = ${now}
+    FROM ${jsonRows(dialect, deltas, { task: "int", dn: "int", df: "int", dx: "int", dc: "int" })}
+    WHERE tasks.id = u.task ${locked}
+    RETURNING ${sql.raw(TASK_COLUMNS.map((c) => `tasks.${c}`).join(", "))}, tasks.killed,
+              (SELECT closed_at FROM workflows WHERE workflows.id = tasks.workflow_id) AS workflow_closed_at`.execute(trx);
+  return new Map(rows.map((r) => [Number(r.id), r]));
+}
+
+/**
  * Records jobs that became final, in the caller's transaction: each takes the next number of its task's
  * result stream (the cursor drivers read from), the task's counters move, and a task whose jobs are all
- * final gets its status. One statement per task, then one for all the jobs, the statuses and the caller's
+ * final gets its status. One statement for the tasks, then one for all the jobs, the statuses and the caller's
  * `writes` (which must not touch the tasks and jobs written here: see runWrites).
  */
 export async function recordFinals(
@@ -80,19 +110,18 @@ export async function recordFinals(
   const changes: TaskChange[] = [];
   const closedWorkflows: number[] = [];
   const rows: object[] = [];
-  // Tasks in id order: transactions that record finals of several tasks lock their rows in one order.
-  for (const [taskId, list] of [...byTask].sort(([a], [b]) => a - b)) {
-    const counts: Partial<Record<FinalJobState, number>> = {};
-    for (const f of list) counts[f.state] = (counts[f.state] ?? 0) + 1;
-    const count = (s: FinalJobState) => counts[s] ?? 0;
-    const updated = await sql<CounterRow>`
-      UPDATE tasks SET result_seq = result_seq + ${list.length}, n_finished = n_finished + ${count("finished")},
-                       n_failed = n_failed + ${count("failed") + count("closed")},
-                       n_cancelled = n_cancelled + ${count("cancelled")}, updated_at = ${now}
-      WHERE id = ${taskId}
-      RETURNING ${sql.raw(TASK_COLUMNS.join(", "))}, killed,
-                (SELECT closed_at FROM workflows WHERE workflows.id = tasks.workflow_id) AS workflow_closed_at`.execute(trx);
-    const t = updated.rows[0]!;
+  const tasks = [...byTask].sort(([a], [b]) => a - b);
+  const countsOf = new Map(
+    tasks.map(([taskId, list]) => {
+      const counts: Partial<Record<FinalJobState, number>> = {};
+      for (const f of list) counts[f.state] = (counts[f.state] ?? 0) + 1;
+      return [taskId, counts];
+    }),
+  );
+  const updated = await moveTaskCounters(trx, dialect, tasks, countsOf, now);
+  for (const [taskId, list] of tasks) {
+    const counts = countsOf.get(taskId)!;
+    const t = updated.get(taskId)!;
     let seq = t.result_seq - list.length;
     const outcomes: JobOutcome[] = [];
     for (const f of list) {

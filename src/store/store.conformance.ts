@@ -263,6 +263,34 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         expect((await heldBy(a)).count).toBe(0);
       });
 
+      it("moves each task's counters and result cursor by its own finals when reports about several tasks are recorded together, racing or not", async () => {
+        const queue = newQueue();
+        const workflowId = await newWorkflow();
+        const { id: first } = await addTask(task(workflowId, 0, queue, 2));
+        const { id: second } = await addTask(task(workflowId, 1, queue, 3));
+        const [a, b] = [await pilot(queue, "a"), await pilot(queue, "b")];
+        // a holds a job of the first task and two of the second; b one of each.
+        const jobsA = await store.dispatch.claim(a, queue, 1);
+        const jobsB = await store.dispatch.claim(b, queue, 2);
+        jobsA.push(...(await store.dispatch.claim(a, queue, 2)));
+        const done = { startedAt: 1, endedAt: 2, result: "[1]" };
+        // Each racing batch holds jobs of both tasks, in opposite orders: neither may wait for the other forever.
+        const [ra, rb] = await Promise.all([
+          store.dispatch.applyReports([{ pilotId: a, updates: [...jobsA].reverse().map((j) => report(j, "finished", done)) }], "rest"),
+          store.dispatch.applyReports([{ pilotId: b, updates: jobsB.map((j) => report(j, "finished", done)) }], "rest"),
+        ]);
+        expect([ra![0]!.accepted, rb![0]!.accepted]).toEqual([3, 2]);
+        expect(await store.taskReads.get(first)).toMatchObject({ status: "done", nFinished: 2, resultCursor: 2 });
+        expect(await store.taskReads.get(second)).toMatchObject({ status: "done", nFinished: 3, resultCursor: 3 });
+        expect((await store.taskReads.results(second, 0, 10)).map((o) => o.seq)).toEqual([1, 2, 3]);
+        const changes = [...ra![0]!.tasks, ...rb![0]!.tasks];
+        for (const taskId of [first, second]) {
+          const mine = changes.filter((c) => c.taskId === taskId).sort((x, y) => x.seqFrom - y.seqFrom);
+          expect(mine.map((c) => [c.seqFrom, c.seqTo])).toEqual(mine.length === 1 ? [[0, taskId === first ? 2 : 3]] : [[0, mine[0]!.seqTo], [mine[0]!.seqTo, taskId === first ? 2 : 3]]);
+          expect(mine.filter((c) => c.ended)).toHaveLength(1);
+        }
+      });
+
       it("says with the changes of pilots' reports what a results read returns after them, and the task as it then reads", async () => {
         const { taskId, a, b, ja1, ja2, jb } = await threeJobsOnTwoPilots();
         const matchesReads = async (change: TaskChange | undefined) => {
