@@ -290,15 +290,20 @@ export class DispatchStore {
     let last = 0;
     const ranges = shares.map(({ pilotId, n }) => ({ p: pilotId, lo: last + 1, hi: (last += n) }));
     const now = Date.now();
+    // The running pilots' ranges are found once, before the jobs are matched to them: a check of the pilot in
+    // the match itself was made for every job and range, 3 million checks for 250 pilots of 50 slots.
     const { rows } = await sql<ClaimedRow & { pilot_id: number }>`
+      WITH running AS MATERIALIZED (
+        SELECT u.p AS p, u.lo AS lo, u.hi AS hi FROM ${jsonRows(this.ctx.dialect, ranges, { p: "int", lo: "int", hi: "int" })}
+        WHERE EXISTS (SELECT 1 FROM pilots WHERE pilots.id = u.p AND status = 'running' ${this.pilotLock()}))
       UPDATE jobs SET state = 'sent', attempt_nr = attempt_nr + 1, pilot_id = picked.pilot, sent_at = ${now},
                       started_at = NULL, kill_requested = 0, updated_at = ${now}
-      FROM (SELECT c.job AS job, u.p AS pilot
+      FROM (SELECT c.job AS job, r.p AS pilot
             FROM (SELECT id AS job, ROW_NUMBER() OVER (ORDER BY priority DESC, id) AS rn
                   FROM (SELECT id, priority FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0
                         ORDER BY priority DESC, id LIMIT ${rowLimit(this.ctx.dialect, last)} ${this.skipLocked()}) AS l) AS c
-            JOIN ${jsonRows(this.ctx.dialect, ranges, { p: "int", lo: "int", hi: "int" })} ON c.rn BETWEEN u.lo AND u.hi) AS picked
-      WHERE jobs.id = picked.job AND EXISTS (SELECT 1 FROM pilots WHERE pilots.id = picked.pilot AND status = 'running' ${this.pilotLock()})
+            JOIN running AS r ON c.rn BETWEEN r.lo AND r.hi) AS picked
+      WHERE jobs.id = picked.job
       RETURNING id, task_id, idx, job_key, args, attempt_nr, priority, pilot_id`.execute(trx);
     const byPilot = new Map<number, ClaimedRow[]>();
     for (const r of rows) {
