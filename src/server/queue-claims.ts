@@ -30,7 +30,8 @@ export class QueueClaims {
       () => 1,
       async (requests) => {
         const claims = await store.dispatch.claimEach(requests[0]!.queue, requests);
-        // A pilot asking twice at once (a request of a pilot that restarted) gets its jobs through the first.
+        // A pilot asking twice at once (a long-poll it gave up on while the server still answered it) gets its
+        // jobs through the first request.
         return requests.map(({ pilotId }) => {
           const jobs = claims.get(pilotId) ?? [];
           claims.delete(pilotId);

@@ -364,7 +364,8 @@ export class DispatchStore {
   /**
    * Applies a batch of attempt updates from a pilot (or from the server's own timers when pilotId is null),
    * in one transaction: the jobs are read in one statement, each update goes through transitionAttempt in
-   * order, and what changed is written in one statement per table (and one per task that got final jobs).
+   * order, and what changed is written in one statement per table (and one for the counters of the tasks
+   * that got final jobs).
    * A pilot's update counts only for the attempt it holds now, of the task its message was signed for when
    * `taskId` is given (core/report-ownership); the others are returned as refused.
    */
