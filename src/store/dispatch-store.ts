@@ -151,9 +151,17 @@ export class DispatchStore {
    */
   async claim(pilotId: number, queue: string, max: number, tasks?: readonly number[]): Promise<DispatchedJob[]> {
     if (!tasks) return (await this.claimEach(queue, [{ pilotId, n: max }])).get(pilotId) ?? [];
-    if (max <= 0 || tasks.length === 0) return [];
+    if (max <= 0 || tasks.length === 0 || !(await this.anyWaiting(queue, tasks))) return [];
+    return this.claimFor(this.ctx.db, pilotId, queue, max, tasks);
+  }
+
+  /**
+   * Whether the queue has a job to claim (of these tasks, if given): an UPDATE costs a write even when it
+   * changes nothing, so a queue that may be empty is looked at first.
+   */
+  private async anyWaiting(queue: string, tasks?: readonly number[]): Promise<boolean> {
     const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 ${ofTasks(tasks)} LIMIT 1`.execute(this.ctx.db);
-    return any.rows.length === 0 ? [] : this.claimFor(this.ctx.db, pilotId, queue, max, tasks);
+    return any.rows.length > 0;
   }
 
   /**
@@ -170,12 +178,8 @@ export class DispatchStore {
       return true;
     });
     if (wanted.length === 0) return new Map();
-    // An UPDATE costs a write even when it changes nothing, so a queue that may be empty is looked at first. One
-    // whose last claim here got all it asked for likely has more: looking would cost a round trip.
-    if (!this.queuesLeftFull.has(queue)) {
-      const any = await sql`SELECT 1 FROM jobs WHERE queue = ${queue} AND state = 'activated' AND kill_requested = 0 LIMIT 1`.execute(this.ctx.db);
-      if (any.rows.length === 0) return new Map();
-    }
+    // A queue whose last claim here got all it asked for likely has more: looking would cost a round trip.
+    if (!this.queuesLeftFull.has(queue) && !(await this.anyWaiting(queue))) return new Map();
     const claims = await this.claimShares(this.ctx.db, queue, wanted);
     let got = 0;
     for (const jobs of claims.values()) got += jobs.length;
