@@ -39,6 +39,7 @@ describe("the control-flow patterns of examples/patterns", () => {
     expect(r.code, r.stderr).toBe(0);
     const value = r.value as { converged: boolean; iterations: number; means: number[] };
     expect(value.converged).toBe(true);
+    expect(value.iterations).toBe(4);
     expect(value.means).toHaveLength(value.iterations);
     const tasks = await tasksOf(r.workflowId);
     expect(tasks).toHaveLength(2 * value.iterations);

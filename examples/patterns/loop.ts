@@ -4,7 +4,10 @@
 import { context, workflow } from "pando";
 import { simulate, summarise } from "./steps.js";
 
-export const loop = workflow({ name: "loop" }, async (tolerance: number, maxIterations = 20) => {
+// A fixed seed makes every run of the example draw the same samples, so it converges after the same
+// iterations each time (4 at 1e-3); with a random seed some runs need far more, and the doubled samples
+// outgrow the result limit long before 20 iterations.
+export const loop = workflow({ name: "loop", seed: 1 }, async (tolerance: number, maxIterations = 10) => {
   const ctx = context();
   const means: number[] = [];
   let n = 250;
