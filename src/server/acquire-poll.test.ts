@@ -24,12 +24,14 @@ function poll({ failReads = false } = {}) {
   const events = new EventHub(notifier);
   const state = { holding: 0, reads: 0 };
   const store = {
-    dispatch: {
+    held: {
       heldCountsOf: async (pilots: readonly number[]) => {
         state.reads++;
         if (failReads) throw new Error("the database is busy");
         return new Map(pilots.map((p) => [p, { count: state.holding, commands: [] }]));
       },
+    },
+    dispatch: {
       claimEach: async (_queue: string, shares: ReadonlyArray<{ pilotId: number; n: number }>) =>
         new Map(
           shares.map(({ pilotId, n }) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Held, HeldCount } from "../store/dispatch-store.js";
+import type { Held, HeldCount } from "../store/held-store.js";
 import type { ServerContext } from "./context.js";
 import { HeldReads } from "./held-reads.js";
 
@@ -12,7 +12,7 @@ function reads(maxConcurrentHeldReads: number) {
     return new Promise<Map<number, R>>((resolve) => pending.push(() => resolve(new Map(pilots.map((p) => [p, of(p)])))));
   };
   const store = {
-    dispatch: {
+    held: {
       heldBy: answer<Held>("attempts", (p) => ({ count: p, commands: [], refs: [] })),
       heldCountsOf: answer<HeldCount>("counts", (p) => ({ count: p, commands: [] })),
     },

@@ -1,6 +1,6 @@
 // Reading what pilots hold: those that waited for a turn are read together, in one statement.
 import { BatchingGate } from "../core/batching-gate.js";
-import type { Held, HeldCount } from "../store/dispatch-store.js";
+import type { Held, HeldCount } from "../store/held-store.js";
 import type { ServerContext } from "./context.js";
 
 /**
@@ -32,8 +32,8 @@ export class HeldReads {
           return pilots.map((p) => by.get(p)!);
         },
       );
-    this.attempts = gate((pilots) => store.dispatch.heldBy(pilots));
-    this.counts = gate((pilots) => store.dispatch.heldCountsOf(pilots));
+    this.attempts = gate((pilots) => store.held.heldBy(pilots));
+    this.counts = gate((pilots) => store.held.heldCountsOf(pilots));
   }
 
   /** The attempts the pilot holds, with its kill orders. */

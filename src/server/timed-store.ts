@@ -1,7 +1,7 @@
 import type { Store } from "../store/store.js";
 
 /** The areas of the store whose operations are timed: every one the services call. */
-const AREAS = ["auth", "bundles", "workflows", "tasks", "taskReads", "placement", "dispatch", "pilots", "queues", "workers", "sites", "monitor", "jobValues", "archive"] as const satisfies ReadonlyArray<keyof Store>;
+const AREAS = ["auth", "bundles", "workflows", "tasks", "taskReads", "placement", "dispatch", "held", "pilots", "queues", "workers", "sites", "monitor", "jobValues", "archive"] as const satisfies ReadonlyArray<keyof Store>;
 
 type Observe = (operation: string) => { observe(seconds: number): void };
 

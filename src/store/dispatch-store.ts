@@ -1,12 +1,13 @@
 import { sql, type RawBuilder } from "../vendor/kysely.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
-import type { AttemptRef, AttemptUpdate, DispatchedJob, PilotCommand, ResultVia } from "../core/dispatch-records.js";
+import type { AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
 import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
 import type { StoreContext, Tx } from "./context.js";
-import { HELD_BY_PILOT, inIds, jsonRows, rowLimit } from "./dialect.js";
+import { inIds, jsonRows, rowLimit } from "./dialect.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
+import { HELD_COUNTS_PER_STATEMENT, type HeldCounts, type HeldStore } from "./held-store.js";
 import type { TaskInfoCache } from "./task-info.js";
 
 export interface ApplyResult {
@@ -42,16 +43,6 @@ export interface WaitingPilot {
 
 /** Jobs claimed for pilots, by pilot. */
 export type Claims = Map<number, DispatchedJob[]>;
-
-/** What a pilot holds as the server counts it: its attempts, when each was sent, and its kill orders. */
-export interface Held {
-  count: number;
-  commands: PilotCommand[];
-  refs: Array<AttemptRef & { sentAt: number }>;
-}
-
-/** How many attempts a pilot holds, with its kill orders. */
-export type HeldCount = Omit<Held, "refs">;
 
 interface JobRow {
   id: number;
@@ -93,9 +84,6 @@ interface LoadedJob {
   job: AttemptJob;
 }
 
-const HELD = sql.raw(HELD_BY_PILOT);
-/** Waiting pilots whose held attempts a hand-out counts in one statement. */
-const HELD_COUNTS_PER_STATEMENT = 500;
 const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
 const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
 
@@ -139,6 +127,7 @@ export class DispatchStore {
   constructor(
     private readonly ctx: StoreContext,
     private readonly infos: TaskInfoCache,
+    private readonly held: HeldStore,
   ) {}
 
   /**
@@ -254,13 +243,13 @@ export class DispatchStore {
    * pilot knows to be fast: each pilot gets what its free slots start now (core/hand-out), in the order
    * given, and the rest waits for the next free slot of any pilot.
    */
-  async handOffWithin(trx: Tx, queue: string, max: number, waiting: readonly WaitingPilot[]): Promise<Claims> {
+  async handOffWithin(trx: Tx, queue: string, max: number, waiting: readonly WaitingPilot[], firstHeld?: HeldCounts): Promise<Claims> {
     const claims: Claims = new Map();
     let left = max;
     // What a batch of waiting pilots holds is read in one statement, and their jobs claimed in one more.
     for (let i = 0; i < waiting.length && left > 0; i += HELD_COUNTS_PER_STATEMENT) {
       const batch = waiting.slice(i, i + HELD_COUNTS_PER_STATEMENT);
-      const held = await this.countHeld(trx, batch.map((w) => w.pilotId));
+      const held = i === 0 && firstHeld ? firstHeld : await this.held.count(trx, batch.map((w) => w.pilotId));
       const shares: Array<{ pilotId: number; n: number }> = [];
       let planned = 0;
       for (const { pilotId, demand } of batch) {
@@ -321,48 +310,6 @@ export class DispatchStore {
       if (mine) claims.set(pilotId, await this.dispatched(trx, mine));
     }
     return claims;
-  }
-
-  /** How many attempts each of these pilots holds (absent: none), and how many of them were killed, in one statement. */
-  private async countHeld(db: Tx, pilots: readonly number[]): Promise<Map<number, { count: number; kills: number }>> {
-    const { rows } = await sql<{ pilot_id: number; n: number; kills: number | null }>`
-      SELECT pilot_id, COUNT(*) AS n, SUM(kill_requested) AS kills FROM jobs WHERE ${this.ofPilots(pilots)} AND ${HELD} GROUP BY pilot_id`.execute(db);
-    return new Map(rows.map((r) => [Number(r.pilot_id), { count: Number(r.n), kills: Number(r.kills ?? 0) }]));
-  }
-
-  /** One pilot by equality (the plainer statement for the usual single read), several by a list. */
-  private ofPilots(pilots: readonly number[]): RawBuilder<boolean> {
-    return pilots.length === 1 ? sql<boolean>`pilot_id = ${pilots[0]!}` : inIds(this.ctx.dialect, "pilot_id", pilots);
-  }
-
-  /** The attempts each of these pilots holds, with kill orders for those a user killed; in one statement. */
-  async heldBy(pilots: readonly number[]): Promise<Map<number, Held>> {
-    const { rows } = await sql<{ pilot_id: number; id: number; attempt_nr: number; kill_requested: number; sent_at: number }>`
-      SELECT pilot_id, id, attempt_nr, kill_requested, sent_at FROM jobs WHERE ${this.ofPilots(pilots)} AND ${HELD}`.execute(this.ctx.db);
-    const by = new Map<number, Held>(pilots.map((p) => [p, { count: 0, commands: [], refs: [] }]));
-    for (const r of rows) {
-      const held = by.get(Number(r.pilot_id))!;
-      held.count++;
-      if (r.kill_requested === 1) held.commands.push({ kind: "kill", jobId: Number(r.id), attempt: Number(r.attempt_nr) });
-      held.refs.push({ jobId: Number(r.id), attempt: Number(r.attempt_nr), sentAt: Number(r.sent_at) });
-    }
-    return by;
-  }
-
-  /**
-   * How many attempts each of these pilots holds, with kill orders for those a user killed: what heldBy()
-   * tells without reading every attempt (a pilot of fast jobs holds up to a thousand, and asks at each report).
-   * One statement, and one more for the pilots with killed attempts.
-   */
-  async heldCountsOf(pilots: readonly number[]): Promise<Map<number, HeldCount>> {
-    const counts = await this.countHeld(this.ctx.db, pilots);
-    const by = new Map<number, HeldCount>(pilots.map((p) => [p, { count: counts.get(p)?.count ?? 0, commands: [] }]));
-    const killing = pilots.filter((p) => (counts.get(p)?.kills ?? 0) > 0);
-    if (killing.length === 0) return by;
-    const killed = await sql<{ pilot_id: number; id: number; attempt_nr: number }>`
-      SELECT pilot_id, id, attempt_nr FROM jobs WHERE ${this.ofPilots(killing)} AND kill_requested = 1 AND ${HELD}`.execute(this.ctx.db);
-    for (const r of killed.rows) by.get(Number(r.pilot_id))!.commands.push({ kind: "kill", jobId: Number(r.id), attempt: Number(r.attempt_nr) });
-    return by;
   }
 
   /**

@@ -94,8 +94,8 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       return { taskId, a, b, ja1, ja2, jb };
     };
     /** What one pilot holds, read as the server reads several at once. */
-    const heldBy = async (pilotId: number) => (await store.dispatch.heldBy([pilotId])).get(pilotId)!;
-    const heldCount = async (pilotId: number) => (await store.dispatch.heldCountsOf([pilotId])).get(pilotId)!;
+    const heldBy = async (pilotId: number) => (await store.held.heldBy([pilotId])).get(pilotId)!;
+    const heldCount = async (pilotId: number) => (await store.held.heldCountsOf([pilotId])).get(pilotId)!;
     const claimOne = async (pilotId: number, queue: string): Promise<DispatchedJob> => {
       const [job] = await store.dispatch.claim(pilotId, queue, 1);
       if (!job) throw new Error(`no job to claim on ${queue}`);
@@ -535,12 +535,12 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
         const idle = await pilot(newQueue(), "idle");
         await store.tasks.kill(taskId);
         const kill = { kind: "kill", jobId: killed.jobId, attempt: killed.attempt };
-        const refs = await store.dispatch.heldBy([killer, other.pilotId, idle]);
+        const refs = await store.held.heldBy([killer, other.pilotId, idle]);
         expect(refs.get(killer)).toEqual({ count: 1, commands: [kill], refs: [{ jobId: killed.jobId, attempt: killed.attempt, sentAt: expect.any(Number) }] });
         expect(refs.get(other.pilotId)).toMatchObject({ count: 2, commands: [] });
         expect(refs.get(other.pilotId)!.refs.map((r) => r.jobId).sort((a, b) => a - b)).toEqual([first.jobId, second.jobId].sort((a, b) => a - b));
         expect(refs.get(idle)).toEqual({ count: 0, commands: [], refs: [] });
-        const counts = await store.dispatch.heldCountsOf([killer, other.pilotId, idle]);
+        const counts = await store.held.heldCountsOf([killer, other.pilotId, idle]);
         expect([...counts]).toEqual([
           [killer, { count: 1, commands: [kill] }],
           [other.pilotId, { count: 2, commands: [] }],

@@ -3,6 +3,7 @@ import { AuthStore } from "./auth-store.js";
 import { BundleStore } from "./bundle-store.js";
 import type { StoreContext, StoreLimits } from "./context.js";
 import { DispatchStore } from "./dispatch-store.js";
+import { HeldStore } from "./held-store.js";
 import { JobValuesStore } from "./job-values-store.js";
 import { MonitorStore } from "./monitor-store.js";
 import { openStoreContext } from "./open.js";
@@ -30,6 +31,7 @@ export class Store {
   readonly taskReads: TaskReads;
   readonly placement: TaskPlacement;
   readonly dispatch: DispatchStore;
+  readonly held: HeldStore;
   readonly pilots: PilotStore;
   readonly queues: QueueStore;
   readonly workers: WorkerStore;
@@ -43,9 +45,10 @@ export class Store {
     const infos = new TaskInfoCache();
     this.auth = new AuthStore(ctx);
     this.bundles = new BundleStore(ctx);
-    this.dispatch = new DispatchStore(ctx, infos);
+    this.held = new HeldStore(ctx);
+    this.dispatch = new DispatchStore(ctx, infos, this.held);
     this.pilots = new PilotStore(ctx);
-    this.tasks = new TaskStore(ctx, infos, this.dispatch);
+    this.tasks = new TaskStore(ctx, infos, this.dispatch, this.held);
     this.taskReads = new TaskReads(ctx, infos);
     this.placement = new TaskPlacement(ctx, infos);
     this.workflows = new WorkflowStore(ctx, this.tasks, this.taskReads);

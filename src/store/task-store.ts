@@ -6,6 +6,7 @@ import { taskStatusFromCounts } from "../core/task-status.js";
 import type { StoreContext, Tx } from "./context.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";
 import type { Claims, DispatchStore, WaitingPilot } from "./dispatch-store.js";
+import { HELD_COUNTS_PER_STATEMENT, heldCountsFromRows, type HeldCountRow, type HeldCounts, type HeldStore } from "./held-store.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
 import type { TaskInfoCache } from "./task-info.js";
 import { readTaskView } from "./task-reads.js";
@@ -48,6 +49,25 @@ export type AddTaskResult =
 
 const INSERT_CHUNK = 5000;
 
+/** The workflow of a submitted call, and the task its call number already has if any (columns t.* null if none). */
+interface CallRow {
+  closed_at: number | null;
+  status: WorkflowStatus;
+  user_id: number;
+  id: number | null;
+  work: string;
+  args_hash: string | null;
+  n_jobs: number;
+  queue: string;
+  n_cancelled: number;
+}
+
+interface TaskStatements {
+  jobCount: number;
+  insertTask(from: RawBuilder<unknown>): RawBuilder<{ id: number }>;
+  insertJobs(taskId: RawBuilder<unknown>, start: number, from: RawBuilder<unknown>): RawBuilder<unknown>;
+}
+
 /**
  * Tasks and their jobs as they are placed and changed: submission (with the hand-off of new jobs to waiting
  * pilots), kill, retry and the resumption of what a suspension stopped. Reading them is TaskReads'; the
@@ -58,6 +78,7 @@ export class TaskStore {
     private readonly ctx: StoreContext,
     private readonly infos: TaskInfoCache,
     private readonly dispatch: DispatchStore,
+    private readonly held: HeldStore,
   ) {}
 
   /**
@@ -73,82 +94,122 @@ export class TaskStore {
    */
   async addTask(task: NewTask, waiting: readonly WaitingPilot[]): Promise<AddTaskResult> {
     return this.ctx.db.transaction().execute(async (trx) => {
-      // The workflow, and the task its call number already has if any, in one read.
-      const lock = this.ctx.dialect === "postgres" ? sql`FOR SHARE OF w` : sql``;
-      const wf = await sql<{
-        closed_at: number | null;
-        status: WorkflowStatus;
-        user_id: number;
-        id: number | null;
-        work: string;
-        args_hash: string | null;
-        n_jobs: number;
-        queue: string;
-        n_cancelled: number;
-      }>`
-        SELECT w.closed_at, w.status, w.user_id, t.id, t.work, t.args_hash, t.n_jobs, t.queue, t.n_cancelled
-        FROM workflows w LEFT JOIN tasks t ON t.workflow_id = w.id AND t.seq = ${task.seq}
-        WHERE w.id = ${task.workflowId} ${lock}`.execute(trx);
-      const row = wf.rows[0];
+      const { row, inserted, firstHeld } = this.ctx.dialect === "postgres" ? await this.insertIfNew(trx, task, waiting) : { ...(await this.readCall(trx, task)), inserted: undefined, firstHeld: undefined };
       if (!row || row.closed_at !== null || row.status !== "running") {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
       }
-      if (task.seq !== null) {
-        const existing = row.id === null ? undefined : { ...row, id: row.id };
-        if (existing) {
-          if (existing.work === task.work && existing.args_hash === task.argsHash) {
-            // Only a task with cancelled jobs can have jobs a suspension stopped.
-            const resumed = existing.n_cancelled > 0 ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
-            return { kind: "attached", id: existing.id, nJobs: existing.n_jobs, resumed, queue: existing.queue };
-          }
-          return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
+      if (task.seq !== null && row.id !== null) {
+        const existing = { ...row, id: row.id };
+        if (existing.work === task.work && existing.args_hash === task.argsHash) {
+          // Only a task with cancelled jobs can have jobs a suspension stopped.
+          const resumed = existing.n_cancelled > 0 ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
+          return { kind: "attached", id: existing.id, nJobs: existing.n_jobs, resumed, queue: existing.queue };
         }
+        return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
       }
-      const id = await this.insertWithin(trx, task, "work", row.user_id);
-      const claims: Claims = task.queue === null ? new Map() : await this.dispatch.handOffWithin(trx, task.queue, task.jobs.length, waiting);
+      const id = inserted ?? (await this.insertWithin(trx, task, "work", row.user_id));
+      const claims: Claims = task.queue === null ? new Map() : await this.dispatch.handOffWithin(trx, task.queue, task.jobs.length, waiting, firstHeld);
       return { kind: "created", id, nJobs: task.jobs.length, claims };
     });
   }
 
+  /** The workflow, and the task its call number already has if any, in one read. */
+  private async readCall(trx: Tx, task: NewTask): Promise<{ row: CallRow | undefined }> {
+    const { rows } = await sql<CallRow>`
+      SELECT w.closed_at, w.status, w.user_id, t.id, t.work, t.args_hash, t.n_jobs, t.queue, t.n_cancelled
+      FROM workflows w LEFT JOIN tasks t ON t.workflow_id = w.id AND t.seq = ${task.seq}
+      WHERE w.id = ${task.workflowId}`.execute(trx);
+    return { row: rows[0] };
+  }
+
+  /**
+   * On PostgreSQL, where each statement is a round trip: the read of readCall (with the workflow's row
+   * share-locked), the task and its first jobs inserted if the workflow takes it and the call is new, and
+   * what the first waiting pilots hold (the hand-off's first read), in one statement where there were three.
+   */
+  private async insertIfNew(trx: Tx, task: NewTask, waiting: readonly WaitingPilot[]): Promise<{ row: CallRow | undefined; inserted: number | undefined; firstHeld: HeldCounts | undefined }> {
+    const statements = this.taskStatements(task, "work");
+    // The pilots handOffWithin counts the holdings of first.
+    const pilots = waiting.slice(0, HELD_COUNTS_PER_STATEMENT).map((w) => w.pilotId);
+    const held = pilots.length === 0 ? sql`NULL` : sql`(SELECT json_agg(h) FROM (${this.held.countsQuery(pilots)}) h)`;
+    const { rows } = await sql<CallRow & { inserted: number | null; held: HeldCountRow[] | null }>`
+      WITH w AS (SELECT closed_at, status, user_id FROM workflows WHERE id = ${task.workflowId} FOR SHARE),
+           e AS (SELECT id, work, args_hash, n_jobs, queue, n_cancelled FROM tasks WHERE workflow_id = ${task.workflowId} AND seq = ${task.seq}),
+           t AS (${statements.insertTask(sql`FROM w WHERE w.closed_at IS NULL AND w.status = 'running' AND NOT EXISTS (SELECT 1 FROM e)`)}),
+           j AS (${statements.insertJobs(sql`t.id`, 0, sql`t, `)})
+      SELECT w.closed_at, w.status, w.user_id, e.id, e.work, e.args_hash, e.n_jobs, e.queue, e.n_cancelled,
+             (SELECT id FROM t) AS inserted, ${held} AS held
+      FROM w LEFT JOIN e ON true`.execute(trx);
+    const row = rows[0];
+    if (row?.inserted == null) return { row, inserted: undefined, firstHeld: undefined };
+    const id = Number(row.inserted);
+    await this.insertRest(trx, statements, id, INSERT_CHUNK);
+    this.remember(task, "work", row.user_id, id);
+    return { row, inserted: id, firstHeld: pilots.length === 0 ? undefined : heldCountsFromRows(row.held ?? []) };
+  }
+
   /** Inserts a task and its jobs, in the caller's transaction; `owner` is the user whose workflow it is. */
   async insertWithin(trx: Tx, task: NewTask, kind: TaskKind, owner: number): Promise<number> {
-    const now = Date.now();
-    const pending = task.queue === null;
-    const queue = task.queue ?? "";
-    const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
-    const insertTask = sql<{ id: number }>`
-      INSERT INTO tasks (workflow_id, seq, work, bundle_hash, project_hash, status, queue, priority, max_attempts, n_jobs,
-                         n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
-                         cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container,
-                         objective_name, objective_direction, created_at, updated_at)
-      VALUES (${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${task.projectHash ?? null}, ${pending ? "pending" : "running"},
-              ${queue}, ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
-              ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
-              ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${task.initEnv ?? null},
-              ${task.container ?? null}, ${task.objective?.name ?? null}, ${task.objective?.direction ?? null}, ${now}, ${now})
-      RETURNING id`;
-    /** The jobs from `start` on (a chunk of them), of the task `taskId` names, from the row sources `from`. */
-    const insertJobs = (taskId: RawBuilder<unknown>, start: number, from: RawBuilder<unknown>) => {
-      const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
-      return sql`
-        INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
-                          system_failures, max_attempts, kill_requested, created_at, updated_at)
-        SELECT ${taskId}, u.i, u.k, ${pending ? "defined" : "activated"}, ${queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
-               ${now}, ${now}
-        FROM ${from}${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`;
-    };
+    const statements = this.taskStatements(task, kind);
     let id: number;
     let start = 0;
     if (this.ctx.dialect === "postgres" && task.jobs.length > 0) {
       // The task and its first jobs in one statement (one round trip).
       const { rows } = await sql<{ id: number }>`
-        WITH t AS (${insertTask}), j AS (${insertJobs(sql`t.id`, 0, sql`t, `)}) SELECT id FROM t`.execute(trx);
+        WITH t AS (${statements.insertTask(sql``)}), j AS (${statements.insertJobs(sql`t.id`, 0, sql`t, `)}) SELECT id FROM t`.execute(trx);
       id = rows[0]!.id;
       start = INSERT_CHUNK;
     } else {
-      id = (await insertTask.execute(trx)).rows[0]!.id;
+      id = (await statements.insertTask(sql``).execute(trx)).rows[0]!.id;
     }
-    for (; start < task.jobs.length; start += INSERT_CHUNK) await insertJobs(sql`${id}`, start, sql``).execute(trx);
+    await this.insertRest(trx, statements, id, start);
+    this.remember(task, kind, owner, id);
+    return id;
+  }
+
+  /** The jobs from `start` on, a chunk a statement. */
+  private async insertRest(trx: Tx, statements: TaskStatements, id: number, start: number): Promise<void> {
+    for (; start < statements.jobCount; start += INSERT_CHUNK) await statements.insertJobs(sql`${id}`, start, sql``).execute(trx);
+  }
+
+  /**
+   * The statements that insert a task (its row's values selected `from` what the caller gives, which may
+   * filter them out) and its jobs (a chunk from `start` on, of the task `taskId` names, from the row sources `from`).
+   */
+  private taskStatements(task: NewTask, kind: TaskKind): TaskStatements {
+    const now = Date.now();
+    const pending = task.queue === null;
+    const queue = task.queue ?? "";
+    const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
+    return {
+      jobCount: task.jobs.length,
+      insertTask: (from) => sql<{ id: number }>`
+        INSERT INTO tasks (workflow_id, seq, work, bundle_hash, project_hash, status, queue, priority, max_attempts, n_jobs,
+                           n_finished, n_failed, n_cancelled, result_seq, killed, channel, result_key, kind, args_hash,
+                           cores, memory_mb, walltime_s, named_queues, pending_reason, init_env, container,
+                           objective_name, objective_direction, created_at, updated_at)
+        SELECT ${task.workflowId}, ${task.seq}, ${task.work}, ${task.bundleHash}, ${task.projectHash ?? null}, ${pending ? "pending" : "running"},
+               ${queue}, ${task.priority}, ${task.maxAttempts}, ${task.jobs.length}, 0, 0, 0, 0, 0, ${task.channel},
+               ${task.resultKey}, ${kind}, ${task.argsHash}, ${needs.cores}, ${needs.memoryMb}, ${needs.walltimeS},
+               ${JSON.stringify(needs.queues)}, ${task.pendingReason ?? null}, ${task.initEnv ?? null},
+               ${task.container ?? null}, ${task.objective?.name ?? null}, ${task.objective?.direction ?? null}, ${now}, ${now}
+        ${from}
+        RETURNING id`,
+      insertJobs: (taskId, start, from) => {
+        const rows = task.jobs.slice(start, start + INSERT_CHUNK).map((j, i) => ({ i: start + i, k: j.key, a: j.args }));
+        return sql`
+          INSERT INTO jobs (task_id, idx, job_key, state, queue, priority, args, attempt_nr, failures,
+                            system_failures, max_attempts, kill_requested, created_at, updated_at)
+          SELECT ${taskId}, u.i, u.k, ${pending ? "defined" : "activated"}, ${queue}, ${task.priority}, u.a, 0, 0, 0, ${task.maxAttempts}, 0,
+                 ${now}, ${now}
+          FROM ${from}${jsonRows(this.ctx.dialect, rows, { i: "int", k: "text", a: "text" })}`;
+      },
+    };
+  }
+
+  /** The new task's facts kept in memory for the dispatch and the reports (TaskInfoCache). */
+  private remember(task: NewTask, kind: TaskKind, owner: number, id: number): void {
+    const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
     this.infos.remember({
       id,
       workflowId: task.workflowId,
@@ -156,7 +217,7 @@ export class TaskStore {
       work: task.work,
       bundleHash: task.bundleHash,
       projectHash: task.projectHash ?? null,
-      queue,
+      queue: task.queue ?? "",
       channel: task.channel,
       resultKey: task.resultKey,
       kind,
@@ -165,7 +226,6 @@ export class TaskStore {
       initEnv: task.initEnv ?? null,
       container: task.container ?? null,
     });
-    return id;
   }
 
   /**
