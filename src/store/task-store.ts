@@ -62,6 +62,14 @@ interface CallRow {
   n_cancelled: number;
 }
 
+/** A submitted call's row, and what the statement that read it did besides: the task it inserted, the holdings it counted. */
+interface CallFound {
+  row: CallRow | undefined;
+  inserted: number | undefined;
+  /** What the first waiting pilots hold (for handOffWithin), if counted. */
+  firstHeld: HeldCounts | undefined;
+}
+
 interface TaskStatements {
   jobCount: number;
   insertTask(from: RawBuilder<unknown>): RawBuilder<{ id: number }>;
@@ -94,7 +102,7 @@ export class TaskStore {
    */
   async addTask(task: NewTask, waiting: readonly WaitingPilot[]): Promise<AddTaskResult> {
     return this.ctx.db.transaction().execute(async (trx) => {
-      const { row, inserted, firstHeld } = this.ctx.dialect === "postgres" ? await this.insertIfNew(trx, task, waiting) : { ...(await this.readCall(trx, task)), inserted: undefined, firstHeld: undefined };
+      const { row, inserted, firstHeld } = this.ctx.dialect === "postgres" ? await this.insertIfNew(trx, task, waiting) : await this.readCall(trx, task);
       if (!row || row.closed_at !== null || row.status !== "running") {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
       }
@@ -114,12 +122,12 @@ export class TaskStore {
   }
 
   /** The workflow, and the task its call number already has if any, in one read. */
-  private async readCall(trx: Tx, task: NewTask): Promise<{ row: CallRow | undefined }> {
+  private async readCall(trx: Tx, task: NewTask): Promise<CallFound> {
     const { rows } = await sql<CallRow>`
       SELECT w.closed_at, w.status, w.user_id, t.id, t.work, t.args_hash, t.n_jobs, t.queue, t.n_cancelled
       FROM workflows w LEFT JOIN tasks t ON t.workflow_id = w.id AND t.seq = ${task.seq}
       WHERE w.id = ${task.workflowId}`.execute(trx);
-    return { row: rows[0] };
+    return { row: rows[0], inserted: undefined, firstHeld: undefined };
   }
 
   /**
@@ -127,7 +135,7 @@ export class TaskStore {
    * share-locked), the task and its first jobs inserted if the workflow takes it and the call is new, and
    * what the first waiting pilots hold (the hand-off's first read), in one statement where there were three.
    */
-  private async insertIfNew(trx: Tx, task: NewTask, waiting: readonly WaitingPilot[]): Promise<{ row: CallRow | undefined; inserted: number | undefined; firstHeld: HeldCounts | undefined }> {
+  private async insertIfNew(trx: Tx, task: NewTask, waiting: readonly WaitingPilot[]): Promise<CallFound> {
     const statements = this.taskStatements(task, "work");
     // The pilots handOffWithin counts the holdings of first.
     const pilots = waiting.slice(0, HELD_COUNTS_PER_STATEMENT).map((w) => w.pilotId);
