@@ -188,6 +188,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, onStep?
         await provisioner.close();
         await services.stop();
         await running.close();
+        await services.drain();
         await bus?.stop();
         await leases.close();
         rmSync(serverInfoPath(config.dataDir), { force: true });

@@ -53,6 +53,11 @@ export interface Services {
   useBroker(config: BrokerConfig, connectWaitMs: number): Promise<void>;
   /** Ends every long-poll at once and leaves the broker, so that the server can close without waiting. */
   stop(): Promise<void>;
+  /**
+   * Waits for the work that follows requests already answered (a workflow's status re-derived after its
+   * tasks ended, a remote workflow closed after its driver): after the HTTP server closed, before the store does.
+   */
+  drain(): Promise<void>;
 }
 
 /**
@@ -113,5 +118,6 @@ export function createServices(store: Store, config: ServerConfig, notifier: Not
       await broker.stop();
       await heartbeats.stop();
     },
+    drain: () => ends.drain(),
   };
 }

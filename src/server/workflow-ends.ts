@@ -7,6 +7,9 @@ import type { ServerContext } from "./context.js";
  * statuses re-derived where two ends raced, a remote driver's workflow closed and its tokens revoked.
  */
 export class WorkflowEnds {
+  /** What follows ends, in flight: it outlives the requests that caused it, and the store must not close under it. */
+  private readonly following = new Set<Promise<void>>();
+
   constructor(
     private readonly ctx: Pick<ServerContext, "store" | "log" | "events">,
     private readonly guard: AccessGuard,
@@ -23,7 +26,7 @@ export class WorkflowEnds {
   tasksEnded(changes: readonly TaskChange[]): void {
     const ended = changes.filter((t) => t.ended);
     for (const t of ended) {
-      void this.driverEnded(t).catch((err: unknown) => this.ctx.log.error({ err, taskId: t.taskId }, "closing after the driver ended failed"));
+      this.follow(this.driverEnded(t).catch((err: unknown) => this.ctx.log.error({ err, taskId: t.taskId }, "closing after the driver ended failed")));
     }
     this.settleConcurrentClose(ended.map((t) => t.workflowId));
   }
@@ -34,12 +37,24 @@ export class WorkflowEnds {
    */
   settleConcurrentClose(workflowIds: readonly number[]): void {
     if (workflowIds.length === 0) return;
-    void this.ctx.store.workflows
-      .settleConcurrentCloses(workflowIds)
-      .then((settled) => {
-        if (settled) for (const id of new Set(workflowIds)) this.ctx.events.workflowStatusChanged(id);
-      })
-      .catch((err: unknown) => this.ctx.log.error({ err }, "re-deriving workflow statuses failed"));
+    this.follow(
+      this.ctx.store.workflows
+        .settleConcurrentCloses(workflowIds)
+        .then((settled) => {
+          if (settled) for (const id of new Set(workflowIds)) this.ctx.events.workflowStatusChanged(id);
+        })
+        .catch((err: unknown) => this.ctx.log.error({ err }, "re-deriving workflow statuses failed")),
+    );
+  }
+
+  /** Resolves once nothing that follows an end is in flight (what it starts meanwhile included): the server is closing. */
+  async drain(): Promise<void> {
+    while (this.following.size > 0) await Promise.all([...this.following]);
+  }
+
+  private follow(work: Promise<void>): void {
+    this.following.add(work);
+    void work.finally(() => this.following.delete(work));
   }
 
   /**
