@@ -44,7 +44,6 @@ describe("WorkflowEnds", () => {
     e.ends.settleConcurrentClose([1]);
     let drained = false;
     const draining = e.ends.drain().then(() => (drained = true));
-    e.ends.tasksEnded([]);
     e.ends.settleConcurrentClose([3]);
     e.settling.shift()!();
     await new Promise((r) => setTimeout(r, 10));
