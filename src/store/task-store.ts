@@ -48,6 +48,8 @@ export type AddTaskResult =
   | { kind: "refused"; status: WorkflowStatus; closed: boolean };
 
 const INSERT_CHUNK = 5000;
+/** What a task needs when its submission says nothing. */
+const DEFAULT_NEEDS: NonNullable<NewTask["needs"]> = { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
 
 /** The workflow of a submitted call, and the task its call number already has if any (columns t.* null if none). */
 interface CallRow {
@@ -107,13 +109,12 @@ export class TaskStore {
         return { kind: "refused", status: row?.status ?? "cancelled", closed: row?.closed_at !== null };
       }
       if (task.seq !== null && row.id !== null) {
-        const existing = { ...row, id: row.id };
-        if (existing.work === task.work && existing.args_hash === task.argsHash) {
+        if (row.work === task.work && row.args_hash === task.argsHash) {
           // Only a task with cancelled jobs can have jobs a suspension stopped.
-          const resumed = existing.n_cancelled > 0 ? await this.resumeSuspendedJobs(trx, existing.id, Date.now()) : 0;
-          return { kind: "attached", id: existing.id, nJobs: existing.n_jobs, resumed, queue: existing.queue };
+          const resumed = row.n_cancelled > 0 ? await this.resumeSuspendedJobs(trx, row.id, Date.now()) : 0;
+          return { kind: "attached", id: row.id, nJobs: row.n_jobs, resumed, queue: row.queue };
         }
-        return { kind: "mismatch", work: existing.work, argsHash: existing.args_hash ?? "" };
+        return { kind: "mismatch", work: row.work, argsHash: row.args_hash ?? "" };
       }
       const id = inserted ?? (await this.insertWithin(trx, task, "work", row.user_id));
       const claims: Claims = task.queue === null ? new Map() : await this.dispatch.handOffWithin(trx, task.queue, task.jobs.length, waiting, firstHeld);
@@ -188,7 +189,7 @@ export class TaskStore {
     const now = Date.now();
     const pending = task.queue === null;
     const queue = task.queue ?? "";
-    const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
+    const needs = task.needs ?? DEFAULT_NEEDS;
     return {
       jobCount: task.jobs.length,
       insertTask: (from) => sql<{ id: number }>`
@@ -217,7 +218,7 @@ export class TaskStore {
 
   /** The new task's facts kept in memory for the dispatch and the reports (TaskInfoCache). */
   private remember(task: NewTask, kind: TaskKind, owner: number, id: number): void {
-    const needs = task.needs ?? { cores: 1, memoryMb: 0, walltimeS: 0, queues: [] };
+    const needs = task.needs ?? DEFAULT_NEEDS;
     this.infos.remember({
       id,
       workflowId: task.workflowId,
