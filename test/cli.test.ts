@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { firstMarker } from "./helpers/markers.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
@@ -190,7 +191,7 @@ describe("the monitoring commands: ls, show, logs, kill, retry and token", () =>
     const markers = join(dir, "markers");
     const driver = runDriver(`${FIXTURE}#survivors`, [markers, "4", "60000"], { url: cluster.url, token: cluster.credentials.userToken });
     const id = await driver.started;
-    await until("a job to start", () => (existsSync(markers) && readdirSync(markers).length > 0 ? true : undefined));
+    await firstMarker(markers);
     const running = pando(["ls", "--status", "running"]);
     expect(running.stdout).toMatch(new RegExp(`^${id}\\s+survivors\\s+\\S+\\s+running\\s+running:1\\s+4\\s+0\\s+0\\s+0%`, "m"));
 

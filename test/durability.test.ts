@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
-import { until } from "./helpers/until.js";
+import { firstMarker } from "./helpers/markers.js";
 
 const FIXTURE = "test/fixtures/core.ts";
 
@@ -28,7 +28,7 @@ describe("a server killed with SIGKILL", () => {
       url: cluster.url,
       token: cluster.credentials.userToken,
     });
-    await until("a job to start", () => (existsSync(markers) && readdirSync(markers).length > 0 ? true : undefined));
+    await firstMarker(markers);
     await cluster.restartServer("SIGKILL");
 
     const r = await driver;

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { firstMarker } from "./helpers/markers.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
@@ -28,16 +29,7 @@ describe("kill and retry", () => {
       url: cluster.url,
       token: cluster.credentials.userToken,
     });
-    // A job writes its marker once it runs: read it once it is whole (it may be seen while being written).
-    const marker = await until("a job to start", () => {
-      const first = existsSync(markers) ? readdirSync(markers)[0] : undefined;
-      if (first === undefined) return undefined;
-      try {
-        return JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number; workflowId: number } };
-      } catch {
-        return undefined;
-      }
-    });
+    const marker = await firstMarker(markers);
     const killedAt = Date.now();
     const killed = await cluster.api("POST", `/api/v1/workflows/${marker.job.workflowId}/kill`);
     expect(killed.status).toBe(200);

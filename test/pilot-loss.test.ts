@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDriver, startCluster, type Cluster } from "./helpers/cluster.js";
+import { firstMarker } from "./helpers/markers.js";
 import { until } from "./helpers/until.js";
 
 const FIXTURE = "test/fixtures/core.ts";
@@ -35,11 +36,7 @@ describe("a pilot killed with SIGKILL in the middle of a job", () => {
       token: cluster.credentials.userToken,
     });
     // The first job to start tells which pilot runs it; kill that pilot outright.
-    const first = await until("a job to start", () => {
-      const files = existsSync(markers) ? readdirSync(markers) : [];
-      return files[0];
-    });
-    const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { pilotPid: number; job: { jobId: number } };
+    const marker = await firstMarker(markers);
     const victim = cluster.pilots.find((p) => p.proc.pid === marker.pilotPid);
     expect(victim, "the marker names one of our pilots").toBeDefined();
     victim!.proc.kill("SIGKILL");
@@ -67,8 +64,7 @@ describe("a server down for longer than the heartbeat timeout", () => {
   it("gives its pilots a whole timeout after it restarts before it declares any lost: their running jobs finish once", async () => {
     const [cluster, markers] = [setup.cluster(), setup.markers()];
     const driver = runDriver(`${FIXTURE}#survivors`, [markers, "2", "6000"], { url: cluster.url, token: cluster.credentials.userToken });
-    const first = await until("a job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
-    const marker = JSON.parse(readFileSync(join(markers, first), "utf8")) as { job: { jobId: number } };
+    const marker = await firstMarker(markers);
     // The pilot's last heartbeat is older than the timeout when the server comes back, and the pilot is slow
     // to call again (held stopped until the restarted server has swept for lost pilots a few times; its
     // job's executor runs on meanwhile).
@@ -96,7 +92,7 @@ describe("a pilot that hears from several requests at once that it was declared 
   it("drops what it held and registers again once, not once per request, and runs the retried job", async () => {
     const [cluster, markers] = [setup.cluster(), setup.markers()];
     const driver = runDriver(`${FIXTURE}#survivors`, [markers, "1", "2000"], { url: cluster.url, token: cluster.credentials.userToken });
-    await until("the job to start", () => (existsSync(markers) ? readdirSync(markers)[0] : undefined));
+    await firstMarker(markers);
     // Stopped past its heartbeat timeout while its executor finishes the job: once it runs again, its
     // heartbeat, its report of the job and its open long-poll all hear that it was declared ended.
     const pilot = cluster.pilots[0]!;
