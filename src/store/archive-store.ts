@@ -2,7 +2,9 @@ import { sql } from "../vendor/kysely.js";
 import type { PruneCounts } from "../api/monitoring.js";
 import { FINAL_WORKFLOW_STATUSES } from "../core/states.js";
 import { HELD_BY_PILOT } from "./dialect.js";
+import { lastAttemptOnRow } from "./attempt-history.js";
 import type { StoreContext, Tx } from "./context.js";
+import type { AttemptsTable } from "./schema.js";
 
 /** One line of a workflow's archive: a row of one of its tables, as stored. */
 export type ArchiveRecord = { type: "workflow" | "task" | "job" | "step"; row: Record<string, unknown> };
@@ -49,7 +51,11 @@ export class ArchiveStore {
           .orderBy("job_id")
           .orderBy("nr")
           .execute();
-        for (const j of jobs) yield { type: "job", row: { ...j, attempts: attempts.filter((a) => a.job_id === j.id) } };
+        for (const j of jobs) {
+          const history: AttemptsTable[] = attempts.filter((a) => a.job_id === j.id);
+          const onRow = lastAttemptOnRow(j, history.map((a) => a.nr));
+          yield { type: "job", row: { ...j, attempts: onRow ? [...history, onRow] : history } };
+        }
         from = jobs[jobs.length - 1]!.idx + 1;
       }
     }
@@ -96,7 +102,10 @@ export class ArchiveStore {
       if (Number(held.rows[0]?.n ?? 0) > 0) return "jobs_held";
       if (this.ctx.dialect === "sqlite" && (await this.holdsNewestIds(trx, workflowId))) return "newest";
       const count = (r: { numDeletedRows: bigint }) => Number(r.numDeletedRows);
-      const attempts = await trx
+      // Every attempt made ended (no pilot holds a job): attempts 1 to attempt_nr of each job, whether the
+      // history has a row of it or its job's row stands for it (store/attempt-history.ts).
+      const made = await sql<{ n: number | null }>`SELECT sum(attempt_nr) AS n FROM jobs WHERE task_id IN (${taskIds})`.execute(trx);
+      await trx
         .deleteFrom("attempts")
         .where("job_id", "in", sql<number>`(SELECT id FROM jobs WHERE task_id IN (${taskIds}))`)
         .executeTakeFirstOrThrow();
@@ -109,7 +118,7 @@ export class ArchiveStore {
         workflows: count(workflows),
         tasks: count(tasks),
         jobs: count(jobs),
-        attempts: count(attempts),
+        attempts: Number(made.rows[0]?.n ?? 0),
         steps: count(steps),
         tokens: count(tokens),
       };

@@ -2,8 +2,10 @@ import { sql, type RawBuilder } from "../vendor/kysely.js";
 import { transitionAttempt, type AttemptJob } from "../core/attempt-transition.js";
 import { handOut, type Demand } from "../core/hand-out.js";
 import type { AttemptUpdate, DispatchedJob, ResultVia } from "../core/dispatch-records.js";
+import { needsHistoryRow } from "../core/attempt-history.js";
 import { reportRefusal, type OwnershipRefusal } from "../core/report-ownership.js";
 import type { JobState } from "../core/states.js";
+import { historyRow, insertHistory, type HistoryRow } from "./attempt-history.js";
 import type { StoreContext, Tx } from "./context.js";
 import { inIds, jsonRows, rowLimit } from "./dialect.js";
 import { recordFinals, type JobFinal, type TaskChange } from "./finals.js";
@@ -31,7 +33,7 @@ export interface PilotReport {
 interface ReportChanges {
   finals: JobFinal[];
   moved: Map<number, LoadedJob>;
-  history: object[];
+  history: HistoryRow[];
   requeued: Set<string>;
 }
 
@@ -84,7 +86,6 @@ interface LoadedJob {
   job: AttemptJob;
 }
 
-const HISTORY_COLUMNS = { j: "int", n: "int", s: "text", p: "int", t: "int", b: "int", x: "int", e: "text", o: "text", r: "text" } as const;
 const MOVED_COLUMNS = { id: "int", s: "text", f: "int", y: "int", b: "int", k: "int" } as const;
 
 /** The condition of a claim of these tasks' jobs only; none without a list. */
@@ -343,10 +344,7 @@ export class DispatchStore {
       // Written together with the finals (their jobs are not among the moved): one round trip on PostgreSQL.
       const writes: Array<RawBuilder<unknown>> = [];
       if (history.length > 0) {
-        writes.push(sql`
-          INSERT INTO attempts (job_id, nr, state, pilot_id, sent_at, started_at, ended_at, error, stdout, stderr)
-          SELECT u.j, u.n, u.s, u.p, u.t, u.b, u.x, u.e, u.o, u.r FROM ${jsonRows(dialect, history, HISTORY_COLUMNS)} WHERE true
-          ON CONFLICT (job_id, nr) DO NOTHING`);
+        writes.push(insertHistory(dialect, history));
       }
       if (moved.size > 0) {
         const rowsMoved = [...moved.values()].map(({ id, job }) => ({
@@ -390,25 +388,12 @@ export class DispatchStore {
         }
       }
       if (!loadedJob) continue;
-      const t = transitionAttempt(loadedJob.job, u, context);
+      const before = loadedJob.job;
+      const t = transitionAttempt(before, u, context);
       if (!t.accepted) continue;
       result.accepted++;
       loadedJob.job = t.job;
-      if (t.ended) {
-        const e = t.ended;
-        history.push({
-          j: loadedJob.id,
-          n: e.attempt,
-          s: e.state,
-          p: e.pilotId,
-          t: e.sentAt,
-          b: e.startedAt,
-          x: e.endedAt,
-          e: e.error ? JSON.stringify(e.error) : null,
-          o: e.stdout,
-          r: e.stderr,
-        });
-      }
+      if (t.ended && needsHistoryRow(before, t.ended, t.final)) history.push(historyRow(loadedJob.id, t.ended));
       if (t.requeued) requeued.add(loadedJob.queue);
       if (t.write === "job") moved.set(loadedJob.id, loadedJob);
       if (t.final) {

@@ -516,6 +516,52 @@ export function describeStoreConformance(dialect: string, open: (limits: StoreLi
       });
     });
 
+    describe("the attempts history", () => {
+      const historyRows = async (jobId: number) =>
+        (await target.ctx.db.selectFrom("attempts").select(["nr", "state"]).where("job_id", "=", jobId).orderBy("nr").execute()).map((a) => [a.nr, a.state]);
+
+      it("writes a row only for attempts the job's row cannot stand for, reads every attempt alike, and keeps them through a retry, an archive and a deletion", async () => {
+        const { queue, workflowId, taskId, pilotId } = await running(2, 2);
+        const plain = await claimOne(pilotId, queue);
+        const noisy = await claimOne(pilotId, queue);
+        const boom = { code: "user_error" as const, message: "boom" };
+        await store.dispatch.apply(pilotId, [report(plain, "finished", { result: "1", startedAt: 3, endedAt: 4 })], "rest");
+        // An attempt with output, retried; then one that fails the job as plainly as the first finished.
+        await store.dispatch.apply(pilotId, [report(noisy, "failed", { error: boom, stdout: "out", startedAt: 5, endedAt: 6 })], "rest");
+        const second = await claimOne(pilotId, queue);
+        await store.dispatch.apply(pilotId, [report(second, "failed", { error: boom, startedAt: 7, endedAt: 8 })], "rest");
+
+        expect(await historyRows(plain.jobId)).toEqual([]);
+        expect(await historyRows(noisy.jobId)).toEqual([[1, "failed"]]);
+        expect(await history(plain.jobId)).toEqual([
+          { attempt: 1, state: "finished", pilot: "p", sentAt: expect.any(Number), startedAt: 3, endedAt: 4, error: null, stdout: null, stderr: null },
+        ]);
+        const noisyHistory = [
+          expect.objectContaining({ attempt: 1, state: "failed", startedAt: 5, endedAt: 6, error: boom, stdout: "out" }),
+          expect.objectContaining({ attempt: 2, state: "failed", pilot: "p", startedAt: 7, endedAt: 8, error: boom, stdout: null }),
+        ];
+        expect(await history(noisy.jobId)).toEqual(noisyHistory);
+
+        // A retry resets the job's row: the attempt it stood for is written first.
+        await store.workflows.suspend(workflowId, "the driver stopped");
+        expect(await store.tasks.retry(taskId)).toBe(1);
+        expect(await historyRows(noisy.jobId)).toEqual([
+          [1, "failed"],
+          [2, "failed"],
+        ]);
+        expect(await history(noisy.jobId)).toEqual(noisyHistory);
+
+        const archived = [];
+        for await (const r of store.archive.records(workflowId)) if (r.type === "job") archived.push(r.row as { id: number; attempts: Array<{ nr: number }> });
+        expect(archived.find((j) => j.id === plain.jobId)!.attempts).toEqual([expect.objectContaining({ nr: 1, state: "finished", started_at: 3, ended_at: 4 })]);
+        expect(archived.find((j) => j.id === noisy.jobId)!.attempts.map((a) => a.nr)).toEqual([1, 2]);
+        // Killed with its retried job queued: the attempts made are the first job's one and the other's two.
+        expect(await store.workflows.kill(workflowId)).toMatchObject({ status: "cancelled" });
+        await running(1); // SQLite keeps the workflow of the newest ids
+        expect(await store.archive.delete(workflowId)).toMatchObject({ jobs: 2, attempts: 3 });
+      });
+    });
+
     describe("kill during a run", () => {
       it("claims a queue whose last claim got all it asked for without looking first, and gets what is left, then nothing", async () => {
         const { queue, pilotId } = await running(3);

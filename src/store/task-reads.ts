@@ -3,6 +3,7 @@ import type { ErrorInfo } from "../core/errors.js";
 import type { JobAttemptView, JobView, TaskView } from "../api/tasks.js";
 import type { JobOutcome } from "../core/dispatch-records.js";
 import type { FinalJobState, ResultVia } from "../core/states.js";
+import { lastAttemptOnRow } from "./attempt-history.js";
 import type { StoreContext, Tx } from "./context.js";
 import type { TasksTable } from "./schema.js";
 import type { TaskInfo, TaskInfoCache } from "./task-info.js";
@@ -185,6 +186,10 @@ export class TaskReads {
       .where("attempts.job_id", "=", jobId)
       .orderBy("attempts.nr")
       .execute();
+    const pilotName = async () =>
+      row.pilot_id === null ? null : ((await db.selectFrom("pilots").select("name").where("id", "=", row.pilot_id).executeTakeFirst())?.name ?? null);
+    const onRow = lastAttemptOnRow(row, attempts.map((a) => a.nr));
+    if (onRow) attempts.push({ ...onRow, pilot: await pilotName() });
     const history: JobAttemptView[] = attempts.map((a) => ({
       attempt: a.nr,
       state: a.state,
@@ -198,14 +203,10 @@ export class TaskReads {
     }));
     if (row.sent_at !== null && !history.some((a) => a.attempt === row.attempt_nr)) {
       // The current attempt lives on the job row until it ends.
-      const pilot =
-        row.pilot_id === null
-          ? undefined
-          : await db.selectFrom("pilots").select("name").where("id", "=", row.pilot_id).executeTakeFirst();
       history.push({
         attempt: row.attempt_nr,
         state: row.kill_requested === 1 ? "killing" : row.state,
-        pilot: pilot?.name ?? null,
+        pilot: await pilotName(),
         sentAt: row.sent_at,
         startedAt: row.started_at,
         endedAt: null,

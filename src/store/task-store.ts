@@ -3,6 +3,7 @@ import { type ErrorInfo, killedError } from "../core/errors.js";
 import type { DeclaredObjective } from "../core/objective.js";
 import { FINAL_TASK_STATUSES, OPEN_JOB_STATES, type TaskKind, type WorkflowStatus } from "../core/states.js";
 import { taskStatusFromCounts } from "../core/task-status.js";
+import { keepLastAttempts } from "./attempt-history.js";
 import type { StoreContext, Tx } from "./context.js";
 import { inIds, jsonField, jsonRows } from "./dialect.js";
 import type { Claims, DispatchStore, WaitingPilot } from "./dispatch-store.js";
@@ -332,7 +333,19 @@ export class TaskStore {
     const task = await trx.selectFrom("tasks").select("queue").where("id", "=", taskId).executeTakeFirst();
     // A task killed while it waited for a queue has none yet: it waits again, and brokerage places it.
     const placed = (task?.queue ?? "") !== "";
-    let jobs = trx
+    let chosen = trx
+      .selectFrom("jobs")
+      .select(["id", "state", "attempt_nr", "pilot_id", "sent_at", "started_at", "ended_at", "error", "kill_requested"])
+      .where("task_id", "=", taskId);
+    chosen =
+      which === "problems"
+        ? chosen.where("state", "in", ["failed", "cancelled", "closed"])
+        : chosen.where("state", "=", "cancelled").where(jsonField(this.ctx.dialect, "error", "code"), "=", "suspended");
+    const reset = await chosen.execute();
+    if (reset.length === 0) return 0;
+    // Their last attempts stay in their history once the rows no longer stand for them.
+    await keepLastAttempts(trx, this.ctx.dialect, reset);
+    await trx
       .updateTable("jobs")
       .set({
         state: placed ? "activated" : "defined",
@@ -345,13 +358,8 @@ export class TaskStore {
         ended_at: null,
         updated_at: now,
       })
-      .where("task_id", "=", taskId);
-    jobs =
-      which === "problems"
-        ? jobs.where("state", "in", ["failed", "cancelled", "closed"])
-        : jobs.where("state", "=", "cancelled").where(jsonField(this.ctx.dialect, "error", "code"), "=", "suspended");
-    const reset = await jobs.returning("id").execute();
-    if (reset.length === 0) return 0;
+      .where(inIds(this.ctx.dialect, "id", reset.map((j) => j.id)))
+      .execute();
     await trx
       .updateTable("tasks")
       .set((eb) =>
