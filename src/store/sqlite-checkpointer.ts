@@ -10,12 +10,12 @@ import { Worker } from "node:worker_threads";
 import type BetterSqlite3 from "better-sqlite3";
 
 /** How often the thread checkpoints what the log holds (a checkpoint of an empty log costs no I/O). */
-export const CHECKPOINT_INTERVAL_MS = 100;
+const CHECKPOINT_INTERVAL_MS = 100;
 /**
  * The log's size, in pages, past which the server's own connection checkpoints after a commit: about
  * 40 MiB of 4 KiB pages. SQLite's default (1000) applies while the thread is not running.
  */
-export const FALLBACK_CHECKPOINT_PAGES = 10_000;
+const FALLBACK_CHECKPOINT_PAGES = 10_000;
 const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;
 /** The thread starts after the first interval: a store opened and closed at once never starts one. */
 const START_AFTER_MS = CHECKPOINT_INTERVAL_MS;
@@ -26,7 +26,7 @@ const STOP_WAIT_MS = 10_000;
 export const RUN = 0;
 export const CLOSED = 1;
 export const RUNNING = 1;
-export const STOPPED = 0;
+const STOPPED = 0;
 
 /** What the thread is given. */
 export interface CheckpointerData {

@@ -5,18 +5,13 @@
 // process ends, however it ends. Node has no flock(), hence SQLite's own lock.
 import BetterSqlite3 from "better-sqlite3";
 
-/** The lock database beside an SQLite file. */
-export function lockPathOf(dbPath: string): string {
-  return `${dbPath}.lock`;
-}
-
 /**
  * Takes the lock of the database at dbPath, waiting up to busyTimeoutMs for another holder to let go;
  * throws SQLite's SQLITE_BUSY error when another connection (of this or another process) keeps it.
  * Close the returned connection to let go.
  */
 export function holdDatabaseLock(dbPath: string, busyTimeoutMs: number): BetterSqlite3.Database {
-  const lock = new BetterSqlite3(lockPathOf(dbPath));
+  const lock = new BetterSqlite3(`${dbPath}.lock`);
   try {
     lock.pragma(`busy_timeout = ${busyTimeoutMs}`);
     lock.pragma("locking_mode = EXCLUSIVE");
